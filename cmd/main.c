@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * main.c - nsplice's one entry point: user command line or internal role
+ *
+ * DOC: Theory of Operation
+ *
+ * nsplice is one binary.  Started by a user it parses the command line,
+ * and on success becomes the supervisor (supervisor/), which re-executes
+ * this same binary for every child with "--role=..." as first argument;
+ * those arguments are handled by cmd/role.c and never shown in --help.
+ *
+ * Exit statuses: 2 for bad input (nothing was started), 1 for a runtime
+ * failure, otherwise what the supervisor returns.
+ */
+#include <bsd/unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../ipc/log.h"
+#include "../supervisor/supervisor.h"
+#include "config.h"
+#include "role.h"
+
+extern char **environ;
+
+
+/**
+ * dup_argv() - copy the arguments before setproctitle() can overwrite them
+ * @argc:	argument count
+ * @argv:	arguments
+ *
+ * setproctitle() reuses the memory of the original argv strings, and the
+ * configuration keeps pointers to COMMAND and to port specs.
+ *
+ * Return: a NULL-terminated copy; the process exits if memory runs out
+ */
+static char **dup_argv(int argc, char **argv)
+{
+	char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+	int i;
+
+	for (i = 0; copy && i < argc; i++)
+		if (!(copy[i] = strdup(argv[i])))
+			copy = NULL;
+	if (!copy) {
+		fprintf(stderr, "nsplice: out of memory\n");
+		exit(EXIT_FAILURE);
+	}
+	return copy;
+}
+
+/**
+ * free_argv() - release the copy made by dup_argv()
+ * @argc:	argument count
+ * @argv:	the copy
+ */
+static void free_argv(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/**
+ * main_user() - parse a user's command line and run the supervisor
+ * @argc:	argument count
+ * @argv:	arguments (the copy)
+ *
+ * Return: process exit status
+ */
+static int main_user(int argc, char **argv)
+{
+	char err[CONFIG_ERR_MAX];
+	struct nsp_config cfg;
+	int ret;
+
+	ret = config_from_args(argc, argv, &cfg, err, sizeof(err));
+	if (ret > 0)
+		return EXIT_SUCCESS;
+	if (ret < 0) {
+		fprintf(stderr, "nsplice: %s\n", err);
+		return EXIT_USAGE;
+	}
+	ret = supervisor_main(&cfg);
+	config_free(&cfg);
+	return ret;
+}
+
+/**
+ * main() - dispatch to a role or run the supervisor
+ * @argc:	argument count
+ * @argv:	arguments
+ *
+ * Return: process exit status
+ */
+int main(int argc, char **argv)
+{
+	int ret;
+
+	/* The title lives in the original argv area; parse a copy. */
+	setproctitle_init(argc, argv, environ);
+	argv = dup_argv(argc, argv);
+	if (argc > 1 && !strncmp(argv[1], "--role=", 7))
+		ret = main_role(argc, argv);
+	else
+		ret = main_user(argc, argv);
+	free_argv(argc, argv);
+	return ret;
+}

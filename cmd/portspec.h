@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * portspec.h - pasta-compatible TCP port specifications (-t / -T)
+ *
+ * DOC: Theory of Operation
+ *
+ * A SPEC is parsed in one pass into a struct portspec: an optional listen
+ * address (and interface), and for every listen port 1..65535 the target
+ * port and optional target address.  Nothing is bound or started while
+ * parsing; a bad SPEC gives one message naming the offending part and what
+ * was expected, and leaves nothing half-filled for the caller to undo.
+ *
+ * Grammar (pasta's -t/-T, plus an explicit target address):
+ *
+ *   SPEC     := "none" | [LADDR "/"] LIST
+ *   LADDR    := ADDR ["%" IFACE] | "[" IPv6 "]" ["%" IFACE] | "%" IFACE | "*"
+ *   LIST     := ITEM ("," ITEM)*
+ *   ITEM     := "all" | "~" RANGE | RANGE [":" [TADDR "/"] RANGE]
+ *   RANGE    := PORT | PORT "-" PORT
+ *   TADDR    := IPv4 | IPv6 | "[" IPv6 "]"
+ *
+ * The text before the first '/' is a listen address only if it is "*",
+ * contains '%', is bracketed, or parses as a numeric address; otherwise the
+ * whole SPEC is a LIST ("8080:127.0.0.1/80" maps 8080 to 127.0.0.1 port
+ * 80).  Because "8080:fd00::2" is itself an IPv6 address, an IPv6 target
+ * must be bracketed: "8080:[fd00::2]/80".  "*" and "%IFACE" alone leave
+ * @addr_af AF_UNSPEC and set @addr_any_both.  A mapped
+ * range must have the same length on both sides.  Exclusions ("~N[-M]")
+ * win over any inclusion, wherever they appear in the list.  A LIST of only
+ * exclusions, or "all", means every port except the excluded ones and the
+ * ephemeral range; such ports are "best effort" (FWD_F_OPTIONAL: a port
+ * that cannot be bound is skipped).  Ports are 1..65535; a port listed
+ * twice, or inclusion ranges that overlap, are an error ("all" beside
+ * explicit ports, and overlapping exclusions, are fine).
+ */
+#ifndef NSPLICE_PORTSPEC_H
+#define NSPLICE_PORTSPEC_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../ipc/inany.h"
+
+/* PORTSPEC_ERR_MAX - size of the buffer for one error message */
+#define PORTSPEC_ERR_MAX 256
+
+/**
+ * struct portspec_target - where one listen port goes
+ * @port:	target port, 0 if the listen port is not forwarded
+ * @has_addr:	true if an explicit target address was given
+ * @af:		family of @addr
+ * @addr:	explicit target address
+ */
+struct portspec_target {
+	uint16_t port;
+	bool has_addr;
+	uint8_t af;
+	union inany addr;
+};
+
+/**
+ * struct portspec - one parsed -t/-T SPEC
+ * @none:	"none" was given: forward nothing
+ * @best_effort: only exclusions or "all": ports that fail to bind are
+ *		skipped (FWD_F_OPTIONAL)
+ * @addr_af:	AF_UNSPEC if no listen address was given (caller applies
+ *		the default), AF_INET or AF_INET6 for an address
+ * @addr_any_both: "*" (or "%IFACE" alone): both 0.0.0.0 and ::
+ * @addr:	listen address when @addr_af is set
+ * @ifname:	interface from "%IFACE", empty if none
+ * @nports:	number of listen ports with a non-zero target
+ * @map:	indexed by listen port, 65536 entries
+ */
+struct portspec {
+	bool none;
+	bool best_effort;
+	int addr_af;
+	bool addr_any_both;
+	union inany addr;
+	char ifname[IF_NAMESIZE];
+	unsigned nports;
+	struct portspec_target map[65536];
+};
+
+/**
+ * struct portspec_env - facts about the system the parser needs
+ * @ephemeral_first:	first port of the ephemeral range
+ * @ephemeral_last:	last port of the ephemeral range
+ */
+struct portspec_env {
+	uint16_t ephemeral_first;
+	uint16_t ephemeral_last;
+};
+
+int portspec_parse(const char *spec, const struct portspec_env *env,
+		   struct portspec *ps, char *err, size_t errlen);
+int portspec_env_read(struct portspec_env *env);
+int portspec_format(const struct portspec *ps, char *buf, size_t len);
+
+#endif /* NSPLICE_PORTSPEC_H */

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ipc.c - message catalogue, sending with descriptors, central validation
+ *
+ * DOC: Theory of Operation
+ *
+ * ipc_catalogue[] has one row per enum ipc_type: exact payload size, the
+ * least and most descriptors, the directions the type may travel (IPC_DIR
+ * bits), and a check of its fields.  ipc_validate() applies the row; see
+ * ipc.h for the contract.  The model is OpenBSD's imsg, made stricter: no
+ * variable-length payloads at all, so a length is either exactly right or
+ * the peer is compromised.
+ *
+ * Syscalls: sendmsg (supervisor, agents), send (relay: never with fds),
+ * recvmsg, close.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "log.h"
+
+#define D(f, t) IPC_DIR(ROLE_##f, ROLE_##t)
+
+/**
+ * struct ipc_type_row - what the catalogue says about one type
+ * @name:	for log lines
+ * @size:	exact payload size
+ * @fds_min:	fewest descriptors attached
+ * @fds_max:	most descriptors attached
+ * @dirs:	IPC_DIR() bits it may travel
+ * @check:	field check, NULL if any value is acceptable; returns NULL if
+ *		the payload is valid, otherwise what is wrong with it
+ */
+struct ipc_type_row {
+	const char *name;
+	size_t size;
+	unsigned fds_min;
+	unsigned fds_max;
+	unsigned dirs;
+	const char *(*check)(const struct ipc_msg *m);
+};
+
+/**
+ * check_hello() - HELLO carries our version and a known role and side
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_hello(const struct ipc_msg *m)
+{
+	const struct msg_hello *h = &m->u.hello;
+
+	if (h->version != IPC_PROTO_VERSION)
+		return "protocol version mismatch";
+	if (h->role != ROLE_AGENT && h->role != ROLE_RELAY)
+		return "bad role";
+	if (h->side >= SIDE_COUNT)
+		return "bad side";
+	return NULL;
+}
+
+/**
+ * check_forward() - FORWARD and BIND describe a sane listener
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_forward(const struct ipc_msg *m)
+{
+	const struct msg_forward *f = &m->u.forward;
+
+	if (f->id >= FWD_ID_MAX)
+		return "listener id out of range";
+	if (f->listen_side >= SIDE_COUNT)
+		return "bad side";
+	if (!inany_af_valid(f->family))
+		return "bad family";
+	if (f->flags & ~FWD_F_ALL)
+		return "unknown flags";
+	if ((f->flags & FWD_F_TARGET_ADDR) &&
+	    (!inany_af_valid(f->target_family) ||
+	     inany_is_any(f->target_family, &f->target_addr)))
+		return "bad target address";
+	if (!f->listen_port || !f->target_port)
+		return "port zero";
+	if (memchr(f->ifname, '\0', sizeof(f->ifname)) == NULL)
+		return "interface name not terminated";
+	return NULL;
+}
+
+/**
+ * check_bound() - BOUND carries a plausible errno
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_bound(const struct ipc_msg *m)
+{
+	if (m->u.bound.id >= FWD_ID_MAX)
+		return "listener id out of range";
+	if (m->u.bound.error < 0 || m->u.bound.error > 4095)
+		return "bad error number";
+	return NULL;
+}
+
+/**
+ * check_listener() - LISTENER names a listener id in range
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_listener(const struct ipc_msg *m)
+{
+	return m->u.listener.id < FWD_ID_MAX ? NULL : "listener id out of range";
+}
+
+/**
+ * check_pool_req() - POOL_REQ asks for a sane number of sockets
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_pool_req(const struct ipc_msg *m)
+{
+	if (!inany_af_valid((int)m->u.pool_req.family))
+		return "bad family";
+	if (!m->u.pool_req.count || m->u.pool_req.count > POOL_REQ_MAX)
+		return "socket count out of range";
+	return NULL;
+}
+
+/**
+ * check_pool_fds() - POOL_FDS says how many sockets it really carries
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_pool_fds(const struct ipc_msg *m)
+{
+	if (!inany_af_valid((int)m->u.pool_fds.family))
+		return "bad family";
+	if (m->u.pool_fds.count != m->nfds)
+		return "socket count does not match descriptors";
+	return NULL;
+}
+
+/**
+ * ns_addr_ok() - can an address stand for a side's external address
+ * @af:		AF_INET or AF_INET6
+ * @a:		address
+ *
+ * The relay connects non-loopback clients there, so an address that
+ * reaches the other side's loopback (127/8, ::1, and also 0.0.0.0 and ::,
+ * which connect() treats as local) or that is not unicast would undo the
+ * loopback-safety rule.
+ *
+ * Return: true if usable
+ */
+static bool ns_addr_ok(int af, const union inany *a)
+{
+	if (inany_is_loopback(af, a) || inany_is_any(af, a))
+		return false;
+	if (af == AF_INET)
+		return !IN_MULTICAST(ntohl(a->a4.s_addr)) &&
+		       a->a4.s_addr != htonl(INADDR_BROADCAST);
+	return !IN6_IS_ADDR_MULTICAST(&a->a6) &&
+	       !IN6_IS_ADDR_LINKLOCAL(&a->a6) &&
+	       !IN6_IS_ADDR_V4MAPPED(&a->a6);
+}
+
+/**
+ * check_ns_addrs() - NS_ADDRS carries only usable external addresses
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_ns_addrs(const struct ipc_msg *m)
+{
+	const struct msg_ns_addrs *a = &m->u.ns_addrs;
+
+	if (a->flags & ~(NS_ADDR_F_V4 | NS_ADDR_F_V6))
+		return "unknown flags";
+	if (a->pad[0] || a->pad[1] || a->pad[2])
+		return "padding not zero";
+	if ((a->flags & NS_ADDR_F_V4) && !ns_addr_ok(AF_INET, &a->addr4))
+		return "IPv4 address is not a global unicast address";
+	if ((a->flags & NS_ADDR_F_V6) && !ns_addr_ok(AF_INET6, &a->addr6))
+		return "IPv6 address is not a global unicast address";
+	return NULL;
+}
+
+/**
+ * check_relay_limits() - RELAY_LIMITS holds values a kernel could report
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_relay_limits(const struct ipc_msg *m)
+{
+	const struct msg_relay_limits *l = &m->u.limits;
+
+	if (l->pipe_max_size < 4096)
+		return "pipe size below one page";
+	if (l->pipe_accounted > 1)
+		return "bad accounting flag";
+	return NULL;
+}
+
+static const struct ipc_type_row ipc_catalogue[MSG_TYPE_MAX] = {
+	[MSG_HELLO] = { "HELLO", sizeof(struct msg_hello), 0, 0,
+		D(AGENT, SUPERVISOR) | D(RELAY, SUPERVISOR), check_hello },
+	[MSG_FORWARD] = { "FORWARD", sizeof(struct msg_forward), 0, 0,
+		D(SUPERVISOR, RELAY), check_forward },
+	[MSG_CONFIG_DONE] = { "CONFIG_DONE", sizeof(struct msg_config_done),
+		0, 0, D(SUPERVISOR, RELAY) | D(SUPERVISOR, AGENT), NULL },
+	[MSG_RELAY_READY] = { "RELAY_READY", sizeof(struct msg_config_done),
+		0, 0, D(RELAY, SUPERVISOR), NULL },
+	[MSG_BIND] = { "BIND", sizeof(struct msg_forward), 0, 0,
+		D(SUPERVISOR, AGENT), check_forward },
+	[MSG_BOUND] = { "BOUND", sizeof(struct msg_bound), 0, 0,
+		D(AGENT, SUPERVISOR), check_bound },
+	[MSG_AGENT_READY] = { "AGENT_READY", sizeof(struct msg_config_done),
+		0, 0, D(AGENT, SUPERVISOR), NULL },
+	[MSG_LISTENER] = { "LISTENER", sizeof(struct msg_listener), 1, 1,
+		D(AGENT, RELAY), check_listener },
+	[MSG_POOL_REQ] = { "POOL_REQ", sizeof(struct msg_pool_req), 0, 0,
+		D(RELAY, AGENT), check_pool_req },
+	[MSG_POOL_FDS] = { "POOL_FDS", sizeof(struct msg_pool_fds), 1,
+		IPC_FDS_MAX, D(AGENT, RELAY), check_pool_fds },
+	[MSG_NS_ADDRS] = { "NS_ADDRS", sizeof(struct msg_ns_addrs), 0, 0,
+		D(AGENT, RELAY), check_ns_addrs },
+	[MSG_RELAY_LIMITS] = { "RELAY_LIMITS", sizeof(struct msg_relay_limits),
+		0, 0, D(SUPERVISOR, RELAY), check_relay_limits },
+};
+
+/**
+ * ipc_row() - catalogue row of a type
+ * @type:	enum ipc_type, possibly hostile
+ *
+ * Return: the row, or NULL for an unknown type
+ */
+static const struct ipc_type_row *ipc_row(unsigned type)
+{
+	if (type >= MSG_TYPE_MAX || !ipc_catalogue[type].name)
+		return NULL;
+	return &ipc_catalogue[type];
+}
+
+/**
+ * ipc_type_name() - printable name of a type
+ * @type:	enum ipc_type, possibly hostile
+ *
+ * Return: name, or "unknown"
+ */
+const char *ipc_type_name(unsigned type)
+{
+	const struct ipc_type_row *r = ipc_row(type);
+
+	return r ? r->name : "unknown";
+}
+
+/**
+ * ipc_payload_size() - exact payload size of a type
+ * @type:	enum ipc_type
+ *
+ * Return: size in bytes, 0 for an unknown type
+ */
+size_t ipc_payload_size(unsigned type)
+{
+	const struct ipc_type_row *r = ipc_row(type);
+
+	return r ? r->size : 0;
+}
+
+/**
+ * ipc_send() - send one message, with descriptors if the type allows them
+ * @c:		channel
+ * @type:	enum ipc_type
+ * @payload:	typed payload, ipc_payload_size(@type) bytes
+ * @fds:	descriptors to pass, or NULL
+ * @nfds:	number of descriptors
+ *
+ * The sender checks its own message against the catalogue too: a bug here
+ * would otherwise show up as the peer closing the channel.  Messages
+ * without descriptors go out with send(), so the relay needs no sendmsg().
+ *
+ * Return: 0 on success, -1 with errno set (EINVAL for a catalogue mismatch)
+ */
+int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
+	     const int *fds, unsigned nfds)
+{
+	const struct ipc_type_row *r = ipc_row(type);
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * IPC_FDS_MAX)];
+	} ctl;
+	char buf[sizeof(struct ipc_hdr) + IPC_PAYLOAD_MAX];
+	struct ipc_hdr h;
+	struct msghdr mh;
+	struct iovec iov;
+	ssize_t n;
+
+	if (!r || nfds < r->fds_min || nfds > r->fds_max ||
+	    c->self >= ROLE_COUNT || c->peer >= ROLE_COUNT ||
+	    !(r->dirs & IPC_DIR(c->self, c->peer)) || c->fd < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	h.type = (uint16_t)type;
+	h.len = (uint16_t)r->size;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), payload, r->size);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(h) + r->size;
+
+	if (!nfds) {
+		do
+			n = send(c->fd, buf, iov.iov_len, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		return n == (ssize_t)iov.iov_len ? 0 : -1;
+	}
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(int) * nfds);
+	do
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+/**
+ * close_all() - close descriptors received with a rejected message
+ * @fds:	descriptors
+ * @nfds:	how many
+ */
+static void close_all(const int *fds, unsigned nfds)
+{
+	unsigned i;
+
+	for (i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/**
+ * ipc_validate() - decide whether received bytes and descriptors are a
+ *		    message this end accepts
+ * @buf:	datagram as received: header and payload
+ * @len:	bytes received
+ * @msg_flags:	msghdr flags from recvmsg(); MSG_TRUNC/MSG_CTRUNC reject
+ * @fds:	descriptors received, already extracted from SCM_RIGHTS
+ * @nfds:	number of descriptors
+ * @self:	enum ipc_role of the receiver
+ * @peer:	enum ipc_role of the sender, as fixed by the channel
+ * @m:		filled on success
+ * @why:	set to a reason on failure, for the log line
+ *
+ * On failure every descriptor in @fds is closed, so a hostile peer cannot
+ * leave descriptors behind by sending them with a bad message.
+ *
+ * Return: 1 if @m holds a valid message, IPC_ERR_PROTO otherwise
+ */
+int ipc_validate(const void *buf, size_t len, int msg_flags,
+		 const int *fds, unsigned nfds, unsigned self, unsigned peer,
+		 struct ipc_msg *m, const char **why)
+{
+	const struct ipc_type_row *r;
+	struct ipc_hdr h;
+
+	*why = NULL;
+	if (msg_flags & MSG_TRUNC)
+		*why = "message truncated";
+	else if (msg_flags & MSG_CTRUNC)
+		*why = "descriptors truncated";
+	else if (nfds > IPC_FDS_MAX)
+		*why = "too many descriptors";
+	else if (len < sizeof(h))
+		*why = "shorter than a header";
+	if (*why)
+		goto bad;
+
+	memcpy(&h, buf, sizeof(h));
+	r = ipc_row(h.type);
+	if (!r)
+		*why = "unknown type";
+	else if (h.len != r->size || len != sizeof(h) + r->size)
+		*why = "wrong length";
+	else if (self >= ROLE_COUNT || peer >= ROLE_COUNT ||
+		 !(r->dirs & IPC_DIR(peer, self)))
+		*why = "wrong direction";
+	else if (nfds < r->fds_min)
+		*why = "missing descriptor";
+	else if (nfds > r->fds_max)
+		*why = "unexpected descriptors";
+	if (*why)
+		goto bad;
+
+	memset(m, 0, sizeof(*m));
+	m->type = h.type;
+	m->nfds = nfds;
+	if (nfds)
+		memcpy(m->fds, fds, sizeof(int) * nfds);
+	memcpy(m->u.raw, (const char *)buf + sizeof(h), r->size);
+	if (r->check && (*why = r->check(m)))
+		goto bad;
+	return 1;
+bad:
+	close_all(fds, nfds);
+	return IPC_ERR_PROTO;
+}
+
+/**
+ * collect_fds() - take every SCM_RIGHTS descriptor out of a control buffer
+ * @mh:		received message header
+ * @fds:	output, IPC_FDS_MAX + 1 slots
+ * @nfds:	set to the number stored
+ *
+ * Descriptors beyond the array are closed at once; any control message
+ * that is not SCM_RIGHTS makes the message malformed.  The caller passes an
+ * array one larger than IPC_FDS_MAX so "too many" stays detectable.
+ *
+ * Return: true if the control data was well formed
+ */
+static bool collect_fds(struct msghdr *mh, int *fds, unsigned *nfds)
+{
+	struct cmsghdr *cm;
+	bool ok = true;
+
+	*nfds = 0;
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t i, n;
+
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len < CMSG_LEN(0)) {
+			ok = false;
+			continue;
+		}
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(fd));
+			if (*nfds <= IPC_FDS_MAX)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return ok;
+}
+
+/**
+ * ipc_recv() - receive and validate one message
+ * @c:		channel
+ * @m:		filled with a valid message
+ * @why:	reason for IPC_ERR_PROTO, for the log line
+ *
+ * Return: 1 for a message, IPC_EOF, IPC_AGAIN, IPC_ERR_IO (errno set) or
+ * IPC_ERR_PROTO; on the last two the caller closes the channel
+ */
+int ipc_recv(const struct ipc_chan *c, struct ipc_msg *m, const char **why)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * (IPC_FDS_MAX + 1))];
+	} ctl;
+	/* One byte more than the largest message, to see oversized ones */
+	char buf[sizeof(struct ipc_hdr) + IPC_PAYLOAD_MAX + 1];
+	int fds[IPC_FDS_MAX + 1];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh;
+	unsigned nfds;
+	ssize_t n;
+
+	*why = NULL;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	do
+		n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return IPC_AGAIN;
+		*why = strerror(errno);
+		return IPC_ERR_IO;
+	}
+	if (!collect_fds(&mh, fds, &nfds)) {
+		close_all(fds, nfds);
+		*why = "unexpected control message";
+		return IPC_ERR_PROTO;
+	}
+	if (n == 0 && !nfds && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return IPC_EOF;
+	return ipc_validate(buf, (size_t)n, mh.msg_flags, fds, nfds,
+			    c->self, c->peer, m, why);
+}
+
+/**
+ * ipc_close_fds() - close every descriptor a message still holds
+ * @m:		message; its descriptors are set to -1
+ */
+void ipc_close_fds(struct ipc_msg *m)
+{
+	close_all(m->fds, m->nfds);
+	memset(m->fds, -1, sizeof(m->fds));
+	m->nfds = 0;
+}
+
+/**
+ * ipc_chan_close() - close a channel once, logging nothing
+ * @c:		channel; @c->fd becomes -1
+ */
+void ipc_chan_close(struct ipc_chan *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}

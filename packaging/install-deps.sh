@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# install-deps.sh - install what building (and, with --test, testing) needs
+#
+# Debian 12 package names.  Everything nsplice's scripts rely on is listed
+# here, so a fresh machine (or CI) needs nothing installed by hand.  apt's
+# package lists are refreshed once per run of this script, and only when a
+# package is actually missing, so repeated runs are quick and offline-safe.
+set -euo pipefail
+
+build_pkgs=(cmake make gcc pkg-config libseccomp-dev libcap-ng-dev libbsd-dev)
+# Tests: namespaces and users (iproute2, util-linux's setpriv/unshare,
+# passwd's useradd), clients and servers (curl, python3), process checks
+# (procps), libFuzzer campaigns (clang and its runtime); the ASan runtime
+# ships with gcc.
+test_pkgs=(iproute2 util-linux passwd curl python3 procps clang
+	   libclang-rt-14-dev)
+
+want=("${build_pkgs[@]}")
+[[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ $(id -u) -ne 0 ]]; then
+	echo "install-deps.sh: missing packages (${missing[*]}); run as root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps.sh: installed ${missing[*]}"

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * flow.h - flow table, pipe wait list and epoll event encoding
+ *
+ * DOC: Theory of Operation
+ *
+ * See flow.c.  Everything declared here is pure bookkeeping (no system
+ * calls), so the unit test can drive it directly.
+ */
+#ifndef NSPLICE_RELAY_FLOW_H
+#define NSPLICE_RELAY_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "relay/pipes.h"
+
+/* FLOW_SLOTS_MAX - most concurrent flows, whatever RLIMIT_NOFILE allows */
+#define FLOW_SLOTS_MAX		65536U
+
+/* FLOW_NONE - "no slot" in free and wait lists */
+#define FLOW_NONE		UINT32_MAX
+
+/**
+ * enum flow_side - the two sockets of a flow
+ * @FSIDE_CLIENT:	accepted from a listener
+ * @FSIDE_SERVER:	pool socket of the other namespace, connected by us
+ *
+ * Data read from side d goes through pipe[d] to side !d ("direction d").
+ */
+enum flow_side {
+	FSIDE_CLIENT = 0,
+	FSIDE_SERVER = 1,
+	FSIDES = 2
+};
+
+/*
+ * FLOW_F_* - state bits of a flow (pasta's event bits, see DESIGN.md).
+ * OUT_WAIT, FIN_RCVD, FIN_SENT and PIPE_WAIT exist once per side: use the
+ * macros with the side index.
+ */
+#define FLOW_F_USED		0x0001	/* slot holds a live flow */
+#define FLOW_F_CONNECT		0x0002	/* connect() to the server pending */
+#define FLOW_F_ESTABLISHED	0x0004	/* both sockets connected */
+#define FLOW_F_OUT_WAIT(s)	(0x0010U << (s)) /* output to s blocked */
+#define FLOW_F_FIN_RCVD(s)	(0x0040U << (s)) /* s sent EOF */
+#define FLOW_F_FIN_SENT(s)	(0x0100U << (s)) /* we shut down writes to s */
+#define FLOW_F_PIPE_WAIT(s)	(0x0400U << (s)) /* reading s awaits a pipe */
+
+/**
+ * struct flow - one spliced connection
+ * @sock:	sockets, by enum flow_side; -1 when closed
+ * @pipe:	pipe[d] carries direction d; rd == -1 while none is borrowed
+ * @pending:	bytes sitting in pipe[d]
+ * @bytes:	bytes delivered in direction d, counted on successful writes
+ * @armed:	epoll mask currently registered for each side
+ * @flags:	FLOW_F_*
+ * @in_epoll:	bit s set while side s is registered with epoll
+ * @gen:	generation, incremented when the slot is freed
+ * @listener:	id of the listener it was accepted on
+ * @next_free:	next slot on the free list, while free
+ * @wait_prev:	pipe wait list links, per direction (node = slot * 2 + d)
+ * @wait_next:	see @wait_prev
+ */
+struct flow {
+	int sock[FSIDES];
+	struct relay_pipe pipe[FSIDES];
+	uint32_t pending[FSIDES];
+	uint64_t bytes[FSIDES];
+	uint32_t armed[FSIDES];
+	uint16_t flags;
+	uint8_t in_epoll;
+	uint32_t gen;
+	uint32_t listener;
+	uint32_t next_free;
+	uint32_t wait_prev[FSIDES];
+	uint32_t wait_next[FSIDES];
+};
+
+/**
+ * struct flow_table - fixed array of slots, allocated once
+ * @slot:	the slots
+ * @size:	number of slots
+ * @used:	slots holding a flow
+ * @free_head:	first free slot, FLOW_NONE if all are used
+ * @wait_head:	first node waiting for a pipe, FLOW_NONE if none
+ * @wait_tail:	last node waiting for a pipe
+ */
+struct flow_table {
+	struct flow *slot;
+	uint32_t size;
+	uint32_t used;
+	uint32_t free_head;
+	uint32_t wait_head;
+	uint32_t wait_tail;
+};
+
+int flow_table_init(struct flow_table *t, uint32_t size);
+void flow_table_fini(struct flow_table *t);
+struct flow *flow_alloc(struct flow_table *t);
+void flow_free(struct flow_table *t, struct flow *f);
+uint32_t flow_index(const struct flow_table *t, const struct flow *f);
+struct flow *flow_lookup(const struct flow_table *t, uint32_t idx,
+			 uint32_t gen);
+void flow_wait_add(struct flow_table *t, struct flow *f, unsigned d);
+void flow_wait_del(struct flow_table *t, struct flow *f, unsigned d);
+struct flow *flow_wait_pop(struct flow_table *t, unsigned *d);
+
+/**
+ * enum ev_kind - what an epoll event refers to
+ * @EV_NONE:		never registered; a zeroed event decodes to this
+ * @EV_CHAN:		control channel, index is CHAN_*
+ * @EV_LISTENER:	listening socket, index is the listener id
+ * @EV_FLOW:		flow socket, index is the slot, side is enum flow_side
+ */
+enum ev_kind {
+	EV_NONE = 0,
+	EV_CHAN = 1,
+	EV_LISTENER = 2,
+	EV_FLOW = 3,
+};
+
+/* EV_IDX_MAX - largest index an event can carry (24 bits) */
+#define EV_IDX_MAX		0xffffffU
+
+/**
+ * struct ev_ref - decoded epoll_event.data.u64
+ * @kind:	enum ev_kind
+ * @side:	enum flow_side for EV_FLOW, 0 otherwise
+ * @idx:	channel, listener id or flow slot, <= EV_IDX_MAX
+ * @gen:	generation of the object when it was registered
+ */
+struct ev_ref {
+	unsigned kind;
+	unsigned side;
+	uint32_t idx;
+	uint32_t gen;
+};
+
+uint64_t ev_encode(unsigned kind, uint32_t idx, unsigned side, uint32_t gen);
+struct ev_ref ev_decode(uint64_t v);
+
+#endif /* NSPLICE_RELAY_FLOW_H */

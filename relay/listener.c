@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * listener.c - listening sockets: registration, accepting, back-pressure
+ *
+ * DOC: Theory of Operation
+ *
+ * Each forward (FORWARD from the supervisor) becomes a struct listener,
+ * indexed by its id; its listening socket arrives later from the agent of
+ * the listening side (LISTENER), is checked, and is polled for EPOLLIN.
+ *
+ * On EPOLLIN the relay accepts up to ACCEPT_BATCH connections, stopping at
+ * EAGAIN, and uses the peer address accept4() returns (no getpeername()).
+ * Before each accept4() it checks that the new flow can be served: a free
+ * flow slot within the descriptor budget, and a socket in the pool of the
+ * side and family the forward connects to.  If not, the listener is
+ * disarmed - taken out of the epoll set, so a level-triggered epoll does
+ * not spin on it - and put on the disarmed list; clients wait in the
+ * kernel's accept backlog meanwhile, instead of being accepted and reset.
+ * The same happens when accept4() fails with EMFILE or ENFILE (after
+ * closing idle pipes has not helped).  Whatever frees the resource (a flow
+ * closing, pool sockets arriving) sets relay.rearm, and listener_rearm()
+ * runs from the main loop, re-arming at most as many listeners as there
+ * are free slots and pool sockets, so one freed slot does not wake
+ * thousands of listeners to find nothing.
+ *
+ * Syscalls: accept4, epoll_ctl, getsockopt and fcntl (via sock_check()),
+ * close.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "relay/relay_int.h"
+#include "relay/target.h"
+
+/* ACCEPT_BATCH - most connections accepted per listener wake-up */
+#define ACCEPT_BATCH		16
+
+static const char *const lwait_name[] = {
+	[LWAIT_NONE] = "armed",
+	[LWAIT_SLOT] = "flow limit reached",
+	[LWAIT_POOL] = "socket pool empty",
+	[LWAIT_FD] = "out of descriptors",
+};
+
+/**
+ * listener_pool() - pool the connections of a listener are made from
+ * @r:		relay
+ * @l:		listener
+ *
+ * Return: the pool of the side opposite the listening one, in the
+ * forward's target family
+ */
+struct sock_pool *listener_pool(struct relay *r, const struct listener *l)
+{
+	unsigned side = !l->fwd.listen_side;
+
+	return &r->pools[side][pool_fam_index(target_family(&l->fwd))];
+}
+
+/**
+ * listener_blocked() - why a listener cannot take a connection now
+ * @r:		relay
+ * @l:		listener
+ *
+ * Return: enum listener_wait, LWAIT_NONE if a connection can be served
+ */
+static unsigned listener_blocked(struct relay *r, const struct listener *l)
+{
+	if (r->fd_pressure)
+		return LWAIT_FD;
+	if (r->flows.used >= r->flow_limit)
+		return LWAIT_SLOT;
+	if (!listener_pool(r, l)->avail)
+		return LWAIT_POOL;
+	return LWAIT_NONE;
+}
+
+/**
+ * listener_arm() - poll a listener
+ * @r:		relay
+ * @l:		listener with a socket, not polled
+ *
+ * Return: 0 on success, -1 if epoll_ctl() failed
+ */
+static int listener_arm(struct relay *r, struct listener *l)
+{
+	if (relay_ep_ctl(r, EPOLL_CTL_ADD, l->fd, EPOLLIN,
+			 ev_encode(EV_LISTENER, l->fwd.id, 0, l->gen)))
+		return -1;
+	l->wait = LWAIT_NONE;
+	return 0;
+}
+
+/**
+ * listener_queue() - append a listener to the disarmed list
+ * @r:		relay
+ * @l:		listener, not on the list
+ */
+static void listener_queue(struct relay *r, struct listener *l)
+{
+	l->next_disarmed = LISTENER_NONE;
+	if (r->disarmed_tail == LISTENER_NONE)
+		r->disarmed_head = l->fwd.id;
+	else
+		r->listeners[r->disarmed_tail]->next_disarmed = l->fwd.id;
+	r->disarmed_tail = l->fwd.id;
+}
+
+/**
+ * listener_disarm() - stop polling a listener until @why is resolved
+ * @r:		relay
+ * @l:		listener
+ * @why:	enum listener_wait
+ *
+ * @l must be polled now, or have a fresh socket that never was.
+ */
+static void listener_disarm(struct relay *r, struct listener *l, unsigned why)
+{
+	if (l->wait == LWAIT_NONE)
+		relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
+	l->wait = why;
+	listener_queue(r, l);
+	ntrace("listener %u disarmed: %s", l->fwd.id, lwait_name[why]);
+}
+
+/**
+ * listener_drop() - give up a listener whose socket is broken
+ * @r:		relay
+ * @l:		listener, polled now
+ * @err:	errno of accept4()
+ */
+static void listener_drop(struct relay *r, struct listener *l, int err)
+{
+	nerr("listener %u (port %u): accept: %s; no longer listening",
+	     l->fwd.id, l->fwd.listen_port, strerror(err));
+	relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
+	close(l->fd);
+	l->fd = -1;
+	r->nlisteners--;
+	relay_flow_limit(r);
+}
+
+/**
+ * listener_accept_failed() - deal with an accept4() error
+ * @r:		relay
+ * @l:		listener
+ * @err:	errno of accept4()
+ *
+ * Return: true to stop accepting on this listener for this wake-up
+ */
+static bool listener_accept_failed(struct relay *r, struct listener *l,
+				   int err)
+{
+	static struct log_ratelimit rl_fd, rl_mem;
+
+	switch (err) {
+	case EAGAIN:
+		return true;
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:		/* refused by a firewall (accept(2)) */
+		return false;
+	case EMFILE:
+	case ENFILE:
+		if (pipes_trim(&r->pipes))
+			return true;	/* descriptors freed: epoll retries */
+		log_ratelimited(&rl_fd, LOG_LVL_WARN,
+				"listener %u: accept: %s; pausing listeners "
+				"until a connection closes", l->fwd.id,
+				strerror(err));
+		r->fd_pressure = true;
+		listener_disarm(r, l, LWAIT_FD);
+		return true;
+	case ENOBUFS:
+	case ENOMEM:
+		log_ratelimited(&rl_mem, LOG_LVL_WARN,
+				"listener %u: accept: %s",
+				l->fwd.id, strerror(err));
+		return true;
+	default:
+		listener_drop(r, l, err);
+		return true;
+	}
+}
+
+/**
+ * listener_event() - accept what a listener has, as far as we can serve it
+ * @r:		relay
+ * @l:		polled listener
+ * @events:	epoll events (EPOLLIN; errors show up in accept4())
+ */
+void listener_event(struct relay *r, struct listener *l, uint32_t events)
+{
+	union sockaddr_inany sa;
+	unsigned i;
+
+	ntrace("listener %u: events 0x%x", l->fwd.id, events);
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		unsigned why = listener_blocked(r, l);
+		socklen_t salen = sizeof(sa);
+		int fd;
+
+		if (why) {
+			listener_disarm(r, l, why);
+			return;
+		}
+		fd = accept4(l->fd, &sa.sa, &salen,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (listener_accept_failed(r, l, errno))
+				return;
+			continue;
+		}
+		l->cnt.accepted++;
+		r->cnt.accepted++;
+		flow_open(r, l, fd, &sa, salen);
+	}
+}
+
+/**
+ * listener_rearm() - poll disarmed listeners again, as far as the freed
+ *		      resources go
+ * @r:		relay
+ *
+ * Each listener re-armed takes one free slot and one socket of its pool
+ * from a local budget; the rest stay on the list, in order.
+ */
+void listener_rearm(struct relay *r)
+{
+	unsigned left[SIDE_COUNT][POOL_FAMILIES], s, fam;
+	uint32_t id = r->disarmed_head, slots;
+
+	r->rearm = false;
+	if (r->fd_pressure || r->flows.used >= r->flow_limit)
+		return;
+	slots = r->flow_limit - r->flows.used;
+	for (s = 0; s < SIDE_COUNT; s++)
+		for (fam = 0; fam < POOL_FAMILIES; fam++)
+			left[s][fam] = r->pools[s][fam].avail;
+	r->disarmed_head = r->disarmed_tail = LISTENER_NONE;
+	while (id != LISTENER_NONE) {
+		struct listener *l = r->listeners[id];
+		unsigned *pl = &left[!l->fwd.listen_side]
+				    [pool_fam_index(target_family(&l->fwd))];
+
+		id = l->next_disarmed;
+		if (slots && *pl && !listener_arm(r, l)) {
+			slots--;
+			(*pl)--;
+			continue;
+		}
+		listener_queue(r, l);
+	}
+}
+
+/**
+ * listener_add() - take the listening socket of a LISTENER message
+ * @r:		relay
+ * @side:	enum nsp_side of the agent that sent it
+ * @m:		LISTENER with one descriptor, taken on success
+ *
+ * Return: NULL on success, else the protocol violation (the caller closes
+ * the descriptor)
+ */
+const char *listener_add(struct relay *r, unsigned side, struct ipc_msg *m)
+{
+	struct listener *l = r->listeners[m->u.listener.id];
+	const char *why;
+	unsigned wait;
+
+	if (!l)
+		return "unknown listener id";
+	if (l->fwd.listen_side != side)
+		return "listener from the wrong side";
+	if (l->fd >= 0)
+		return "listener id already has a socket";
+	if ((why = sock_check(m->fds[0], l->fwd.family, true)))
+		return why;
+	l->fd = m->fds[0];
+	m->fds[0] = -1;
+	m->nfds = 0;
+	l->gen = ++r->lgen;
+	r->nlisteners++;
+	relay_flow_limit(r);
+	wait = listener_blocked(r, l);
+	if (!wait && listener_arm(r, l))
+		wait = LWAIT_FD;	/* epoll_ctl() failed: retry later */
+	if (wait) {
+		l->wait = wait;
+		listener_queue(r, l);
+	}
+	ndebug("listener %u: port %u on the %s side, %s", l->fwd.id,
+	       l->fwd.listen_port, side == SIDE_HOST ? "host" : "target",
+	       lwait_name[l->wait]);
+	return NULL;
+}
+
+/**
+ * listener_close_all() - close every listener and free the table
+ * @r:		relay
+ */
+void listener_close_all(struct relay *r)
+{
+	uint32_t id;
+
+	if (!r->listeners)
+		return;
+	for (id = 0; id < FWD_ID_MAX; id++) {
+		struct listener *l = r->listeners[id];
+
+		if (!l)
+			continue;
+		if (l->fd >= 0) {
+			relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
+			close(l->fd);
+		}
+		free(l);
+	}
+	free(r->listeners);
+	r->listeners = NULL;
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pool.c - pools of fresh sockets handed over by the agents
+ *
+ * DOC: Theory of Operation
+ *
+ * The relay cannot create sockets, so every connection to the other
+ * namespace uses an unconnected socket that the agent of that namespace
+ * created for it and passed over SCM_RIGHTS: a socket belongs to the
+ * network namespace it was created in, whichever process later calls
+ * connect() on it.  One pool exists per (side, family) that some listener
+ * needs as a target.
+ *
+ * The pool is kept near POOL_TARGET sockets without a timer: whenever a
+ * socket is taken, or sockets arrive, and the available plus outstanding
+ * (asked for, not yet received) count falls below POOL_REFILL_BELOW, the
+ * relay asks the agent for the difference to POOL_TARGET with one
+ * POOL_REQ.  Counting outstanding sockets means a slow agent is never asked
+ * twice for the same sockets, and it is what lets pool_receive() treat any
+ * socket beyond what was asked for as a protocol violation.  Refilling is
+ * asynchronous: a new connection only finds the pool empty when sockets are
+ * taken faster than one agent round trip can replace 16 of them; then the
+ * listener is disarmed until the sockets arrive (see listener.c).
+ *
+ * Received sockets are checked before use (sock_check()): an agent is
+ * trusted code, but the check costs a few getsockopt() calls per socket,
+ * and a wrong socket (a listener, a unix socket, a blocking one that would
+ * freeze the whole relay in connect()) is caught at the door.
+ *
+ * Syscalls: send (POOL_REQ, via ipc_send), getsockopt, fcntl(F_GETFL),
+ * close.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ipc/log.h"
+#include "relay/pool.h"
+
+/**
+ * pool_fam_index() - pool index of an address family
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: 0 for AF_INET, 1 for AF_INET6
+ */
+int pool_fam_index(int af)
+{
+	return af == AF_INET6;
+}
+
+/**
+ * pool_fam_af() - address family of a pool index
+ * @i:		0 or 1
+ *
+ * Return: AF_INET or AF_INET6
+ */
+int pool_fam_af(unsigned i)
+{
+	return i ? AF_INET6 : AF_INET;
+}
+
+/**
+ * pool_init() - empty pool
+ * @p:		pool
+ */
+void pool_init(struct sock_pool *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+/**
+ * pool_refill() - ask the agent for sockets if the pool runs low
+ * @p:		pool
+ * @c:		channel to the agent of the pool's side
+ * @af:		family of the pool
+ *
+ * A send that fails with EAGAIN (channel buffer full) sets @p->retry, and
+ * the main loop tries again once the channel is writable (chan.c); any
+ * other failure means the agent is gone.
+ */
+void pool_refill(struct sock_pool *p, const struct ipc_chan *c, int af)
+{
+	struct msg_pool_req req;
+	unsigned have = p->avail + p->outstanding;
+
+	if (!p->needed || have >= POOL_REFILL_BELOW)
+		return;
+	req.family = (uint32_t)af;
+	req.count = POOL_TARGET - have;
+	if (ipc_send(c, MSG_POOL_REQ, &req, NULL, 0)) {
+		int err = errno;
+
+		if (err != EAGAIN)
+			fatal("%s: sending POOL_REQ: %s", c->name,
+			      strerror(err));
+		p->retry = true;
+		return;
+	}
+	p->retry = false;
+	p->outstanding += req.count;
+	ntrace("%s: asked for %u sockets of family %d", c->name, req.count, af);
+}
+
+/**
+ * pool_take() - take a socket for a new connection, and refill
+ * @p:		pool
+ * @c:		channel to the agent of the pool's side
+ * @af:		family of the pool
+ *
+ * Return: an unconnected non-blocking socket, or -1 if the pool is empty
+ */
+int pool_take(struct sock_pool *p, const struct ipc_chan *c, int af)
+{
+	int fd;
+
+	if (!p->avail)
+		return -1;
+	fd = p->fd[--p->avail];
+	pool_refill(p, c, af);
+	return fd;
+}
+
+/**
+ * sockopt_int() - read an integer socket option
+ * @fd:		socket
+ * @level:	option level
+ * @name:	option name
+ * @val:	set to the value
+ *
+ * Return: 0 on success, -1 if @fd is not a socket or lacks the option
+ */
+static int sockopt_int(int fd, int level, int name, int *val)
+{
+	socklen_t len = sizeof(*val);
+
+	if (getsockopt(fd, level, name, val, &len) || len != sizeof(*val))
+		return -1;
+	return 0;
+}
+
+/**
+ * sock_check() - verify a socket received from an agent
+ * @fd:		descriptor
+ * @af:		family it must have
+ * @listening:	true for a listener, false for an unconnected pool socket
+ *
+ * Return: NULL if @fd is a non-blocking TCP socket of @af in the expected
+ * listening state, else what is wrong with it
+ */
+const char *sock_check(int fd, int af, bool listening)
+{
+	int v, fl;
+
+	if (sockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &v))
+		return "not a socket";
+	if (v != af)
+		return "wrong address family";
+	if (sockopt_int(fd, SOL_SOCKET, SO_TYPE, &v) || v != SOCK_STREAM)
+		return "not a stream socket";
+	if (sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &v) || v != IPPROTO_TCP)
+		return "not a TCP socket";
+	if (sockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, &v) ||
+	    !!v != listening)
+		return listening ? "not listening" : "listening";
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || !(fl & O_NONBLOCK))
+		return "blocking socket";
+	return NULL;
+}
+
+/**
+ * pool_receive() - add the sockets of a POOL_FDS message to its pool
+ * @p:		pool of the message's side and family
+ * @m:		validated POOL_FDS; its descriptors are taken or closed
+ *
+ * Return: NULL on success, else the protocol violation (all descriptors of
+ * @m are closed then)
+ */
+const char *pool_receive(struct sock_pool *p, struct ipc_msg *m)
+{
+	int af = (int)m->u.pool_fds.family;
+	unsigned i;
+
+	if (m->nfds > p->outstanding) {
+		ipc_close_fds(m);
+		return "more sockets than asked for";
+	}
+	for (i = 0; i < m->nfds; i++) {
+		const char *why = sock_check(m->fds[i], af, false);
+
+		if (why) {
+			ipc_close_fds(m);
+			return why;
+		}
+	}
+	for (i = 0; i < m->nfds; i++) {
+		p->fd[p->avail++] = m->fds[i];
+		m->fds[i] = -1;
+	}
+	p->outstanding -= m->nfds;
+	m->nfds = 0;
+	return NULL;
+}
+
+/**
+ * pool_fini() - close every available socket
+ * @p:		pool
+ */
+void pool_fini(struct sock_pool *p)
+{
+	while (p->avail)
+		close(p->fd[--p->avail]);
+}

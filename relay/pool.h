@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pool.h - pools of fresh sockets handed over by the agents
+ *
+ * DOC: Theory of Operation
+ *
+ * See pool.c.
+ */
+#ifndef NSPLICE_RELAY_POOL_H
+#define NSPLICE_RELAY_POOL_H
+
+#include <stdbool.h>
+
+#include "ipc/ipc.h"
+
+/* POOL_TARGET - sockets kept per (side, family) */
+#define POOL_TARGET		32
+
+/* POOL_REFILL_BELOW - ask for more when available + outstanding is lower */
+#define POOL_REFILL_BELOW	16
+
+/* POOL_FAMILIES - address families a pool exists for (IPv4, IPv6) */
+#define POOL_FAMILIES		2
+
+/**
+ * struct sock_pool - unconnected sockets of one side and family
+ * @fd:		available sockets, a stack
+ * @avail:	entries in @fd
+ * @outstanding: sockets asked for with POOL_REQ and not received yet
+ * @needed:	some listener connects through this pool: keep it filled
+ * @retry:	a POOL_REQ could not be sent (channel full): try again
+ */
+struct sock_pool {
+	int fd[POOL_TARGET];
+	unsigned avail;
+	unsigned outstanding;
+	bool needed;
+	bool retry;
+};
+
+int pool_fam_index(int af);
+int pool_fam_af(unsigned i);
+void pool_init(struct sock_pool *p);
+void pool_refill(struct sock_pool *p, const struct ipc_chan *c, int af);
+int pool_take(struct sock_pool *p, const struct ipc_chan *c, int af);
+const char *pool_receive(struct sock_pool *p, struct ipc_msg *m);
+void pool_fini(struct sock_pool *p);
+const char *sock_check(int fd, int af, bool listening);
+
+#endif /* NSPLICE_RELAY_POOL_H */

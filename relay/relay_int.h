@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * relay_int.h - state shared by the relay's source files
+ *
+ * DOC: Theory of Operation
+ *
+ * One struct relay holds everything the relay owns; each file works on
+ * its part of it: relay.c the loop and descriptor budget, chan.c the
+ * control channels, listener.c the listeners, splice.c the flows, pool.c
+ * and pipes.c their resources.  Nothing here is visible outside relay/.
+ */
+#ifndef NSPLICE_RELAY_INT_H
+#define NSPLICE_RELAY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ipc/inany.h"
+#include "ipc/ipc.h"
+#include "ipc/log.h"
+#include "relay/flow.h"
+#include "relay/pipes.h"
+#include "relay/pool.h"
+
+/* CHAN_* - control channels, index into struct relay.chan */
+#define CHAN_SUPERVISOR		0
+#define CHAN_AGENT(side)	(1U + (side))
+#define CHAN_COUNT		3
+
+/* LISTENER_NONE - end of the disarmed listener list */
+#define LISTENER_NONE		UINT32_MAX
+
+/**
+ * enum listener_wait - why a listener is disarmed
+ * @LWAIT_NONE:		armed
+ * @LWAIT_SLOT:		flow table at its limit
+ * @LWAIT_POOL:		no socket of the target side and family
+ * @LWAIT_FD:		accept4() hit EMFILE or ENFILE
+ */
+enum listener_wait {
+	LWAIT_NONE = 0,
+	LWAIT_SLOT,
+	LWAIT_POOL,
+	LWAIT_FD,
+};
+
+/**
+ * struct counters - traffic counters, kept per listener and in total
+ * @accepted:	connections accepted
+ * @refused:	connections reset before splicing: no target, connect failed
+ * @errors:	flows closed on an error after being established
+ * @bytes:	bytes delivered, [FSIDE_CLIENT] client to server, and back
+ */
+struct counters {
+	uint64_t accepted;
+	uint64_t refused;
+	uint64_t errors;
+	uint64_t bytes[FSIDES];
+};
+
+/**
+ * struct listener - one forward (FORWARD) and its listening socket
+ * @fwd:	the forward as the supervisor sent it
+ * @fd:		listening socket from the agent, -1 until it arrives
+ * @gen:	generation of @fd's registration, for stale events
+ * @wait:	enum listener_wait, LWAIT_NONE while polled
+ * @next_disarmed: next on the disarmed list, LISTENER_NONE at its end
+ * @cnt:	counters
+ */
+struct listener {
+	struct msg_forward fwd;
+	int fd;
+	uint32_t gen;
+	unsigned wait;
+	uint32_t next_disarmed;
+	struct counters cnt;
+};
+
+/**
+ * struct relay - everything the relay owns
+ * @epfd:	the epoll instance
+ * @stop:	supervisor closed its channel: leave the loop
+ * @chan:	control channels, CHAN_*
+ * @chan_out:	channel also polled for EPOLLOUT (a POOL_REQ waits to go)
+ * @have_limits: RELAY_LIMITS arrived (the flow table exists)
+ * @limits:	RELAY_LIMITS
+ * @listeners:	forwards by id, FWD_ID_MAX pointers, NULL if unknown
+ * @nforwards:	forwards known
+ * @nlisteners:	listening sockets held
+ * @batch:	FORWARDs since the last CONFIG_DONE
+ * @lgen:	last listener generation handed out
+ * @ns_addrs:	last NS_ADDRS of each side, zeroed until one arrives
+ * @pools:	socket pools, [side][pool_fam_index()]
+ * @pipes:	pipe pool
+ * @flows:	flow table
+ * @nofile:	RLIMIT_NOFILE soft limit after raising it
+ * @flow_limit:	most flows right now, see relay_flow_limit()
+ * @disarmed_head: first disarmed listener id, LISTENER_NONE if none
+ * @disarmed_tail: last disarmed listener id
+ * @fd_pressure: accept4() failed with EMFILE/ENFILE; cleared on a close
+ * @rearm:	something was freed: try the disarmed listeners again
+ * @cnt:	counters of all listeners
+ */
+struct relay {
+	int epfd;
+	bool stop;
+	struct ipc_chan chan[CHAN_COUNT];
+	bool chan_out[CHAN_COUNT];
+	bool have_limits;
+	struct msg_relay_limits limits;
+	struct listener **listeners;
+	unsigned nforwards;
+	unsigned nlisteners;
+	unsigned batch;
+	uint32_t lgen;
+	struct msg_ns_addrs ns_addrs[SIDE_COUNT];
+	struct sock_pool pools[SIDE_COUNT][POOL_FAMILIES];
+	struct pipe_pool pipes;
+	struct flow_table flows;
+	unsigned long nofile;
+	uint32_t flow_limit;
+	uint32_t disarmed_head;
+	uint32_t disarmed_tail;
+	bool fd_pressure;
+	bool rearm;
+	struct counters cnt;
+};
+
+/* relay.c */
+int relay_ep_ctl(struct relay *r, int op, int fd, uint32_t events,
+		 uint64_t data);
+void relay_flow_limit(struct relay *r);
+int relay_table_init(struct relay *r);
+
+/* chan.c */
+void chan_event(struct relay *r, unsigned ch, uint32_t events);
+void chan_pool_retry(struct relay *r);
+
+/* listener.c */
+struct sock_pool *listener_pool(struct relay *r, const struct listener *l);
+const char *listener_add(struct relay *r, unsigned side, struct ipc_msg *m);
+void listener_event(struct relay *r, struct listener *l, uint32_t events);
+void listener_rearm(struct relay *r);
+void listener_close_all(struct relay *r);
+
+/* splice.c */
+void flow_open(struct relay *r, struct listener *l, int fd,
+	       const union sockaddr_inany *sa, socklen_t salen);
+void flow_event(struct relay *r, struct flow *f, unsigned side,
+		uint32_t events);
+void flow_serve_waiters(struct relay *r);
+void flow_close_all(struct relay *r);
+void sock_reset(int fd);
+
+#endif /* NSPLICE_RELAY_INT_H */

@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * splice.c - per-flow state machine: connect, splice both ways, close
+ *
+ * DOC: Theory of Operation
+ *
+ * A flow joins the client socket accepted on a listener (FSIDE_CLIENT) and
+ * a pool socket of the other namespace that we connect (FSIDE_SERVER).
+ * Bytes read from side d go through pipe[d] into side !d ("direction d"),
+ * with splice() both ways, so no payload byte is ever copied to user space.
+ *
+ * State is a set of bits (FLOW_F_*, flow.h), as in pasta: CONNECT, then
+ * ESTABLISHED; per side OUT_WAIT (output to that side is blocked),
+ * FIN_RCVD (that side sent EOF), FIN_SENT (we shut down writing to it) and
+ * PIPE_WAIT (reading it waits for a pipe).  flow_mask() derives each side's
+ * epoll mask from the bits and flow_arm() calls epoll_ctl() only when the
+ * mask really changes.  The epoll is level-triggered, so every rule below
+ * is about never being woken for something we will not act on:
+ *
+ *  - OUT_WAIT on side X removes EPOLLIN from the opposite side: reading
+ *    while the output is blocked is pasta's 100 % CPU bug (#4).  EPOLLOUT
+ *    on X writes what is pending, and once the pipe is empty reads the
+ *    opposite side at once instead of waiting for another wake-up.
+ *  - The write always asks for everything pending in the pipe, not just
+ *    what the last read added (#3), and any byte left over sets OUT_WAIT on
+ *    the destination, whether the write was short or failed with EAGAIN
+ *    (#2); OUT_WAIT belongs to the side being written, never the one read
+ *    (#1).
+ *  - FIN_RCVD on a side removes its EPOLLIN.  EPOLLHUP and EPOLLERR come
+ *    whatever the mask says, so a side that can only report them
+ *    uselessly (we sent it FIN, so it reports EPOLLHUP once its peer's FIN
+ *    arrives, and nothing is to be read from it now) is taken out of the
+ *    epoll set and put back when there is something to read again.
+ *  - EPOLLIN|EPOLLRDHUP|EPOLLHUP together is a peer that sent its last
+ *    bytes and FIN: read everything first (#7).  Only EPOLLERR, a failing
+ *    read or write, or a hang-up of a side we never shut down is an error:
+ *    then the other side's socket gets SO_LINGER {1, 0} before both are
+ *    closed, so its peer sees a reset rather than a clean end (#6).
+ *  - EOF read from side d becomes shutdown(SHUT_WR) on side !d once pipe[d]
+ *    is drained: a half-close is propagated, and the other direction keeps
+ *    flowing.  The flow ends when both sides got their FIN (both pipes are
+ *    then empty).
+ *  - errno is saved right after the failing call, EINTR is retried, and
+ *    bytes are counted only from a successful write (#8).
+ *
+ * Pipes are borrowed for a read and returned as soon as they are empty
+ * (pipes.c), so an idle flow holds just its two sockets.  A read that fills
+ * 90 % of the pipe marks bulk data: the write gets SPLICE_F_MORE (the next
+ * bytes are already coming, no need to push a partial segment) and the pipe
+ * is grown.  Small request/response traffic never waits for Nagle: the
+ * agents set TCP_NODELAY on pool sockets and listeners, and accepted
+ * sockets inherit it (checked: see flow_open()).
+ *
+ * Work per event is bounded: a direction loops read -> write until a read
+ * comes back short (the socket is drained; one more read would only return
+ * EAGAIN) or MOVE_ROUNDS_MAX rounds are done; whatever is left is reported
+ * again by the level-triggered epoll.
+ *
+ * Syscalls: splice, shutdown, connect, getsockopt(SO_ERROR),
+ * setsockopt(SO_LINGER), epoll_ctl, close.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "relay/relay_int.h"
+#include "relay/target.h"
+
+/* MOVE_ROUNDS_MAX - read/write rounds per direction and event */
+#define MOVE_ROUNDS_MAX		8
+
+/* PIPE_BULK_NUM/DEN - a read filling this share of the pipe is bulk data */
+#define PIPE_BULK_NUM		9
+#define PIPE_BULK_DEN		10
+
+/* FLOW_GONE - return value of a step that closed (and freed) the flow */
+#define FLOW_GONE		(-1)
+
+static const char *const fside_name[FSIDES] = { "client", "server" };
+
+/**
+ * sock_reset() - close a socket so that its peer sees a reset
+ * @fd:		connected socket, closed on return
+ */
+void sock_reset(int fd)
+{
+	const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/**
+ * sock_error() - pending error of a socket, which reading clears
+ * @fd:		socket
+ *
+ * Return: the SO_ERROR value, or the errno of getsockopt() itself
+ */
+static int sock_error(int fd)
+{
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return errno;
+	return err;
+}
+
+/**
+ * flow_id() - slot number of a flow, for log lines
+ * @r:		relay
+ * @f:		flow
+ *
+ * Return: the slot
+ */
+static unsigned flow_id(const struct relay *r, const struct flow *f)
+{
+	return flow_index(&r->flows, f);
+}
+
+/**
+ * flow_sock_close() - close one socket of a flow
+ * @r:		relay
+ * @f:		flow
+ * @s:		side
+ * @reset:	make the peer see a reset
+ *
+ * The server socket came from an agent, which might (wrongly) still hold a
+ * duplicate; epoll registrations belong to the open file, not to the
+ * descriptor, so it is taken out of the epoll set explicitly: a leftover
+ * registration would keep reporting a socket we no longer know.  The client
+ * socket was created by accept4() here and is ours alone.
+ */
+static void flow_sock_close(struct relay *r, struct flow *f, unsigned s,
+			    bool reset)
+{
+	int fd = f->sock[s];
+
+	if (fd < 0)
+		return;
+	if (s == FSIDE_SERVER && (f->in_epoll & (1U << s)))
+		relay_ep_ctl(r, EPOLL_CTL_DEL, fd, 0, 0);
+	if (reset)
+		sock_reset(fd);
+	else
+		close(fd);
+	f->sock[s] = -1;
+	f->in_epoll &= (uint8_t)~(1U << s);
+}
+
+/**
+ * flow_count() - add a closing flow's counters to its listener's and ours
+ * @r:		relay
+ * @f:		flow
+ * @error:	the flow ends on an error after it was established
+ */
+static void flow_count(struct relay *r, const struct flow *f, bool error)
+{
+	struct listener *l = r->listeners[f->listener];
+	unsigned d;
+
+	for (d = 0; d < FSIDES; d++) {
+		r->cnt.bytes[d] += f->bytes[d];
+		if (l)
+			l->cnt.bytes[d] += f->bytes[d];
+	}
+	if (!error)
+		return;
+	r->cnt.errors++;
+	if (l)
+		l->cnt.errors++;
+}
+
+/**
+ * flow_release() - close a flow and free its slot
+ * @r:		relay
+ * @f:		flow
+ * @bad:	side that failed, whose peer is reset; -1 for a clean end
+ * @err:	errno describing the failure, 0 if none
+ * @why:	what ended the flow, for the log line
+ *
+ * Pipes still holding bytes are closed, empty ones go back to the pool.
+ */
+static void flow_release(struct relay *r, struct flow *f, int bad, int err,
+			 const char *why)
+{
+	unsigned s;
+
+	for (s = 0; s < FSIDES; s++) {
+		flow_wait_del(&r->flows, f, s);
+		if (f->pending[s])
+			pipe_discard(&r->pipes, &f->pipe[s]);
+		else
+			pipe_return(&r->pipes, &f->pipe[s]);
+	}
+	for (s = 0; s < FSIDES; s++)
+		flow_sock_close(r, f, s, bad >= 0 && (int)s != bad);
+	flow_count(r, f, bad >= 0 && (f->flags & FLOW_F_ESTABLISHED));
+	ndebug("flow %u closed (%s%s%s%s%s): %llu bytes client->server, "
+	       "%llu server->client", flow_id(r, f), why,
+	       bad >= 0 ? " on " : "", bad >= 0 ? fside_name[bad] : "",
+	       err ? ": " : "", err ? strerror(err) : "",
+	       (unsigned long long)f->bytes[FSIDE_CLIENT],
+	       (unsigned long long)f->bytes[FSIDE_SERVER]);
+	flow_free(&r->flows, f);
+	/* A slot and descriptors are free: disarmed listeners may go on */
+	r->fd_pressure = false;
+	r->rearm = true;
+}
+
+/**
+ * flow_abort() - end a flow on an error of one side, resetting the other
+ * @r:		relay
+ * @f:		flow
+ * @bad:	side that failed
+ * @err:	errno
+ * @why:	failing operation, for the log line
+ *
+ * Return: FLOW_GONE
+ */
+static int flow_abort(struct relay *r, struct flow *f, unsigned bad, int err,
+		      const char *why)
+{
+	flow_release(r, f, (int)bad, err, why);
+	return FLOW_GONE;
+}
+
+/**
+ * flow_mask() - epoll events a side of a flow must be polled for
+ * @f:		flow
+ * @s:		side
+ *
+ * Return: EPOLLIN and/or EPOLLOUT, possibly none
+ */
+static uint32_t flow_mask(const struct flow *f, unsigned s)
+{
+	uint32_t ev = 0;
+
+	if (f->flags & FLOW_F_CONNECT)
+		return s == FSIDE_SERVER ? EPOLLOUT : 0;
+	if (!(f->flags & (FLOW_F_FIN_RCVD(s) | FLOW_F_OUT_WAIT(!s) |
+			  FLOW_F_PIPE_WAIT(s))))
+		ev |= EPOLLIN;
+	if (f->flags & FLOW_F_OUT_WAIT(s))
+		ev |= EPOLLOUT;
+	return ev;
+}
+
+/**
+ * flow_arm() - bring one side's epoll registration in line with its state
+ * @r:		relay
+ * @f:		flow
+ * @s:		side
+ *
+ * A side with an empty mask stays registered, to learn about errors, unless
+ * we already sent it FIN: then EPOLLHUP arrives as soon as its peer's FIN
+ * does, and would be reported again and again while we are not reading
+ * (the mask is empty only because output in the other direction is
+ * blocked).  Such a side is removed and added back with EPOLLIN when it
+ * may be read again.  The client side is not polled while connecting: we
+ * must not read it yet, and a client that leaves is noticed once the
+ * connection is up.
+ *
+ * Return: 0 on success, -1 if epoll_ctl() failed (errno set)
+ */
+static int flow_arm(struct relay *r, struct flow *f, unsigned s)
+{
+	uint32_t ev = flow_mask(f, s);
+	bool want = ev || !(f->flags & (FLOW_F_FIN_SENT(s) | FLOW_F_CONNECT));
+	bool in = f->in_epoll & (1U << s);
+	int op;
+
+	if (want == in && (!want || ev == f->armed[s]))
+		return 0;
+	op = !want ? EPOLL_CTL_DEL : in ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (relay_ep_ctl(r, op, f->sock[s], ev,
+			 ev_encode(EV_FLOW, flow_id(r, f), s, f->gen)))
+		return -1;
+	if (want)
+		f->in_epoll |= (uint8_t)(1U << s);
+	else
+		f->in_epoll &= (uint8_t)~(1U << s);
+	f->armed[s] = want ? ev : 0;
+	return 0;
+}
+
+/**
+ * flow_update() - apply the state of both sides to the epoll set
+ * @r:		relay
+ * @f:		flow
+ *
+ * Return: 0, or FLOW_GONE if epoll_ctl() failed and the flow was closed
+ */
+static int flow_update(struct relay *r, struct flow *f)
+{
+	unsigned s;
+
+	for (s = 0; s < FSIDES; s++)
+		if (flow_arm(r, f, s))
+			return flow_abort(r, f, s, errno, "epoll_ctl");
+	return 0;
+}
+
+/**
+ * flow_splice_in() - read from side @d into pipe[@d]
+ * @f:		flow
+ * @d:		direction
+ * @len:	room in the pipe, bytes
+ *
+ * Return: bytes read, 0 on EOF, or -errno (-EAGAIN: nothing to read)
+ */
+static ssize_t flow_splice_in(const struct flow *f, unsigned d, size_t len)
+{
+	ssize_t n;
+	int err;
+
+	do {
+		n = splice(f->sock[d], NULL, f->pipe[d].wr, NULL, len,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		err = n < 0 ? errno : 0;
+	} while (err == EINTR);
+	return n < 0 ? -err : n;
+}
+
+/**
+ * flow_splice_out() - write everything pending in pipe[@d] to side !@d
+ * @r:		relay
+ * @f:		flow
+ * @d:		direction
+ * @more:	more data is on its way: pass SPLICE_F_MORE
+ *
+ * One attempt (EINTR aside): a short write means the socket buffer is full
+ * and the next attempt would only return EAGAIN.  Whatever is left sets
+ * OUT_WAIT on the destination side.
+ *
+ * Return: 0, or FLOW_GONE if the write failed and the flow was closed
+ */
+static int flow_splice_out(struct relay *r, struct flow *f, unsigned d,
+			   bool more)
+{
+	unsigned flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+	ssize_t n;
+	int err;
+
+	if (more)
+		flags |= SPLICE_F_MORE;
+	do {
+		n = splice(f->pipe[d].rd, NULL, f->sock[!d], NULL,
+			   f->pending[d], flags);
+		err = n < 0 ? errno : 0;
+	} while (err == EINTR);
+	if (n < 0 && err != EAGAIN)
+		return flow_abort(r, f, !d, err, "write");
+	if (n > 0) {
+		f->pending[d] -= (uint32_t)n;
+		f->bytes[d] += (uint64_t)n;
+	}
+	if (f->pending[d])
+		f->flags |= FLOW_F_OUT_WAIT(!d);
+	else
+		f->flags &= (uint16_t)~FLOW_F_OUT_WAIT(!d);
+	return 0;
+}
+
+/**
+ * flow_pipe_get() - make sure direction @d has a pipe to read into
+ * @r:		relay
+ * @f:		flow
+ * @d:		direction
+ *
+ * Without one (budget spent, or pipe2() failed), the direction queues for
+ * the next pipe returned and stops polling for input meanwhile.
+ *
+ * Return: true if pipe[@d] is usable
+ */
+static bool flow_pipe_get(struct relay *r, struct flow *f, unsigned d)
+{
+	if (f->pipe[d].rd >= 0 || !pipe_borrow(&r->pipes, &f->pipe[d]))
+		return true;
+	flow_wait_add(&r->flows, f, d);
+	ntrace("flow %u: waiting for a pipe", flow_id(r, f));
+	return false;
+}
+
+/**
+ * flow_move() - move data in direction @d while it flows, within bounds
+ * @r:		relay
+ * @f:		flow
+ * @d:		direction: read side @d, write side !@d
+ *
+ * Stops when side @d has nothing more to read (EAGAIN, a short read, or
+ * EOF), when the output is blocked, when no pipe is to be had, or after
+ * MOVE_ROUNDS_MAX rounds: the level-triggered epoll reports what is left.
+ *
+ * Return: 0, or FLOW_GONE if the flow was closed on an error
+ */
+static int flow_move(struct relay *r, struct flow *f, unsigned d)
+{
+	const uint16_t stop = FLOW_F_FIN_RCVD(d) | FLOW_F_OUT_WAIT(!d) |
+			      FLOW_F_PIPE_WAIT(d);
+	unsigned round;
+
+	for (round = 0; round < MOVE_ROUNDS_MAX; round++) {
+		size_t room;
+		ssize_t n;
+
+		if ((f->flags & stop) || !flow_pipe_get(r, f, d))
+			return 0;
+		room = f->pipe[d].size - f->pending[d];
+		n = flow_splice_in(f, d, room);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0)
+			return flow_abort(r, f, d, (int)-n, "read");
+		if (n == 0) {
+			f->flags |= FLOW_F_FIN_RCVD(d);
+			return 0;
+		}
+		f->pending[d] += (uint32_t)n;
+		if ((size_t)n * PIPE_BULK_DEN >= room * PIPE_BULK_NUM) {
+			if (flow_splice_out(r, f, d, true))
+				return FLOW_GONE;
+			pipe_grow(&r->pipes, &f->pipe[d]);
+		} else if (flow_splice_out(r, f, d, false)) {
+			return FLOW_GONE;
+		}
+		/* A short read drained the socket: another would see EAGAIN */
+		if ((size_t)n < room)
+			return 0;
+	}
+	return 0;
+}
+
+/**
+ * flow_settle() - after an event: return pipes, propagate FINs, close the
+ *		   flow if both directions are done, re-arm epoll
+ * @r:		relay
+ * @f:		flow
+ *
+ * Return: 0, or FLOW_GONE if the flow was closed
+ */
+static int flow_settle(struct relay *r, struct flow *f)
+{
+	unsigned d;
+
+	for (d = 0; d < FSIDES; d++) {
+		if (!f->pending[d])
+			pipe_return(&r->pipes, &f->pipe[d]);
+		if (!(f->flags & FLOW_F_FIN_RCVD(d)) || f->pending[d] ||
+		    (f->flags & FLOW_F_FIN_SENT(!d)))
+			continue;
+		if (shutdown(f->sock[!d], SHUT_WR))
+			return flow_abort(r, f, !d, errno, "shutdown");
+		f->flags |= FLOW_F_FIN_SENT(!d);
+	}
+	if ((f->flags & FLOW_F_FIN_SENT(FSIDE_CLIENT)) &&
+	    (f->flags & FLOW_F_FIN_SENT(FSIDE_SERVER))) {
+		flow_release(r, f, -1, 0, "done");
+		return FLOW_GONE;
+	}
+	return flow_update(r, f);
+}
+
+/**
+ * flow_connect_failed() - the server refused or could not be reached
+ * @r:		relay
+ * @f:		flow, closed here: the client gets a reset at once
+ * @err:	errno of connect() or SO_ERROR
+ */
+static void flow_connect_failed(struct relay *r, struct flow *f, int err)
+{
+	struct listener *l = r->listeners[f->listener];
+
+	r->cnt.refused++;
+	if (l)
+		l->cnt.refused++;
+	flow_release(r, f, FSIDE_SERVER, err, "connect");
+}
+
+/**
+ * flow_connect_event() - an event on the server socket while connecting
+ * @r:		relay
+ * @f:		flow in FLOW_F_CONNECT
+ * @ev:		epoll events
+ */
+static void flow_connect_event(struct relay *r, struct flow *f, uint32_t ev)
+{
+	int err = sock_error(f->sock[FSIDE_SERVER]);
+
+	if (!err && (ev & (EPOLLERR | EPOLLHUP)))
+		err = ECONNABORTED;
+	if (err) {
+		flow_connect_failed(r, f, err);
+		return;
+	}
+	if (!(ev & EPOLLOUT))
+		return;
+	f->flags &= (uint16_t)~FLOW_F_CONNECT;
+	f->flags |= FLOW_F_ESTABLISHED;
+	ntrace("flow %u: connected", flow_id(r, f));
+	flow_update(r, f);
+}
+
+/**
+ * flow_drain() - EPOLLOUT on a blocked side: write what is pending, then
+ *		  read more from the opposite side at once
+ * @r:		relay
+ * @f:		flow
+ * @d:		direction whose output (side !@d) became writable
+ *
+ * Return: 0, or FLOW_GONE if the flow was closed
+ */
+static int flow_drain(struct relay *r, struct flow *f, unsigned d)
+{
+	if (flow_splice_out(r, f, d, false))
+		return FLOW_GONE;
+	if (f->flags & FLOW_F_OUT_WAIT(!d))
+		return 0;
+	return flow_move(r, f, d);
+}
+
+/**
+ * flow_event() - handle epoll events on one side of a flow
+ * @r:		relay
+ * @f:		flow
+ * @s:		side the events are for
+ * @ev:		epoll events
+ */
+void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev)
+{
+	ntrace("flow %u: %s events 0x%x, flags 0x%x", flow_id(r, f),
+	       fside_name[s], ev, f->flags);
+	if (f->flags & FLOW_F_CONNECT) {
+		if (s == FSIDE_SERVER)
+			flow_connect_event(r, f, ev);
+		return;
+	}
+	if (ev & EPOLLERR) {
+		flow_abort(r, f, s, sock_error(f->sock[s]), "error");
+		return;
+	}
+	if ((ev & EPOLLOUT) && (f->flags & FLOW_F_OUT_WAIT(s)) &&
+	    flow_drain(r, f, !s))
+		return;
+	/* Data first, even with EPOLLHUP: the peer's last bytes (bug #7) */
+	if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) && flow_move(r, f, s))
+		return;
+	/* A hang-up we did not cause: the peer is gone */
+	if ((ev & EPOLLHUP) && !(f->flags & FLOW_F_FIN_SENT(s))) {
+		flow_abort(r, f, s, sock_error(f->sock[s]), "hang-up");
+		return;
+	}
+	flow_settle(r, f);
+}
+
+/**
+ * flow_connect() - start connecting the server socket
+ * @r:		relay
+ * @f:		new flow with both sockets
+ * @t:		target
+ */
+static void flow_connect(struct relay *r, struct flow *f,
+			 const struct flow_target *t)
+{
+	union sockaddr_inany sa;
+	socklen_t len = sockaddr_from_inany(&sa, t->af, &t->addr, t->port, 0);
+	int err = 0;
+
+	if (connect(f->sock[FSIDE_SERVER], &sa.sa, len))
+		err = errno;
+	if (!err) {
+		f->flags |= FLOW_F_ESTABLISHED;
+	} else if (err == EINPROGRESS || err == EINTR) {
+		/* EINTR: a non-blocking connect goes on in the background */
+		f->flags |= FLOW_F_CONNECT;
+	} else {
+		flow_connect_failed(r, f, err);
+		return;
+	}
+	flow_update(r, f);
+}
+
+/**
+ * flow_refuse() - reset a client that has no target
+ * @r:		relay
+ * @l:		listener it was accepted on
+ * @fd:		accepted socket, closed here
+ * @caf:	client address family, AF_UNSPEC if unknown
+ * @ca:		client address
+ */
+static void flow_refuse(struct relay *r, struct listener *l, int fd, int caf,
+			const union inany *ca)
+{
+	static struct log_ratelimit rl;
+	char lbuf[INANY_STRLEN], cbuf[INANY_STRLEN];
+	unsigned other = !l->fwd.listen_side;
+
+	sock_reset(fd);
+	l->cnt.refused++;
+	r->cnt.refused++;
+	log_ratelimited(&rl, LOG_LVL_WARN,
+			"listener [%s]:%u: refused non-loopback client %s: "
+			"%s side has no external %s address",
+			inany_ntop(l->fwd.family, &l->fwd.listen_addr, lbuf,
+				   sizeof(lbuf)),
+			l->fwd.listen_port,
+			inany_af_valid(caf) ? inany_ntop(caf, ca, cbuf,
+							 sizeof(cbuf))
+					    : "(unknown)",
+			other == SIDE_HOST ? "host" : "target",
+			l->fwd.family == AF_INET ? "IPv4" : "IPv6");
+}
+
+/**
+ * flow_log_open() - debug line for a new flow (formatting costs: call it
+ *		     only at debug level)
+ * @r:		relay
+ * @f:		flow
+ * @l:		listener
+ * @caf:	client address family
+ * @ca:		client address
+ * @cport:	client port
+ * @t:		target
+ */
+static void flow_log_open(const struct relay *r, const struct flow *f,
+			  const struct listener *l, int caf,
+			  const union inany *ca, uint16_t cport,
+			  const struct flow_target *t)
+{
+	char lbuf[INANY_STRLEN], cbuf[INANY_STRLEN], tbuf[INANY_STRLEN];
+
+	log_msg(LOG_LVL_DEBUG,
+		"flow %u: listener %u [%s]:%u, client [%s]:%u -> [%s]:%u (%s)",
+		flow_id(r, f), l->fwd.id,
+		inany_ntop(l->fwd.family, &l->fwd.listen_addr, lbuf,
+			   sizeof(lbuf)), l->fwd.listen_port,
+		inany_af_valid(caf) ? inany_ntop(caf, ca, cbuf, sizeof(cbuf))
+				    : "?", cport,
+		inany_ntop(t->af, &t->addr, tbuf, sizeof(tbuf)), t->port,
+		target_how_str(t->how));
+}
+
+/**
+ * flow_open() - splice a newly accepted connection to its target
+ * @r:		relay
+ * @l:		listener it was accepted on; the caller made sure a slot and
+ *		a pool socket are available
+ * @fd:		accepted non-blocking socket, owned from here on
+ * @sa:		client address as accept4() returned it
+ * @salen:	its length
+ *
+ * Accepted sockets inherit TCP_NODELAY from the listener (Linux copies the
+ * listener's tcp_sock into the child; checked on 6.18 by the unit test
+ * test_flow, "accepted socket inherits TCP_NODELAY"), and the agents set it
+ * on listeners, so no setsockopt() is needed here.
+ */
+void flow_open(struct relay *r, struct listener *l, int fd,
+	       const union sockaddr_inany *sa, socklen_t salen)
+{
+	unsigned other = !l->fwd.listen_side;
+	struct flow_target t;
+	uint16_t cport = 0;
+	union inany ca;
+	struct flow *f;
+	int caf, sfd;
+
+	if (sockaddr_to_inany(sa, salen, &caf, &ca, &cport))
+		caf = AF_UNSPEC;	/* never loopback: safe default */
+	if (target_select(&l->fwd, caf, &ca, &r->ns_addrs[other], &t) ==
+	    TARGET_REFUSE) {
+		flow_refuse(r, l, fd, caf, &ca);
+		return;
+	}
+	f = flow_alloc(&r->flows);
+	sfd = f ? pool_take(listener_pool(r, l), &r->chan[CHAN_AGENT(other)],
+			    t.af) : -1;
+	if (sfd < 0) {
+		/* Checked before accept4(): this is a bug, not a busy relay */
+		nerr("listener %u: no %s for an accepted client",
+		     l->fwd.id, f ? "pool socket" : "flow slot");
+		if (f)
+			flow_free(&r->flows, f);
+		sock_reset(fd);
+		return;
+	}
+	f->sock[FSIDE_CLIENT] = fd;
+	f->sock[FSIDE_SERVER] = sfd;
+	f->listener = l->fwd.id;
+	if (log_level >= LOG_LVL_DEBUG)
+		flow_log_open(r, f, l, caf, &ca, cport, &t);
+	flow_connect(r, f, &t);
+}
+
+/**
+ * flow_serve_waiters() - hand freed pipes to flows waiting for one
+ * @r:		relay
+ *
+ * Called from the main loop, not from where pipes are returned, so a chain
+ * of flows returning pipes to each other never nests.
+ */
+void flow_serve_waiters(struct relay *r)
+{
+	struct flow *f;
+	unsigned d;
+
+	while (pipe_can_lend(&r->pipes) &&
+	       (f = flow_wait_pop(&r->flows, &d))) {
+		if (flow_move(r, f, d) || flow_settle(r, f))
+			continue;
+		/* pipe2() failed even within budget: wait for a close */
+		if (f->flags & FLOW_F_PIPE_WAIT(d))
+			break;
+	}
+}
+
+/**
+ * flow_close_all() - close every flow at shutdown
+ * @r:		relay
+ */
+void flow_close_all(struct relay *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->flows.size; i++)
+		if (r->flows.slot[i].flags & FLOW_F_USED)
+			flow_release(r, &r->flows.slot[i], -1, 0, "shutdown");
+}

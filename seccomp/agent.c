@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * agent.c - the agents' seccomp allowlist
+ *
+ * DOC: Theory of Operation
+ *
+ * An agent holds the listening sockets of its side and creates the
+ * unconnected sockets the relay connects.  It may not read or write a
+ * payload byte, keep capabilities it does not need, or be ptraced.  The
+ * filter is loaded after the agent entered its namespace and dropped its
+ * capabilities (nsagent/agent.c), so from then on it cannot: exec, setns
+ * (it can never leave its namespace), unshare, mount, ptrace, kill, fork,
+ * open a file, accept or connect (it never holds a connection), splice.
+ *
+ * Restricted by argument:
+ *  - socket() only for TCP/UDP over IPv4 and IPv6, and rtnetlink for
+ *    getifaddrs(); an AF_UNIX socket fails with EAFNOSUPPORT, which makes
+ *    glibc's if_nametoindex() fall back to an AF_INET socket instead of
+ *    reaching the namespace's abstract unix sockets;
+ *  - setsockopt() only for the options listeners and pool sockets get;
+ *  - ioctl() only SIOCGIFINDEX (if_nametoindex() for ADDR%IFACE): no
+ *    TIOCSTI, whatever descriptor it might find;
+ *  - sendmsg(), the only call that can pass descriptors, only on its two
+ *    channels (3: supervisor, 4: relay); sendto() never with MSG_FASTOPEN
+ *    (a TCP connect in disguise): an agent never connects;
+ *  - write() only to the log pipe (descriptor 2);
+ *  - fcntl() commands, mmap()/mprotect() without PROT_EXEC (filter.c).
+ *
+ * No file is read after the filter; a later feature that must (the
+ * /proc/net/tcp* scan of auto mode) opens its files before it.
+ */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "seccomp.h"
+
+/* SOCK_TYPE_MASK - socket type without SOCK_NONBLOCK and SOCK_CLOEXEC */
+#define SOCK_TYPE_MASK	0xf
+
+/* agent_sockets - listeners, pool sockets, address discovery */
+static const int agent_sockets[] = {
+	SCMP_SYS(bind),			/* listeners; netlink (getifaddrs) */
+	SCMP_SYS(listen),
+	SCMP_SYS(getsockname),		/* getifaddrs */
+	SCMP_SYS(recvmsg),		/* channels, netlink answers */
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(close),
+};
+
+/* agent_loop - its poll loop and timer */
+static const int agent_loop[] = {
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(read),			/* timerfd ticks */
+	SCMP_SYS(clock_gettime),	/* rate-limited logs, if no vDSO */
+	SCMP_SYS(getpid),
+};
+
+/**
+ * agent_socket_calls() - which sockets an agent may create
+ * @ctx:	filter
+ */
+static void agent_socket_calls(scmp_filter_ctx ctx)
+{
+	static const int inet[] = { AF_INET, AF_INET6 };
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_LEN(inet); i++)
+		for (j = 0; j < ARRAY_LEN(types); j++)
+			ALLOW_IF(ctx, socket,
+				 SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)inet[i]),
+				 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK,
+					    (uint32_t)types[j]));
+	ALLOW_IF(ctx, socket, SCMP_A0_32(SCMP_CMP_EQ, AF_NETLINK),
+		 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_RAW),
+		 SCMP_A2_32(SCMP_CMP_EQ, NETLINK_ROUTE));
+	FAIL_IF(ctx, EAFNOSUPPORT, socket, SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX));
+}
+
+/**
+ * agent_sockopts() - the socket options listeners and pool sockets get
+ * @ctx:	filter
+ */
+static void agent_sockopts(scmp_filter_ctx ctx)
+{
+	static const struct { int level, opt; } opts[] = {
+		{ SOL_SOCKET, SO_REUSEADDR },
+		{ SOL_SOCKET, SO_BINDTODEVICE },	/* ADDR%IFACE */
+		{ IPPROTO_IPV6, IPV6_V6ONLY },
+		{ IPPROTO_TCP, TCP_NODELAY },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(opts); i++)
+		ALLOW_IF(ctx, setsockopt,
+			 SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)opts[i].level),
+			 SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)opts[i].opt));
+}
+
+/**
+ * seccomp_agent_filter() - build the agents' filter
+ * @mode:	enum sandbox_mode
+ *
+ * Return: the filter, not loaded
+ */
+scmp_filter_ctx seccomp_agent_filter(enum sandbox_mode mode)
+{
+	scmp_filter_ctx ctx = filter_new(mode);
+	uint32_t fd;
+
+	filter_allow_list(ctx, agent_sockets, ARRAY_LEN(agent_sockets));
+	filter_allow_list(ctx, agent_loop, ARRAY_LEN(agent_loop));
+	agent_socket_calls(ctx);
+	agent_sockopts(ctx);
+	/* Descriptors leave only on the channels: 3 supervisor, 4 relay */
+	for (fd = SECCOMP_CHAN_FD_MIN; fd < SECCOMP_CHAN_FD_MAX; fd++)
+		ALLOW_IF(ctx, sendmsg, SCMP_A0_32(SCMP_CMP_EQ, fd));
+	/* send() on channels, netlink requests; MSG_FASTOPEN would let
+	 * sendto() open a TCP connection, which an agent never does. */
+	ALLOW_IF(ctx, sendto, SCMP_A3_32(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, 0));
+	ALLOW_IF(ctx, write, SCMP_A0_32(SCMP_CMP_EQ, SECCOMP_LOG_FD));
+	ALLOW_IF(ctx, ioctl, SCMP_A1_32(SCMP_CMP_EQ, SIOCGIFINDEX));
+	filter_add_fcntl(ctx);
+	filter_add_memory(ctx);
+	filter_add_exit(ctx);
+	filter_add_sanitizer(ctx, SECCOMP_AGENT);
+	return ctx;
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * relay.c - the relay's seccomp allowlist
+ *
+ * DOC: Theory of Operation
+ *
+ * The relay holds the accepted and pooled sockets it was given and its
+ * pipes; it may not create a socket, open a file, exec, fork, or gain any
+ * privilege (DESIGN.md).  Its list is the data path and nothing else:
+ * accept4, connect, splice, shutdown, pipe2, epoll.
+ *
+ * Absent on purpose, each an escape the relay must not have: socket,
+ * socketpair, bind, listen, sendmsg (it could pass a descriptor out),
+ * open/openat/creat, execve/execveat, clone/clone3/fork/vfork, kill/tgkill,
+ * ptrace, setns, unshare, mount, pivot_root, bpf, io_uring_*, ioctl
+ * (TIOCSTI on an inherited terminal), memfd_create, userfaultfd.
+ *
+ * Restricted by argument:
+ *  - write() only to descriptor 2, the supervisor's log pipe;
+ *  - send() (sendto() with no address) and recvmsg() only on the three
+ *    channels, descriptors 3 to 5;
+ *  - setsockopt() only for the options the data path sets;
+ *  - fcntl() commands, mmap()/mprotect() without PROT_EXEC (filter.c);
+ *  - prlimit64() on itself only;
+ *  - landlock_add_rule() for TCP ports only: the relay restricts its own
+ *    connect() once it knows the target ports (sandbox.c).  Landlock can
+ *    only ever take rights away, so allowing it gives nothing.
+ */
+#include <linux/landlock.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "landlock.h"
+#include "seccomp.h"
+
+/* relay_data_path - moving bytes between the sockets it holds */
+static const int relay_data_path[] = {
+	SCMP_SYS(accept4),		/* clients on the listeners */
+	SCMP_SYS(connect),		/* pool sockets to their target */
+	SCMP_SYS(shutdown),		/* half-close propagation */
+	SCMP_SYS(splice),		/* socket -> pipe -> socket */
+	SCMP_SYS(pipe2),		/* the only descriptors it creates */
+	SCMP_SYS(close),
+	SCMP_SYS(getsockopt),		/* SO_ERROR, socket checks: reads only */
+	SCMP_SYS(epoll_create1),	/* once, at start */
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),		/* some libc versions */
+};
+
+/* relay_misc - process bookkeeping */
+static const int relay_misc[] = {
+	SCMP_SYS(getpid),		/* HELLO carries it */
+	SCMP_SYS(clock_gettime),	/* rate-limited logs, if no vDSO */
+	SCMP_SYS(landlock_create_ruleset), /* connect rules, see header */
+	SCMP_SYS(landlock_restrict_self),
+};
+
+/**
+ * relay_sockopts() - the socket options the data path sets
+ * @ctx:	filter
+ *
+ * SO_LINGER {1, 0} to reset a peer, SO_RCVLOWAT for bulk reads, and the
+ * TCP options that keep small requests from waiting.  Not SO_ATTACH_*
+ * (BPF), TCP_ULP (kernel TLS and friends), SO_BINDTODEVICE, IP_*.
+ */
+static void relay_sockopts(scmp_filter_ctx ctx)
+{
+	static const struct { int level, opt; } opts[] = {
+		{ SOL_SOCKET, SO_LINGER },
+		{ SOL_SOCKET, SO_RCVLOWAT },
+		{ IPPROTO_TCP, TCP_NODELAY },
+		{ IPPROTO_TCP, TCP_QUICKACK },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(opts); i++)
+		ALLOW_IF(ctx, setsockopt,
+			 SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)opts[i].level),
+			 SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)opts[i].opt));
+}
+
+/**
+ * relay_channels() - its log and control channels, and nothing else
+ * @ctx:	filter
+ *
+ * Descriptors are received (recvmsg) but never sent: sendmsg() is absent,
+ * and sendto() may not name an address.
+ */
+static void relay_channels(scmp_filter_ctx ctx)
+{
+	uint32_t fd;
+
+	ALLOW_IF(ctx, write, SCMP_A0_32(SCMP_CMP_EQ, SECCOMP_LOG_FD));
+	for (fd = SECCOMP_CHAN_FD_MIN; fd <= SECCOMP_CHAN_FD_MAX; fd++) {
+		ALLOW_IF(ctx, recvmsg, SCMP_A0_32(SCMP_CMP_EQ, fd));
+		ALLOW_IF(ctx, sendto, SCMP_A0_32(SCMP_CMP_EQ, fd),
+			 SCMP_A4(SCMP_CMP_EQ, 0));
+	}
+}
+
+/**
+ * seccomp_relay_filter() - build the relay's filter
+ * @mode:	enum sandbox_mode
+ *
+ * Return: the filter, not loaded
+ */
+scmp_filter_ctx seccomp_relay_filter(enum sandbox_mode mode)
+{
+	scmp_filter_ctx ctx = filter_new(mode);
+
+	filter_allow_list(ctx, relay_data_path, ARRAY_LEN(relay_data_path));
+	filter_allow_list(ctx, relay_misc, ARRAY_LEN(relay_misc));
+	relay_sockopts(ctx);
+	relay_channels(ctx);
+	filter_add_fcntl(ctx);
+	filter_add_memory(ctx);
+	filter_add_exit(ctx);
+	/* setrlimit(RLIMIT_NOFILE) on itself; hard limits only go down */
+	ALLOW_IF(ctx, prlimit64, SCMP_A0_32(SCMP_CMP_EQ, 0));
+	ALLOW_IF(ctx, landlock_add_rule,
+		 SCMP_A1_32(SCMP_CMP_EQ, LL_RULE_NET_PORT));
+	filter_add_sanitizer(ctx, SECCOMP_RELAY);
+	return ctx;
+}

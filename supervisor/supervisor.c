@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * supervisor.c - process lifecycle: start the children, watch, stop
+ *
+ * DOC: Theory of Operation
+ *
+ * The supervisor lives in the caller's namespaces and holds the validated
+ * configuration, the handles of the target namespace and the children's
+ * pids.  It never sees a connection and never parses traffic: the only
+ * bytes it reads from children are fixed-size catalogue messages and log
+ * lines, which it copies to its stderr.
+ *
+ * Start: open nsplice's own binary once; find or create the target
+ * namespace (target.c); create the log pipe and five SOCK_SEQPACKET
+ * channels (supervisor to each child, each agent to the relay); start the
+ * relay and both agents (spawn.c); then follow the start-up protocol
+ * (startup.c).  In between, once COMMAND is forked and before the first
+ * child, the supervisor isolates itself (seccomp/sandbox.c): as root it
+ * keeps only the capabilities its children need, and it loads its seccomp
+ * filter, which every child inherits.
+ *
+ * Watch: one poll() loop over a signalfd (SIGCHLD, SIGTERM, SIGINT,
+ * SIGHUP), the log pipe, the three channels, a timer and, for --pid, the
+ * target's pidfd.  The timer notices `ip netns del` and enforces the
+ * shutdown deadline.
+ *
+ * Stop (sup_stop): close every channel, which each child takes as the order
+ * to exit; send COMMAND SIGTERM; after STOP_GRACE_SEC, SIGKILL whatever is
+ * left.  Every child is reaped and its end logged with its cause.  A child
+ * that ends while nsplice is not stopping is an error: restart policy is a
+ * later step, so for now everything stops with status 1.
+ *
+ * Exit status: COMMAND's (128+N for signal N) in COMMAND mode; 0 on
+ * SIGTERM/SIGINT or when the target goes away; 1 when something failed.
+ */
+#include <bsd/unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../ipc/log.h"
+#include "../seccomp/sandbox.h"
+#include "supervisor.h"
+
+/* STOP_GRACE_SEC - seconds children get to exit before SIGKILL */
+#define STOP_GRACE_SEC		2
+
+/* TIMER_PERIOD_MS - how often the netns path and deadlines are checked */
+#define TIMER_PERIOD_MS		200
+
+/* LOG_COPY_BUF - bytes copied from the log pipe per read */
+#define LOG_COPY_BUF		4096
+
+/* PIDFILE_MODE - permissions of --pid-file */
+#define PIDFILE_MODE		0644
+
+/**
+ * enum sup_poll - slots of the supervisor's poll array
+ */
+enum sup_poll {
+	P_CHAN0 = 0,		/* CH_COUNT channel slots start here */
+	P_SIG = CH_COUNT,
+	P_LOG,
+	P_TIMER,
+	P_TARGET,
+	P_COUNT
+};
+
+/**
+ * now_sec() - monotonic clock in seconds
+ *
+ * Return: seconds
+ */
+static long now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
+
+/**
+ * sup_stop() - begin shutdown, keeping the first exit status asked for
+ * @s:		supervisor state
+ * @code:	exit status
+ * @why:	reason logged at info level, or NULL if already logged
+ */
+void sup_stop(struct supervisor *s, int code, const char *why)
+{
+	int i;
+
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	s->exit_code = code;
+	if (why)
+		ninfo("%s", why);
+	/* The relay first: it must see us leave, not its agents. */
+	for (i = CH_COUNT - 1; i >= 0; i--)
+		ipc_chan_close(&s->ch[i].chan);
+	if (s->cmd_pid > 0)
+		kill(s->cmd_pid, SIGTERM);
+	s->stop_deadline = now_sec() + STOP_GRACE_SEC;
+}
+
+/**
+ * status_text() - describe how a process ended
+ * @st:		status from waitpid()
+ * @buf:	output
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+static const char *status_text(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+		snprintf(buf, len, "was killed by seccomp (SIGSYS)");
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "was killed by signal %d (SIG%s)",
+			 WTERMSIG(st), sigabbrev_np(WTERMSIG(st)) ?
+			 sigabbrev_np(WTERMSIG(st)) : "?");
+	else
+		snprintf(buf, len, "ended with status 0x%x", st);
+	return buf;
+}
+
+/**
+ * reaped_command() - COMMAND ended: nsplice ends with its status
+ * @s:		supervisor state
+ * @st:		status from waitpid()
+ */
+static void reaped_command(struct supervisor *s, int st)
+{
+	char why[128], how[64];
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) :
+		   WIFSIGNALED(st) ? 128 + WTERMSIG(st) : EXIT_FAILURE;
+
+	s->cmd_pid = 0;
+	snprintf(why, sizeof(why), "COMMAND %s",
+		 status_text(st, how, sizeof(how)));
+	sup_stop(s, code, why);
+}
+
+/**
+ * severity() - how much an exit status says about the cause of a failure
+ * @st:		status from waitpid()
+ *
+ * Return: 2 for a signal, 1 for a non-zero exit, 0 for a clean exit
+ */
+static int severity(int st)
+{
+	if (WIFSIGNALED(st))
+		return 2;
+	return !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/**
+ * reaped_child() - a relay or agent ended
+ * @s:		supervisor state
+ * @c:		which child
+ * @st:		status from waitpid()
+ *
+ * An end while nsplice is not stopping is a failure that stops it; which
+ * child to blame is decided by report_child_ends() once all are reaped.
+ */
+static void reaped_child(struct supervisor *s, struct sup_child *c, int st)
+{
+	c->ended = true;
+	c->status = st;
+	if (!s->stopping) {
+		s->child_failed = true;
+		sup_stop(s, EXIT_FAILURE, NULL);
+	}
+}
+
+/**
+ * report_child_ends() - log how every child ended, the cause first
+ * @s:		supervisor state, all children reaped
+ *
+ * When one child dies its siblings lose their channels and end too, and a
+ * killed process can take longer to become a zombie than a sibling takes
+ * to notice and exit, so reaping order proves nothing.  The most violent
+ * end (a signal, then a non-zero status) is the cause and is logged as the
+ * error; the others follow as consequences.
+ */
+static void report_child_ends(struct supervisor *s)
+{
+	int i, sev, worst = -1;
+	char how[64];
+
+	for (i = 0; i < CH_COUNT; i++)
+		if (s->ch[i].ended && (worst < 0 || severity(s->ch[i].status) >
+				       severity(s->ch[worst].status)))
+			worst = i;
+	for (i = 0; i < CH_COUNT; i++) {
+		const struct sup_child *c = &s->ch[i];
+
+		if (!c->ended)
+			continue;
+		status_text(c->status, how, sizeof(how));
+		sev = severity(c->status);
+		if (s->child_failed && i == worst)
+			nerr("%s (pid %d) %s", c->name, (int)c->pid, how);
+		else if (sev)
+			nwarn("%s (pid %d) %s while stopping", c->name,
+			      (int)c->pid, how);
+		else
+			ndebug("%s (pid %d) %s", c->name, (int)c->pid, how);
+	}
+}
+
+/**
+ * reap() - collect every child that has ended
+ * @s:		supervisor state
+ */
+static void reap(struct supervisor *s)
+{
+	pid_t pid;
+	int st, i;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == s->cmd_pid) {
+			reaped_command(s, st);
+			continue;
+		}
+		for (i = 0; i < CH_COUNT; i++)
+			if (s->ch[i].pid == pid && !s->ch[i].ended)
+				reaped_child(s, &s->ch[i], st);
+	}
+}
+
+/**
+ * on_signal() - read the signalfd and act
+ * @s:		supervisor state
+ */
+static void on_signal(struct supervisor *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(s);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			sup_stop(s, EXIT_SUCCESS,
+				 si.ssi_signo == SIGTERM ? "SIGTERM: stopping"
+							 : "SIGINT: stopping");
+			break;
+		case SIGHUP:
+			ninfo("SIGHUP: nothing to reload without a "
+			      "configuration file");
+			break;
+		}
+	}
+}
+
+/**
+ * on_channel() - receive every pending message from one child
+ * @s:		supervisor state
+ * @id:		child
+ */
+static void on_channel(struct supervisor *s, enum sup_child_id id)
+{
+	struct sup_child *c = &s->ch[id];
+	const char *why;
+	struct ipc_msg m;
+	int ret;
+
+	while (c->chan.fd >= 0 && !s->stopping) {
+		ret = ipc_recv(&c->chan, &m, &why);
+		if (ret == IPC_AGAIN)
+			return;
+		if (ret == 1) {
+			startup_on_msg(s, id, &m);
+			continue;
+		}
+		if (ret == IPC_EOF ||
+		    (ret == IPC_ERR_IO && errno == ECONNRESET)) {
+			/* Usually the child is exiting: SIGCHLD tells why. */
+			ipc_chan_close(&c->chan);
+			c->eof_at = now_sec();
+			return;
+		}
+		nerr("bad message from %s: %s", c->name, why);
+		sup_stop(s, EXIT_FAILURE, NULL);
+	}
+}
+
+/**
+ * check_silent_children() - a child closed its channel but did not exit
+ * @s:		supervisor state
+ *
+ * It gets STOP_GRACE_SEC to exit (and be reported with its cause); a child
+ * that stays behind a closed channel is useless, and suspect.
+ */
+static void check_silent_children(struct supervisor *s)
+{
+	int i;
+
+	for (i = 0; i < CH_COUNT && !s->stopping; i++) {
+		struct sup_child *c = &s->ch[i];
+
+		if (c->pid > 0 && !c->ended && c->eof_at &&
+		    now_sec() > c->eof_at + STOP_GRACE_SEC) {
+			nerr("%s (pid %d) closed its channel", c->name,
+			     (int)c->pid);
+			sup_stop(s, EXIT_FAILURE, NULL);
+		}
+	}
+}
+
+/**
+ * defang() - replace control characters in children's log bytes
+ * @buf:	bytes read from the log pipe
+ * @n:		their number
+ *
+ * The supervisor's stderr is often the user's terminal, and a compromised
+ * child must not reach it with escape sequences (window titles, colours,
+ * answerback): every control byte but the newline becomes '?'.
+ */
+static void defang(char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\n') ||
+		    buf[i] == 0x7f)
+			buf[i] = '?';
+}
+
+/**
+ * copy_logs() - copy children's log lines to stderr, defanged
+ * @s:		supervisor state
+ */
+static void copy_logs(struct supervisor *s)
+{
+	char buf[LOG_COPY_BUF];
+	ssize_t n;
+
+	while ((n = read(s->log_fd, buf, sizeof(buf))) > 0) {
+		defang(buf, (size_t)n);
+		if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+			return;
+	}
+}
+
+/**
+ * on_timer() - periodic checks: namespace still there, deadline passed
+ * @s:		supervisor state
+ */
+static void on_timer(struct supervisor *s)
+{
+	uint64_t ticks;
+	char why[sizeof(s->cfg->netns_buf) + 64];
+	int i;
+
+	if (read(s->timer_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	check_silent_children(s);
+	if (!s->stopping && target_netns_gone(s)) {
+		snprintf(why, sizeof(why), "network namespace %s was removed: "
+			 "stopping", s->cfg->netns_path);
+		sup_stop(s, EXIT_SUCCESS, why);
+	}
+	if (!s->stopping || now_sec() <= s->stop_deadline)
+		return;
+	for (i = 0; i < CH_COUNT; i++)
+		if (s->ch[i].pid > 0 && !s->ch[i].ended)
+			kill(s->ch[i].pid, SIGKILL);
+	if (s->cmd_pid > 0)
+		kill(s->cmd_pid, SIGKILL);
+}
+
+/**
+ * all_gone() - has every child and COMMAND been reaped
+ * @s:		supervisor state
+ *
+ * Return: true if the supervisor may exit
+ */
+static bool all_gone(const struct supervisor *s)
+{
+	int i;
+
+	for (i = 0; i < CH_COUNT; i++)
+		if (s->ch[i].pid > 0 && !s->ch[i].ended)
+			return false;
+	return s->cmd_pid <= 0;
+}
+
+/**
+ * loop() - the supervisor's poll loop, until everything has ended
+ * @s:		supervisor state
+ */
+static void loop(struct supervisor *s)
+{
+	struct pollfd p[P_COUNT];
+	int i;
+
+	while (!(s->stopping && all_gone(s))) {
+		for (i = 0; i < CH_COUNT; i++)
+			p[P_CHAN0 + i] = (struct pollfd){ s->ch[i].chan.fd,
+							 POLLIN, 0 };
+		p[P_SIG] = (struct pollfd){ s->sig_fd, POLLIN, 0 };
+		p[P_LOG] = (struct pollfd){ s->log_fd, POLLIN, 0 };
+		p[P_TIMER] = (struct pollfd){ s->timer_fd, POLLIN, 0 };
+		p[P_TARGET] = (struct pollfd){
+			s->cfg->target == TARGET_PID && !s->stopping ?
+			s->target_pidfd : -1, POLLIN, 0 };
+		if (poll(p, P_COUNT, -1) < 0 && errno != EINTR)
+			fatal("poll: %s", strerror(errno));
+		if (p[P_SIG].revents)
+			on_signal(s);
+		if (p[P_LOG].revents)
+			copy_logs(s);
+		for (i = 0; i < CH_COUNT; i++)
+			if (p[P_CHAN0 + i].revents)
+				on_channel(s, (enum sup_child_id)i);
+		if (p[P_TIMER].revents)
+			on_timer(s);
+		if (p[P_TARGET].revents)
+			sup_stop(s, EXIT_SUCCESS,
+				 "target process exited: stopping");
+	}
+	copy_logs(s);
+}
+
+/**
+ * setup_signals() - block the signals handled through the signalfd
+ * @s:		supervisor state
+ *
+ * Return: 0 or -1
+ */
+static int setup_signals(struct supervisor *s)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	s->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return s->sig_fd < 0 ? -1 : 0;
+}
+
+/**
+ * setup_timer() - periodic timer for namespace and deadline checks
+ * @s:		supervisor state
+ *
+ * Return: 0 or -1
+ */
+static int setup_timer(struct supervisor *s)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, TIMER_PERIOD_MS * 1000000L },
+		.it_value = { 0, TIMER_PERIOD_MS * 1000000L },
+	};
+
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->timer_fd < 0)
+		return -1;
+	return timerfd_settime(s->timer_fd, 0, &its, NULL);
+}
+
+/**
+ * write_pid_file() - write the supervisor's pid for service managers
+ * @path:	file name
+ *
+ * Return: 0 or -1
+ */
+static int write_pid_file(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  PIDFILE_MODE);
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/**
+ * chan_init() - describe the supervisor's end of a channel
+ * @c:		child
+ * @name:	child's name
+ * @fd:		supervisor's end
+ * @peer:	enum ipc_role of the child
+ */
+static void chan_init(struct sup_child *c, const char *name, int fd,
+		      unsigned peer)
+{
+	c->name = name;
+	c->chan = (struct ipc_chan){ fd, ROLE_SUPERVISOR, peer, name };
+}
+
+/**
+ * start_children() - create channels and start relay and agents
+ * @s:		supervisor state
+ *
+ * Return: 0 or -1 (errno set)
+ */
+static int start_children(struct supervisor *s)
+{
+	int sup[CH_COUNT][2], peer[SIDE_COUNT][2], i;
+	int fds[CH_COUNT][IPC_FD_USERNS + 1];
+	const int flags = SOCK_SEQPACKET | SOCK_CLOEXEC;
+
+	for (i = 0; i < CH_COUNT; i++)
+		if (socketpair(AF_UNIX, flags, 0, sup[i]))
+			return -1;
+	for (i = 0; i < SIDE_COUNT; i++)
+		if (socketpair(AF_UNIX, flags, 0, peer[i]))
+			return -1;
+	memset(fds, -1, sizeof(fds));
+	for (i = 0; i < CH_COUNT; i++) {
+		fds[i][IPC_FD_LOG] = s->log_wfd;
+		fds[i][IPC_FD_SUPERVISOR] = sup[i][1];
+	}
+	fds[CH_RELAY][IPC_FD_AGENT_HOST] = peer[SIDE_HOST][1];
+	fds[CH_RELAY][IPC_FD_AGENT_TARGET] = peer[SIDE_TARGET][1];
+	fds[CH_AGENT_HOST][IPC_FD_PEER] = peer[SIDE_HOST][0];
+	fds[CH_AGENT_TARGET][IPC_FD_PEER] = peer[SIDE_TARGET][0];
+	fds[CH_AGENT_TARGET][IPC_FD_NETNS] = s->netns_fd;
+	fds[CH_AGENT_TARGET][IPC_FD_USERNS] = s->userns_fd;
+
+	chan_init(&s->ch[CH_AGENT_HOST], "agent host", sup[0][0], ROLE_AGENT);
+	chan_init(&s->ch[CH_AGENT_TARGET], "agent target", sup[1][0],
+		  ROLE_AGENT);
+	chan_init(&s->ch[CH_RELAY], "relay", sup[2][0], ROLE_RELAY);
+	for (i = 0; i < CH_COUNT; i++) {
+		s->ch[i].pid = spawn_role(s, (enum sup_child_id)i, fds[i],
+					  i == CH_AGENT_TARGET ?
+					  IPC_FD_USERNS + 1 :
+					  i == CH_RELAY ? IPC_FD_AGENT_TARGET + 1
+							: IPC_FD_PEER + 1);
+		if (s->ch[i].pid < 0)
+			return -1;
+		close(sup[i][1]);
+	}
+	for (i = 0; i < SIDE_COUNT; i++) {
+		close(peer[i][0]);
+		close(peer[i][1]);
+	}
+	return 0;
+}
+
+/**
+ * prepare() - everything before the children start
+ * @s:		supervisor state
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, EXIT_USAGE for a bad target, or EXIT_FAILURE
+ */
+static int prepare(struct supervisor *s, char *err, size_t errlen)
+{
+	int logp[2];
+
+	if (geteuid() == 0 && !s->cfg->runas_name) {
+		errfmt(err, errlen, "no user to run the relay as: neither "
+		       RUNAS_DEFAULT " nor " RUNAS_FALLBACK " exists; name "
+		       "one with --runas USER");
+		return EXIT_FAILURE;
+	}
+	if (geteuid() != 0 && s->cfg->runas_given)
+		nwarn("--runas %s ignored: nsplice is not root, the relay keeps "
+		      "your uid", s->cfg->runas_name);
+	s->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (s->exe_fd < 0) {
+		errfmt(err, errlen, "cannot open /proc/self/exe: %s",
+		       strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (setup_signals(s) || setup_timer(s)) {
+		errfmt(err, errlen, "signals: %s", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (s->cfg->target == TARGET_COMMAND) {
+		if (target_command_start(s, err, errlen))
+			return EXIT_FAILURE;
+	} else if (target_open(s, err, errlen)) {
+		return EXIT_USAGE;
+	}
+	if (s->cfg->pid_file && write_pid_file(s->cfg->pid_file)) {
+		errfmt(err, errlen, "--pid-file \"%s\": %s", s->cfg->pid_file,
+		       strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (pipe2(logp, O_CLOEXEC)) {
+		errfmt(err, errlen, "pipe: %s", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	s->log_fd = logp[0];
+	s->log_wfd = logp[1];
+	fcntl(s->log_fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+/**
+ * supervisor_main() - run nsplice for a validated configuration
+ * @cfg:	configuration
+ *
+ * Return: exit status
+ */
+int supervisor_main(const struct nsp_config *cfg)
+{
+	char err[CONFIG_ERR_MAX];
+	struct supervisor s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.exe_fd = s.netns_fd = s.userns_fd = s.target_pidfd = -1;
+	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
+	log_init("supervisor", cfg->log_level);
+	setproctitle("-nsplice: supervisor");
+
+	ret = prepare(&s, err, sizeof(err));
+	if (!ret && sandbox_supervisor_enter(cfg->sandbox, err, sizeof(err)))
+		ret = EXIT_FAILURE;
+	if (ret) {
+		fprintf(stderr, "nsplice: %s\n", err);
+		if (s.cmd_pid > 0)
+			kill(s.cmd_pid, SIGKILL);
+		return ret;
+	}
+	startup_begin(&s);
+	if (start_children(&s)) {
+		nerr("cannot start children: %s", strerror(errno));
+		sup_stop(&s, EXIT_FAILURE, NULL);
+	}
+	loop(&s);
+	report_child_ends(&s);
+	if (cfg->pid_file)
+		unlink(cfg->pid_file);
+	return s.exit_code;
+}

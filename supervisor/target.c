@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * target.c - find, or create, the target namespace and watch its lifetime
+ *
+ * DOC: Theory of Operation
+ *
+ * The supervisor never enters the target namespace; it only opens handles
+ * to it, which agent[target] receives as descriptors and joins (see
+ * nsagent/enter.c).  Three ways to name the target:
+ *
+ * --netns PATH: the file must be a network namespace (NS_GET_NSTYPE).  Its
+ * identity (device, inode) is kept so that `ip netns del` - which unmounts
+ * and unlinks the path while our own handles keep the namespace alive - is
+ * noticed by a periodic stat() and ends nsplice.
+ *
+ * --pid PID: pinned with a pidfd first, then /proc/PID/ns/net is opened and
+ * the pidfd is checked again, so a pid reused in between is not mistaken
+ * for the target.  The pidfd becomes readable when the target exits.
+ *
+ * COMMAND: a child unshares a user and a network namespace and waits; the
+ * supervisor maps the caller's uid and gid to 0 in it (like `unshare -r`;
+ * root maps the whole range) and opens its namespace handles; the child
+ * then brings lo up and execs COMMAND.  Each step's result comes back
+ * through a close-on-exec pipe, so EOF there means the exec succeeded.
+ *
+ * User namespace to join: when nsplice is not root, agent[target] must join
+ * the user namespace that owns the target netns (NS_GET_USERNS) before
+ * setns(netns), or the kernel answers EPERM.  If that is our own user
+ * namespace there is nothing to join.
+ *
+ * Problems here are bad input (exit 2): the user named something that is
+ * not a usable namespace; nothing has been started yet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../ipc/log.h"
+#include "supervisor.h"
+
+/* ID_MAP_LEN - room for one line of /proc/PID/uid_map, bytes */
+#define ID_MAP_LEN	64
+
+/**
+ * ns_type_is() - check the kind of a namespace descriptor
+ * @fd:		namespace file descriptor
+ * @type:	CLONE_NEWNET or CLONE_NEWUSER
+ *
+ * Return: true if @fd is a namespace of that kind
+ */
+static bool ns_type_is(int fd, int type)
+{
+	return ioctl(fd, NS_GET_NSTYPE) == type;
+}
+
+/**
+ * same_ns() - tell whether two namespace descriptors name one namespace
+ * @a:		descriptor
+ * @b:		descriptor
+ *
+ * Return: true if device and inode match
+ */
+static bool same_ns(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/**
+ * owner_userns() - user namespace agent[target] must join, if any
+ * @netns_fd:	target network namespace
+ *
+ * Return: descriptor of the owning user namespace, or -1 if none is needed
+ * (root, or the netns belongs to our own user namespace) or none can be had
+ */
+static int owner_userns(int netns_fd)
+{
+	int own, fd;
+
+	if (geteuid() == 0)
+		return -1;
+	fd = ioctl(netns_fd, NS_GET_USERNS);
+	if (fd < 0)
+		return -1;	/* owner is above us: setns() reports it */
+	own = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	if (own >= 0 && same_ns(own, fd)) {
+		close(fd);
+		fd = -1;
+	}
+	if (own >= 0)
+		close(own);
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+/**
+ * open_netns_path() - open and check --netns
+ * @s:		supervisor state; netns_fd and netns_st are set
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int open_netns_path(struct supervisor *s, char *err, size_t errlen)
+{
+	const char *path = s->cfg->netns_path;
+
+	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->netns_fd < 0)
+		return errfmt(err, errlen, "--netns \"%s\": cannot open: %s: "
+			       "expected a network namespace file", path,
+			       strerror(errno));
+	if (!ns_type_is(s->netns_fd, CLONE_NEWNET) ||
+	    fstat(s->netns_fd, &s->netns_st))
+		return errfmt(err, errlen, "--netns \"%s\": not a network "
+			       "namespace", path);
+	if (!s->cfg->userns_path) {
+		s->userns_fd = owner_userns(s->netns_fd);
+		return 0;
+	}
+	s->userns_fd = open(s->cfg->userns_path, O_RDONLY | O_CLOEXEC);
+	if (s->userns_fd < 0 || !ns_type_is(s->userns_fd, CLONE_NEWUSER))
+		return errfmt(err, errlen, "--userns \"%s\": %s: expected a "
+			       "user namespace file", s->cfg->userns_path,
+			       s->userns_fd < 0 ? strerror(errno) :
+			       "not a user namespace");
+	return 0;
+}
+
+/**
+ * open_pid() - pin --pid with a pidfd and open its network namespace
+ * @s:		supervisor state; target_pidfd and netns_fd are set
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int open_pid(struct supervisor *s, char *err, size_t errlen)
+{
+	char path[64];
+	pid_t pid = s->cfg->pid;
+
+	s->target_pidfd = pidfd_open(pid, 0);
+	if (s->target_pidfd < 0)
+		return errfmt(err, errlen, "--pid %d: %s: expected a running "
+			       "process", (int)pid, strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->netns_fd < 0)
+		return errfmt(err, errlen, "--pid %d: cannot open %s: %s",
+			       (int)pid, path, strerror(errno));
+	/* Still the same process?  Signal 0 through the pidfd tells. */
+	if (pidfd_send_signal(s->target_pidfd, 0, NULL, 0))
+		return errfmt(err, errlen, "--pid %d: process exited during "
+			       "start-up", (int)pid);
+	s->userns_fd = owner_userns(s->netns_fd);
+	return 0;
+}
+
+/**
+ * target_open() - open the handles of a --netns or --pid target
+ * @s:		supervisor state
+ * @err:	error buffer (usage error: exit 2)
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+int target_open(struct supervisor *s, char *err, size_t errlen)
+{
+	if (s->cfg->target == TARGET_NETNS)
+		return open_netns_path(s, err, errlen);
+	return open_pid(s, err, errlen);
+}
+
+/**
+ * target_netns_gone() - has the --netns path been removed or replaced
+ * @s:		supervisor state
+ *
+ * Return: true if the path no longer names the namespace we started with
+ */
+bool target_netns_gone(const struct supervisor *s)
+{
+	struct stat st;
+
+	if (s->cfg->target != TARGET_NETNS)
+		return false;
+	if (stat(s->cfg->netns_path, &st))
+		return true;
+	return st.st_dev != s->netns_st.st_dev ||
+	       st.st_ino != s->netns_st.st_ino;
+}
+
+/**
+ * write_file() - write a short string to a /proc file
+ * @path:	file
+ * @text:	content
+ *
+ * Return: 0 or -1
+ */
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/**
+ * map_ids() - map the caller to uid/gid 0 in COMMAND's user namespace
+ * @pid:	COMMAND's process, already in its new user namespace
+ *
+ * Written from the parent namespace: only there does root hold the
+ * CAP_SETUID that a full-range map needs.  Root maps the whole range so
+ * files keep their owners; anyone else may only map itself, and must deny
+ * setgroups() first.
+ *
+ * Return: 0 or -1
+ */
+static int map_ids(pid_t pid)
+{
+	char path[64], map[ID_MAP_LEN];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (uid == 0)
+		snprintf(map, sizeof(map), "0 0 4294967295");
+	else
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (uid != 0 && write_file(path, "deny"))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (write_file(path, map))
+		return -1;
+	if (uid != 0)
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	return write_file(path, map);
+}
+
+/**
+ * lo_up() - bring the loopback interface of the current netns up
+ *
+ * Return: 0 or -1
+ */
+static int lo_up(void)
+{
+	struct ifreq ifr;
+	int fd, ret = -1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+/**
+ * report() - tell the supervisor how a step of command_child() went
+ * @fd:		sync pipe
+ * @stage:	enum cmd_stage
+ * @e:		errno, 0 for success
+ */
+static void report(int fd, int stage, int e)
+{
+	int msg[2] = { stage, e };
+
+	if (write(fd, msg, sizeof(msg)) != sizeof(msg))
+		_exit(127);
+	if (e)
+		_exit(127);
+}
+
+/**
+ * enum cmd_stage - steps of command_child(), for error messages
+ * @CMD_UNSHARE:	unshare(CLONE_NEWUSER | CLONE_NEWNET)
+ * @CMD_LO:		bringing lo up
+ * @CMD_EXEC:		execvp(COMMAND)
+ */
+enum cmd_stage { CMD_UNSHARE, CMD_LO, CMD_EXEC };
+
+static const char *const cmd_stage_what[] = {
+	"cannot create a user and network namespace for COMMAND",
+	"cannot bring up lo in COMMAND's namespace",
+	"cannot run COMMAND",
+};
+
+/**
+ * command_child() - COMMAND's process: make the namespace, wait, exec
+ * @cmd:	COMMAND and arguments
+ * @sync_w:	reports (stage, errno) pairs to the supervisor
+ * @go_r:	readable once the supervisor has mapped ids and opened handles
+ */
+static void __attribute__((noreturn))
+command_child(char **cmd, int sync_w, int go_r)
+{
+	sigset_t none;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	report(sync_w, CMD_UNSHARE,
+	       unshare(CLONE_NEWUSER | CLONE_NEWNET) ? errno : 0);
+	if (read(go_r, &c, 1) != 1)
+		_exit(127);
+	report(sync_w, CMD_LO, lo_up() ? errno : 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(cmd[0], cmd);
+	report(sync_w, CMD_EXEC, errno);
+	_exit(127);
+}
+
+/**
+ * read_report() - read one (stage, errno) pair from command_child()
+ * @fd:		sync pipe
+ * @stage:	stage expected
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 if that stage succeeded, -1 otherwise
+ */
+static int read_report(int fd, int stage, char *err, size_t errlen)
+{
+	int msg[2];
+
+	if (read(fd, msg, sizeof(msg)) != sizeof(msg))
+		return errfmt(err, errlen, "%s: it exited",
+			      cmd_stage_what[stage]);
+	if (msg[0] != stage)
+		return errfmt(err, errlen, "%s: out of order",
+			      cmd_stage_what[stage]);
+	if (!msg[1])
+		return 0;
+	return errfmt(err, errlen, "%s: %s", cmd_stage_what[stage],
+		      strerror(msg[1]));
+}
+
+/**
+ * open_command_ns() - open the handles of the COMMAND child's namespaces
+ * @s:		supervisor state
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int open_command_ns(struct supervisor *s, char *err, size_t errlen)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)s->cmd_pid);
+	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)s->cmd_pid);
+	s->userns_fd = geteuid() ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	s->target_pidfd = pidfd_open(s->cmd_pid, 0);
+	if (s->netns_fd < 0 || s->target_pidfd < 0 ||
+	    (geteuid() && s->userns_fd < 0))
+		return errfmt(err, errlen, "cannot open the namespaces of "
+			       "COMMAND: %s", strerror(errno));
+	fcntl(s->target_pidfd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+/**
+ * target_command_start() - create the namespace and start COMMAND in it
+ * @s:		supervisor state; cmd_pid, netns_fd, userns_fd, target_pidfd
+ * @err:	error buffer (runtime error: exit 1)
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+int target_command_start(struct supervisor *s, char *err, size_t errlen)
+{
+	int sync[2], go[2], ret = -1;
+	int msg[2];
+
+	if (pipe2(sync, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
+		return errfmt(err, errlen, "pipe: %s", strerror(errno));
+	s->cmd_pid = fork();
+	if (s->cmd_pid < 0)
+		return errfmt(err, errlen, "fork: %s", strerror(errno));
+	if (s->cmd_pid == 0)
+		command_child(s->cfg->command, sync[1], go[0]);
+	close(sync[1]);
+	close(go[0]);
+	if (read_report(sync[0], CMD_UNSHARE, err, errlen))
+		goto out;
+	if (map_ids(s->cmd_pid)) {
+		errfmt(err, errlen, "cannot map ids in COMMAND's user "
+		       "namespace: %s", strerror(errno));
+		goto out;
+	}
+	if (open_command_ns(s, err, errlen) ||
+	    write(go[1], "g", 1) != 1 ||
+	    read_report(sync[0], CMD_LO, err, errlen))
+		goto out;
+	/* EOF here means exec succeeded: the pipe was close-on-exec. */
+	if (read(sync[0], msg, sizeof(msg)) == sizeof(msg))
+		errfmt(err, errlen, "cannot run \"%s\": %s",
+		       s->cfg->command[0], strerror(msg[1]));
+	else
+		ret = 0;
+out:
+	close(go[1]);
+	close(sync[0]);
+	return ret;
+}

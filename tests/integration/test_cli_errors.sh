@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_cli_errors - bad command lines are refused cleanly.
+#
+# Proves: every kind of bad input (unknown option, malformed or
+# out-of-range port SPEC, empty or overlapping ranges, repeated ports across
+# options, two targets, no target, unusable --netns path, bad --pid) makes
+# nsplice exit with status 2 after printing exactly ONE line on stderr that
+# names the option and/or the offending value, and leaves no process and no
+# listening socket behind.  Also: --help exits 0 and documents every option,
+# --version exits 0.
+# Why it matters: scripts and service managers rely on exit status 2 to
+# tell "you called me wrong" from runtime failures, humans need the one
+# line to fix their call, and a half-started forwarder that leaks a
+# listener or a namespace on bad input is a security and ops hazard.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+
+need_root
+need_nsplice
+
+NS="nsp-$$-cli"
+make_netns "$NS"
+alloc_ports 21000 P1 P2
+alloc_range 21000 R 12
+
+# run_bad DESC REGEX CHECKPORTS ARGS... - run nsplice ARGS; expect exit 2,
+# one stderr line matching REGEX (ERE, case-insensitive), no process left,
+# none of CHECKPORTS (comma list, may be empty) listening afterwards.
+run_bad() {
+	local desc=$1 re=$2 ports=$3 rc=0 lines p tpid
+	shift 3
+	NSP_N=$((NSP_N + 1))
+	NSP_TAG="$RUN_TAG-n$NSP_N"
+	env "NSPLICE_TEST_TAG=$NSP_TAG" timeout -k 2 10 "$NSPLICE" "$@" \
+		>"$TMPDIR_TEST/out" 2>"$TMPDIR_TEST/err" </dev/null &
+	tpid=$!
+	cleanup_pid "$tpid"
+	wait "$tpid" || rc=$?
+	NSP_TPID=$tpid
+	NSP_SEEN=()
+	lines=$(wc -l <"$TMPDIR_TEST/err")
+	if ((rc != 2)); then
+		fail "$desc: exit status $rc, expected 2 (nsplice $*)"
+		show_log "$TMPDIR_TEST/err" 5
+	else
+		ok "$desc: exit status 2"
+	fi
+	if [[ $lines == 1 ]] && grep -q -i -E -- "$re" "$TMPDIR_TEST/err"; then
+		ok "$desc: one stderr line naming it: $(head -c 200 "$TMPDIR_TEST/err")"
+	else
+		fail "$desc: expected exactly one stderr line matching /$re/, got $lines line(s)"
+		head -n 5 "$TMPDIR_TEST/err" | indent
+	fi
+	assert_no_nsplice_procs "$desc: no process left"
+	IFS=, read -r -a plist <<<"$ports"
+	for p in "${plist[@]}"; do
+		if port_listening "$p"; then
+			fail "$desc: port $p is listening afterwards"
+			ss -Hltnp "sport = :$p" | indent
+		fi
+	done
+}
+
+T=(--netns "$NS")
+run_bad "unknown option --bogus" '--bogus' "" --bogus "${T[@]}" -t "$P1"
+run_bad "-t 70000 (port out of range)" '70000' "" "${T[@]}" -t 70000
+run_bad "-t 0 (port 0)" '(-t|--tcp-ports).*\b0\b|\b0\b.*(-t|--tcp-ports)' "" "${T[@]}" -t 0
+run_bad "-t N-M with N>M (empty range)" "$((R + 9))-$R" "$R" "${T[@]}" -t "$((R + 9))-$R"
+run_bad "-t range map of different sizes" "$R-$((R + 9)):$((R + 10))-$((R + 11))" \
+	"$R,$((R + 9))" "${T[@]}" -t "$R-$((R + 9)):$((R + 10))-$((R + 11))"
+run_bad "-t N,N (overlap in one spec)" "$P1" "$P1" "${T[@]}" -t "$P1,$P1"
+run_bad "-t N -t N (overlap across options)" "$P1" "$P1" "${T[@]}" -t "$P1" -t "$P1"
+run_bad "-t abc (not a port)" 'abc' "" "${T[@]}" -t abc
+run_bad "-t '' (empty spec)" '(-t|--tcp-ports)' "" "${T[@]}" -t ''
+run_bad "-T 70000 (port out of range)" '70000' "" "${T[@]}" -T 70000
+run_bad "two targets (--netns and --pid)" '(--netns|--pid|target)' "$P2" \
+	--netns "$NS" --pid 1 -t "$P2"
+run_bad "no target" '(target|--netns|--pid|command)' "$P2" -t "$P2"
+run_bad "--netns /nonexistent/x" '/nonexistent/x' "$P2" --netns /nonexistent/x -t "$P2"
+run_bad "--pid 999999999 (no such process)" '999999999' "$P2" --pid 999999999 -t "$P2"
+run_bad "--pid abc (not a pid)" 'abc' "$P2" --pid abc -t "$P2"
+
+# Runtime failure: the port is taken on the host -> exit 1 with a message
+# naming the port, nothing left (the other port of the spec not listening).
+start_ns_server "" "$TMPDIR_TEST/busy.log" echo-server "$P2" --addr 127.0.0.1
+wait_port 127.0.0.1 "$P2" || die "could not occupy port $P2"
+NSP_N=$((NSP_N + 1))
+NSP_TAG="$RUN_TAG-n$NSP_N"
+NSP_SEEN=()
+rc=0
+env "NSPLICE_TEST_TAG=$NSP_TAG" timeout -k 2 10 "$NSPLICE" --netns "$NS" \
+	-t "$P1" -t "$P2" >"$TMPDIR_TEST/out" 2>"$TMPDIR_TEST/err" </dev/null &
+NSP_TPID=$!
+cleanup_pid "$NSP_TPID"
+wait "$NSP_TPID" || rc=$?
+if ((rc == 1)); then
+	ok "port $P2 already in use: exit status 1"
+else
+	fail "port $P2 already in use: exit status $rc, expected 1"
+fi
+if grep -q -- "$P2" "$TMPDIR_TEST/err" "$TMPDIR_TEST/out"; then
+	ok "port $P2 already in use: the message names the port: $(grep -h -- "$P2" "$TMPDIR_TEST/err" "$TMPDIR_TEST/out" | head -n1)"
+else
+	fail "port $P2 already in use: no message naming port $P2"
+	show_log "$TMPDIR_TEST/err" 5
+fi
+assert_no_nsplice_procs "port $P2 already in use: no process left"
+if port_listening "$P1"; then
+	fail "port $P2 already in use: the other forward ($P1) was left listening"
+fi
+
+# --help: exit 0, every option documented.
+rc=0
+timeout 10 "$NSPLICE" --help >"$TMPDIR_TEST/help" 2>&1 </dev/null || rc=$?
+if ((rc == 0)); then ok "--help exits 0"; else fail "--help exit status $rc, expected 0"; fi
+missing=()
+for o in -t --tcp-ports -T --tcp-ns-ports --netns --userns --pid --pid-file \
+	-q --quiet -d --debug --trace --help --version; do
+	grep -q -e "$o\b" "$TMPDIR_TEST/help" || missing+=("$o")
+done
+if ((${#missing[@]} == 0)); then
+	ok "--help mentions every option"
+else
+	fail "--help does not mention: ${missing[*]}"
+	head -n 40 "$TMPDIR_TEST/help" | indent
+fi
+
+rc=0
+timeout 10 "$NSPLICE" --version >"$TMPDIR_TEST/version" 2>&1 </dev/null || rc=$?
+if ((rc == 0)) && grep -q '[0-9]' "$TMPDIR_TEST/version"; then
+	ok "--version exits 0: $(head -n1 "$TMPDIR_TEST/version")"
+else
+	fail "--version: exit $rc, output: $(head -c 200 "$TMPDIR_TEST/version")"
+fi
+
+finish

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_lifecycle - nsplice ends when it should, and ends completely.
+#
+# Proves:
+#  - --pid PID: when the target process exits, nsplice exits within 2 s;
+#  - --netns NAME: `ip netns del NAME` makes nsplice exit within 2 s;
+#  - SIGINT: exit status 0, nothing left;
+#  - SIGTERM with connections open: exit 0 within 2 s, the clients see
+#    their connections end instead of hanging;
+#  - a child killed with SIGKILL (relay, agent target, agent host): the
+#    supervisor notices, logs which child and how it ended (SIGKILL), shuts
+#    everything down and exits 1, nothing left;
+#  - --pid-file FILE holds the supervisor's pid while it runs.
+# In every case "nothing left" means: no process of that nsplice tree, of
+# its process group or carrying its environment tag, and its port closed.
+# Why it matters: a forwarder that outlives its container keeps a port
+# open to nowhere (or to a recycled namespace); a supervisor that misses a
+# dead relay keeps accepting connections it can never serve.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+
+need_root
+need_nsplice
+
+NS="nsp-$$-life"
+NSDEL="nsp-$$-lifedel"
+make_netns "$NS"
+make_netns "$NSDEL"
+alloc_ports 29000 HPID HDEL HINT HREL HAGT HAGH HPF HOPEN PORT EPORT
+start_ns_server "$NS" "$TMPDIR_TEST/echo.log" echo-server "$EPORT" --addr 127.0.0.1
+wait_port 127.0.0.1 "$EPORT" "$NS" || die "echo server in $NS did not start"
+
+# expect_gone DESC PORT MAXSEC [WANT-RC] - nsplice exits within MAXSEC,
+# with WANT-RC if given; no process left; PORT closed.
+expect_gone() {
+	local desc=$1 port=$2 max=$3 want=${4:-}
+	if wait_nsplice_exit "$max"; then
+		ok "$desc: nsplice exited after $NSP_EXIT_MS ms (status $NSP_RC)"
+		if [[ -n $want && $NSP_RC != "$want" ]]; then
+			fail "$desc: exit status $NSP_RC, expected $want"
+			show_log "$NSP_LOG" 10
+		fi
+	else
+		fail "$desc: nsplice still running after $max s"
+		show_log "$NSP_LOG" 10
+		kill -KILL "$NSP_PID" 2>/dev/null || true
+		wait_nsplice_exit 3 || true
+	fi
+	assert_no_nsplice_procs "$desc: no nsplice process left"
+	if port_listening "$port"; then
+		fail "$desc: port $port still listening"
+	fi
+}
+
+# 1. --pid target exits.
+start_bg "$TMPDIR_TEST/target.log" unshare -n timeout -k 2 "$LIFETIME" sleep 1000
+TARGET=$BG_PID
+for ((i = 0; i < 100; i++)); do
+	[[ $(readlink "/proc/$TARGET/ns/net" 2>/dev/null) != "$(readlink /proc/self/ns/net)" ]] && break
+	sleep 0.05
+done
+if start_nsplice --wait 127.0.0.1 "$HPID" "$TMPDIR_TEST/pid.log" \
+	--pid "$TARGET" -t "$HPID:$PORT"; then
+	kill -TERM "$TARGET"
+	expect_gone "--pid target exited" "$HPID" 2
+fi
+
+# 2. --netns path removed.
+if start_nsplice --wait 127.0.0.1 "$HDEL" "$TMPDIR_TEST/del.log" \
+	--netns "$NSDEL" -t "$HDEL:$PORT"; then
+	ip netns del "$NSDEL"
+	expect_gone "ip netns del $NSDEL" "$HDEL" 2
+fi
+
+# 3. SIGINT.
+if start_nsplice --wait 127.0.0.1 "$HINT" "$TMPDIR_TEST/int.log" \
+	--netns "$NS" -t "$HINT:$PORT"; then
+	kill -INT "$NSP_PID"
+	expect_gone "SIGINT" "$HINT" 2 0
+fi
+
+# 3b. SIGTERM while connections are open: still exits within 2 s, and the
+# clients see their connections end (no hang on either side).
+if start_nsplice --wait 127.0.0.1 "$HOPEN" "$TMPDIR_TEST/open.log" \
+	--netns "$NS" -t "$HOPEN:$EPORT"; then
+	holders=()
+	for i in 1 2 3; do
+		start_bg "$TMPDIR_TEST/hold$i.log" timeout -k 2 30 "$PY" "$NSTOOL" \
+			hold 127.0.0.1 "$HOPEN" --timeout 20
+		holders+=("$BG_PID")
+	done
+	for ((i = 0; i < 100; i++)); do
+		[[ $(grep -l holding "$TMPDIR_TEST"/hold?.log 2>/dev/null | wc -l) == 3 ]] && break
+		sleep 0.05
+	done
+	if [[ $(grep -l holding "$TMPDIR_TEST"/hold?.log 2>/dev/null | wc -l) == 3 ]]; then
+		ok "3 connections open through nsplice"
+	else
+		fail "could not open 3 connections through nsplice"
+		cat "$TMPDIR_TEST"/hold?.log | indent
+	fi
+	kill -TERM "$NSP_PID"
+	expect_gone "SIGTERM with 3 open connections" "$HOPEN" 2 0
+	ended=0
+	for p in "${holders[@]}"; do
+		rc=0
+		for ((i = 0; i < 60 && ${#p} > 0; i++)); do pid_alive "$p" || break; sleep 0.05; done
+		wait "$p" || rc=$?
+		((rc == 0)) && ended=$((ended + 1))
+	done
+	if ((ended == 3)); then
+		ok "SIGTERM with open connections: all 3 clients saw their connection end"
+	else
+		fail "SIGTERM with open connections: only $ended of 3 clients saw their connection end within 3 s"
+		cat "$TMPDIR_TEST"/hold?.log | indent
+	fi
+fi
+
+# 4. A child dies of SIGKILL.
+kill_child() {
+	local role=$1 port=$2 victim
+	start_nsplice --wait 127.0.0.1 "$port" "$TMPDIR_TEST/kill-${role// /-}.log" \
+		--netns "$NS" -t "$port:$PORT" || return 0
+	if ! victim=$(find_role "$role"); then
+		fail "SIGKILL $role: no 'nsplice: $role' process among the supervisor's descendants"
+		nsplice_ps | indent
+		stop_nsplice TERM 2 || kill -KILL "$NSP_PID" 2>/dev/null || true
+		return 0
+	fi
+	note "killing 'nsplice: $role' pid $victim with SIGKILL"
+	kill -KILL "$victim"
+	expect_gone "SIGKILL $role" "$port" 5 1
+	local re=${role// /.?}
+	if grep -q -i -E "$re" "$NSP_LOG" && grep -q -E 'SIGKILL|signal 9\b|KILL' "$NSP_LOG"; then
+		ok "SIGKILL $role: the log names '$role' and SIGKILL: $(grep -i -E "$re" "$NSP_LOG" | grep -E 'SIGKILL|signal 9|KILL' | head -n1)"
+	else
+		fail "SIGKILL $role: the log does not name '$role' and SIGKILL"
+		show_log "$NSP_LOG" 10
+	fi
+	# The cause must be reported as the cause: the first error the
+	# supervisor logs names the killed child, not a sibling that merely
+	# exited because of it.
+	local first
+	first=$(grep -m1 -i -E '^\[supervisor\].*(error|fatal)' "$NSP_LOG" || true)
+	if grep -q -i -E "$re" <<<"$first" && grep -q -E 'SIGKILL|signal 9' <<<"$first"; then
+		ok "SIGKILL $role: the supervisor's first error is the killed $role"
+	else
+		fail "SIGKILL $role: the supervisor's first error blames something else: '${first:-none}'"
+		grep -E '^\[supervisor\]' "$NSP_LOG" | tail -n 5 | indent
+	fi
+}
+kill_child relay "$HREL"
+kill_child 'agent target' "$HAGT"
+kill_child 'agent host' "$HAGH"
+
+# 5. --pid-file.
+PF=$TMPDIR_TEST/nsplice.pid
+if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile.log" \
+	--netns "$NS" --pid-file "$PF" -t "$HPF:$PORT"; then
+	got=$(tr -d ' \n' <"$PF" 2>/dev/null || true)
+	if [[ $got == "$NSP_PID" ]]; then
+		ok "--pid-file holds the supervisor pid $NSP_PID"
+	else
+		fail "--pid-file holds '$got', supervisor pid is $NSP_PID"
+	fi
+	stop_nsplice TERM 2 || fail "SIGTERM: still running after 2 s"
+	assert_no_nsplice_procs "--pid-file run: no process left"
+fi
+
+finish

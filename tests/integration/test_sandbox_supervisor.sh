@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_sandbox_supervisor - the supervisor keeps only what its children need,
+# and COMMAND gets none of nsplice's restrictions.
+#
+# Reads from the live processes:
+#  - root (--netns): the supervisor has NoNewPrivs 1, Seccomp 2, and its
+#    permitted, effective and bounding sets are exactly the capabilities
+#    its children need (CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP,
+#    CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_SYS_ADMIN: 0x2405e0), or
+#    those of them the test runner has;
+#  - --runas of a missing user or of root, and an unknown --sandbox mode,
+#    are usage errors (exit 2, one line naming the option);
+#  - root and nsplice-test (COMMAND mode): COMMAND, the user's program,
+#    has no seccomp filter and no NO_NEW_PRIVS (it is forked before the
+#    supervisor restricts itself), while the supervisor has both.
+# Why it matters: the supervisor is the only process that can restart
+# children, so it cannot drop everything; what it keeps is listed in
+# SECURITY.md, and this test pins it.  COMMAND must behave as if started
+# without nsplice.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+. "$NSPLICE_TESTLIB/sandbox.sh"
+
+need_root
+need_nsplice
+ensure_test_user
+user_copy_binary
+
+# SUPERVISOR_CAPS - CAP_KILL(5) SETGID(6) SETUID(7) SETPCAP(8)
+# NET_BIND_SERVICE(10) SYS_CHROOT(18) SYS_ADMIN(21)
+SUPERVISOR_CAPS=0x2405e0
+NS="nsp-$$-sbxsup"
+make_netns "$NS"
+alloc_ports 30500 HPORT PORT CPORT UPORT
+
+# 0. Bad sandbox options are usage errors: exit 2, one line, nothing started.
+# expect_usage DESC REGEX ARGS... - nsplice ARGS exits 2 with one stderr
+# line matching REGEX.
+expect_usage() {
+	local desc=$1 re=$2 out rc=0
+	shift 2
+	out=$("$NSPLICE" "$@" 2>&1 >/dev/null) || rc=$?
+	if [[ $rc == 2 && $(wc -l <<<"$out") == 1 && $out =~ $re ]]; then
+		ok "$desc: exit 2: $out"
+	else
+		fail "$desc: exit $rc, output: $out"
+	fi
+}
+expect_usage "--runas of a missing user" '--runas "nsplice-no-such-user": no such user' \
+	--runas nsplice-no-such-user --netns "$NS" -t "$HPORT"
+expect_usage "--runas root" '--runas "root": uid or gid 0' \
+	--runas root --netns "$NS" -t "$HPORT"
+expect_usage "--sandbox with an unknown mode" '--sandbox "off": unknown mode: expected enforce or log' \
+	--sandbox off --netns "$NS" -t "$HPORT"
+
+mine=$(status_field self CapPrm)
+want=$(printf '%016x' $((SUPERVISOR_CAPS & 16#$mine)))
+
+# 1. Root, --netns.
+if start_nsplice --wait 127.0.0.1 "$HPORT" "$TMPDIR_TEST/root.log" \
+	--netns "$NS" -t "127.0.0.1/$HPORT:$PORT"; then
+	for f in CapPrm CapEff CapBnd; do
+		check_status "root: supervisor" "$NSP_PID" "$f" "$want"
+	done
+	check_status "root: supervisor" "$NSP_PID" CapAmb 0000000000000000
+	check_locked "root: supervisor" "$NSP_PID"
+	stop_nsplice TERM 3 || fail "root: nsplice still running 3 s after SIGTERM"
+	assert_no_nsplice_procs "root: no process left"
+fi
+
+# command_checks DESC - COMMAND (a sleep) is unrestricted, the supervisor not.
+command_checks() {
+	local desc=$1 cmd
+	cmd=$(find_command_pid '^ *[0-9]+ sleep')
+	if [[ -z $cmd ]]; then
+		fail "$desc: COMMAND not found"
+		nsplice_ps | indent
+		return
+	fi
+	check_status "$desc: COMMAND" "$cmd" Seccomp 0
+	check_status "$desc: COMMAND" "$cmd" NoNewPrivs 0
+	check_locked "$desc: supervisor" "$NSP_PID"
+}
+
+# 2. Root, COMMAND mode.
+if start_nsplice "$TMPDIR_TEST/rootcmd.log" -t "127.0.0.1/$CPORT:$PORT" \
+	-- sleep "$LIFETIME"; then
+	wait_port 127.0.0.1 "$CPORT" >/dev/null 2>&1 || true
+	command_checks "root COMMAND mode"
+	stop_nsplice TERM 3 || fail "root COMMAND: nsplice still running 3 s after SIGTERM"
+	assert_no_nsplice_procs "root COMMAND: no process left"
+fi
+
+# 3. nsplice-test, COMMAND mode.
+if start_nsplice --as-user --bin "$USER_NSPLICE" "$TMPDIR_TEST/user.log" \
+	-t "127.0.0.1/$UPORT:$PORT" -- sleep "$LIFETIME"; then
+	wait_port 127.0.0.1 "$UPORT" >/dev/null 2>&1 || true
+	command_checks "user COMMAND mode"
+	for f in CapPrm CapEff CapAmb; do
+		check_status "user: supervisor" "$NSP_PID" "$f" 0000000000000000
+	done
+	stop_nsplice TERM 3 || fail "user COMMAND: nsplice still running 3 s after SIGTERM"
+	assert_no_nsplice_procs "user COMMAND: no process left"
+fi
+
+finish

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_flow.c - unit tests of the relay's flow table, event encoding and
+ *		 target selection
+ *
+ * DOC: Theory of Operation
+ *
+ * Standalone program (CTest "unit.flow"): every check prints one line,
+ * the last line is "N passed, N failed", and the exit status is non-zero
+ * if anything failed.  The flow table, the pipe wait list, ev_encode() /
+ * ev_decode() and target_select() are pure, so they are driven directly.
+ *
+ * Target selection is nsplice's loopback-safety promise, so besides the
+ * table of cases it sweeps many client addresses and agent reports,
+ * hostile ones included, checking that a client not on loopback never
+ * gets a loopback (or unspecified, which reaches loopback) target.
+ *
+ * One kernel probe: the relay relies on accepted sockets inheriting
+ * TCP_NODELAY from their listener (it does not set it itself); checked on
+ * loopback, and skipped if the test may not create sockets.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "relay/flow.h"
+#include "relay/target.h"
+
+/* SWEEP_CLIENTS - pseudo-random client addresses per family in the sweep */
+#define SWEEP_CLIENTS		4096
+
+static unsigned passed, failed, skipped;
+
+/**
+ * check() - record and print the outcome of one check
+ * @ok:		outcome
+ * @fmt:	description, printf format
+ */
+static void __attribute__((format(printf, 2, 3)))
+check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", ok ? "ok  " : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+/**
+ * addr() - parse an address for a test case, which must be valid
+ * @s:		numeric address
+ *
+ * Return: the address
+ */
+static union inany addr(const char *s)
+{
+	union inany a;
+	int af;
+
+	if (inany_parse(s, &af, &a)) {
+		fprintf(stderr, "bad test address %s\n", s);
+		memset(&a, 0, sizeof(a));
+	}
+	return a;
+}
+
+/**
+ * test_table_alloc() - allocation order, exhaustion, LIFO reuse
+ */
+static void test_table_alloc(void)
+{
+	struct flow_table t;
+	struct flow *f[4];
+	unsigned i;
+
+	check(flow_table_init(&t, 0) == -1, "table of 0 slots refused");
+	check(flow_table_init(&t, FLOW_SLOTS_MAX + 1) == -1,
+	      "table above FLOW_SLOTS_MAX refused");
+	check(flow_table_init(&t, 4) == 0, "table of 4 slots");
+	for (i = 0; i < 4; i++)
+		f[i] = flow_alloc(&t);
+	check(f[0] && f[1] && f[2] && f[3] && flow_index(&t, f[0]) == 0 &&
+	      flow_index(&t, f[3]) == 3, "first flows get slots 0..3 in order");
+	check(t.used == 4 && !flow_alloc(&t), "exhausted table: alloc fails");
+	check(f[2]->sock[0] == -1 && f[2]->sock[1] == -1 &&
+	      f[2]->pipe[0].rd == -1 && f[2]->flags == FLOW_F_USED,
+	      "fresh flow has no sockets, no pipes, only FLOW_F_USED");
+	flow_free(&t, f[1]);
+	flow_free(&t, f[3]);
+	check(t.used == 2, "two freed: 2 used");
+	check(flow_alloc(&t) == f[3] && flow_alloc(&t) == f[1],
+	      "free list is LIFO: last freed is reused first");
+	check(!flow_alloc(&t), "exhausted again");
+	flow_free(&t, f[0]);
+	flow_free(&t, f[0]);
+	check(t.used == 3, "double free is a no-op");
+	flow_table_fini(&t);
+}
+
+/**
+ * test_generations() - a freed slot's events are recognised as stale
+ */
+static void test_generations(void)
+{
+	struct flow_table t;
+	struct flow *f, *g;
+	struct ev_ref r;
+	uint32_t idx, gen;
+	uint64_t ev;
+
+	flow_table_init(&t, 2);
+	f = flow_alloc(&t);
+	idx = flow_index(&t, f);
+	gen = f->gen;
+	ev = ev_encode(EV_FLOW, idx, FSIDE_SERVER, gen);
+	r = ev_decode(ev);
+	check(flow_lookup(&t, r.idx, r.gen) == f, "live event finds its flow");
+	flow_free(&t, f);
+	check(f->gen == gen + 1, "free increments the generation");
+	check(!flow_lookup(&t, r.idx, r.gen), "event for a freed slot: stale");
+	g = flow_alloc(&t);
+	check(g == f && !flow_lookup(&t, r.idx, r.gen),
+	      "event for a reused slot: still stale");
+	check(flow_lookup(&t, idx, g->gen) == g, "new generation is live");
+	check(!flow_lookup(&t, 2, 0) && !flow_lookup(&t, UINT32_MAX, 0),
+	      "index out of range: no flow");
+	check(!flow_lookup(&t, 1, 0), "free slot: no flow");
+	f->gen = UINT32_MAX;
+	flow_free(&t, f);
+	check(f->gen == 0, "generation wraps");
+	flow_table_fini(&t);
+}
+
+/**
+ * test_wait_list() - the pipe wait list is FIFO and O(1) to leave
+ */
+static void test_wait_list(void)
+{
+	struct flow_table t;
+	struct flow *a, *b, *c, *p;
+	unsigned d;
+
+	flow_table_init(&t, 3);
+	a = flow_alloc(&t);
+	b = flow_alloc(&t);
+	c = flow_alloc(&t);
+	check(!flow_wait_pop(&t, &d), "empty wait list pops nothing");
+	flow_wait_add(&t, a, 0);
+	flow_wait_add(&t, b, 1);
+	flow_wait_add(&t, a, 1);
+	flow_wait_add(&t, c, 0);
+	flow_wait_add(&t, a, 0);	/* already waiting: ignored */
+	check((a->flags & FLOW_F_PIPE_WAIT(0)) && (a->flags &
+	      FLOW_F_PIPE_WAIT(1)), "both directions of a flow can wait");
+	flow_wait_del(&t, b, 1);
+	flow_wait_del(&t, b, 1);	/* not waiting: no-op */
+	check(!(b->flags & FLOW_F_PIPE_WAIT(1)), "leaving clears the flag");
+	p = flow_wait_pop(&t, &d);
+	check(p == a && d == 0 && !(a->flags & FLOW_F_PIPE_WAIT(0)),
+	      "pop 1: oldest (a, 0)");
+	p = flow_wait_pop(&t, &d);
+	check(p == a && d == 1, "pop 2: (a, 1), b left from the middle");
+	flow_wait_add(&t, b, 0);
+	p = flow_wait_pop(&t, &d);
+	check(p == c && d == 0, "pop 3: (c, 0)");
+	flow_wait_del(&t, b, 0);
+	check(!flow_wait_pop(&t, &d) && t.wait_tail == FLOW_NONE,
+	      "last waiter left: list empty, tail reset");
+	flow_table_fini(&t);
+}
+
+/**
+ * test_ev_roundtrip() - encode/decode of every kind and edge values
+ */
+static void test_ev_roundtrip(void)
+{
+	static const uint32_t idx[] = { 0, 1, 2, FWD_ID_MAX - 1,
+					FLOW_SLOTS_MAX - 1, EV_IDX_MAX };
+	static const uint32_t gen[] = { 0, 1, 0x7fffffffU, 0x80000000U,
+					UINT32_MAX };
+	static const unsigned kind[] = { EV_CHAN, EV_LISTENER, EV_FLOW };
+	unsigned k, i, g, s, bad = 0, n = 0;
+
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+			for (g = 0; g < sizeof(gen) / sizeof(gen[0]); g++)
+				for (s = 0; s < FSIDES; s++) {
+					struct ev_ref r = ev_decode(
+						ev_encode(kind[k], idx[i], s,
+							  gen[g]));
+
+					n++;
+					bad += r.kind != kind[k] ||
+					       r.idx != idx[i] ||
+					       r.gen != gen[g] || r.side != s;
+				}
+	check(!bad, "encode/decode round trip, %u combinations", n);
+	check(ev_decode(0).kind == EV_NONE, "zero data decodes as EV_NONE");
+	check(EV_IDX_MAX >= FWD_ID_MAX - 1 && EV_IDX_MAX >= FLOW_SLOTS_MAX - 1,
+	      "index field holds every listener id and slot");
+}
+
+/**
+ * fwd_make() - a forward for target tests
+ * @af:		listener family
+ * @taddr:	explicit target, or NULL
+ *
+ * Return: the forward, host side listening on port 8080 -> 80
+ */
+static struct msg_forward fwd_make(int af, const char *taddr)
+{
+	struct msg_forward f;
+	int taf;
+
+	memset(&f, 0, sizeof(f));
+	f.id = 1;
+	f.listen_side = SIDE_HOST;
+	f.family = (uint8_t)af;
+	f.listen_port = 8080;
+	f.target_port = 80;
+	if (taddr) {
+		f.flags = FWD_F_TARGET_ADDR;
+		inany_parse(taddr, &taf, &f.target_addr);
+		f.target_family = (uint8_t)taf;
+	}
+	return f;
+}
+
+/**
+ * ns_make() - an NS_ADDRS report, raw (no validation, as a hostile agent)
+ * @a4:		IPv4 address or NULL
+ * @a6:		IPv6 address or NULL
+ *
+ * Return: the report
+ */
+static struct msg_ns_addrs ns_make(const char *a4, const char *a6)
+{
+	struct msg_ns_addrs n;
+
+	memset(&n, 0, sizeof(n));
+	if (a4) {
+		n.flags |= NS_ADDR_F_V4;
+		n.addr4 = addr(a4);
+	}
+	if (a6) {
+		n.flags |= NS_ADDR_F_V6;
+		n.addr6 = addr(a6);
+	}
+	return n;
+}
+
+/**
+ * struct tcase - one row of the target selection table
+ * @name:	description
+ * @laf:	listener family
+ * @explicit_t:	explicit target or NULL
+ * @caf:	client family
+ * @client:	client address
+ * @ns4:	other side's IPv4 report or NULL
+ * @ns6:	other side's IPv6 report or NULL
+ * @how:	expected enum target_how
+ * @want:	expected address (ignored for TARGET_REFUSE)
+ */
+struct tcase {
+	const char *name;
+	int laf;
+	const char *explicit_t;
+	int caf;
+	const char *client;
+	const char *ns4, *ns6;
+	unsigned how;
+	const char *want;
+};
+
+static const struct tcase tcases[] = {
+	{ "explicit target, external client", AF_INET, "10.0.0.5",
+	  AF_INET, "192.0.2.7", NULL, NULL, TARGET_EXPLICIT, "10.0.0.5" },
+	{ "explicit loopback target is the opt-in", AF_INET, "127.0.0.1",
+	  AF_INET, "192.0.2.7", "198.51.100.1", NULL, TARGET_EXPLICIT,
+	  "127.0.0.1" },
+	{ "explicit IPv6 target on an IPv4 listener", AF_INET, "2001:db8::9",
+	  AF_INET, "127.0.0.1", NULL, NULL, TARGET_EXPLICIT, "2001:db8::9" },
+	{ "loopback client 127.0.0.1 -> 127.0.0.1", AF_INET, NULL,
+	  AF_INET, "127.0.0.1", "198.51.100.1", NULL, TARGET_LOOPBACK,
+	  "127.0.0.1" },
+	{ "loopback client 127.255.255.254 -> 127.0.0.1", AF_INET, NULL,
+	  AF_INET, "127.255.255.254", NULL, NULL, TARGET_LOOPBACK,
+	  "127.0.0.1" },
+	{ "loopback client ::1 -> ::1", AF_INET6, NULL, AF_INET6, "::1",
+	  NULL, "2001:db8::1", TARGET_LOOPBACK, "::1" },
+	{ "v4-mapped loopback client -> ::1", AF_INET6, NULL, AF_INET6,
+	  "::ffff:127.0.0.1", NULL, NULL, TARGET_LOOPBACK, "::1" },
+	{ "external client -> external IPv4", AF_INET, NULL, AF_INET,
+	  "192.0.2.7", "198.51.100.1", "2001:db8::1", TARGET_EXTERNAL,
+	  "198.51.100.1" },
+	{ "external client -> external IPv6", AF_INET6, NULL, AF_INET6,
+	  "2001:db8:1::7", "198.51.100.1", "2001:db8::1", TARGET_EXTERNAL,
+	  "2001:db8::1" },
+	{ "v4-mapped external client -> external IPv6", AF_INET6, NULL,
+	  AF_INET6, "::ffff:192.0.2.7", NULL, "2001:db8::1", TARGET_EXTERNAL,
+	  "2001:db8::1" },
+	{ "external client, no external address: refused", AF_INET, NULL,
+	  AF_INET, "192.0.2.7", NULL, NULL, TARGET_REFUSE, NULL },
+	{ "external client, only the other family: refused", AF_INET, NULL,
+	  AF_INET, "192.0.2.7", NULL, "2001:db8::1", TARGET_REFUSE, NULL },
+	{ "v4-mapped external client, no IPv6 address: refused", AF_INET6,
+	  NULL, AF_INET6, "::ffff:192.0.2.7", "198.51.100.1", NULL,
+	  TARGET_REFUSE, NULL },
+	{ "unknown client address: refused, not loopback", AF_INET, NULL,
+	  AF_UNSPEC, "127.0.0.1", NULL, NULL, TARGET_REFUSE, NULL },
+	{ "hostile report 127.0.0.1: refused", AF_INET, NULL, AF_INET,
+	  "192.0.2.7", "127.0.0.1", NULL, TARGET_REFUSE, NULL },
+	{ "hostile report 0.0.0.0: refused", AF_INET, NULL, AF_INET,
+	  "192.0.2.7", "0.0.0.0", NULL, TARGET_REFUSE, NULL },
+	{ "hostile report ::1: refused", AF_INET6, NULL, AF_INET6,
+	  "2001:db8:1::7", NULL, "::1", TARGET_REFUSE, NULL },
+	{ "hostile report ::: refused", AF_INET6, NULL, AF_INET6,
+	  "2001:db8:1::7", NULL, "::", TARGET_REFUSE, NULL },
+	{ "hostile report ::ffff:127.0.0.1: refused", AF_INET6, NULL,
+	  AF_INET6, "2001:db8:1::7", NULL, "::ffff:127.0.0.1",
+	  TARGET_REFUSE, NULL },
+};
+
+/**
+ * test_target_table() - every row of tcases[]
+ */
+static void test_target_table(void)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		const struct tcase *c = &tcases[i];
+		struct msg_forward f = fwd_make(c->laf, c->explicit_t);
+		struct msg_ns_addrs ns = ns_make(c->ns4, c->ns6);
+		union inany ca = addr(c->client), w;
+		struct flow_target t;
+		unsigned how;
+		int ok, waf;
+
+		how = target_select(&f, c->caf, &ca, &ns, &t);
+		ok = how == c->how && t.how == how;
+		if (ok && how != TARGET_REFUSE) {
+			inany_parse(c->want, &waf, &w);
+			ok = t.af == waf && inany_equal(waf, &t.addr, &w) &&
+			     t.port == 80;
+		}
+		check(ok, "target: %s (got %s)", c->name, target_how_str(how));
+	}
+}
+
+/**
+ * sweep_client() - a pseudo-random client address that is not loopback
+ * @af:		family
+ * @seed:	state, advanced
+ * @a:		set to the address
+ */
+static void sweep_client(int af, uint32_t *seed, union inany *a)
+{
+	unsigned i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < 16; i++) {
+		*seed = *seed * 1103515245U + 12345U;
+		a->b[i] = (uint8_t)(*seed >> 16);
+	}
+	if (af == AF_INET && a->b[0] == 127)
+		a->b[0] = 128;
+	if (af == AF_INET6 && (*seed & 1)) {
+		/* half of them v4-mapped */
+		memset(a->b, 0, 10);
+		a->b[10] = a->b[11] = 0xff;
+		if (a->b[12] == 127)
+			a->b[12] = 126;
+	}
+}
+
+/**
+ * test_target_sweep() - no non-loopback client ever gets a loopback target
+ */
+static void test_target_sweep(void)
+{
+	static const char *const reports[][2] = {
+		{ NULL, NULL }, { "198.51.100.1", "2001:db8::1" },
+		{ "127.0.0.1", "::1" }, { "0.0.0.0", "::" },
+		{ "127.1.2.3", "::ffff:127.0.0.1" }, { NULL, "::ffff:0.0.0.0" },
+	};
+	unsigned r, i, bad = 0, n = 0, fam;
+	uint32_t seed = 42;
+
+	for (r = 0; r < sizeof(reports) / sizeof(reports[0]); r++) {
+		struct msg_ns_addrs ns = ns_make(reports[r][0], reports[r][1]);
+
+		for (fam = 0; fam < 2; fam++) {
+			int af = fam ? AF_INET6 : AF_INET;
+			struct msg_forward f = fwd_make(af, NULL);
+
+			for (i = 0; i < SWEEP_CLIENTS; i++) {
+				struct flow_target t;
+				union inany ca;
+
+				sweep_client(af, &seed, &ca);
+				if (inany_is_loopback(af, &ca))
+					continue;
+				n++;
+				target_select(&f, af, &ca, &ns, &t);
+				bad += t.how == TARGET_LOOPBACK ||
+				       (t.how != TARGET_REFUSE &&
+					(inany_is_loopback(t.af, &t.addr) ||
+					 inany_is_any(t.af, &t.addr)));
+			}
+		}
+	}
+	check(!bad && n > SWEEP_CLIENTS, "sweep: %u non-loopback clients, "
+	      "none got a loopback or unspecified target", n);
+}
+
+/**
+ * nodelay_of_accepted() - TCP_NODELAY of a socket accepted on a listener
+ * @listener_nodelay:	value set on the listener
+ * @val:		set to the accepted socket's value
+ *
+ * Return: 0 on success, -1 if sockets cannot be used here
+ */
+static int nodelay_of_accepted(int listener_nodelay, int *val)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa), vlen = sizeof(*val);
+	int l, c = -1, a = -1, rc = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0)
+		return -1;
+	if (setsockopt(l, IPPROTO_TCP, TCP_NODELAY, &listener_nodelay,
+		       sizeof(listener_nodelay)) ||
+	    bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&sa, &len))
+		goto out;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)))
+		goto out;
+	a = accept(l, NULL, NULL);
+	if (a >= 0 && !getsockopt(a, IPPROTO_TCP, TCP_NODELAY, val, &vlen))
+		rc = 0;
+out:
+	if (a >= 0)
+		close(a);
+	if (c >= 0)
+		close(c);
+	close(l);
+	return rc;
+}
+
+/**
+ * test_nodelay_inherited() - accepted sockets inherit TCP_NODELAY
+ *
+ * The relay does not set TCP_NODELAY on accepted sockets because of this;
+ * the second case shows the probe can tell the difference.
+ */
+static void test_nodelay_inherited(void)
+{
+	int on = 0, off = 1;
+
+	if (nodelay_of_accepted(1, &on) || nodelay_of_accepted(0, &off)) {
+		printf("skip accepted socket inherits TCP_NODELAY: %s\n",
+		       strerror(errno));
+		skipped++;
+		return;
+	}
+	check(on != 0, "accepted socket inherits TCP_NODELAY from listener");
+	check(off == 0, "accepted socket of a Nagle listener has Nagle");
+}
+
+/**
+ * main() - run every test
+ *
+ * Return: 0 if all checks passed, 1 otherwise
+ */
+int main(void)
+{
+	test_table_alloc();
+	test_generations();
+	test_wait_list();
+	test_ev_roundtrip();
+	test_target_table();
+	test_target_sweep();
+	test_nodelay_inherited();
+	printf("%u passed, %u failed", passed, failed);
+	if (skipped)
+		printf(", %u skipped", skipped);
+	printf("\n");
+	return failed ? 1 : 0;
+}
