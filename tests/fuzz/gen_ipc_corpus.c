@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gen_ipc_corpus.c - write the seed corpus of the "ipc" fuzz target
+ *
+ * DOC: Theory of Operation
+ *
+ * Usage: gen_ipc_corpus DIR.  Writes one file per case into DIR, in the
+ * input layout of fuzz_ipc.c (descriptor count byte, role and flag byte,
+ * datagram): a valid message of every catalogue type, in each direction it
+ * may travel, and a set of malformed ones next to them (truncated, a byte
+ * short or long, a lying header, unknown types, the wrong direction or
+ * descriptor count, and field values the per-type checks refuse).
+ *
+ * Hand-written bytes rot when a payload changes, so the seeds are built
+ * from the structs in msg.h, and every one is run through ipc_validate()
+ * here before it is written: a "valid" seed that the catalogue refuses, or
+ * a malformed one it accepts, stops the generator with a message instead
+ * of producing a corpus that tests less than it claims.  The output is
+ * committed; run this again after a catalogue change (see README.md).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+
+/* HDR_LEN - bytes of struct ipc_hdr on the wire */
+#define HDR_LEN		sizeof(struct ipc_hdr)
+
+/* ROLES() - input byte 1 of fuzz_ipc.c: receiver and sender role */
+#define ROLES(self, peer)	((uint8_t)((self) | ((peer) << 2)))
+/* IN_F_TRUNC, IN_F_CTRUNC - flag bits of input byte 1 */
+#define IN_F_TRUNC	0x10U
+#define IN_F_CTRUNC	0x20U
+
+/* SEED_MAX - bytes of one seed: prefix, header, payload and one spare */
+#define SEED_MAX	(2 + HDR_LEN + IPC_PAYLOAD_MAX + 1)
+
+/* PATH_LEN - bytes of one output path */
+#define PATH_LEN	4096
+
+/**
+ * struct seed - one input being built
+ * @name:	file name, without directory
+ * @type:	header type
+ * @hdr_len:	header length field
+ * @payload:	payload bytes
+ * @len:	payload bytes written, may differ from the catalogue size
+ * @nfds:	descriptor count
+ * @roles:	input byte 1 without flags: ROLES(self, peer)
+ * @flags:	IN_F_* bits
+ * @cut:	cut the datagram to @cut_len bytes (shorter than a header)
+ * @cut_len:	bytes kept if @cut
+ */
+struct seed {
+	const char *name;
+	unsigned type;
+	unsigned hdr_len;
+	uint8_t payload[IPC_PAYLOAD_MAX + 1];
+	size_t len;
+	unsigned nfds;
+	uint8_t roles;
+	uint8_t flags;
+	bool cut;
+	size_t cut_len;
+};
+
+static const char *outdir;
+static int null_fd;
+
+/**
+ * seed_new() - a well-formed seed of a type with a given payload
+ * @name:	file name
+ * @type:	enum ipc_type
+ * @payload:	payload, ipc_payload_size(@type) bytes
+ * @self:	receiver role
+ * @peer:	sender role
+ * @nfds:	descriptors
+ *
+ * Return: the seed
+ */
+static struct seed seed_new(const char *name, unsigned type,
+			    const void *payload, unsigned self, unsigned peer,
+			    unsigned nfds)
+{
+	struct seed s;
+
+	memset(&s, 0, sizeof(s));
+	s.name = name;
+	s.type = type;
+	s.len = ipc_payload_size(type);
+	s.hdr_len = (unsigned)s.len;
+	memcpy(s.payload, payload, s.len);
+	s.roles = ROLES(self, peer);
+	s.nfds = nfds;
+	return s;
+}
+
+/**
+ * validate() - run a seed through ipc_validate() as the fuzz target would
+ * @s:		seed
+ * @buf:	its datagram
+ * @len:	datagram length
+ *
+ * Return: true if accepted
+ */
+static bool validate(const struct seed *s, const uint8_t *buf, size_t len)
+{
+	int fds[IPC_FDS_MAX + 1], flags = 0, rc;
+	const char *why;
+	struct ipc_msg m;
+	unsigned i;
+
+	for (i = 0; i < s->nfds; i++)
+		fds[i] = dup(null_fd);
+	if (s->flags & IN_F_TRUNC)
+		flags |= MSG_TRUNC;
+	if (s->flags & IN_F_CTRUNC)
+		flags |= MSG_CTRUNC;
+	rc = ipc_validate(buf, len, flags, fds, s->nfds, s->roles & 3U,
+			  s->roles >> 2, &m, &why);
+	if (rc == 1)
+		ipc_close_fds(&m);
+	return rc == 1;
+}
+
+/**
+ * emit() - check a seed against what it should be, and write it
+ * @s:		seed
+ * @valid:	whether the catalogue must accept it
+ */
+static void emit(const struct seed *s, bool valid)
+{
+	struct ipc_hdr h = { (uint16_t)s->type, (uint16_t)s->hdr_len };
+	uint8_t out[SEED_MAX];
+	char path[PATH_LEN];
+	size_t n = 0;
+	FILE *f;
+
+	out[n++] = (uint8_t)s->nfds;
+	out[n++] = (uint8_t)(s->roles | s->flags);
+	memcpy(out + n, &h, sizeof(h));
+	n += sizeof(h);
+	memcpy(out + n, s->payload, s->len);
+	n += s->len;
+	if (s->cut && 2 + s->cut_len < n)
+		n = 2 + s->cut_len;
+	if (validate(s, out + 2, n - 2) != valid) {
+		fprintf(stderr, "gen_ipc_corpus: %s: expected %s\n", s->name,
+			valid ? "accepted" : "refused");
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s.bin", outdir, s->name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(out, 1, n, f) != n || fclose(f)) {
+		fprintf(stderr, "gen_ipc_corpus: %s: %s\n", path,
+			strerror(errno));
+		exit(1);
+	}
+}
+
+/**
+ * addr() - parse an address known to be valid
+ * @text:	numeric IPv4 or IPv6 address
+ *
+ * Return: the address
+ */
+static union inany addr(const char *text)
+{
+	union inany a;
+	int af;
+
+	if (inany_parse(text, &af, &a))
+		abort();
+	return a;
+}
+
+/**
+ * gen_hello() - HELLO from an agent and from the relay, and bad ones
+ */
+static void gen_hello(void)
+{
+	struct msg_hello h = { IPC_PROTO_VERSION, ROLE_AGENT, SIDE_TARGET, 42 };
+	struct seed s;
+
+	emit((s = seed_new("hello-agent", MSG_HELLO, &h, ROLE_SUPERVISOR,
+			   ROLE_AGENT, 0), &s), true);
+	h.role = ROLE_RELAY;
+	h.side = 0;
+	emit((s = seed_new("hello-relay", MSG_HELLO, &h, ROLE_SUPERVISOR,
+			   ROLE_RELAY, 0), &s), true);
+	s.name = "bad-hello-truncated";
+	s.flags = IN_F_TRUNC;
+	emit(&s, false);
+	s.name = "bad-hello-ctruncated";
+	s.flags = IN_F_CTRUNC;
+	emit(&s, false);
+	s = seed_new("bad-hello-short", MSG_HELLO, &h, ROLE_SUPERVISOR,
+		     ROLE_RELAY, 0);
+	s.len--;
+	emit(&s, false);
+	s.len += 2;
+	s.name = "bad-hello-long";
+	emit(&s, false);
+	s = seed_new("bad-hello-hdr-len", MSG_HELLO, &h, ROLE_SUPERVISOR,
+		     ROLE_RELAY, 0);
+	s.hdr_len++;
+	emit(&s, false);
+	emit((s = seed_new("bad-hello-direction", MSG_HELLO, &h, ROLE_AGENT,
+			   ROLE_SUPERVISOR, 0), &s), false);
+	emit((s = seed_new("bad-hello-role-range", MSG_HELLO, &h, ROLE_COUNT,
+			   ROLE_RELAY, 0), &s), false);
+	emit((s = seed_new("bad-hello-fd", MSG_HELLO, &h, ROLE_SUPERVISOR,
+			   ROLE_RELAY, 1), &s), false);
+	h.version++;
+	emit((s = seed_new("bad-hello-version", MSG_HELLO, &h,
+			   ROLE_SUPERVISOR, ROLE_RELAY, 0), &s), false);
+}
+
+/**
+ * forward() - a valid forward
+ * @af:		listener family
+ * @taddr:	explicit target address, or NULL
+ *
+ * Return: the forward
+ */
+static struct msg_forward forward(int af, const char *taddr)
+{
+	struct msg_forward f;
+
+	memset(&f, 0, sizeof(f));
+	f.id = 3;
+	f.family = (uint8_t)af;
+	f.listen_port = 8080;
+	f.target_port = 80;
+	f.listen_addr = addr(af == AF_INET ? "127.0.0.1" : "::1");
+	if (taddr) {
+		int taf;
+
+		inany_parse(taddr, &taf, &f.target_addr);
+		f.flags = FWD_F_TARGET_ADDR;
+		f.target_family = (uint8_t)taf;
+		memcpy(f.ifname, "eth0", sizeof("eth0"));
+	}
+	return f;
+}
+
+/**
+ * gen_forward() - FORWARD and BIND, and bad ones
+ */
+static void gen_forward(void)
+{
+	struct msg_forward f = forward(AF_INET, NULL);
+	struct seed s;
+
+	emit((s = seed_new("forward-v4", MSG_FORWARD, &f, ROLE_RELAY,
+			   ROLE_SUPERVISOR, 0), &s), true);
+	emit((s = seed_new("bind-v4", MSG_BIND, &f, ROLE_AGENT,
+			   ROLE_SUPERVISOR, 0), &s), true);
+	f = forward(AF_INET6, "2001:db8::5");
+	f.flags |= FWD_F_OPTIONAL;
+	emit((s = seed_new("forward-v6-explicit", MSG_FORWARD, &f,
+			   ROLE_RELAY, ROLE_SUPERVISOR, 0), &s), true);
+	f = forward(AF_INET6, "::");
+	emit((s = seed_new("bad-forward-target-any", MSG_FORWARD, &f,
+			   ROLE_RELAY, ROLE_SUPERVISOR, 0), &s), false);
+	f = forward(AF_INET, NULL);
+	memset(f.ifname, 'e', sizeof(f.ifname));
+	emit((s = seed_new("bad-bind-ifname", MSG_BIND, &f, ROLE_AGENT,
+			   ROLE_SUPERVISOR, 0), &s), false);
+	f = forward(AF_INET, NULL);
+	f.id = FWD_ID_MAX;
+	emit((s = seed_new("bad-forward-id", MSG_FORWARD, &f, ROLE_RELAY,
+			   ROLE_SUPERVISOR, 0), &s), false);
+}
+
+/**
+ * gen_counts() - CONFIG_DONE, RELAY_READY, AGENT_READY and BOUND
+ */
+static void gen_counts(void)
+{
+	struct msg_config_done d = { 2 };
+	struct msg_bound b = { 3, 98 };
+	struct seed s;
+
+	emit((s = seed_new("config-done-relay", MSG_CONFIG_DONE, &d,
+			   ROLE_RELAY, ROLE_SUPERVISOR, 0), &s), true);
+	emit((s = seed_new("config-done-agent", MSG_CONFIG_DONE, &d,
+			   ROLE_AGENT, ROLE_SUPERVISOR, 0), &s), true);
+	emit((s = seed_new("relay-ready", MSG_RELAY_READY, &d,
+			   ROLE_SUPERVISOR, ROLE_RELAY, 0), &s), true);
+	emit((s = seed_new("agent-ready", MSG_AGENT_READY, &d,
+			   ROLE_SUPERVISOR, ROLE_AGENT, 0), &s), true);
+	emit((s = seed_new("bound", MSG_BOUND, &b, ROLE_SUPERVISOR,
+			   ROLE_AGENT, 0), &s), true);
+	b.error = -1;
+	emit((s = seed_new("bad-bound-error", MSG_BOUND, &b, ROLE_SUPERVISOR,
+			   ROLE_AGENT, 0), &s), false);
+}
+
+/**
+ * gen_fds() - LISTENER, POOL_REQ and POOL_FDS, and bad descriptor counts
+ */
+static void gen_fds(void)
+{
+	struct msg_pool_req r = { AF_INET6, 8 };
+	struct msg_pool_fds p = { AF_INET, 3 };
+	struct msg_listener l = { 3 };
+	struct seed s;
+
+	emit((s = seed_new("listener", MSG_LISTENER, &l, ROLE_RELAY,
+			   ROLE_AGENT, 1), &s), true);
+	emit((s = seed_new("bad-listener-no-fd", MSG_LISTENER, &l,
+			   ROLE_RELAY, ROLE_AGENT, 0), &s), false);
+	emit((s = seed_new("bad-listener-2-fds", MSG_LISTENER, &l,
+			   ROLE_RELAY, ROLE_AGENT, 2), &s), false);
+	emit((s = seed_new("pool-req", MSG_POOL_REQ, &r, ROLE_AGENT,
+			   ROLE_RELAY, 0), &s), true);
+	r.count = POOL_REQ_MAX + 1;
+	emit((s = seed_new("bad-pool-req-count", MSG_POOL_REQ, &r, ROLE_AGENT,
+			   ROLE_RELAY, 0), &s), false);
+	emit((s = seed_new("pool-fds-3", MSG_POOL_FDS, &p, ROLE_RELAY,
+			   ROLE_AGENT, 3), &s), true);
+	p.count = IPC_FDS_MAX;
+	emit((s = seed_new("pool-fds-max", MSG_POOL_FDS, &p, ROLE_RELAY,
+			   ROLE_AGENT, IPC_FDS_MAX), &s), true);
+	p.count = IPC_FDS_MAX + 1;
+	emit((s = seed_new("bad-pool-fds-too-many", MSG_POOL_FDS, &p,
+			   ROLE_RELAY, ROLE_AGENT, IPC_FDS_MAX + 1), &s),
+	     false);
+	p.count = 2;
+	emit((s = seed_new("bad-pool-fds-count", MSG_POOL_FDS, &p, ROLE_RELAY,
+			   ROLE_AGENT, 3), &s), false);
+}
+
+/**
+ * gen_addrs_limits() - NS_ADDRS and RELAY_LIMITS, and bad ones
+ */
+static void gen_addrs_limits(void)
+{
+	struct msg_relay_limits lim = { 1048576, 16384, 1, 0 };
+	struct msg_ns_addrs a;
+	struct seed s;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = NS_ADDR_F_V4 | NS_ADDR_F_V6;
+	a.addr4 = addr("192.0.2.1");
+	a.addr6 = addr("2001:db8::1");
+	emit((s = seed_new("ns-addrs", MSG_NS_ADDRS, &a, ROLE_RELAY,
+			   ROLE_AGENT, 0), &s), true);
+	a.addr4 = addr("127.0.0.2");
+	emit((s = seed_new("bad-ns-addrs-loopback", MSG_NS_ADDRS, &a,
+			   ROLE_RELAY, ROLE_AGENT, 0), &s), false);
+	a.addr4 = addr("192.0.2.1");
+	a.addr6 = addr("::ffff:10.0.0.1");
+	emit((s = seed_new("bad-ns-addrs-mapped", MSG_NS_ADDRS, &a,
+			   ROLE_RELAY, ROLE_AGENT, 0), &s), false);
+	emit((s = seed_new("relay-limits", MSG_RELAY_LIMITS, &lim, ROLE_RELAY,
+			   ROLE_SUPERVISOR, 0), &s), true);
+	lim.pipe_max_size = 4095;
+	emit((s = seed_new("bad-relay-limits-pipe", MSG_RELAY_LIMITS, &lim,
+			   ROLE_RELAY, ROLE_SUPERVISOR, 0), &s), false);
+}
+
+/**
+ * gen_shapes() - datagrams that are no message of any type
+ */
+static void gen_shapes(void)
+{
+	struct msg_config_done d = { 1 };
+	struct seed s;
+
+	s = seed_new("bad-empty", MSG_CONFIG_DONE, &d, ROLE_RELAY,
+		     ROLE_SUPERVISOR, 0);
+	s.cut = true;
+	emit(&s, false);
+	s.name = "bad-half-header";
+	s.cut_len = HDR_LEN - 1;
+	emit(&s, false);
+	s.name = "bad-header-only";
+	s.len = 0;
+	s.cut = false;
+	emit(&s, false);
+	s = seed_new("bad-type-zero", MSG_CONFIG_DONE, &d, ROLE_RELAY,
+		     ROLE_SUPERVISOR, 0);
+	s.type = 0;
+	emit(&s, false);
+	s.name = "bad-type-max";
+	s.type = MSG_TYPE_MAX;
+	emit(&s, false);
+	s.name = "bad-type-ffff";
+	s.type = 0xffff;
+	emit(&s, false);
+}
+
+/**
+ * main() - write every seed into the directory given
+ * @argc:	argument count, 2
+ * @argv:	program name and output directory
+ *
+ * Return: 0 on success, 1 on any failure
+ */
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 1;
+	}
+	outdir = argv[1];
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0) {
+		perror("/dev/null");
+		return 1;
+	}
+	gen_hello();
+	gen_forward();
+	gen_counts();
+	gen_fds();
+	gen_addrs_limits();
+	gen_shapes();
+	close(null_fd);
+	return 0;
+}
