@@ -334,6 +334,32 @@ static int try_write_channel(int tcp, const uint8_t *allowed)
 }
 
 /**
+ * try_pool_overask() - ask agent[host] for more sockets than a request may
+ *			carry (the agent's cap, not the sandbox, stops it)
+ * @tcp:	unused
+ * @allowed:	unused
+ *
+ * A compromised relay could try to make an agent create sockets without
+ * bound.  The request is built by hand, since ipc_send() refuses it; the
+ * agent must treat it as a protocol violation and stop, and the supervisor
+ * then stops nsplice.
+ *
+ * Return: 0 if the request was sent, else errno
+ */
+static int try_pool_overask(int tcp, const uint8_t *allowed)
+{
+	struct {
+		struct ipc_hdr h;
+		struct msg_pool_req r;
+	} m = { { MSG_POOL_REQ, sizeof(struct msg_pool_req) },
+		{ AF_INET, POOL_REQ_MAX + 1 } };
+
+	(void)tcp;
+	(void)allowed;
+	return result(send(IPC_FD_AGENT_HOST, &m, sizeof(m), MSG_NOSIGNAL));
+}
+
+/**
  * try_io_uring() - set up an io_uring, a way around seccomp (seccomp)
  * @tcp:	unused
  * @allowed:	unused
@@ -391,6 +417,7 @@ static const struct attempt attempts[] = {
 	{ "setsockopt-ulp", try_ulp },
 	{ "write-channel", try_write_channel },
 	{ "io-uring", try_io_uring },
+	{ "pool-overask", try_pool_overask },
 	{ "log-escape", try_log_escape },
 };
 

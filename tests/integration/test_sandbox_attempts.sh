@@ -123,6 +123,30 @@ expect_refused() {
 	assert_no_nsplice_procs "$d: no process left"
 }
 
+# expect_agent_violation MODE - the relay asks agent[host] for more sockets
+# than a request may carry: the agent must refuse it as a protocol
+# violation (not serve it), and nsplice stops with status 1.
+expect_agent_violation() {
+	local mode=$1 d="$1: pool-overask"
+	start_mode "$mode" "$TMPDIR_TEST/$mode-overask.log" \
+		--test-relay-attempt=pool-overask || return 0
+	if ! wait_nsplice_exit 10; then
+		fail "$d: nsplice still running 10 s later (the agent served it)"
+		show_log "$NSP_LOG"
+		stop_nsplice KILL 3 || true
+		return 0
+	fi
+	check_log "$d: the relay sent the oversized request" \
+		'^\[relay\] test attempt pool-overask: succeeded$'
+	check_log "$d: agent host rejects it as a bad message" \
+		'^\[agent host\] error: bad message from the relay: socket count out of range$'
+	check_log "$d: the supervisor names agent host" \
+		'^\[supervisor\] error: agent host \(pid [0-9]+\) exited with status 1$'
+	[[ $NSP_RC == 1 ]] && ok "$d: nsplice exits 1" ||
+		fail "$d: nsplice exit status $NSP_RC, expected 1"
+	assert_no_nsplice_procs "$d: no process left"
+}
+
 for what in "${KILLED_BOTH[@]}" "${KILLED_ROOT[@]}"; do
 	expect_killed root "$what"
 done
@@ -131,6 +155,8 @@ for what in "${KILLED_BOTH[@]}"; do
 	expect_killed user "$what"
 done
 expect_refused user
+expect_agent_violation root
+expect_agent_violation user
 
 # log-escape: a relay may write anything to its log pipe; the supervisor
 # must not pass terminal control bytes on to its stderr.
