@@ -1,0 +1,635 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# run.sh - nsplice benchmark: direct loopback, nsplice, pasta,
+#          systemd-socket-proxyd and socat side by side, in one run
+#
+# Usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH]
+#                           [--only LIST] [--rounds N]
+#
+# What is measured, and why (details in tests/bench/README.md):
+#  - Every forwarder joins the host's 127.0.0.1:HPORT to 127.0.0.1:PORT
+#    inside a namespace this script creates (nspbench-PID, only "lo" up);
+#    "direct" is the client inside that namespace talking to the same
+#    servers over the namespace's loopback: the same kernel path without a
+#    forwarder.  Each forwarder's figure is compared with direct's from
+#    the SAME round, because absolute loopback figures drift by 2x from
+#    minute to minute on this kind of machine.
+#  - Rounds interleave: round 1 runs every test for every forwarder
+#    (direct, nsplice, pasta, proxyd, socat), round 2 again, ...; the
+#    forwarder order rotates by one each round so no forwarder always runs
+#    first or last.  Medians of the rounds are reported with min-max.
+#  - tput: bulk throughput with iperf3, client->server and server->client
+#    (-R), 1 and 4 streams; the forwarder's CPU time (utime+stime of all
+#    its processes, /proc/PID/stat) over those transfers per GB moved.
+#  - lat: 1-byte request/response over one connection (C client
+#    pingpong, C server benchsrv): mean and p99, unpinned and pinned
+#    (client CPU 0, server CPU 1, forwarder CPU 0 with the client, so a
+#    forwarded round trip crosses CPUs as often as a direct one: twice).
+#  - rate: connections per second, each connect + 1-byte request +
+#    1-byte answer + close, with 1 and 8 concurrent loops (C client
+#    connrate).  With lat and rate, the forwarder's CPU time per round
+#    trip and per connection is recorded too.
+#  - idle: descriptors and memory (VmRSS and Pss) of the forwarder's
+#    processes while 1,000 and 10,000 idle connections are held (C tool
+#    holdconn); per connection = (loaded - empty) / held.  A forwarder
+#    that cannot hold them all reports how many it held.
+#  - pipe: nsplice's throughput and CPU per GB as a function of
+#    fs.pipe-max-size (nsplice grows a bulk flow's pipe to
+#    min(1 MiB, pipe-max-size)); the sysctl is written for those nsplice
+#    runs only and restored afterwards (also on abort).
+# Benchmarks are not tests: no number makes this script fail.  It fails
+# only if it cannot set up (not root, no namespace, build failure...).
+# Everything is bounded in time: each client runs under timeout(1), and a
+# watchdog stops the whole run after 25 minutes (3 in --quick).  All
+# traffic stays on loopback and in the namespace; every process started is
+# stopped by pid, and the namespace deleted, on exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+usage() {
+	cat <<EOF
+usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH] [--only LIST] [--rounds N]
+  --quick          one round, short durations, 1,000 idle connections only,
+                   no 4-stream runs: under a minute once built
+  --out DIR        results directory (default: build-bench/bench-DATE-TIME)
+  --nsplice PATH   nsplice binary to test (default: build it in build-bench/)
+  --only LIST      comma list of forwarders (direct nsplice pasta proxyd socat)
+                   and/or phases (tput lat rate idle pipe); direct always runs
+  --rounds N       rounds (default 3, --quick 1)
+EOF
+	exit "${1:-0}"
+}
+
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
+
+quick=0 out="" nsplice="" only="" rounds=""
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--out) [[ $# -ge 2 ]] || usage 2; out=$2; shift ;;
+	--out=*) out=${1#*=} ;;
+	--nsplice) [[ $# -ge 2 ]] || usage 2; nsplice=$2; shift ;;
+	--nsplice=*) nsplice=${1#*=} ;;
+	--only) [[ $# -ge 2 ]] || usage 2; only=$2; shift ;;
+	--only=*) only=${1#*=} ;;
+	--rounds) [[ $# -ge 2 ]] || usage 2; rounds=$2; shift ;;
+	--rounds=*) rounds=${1#*=} ;;
+	-h | --help) usage 0 ;;
+	*) printf 'run.sh: unknown argument %s\n' "$1" >&2; usage 2 ;;
+	esac
+	shift
+done
+[[ $(id -u) -eq 0 ]] || die "must run as root (network namespace, sysctl)"
+[[ -z $rounds || $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds: want a positive number"
+
+# ---------------------------------------------------------------- selection
+ALL_FWDS=(direct nsplice pasta proxyd socat)
+ALL_PHASES=(tput lat rate idle pipe)
+fwds=(direct) phases=()
+declare -A want_fwd=() want_phase=()
+for x in ${only//,/ }; do
+	if [[ " ${ALL_FWDS[*]} " == *" $x "* ]]; then
+		want_fwd[$x]=1
+	elif [[ " ${ALL_PHASES[*]} " == *" $x "* ]]; then
+		want_phase[$x]=1
+	else
+		die "--only: unknown name '$x' (forwarders: ${ALL_FWDS[*]}; phases: ${ALL_PHASES[*]})"
+	fi
+done
+for f in "${ALL_FWDS[@]:1}"; do
+	[[ ${#want_fwd[@]} -eq 0 || -n ${want_fwd[$f]:-} ]] && fwds+=("$f")
+done
+for p in "${ALL_PHASES[@]}"; do
+	[[ ${#want_phase[@]} -eq 0 || -n ${want_phase[$p]:-} ]] && phases+=("$p")
+done
+has_fwd() { [[ " ${fwds[*]} " == *" $1 "* ]]; }
+has_phase() { [[ " ${phases[*]} " == *" $1 "* ]]; }
+# The pipe curve is about nsplice alone
+has_fwd nsplice || phases=("${phases[@]/pipe/}")
+
+# ----------------------------------------------------------------- settings
+if ((quick)); then
+	R=1 T_TPUT=1 T_LAT=0.3 T_RATE=0.5 T_PIPE=1 BUDGET=180
+	STREAMS=(1) IDLE_N=(1000) PIPE_SIZES=(65536 1048576) PIPE_DIRS=(c2s)
+else
+	R=3 T_TPUT=4 T_LAT=2 T_RATE=3 T_PIPE=3 BUDGET=1500
+	STREAMS=(1 4) IDLE_N=(1000 10000) PIPE_DIRS=(c2s s2c)
+	PIPE_SIZES=(65536 131072 262144 524288 1048576 4194304)
+fi
+[[ -n $rounds ]] && R=$rounds
+NCPU=$(nproc)
+CLK_TCK=$(getconf CLK_TCK)
+PORT_BASE=${NSPBENCH_PORT_BASE:-20000}
+NS_IPERF=5201 NS_ECHO=7000
+ns=nspbench-$$
+out=${out:-$top/build-bench/bench-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out/logs" "$out/tools"
+out=$(cd "$out" && pwd)
+tools=$out/tools
+raw=$out/raw.tsv
+: >"$raw"
+: >"$out/meta.tsv"
+
+# --------------------------------------------------------------- packages
+# command -> Debian package; only what the selected forwarders need
+declare -A pkg_of=(
+	[ip]=iproute2 [ss]=iproute2 [taskset]=util-linux [prlimit]=util-linux
+	[timeout]=coreutils [ps]=procps [gcc]=gcc [python3]=python3
+	[jq]=jq [iperf3]=iperf3 [pasta]=passt [socat]=socat
+	[systemd-socket-activate]=systemd [/lib/systemd/systemd-socket-proxyd]=systemd
+)
+need=(ip ss taskset prlimit timeout ps gcc python3 jq iperf3)
+has_fwd pasta && need+=(pasta)
+has_fwd socat && need+=(socat)
+has_fwd proxyd && need+=(systemd-socket-activate /lib/systemd/systemd-socket-proxyd)
+missing=()
+for c in "${need[@]}"; do
+	command -v "$c" >/dev/null 2>&1 || [[ -x $c ]] || missing+=("${pkg_of[$c]}")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$out/logs/apt.log" 2>&1 ||
+		{ apt-get update -qq >>"$out/logs/apt.log" 2>&1 &&
+		  apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$out/logs/apt.log" 2>&1; } ||
+		die "apt-get install ${missing[*]} failed, see $out/logs/apt.log"
+fi
+
+# ------------------------------------------------------------------ build
+log "compiling tools into $tools"
+CFLAGS=(-O2 -Wall -Wextra -Werror)
+cpids=()
+for t in benchsrv pingpong connrate holdconn; do
+	gcc "${CFLAGS[@]}" -pthread -o "$tools/$t" "$here/tools/$t.c" &
+	cpids+=($!)
+done
+gcc "${CFLAGS[@]}" -shared -fPIC -o "$tools/netns_socket.so" "$here/tools/netns_socket.c" &
+cpids+=($!)
+for p in "${cpids[@]}"; do wait "$p" || die "compiling the tools failed"; done
+
+if has_fwd nsplice && [[ -z $nsplice ]]; then
+	log "building nsplice in $top/build-bench"
+	[[ -x $top/packaging/install-deps.sh ]] && "$top/packaging/install-deps.sh" >>"$out/logs/build.log" 2>&1
+	{ cmake -S "$top" -B "$top/build-bench" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DNSPLICE_BUILD_TESTS=OFF &&
+	  cmake --build "$top/build-bench" -j"$NCPU" --target nsplice; } \
+		>>"$out/logs/build.log" 2>&1 ||
+		die "building nsplice failed (see $out/logs/build.log); or pass --nsplice PATH"
+	nsplice=$top/build-bench/nsplice
+fi
+if has_fwd nsplice; then
+	[[ -x $nsplice ]] || die "--nsplice: $nsplice is not executable"
+	nsplice=$(cd "$(dirname "$nsplice")" && pwd)/$(basename "$nsplice")
+fi
+
+# ------------------------------------------------------------- descriptors
+# Raise the hard RLIMIT_NOFILE if we may (CAP_SYS_RESOURCE) and the soft
+# one to it; everything started below inherits both.  nsplice raises its
+# own soft limit to the hard limit, pasta too; proxyd and socat use ours.
+ulimit -Hn 1048576 2>/dev/null || ulimit -Hn 262144 2>/dev/null || true
+ulimit -Sn "$(ulimit -Hn)"
+NOFILE=$(ulimit -Hn)
+
+# Other work on the machine (builds) must not take the CPU from the
+# processes measured: everything started from here on runs at nice -10,
+# every forwarder alike, so their relative treatment is unchanged.
+renice -n -10 -p $$ >/dev/null 2>&1 || true
+
+orig_pipe_max=$(cat /proc/sys/fs/pipe-max-size)
+meta() { printf '%s\t%s\n' "$1" "$2" >>"$out/meta.tsv"; }
+meta mode "$( ((quick)) && echo quick || echo full), $R round(s)"
+meta nproc "$NCPU"
+meta kernel "$(uname -r)"
+meta cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+meta pipe-max-size "$orig_pipe_max"
+meta pipe-user-pages-soft "$(cat /proc/sys/fs/pipe-user-pages-soft)"
+meta RLIMIT_NOFILE "$NOFILE"
+meta durations "iperf3 ${T_TPUT}s, latency ${T_LAT}s, rate ${T_RATE}s, pipe curve ${T_PIPE}s"
+meta date "$(date -u +%FT%TZ)"
+meta loadavg-at-start "$(cut -d' ' -f1-3 /proc/loadavg)"
+has_fwd pasta && meta pasta "$(dpkg-query -W -f='${Version}' passt 2>/dev/null)"
+has_fwd socat && meta socat "$(dpkg-query -W -f='${Version}' socat 2>/dev/null)"
+has_fwd proxyd && meta systemd "$(dpkg-query -W -f='${Version}' systemd 2>/dev/null)"
+meta iperf3 "$(dpkg-query -W -f='${Version}' iperf3 2>/dev/null)"
+
+# ---------------------------------------------------------------- cleanup
+declare -A roots=() iperf_port=() echo_port=()
+server_pids=() aux_pids=()
+watchdog=""
+reported=0
+
+report() {
+	((reported)) && return 0
+	reported=1
+	[[ -s $raw ]] || return 0
+	python3 "$here/tools/report.py" "$out" || log "report.py failed"
+	log "results: $out/results.md, $out/results.json"
+}
+
+stop_fwd() {	# stop_fwd NAME: TERM its trees, KILL what is left after 5 s
+	local name=$1 pids p i
+	[[ -n ${roots[$name]:-} ]] || return 0
+	pids=$(python3 "$here/tools/procstat.py" tree ${roots[$name]})
+	kill -TERM ${roots[$name]} 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 ${roots[$name]} 2>/dev/null || break
+		sleep 0.1
+	done
+	for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
+	for p in ${roots[$name]}; do wait "$p" 2>/dev/null || true; done
+	unset "roots[$name]"
+}
+
+cleanup() {
+	local rc=$? p f
+	trap - EXIT INT TERM
+	set +e
+	[[ -n $watchdog ]] && kill "$watchdog" 2>/dev/null
+	for p in "${aux_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for f in "${!roots[@]}"; do stop_fwd "$f"; done
+	for p in "${server_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${server_pids[@]}" "${aux_pids[@]}"; do wait "$p" 2>/dev/null; done
+	echo "$orig_pipe_max" >/proc/sys/fs/pipe-max-size
+	ip netns del "$ns" 2>/dev/null
+	report
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 143' INT TERM
+
+# The watchdog: TERM to this script once the time budget is spent
+(
+	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+	sleep "$BUDGET" & sp=$!
+	wait "$sp"
+	log "time budget of ${BUDGET}s exceeded, stopping"
+	kill -TERM $$
+) &
+watchdog=$!
+
+# -------------------------------------------------------- namespace, servers
+wait_listen() {	# wait_listen PORT [NS]: up to 10 s for a TCP listener
+	local i cmd=(ss -Hltn "sport = :$1")
+	[[ -n ${2:-} ]] && cmd=(ip netns exec "$2" "${cmd[@]}")
+	for ((i = 0; i < 100; i++)); do
+		[[ -n $("${cmd[@]}" 2>/dev/null) ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Host ports below the ephemeral range: a TIME_WAIT socket of the rate test
+# may hold any ephemeral port as its local port, and block a later bind
+read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range
+((PORT_BASE + 42 < eph_lo || PORT_BASE > eph_hi)) ||
+	log "warning: ports $PORT_BASE-$((PORT_BASE + 42)) overlap the ephemeral range $eph_lo-$eph_hi"
+for ((p = PORT_BASE; p <= PORT_BASE + 42; p++)); do
+	[[ -z $(ss -Hltn "sport = :$p") ]] ||
+		die "port $p is in use; set NSPBENCH_PORT_BASE to a free range"
+done
+
+log "namespace $ns, servers, forwarders"
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip netns exec "$ns" iperf3 -s -B 127.0.0.1 -p "$NS_IPERF" >"$out/logs/iperf3-server.log" 2>&1 &
+server_pids+=($!)
+ip netns exec "$ns" "$tools/benchsrv" -a 127.0.0.1 -p "$NS_ECHO" -t "$NCPU" \
+	>"$out/logs/benchsrv.log" 2>&1 &
+srv_pid=$!
+server_pids+=("$srv_pid")
+wait_listen "$NS_IPERF" "$ns" && wait_listen "$NS_ECHO" "$ns" || die "servers did not start"
+iperf_port[direct]=$NS_IPERF
+echo_port[direct]=$NS_ECHO
+
+# ------------------------------------------------------------- forwarders
+start_nsplice() {	# start_nsplice NAME IPERF_HPORT ECHO_HPORT
+	"$nsplice" --netns "$ns" -t "$2:$NS_IPERF" -t "$3:$NS_ECHO" \
+		>>"$out/logs/$(tr ' ' _ <<<"$1").log" 2>&1 &
+	roots[$1]=$!
+}
+
+start_fwd() {	# start_fwd NAME: start a forwarder on its two host ports
+	local f=$1 i=$2 e=$3 log=$out/logs/$1.log hp np r=""
+	iperf_port[$f]=$i
+	echo_port[$f]=$e
+	case $f in
+	nsplice) start_nsplice nsplice "$i" "$e" ;;
+	pasta)
+		# --runas 0: as "nobody" (its default for root) pasta may not
+		# enter a namespace owned by the initial user namespace
+		pasta -f -q --runas 0 --netns "$ns" -t "127.0.0.1/$i:$NS_IPERF" \
+			-t "127.0.0.1/$e:$NS_ECHO" -T none -u none -U none >>"$log" 2>&1 &
+		roots[$f]=$!
+		;;
+	proxyd)
+		# One target per proxyd: one instance per port.  Socket
+		# activation creates the listener in the host namespace, then
+		# "ip netns exec" moves proxyd into ours; -c: the default limit
+		# of 256 connections would end the idle test at 256.
+		for hp in "$i:$NS_IPERF" "$e:$NS_ECHO"; do
+			np=${hp#*:}
+			systemd-socket-activate -l "127.0.0.1:${hp%:*}" \
+				ip netns exec "$ns" /lib/systemd/systemd-socket-proxyd \
+				-c 20000 "127.0.0.1:$np" >>"$log" 2>&1 &
+			r+=" $!"
+		done
+		roots[$f]=${r# }
+		;;
+	socat)
+		# One process per connection (fork), listener on the host;
+		# netns_socket.so makes each child create its connecting socket
+		# inside the namespace (what socat 1.8's netns= does); backlog:
+		# socat's default of 5 drops SYNs under 8 concurrent loops.
+		for hp in "$i:$NS_IPERF" "$e:$NS_ECHO"; do
+			np=${hp#*:}
+			NSPBENCH_NETNS=/run/netns/$ns LD_PRELOAD=$tools/netns_socket.so \
+				socat "TCP-LISTEN:${hp%:*},bind=127.0.0.1,fork,reuseaddr,backlog=4096" \
+				"TCP:127.0.0.1:$np" >>"$log" 2>&1 &
+			r+=" $!"
+		done
+		roots[$f]=${r# }
+		;;
+	esac
+}
+
+alive() {	# alive FWD: direct, or all its root processes still running
+	local p
+	[[ $1 == direct ]] && return 0
+	[[ -n ${roots[$1]:-} ]] || return 1
+	for p in ${roots[$1]}; do kill -0 "$p" 2>/dev/null || return 1; done
+}
+
+n=0
+for f in "${fwds[@]:1}"; do
+	n=$((n + 1))
+	start_fwd "$f" $((PORT_BASE + 10 * (n - 1) + 1)) $((PORT_BASE + 10 * (n - 1) + 2))
+done
+for f in "${fwds[@]:1}"; do
+	wait_listen "${iperf_port[$f]}" && wait_listen "${echo_port[$f]}" ||
+		die "$f did not start listening (see $out/logs/$f.log)"
+done
+has_fwd nsplice && meta nsplice "$("$nsplice" --version 2>&1 | head -1)"
+
+# ---------------------------------------------------------------- clients
+cl() {	# cl FWD CMD...: run a client for FWD (in the namespace for direct)
+	local f=$1
+	shift
+	if [[ $f == direct ]]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$raw"; }
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
+cpu_ticks() {	# cpu_ticks FWD: CPU ticks of its process trees so far
+	[[ $1 == direct ]] && { echo 0; return; }
+	kv ticks "$(python3 "$here/tools/procstat.py" cpu ${roots[$1]})"
+}
+pin_fwd() {	# pin_fwd FWD CPULIST: every thread of every process of FWD
+	local p
+	[[ $1 == direct ]] && return 0
+	for p in $(python3 "$here/tools/procstat.py" tree ${roots[$1]}); do
+		taskset -a -p -c "$2" "$p" >/dev/null 2>&1 || true
+	done
+}
+
+iperf() {	# iperf FWD SECONDS ARGS...: prints "bits_per_s bytes"
+	local f=$1 t=$2 j res
+	shift 2
+	for _ in 1 2; do
+		j=$(cl "$f" timeout $((t + 20)) iperf3 -c 127.0.0.1 -p "${iperf_port[$f]}" \
+			-t "$t" -J "$@" 2>/dev/null) || true
+		res=$(jq -r 'if .error then empty else
+			"\(.end.sum_received.bits_per_second) \(.end.sum_received.bytes)" end' \
+			<<<"$j" 2>/dev/null) || true
+		[[ -n $res ]] && { echo "$res"; return 0; }
+		log "$f: iperf3 $*: $(jq -r '.error // "no result"' <<<"$j" 2>/dev/null)"
+		sleep 1	# the server may still be finishing the previous test
+	done
+	return 1
+}
+
+rotate() {	# rotate K: the forwarders, starting at index K mod count
+	local k=$(($1 % ${#fwds[@]}))
+	echo "${fwds[@]:k}" "${fwds[@]:0:k}"
+}
+
+# ---------------------------------------------------------------- warm-up
+log "warm-up"
+for f in "${fwds[@]}"; do
+	cl "$f" timeout 10 "$tools/pingpong" -p "${echo_port[$f]}" -w 100 -d 0.2 >/dev/null ||
+		log "$f: warm-up ping-pong failed"
+	cl "$f" timeout 10 "$tools/connrate" -p "${echo_port[$f]}" -c 1 -d 0.2 >/dev/null ||
+		log "$f: warm-up connections failed"
+done
+
+# ----------------------------------------------------------------- phases
+phase_tput() {	# phase_tput ROUND ORDER...
+	local r=$1 f s d res bps bytes t0 t1
+	shift
+	declare -A ticks=() moved=()
+	for s in "${STREAMS[@]}"; do
+		for d in c2s s2c; do
+			for f in "$@"; do
+				alive "$f" || continue
+				t0=$(cpu_ticks "$f")
+				local args=(-P "$s")
+				[[ $d == s2c ]] && args+=(-R)
+				res=$(iperf "$f" "$T_TPUT" "${args[@]}") || continue
+				[[ $f == socat ]] && sleep 0.1	# children reaped
+				t1=$(cpu_ticks "$f")
+				read -r bps bytes <<<"$res"
+				record "$r" "$f" "tput.$d.$s" "$(calc "$bps / 1e9")"
+				ticks[$f]=$((${ticks[$f]:-0} + t1 - t0))
+				moved[$f]=$(calc "${moved[$f]:-0} + $bytes")
+				log "round $r tput $d x$s $f: $(calc "$bps / 1e9") Gbit/s"
+			done
+		done
+	done
+	for f in "$@"; do
+		[[ $f != direct && -n ${moved[$f]:-} ]] || continue
+		record "$r" "$f" cpu_per_gb \
+			"$(calc "(${ticks[$f]} / $CLK_TCK) / (${moved[$f]} / 1e9)")"
+	done
+}
+
+latency() {	# latency ROUND FWD METRIC [taskset -c CPU]
+	local r=$1 f=$2 m=$3 res
+	shift 3
+	local t0 t1
+	alive "$f" || return 0
+	t0=$(cpu_ticks "$f")
+	res=$(cl "$f" "$@" timeout "$(calc "$T_LAT + 15")" "$tools/pingpong" \
+		-p "${echo_port[$f]}" -d "$T_LAT") || { log "$f: pingpong failed"; return 0; }
+	t1=$(cpu_ticks "$f")
+	record "$r" "$f" "$m.mean" "$(kv mean_us "$res")"
+	record "$r" "$f" "$m.p99" "$(kv p99_us "$res")"
+	[[ $f != direct && $m == lat ]] && record "$r" "$f" cpu_per_rt \
+		"$(calc "($t1 - $t0) / $CLK_TCK * 1e6 / $(kv n "$res")")"
+	log "round $r $m $f: $res"
+}
+
+phase_lat() {	# phase_lat ROUND ORDER...
+	local r=$1 f
+	shift
+	for f in "$@"; do latency "$r" "$f" lat; done
+	taskset -a -p -c 1 "$srv_pid" >/dev/null
+	for f in "$@"; do
+		pin_fwd "$f" 0
+		latency "$r" "$f" lat_pin taskset -c 0
+		pin_fwd "$f" "0-$((NCPU - 1))"
+	done
+	taskset -a -p -c "0-$((NCPU - 1))" "$srv_pid" >/dev/null
+}
+
+phase_rate() {	# phase_rate ROUND ORDER...
+	local r=$1 f c res t0 t1
+	shift
+	for c in 1 8; do
+		for f in "$@"; do
+			alive "$f" || continue
+			t0=$(cpu_ticks "$f")
+			res=$(cl "$f" timeout "$(calc "$T_RATE + 20")" "$tools/connrate" \
+				-p "${echo_port[$f]}" -c "$c" -d "$T_RATE") ||
+				{ log "$f: connrate failed: $res"; continue; }
+			[[ $f == socat ]] && sleep 0.1	# children reaped
+			t1=$(cpu_ticks "$f")
+			record "$r" "$f" "rate.$c" "$(kv rate "$res")"
+			[[ $f != direct ]] && record "$r" "$f" "cpu_per_conn.$c" \
+				"$(calc "($t1 - $t0) / $CLK_TCK * 1e6 / $(kv ok "$res")")"
+			log "round $r rate x$c $f: $res"
+		done
+	done
+}
+
+memstat() { python3 "$here/tools/procstat.py" mem ${roots[$1]}; }
+
+phase_idle() {	# phase_idle: once per forwarder and connection count
+	local f n m0 m1 held hold_pid hold_out i k
+	for f in "${fwds[@]:1}"; do
+		for n in "${IDLE_N[@]}"; do
+			alive "$f" || continue
+			m0=$(memstat "$f")
+			hold_out=$out/logs/holdconn-$f-$n.out
+			: >"$hold_out"
+			"$tools/holdconn" -p "${echo_port[$f]}" -n "$n" -t 90 -H 120 \
+				>"$hold_out" 2>&1 &
+			hold_pid=$!
+			aux_pids+=("$hold_pid")
+			for ((i = 0; i < 1000; i++)); do	# up to 100 s
+				grep -q '^held=' "$hold_out" && break
+				kill -0 "$hold_pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			sleep 0.5	# let the forwarder settle
+			m1=$(memstat "$f")
+			kill -TERM "$hold_pid" 2>/dev/null || true
+			wait "$hold_pid" 2>/dev/null || true
+			aux_pids=("${aux_pids[@]/$hold_pid/}")
+			held=$(kv held "$(cat "$hold_out")")
+			log "idle $n $f: held ${held:-?}; empty: $m0; loaded: $m1"
+			if [[ -z $held || $held -eq 0 ]]; then
+				[[ -n $held ]] && record 1 "$f" "idle.$n.held" 0
+				continue
+			fi
+			record 1 "$f" "idle.$n.held" "$held"
+			for k in fds rss_kib pss_kib relay_fds relay_rss_kib relay_pss_kib; do
+				record 1 "$f" "idle.$n.$k.empty" "$(kv "$k" "$m0")"
+				record 1 "$f" "idle.$n.$k.loaded" "$(kv "$k" "$m1")"
+			done
+			record 1 "$f" "idle.$n.fds_per_conn" \
+				"$(calc "($(kv fds "$m1") - $(kv fds "$m0")) / $held")"
+			record 1 "$f" "idle.$n.kib_per_conn" \
+				"$(calc "($(kv rss_kib "$m1") - $(kv rss_kib "$m0")) / $held")"
+			record 1 "$f" "idle.$n.pss_kib_per_conn" \
+				"$(calc "($(kv pss_kib "$m1") - $(kv pss_kib "$m0")) / $held")"
+			if [[ $f == nsplice ]]; then
+				record 1 "$f" "idle.$n.relay_fds_per_conn" \
+					"$(calc "($(kv relay_fds "$m1") - $(kv relay_fds "$m0")) / $held")"
+				record 1 "$f" "idle.$n.relay_kib_per_conn" \
+					"$(calc "($(kv relay_rss_kib "$m1") - $(kv relay_rss_kib "$m0")) / $held")"
+			fi
+			# Wait (up to 20 s) until the forwarder let the connections go
+			for ((i = 0; i < 200; i++)); do
+				(($(kv fds "$(memstat "$f")") <= $(kv fds "$m0") + 64)) && break
+				sleep 0.1
+			done
+		done
+	done
+}
+
+human() { (($1 >= 1048576)) && echo "$(($1 / 1048576))M" || echo "$(($1 / 1024))K"; }
+
+phase_pipe() {	# phase_pipe ROUND: direct, then nsplice at every pipe-max-size
+	local r=$1 size name d res bps bytes t0 t1 ticks moved
+	local ip=$((PORT_BASE + 41)) ep=$((PORT_BASE + 42))
+	for d in "${PIPE_DIRS[@]}"; do
+		local args=()
+		[[ $d == s2c ]] && args=(-R)
+		res=$(iperf direct "$T_PIPE" "${args[@]}") || continue
+		record "$r" direct "pipe.$d.1" "$(calc "${res%% *} / 1e9")"
+	done
+	for size in "${PIPE_SIZES[@]}"; do
+		name="nsplice pipe-max $(human "$size")"
+		echo "$size" >/proc/sys/fs/pipe-max-size
+		iperf_port[$name]=$ip
+		echo_port[$name]=$ep
+		start_nsplice "$name" "$ip" "$ep"
+		if ! wait_listen "$ip" || ! wait_listen "$ep"; then
+			log "$name did not start"
+			stop_fwd "$name"
+			echo "$orig_pipe_max" >/proc/sys/fs/pipe-max-size
+			continue
+		fi
+		cl "$name" timeout 10 "$tools/pingpong" -p "$ep" -w 100 -d 0.1 >/dev/null || true
+		ticks=0 moved=0
+		for d in "${PIPE_DIRS[@]}"; do
+			local args=()
+			[[ $d == s2c ]] && args=(-R)
+			t0=$(cpu_ticks "$name")
+			res=$(iperf "$name" "$T_PIPE" "${args[@]}") || continue
+			t1=$(cpu_ticks "$name")
+			read -r bps bytes <<<"$res"
+			record "$r" "$name" "pipe.$d.1" "$(calc "$bps / 1e9")"
+			ticks=$((ticks + t1 - t0))
+			moved=$(calc "$moved + $bytes")
+			log "round $r pipe $d $name: $(calc "$bps / 1e9") Gbit/s"
+		done
+		[[ $moved != 0 ]] && record "$r" "$name" pipe.cpu_per_gb \
+			"$(calc "($ticks / $CLK_TCK) / ($moved / 1e9)")"
+		stop_fwd "$name"
+		echo "$orig_pipe_max" >/proc/sys/fs/pipe-max-size
+	done
+}
+
+meta pinning "latency pinned: client CPU 0, server CPU 1, forwarder (all its threads) CPU 0"
+meta order "rounds interleave forwarders; order rotates by one each round"
+for ((r = 1; r <= R; r++)); do
+	read -ra order <<<"$(rotate $((r - 1)))"
+	log "round $r/$R: ${order[*]}"
+	has_phase tput && phase_tput "$r" "${order[@]}"
+	has_phase lat && phase_lat "$r" "${order[@]}"
+	has_phase rate && phase_rate "$r" "${order[@]}"
+done
+if has_phase idle; then
+	log "idle connections: ${IDLE_N[*]}"
+	phase_idle
+fi
+if has_phase pipe; then
+	for ((r = 1; r <= R; r++)); do
+		log "pipe curve round $r/$R: pipe-max-size ${PIPE_SIZES[*]}"
+		phase_pipe "$r"
+	done
+fi
+meta loadavg-at-end "$(cut -d' ' -f1-3 /proc/loadavg)"
+for f in "${fwds[@]:1}"; do
+	alive "$f" || log "WARNING: $f is no longer running (see $out/logs/$f.log)"
+done
+report
