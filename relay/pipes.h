@@ -25,8 +25,15 @@
 /* PIPE_FDS_SHARE - pipes may use at most 1/PIPE_FDS_SHARE of RLIMIT_NOFILE */
 #define PIPE_FDS_SHARE		8
 
-/* PIPE_BULK_MAX - bytes a bulk flow's pipe grows to, before fs limits */
-#define PIPE_BULK_MAX		(1024U * 1024U)
+/*
+ * PIPE_BULK_MAX - bytes a bulk flow's pipe grows to, before fs limits.
+ * Measured with tests/bench (pipe-max-size swept 64 KiB..4 MiB, 2 cores):
+ * throughput and CPU per GB stop improving at 256-512 KiB, while 1 MiB
+ * costs twice the pages of 512 KiB, and pages are what an unprivileged
+ * relay must budget (fs.pipe-user-pages-soft): 512 KiB lets twice as many
+ * bulk flows grow within the same budget.
+ */
+#define PIPE_BULK_MAX		(512U * 1024U)
 
 /*
  * PIPE_PAGES_UNACCOUNTED - pages all relay pipes may reach together when
