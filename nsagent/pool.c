@@ -106,6 +106,8 @@ void agent_pool_fill(struct agent *a)
 							  IPC_FDS_MAX;
 			sent = send_batch(a, afs[i], n);
 			a->pending[i] -= sent;
+			/* socket() can fail (limits); cppcheck misreads it */
+			/* cppcheck-suppress knownConditionTrueFalse */
 			if (sent < n)
 				break;	/* retried on the next tick */
 		}

@@ -12,10 +12,11 @@ set -euo pipefail
 build_pkgs=(cmake make gcc pkg-config libseccomp-dev libcap-ng-dev libbsd-dev)
 # Tests: namespaces and users (iproute2, util-linux's setpriv/unshare,
 # passwd's useradd), clients and servers (curl, python3), process checks
-# (procps), libFuzzer campaigns (clang and its runtime); the ASan runtime
+# (procps), libFuzzer campaigns (clang and its runtime), static analysis
+# (cppcheck); the ASan runtime
 # ships with gcc.
 test_pkgs=(iproute2 util-linux passwd curl python3 procps clang
-	   libclang-rt-14-dev)
+	   libclang-rt-14-dev cppcheck)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

@@ -147,8 +147,7 @@ void listener_close_all(struct relay *r);
 /* splice.c */
 void flow_open(struct relay *r, struct listener *l, int fd,
 	       const union sockaddr_inany *sa, socklen_t salen);
-void flow_event(struct relay *r, struct flow *f, unsigned side,
-		uint32_t events);
+void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev);
 void flow_serve_waiters(struct relay *r);
 void flow_close_all(struct relay *r);
 void sock_reset(int fd);

@@ -68,6 +68,8 @@ struct ll_ruleset_attr {
  * @port:		TCP port, host byte order
  */
 struct ll_net_port_attr {
+	/* Read by the kernel only, never by nsplice */
+	/* cppcheck-suppress unusedStructMember */
 	uint64_t allowed_access;
 	uint64_t port;
 };
