@@ -165,6 +165,24 @@ static void emit(const struct seed *s, bool valid)
 }
 
 /**
+ * put() - build a seed from a typed payload and emit it
+ * @name:	file name in the corpus
+ * @type:	enum ipc_type
+ * @payload:	typed payload
+ * @self:	receiving role
+ * @peer:	sending role
+ * @nfds:	descriptors attached
+ * @valid:	whether the catalogue must accept it
+ */
+static void put(const char *name, unsigned type, const void *payload,
+		unsigned self, unsigned peer, unsigned nfds, bool valid)
+{
+	struct seed s = seed_new(name, type, payload, self, peer, nfds);
+
+	emit(&s, valid);
+}
+
+/**
  * addr() - parse an address known to be valid
  * @text:	numeric IPv4 or IPv6 address
  *
@@ -188,12 +206,13 @@ static void gen_hello(void)
 	struct msg_hello h = { IPC_PROTO_VERSION, ROLE_AGENT, SIDE_TARGET, 42 };
 	struct seed s;
 
-	emit((s = seed_new("hello-agent", MSG_HELLO, &h, ROLE_SUPERVISOR,
-			   ROLE_AGENT, 0), &s), true);
+	put("hello-agent", MSG_HELLO, &h, ROLE_SUPERVISOR, ROLE_AGENT, 0, true);
 	h.role = ROLE_RELAY;
 	h.side = 0;
-	emit((s = seed_new("hello-relay", MSG_HELLO, &h, ROLE_SUPERVISOR,
-			   ROLE_RELAY, 0), &s), true);
+	/* The truncation seeds below are this valid message, flagged. */
+	s = seed_new("hello-relay", MSG_HELLO, &h, ROLE_SUPERVISOR, ROLE_RELAY,
+		     0);
+	emit(&s, true);
 	s.name = "bad-hello-truncated";
 	s.flags = IN_F_TRUNC;
 	emit(&s, false);
@@ -211,15 +230,15 @@ static void gen_hello(void)
 		     ROLE_RELAY, 0);
 	s.hdr_len++;
 	emit(&s, false);
-	emit((s = seed_new("bad-hello-direction", MSG_HELLO, &h, ROLE_AGENT,
-			   ROLE_SUPERVISOR, 0), &s), false);
-	emit((s = seed_new("bad-hello-role-range", MSG_HELLO, &h, ROLE_COUNT,
-			   ROLE_RELAY, 0), &s), false);
-	emit((s = seed_new("bad-hello-fd", MSG_HELLO, &h, ROLE_SUPERVISOR,
-			   ROLE_RELAY, 1), &s), false);
+	put("bad-hello-direction", MSG_HELLO, &h, ROLE_AGENT, ROLE_SUPERVISOR,
+	    0, false);
+	put("bad-hello-role-range", MSG_HELLO, &h, ROLE_COUNT, ROLE_RELAY, 0,
+	    false);
+	put("bad-hello-fd", MSG_HELLO, &h, ROLE_SUPERVISOR, ROLE_RELAY, 1,
+	    false);
 	h.version++;
-	emit((s = seed_new("bad-hello-version", MSG_HELLO, &h,
-			   ROLE_SUPERVISOR, ROLE_RELAY, 0), &s), false);
+	put("bad-hello-version", MSG_HELLO, &h, ROLE_SUPERVISOR, ROLE_RELAY, 0,
+	    false);
 }
 
 /**
@@ -256,27 +275,25 @@ static struct msg_forward forward(int af, const char *taddr)
 static void gen_forward(void)
 {
 	struct msg_forward f = forward(AF_INET, NULL);
-	struct seed s;
 
-	emit((s = seed_new("forward-v4", MSG_FORWARD, &f, ROLE_RELAY,
-			   ROLE_SUPERVISOR, 0), &s), true);
-	emit((s = seed_new("bind-v4", MSG_BIND, &f, ROLE_AGENT,
-			   ROLE_SUPERVISOR, 0), &s), true);
+	put("forward-v4", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR, 0,
+	    true);
+	put("bind-v4", MSG_BIND, &f, ROLE_AGENT, ROLE_SUPERVISOR, 0, true);
 	f = forward(AF_INET6, "2001:db8::5");
 	f.flags |= FWD_F_OPTIONAL;
-	emit((s = seed_new("forward-v6-explicit", MSG_FORWARD, &f,
-			   ROLE_RELAY, ROLE_SUPERVISOR, 0), &s), true);
+	put("forward-v6-explicit", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR,
+	    0, true);
 	f = forward(AF_INET6, "::");
-	emit((s = seed_new("bad-forward-target-any", MSG_FORWARD, &f,
-			   ROLE_RELAY, ROLE_SUPERVISOR, 0), &s), false);
+	put("bad-forward-target-any", MSG_FORWARD, &f, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, false);
 	f = forward(AF_INET, NULL);
 	memset(f.ifname, 'e', sizeof(f.ifname));
-	emit((s = seed_new("bad-bind-ifname", MSG_BIND, &f, ROLE_AGENT,
-			   ROLE_SUPERVISOR, 0), &s), false);
+	put("bad-bind-ifname", MSG_BIND, &f, ROLE_AGENT, ROLE_SUPERVISOR, 0,
+	    false);
 	f = forward(AF_INET, NULL);
 	f.id = FWD_ID_MAX;
-	emit((s = seed_new("bad-forward-id", MSG_FORWARD, &f, ROLE_RELAY,
-			   ROLE_SUPERVISOR, 0), &s), false);
+	put("bad-forward-id", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR, 0,
+	    false);
 }
 
 /**
@@ -286,21 +303,19 @@ static void gen_counts(void)
 {
 	struct msg_config_done d = { 2 };
 	struct msg_bound b = { 3, 98 };
-	struct seed s;
 
-	emit((s = seed_new("config-done-relay", MSG_CONFIG_DONE, &d,
-			   ROLE_RELAY, ROLE_SUPERVISOR, 0), &s), true);
-	emit((s = seed_new("config-done-agent", MSG_CONFIG_DONE, &d,
-			   ROLE_AGENT, ROLE_SUPERVISOR, 0), &s), true);
-	emit((s = seed_new("relay-ready", MSG_RELAY_READY, &d,
-			   ROLE_SUPERVISOR, ROLE_RELAY, 0), &s), true);
-	emit((s = seed_new("agent-ready", MSG_AGENT_READY, &d,
-			   ROLE_SUPERVISOR, ROLE_AGENT, 0), &s), true);
-	emit((s = seed_new("bound", MSG_BOUND, &b, ROLE_SUPERVISOR,
-			   ROLE_AGENT, 0), &s), true);
+	put("config-done-relay", MSG_CONFIG_DONE, &d, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, true);
+	put("config-done-agent", MSG_CONFIG_DONE, &d, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, true);
+	put("relay-ready", MSG_RELAY_READY, &d, ROLE_SUPERVISOR, ROLE_RELAY, 0,
+	    true);
+	put("agent-ready", MSG_AGENT_READY, &d, ROLE_SUPERVISOR, ROLE_AGENT, 0,
+	    true);
+	put("bound", MSG_BOUND, &b, ROLE_SUPERVISOR, ROLE_AGENT, 0, true);
 	b.error = -1;
-	emit((s = seed_new("bad-bound-error", MSG_BOUND, &b, ROLE_SUPERVISOR,
-			   ROLE_AGENT, 0), &s), false);
+	put("bad-bound-error", MSG_BOUND, &b, ROLE_SUPERVISOR, ROLE_AGENT, 0,
+	    false);
 }
 
 /**
@@ -311,31 +326,26 @@ static void gen_fds(void)
 	struct msg_pool_req r = { AF_INET6, 8 };
 	struct msg_pool_fds p = { AF_INET, 3 };
 	struct msg_listener l = { 3 };
-	struct seed s;
 
-	emit((s = seed_new("listener", MSG_LISTENER, &l, ROLE_RELAY,
-			   ROLE_AGENT, 1), &s), true);
-	emit((s = seed_new("bad-listener-no-fd", MSG_LISTENER, &l,
-			   ROLE_RELAY, ROLE_AGENT, 0), &s), false);
-	emit((s = seed_new("bad-listener-2-fds", MSG_LISTENER, &l,
-			   ROLE_RELAY, ROLE_AGENT, 2), &s), false);
-	emit((s = seed_new("pool-req", MSG_POOL_REQ, &r, ROLE_AGENT,
-			   ROLE_RELAY, 0), &s), true);
+	put("listener", MSG_LISTENER, &l, ROLE_RELAY, ROLE_AGENT, 1, true);
+	put("bad-listener-no-fd", MSG_LISTENER, &l, ROLE_RELAY, ROLE_AGENT, 0,
+	    false);
+	put("bad-listener-2-fds", MSG_LISTENER, &l, ROLE_RELAY, ROLE_AGENT, 2,
+	    false);
+	put("pool-req", MSG_POOL_REQ, &r, ROLE_AGENT, ROLE_RELAY, 0, true);
 	r.count = POOL_REQ_MAX + 1;
-	emit((s = seed_new("bad-pool-req-count", MSG_POOL_REQ, &r, ROLE_AGENT,
-			   ROLE_RELAY, 0), &s), false);
-	emit((s = seed_new("pool-fds-3", MSG_POOL_FDS, &p, ROLE_RELAY,
-			   ROLE_AGENT, 3), &s), true);
+	put("bad-pool-req-count", MSG_POOL_REQ, &r, ROLE_AGENT, ROLE_RELAY, 0,
+	    false);
+	put("pool-fds-3", MSG_POOL_FDS, &p, ROLE_RELAY, ROLE_AGENT, 3, true);
 	p.count = IPC_FDS_MAX;
-	emit((s = seed_new("pool-fds-max", MSG_POOL_FDS, &p, ROLE_RELAY,
-			   ROLE_AGENT, IPC_FDS_MAX), &s), true);
+	put("pool-fds-max", MSG_POOL_FDS, &p, ROLE_RELAY, ROLE_AGENT,
+	    IPC_FDS_MAX, true);
 	p.count = IPC_FDS_MAX + 1;
-	emit((s = seed_new("bad-pool-fds-too-many", MSG_POOL_FDS, &p,
-			   ROLE_RELAY, ROLE_AGENT, IPC_FDS_MAX + 1), &s),
-	     false);
+	put("bad-pool-fds-too-many", MSG_POOL_FDS, &p, ROLE_RELAY, ROLE_AGENT,
+	    IPC_FDS_MAX + 1, false);
 	p.count = 2;
-	emit((s = seed_new("bad-pool-fds-count", MSG_POOL_FDS, &p, ROLE_RELAY,
-			   ROLE_AGENT, 3), &s), false);
+	put("bad-pool-fds-count", MSG_POOL_FDS, &p, ROLE_RELAY, ROLE_AGENT, 3,
+	    false);
 }
 
 /**
@@ -345,26 +355,24 @@ static void gen_addrs_limits(void)
 {
 	struct msg_relay_limits lim = { 1048576, 16384, 1, 0 };
 	struct msg_ns_addrs a;
-	struct seed s;
 
 	memset(&a, 0, sizeof(a));
 	a.flags = NS_ADDR_F_V4 | NS_ADDR_F_V6;
 	a.addr4 = addr("192.0.2.1");
 	a.addr6 = addr("2001:db8::1");
-	emit((s = seed_new("ns-addrs", MSG_NS_ADDRS, &a, ROLE_RELAY,
-			   ROLE_AGENT, 0), &s), true);
+	put("ns-addrs", MSG_NS_ADDRS, &a, ROLE_RELAY, ROLE_AGENT, 0, true);
 	a.addr4 = addr("127.0.0.2");
-	emit((s = seed_new("bad-ns-addrs-loopback", MSG_NS_ADDRS, &a,
-			   ROLE_RELAY, ROLE_AGENT, 0), &s), false);
+	put("bad-ns-addrs-loopback", MSG_NS_ADDRS, &a, ROLE_RELAY, ROLE_AGENT,
+	    0, false);
 	a.addr4 = addr("192.0.2.1");
 	a.addr6 = addr("::ffff:10.0.0.1");
-	emit((s = seed_new("bad-ns-addrs-mapped", MSG_NS_ADDRS, &a,
-			   ROLE_RELAY, ROLE_AGENT, 0), &s), false);
-	emit((s = seed_new("relay-limits", MSG_RELAY_LIMITS, &lim, ROLE_RELAY,
-			   ROLE_SUPERVISOR, 0), &s), true);
+	put("bad-ns-addrs-mapped", MSG_NS_ADDRS, &a, ROLE_RELAY, ROLE_AGENT, 0,
+	    false);
+	put("relay-limits", MSG_RELAY_LIMITS, &lim, ROLE_RELAY, ROLE_SUPERVISOR,
+	    0, true);
 	lim.pipe_max_size = 4095;
-	emit((s = seed_new("bad-relay-limits-pipe", MSG_RELAY_LIMITS, &lim,
-			   ROLE_RELAY, ROLE_SUPERVISOR, 0), &s), false);
+	put("bad-relay-limits-pipe", MSG_RELAY_LIMITS, &lim, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, false);
 }
 
 /**
