@@ -195,6 +195,111 @@ static const char *check_ns_addrs(const struct ipc_msg *m)
 }
 
 /**
+ * check_id() - UNBIND, UNBOUND, FORWARD_DEL name a listener id in range
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_id(const struct ipc_msg *m)
+{
+	return m->u.id.id < FWD_ID_MAX ? NULL : "listener id out of range";
+}
+
+/**
+ * check_chan() - RELAY_CHAN, AGENT_CHAN name a side
+ * @m:		message
+ *
+ * The descriptor itself is checked by its receiver (ipc_chan_check()).
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_chan(const struct ipc_msg *m)
+{
+	return m->u.chan.side < SIDE_COUNT ? NULL : "bad side";
+}
+
+/**
+ * check_agent_conf() - AGENT_CONF holds settings setsockopt() accepts
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_agent_conf(const struct ipc_msg *m)
+{
+	const struct msg_agent_conf *c = &m->u.agent_conf;
+
+	if (c->scan > 1)
+		return "bad scan flag";
+	if (!c->ka_idle)
+		return c->ka_intvl || c->ka_cnt ? "keepalive settings without "
+						  "keepalive" : NULL;
+	if (c->ka_idle > KEEPALIVE_MAX || !c->ka_intvl ||
+	    c->ka_intvl > KEEPALIVE_MAX || !c->ka_cnt ||
+	    c->ka_cnt > KEEPALIVE_CNT_MAX)
+		return "keepalive setting out of range";
+	return NULL;
+}
+
+/**
+ * check_ports() - PORTS lists a sane number of non-zero ports
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_ports(const struct ipc_msg *m)
+{
+	const struct msg_ports *p = &m->u.ports;
+	unsigned i;
+
+	if (!inany_af_valid(p->family))
+		return "bad family";
+	if (p->flags & ~(PORTS_F_LISTENING | PORTS_F_LAST))
+		return "unknown flags";
+	if (p->count > PORTS_MAX || (!p->count && !(p->flags & PORTS_F_LAST)))
+		return "port count out of range";
+	for (i = 0; i < PORTS_MAX; i++)
+		if (i < p->count ? !p->port[i] : p->port[i] != 0)
+			return "port zero, or unused entry not zero";
+	return NULL;
+}
+
+/**
+ * check_stats_req() - STATS_REQ has known flags
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_stats_req(const struct ipc_msg *m)
+{
+	return (m->u.stats_req.flags & ~STATS_F_LISTENERS) ? "unknown flags"
+							    : NULL;
+}
+
+/**
+ * check_stats() - STATS names a listener id in range
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_stats(const struct ipc_msg *m)
+{
+	return m->u.stats.id < FWD_ID_MAX ? NULL : "listener id out of range";
+}
+
+/**
+ * check_connect_allow() - CONNECT_ALLOW names a port range
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_connect_allow(const struct ipc_msg *m)
+{
+	if (!m->u.allow.first || m->u.allow.last < m->u.allow.first)
+		return "bad port range";
+	return NULL;
+}
+
+/**
  * check_relay_limits() - RELAY_LIMITS holds values a kernel could report
  * @m:		message
  *
@@ -208,6 +313,8 @@ static const char *check_relay_limits(const struct ipc_msg *m)
 		return "pipe size below one page";
 	if (l->pipe_accounted > 1)
 		return "bad accounting flag";
+	if (l->idle_timeout > IDLE_TIMEOUT_MAX)
+		return "idle timeout out of range";
 	return NULL;
 }
 
@@ -220,7 +327,7 @@ static const struct ipc_type_row ipc_catalogue[MSG_TYPE_MAX] = {
 		0, 0, D(SUPERVISOR, RELAY) | D(SUPERVISOR, AGENT), NULL },
 	[MSG_RELAY_READY] = { "RELAY_READY", sizeof(struct msg_config_done),
 		0, 0, D(RELAY, SUPERVISOR), NULL },
-	[MSG_BIND] = { "BIND", sizeof(struct msg_forward), 0, 0,
+	[MSG_BIND] = { "BIND", sizeof(struct msg_forward), 0, 1,
 		D(SUPERVISOR, AGENT), check_forward },
 	[MSG_BOUND] = { "BOUND", sizeof(struct msg_bound), 0, 0,
 		D(AGENT, SUPERVISOR), check_bound },
@@ -236,6 +343,31 @@ static const struct ipc_type_row ipc_catalogue[MSG_TYPE_MAX] = {
 		D(AGENT, RELAY), check_ns_addrs },
 	[MSG_RELAY_LIMITS] = { "RELAY_LIMITS", sizeof(struct msg_relay_limits),
 		0, 0, D(SUPERVISOR, RELAY), check_relay_limits },
+	[MSG_UNBIND] = { "UNBIND", sizeof(struct msg_id), 0, 0,
+		D(SUPERVISOR, AGENT), check_id },
+	[MSG_UNBOUND] = { "UNBOUND", sizeof(struct msg_id), 0, 0,
+		D(AGENT, SUPERVISOR), check_id },
+	[MSG_FORWARD_DEL] = { "FORWARD_DEL", sizeof(struct msg_id), 0, 0,
+		D(SUPERVISOR, RELAY), check_id },
+	[MSG_RELAY_CHAN] = { "RELAY_CHAN", sizeof(struct msg_chan), 1, 1,
+		D(SUPERVISOR, AGENT), check_chan },
+	[MSG_AGENT_CHAN] = { "AGENT_CHAN", sizeof(struct msg_chan), 1, 1,
+		D(SUPERVISOR, RELAY), check_chan },
+	[MSG_AGENT_CONF] = { "AGENT_CONF", sizeof(struct msg_agent_conf), 0, 0,
+		D(SUPERVISOR, AGENT), check_agent_conf },
+	[MSG_PORTS] = { "PORTS", sizeof(struct msg_ports), 0, 0,
+		D(AGENT, SUPERVISOR), check_ports },
+	[MSG_STATS_REQ] = { "STATS_REQ", sizeof(struct msg_stats_req), 0, 0,
+		D(SUPERVISOR, RELAY), check_stats_req },
+	[MSG_STATS] = { "STATS", sizeof(struct msg_stats), 0, 0,
+		D(RELAY, SUPERVISOR), check_stats },
+	[MSG_STATS_DONE] = { "STATS_DONE", sizeof(struct msg_stats_done), 0, 0,
+		D(RELAY, SUPERVISOR), NULL },
+	[MSG_DRAIN] = { "DRAIN", sizeof(struct msg_config_done), 0, 0,
+		D(SUPERVISOR, RELAY), NULL },
+	[MSG_CONNECT_ALLOW] = { "CONNECT_ALLOW",
+		sizeof(struct msg_connect_allow), 0, 0, D(SUPERVISOR, RELAY),
+		check_connect_allow },
 };
 
 /**
@@ -302,6 +434,7 @@ int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 	char buf[sizeof(struct ipc_hdr) + IPC_PAYLOAD_MAX];
 	struct ipc_hdr h;
 	struct msghdr mh;
+	struct cmsghdr *cm;
 	struct iovec iov;
 	ssize_t n;
 
@@ -331,10 +464,13 @@ int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 	mh.msg_iovlen = 1;
 	mh.msg_control = ctl.buf;
 	mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(int) * nfds);
+	/* What CMSG_FIRSTHDR(&mh) returns, without its NULL branch for a
+	 * control buffer too short for one header, which this one never is */
+	cm = &ctl.align;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 	do
 		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -354,6 +490,13 @@ static void close_all(const int *fds, unsigned nfds)
 		if (fds[i] >= 0)
 			close(fds[i]);
 }
+
+/*
+ * ipc_why_ctrunc - the reason for MSG_CTRUNC, compared by address: the one
+ * failure a receiver may cause itself (no descriptor left to install what
+ * it was sent), which the relay survives instead of treating as an attack
+ */
+const char ipc_why_ctrunc[] = "descriptors truncated";
 
 /**
  * ipc_validate() - decide whether received bytes and descriptors are a
@@ -384,7 +527,7 @@ int ipc_validate(const void *buf, size_t len, int msg_flags,
 	if (msg_flags & MSG_TRUNC)
 		*why = "message truncated";
 	else if (msg_flags & MSG_CTRUNC)
-		*why = "descriptors truncated";
+		*why = ipc_why_ctrunc;
 	else if (nfds > IPC_FDS_MAX)
 		*why = "too many descriptors";
 	else if (len < sizeof(h))
@@ -464,6 +607,34 @@ static bool collect_fds(struct msghdr *mh, int *fds, unsigned *nfds)
 }
 
 /**
+ * ctrunc_describe() - what a message whose descriptors were dropped said
+ * @buf:	received bytes
+ * @len:	their number
+ * @m:		set to the type and payload (no descriptors), or type 0 if
+ *		the bytes are not a well-formed message of a known type
+ *
+ * The message is still refused (IPC_ERR_PROTO, ipc_why_ctrunc); this only
+ * lets a receiver that ran out of descriptors itself settle its accounts,
+ * e.g. the relay forgetting sockets it will now never receive.  No field
+ * check has run: the caller may use the payload only for that.
+ */
+static void ctrunc_describe(const char *buf, size_t len, struct ipc_msg *m)
+{
+	const struct ipc_type_row *r;
+	struct ipc_hdr h;
+
+	memset(m, 0, sizeof(*m));
+	if (len < sizeof(h))
+		return;
+	memcpy(&h, buf, sizeof(h));
+	r = ipc_row(h.type);
+	if (!r || h.len != r->size || len != sizeof(h) + r->size)
+		return;
+	m->type = h.type;
+	memcpy(m->u.raw, buf + sizeof(h), r->size);
+}
+
+/**
  * ipc_recv() - receive and validate one message
  * @c:		channel
  * @m:		filled with a valid message
@@ -485,6 +656,7 @@ int ipc_recv(const struct ipc_chan *c, struct ipc_msg *m, const char **why)
 	struct msghdr mh;
 	unsigned nfds;
 	ssize_t n;
+	int ret;
 
 	*why = NULL;
 	memset(&mh, 0, sizeof(mh));
@@ -508,8 +680,11 @@ int ipc_recv(const struct ipc_chan *c, struct ipc_msg *m, const char **why)
 	}
 	if (n == 0 && !nfds && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
 		return IPC_EOF;
-	return ipc_validate(buf, (size_t)n, mh.msg_flags, fds, nfds,
-			    c->self, c->peer, m, why);
+	ret = ipc_validate(buf, (size_t)n, mh.msg_flags, fds, nfds, c->self,
+			   c->peer, m, why);
+	if (ret < 0 && *why == ipc_why_ctrunc)
+		ctrunc_describe(buf, (size_t)n, m);
+	return ret;
 }
 
 /**
@@ -532,4 +707,32 @@ void ipc_chan_close(struct ipc_chan *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+}
+
+/**
+ * ipc_chan_check() - is a received descriptor fit to be a channel
+ * @fd:		descriptor from RELAY_CHAN or AGENT_CHAN
+ *
+ * Only the supervisor sends these, but a receiver checks anyway: a
+ * channel must be an AF_UNIX SOCK_SEQPACKET socket, or message boundaries
+ * (and with them every length check) mean nothing.
+ *
+ * Return: NULL if fit, else a reason
+ */
+const char *ipc_chan_check(int fd)
+{
+	int dom = 0, type = 0;
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) ||
+	    len != sizeof(int))
+		return "channel descriptor is not a socket";
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	    len != sizeof(int))
+		return "channel descriptor is not a socket";
+	if (dom != AF_UNIX || type != SOCK_SEQPACKET)
+		return "channel descriptor is not an AF_UNIX SOCK_SEQPACKET "
+		       "socket";
+	return NULL;
 }

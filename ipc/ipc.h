@@ -53,5 +53,8 @@ int ipc_validate(const void *buf, size_t len, int msg_flags,
 		 struct ipc_msg *m, const char **why);
 void ipc_close_fds(struct ipc_msg *m);
 void ipc_chan_close(struct ipc_chan *c);
+const char *ipc_chan_check(int fd);
+
+extern const char ipc_why_ctrunc[];
 
 #endif /* NSPLICE_IPC_H */

@@ -36,6 +36,19 @@
  *      AGENT_READY.
  * Steady state: relay -> agent POOL_REQ, agent -> relay POOL_FDS + fds;
  * agent -> relay NS_ADDRS whenever its namespace's addresses change.
+ *
+ * Changes at run time (reload, control socket, auto mode): new listeners
+ * go as a FORWARD batch to the relay (answered by RELAY_READY) and then
+ * as BIND to the agent, exactly as at start; removed ones as FORWARD_DEL
+ * to the relay and UNBIND to the agent (answered by UNBOUND).  Counters:
+ * STATS_REQ, answered by STATS per listener and STATS_DONE.
+ *
+ * Restarts: a new relay gets the whole configuration again; once it is
+ * READY each agent gets RELAY_CHAN + fd and re-sends its listeners.  A new
+ * agent gets AGENT_CONF and BINDs for listeners nobody holds any more; the
+ * relay gets AGENT_CHAN + fd for it.  A relay being replaced for good (new
+ * connect rules after a change) gets DRAIN: it closes its listeners and
+ * agent channels and exits once its last flow ends.
  */
 #ifndef NSPLICE_MSG_H
 #define NSPLICE_MSG_H
@@ -46,7 +59,7 @@
 #include "inany.h"
 
 /* IPC_PROTO_VERSION - bumped on any change to a payload or to the table */
-#define IPC_PROTO_VERSION	1
+#define IPC_PROTO_VERSION	2
 
 /* IPC_FDS_MAX - most descriptors in one message (SCM_MAX_FD is 253) */
 #define IPC_FDS_MAX		16
@@ -106,7 +119,19 @@ enum ipc_type {
 	MSG_POOL_FDS		= 10,
 	MSG_NS_ADDRS		= 11,
 	MSG_RELAY_LIMITS	= 12,
-	MSG_TYPE_MAX		= 13,	/* one past the last type */
+	MSG_UNBIND		= 13,
+	MSG_UNBOUND		= 14,
+	MSG_FORWARD_DEL		= 15,
+	MSG_RELAY_CHAN		= 16,
+	MSG_AGENT_CHAN		= 17,
+	MSG_AGENT_CONF		= 18,
+	MSG_PORTS		= 19,
+	MSG_STATS_REQ		= 20,
+	MSG_STATS		= 21,
+	MSG_STATS_DONE		= 22,
+	MSG_DRAIN		= 23,
+	MSG_CONNECT_ALLOW	= 24,
+	MSG_TYPE_MAX		= 25,	/* one past the last type */
 };
 
 /**
@@ -152,7 +177,9 @@ struct msg_hello {
  * @target_addr:	explicit target address (FWD_F_TARGET_ADDR only)
  *
  * Sent by the supervisor to the relay (which decides targets) and, as the
- * same struct, to the agent of @listen_side in MSG_BIND (which binds).
+ * same struct, to the agent of @listen_side in MSG_BIND (which binds).  A
+ * BIND may carry one descriptor: a listening socket inherited through
+ * socket activation, which the agent uses instead of binding its own.
  */
 struct msg_forward {
 	uint32_t id;
@@ -173,6 +200,9 @@ struct msg_forward {
 /**
  * struct msg_config_done - end of a batch of FORWARD or BIND messages
  * @count:	how many were sent in the batch, for a cross-check
+ *
+ * Also the payload of RELAY_READY, AGENT_READY and DRAIN (@count unused,
+ * 0, for DRAIN).
  */
 struct msg_config_done {
 	uint32_t count;
@@ -248,6 +278,8 @@ struct msg_ns_addrs {
  * @pipe_accounted:	1 if the relay's uid is subject to pipe accounting
  *			(not root, no CAP_SYS_RESOURCE)
  * @max_conns:		most concurrent connections, 0 for the default
+ * @idle_timeout:	seconds without traffic after which a flow is
+ *			closed, 0 for never
  *
  * The relay cannot open files, so the supervisor reads these for it.
  */
@@ -256,6 +288,151 @@ struct msg_relay_limits {
 	uint32_t pipe_pages_soft;
 	uint32_t pipe_accounted;
 	uint32_t max_conns;
+	uint32_t idle_timeout;
+};
+
+/* IDLE_TIMEOUT_MAX - longest --idle-timeout, seconds (one week) */
+#define IDLE_TIMEOUT_MAX	(7U * 24U * 3600U)
+
+/**
+ * struct msg_id - a listener id alone: UNBIND, UNBOUND, FORWARD_DEL
+ * @id:		listener id, < FWD_ID_MAX
+ *
+ * UNBIND (supervisor -> agent) closes the agent's copy of a listener and
+ * is answered by UNBOUND, so it counts against the same window as BIND.
+ * FORWARD_DEL (supervisor -> relay) closes the relay's copy; flows already
+ * accepted on it go on until they end.
+ */
+struct msg_id {
+	uint32_t id;
+};
+
+/**
+ * struct msg_chan - a replacement channel (one fd: AF_UNIX SOCK_SEQPACKET)
+ * @side:	AGENT_CHAN: enum nsp_side of the agent at the other end;
+ *		RELAY_CHAN: the side of the agent receiving it
+ *
+ * After a restart the supervisor makes a fresh socketpair and hands one end
+ * to each process that stayed up: RELAY_CHAN to an agent when the relay was
+ * replaced (the agent then sends LISTENER for every listener it holds, and
+ * NS_ADDRS), AGENT_CHAN to the relay when an agent was.
+ */
+struct msg_chan {
+	uint32_t side;
+};
+
+/* KEEPALIVE_MAX - largest keepalive time or interval, seconds */
+#define KEEPALIVE_MAX		32767U
+
+/* KEEPALIVE_CNT_MAX - most keepalive probes */
+#define KEEPALIVE_CNT_MAX	127U
+
+/**
+ * struct msg_agent_conf - supervisor -> agent, before the first BIND
+ * @scan:	1: report this namespace's listening TCP ports (PORTS) for
+ *		an "auto" forward of the other side
+ * @ka_idle:	TCP keepalive idle time for listeners and pool sockets,
+ *		seconds, 0 for no keepalive
+ * @ka_intvl:	seconds between probes (with @ka_idle)
+ * @ka_cnt:	probes before the connection is dropped (with @ka_idle)
+ *
+ * Accepted sockets inherit keepalive from their listener, pool sockets
+ * have it set before connect(): the relay never needs setsockopt() for it.
+ */
+struct msg_agent_conf {
+	uint32_t scan;
+	uint32_t ka_idle;
+	uint32_t ka_intvl;
+	uint32_t ka_cnt;
+};
+
+/* PORTS_MAX - ports in one PORTS message */
+#define PORTS_MAX		24
+
+/* PORTS_F_* - flags of struct msg_ports */
+#define PORTS_F_LISTENING	0x01	/* @port started listening (else stopped) */
+#define PORTS_F_LAST		0x02	/* last message of this scan */
+
+/**
+ * struct msg_ports - agent -> supervisor: change in listening TCP ports
+ * @family:	AF_INET or AF_INET6
+ * @flags:	PORTS_F_*
+ * @count:	entries used in @port, 0..PORTS_MAX (0 only with PORTS_F_LAST)
+ * @port:	ports, non-zero; entries from @count on are zero
+ *
+ * After AGENT_CONF with @scan set, the agent scans at least once a second
+ * and reports only changes since its last report (the first report is
+ * every listening port), leaving out ports where it holds a listener
+ * itself, so nsplice never forwards to its own listeners.
+ */
+struct msg_ports {
+	uint8_t family;
+	uint8_t flags;
+	uint16_t count;
+	uint16_t port[PORTS_MAX];
+};
+
+/* STATS_F_* - flags of struct msg_stats_req */
+#define STATS_F_LISTENERS	0x01	/* one STATS per listener, then DONE */
+
+/**
+ * struct msg_stats_req - supervisor -> relay: report counters
+ * @seq:	echoed in STATS_DONE
+ * @flags:	STATS_F_*; without STATS_F_LISTENERS only STATS_DONE comes
+ *		back, which proves the relay's loop is turning (watchdog)
+ */
+struct msg_stats_req {
+	uint32_t seq;
+	uint32_t flags;
+};
+
+/**
+ * struct msg_stats - relay -> supervisor: counters of one listener
+ * @id:		listener id
+ * @open:	flows open now
+ * @accepted:	connections accepted
+ * @refused:	connections reset before splicing
+ * @errors:	flows closed on an error
+ * @bytes:	bytes delivered, [0] client to server, [1] back; flows still
+ *		open included
+ */
+struct msg_stats {
+	uint32_t id;
+	uint32_t open;
+	uint64_t accepted;
+	uint64_t refused;
+	uint64_t errors;
+	uint64_t bytes[2];
+};
+
+/**
+ * struct msg_stats_done - relay -> supervisor: end of a STATS report
+ * @seq:	from the request
+ * @flows:	flows open now
+ * @flow_limit:	most flows right now
+ * @pipes:	pipes held (borrowed or idle)
+ * @waiting:	listeners disarmed (limit, pool or descriptors)
+ */
+struct msg_stats_done {
+	uint32_t seq;
+	uint32_t flows;
+	uint32_t flow_limit;
+	uint32_t pipes;
+	uint32_t waiting;
+};
+
+/**
+ * struct msg_connect_allow - supervisor -> relay: ports it may connect to
+ * @first:	first port, non-zero
+ * @last:	last port, >= @first
+ *
+ * Sent in the first batch, before CONFIG_DONE, for the ports "auto"
+ * forwards may come to target: the relay's Landlock connect rules are
+ * fixed once that batch is in, and FORWARDs name only today's targets.
+ */
+struct msg_connect_allow {
+	uint16_t first;
+	uint16_t last;
 };
 
 /**
@@ -279,6 +456,14 @@ struct ipc_msg {
 		struct msg_pool_fds pool_fds;
 		struct msg_ns_addrs ns_addrs;
 		struct msg_relay_limits limits;
+		struct msg_id id;
+		struct msg_chan chan;
+		struct msg_agent_conf agent_conf;
+		struct msg_ports ports;
+		struct msg_stats_req stats_req;
+		struct msg_stats stats;
+		struct msg_stats_done stats_done;
+		struct msg_connect_allow allow;
 		uint8_t raw[IPC_PAYLOAD_MAX];
 	} u;
 };

@@ -37,7 +37,14 @@
  *   SOCK_SEQPACKET socketpair by an end with the sender's role, comes out
  *   of ipc_recv() at the receiver's end as the same type, payload and
  *   number of descriptors: what the validator accepts, the real path
- *   accepts too.
+ *   accepts too;
+ * - the descriptor of an accepted RELAY_CHAN or AGENT_CHAN (the validator
+ *   does not look at it) is refused by ipc_chan_check(), the check its
+ *   receiver applies next, since /dev/null is no SOCK_SEQPACKET socket;
+ *   the socketpair of the resend check passes it.
+ *
+ * Every type of the catalogue is reached through ipc_payload_size() and
+ * ipc_validate() alone, so a new type needs no change here, only seeds.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -194,6 +201,20 @@ static void check_resend(const struct ipc_msg *m, unsigned self,
 }
 
 /**
+ * check_chan_fd() - a channel message's descriptor is checked by its
+ *		     receiver, and /dev/null must not pass
+ * @m:		accepted message, descriptors still open
+ */
+static void check_chan_fd(const struct ipc_msg *m)
+{
+	if (m->type != MSG_RELAY_CHAN && m->type != MSG_AGENT_CHAN)
+		return;
+	FUZZ_CHECK(m->nfds == 1, "channel message without one descriptor");
+	FUZZ_CHECK(ipc_chan_check(m->fds[0]) != NULL,
+		   "ipc_chan_check() accepted /dev/null as a channel");
+}
+
+/**
  * LLVMFuzzerInitialize() - open /dev/null and the socketpair, once
  * @argc:	libFuzzer's argument count, unused
  * @argv:	libFuzzer's arguments, unused
@@ -208,6 +229,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_CHECK(null_fd >= 0, "cannot open /dev/null");
 	FUZZ_CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 			       pair), "cannot create a socketpair");
+	FUZZ_CHECK(!ipc_chan_check(pair[1]),
+		   "ipc_chan_check() refused a SOCK_SEQPACKET socketpair");
 	return 0;
 }
 
@@ -242,6 +265,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 1) {
 		check_accepted(buf, len, flags, fds, nfds, self, peer, &m);
 		check_resend(&m, self, peer);
+		check_chan_fd(&m);
 		ipc_close_fds(&m);
 	}
 	for (i = 0; i < nfds; i++)

@@ -7,15 +7,17 @@
  * Usage: gen_ipc_corpus DIR.  Writes one file per case into DIR, in the
  * input layout of fuzz_ipc.c (descriptor count byte, role and flag byte,
  * datagram): a valid message of every catalogue type, in each direction it
- * may travel, and a set of malformed ones next to them (truncated, a byte
- * short or long, a lying header, unknown types, the wrong direction or
- * descriptor count, and field values the per-type checks refuse).
+ * may travel, with each descriptor count it may carry at its edges, and a
+ * set of malformed ones next to them (truncated, a byte short or long, a
+ * lying header, unknown types, the wrong direction or descriptor count,
+ * and field values the per-type checks refuse).
  *
  * Hand-written bytes rot when a payload changes, so the seeds are built
  * from the structs in msg.h, and every one is run through ipc_validate()
  * here before it is written: a "valid" seed that the catalogue refuses, or
  * a malformed one it accepts, stops the generator with a message instead
- * of producing a corpus that tests less than it claims.  The output is
+ * of producing a corpus that tests less than it claims; so does a type of
+ * the catalogue with no valid seed at all.  The output is
  * committed; run this again after a catalogue change (see README.md).
  */
 #include <arpa/inet.h>
@@ -72,6 +74,9 @@ struct seed {
 
 static const char *outdir;
 static int null_fd;
+
+/* has_valid - types with at least one valid seed written, checked at exit */
+static bool has_valid[MSG_TYPE_MAX];
 
 /**
  * seed_new() - a well-formed seed of a type with a given payload
@@ -155,6 +160,8 @@ static void emit(const struct seed *s, bool valid)
 			valid ? "accepted" : "refused");
 		exit(1);
 	}
+	if (valid)
+		has_valid[s->type] = true;
 	snprintf(path, sizeof(path), "%s/%s.bin", outdir, s->name);
 	f = fopen(path, "wb");
 	if (!f || fwrite(out, 1, n, f) != n || fclose(f)) {
@@ -279,6 +286,12 @@ static void gen_forward(void)
 	put("forward-v4", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR, 0,
 	    true);
 	put("bind-v4", MSG_BIND, &f, ROLE_AGENT, ROLE_SUPERVISOR, 0, true);
+	/* A BIND may carry an inherited (socket-activated) listener */
+	put("bind-v4-fd", MSG_BIND, &f, ROLE_AGENT, ROLE_SUPERVISOR, 1, true);
+	put("bad-bind-2-fds", MSG_BIND, &f, ROLE_AGENT, ROLE_SUPERVISOR, 2,
+	    false);
+	put("bad-forward-fd", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR, 1,
+	    false);
 	f = forward(AF_INET6, "2001:db8::5");
 	f.flags |= FWD_F_OPTIONAL;
 	put("forward-v6-explicit", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR,
@@ -353,7 +366,7 @@ static void gen_fds(void)
  */
 static void gen_addrs_limits(void)
 {
-	struct msg_relay_limits lim = { 1048576, 16384, 1, 0 };
+	struct msg_relay_limits lim = { 1048576, 16384, 1, 0, 0 };
 	struct msg_ns_addrs a;
 
 	memset(&a, 0, sizeof(a));
@@ -370,8 +383,183 @@ static void gen_addrs_limits(void)
 	    false);
 	put("relay-limits", MSG_RELAY_LIMITS, &lim, ROLE_RELAY, ROLE_SUPERVISOR,
 	    0, true);
+	lim.idle_timeout = IDLE_TIMEOUT_MAX;
+	put("relay-limits-idle-max", MSG_RELAY_LIMITS, &lim, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, true);
+	lim.idle_timeout = IDLE_TIMEOUT_MAX + 1;
+	put("bad-relay-limits-idle", MSG_RELAY_LIMITS, &lim, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, false);
+	lim.idle_timeout = 0;
 	lim.pipe_max_size = 4095;
 	put("bad-relay-limits-pipe", MSG_RELAY_LIMITS, &lim, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, false);
+}
+
+/**
+ * gen_ids() - UNBIND, UNBOUND and FORWARD_DEL, and bad ones
+ */
+static void gen_ids(void)
+{
+	struct msg_id id = { 3 };
+
+	put("unbind", MSG_UNBIND, &id, ROLE_AGENT, ROLE_SUPERVISOR, 0, true);
+	put("unbound", MSG_UNBOUND, &id, ROLE_SUPERVISOR, ROLE_AGENT, 0, true);
+	put("forward-del", MSG_FORWARD_DEL, &id, ROLE_RELAY, ROLE_SUPERVISOR,
+	    0, true);
+	put("bad-forward-del-direction", MSG_FORWARD_DEL, &id, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, false);
+	put("bad-unbound-fd", MSG_UNBOUND, &id, ROLE_SUPERVISOR, ROLE_AGENT, 1,
+	    false);
+	id.id = FWD_ID_MAX;
+	put("bad-unbind-id", MSG_UNBIND, &id, ROLE_AGENT, ROLE_SUPERVISOR, 0,
+	    false);
+}
+
+/**
+ * gen_chans() - RELAY_CHAN and AGENT_CHAN, with exactly one descriptor
+ */
+static void gen_chans(void)
+{
+	struct msg_chan c = { SIDE_TARGET };
+
+	put("relay-chan", MSG_RELAY_CHAN, &c, ROLE_AGENT, ROLE_SUPERVISOR, 1,
+	    true);
+	put("agent-chan", MSG_AGENT_CHAN, &c, ROLE_RELAY, ROLE_SUPERVISOR, 1,
+	    true);
+	put("bad-relay-chan-no-fd", MSG_RELAY_CHAN, &c, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, false);
+	put("bad-agent-chan-2-fds", MSG_AGENT_CHAN, &c, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 2, false);
+	put("bad-agent-chan-direction", MSG_AGENT_CHAN, &c, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 1, false);
+	c.side = SIDE_COUNT;
+	put("bad-relay-chan-side", MSG_RELAY_CHAN, &c, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 1, false);
+}
+
+/**
+ * gen_agent_conf() - AGENT_CONF with and without keepalive, and bad ones
+ */
+static void gen_agent_conf(void)
+{
+	struct msg_agent_conf c = { 1, KEEPALIVE_MAX, KEEPALIVE_MAX,
+				    KEEPALIVE_CNT_MAX };
+
+	put("agent-conf", MSG_AGENT_CONF, &c, ROLE_AGENT, ROLE_SUPERVISOR, 0,
+	    true);
+	c.ka_cnt++;
+	put("bad-agent-conf-ka-cnt", MSG_AGENT_CONF, &c, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, false);
+	c.ka_cnt = 5;
+	c.ka_idle = 0;
+	put("bad-agent-conf-ka-without-idle", MSG_AGENT_CONF, &c, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, false);
+	memset(&c, 0, sizeof(c));
+	put("agent-conf-off", MSG_AGENT_CONF, &c, ROLE_AGENT, ROLE_SUPERVISOR,
+	    0, true);
+	c.scan = 2;
+	put("bad-agent-conf-scan", MSG_AGENT_CONF, &c, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, false);
+}
+
+/**
+ * gen_ports() - PORTS: some, all PORTS_MAX, an empty end of scan, and bad
+ *		 counts, flags and entries
+ */
+static void gen_ports(void)
+{
+	struct msg_ports p;
+	unsigned i;
+
+	memset(&p, 0, sizeof(p));
+	p.family = AF_INET6;
+	p.flags = PORTS_F_LISTENING;
+	p.count = 2;
+	p.port[0] = 22;
+	p.port[1] = 65535;
+	put("ports", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT, 0, true);
+	p.port[2] = 1;
+	put("bad-ports-unused-entry", MSG_PORTS, &p, ROLE_SUPERVISOR,
+	    ROLE_AGENT, 0, false);
+	p.port[2] = 0;
+	p.port[1] = 0;
+	put("bad-ports-zero-port", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT,
+	    0, false);
+	p.port[1] = 80;
+	p.flags = 0x04;
+	put("bad-ports-flags", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT, 0,
+	    false);
+	for (i = 0; i < PORTS_MAX; i++)
+		p.port[i] = (uint16_t)(1000 + i);
+	p.flags = PORTS_F_LISTENING | PORTS_F_LAST;
+	p.count = PORTS_MAX;
+	put("ports-full", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT, 0, true);
+	p.count = PORTS_MAX + 1;
+	put("bad-ports-count", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT, 0,
+	    false);
+	memset(&p, 0, sizeof(p));
+	p.family = AF_INET;
+	p.flags = PORTS_F_LAST;
+	put("ports-empty-last", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT, 0,
+	    true);
+	p.flags = 0;
+	put("bad-ports-empty-not-last", MSG_PORTS, &p, ROLE_SUPERVISOR,
+	    ROLE_AGENT, 0, false);
+}
+
+/**
+ * gen_stats() - STATS_REQ, STATS, STATS_DONE and DRAIN, and bad ones
+ */
+static void gen_stats(void)
+{
+	struct msg_stats st = { 3, 2, 100, 1, 0, { 1ULL << 33, 4096 } };
+	struct msg_stats_done sd = { 9, 2, 1024, 4, 0 };
+	struct msg_stats_req r = { 9, STATS_F_LISTENERS };
+	struct msg_config_done d = { 0 };
+	struct seed s;
+
+	put("stats-req", MSG_STATS_REQ, &r, ROLE_RELAY, ROLE_SUPERVISOR, 0,
+	    true);
+	r.flags = 0;
+	put("stats-req-watchdog", MSG_STATS_REQ, &r, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, true);
+	r.flags = 0x02;
+	put("bad-stats-req-flags", MSG_STATS_REQ, &r, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, false);
+	put("stats", MSG_STATS, &st, ROLE_SUPERVISOR, ROLE_RELAY, 0, true);
+	st.id = FWD_ID_MAX;
+	put("bad-stats-id", MSG_STATS, &st, ROLE_SUPERVISOR, ROLE_RELAY, 0,
+	    false);
+	put("stats-done", MSG_STATS_DONE, &sd, ROLE_SUPERVISOR, ROLE_RELAY, 0,
+	    true);
+	put("bad-stats-done-direction", MSG_STATS_DONE, &sd, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, false);
+	put("drain", MSG_DRAIN, &d, ROLE_RELAY, ROLE_SUPERVISOR, 0, true);
+	s = seed_new("bad-drain-short", MSG_DRAIN, &d, ROLE_RELAY,
+		     ROLE_SUPERVISOR, 0);
+	s.len--;
+	s.hdr_len--;
+	emit(&s, false);
+}
+
+/**
+ * gen_connect_allow() - CONNECT_ALLOW ranges, and bad ones
+ */
+static void gen_connect_allow(void)
+{
+	struct msg_connect_allow a = { 1, 65535 };
+
+	put("connect-allow", MSG_CONNECT_ALLOW, &a, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, true);
+	a.first = a.last = 8080;
+	put("connect-allow-one", MSG_CONNECT_ALLOW, &a, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, true);
+	a.last = 8079;
+	put("bad-connect-allow-reversed", MSG_CONNECT_ALLOW, &a, ROLE_RELAY,
+	    ROLE_SUPERVISOR, 0, false);
+	a.first = 0;
+	a.last = 80;
+	put("bad-connect-allow-first-zero", MSG_CONNECT_ALLOW, &a, ROLE_RELAY,
 	    ROLE_SUPERVISOR, 0, false);
 }
 
@@ -407,6 +595,29 @@ static void gen_shapes(void)
 }
 
 /**
+ * all_types_seeded() - every catalogue type has a valid seed
+ *
+ * A type added to msg.h without a generator case would otherwise only be
+ * reached by the fuzzer's luck.
+ *
+ * Return: true if so; false after naming each type that has none
+ */
+static bool all_types_seeded(void)
+{
+	bool ok = true;
+	unsigned t;
+
+	for (t = 1; t < MSG_TYPE_MAX; t++) {
+		if (!has_valid[t]) {
+			fprintf(stderr, "gen_ipc_corpus: no valid seed of %s "
+				"(type %u)\n", ipc_type_name(t), t);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/**
  * main() - write every seed into the directory given
  * @argc:	argument count, 2
  * @argv:	program name and output directory
@@ -430,7 +641,13 @@ int main(int argc, char **argv)
 	gen_counts();
 	gen_fds();
 	gen_addrs_limits();
+	gen_ids();
+	gen_chans();
+	gen_agent_conf();
+	gen_ports();
+	gen_stats();
+	gen_connect_allow();
 	gen_shapes();
 	close(null_fd);
-	return 0;
+	return all_types_seeded() ? 0 : 1;
 }

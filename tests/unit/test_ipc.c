@@ -28,7 +28,11 @@
  * - ipc_validate() called directly honours MSG_TRUNC and MSG_CTRUNC and out
  *   of range roles, and a deterministic random-bytes loop never crashes it,
  *   never gets a message of the wrong length, direction or descriptor count
- *   accepted, and never leaks a descriptor.
+ *   accepted, and never leaks a descriptor;
+ * - ipc_chan_check(), which a receiver of RELAY_CHAN or AGENT_CHAN applies
+ *   to the descriptor, passes an AF_UNIX SOCK_SEQPACKET socket and nothing
+ *   else (a stream or datagram unix socket, TCP, UDP, a pipe, a regular
+ *   file, a closed descriptor), and leaves the descriptor open either way.
  *
  * The expected catalogue (specs[]) is written here again from the comments in
  * msg.h instead of being read from ipc.c, so a wrong row in ipc_catalogue[]
@@ -71,6 +75,9 @@
 /* FUZZ_REPORT_MAX - failing iterations described before going quiet */
 #define FUZZ_REPORT_MAX	5
 
+/* PORTS_FIRST_TEST - first port P_PORTS writes, the next ones follow */
+#define PORTS_FIRST_TEST	1000
+
 /* WHAT_LEN - bytes of one case description */
 #define WHAT_LEN	160
 
@@ -91,6 +98,14 @@
  * @pool_fds:	POOL_FDS
  * @ns_addrs:	NS_ADDRS
  * @limits:	RELAY_LIMITS
+ * @id:		UNBIND, UNBOUND, FORWARD_DEL
+ * @chan:	RELAY_CHAN, AGENT_CHAN
+ * @agent_conf:	AGENT_CONF
+ * @ports:	PORTS
+ * @stats_req:	STATS_REQ
+ * @stats:	STATS
+ * @stats_done:	STATS_DONE
+ * @allow:	CONNECT_ALLOW
  * @raw:	bytes
  */
 union test_payload {
@@ -103,6 +118,14 @@ union test_payload {
 	struct msg_pool_fds pool_fds;
 	struct msg_ns_addrs ns_addrs;
 	struct msg_relay_limits limits;
+	struct msg_id id;
+	struct msg_chan chan;
+	struct msg_agent_conf agent_conf;
+	struct msg_ports ports;
+	struct msg_stats_req stats_req;
+	struct msg_stats stats;
+	struct msg_stats_done stats_done;
+	struct msg_connect_allow allow;
 	uint8_t raw[IPC_PAYLOAD_MAX + 1];
 };
 
@@ -111,7 +134,8 @@ union test_payload {
  */
 enum layout {
 	L_HELLO, L_FORWARD, L_DONE, L_BOUND, L_LISTENER, L_POOL_REQ,
-	L_POOL_FDS, L_NS_ADDRS, L_LIMITS,
+	L_POOL_FDS, L_NS_ADDRS, L_LIMITS, L_ID, L_CHAN, L_AGENT_CONF, L_PORTS,
+	L_STATS_REQ, L_STATS, L_STATS_DONE, L_ALLOW,
 };
 
 /**
@@ -173,8 +197,10 @@ struct shape {
  * @P_U32:	native uint32_t
  * @P_NAME:	IF_NAMESIZE bytes, all @value
  * @P_ADDR:	union inany parsed from @addr
+ * @P_PORTS:	struct msg_ports' port[]: @value entries 1000, 1001, ...,
+ *		the rest zero (@value at most PORTS_MAX)
  */
-enum patch_kind { P_U8, P_U16, P_U32, P_NAME, P_ADDR };
+enum patch_kind { P_U8, P_U16, P_U32, P_NAME, P_ADDR, P_PORTS };
 
 /**
  * struct field_case - one field value and whether a receiver accepts it
@@ -184,7 +210,9 @@ enum patch_kind { P_U8, P_U16, P_U32, P_NAME, P_ADDR };
  * @kind:	how to write it
  * @value:	value for P_U8, P_U16, P_U32, P_NAME
  * @addr:	numeric address for P_ADDR
- * @expect:	1 or IPC_ERR_PROTO
+ * @expect:	1, IPC_ERR_PROTO, or AND: no message for this row, its value
+ *		is kept and the next row (same @layout) adds its own, so a
+ *		rule joining two fields can be tested
  */
 struct field_case {
 	enum layout layout;
@@ -529,6 +557,115 @@ static void fill_limits(union test_payload *p, unsigned nfds)
 	p->limits.pipe_pages_soft = 16384;
 	p->limits.pipe_accounted = 1;
 	p->limits.max_conns = 0;
+	p->limits.idle_timeout = 300;
+}
+
+/**
+ * fill_id() - valid UNBIND, UNBOUND or FORWARD_DEL
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_id(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->id.id = 7;
+}
+
+/**
+ * fill_chan() - valid RELAY_CHAN or AGENT_CHAN
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_chan(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->chan.side = SIDE_TARGET;
+}
+
+/**
+ * fill_agent_conf() - valid AGENT_CONF: scanning, keepalive on
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_agent_conf(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->agent_conf.scan = 1;
+	p->agent_conf.ka_idle = 60;
+	p->agent_conf.ka_intvl = 10;
+	p->agent_conf.ka_cnt = 5;
+}
+
+/**
+ * fill_ports() - valid PORTS: two ports started listening, not the last
+ *		  message of the scan
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_ports(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->ports.family = AF_INET;
+	p->ports.flags = PORTS_F_LISTENING;
+	p->ports.count = 2;
+	p->ports.port[0] = 22;
+	p->ports.port[1] = 8080;
+}
+
+/**
+ * fill_stats_req() - valid STATS_REQ asking for every listener
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_stats_req(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->stats_req.seq = 11;
+	p->stats_req.flags = STATS_F_LISTENERS;
+}
+
+/**
+ * fill_stats() - valid STATS
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_stats(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->stats.id = 7;
+	p->stats.open = 2;
+	p->stats.accepted = 100;
+	p->stats.refused = 3;
+	p->stats.errors = 1;
+	p->stats.bytes[0] = 1ULL << 40;
+	p->stats.bytes[1] = 12345;
+}
+
+/**
+ * fill_stats_done() - valid STATS_DONE
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_stats_done(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->stats_done.seq = 11;
+	p->stats_done.flows = 2;
+	p->stats_done.flow_limit = 1024;
+	p->stats_done.pipes = 4;
+	p->stats_done.waiting = 0;
+}
+
+/**
+ * fill_allow() - valid CONNECT_ALLOW
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_allow(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->allow.first = 1000;
+	p->allow.last = 2000;
 }
 
 /* specs - the catalogue as msg.h describes it, one row per type */
@@ -542,8 +679,8 @@ static const struct type_spec specs[] = {
 	  D(SUPERVISOR, RELAY) | D(SUPERVISOR, AGENT), 0, L_DONE, fill_done },
 	{ MSG_RELAY_READY, "RELAY_READY", sizeof(struct msg_config_done), 0, 0,
 	  D(RELAY, SUPERVISOR), 0, L_DONE, fill_done },
-	{ MSG_BIND, "BIND", sizeof(struct msg_forward), 0, 0,
-	  D(SUPERVISOR, AGENT), 0, L_FORWARD, fill_forward },
+	{ MSG_BIND, "BIND", sizeof(struct msg_forward), 0, 1,
+	  D(SUPERVISOR, AGENT), 1, L_FORWARD, fill_forward },
 	{ MSG_BOUND, "BOUND", sizeof(struct msg_bound), 0, 0,
 	  D(AGENT, SUPERVISOR), 0, L_BOUND, fill_bound },
 	{ MSG_AGENT_READY, "AGENT_READY", sizeof(struct msg_config_done), 0, 0,
@@ -558,6 +695,30 @@ static const struct type_spec specs[] = {
 	  D(AGENT, RELAY), 0, L_NS_ADDRS, fill_ns_addrs },
 	{ MSG_RELAY_LIMITS, "RELAY_LIMITS", sizeof(struct msg_relay_limits),
 	  0, 0, D(SUPERVISOR, RELAY), 0, L_LIMITS, fill_limits },
+	{ MSG_UNBIND, "UNBIND", sizeof(struct msg_id), 0, 0,
+	  D(SUPERVISOR, AGENT), 0, L_ID, fill_id },
+	{ MSG_UNBOUND, "UNBOUND", sizeof(struct msg_id), 0, 0,
+	  D(AGENT, SUPERVISOR), 0, L_ID, fill_id },
+	{ MSG_FORWARD_DEL, "FORWARD_DEL", sizeof(struct msg_id), 0, 0,
+	  D(SUPERVISOR, RELAY), 0, L_ID, fill_id },
+	{ MSG_RELAY_CHAN, "RELAY_CHAN", sizeof(struct msg_chan), 1, 1,
+	  D(SUPERVISOR, AGENT), 1, L_CHAN, fill_chan },
+	{ MSG_AGENT_CHAN, "AGENT_CHAN", sizeof(struct msg_chan), 1, 1,
+	  D(SUPERVISOR, RELAY), 1, L_CHAN, fill_chan },
+	{ MSG_AGENT_CONF, "AGENT_CONF", sizeof(struct msg_agent_conf), 0, 0,
+	  D(SUPERVISOR, AGENT), 0, L_AGENT_CONF, fill_agent_conf },
+	{ MSG_PORTS, "PORTS", sizeof(struct msg_ports), 0, 0,
+	  D(AGENT, SUPERVISOR), 0, L_PORTS, fill_ports },
+	{ MSG_STATS_REQ, "STATS_REQ", sizeof(struct msg_stats_req), 0, 0,
+	  D(SUPERVISOR, RELAY), 0, L_STATS_REQ, fill_stats_req },
+	{ MSG_STATS, "STATS", sizeof(struct msg_stats), 0, 0,
+	  D(RELAY, SUPERVISOR), 0, L_STATS, fill_stats },
+	{ MSG_STATS_DONE, "STATS_DONE", sizeof(struct msg_stats_done), 0, 0,
+	  D(RELAY, SUPERVISOR), 0, L_STATS_DONE, fill_stats_done },
+	{ MSG_DRAIN, "DRAIN", sizeof(struct msg_config_done), 0, 0,
+	  D(SUPERVISOR, RELAY), 0, L_DONE, fill_done },
+	{ MSG_CONNECT_ALLOW, "CONNECT_ALLOW", sizeof(struct msg_connect_allow),
+	  0, 0, D(SUPERVISOR, RELAY), 0, L_ALLOW, fill_allow },
 };
 
 _Static_assert(sizeof(specs) / sizeof(specs[0]) == MSG_TYPE_MAX - 1,
@@ -565,13 +726,28 @@ _Static_assert(sizeof(specs) / sizeof(specs[0]) == MSG_TYPE_MAX - 1,
 
 #define NSPECS		(sizeof(specs) / sizeof(specs[0]))
 #define BAD		IPC_ERR_PROTO
+/* AND - field_case.expect of a row whose value the next row builds on */
+#define AND		0
 #define FWD(what, f, kind, v, expect)					\
 	{ L_FORWARD, what, OFF(msg_forward, f), kind, v, NULL, expect }
+/* F32() - a uint32_t field case of @layout whose struct is @s */
+#define F32(layout, s, what, f, v, expect)				\
+	{ layout, what, OFF(s, f), P_U32, v, NULL, expect }
+/* KA(), PRT(), ALW() - field cases of AGENT_CONF, PORTS, CONNECT_ALLOW */
+#define KA(what, f, v, expect)						\
+	F32(L_AGENT_CONF, msg_agent_conf, what, f, v, expect)
+#define PRT(what, f, kind, v, expect)					\
+	{ L_PORTS, what, OFF(msg_ports, f), kind, v, NULL, expect }
+#define ALW(what, f, v, expect)						\
+	{ L_ALLOW, what, OFF(msg_connect_allow, f), P_U16, v, NULL, expect }
 
 /* field_cases - one or more refused values per check branch, and edges */
 static const struct field_case field_cases[] = {
 	{ L_HELLO, "version 0", OFF(msg_hello, version), P_U32, 0, NULL, BAD },
-	{ L_HELLO, "version 2", OFF(msg_hello, version), P_U32, 2, NULL, BAD },
+	{ L_HELLO, "version IPC_PROTO_VERSION - 1", OFF(msg_hello, version),
+	  P_U32, IPC_PROTO_VERSION - 1, NULL, BAD },
+	{ L_HELLO, "version IPC_PROTO_VERSION + 1", OFF(msg_hello, version),
+	  P_U32, IPC_PROTO_VERSION + 1, NULL, BAD },
 	{ L_HELLO, "role supervisor", OFF(msg_hello, role), P_U32,
 	  ROLE_SUPERVISOR, NULL, BAD },
 	{ L_HELLO, "role 3", OFF(msg_hello, role), P_U32, 3, NULL, BAD },
@@ -659,6 +835,110 @@ static const struct field_case field_cases[] = {
 	  P_U32, 2, NULL, BAD },
 	{ L_LIMITS, "pipe_accounted 0", OFF(msg_relay_limits, pipe_accounted),
 	  P_U32, 0, NULL, 1 },
+	F32(L_LIMITS, msg_relay_limits, "idle_timeout IDLE_TIMEOUT_MAX",
+	    idle_timeout, IDLE_TIMEOUT_MAX, 1),
+	F32(L_LIMITS, msg_relay_limits, "idle_timeout IDLE_TIMEOUT_MAX + 1",
+	    idle_timeout, IDLE_TIMEOUT_MAX + 1, BAD),
+	F32(L_LIMITS, msg_relay_limits, "idle_timeout 0xffffffff",
+	    idle_timeout, 0xffffffffU, BAD),
+	F32(L_LIMITS, msg_relay_limits, "idle_timeout 0 (never)",
+	    idle_timeout, 0, 1),
+	F32(L_ID, msg_id, "id FWD_ID_MAX", id, FWD_ID_MAX, BAD),
+	F32(L_ID, msg_id, "id 0xffffffff", id, 0xffffffffU, BAD),
+	F32(L_ID, msg_id, "id FWD_ID_MAX - 1", id, FWD_ID_MAX - 1, 1),
+	F32(L_ID, msg_id, "id 0", id, 0, 1),
+	F32(L_CHAN, msg_chan, "side 2", side, SIDE_COUNT, BAD),
+	F32(L_CHAN, msg_chan, "side 0xffffffff", side, 0xffffffffU, BAD),
+	F32(L_CHAN, msg_chan, "side host", side, SIDE_HOST, 1),
+	KA("scan 2", scan, 2, BAD),
+	KA("scan 0xffffffff", scan, 0xffffffffU, BAD),
+	KA("scan 0", scan, 0, 1),
+	KA("ka_idle 1", ka_idle, 1, 1),
+	KA("ka_idle KEEPALIVE_MAX", ka_idle, KEEPALIVE_MAX, 1),
+	KA("ka_idle KEEPALIVE_MAX + 1", ka_idle, KEEPALIVE_MAX + 1, BAD),
+	KA("ka_idle 0xffffffff", ka_idle, 0xffffffffU, BAD),
+	KA("ka_intvl 0 with ka_idle", ka_intvl, 0, BAD),
+	KA("ka_intvl 1", ka_intvl, 1, 1),
+	KA("ka_intvl KEEPALIVE_MAX", ka_intvl, KEEPALIVE_MAX, 1),
+	KA("ka_intvl KEEPALIVE_MAX + 1", ka_intvl, KEEPALIVE_MAX + 1, BAD),
+	KA("ka_cnt 0 with ka_idle", ka_cnt, 0, BAD),
+	KA("ka_cnt 1", ka_cnt, 1, 1),
+	KA("ka_cnt KEEPALIVE_CNT_MAX", ka_cnt, KEEPALIVE_CNT_MAX, 1),
+	KA("ka_cnt KEEPALIVE_CNT_MAX + 1", ka_cnt, KEEPALIVE_CNT_MAX + 1, BAD),
+	KA("ka_idle 0, ka_intvl and ka_cnt set (settings without "
+	   "keepalive)", ka_idle, 0, BAD),
+	KA(NULL, ka_idle, 0, AND),
+	KA("ka_idle 0, ka_intvl set, ka_cnt 0", ka_cnt, 0, BAD),
+	KA(NULL, ka_idle, 0, AND),
+	KA("ka_idle 0, ka_cnt set, ka_intvl 0", ka_intvl, 0, BAD),
+	KA(NULL, ka_idle, 0, AND),
+	KA(NULL, ka_intvl, 0, AND),
+	KA("keepalive all 0 (off)", ka_cnt, 0, 1),
+	KA(NULL, ka_idle, 0, AND),
+	KA(NULL, ka_intvl, 0, AND),
+	KA(NULL, ka_cnt, 0, AND),
+	KA("keepalive off, scan 0: all zero", scan, 0, 1),
+	PRT("family 0", family, P_U8, 0, BAD),
+	PRT("family AF_UNIX", family, P_U8, AF_UNIX, BAD),
+	PRT("family AF_INET6", family, P_U8, AF_INET6, 1),
+	PRT("unknown flag 0x04", flags, P_U8, 0x04, BAD),
+	PRT("unknown flag 0x80", flags, P_U8, 0x80, BAD),
+	PRT("flags 0 (stopped listening)", flags, P_U8, 0, 1),
+	PRT("flags LISTENING | LAST", flags, P_U8,
+	    PORTS_F_LISTENING | PORTS_F_LAST, 1),
+	PRT(NULL, port, P_PORTS, PORTS_MAX, AND),
+	PRT("count PORTS_MAX, every port set", count, P_U16, PORTS_MAX, 1),
+	PRT(NULL, port, P_PORTS, PORTS_MAX, AND),
+	PRT("count PORTS_MAX + 1", count, P_U16, PORTS_MAX + 1, BAD),
+	PRT(NULL, port, P_PORTS, PORTS_MAX, AND),
+	PRT("count 0xffff", count, P_U16, 0xffff, BAD),
+	PRT(NULL, port, P_PORTS, 0, AND),
+	PRT("count 0 without PORTS_F_LAST", count, P_U16, 0, BAD),
+	PRT(NULL, port, P_PORTS, 0, AND),
+	PRT(NULL, count, P_U16, 0, AND),
+	PRT("count 0 with PORTS_F_LAST (empty scan end)", flags, P_U8,
+	    PORTS_F_LAST, 1),
+	PRT(NULL, port, P_PORTS, 0, AND),
+	PRT(NULL, count, P_U16, 0, AND),
+	PRT("count 0 with LISTENING | LAST", flags, P_U8,
+	    PORTS_F_LISTENING | PORTS_F_LAST, 1),
+	PRT(NULL, port, P_PORTS, 1, AND),
+	PRT(NULL, count, P_U16, 0, AND),
+	PRT("count 0 with PORTS_F_LAST, port[0] not zero", flags, P_U8,
+	    PORTS_F_LAST, BAD),
+	PRT("port[0] 0 (used)", port[0], P_U16, 0, BAD),
+	PRT("port[1] 0 (last used)", port[1], P_U16, 0, BAD),
+	PRT("port[1] 65535", port[1], P_U16, 65535, 1),
+	PRT("port[2] 1 (first unused)", port[2], P_U16, 1, BAD),
+	PRT("port[PORTS_MAX - 1] 1 (last unused)", port[PORTS_MAX - 1], P_U16,
+	    1, BAD),
+	PRT("count 1, port[1] set (unused entry not zero)", count, P_U16, 1,
+	    BAD),
+	PRT("count 3, port[2] zero", count, P_U16, 3, BAD),
+	F32(L_STATS_REQ, msg_stats_req, "flags 0 (watchdog)", flags, 0, 1),
+	F32(L_STATS_REQ, msg_stats_req, "unknown flag 0x02", flags, 0x02, BAD),
+	F32(L_STATS_REQ, msg_stats_req, "unknown flag 0x80000000", flags,
+	    0x80000000U, BAD),
+	F32(L_STATS_REQ, msg_stats_req, "seq 0xffffffff", seq, 0xffffffffU,
+	    1),
+	F32(L_STATS, msg_stats, "id FWD_ID_MAX", id, FWD_ID_MAX, BAD),
+	F32(L_STATS, msg_stats, "id 0xffffffff", id, 0xffffffffU, BAD),
+	F32(L_STATS, msg_stats, "id FWD_ID_MAX - 1", id, FWD_ID_MAX - 1, 1),
+	F32(L_STATS, msg_stats, "open 0xffffffff (counter, no check)", open,
+	    0xffffffffU, 1),
+	F32(L_STATS_DONE, msg_stats_done, "flows above flow_limit (counters, "
+	    "no check)", flows, 0xffffffffU, 1),
+	ALW("first 0", first, 0, BAD),
+	ALW(NULL, last, 0, AND),
+	ALW("first 0, last 0", first, 0, BAD),
+	ALW("last 0", last, 0, BAD),
+	ALW("last first - 1", last, 999, BAD),
+	ALW("last == first", last, 1000, 1),
+	ALW(NULL, first, 1, AND),
+	ALW("first 1, last 65535", last, 65535, 1),
+	ALW(NULL, first, 65535, AND),
+	ALW("first 65535, last 65535", last, 65535, 1),
+	ALW("first 65535, last 2000", first, 65535, BAD),
 };
 
 /* shapes - hostile framings of every type's valid message */
@@ -954,9 +1234,11 @@ static void recv_case(const char *name, const char *what, unsigned self,
 static void catalogue_case(const struct type_spec *t)
 {
 	report(!strcmp(ipc_type_name(t->type), t->name) &&
-	       ipc_payload_size(t->type) == t->size, t->name,
-	       "catalogue row: name \"%s\", size %zu (want %zu)",
-	       ipc_type_name(t->type), ipc_payload_size(t->type), t->size);
+	       ipc_payload_size(t->type) == t->size &&
+	       t->size <= IPC_PAYLOAD_MAX, t->name,
+	       "catalogue row: name \"%s\", size %zu (want %zu, at most "
+	       "IPC_PAYLOAD_MAX %d)", ipc_type_name(t->type),
+	       ipc_payload_size(t->type), t->size, IPC_PAYLOAD_MAX);
 }
 
 /**
@@ -1187,6 +1469,21 @@ static void send_count_cases(const struct type_spec *t)
 }
 
 /**
+ * patch_ports() - write struct msg_ports' port[]: @n entries, rest zero
+ * @f:		first byte of port[]
+ * @n:		entries to set, 0..PORTS_MAX
+ */
+static void patch_ports(uint8_t *f, uint32_t n)
+{
+	uint16_t port[PORTS_MAX];
+	unsigned i;
+
+	for (i = 0; i < PORTS_MAX; i++)
+		port[i] = i < n ? (uint16_t)(PORTS_FIRST_TEST + i) : 0;
+	memcpy(f, port, sizeof(port));
+}
+
+/**
  * patch() - write one field value into a payload
  * @p:		payload
  * @fc:		field and value
@@ -1214,6 +1511,9 @@ static void patch(union test_payload *p, const struct field_case *fc)
 		addr_set(&a, fc->addr);
 		memcpy(f, &a, sizeof(a));
 		break;
+	case P_PORTS:
+		patch_ports(f, fc->value);
+		break;
 	}
 }
 
@@ -1226,6 +1526,7 @@ static void field_cases_of(const struct type_spec *t)
 	const struct field_case *fc;
 	union test_payload p;
 	unsigned from, to;
+	bool fresh = true;
 	struct dgram d;
 
 	first_dir(t, &from, &to);
@@ -1233,8 +1534,13 @@ static void field_cases_of(const struct type_spec *t)
 					       sizeof(field_cases[0]); fc++) {
 		if (fc->layout != t->layout)
 			continue;
-		payload_make(t, t->nfds, &p);
+		if (fresh)
+			payload_make(t, t->nfds, &p);
 		patch(&p, fc);
+		/* An AND row's value stays for the next row to add to */
+		fresh = fc->expect != AND;
+		if (!fresh)
+			continue;
 		dgram_make(&d, t->type, t->size, &p, t->size, t->nfds);
 		recv_case(t->name, fc->what, to, from, &d, fc->expect);
 	}
@@ -1352,6 +1658,84 @@ static void eof_again_cases(void)
 	rc = ipc_recv(&rx, &m, &why);
 	report(rc == IPC_EOF, "channel", "peer closed: ipc_recv %d", rc);
 	close(sv[1]);
+}
+
+/**
+ * chan_check_case() - ipc_chan_check() on one descriptor, which it must
+ *		       leave open
+ * @what:	what the descriptor is
+ * @fd:		descriptor, closed here
+ * @fit:	whether it is fit to be a channel
+ */
+static void chan_check_case(const char *what, int fd, bool fit)
+{
+	const char *why = ipc_chan_check(fd);
+	bool open_after = fcntl(fd, F_GETFD) >= 0;
+
+	report((fit ? !why : why && why[0]) && open_after, "chan_check",
+	       "%s: ipc_chan_check \"%s\" (want %s)%s", what,
+	       why ? why : "(null)", fit ? "NULL" : "a reason",
+	       open_after ? "" : ", descriptor closed");
+	close(fd);
+}
+
+/**
+ * chan_check_pair() - ipc_chan_check() on both ends of a unix socketpair
+ * @type:	SOCK_SEQPACKET, SOCK_STREAM or SOCK_DGRAM
+ * @what:	name of the type
+ */
+static void chan_check_pair(int type, const char *what)
+{
+	char label[WHAT_LEN];
+	int sv[2];
+
+	if (socketpair(AF_UNIX, type, 0, sv))
+		die("socketpair");
+	snprintf(label, sizeof(label), "AF_UNIX %s, end 0", what);
+	chan_check_case(label, sv[0], type == SOCK_SEQPACKET);
+	snprintf(label, sizeof(label), "AF_UNIX %s, end 1", what);
+	chan_check_case(label, sv[1], type == SOCK_SEQPACKET);
+}
+
+/**
+ * chan_check_cases() - only an AF_UNIX SOCK_SEQPACKET socket is a channel
+ */
+static void chan_check_cases(void)
+{
+	char tmpl[] = "/tmp/test_ipc.XXXXXX";
+	int before = fd_count(), fd, p[2];
+	const char *why;
+
+	chan_check_pair(SOCK_SEQPACKET, "SOCK_SEQPACKET");
+	chan_check_pair(SOCK_STREAM, "SOCK_STREAM");
+	chan_check_pair(SOCK_DGRAM, "SOCK_DGRAM");
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket AF_INET SOCK_STREAM");
+	chan_check_case("TCP socket", fd, false);
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket SOCK_DGRAM");
+	chan_check_case("UDP socket", fd, false);
+	if (pipe(p))
+		die("pipe");
+	chan_check_case("pipe, read end", p[0], false);
+	chan_check_case("pipe, write end", p[1], false);
+	fd = mkstemp(tmpl);
+	if (fd < 0)
+		die("mkstemp");
+	unlink(tmpl);
+	chan_check_case("regular file", fd, false);
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		die("open /dev/null");
+	chan_check_case("/dev/null", fd, false);
+	why = ipc_chan_check(-1);
+	report(why && why[0], "chan_check", "descriptor -1: no reason given");
+	report(fd_count() == before, "chan_check",
+	       "descriptor count %d before, %d after", before, fd_count());
 }
 
 /**
@@ -1543,6 +1927,7 @@ int main(void)
 	raw_cases_all();
 	send_unknown_cases();
 	eof_again_cases();
+	chan_check_cases();
 	fuzz_cases();
 	printf("%u passed, %u failed\n", n_pass, n_fail);
 	return n_fail ? 1 : 0;
