@@ -10,12 +10,28 @@
  * with status 2 having created nothing.  Port specs are expanded here into
  * one struct fwd_entry per listening socket, so the supervisor only ever
  * sends fixed-size records to its children.
+ *
+ * With -c FILE the file's options (one per line, "key = value", the long
+ * option names) are read as if given before the command line's: forwards
+ * of both add up, a scalar given on the command line wins.  config_reload()
+ * builds a new configuration from the running one (its command-line and
+ * control-socket forwards, every other setting) plus the file as it is
+ * now; config_change() from the running one plus or minus one SPEC (the
+ * control socket's add/remove).  Both fill a separate struct and leave the
+ * running one untouched, so a bad file or request changes nothing; the
+ * supervisor then applies the difference between the two.
+ *
+ * A config_reload() or config_change() result owns all its memory: spec
+ * texts and paths are copied into its own @strings, so the running
+ * configuration can be freed as soon as the supervisor has switched.
+ * Only COMMAND keeps pointing into argv, which lives as long as nsplice.
  */
 #ifndef NSPLICE_CONFIG_H
 #define NSPLICE_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../ipc/msg.h"
@@ -53,19 +69,69 @@ enum nsp_target_kind {
 #define FWD_TOL_NOADDR	1	/* default address missing (no IPv6 on lo) */
 #define FWD_TOL_ANY	2	/* best-effort spec: skip what cannot bind */
 
+/* CONFIG_SRC_* - where a forward came from (struct fwd_entry.src) */
+#define CONFIG_SRC_ARGS		0	/* command line: kept across reloads */
+#define CONFIG_SRC_FILE		1	/* -c FILE: replaced by each reload */
+#define CONFIG_SRC_CTL		2	/* control socket "add": kept until
+					 * removed, reloads keep it */
+#define CONFIG_SRC_AUTO		3	/* made by the supervisor for an auto
+					 * rule; never in struct nsp_config */
+
 /**
  * struct fwd_entry - one listening socket and its forwarding rule
  * @m:		the record sent as FORWARD to the relay and BIND to an agent
+ *		(@m.id is the entry's index here; the supervisor assigns the
+ *		ids its children see)
  * @tolerate:	FWD_TOL_*
  * @opt:	option it came from ('t' or 'T'), for messages
- * @spec:	the SPEC text it came from, for messages (points into argv)
+ * @src:	CONFIG_SRC_*
+ * @spec:	the SPEC text it came from, for messages; points into argv or
+ *		into @spec storage owned by the struct nsp_config
  */
 struct fwd_entry {
 	struct msg_forward m;
 	int tolerate;
 	char opt;
+	int src;
 	const char *spec;
 };
+
+/**
+ * struct auto_rule - an "auto" SPEC: forward what listens on the other side
+ * @opt:	't' (host listens, target agent scans) or 'T'
+ * @src:	CONFIG_SRC_*
+ * @spec:	SPEC text, for messages (storage as for struct fwd_entry)
+ * @tmpl:	listener templates, one per family to listen on: @m.listen_side,
+ *		@m.family, @m.listen_addr, @m.ifname set, ports zero;
+ *		@tolerate is FWD_TOL_ANY (a port that cannot be bound is
+ *		skipped)
+ * @ntmpl:	entries in @tmpl (1 or 2)
+ * @allowed:	bitmap of listen ports the rule may forward, bit p of byte
+ *		p / 8; "auto" alone allows 1..65535 minus exclusions; auto
+ *		forwards always map a port to the same port
+ */
+struct auto_rule {
+	char opt;
+	int src;
+	const char *spec;
+	struct fwd_entry tmpl[2];
+	unsigned ntmpl;
+	uint8_t allowed[65536 / 8];
+};
+
+/* CONFIG_AUTOS_MAX - most "auto" rules in one configuration */
+#define CONFIG_AUTOS_MAX	32
+
+/* CONFIG_FILE_MAX - largest config file read, bytes (1 MiB) */
+#define CONFIG_FILE_MAX		(1024U * 1024U)
+
+/* CONFIG_LINE_MAX - longest line of a config file, bytes, newline not
+ * counted */
+#define CONFIG_LINE_MAX		4096U
+
+/* KEEPALIVE_* - --keepalive defaults: interval and probe count */
+#define KEEPALIVE_DEF_INTVL	15
+#define KEEPALIVE_DEF_CNT	4
 
 /**
  * struct nsp_config - everything the command line asked for
@@ -76,7 +142,8 @@ struct fwd_entry {
  * @command:		COMMAND and its arguments, NULL-terminated
  * @pid_file:		--pid-file, or NULL
  * @log_level:		enum log_level
- * @fwd:		expanded listeners
+ * @fwd:		expanded listeners; grown only by cmd/ (by doubling, see
+ *			config_fwd_append()), so never realloc() it elsewhere
  * @nfwd:		number of entries in @fwd
  * @sandbox:		enum sandbox_mode: --sandbox=enforce (default) or log
  * @runas_given:	--runas was on the command line
@@ -86,6 +153,23 @@ struct fwd_entry {
  * @runas_uid:		its uid
  * @runas_gid:		its primary gid
  * @test_attempt:	NSPLICE_TESTING builds: --test-relay-attempt, or NULL
+ * @config_path:	-c FILE, or NULL
+ * @control_path:	--control PATH, or NULL
+ * @max_conns:		--max-conns, 0 for the default (from RLIMIT_NOFILE)
+ * @idle_timeout:	--idle-timeout seconds, 0 for none
+ * @ka_idle:		--keepalive IDLE[,INTVL[,CNT]]: seconds, 0 for off
+ * @ka_intvl:		keepalive interval, seconds
+ * @ka_cnt:		keepalive probes
+ * @use_syslog:		--syslog
+ * @autos:		"auto" rules
+ * @nautos:		entries in @autos
+ * @strings:		storage for spec texts and paths that do not point
+ *			into argv (config file values, copies in a reload or
+ *			change result), freed by config_free(); see
+ *			config_strdup()
+ * @args_given:		bit (1 << enum config_slot, cmd/conffile.h) per
+ *			setting given on the command line: a reload keeps
+ *			those whatever the file says
  * @netns_buf:		storage for a NAME expanded to /run/netns/NAME
  * @runas_buf:		storage for @runas_name
  */
@@ -105,12 +189,33 @@ struct nsp_config {
 	uid_t runas_uid;
 	gid_t runas_gid;
 	const char *test_attempt;
+	const char *config_path;
+	const char *control_path;
+	uint32_t max_conns;
+	uint32_t idle_timeout;
+	uint32_t ka_idle;
+	uint32_t ka_intvl;
+	uint32_t ka_cnt;
+	bool use_syslog;
+	struct auto_rule *autos;
+	unsigned nautos;
+	struct config_strings *strings;
+	uint32_t args_given;
 	char netns_buf[4096];
 	char runas_buf[RUNAS_NAME_MAX];
 };
 
 int config_from_args(int argc, char **argv, struct nsp_config *cfg,
 		     char *err, size_t errlen);
+int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
+		  char *err, size_t errlen);
+int config_change(const struct nsp_config *running, bool add, char opt,
+		  const char *spec, struct nsp_config *fresh, char *err,
+		  size_t errlen);
+int config_parse_text(struct nsp_config *cfg, const char *name,
+		      const char *text, size_t len, int src, char *err,
+		      size_t errlen);
+const char *config_strdup(struct nsp_config *cfg, const char *s);
 void config_free(struct nsp_config *cfg);
 void config_usage(const char *prog);
 bool config_side_needs_low_ports(const struct nsp_config *cfg, int side);

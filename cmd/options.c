@@ -10,24 +10,48 @@
  *
  *   nsplice: OPTION "VALUE": what is wrong: what was expected
  *
+ * Every option value goes through config_apply(), which the config file
+ * parser (conffile.c) calls too: there OPTION is "FILE:LINE: KEY", and
+ * that label is the only difference, so a value means the same and is
+ * refused the same way wherever it is written.  With -c the file is read
+ * once the command line is done, and merged under it (conffile.c).
+ *
  * Port specs are parsed (portspec.c) and expanded into one fwd_entry per
- * listening socket as they are met; once every option is read, listeners of
- * the same side, family and port are checked for overlap (the same address
- * twice, or a wildcard beside anything).  Only then does the caller see a
- * configuration, so nothing is ever half-applied.
+ * listening socket as they are met; an "auto" spec becomes one auto_rule
+ * instead, with the same listener templates and the set of ports it may
+ * forward, for the supervisor to expand at run time from what the other
+ * side listens on.  Once every option is read, listeners of the same side,
+ * family and port are checked for overlap (the same address twice, or a
+ * wildcard beside anything), and auto rules of one side against each
+ * other.  Only then does the caller see a configuration, so nothing is
+ * ever half-applied.
+ *
+ * config_change() applies one control-socket "add" or "remove" to a copy
+ * of the running configuration: an add is expanded exactly like -t/-T, a
+ * remove takes out exactly the listeners the same SPEC would make, or
+ * refuses if one of them is not there.
+ *
+ * Nothing here needs libbsd: the config file's fuzz target builds these
+ * sources with clang and links no library, so numbers are read by
+ * num_parse() and strings are copied with their lengths known.
  */
-#include <bsd/stdlib.h>
-#include <bsd/string.h>
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "../ipc/log.h"
+#include "../relay/flow.h"
 #include "../seccomp/sandbox.h"
+#include "conffile.h"
 #include "config.h"
 
 /* NETNS_DIR - where `ip netns` keeps named network namespaces */
@@ -36,24 +60,33 @@
 /* NETNS_NAME_MAX - longest namespace NAME accepted, bytes */
 #define NETNS_NAME_MAX 255
 
+/* NSPLICE_VERSION - set by CMake; a fuzz build of these sources has none */
+#ifndef NSPLICE_VERSION
+#define NSPLICE_VERSION "unknown"
+#endif
+
 /* LOW_PORT_LIMIT - ports below this need CAP_NET_BIND_SERVICE by default */
 #define LOW_PORT_LIMIT 1024
 
-enum {
-	OPT_NETNS = 256,
-	OPT_USERNS,
-	OPT_PID,
-	OPT_PID_FILE,
-	OPT_TRACE,
-	OPT_VERSION,
-	OPT_RUNAS,
-	OPT_SANDBOX,
-	OPT_TEST_ATTEMPT,
-};
+/* PORT_SLOTS - one per 16-bit port value, the size of an allowed bitmap */
+#define PORT_SLOTS 65536U
+
+/* CONTROL_PATH_MAX - room for --control in sun_path, bytes with the NUL */
+#define CONTROL_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
+/* MAX_CONNS_MIN - fewest connections --max-conns accepts */
+#define MAX_CONNS_MIN 1U
+
+/* KEEPALIVE_FIELDS - IDLE, INTVL and CNT of --keepalive */
+#define KEEPALIVE_FIELDS 3
+
+/* OPT_LABEL_MAX - "--test-relay-attempt" and its NUL, bytes, rounded up */
+#define OPT_LABEL_MAX 32
 
 static const struct option long_opts[] = {
 	{ "tcp-ports",		required_argument,	NULL, 't' },
 	{ "tcp-ns-ports",	required_argument,	NULL, 'T' },
+	{ "config",		required_argument,	NULL, 'c' },
 	{ "netns",		required_argument,	NULL, OPT_NETNS },
 	{ "userns",		required_argument,	NULL, OPT_USERNS },
 	{ "pid",		required_argument,	NULL, OPT_PID },
@@ -61,15 +94,24 @@ static const struct option long_opts[] = {
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "debug",		no_argument,		NULL, 'd' },
 	{ "trace",		no_argument,		NULL, OPT_TRACE },
+	{ "syslog",		no_argument,		NULL, OPT_SYSLOG },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ "runas",		required_argument,	NULL, OPT_RUNAS },
 	{ "sandbox",		required_argument,	NULL, OPT_SANDBOX },
+	{ "control",		required_argument,	NULL, OPT_CONTROL },
+	{ "max-conns",		required_argument,	NULL, OPT_MAX_CONNS },
+	{ "idle-timeout",	required_argument,	NULL, OPT_IDLE_TIMEOUT },
+	{ "keepalive",		required_argument,	NULL, OPT_KEEPALIVE },
 #ifdef NSPLICE_TESTING
 	{ "test-relay-attempt",	required_argument,	NULL, OPT_TEST_ATTEMPT },
 #endif
 	{ NULL, 0, NULL, 0 },
 };
+
+_Static_assert(sizeof(((struct portspec *)0)->ifname) ==
+	       sizeof(((struct msg_forward *)0)->ifname),
+	       "interface names are copied whole from a spec to a forward");
 
 /**
  * config_usage() - print the option summary to stdout
@@ -80,6 +122,7 @@ void config_usage(const char *prog)
 	printf("Usage: %s [OPTION]... --netns PATH|NAME\n"
 	       "       %s [OPTION]... --pid PID\n"
 	       "       %s [OPTION]... [--] COMMAND [ARG]...\n"
+	       "       %s ctl PATH status [--json] | add|remove -t|-T SPEC\n"
 	       "Forward TCP ports between this network namespace and a target "
 	       "one with splice(2).\n\n"
 	       "Target (exactly one):\n"
@@ -97,9 +140,26 @@ void config_usage(const char *prog)
 	       "      SPEC: none | [ADDR[%%IFACE]/]PORTS, PORTS a comma list of "
 	       "N, N-M, N:P,\n"
 	       "      N-M:P-Q, N:ADDR/P (explicit target), ~N[-M] (exclude), "
-	       "all.\n"
+	       "all, auto.\n"
 	       "      -t listens on 127.0.0.1 and ::1 unless ADDR is given "
-	       "(*/PORTS: all).\n\n"
+	       "(*/PORTS: all).\n"
+	       "      auto: forward the ports that listen on the other side "
+	       "(those of the\n"
+	       "      list if any, minus exclusions), each to the same port.\n\n"
+	       "Configuration:\n"
+	       "  -c, --config FILE       read options from FILE, one \"key = "
+	       "value\" a line,\n"
+	       "                          keys the long option names; the "
+	       "command line wins\n"
+	       "      --control PATH      serve the control socket at PATH "
+	       "(status, add, remove)\n\n"
+	       "Connections:\n"
+	       "      --max-conns N       at most N connections at once (1-%u)\n"
+	       "      --idle-timeout SECONDS  close a connection idle that "
+	       "long (0: never)\n"
+	       "      --keepalive IDLE[,INTVL[,CNT]]  TCP keepalive, seconds "
+	       "(default INTVL %u,\n"
+	       "                          CNT %u), or off\n\n"
 	       "Other:\n"
 	       "      --pid-file FILE     write the supervisor's pid to FILE\n"
 	       "      --runas USER        as root: user the relay runs as "
@@ -113,44 +173,167 @@ void config_usage(const char *prog)
 	       "  -q, --quiet             log errors only\n"
 	       "  -d, --debug             log every connection\n"
 	       "      --trace             log every event (very verbose)\n"
+	       "      --syslog            log to syslog instead of stderr\n"
 	       "  -h, --help              show this help and exit\n"
 	       "      --version           show the version and exit\n\n"
 	       "Exit status: COMMAND's status in COMMAND mode, else 0 on "
 	       "SIGTERM/SIGINT or\nwhen the target goes away; 1 on a runtime "
 	       "failure; 2 on bad usage.\n",
-	       prog, prog, prog);
+	       prog, prog, prog, prog, FLOW_SLOTS_MAX, (unsigned)KEEPALIVE_DEF_INTVL,
+	       (unsigned)KEEPALIVE_DEF_CNT);
 }
 
 /**
- * opt_name() - the spelling of an option for messages
+ * opt_label() - the spelling of an option for messages
  * @c:		getopt_long() return value
+ * @buf:	storage for the label
+ * @len:	its size, OPT_LABEL_MAX
  *
- * Return: "-t", "--netns" ...
+ * Return: @buf, holding "-t", "--netns" ...
  */
-static const char *opt_name(int c)
+static const char *opt_label(int c, char *buf, size_t len)
 {
 	const struct option *o;
 
-	if (c == 't')
-		return "-t";
-	if (c == 'T')
-		return "-T";
-	for (o = long_opts; o->name; o++)
-		if (o->val == c)
-			return o->name;
-	return "?";
+	for (o = long_opts; o->name; o++) {
+		if (o->val != c)
+			continue;
+		if (c < OPT_NETNS)
+			snprintf(buf, len, "-%c", c);
+		else
+			snprintf(buf, len, "--%s", o->name);
+		return buf;
+	}
+	snprintf(buf, len, "?");
+	return buf;
 }
 
 /**
- * fwd_append() - add one listener to the configuration
+ * config_key_lookup() - find the option a config file key names
+ * @key:		long option name without dashes
+ * @c:			set to its getopt_long() value
+ * @takes_value:	set if it needs a value (flags do not)
+ * @name:		set to the key's spelling in static storage
+ *
+ * Return: 0, or -1 if no option has that name
+ */
+int config_key_lookup(const char *key, int *c, bool *takes_value,
+		      const char **name)
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name; o++) {
+		if (strcmp(o->name, key))
+			continue;
+		*c = o->val;
+		*takes_value = o->has_arg == required_argument;
+		*name = o->name;
+		return 0;
+	}
+	return -1;
+}
+
+/**
+ * config_opt_slot() - which single-valued setting an option sets
+ * @c:		getopt_long() value
+ *
+ * Return: enum config_slot, SLOT_NONE for forwards and the rest
+ */
+enum config_slot config_opt_slot(int c)
+{
+	switch (c) {
+	case OPT_NETNS:
+	case OPT_PID:
+		return SLOT_TARGET;
+	case OPT_USERNS:
+		return SLOT_USERNS;
+	case OPT_PID_FILE:
+		return SLOT_PID_FILE;
+	case OPT_RUNAS:
+		return SLOT_RUNAS;
+	case OPT_SANDBOX:
+		return SLOT_SANDBOX;
+	case OPT_CONTROL:
+		return SLOT_CONTROL;
+	case OPT_MAX_CONNS:
+		return SLOT_MAX_CONNS;
+	case OPT_IDLE_TIMEOUT:
+		return SLOT_IDLE_TIMEOUT;
+	case OPT_KEEPALIVE:
+		return SLOT_KEEPALIVE;
+	case 'q':
+	case 'd':
+	case OPT_TRACE:
+		return SLOT_LOG_LEVEL;
+	case OPT_SYSLOG:
+		return SLOT_SYSLOG;
+	}
+	return SLOT_NONE;
+}
+
+/**
+ * config_defaults() - an empty configuration with every default set
+ * @cfg:	overwritten, not freed
+ */
+void config_defaults(struct nsp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = LOG_LVL_INFO;
+	cfg->sandbox = SANDBOX_ENFORCE;
+}
+
+/**
+ * num_parse() - read a decimal number within bounds
+ * @v:		text, need not be terminated
+ * @len:	its length
+ * @min:	smallest value accepted
+ * @max:	largest value accepted
+ * @out:	set on success
+ *
+ * Digits only: no sign, no blanks, no base prefix, so "+5", " 5" and
+ * "0x5" are refused rather than half-read.  The value is bounded as it
+ * grows, so any number of digits is safe.
+ *
+ * Return: NULL, or what is wrong: "not a number", "too small", "too large"
+ */
+static const char *num_parse(const char *v, size_t len, uint32_t min,
+			     uint32_t max, uint32_t *out)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	if (!len)
+		return "not a number";
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return "not a number";
+	}
+	for (i = 0; i < len; i++) {
+		n = n * 10 + (uint64_t)(v[i] - '0');
+		if (n > max)
+			return "too large";
+	}
+	if (n < min)
+		return "too small";
+	*out = (uint32_t)n;
+	return NULL;
+}
+
+/**
+ * config_fwd_append() - add one listener to the configuration
  * @cfg:	configuration being built
  * @e:		listener to copy in; its id is assigned here
  * @err:	error buffer
  * @errlen:	its size
  *
+ * The array grows by doubling whenever its count reaches a power of two,
+ * so the room allocated is always at least the next power of two: appending
+ * the 131070 listeners of "*\/1-65535" stays linear.  Only this function
+ * grows @cfg->fwd; removing entries keeps the room, which keeps that true.
+ *
  * Return: 0, or -1 when there are more listeners than ids
  */
-static int fwd_append(struct nsp_config *cfg, const struct fwd_entry *e,
+int config_fwd_append(struct nsp_config *cfg, const struct fwd_entry *e,
 		      char *err, size_t errlen)
 {
 	struct fwd_entry *n;
@@ -159,13 +342,43 @@ static int fwd_append(struct nsp_config *cfg, const struct fwd_entry *e,
 		return errfmt(err, errlen,
 			       "-%c \"%s\": too many listeners: expected at "
 			       "most %u in all", e->opt, e->spec, FWD_ID_MAX);
-	n = reallocarray(cfg->fwd, cfg->nfwd + 1, sizeof(*n));
+	if (!(cfg->nfwd & (cfg->nfwd - 1))) {
+		n = reallocarray(cfg->fwd, cfg->nfwd ? 2 * cfg->nfwd : 1,
+				 sizeof(*n));
+		if (!n)
+			return errfmt(err, errlen, "out of memory");
+		cfg->fwd = n;
+	}
+	cfg->fwd[cfg->nfwd] = *e;
+	cfg->fwd[cfg->nfwd].m.id = cfg->nfwd;
+	cfg->nfwd++;
+	return 0;
+}
+
+/**
+ * config_auto_append() - add one auto rule to the configuration
+ * @cfg:	configuration being built
+ * @r:		rule to copy in
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 beyond CONFIG_AUTOS_MAX rules
+ */
+int config_auto_append(struct nsp_config *cfg, const struct auto_rule *r,
+		       char *err, size_t errlen)
+{
+	struct auto_rule *n;
+
+	if (cfg->nautos >= CONFIG_AUTOS_MAX)
+		return errfmt(err, errlen,
+			       "-%c \"%s\": too many auto forwards: expected "
+			       "at most %u in all", r->opt, r->spec,
+			       CONFIG_AUTOS_MAX);
+	n = reallocarray(cfg->autos, cfg->nautos + 1, sizeof(*n));
 	if (!n)
 		return errfmt(err, errlen, "out of memory");
-	cfg->fwd = n;
-	n[cfg->nfwd] = *e;
-	n[cfg->nfwd].m.id = cfg->nfwd;
-	cfg->nfwd++;
+	cfg->autos = n;
+	n[cfg->nautos++] = *r;
 	return 0;
 }
 
@@ -186,7 +399,7 @@ static int expand_family(struct nsp_config *cfg, const struct portspec *ps,
 	struct fwd_entry e = *tmpl;
 	unsigned p;
 
-	for (p = 1; p < 65536; p++) {
+	for (p = 1; p < PORT_SLOTS; p++) {
 		const struct portspec_target *t = &ps->map[p];
 
 		if (!t->port)
@@ -205,75 +418,145 @@ static int expand_family(struct nsp_config *cfg, const struct portspec *ps,
 			e.m.target_family = t->af;
 			e.m.target_addr = t->addr;
 		}
-		if (fwd_append(cfg, &e, err, errlen))
+		if (config_fwd_append(cfg, &e, err, errlen))
 			return -1;
 	}
 	return 0;
 }
 
 /**
- * expand_spec() - turn one parsed -t/-T spec into listeners
- * @cfg:	configuration being built
- * @ps:		parsed spec
+ * spec_templates() - the listeners one spec makes, ports left out
+ * @ps:		parsed spec, not "none"
  * @opt:	't' or 'T'
  * @spec:	spec text, for messages
- * @err:	error buffer
- * @errlen:	its size
+ * @src:	CONFIG_SRC_*
+ * @tmpl:	filled: side, family, address, interface, tolerance
  *
  * Without an address, -t and -T listen on their side's loopback, both
- * families; a missing ::1 is then tolerated (FWD_TOL_NOADDR).
+ * families; a missing ::1 is then tolerated (FWD_TOL_NOADDR).  "*" (or an
+ * interface alone) listens on the wildcard of both families.
  *
- * Return: 0 or -1
+ * Return: number of templates filled, 1 or 2
  */
-static int expand_spec(struct nsp_config *cfg, const struct portspec *ps,
-		       char opt, const char *spec, char *err, size_t errlen)
+static unsigned spec_templates(const struct portspec *ps, char opt,
+			       const char *spec, int src,
+			       struct fwd_entry tmpl[2])
 {
 	static const int afs[] = { AF_INET, AF_INET6 };
 	struct fwd_entry e;
 	unsigned i;
 
-	if (ps->none)
-		return 0;
 	memset(&e, 0, sizeof(e));
 	e.opt = opt;
 	e.spec = spec;
+	e.src = src;
 	e.m.listen_side = opt == 't' ? SIDE_HOST : SIDE_TARGET;
-	strlcpy(e.m.ifname, ps->ifname, sizeof(e.m.ifname));
+	memcpy(e.m.ifname, ps->ifname, sizeof(e.m.ifname));
 	e.tolerate = ps->best_effort ? FWD_TOL_ANY : FWD_TOL_NONE;
-
 	if (ps->addr_af != AF_UNSPEC && !ps->addr_any_both) {
 		e.m.family = (uint8_t)ps->addr_af;
 		e.m.listen_addr = ps->addr;
-		return expand_family(cfg, ps, &e, err, errlen);
+		tmpl[0] = e;
+		return 1;
 	}
 	for (i = 0; i < 2; i++) {
-		e.m.family = (uint8_t)afs[i];
+		tmpl[i] = e;
+		tmpl[i].m.family = (uint8_t)afs[i];
 		if (ps->addr_any_both) {
-			inany_any(afs[i], &e.m.listen_addr);
+			inany_any(afs[i], &tmpl[i].m.listen_addr);
 		} else {
-			inany_loopback(afs[i], &e.m.listen_addr);
+			inany_loopback(afs[i], &tmpl[i].m.listen_addr);
 			if (!ps->best_effort)
-				e.tolerate = FWD_TOL_NOADDR;
+				tmpl[i].tolerate = FWD_TOL_NOADDR;
 		}
-		if (expand_family(cfg, ps, &e, err, errlen))
-			return -1;
 	}
+	return 2;
+}
+
+/**
+ * expand_spec() - turn one parsed -t/-T spec (not auto) into listeners
+ * @cfg:	configuration being built
+ * @ps:		parsed spec
+ * @opt:	't' or 'T'
+ * @spec:	spec text, for messages
+ * @src:	CONFIG_SRC_*
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int expand_spec(struct nsp_config *cfg, const struct portspec *ps,
+		       char opt, const char *spec, int src, char *err,
+		       size_t errlen)
+{
+	struct fwd_entry tmpl[2];
+	unsigned i, n;
+
+	if (ps->none)
+		return 0;
+	n = spec_templates(ps, opt, spec, src, tmpl);
+	for (i = 0; i < n; i++)
+		if (expand_family(cfg, ps, &tmpl[i], err, errlen))
+			return -1;
 	return 0;
+}
+
+/**
+ * expand_auto() - turn one parsed auto spec into an auto rule
+ * @cfg:	configuration being built
+ * @ps:		parsed spec, auto_ set
+ * @opt:	't' or 'T'
+ * @spec:	spec text, for messages
+ * @src:	CONFIG_SRC_*
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * The templates are those a plain spec would get, made best effort: a
+ * port the other side listens on but this side cannot bind is skipped,
+ * not fatal, because nobody asked for that port by number.
+ *
+ * Return: 0 or -1
+ */
+static int expand_auto(struct nsp_config *cfg, const struct portspec *ps,
+		       char opt, const char *spec, int src, char *err,
+		       size_t errlen)
+{
+	struct auto_rule *r;
+	unsigned i, p;
+	int ret;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return errfmt(err, errlen, "out of memory");
+	r->opt = opt;
+	r->src = src;
+	r->spec = spec;
+	r->ntmpl = spec_templates(ps, opt, spec, src, r->tmpl);
+	for (i = 0; i < r->ntmpl; i++) {
+		r->tmpl[i].tolerate = FWD_TOL_ANY;
+		r->tmpl[i].m.flags = FWD_F_OPTIONAL;
+	}
+	for (p = 1; p < PORT_SLOTS; p++)
+		if (ps->map[p].port)
+			r->allowed[p / 8] |= (uint8_t)(1U << (p % 8));
+	ret = config_auto_append(cfg, r, err, errlen);
+	free(r);
+	return ret;
 }
 
 /**
  * add_spec() - parse and expand the value of one -t/-T option
  * @cfg:	configuration being built
  * @opt:	't' or 'T'
- * @spec:	the option's value
- * @env:	ephemeral port range
+ * @spec:	the option's value, kept by reference
+ * @ctx:	label, source and port range
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
 static int add_spec(struct nsp_config *cfg, char opt, const char *spec,
-		    const struct portspec_env *env, char *err, size_t errlen)
+		    const struct config_ctx *ctx, char *err, size_t errlen)
 {
 	char why[PORTSPEC_ERR_MAX];
 	struct portspec *ps;
@@ -282,10 +565,13 @@ static int add_spec(struct nsp_config *cfg, char opt, const char *spec,
 	ps = malloc(sizeof(*ps));
 	if (!ps)
 		return errfmt(err, errlen, "out of memory");
-	if (portspec_parse(spec, env, ps, why, sizeof(why)))
-		ret = errfmt(err, errlen, "-%c \"%s\": %s", opt, spec, why);
+	if (portspec_parse(spec, ctx->env, ps, why, sizeof(why)))
+		ret = errfmt(err, errlen, "%s \"%s\": %s", ctx->label, spec,
+			     why);
+	else if (ps->auto_)
+		ret = expand_auto(cfg, ps, opt, spec, ctx->src, err, errlen);
 	else
-		ret = expand_spec(cfg, ps, opt, spec, err, errlen);
+		ret = expand_spec(cfg, ps, opt, spec, ctx->src, err, errlen);
 	free(ps);
 	return ret;
 }
@@ -329,7 +615,8 @@ static int check_overlap(struct nsp_config *cfg, char *err, size_t errlen)
 	char abuf[INANY_STRLEN];
 	unsigned i;
 
-	qsort(cfg->fwd, cfg->nfwd, sizeof(*cfg->fwd), fwd_cmp);
+	if (cfg->nfwd)
+		qsort(cfg->fwd, cfg->nfwd, sizeof(*cfg->fwd), fwd_cmp);
 	for (i = 0; i + 1 < cfg->nfwd; i++) {
 		const struct fwd_entry *a = &cfg->fwd[i], *b = &cfg->fwd[i + 1];
 
@@ -354,22 +641,133 @@ static int check_overlap(struct nsp_config *cfg, char *err, size_t errlen)
 }
 
 /**
- * set_netns() - store --netns, expanding a bare NAME under /run/netns
- * @cfg:	configuration being built
- * @v:		option value
+ * tmpl_overlap() - can two listener templates bind the same socket
+ * @a:		template
+ * @b:		template
+ *
+ * Return: true for the same family and the same address, or a wildcard
+ */
+static bool tmpl_overlap(const struct fwd_entry *a, const struct fwd_entry *b)
+{
+	int af = a->m.family;
+
+	if (af != b->m.family)
+		return false;
+	return inany_is_any(af, &a->m.listen_addr) ||
+	       inany_is_any(af, &b->m.listen_addr) ||
+	       inany_equal(af, &a->m.listen_addr, &b->m.listen_addr);
+}
+
+/**
+ * allowed_common() - first port two auto rules may both forward
+ * @a:		rule
+ * @b:		rule
+ *
+ * Return: the port, or 0 if their sets are disjoint
+ */
+static unsigned allowed_common(const struct auto_rule *a,
+			       const struct auto_rule *b)
+{
+	unsigned i, bit;
+
+	for (i = 0; i < sizeof(a->allowed); i++) {
+		uint8_t both = a->allowed[i] & b->allowed[i];
+
+		if (!both)
+			continue;
+		for (bit = 0; !(both & (1U << bit)); bit++)
+			;
+		return i * 8 + bit;
+	}
+	return 0;
+}
+
+/**
+ * auto_pair_check() - refuse two auto rules that may take the same port
+ * @a:		earlier rule
+ * @b:		later rule
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Rules of one side whose listen addresses can collide must not share a
+ * port: both would try to forward it once it shows up.  An auto rule beside
+ * an explicit forward of the same port is fine: the supervisor leaves such
+ * a port to the explicit forward.
+ *
+ * Return: 0 or -1
+ */
+static int auto_pair_check(const struct auto_rule *a,
+			   const struct auto_rule *b, char *err, size_t errlen)
+{
+	char abuf[INANY_STRLEN];
+	unsigned i, j, port;
+
+	if (a->opt != b->opt)
+		return 0;
+	port = allowed_common(a, b);
+	if (!port)
+		return 0;
+	for (i = 0; i < a->ntmpl; i++) {
+		for (j = 0; j < b->ntmpl; j++) {
+			const struct fwd_entry *t = &b->tmpl[j];
+
+			if (!tmpl_overlap(&a->tmpl[i], t))
+				continue;
+			return errfmt(err, errlen,
+				       "-%c \"%s\": port %u on %s overlaps "
+				       "with -%c \"%s\": expected each port "
+				       "forwarded once", b->opt, b->spec, port,
+				       inany_ntop(t->m.family,
+						  &t->m.listen_addr, abuf,
+						  sizeof(abuf)),
+				       a->opt, a->spec);
+		}
+	}
+	return 0;
+}
+
+/**
+ * config_check() - the checks that need every forward: overlaps
+ * @cfg:	configuration; listeners sorted and ids reassigned
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
-static int set_netns(struct nsp_config *cfg, const char *v, char *err,
-		     size_t errlen)
+int config_check(struct nsp_config *cfg, char *err, size_t errlen)
+{
+	unsigned i, j;
+
+	if (check_overlap(cfg, err, errlen))
+		return -1;
+	for (i = 0; i < cfg->nautos; i++)
+		for (j = i + 1; j < cfg->nautos; j++)
+			if (auto_pair_check(&cfg->autos[i], &cfg->autos[j],
+					    err, errlen))
+				return -1;
+	return 0;
+}
+
+/**
+ * set_netns() - store --netns, expanding a bare NAME under /run/netns
+ * @cfg:	configuration being built
+ * @v:		option value, kept by reference
+ * @label:	option spelling, for messages
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int set_netns(struct nsp_config *cfg, const char *v, const char *label,
+		     char *err, size_t errlen)
 {
 	size_t i, n = strlen(v);
 
 	if (strchr(v, '/')) {
 		if (n >= sizeof(cfg->netns_buf))
-			return errfmt(err, errlen, "--netns: path too long");
+			return errfmt(err, errlen, "%s \"%.64s...\": path too "
+				      "long: expected at most %zu bytes",
+				      label, v, sizeof(cfg->netns_buf) - 1);
 		cfg->netns_path = v;
 		return 0;
 	}
@@ -383,9 +781,9 @@ static int set_netns(struct nsp_config *cfg, const char *v, char *err,
 	return 0;
 bad:
 	return errfmt(err, errlen,
-		       "--netns \"%s\": bad name: expected a path, or a NAME "
+		       "%s \"%s\": bad name: expected a path, or a NAME "
 		       "of letters, digits, '_', '.' and '-' in " NETNS_DIR,
-		       v);
+		       label, v);
 }
 
 /**
@@ -414,9 +812,35 @@ static int set_target(struct nsp_config *cfg, enum nsp_target_kind kind,
 }
 
 /**
+ * set_pid() - store --pid
+ * @cfg:	configuration being built
+ * @v:		option value
+ * @label:	option spelling, for messages
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int set_pid(struct nsp_config *cfg, const char *v, const char *label,
+		   char *err, size_t errlen)
+{
+	const char *why;
+	uint32_t pid;
+
+	if (set_target(cfg, TARGET_PID, label, err, errlen))
+		return -1;
+	why = num_parse(v, strlen(v), 1, INT32_MAX, &pid);
+	if (why)
+		return errfmt(err, errlen, "%s \"%s\": %s: expected a process "
+			      "id", label, v, why);
+	cfg->pid = (pid_t)pid;
+	return 0;
+}
+
+/**
  * lookup_user() - resolve a user name for the relay
  * @cfg:	configuration being built; runas_* are set on success
- * @name:	user name
+ * @name:	user name, shorter than RUNAS_NAME_MAX
  *
  * Return: 0, or -1 if there is no such user
  */
@@ -426,7 +850,7 @@ static int lookup_user(struct nsp_config *cfg, const char *name)
 
 	if (!pw)
 		return -1;
-	strlcpy(cfg->runas_buf, name, sizeof(cfg->runas_buf));
+	memcpy(cfg->runas_buf, name, strlen(name) + 1);
 	cfg->runas_name = cfg->runas_buf;
 	cfg->runas_uid = pw->pw_uid;
 	cfg->runas_gid = pw->pw_gid;
@@ -437,21 +861,22 @@ static int lookup_user(struct nsp_config *cfg, const char *name)
  * set_runas() - store --runas: an existing user that is not root
  * @cfg:	configuration being built
  * @v:		option value
+ * @label:	option spelling, for messages
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
-static int set_runas(struct nsp_config *cfg, const char *v, char *err,
-		     size_t errlen)
+static int set_runas(struct nsp_config *cfg, const char *v, const char *label,
+		     char *err, size_t errlen)
 {
 	cfg->runas_given = true;
 	if (strlen(v) >= RUNAS_NAME_MAX || lookup_user(cfg, v))
-		return errfmt(err, errlen, "--runas \"%s\": no such user: "
-			       "expected the name of an existing user", v);
+		return errfmt(err, errlen, "%s \"%s\": no such user: expected "
+			      "the name of an existing user", label, v);
 	if (!cfg->runas_uid || !cfg->runas_gid)
-		return errfmt(err, errlen, "--runas \"%s\": uid or gid 0: "
-			       "expected an unprivileged user", v);
+		return errfmt(err, errlen, "%s \"%s\": uid or gid 0: expected "
+			      "an unprivileged user", label, v);
 	return 0;
 }
 
@@ -459,21 +884,161 @@ static int set_runas(struct nsp_config *cfg, const char *v, char *err,
  * set_sandbox() - store --sandbox
  * @cfg:	configuration being built
  * @v:		"enforce" or "log"
+ * @label:	option spelling, for messages
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
-static int set_sandbox(struct nsp_config *cfg, const char *v, char *err,
-		       size_t errlen)
+static int set_sandbox(struct nsp_config *cfg, const char *v,
+		       const char *label, char *err, size_t errlen)
 {
 	if (!strcmp(v, "enforce"))
 		cfg->sandbox = SANDBOX_ENFORCE;
 	else if (!strcmp(v, "log"))
 		cfg->sandbox = SANDBOX_LOG;
 	else
-		return errfmt(err, errlen, "--sandbox \"%s\": unknown mode: "
-			       "expected enforce or log", v);
+		return errfmt(err, errlen, "%s \"%s\": unknown mode: expected "
+			      "enforce or log", label, v);
+	return 0;
+}
+
+/**
+ * set_config() - store -c FILE as an absolute path
+ * @cfg:	configuration being built
+ * @v:		option value
+ * @label:	option spelling, for messages
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * A reload reads the file again, perhaps after the supervisor changed
+ * directory, so a relative name is completed with today's directory now.
+ * Symbolic links are left alone: re-pointing one is a way to switch files.
+ *
+ * Return: 0 or -1
+ */
+static int set_config(struct nsp_config *cfg, const char *v,
+		      const char *label, char *err, size_t errlen)
+{
+	char cwd[PATH_MAX], path[PATH_MAX];
+	int n;
+
+	if (!*v)
+		return errfmt(err, errlen, "%s \"\": empty path: expected a "
+			      "config file", label);
+	if (*v == '/') {
+		cfg->config_path = v;
+		return 0;
+	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		return errfmt(err, errlen, "%s \"%s\": cannot complete a "
+			      "relative path: %s: expected an absolute path",
+			      label, v, strerror(errno));
+	n = snprintf(path, sizeof(path), "%s/%s", cwd, v);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return errfmt(err, errlen, "%s \"%s\": path too long: expected "
+			      "at most %d bytes", label, v, PATH_MAX - 1);
+	cfg->config_path = config_strdup(cfg, path);
+	return cfg->config_path ? 0 : errfmt(err, errlen, "out of memory");
+}
+
+/**
+ * set_control() - store --control PATH
+ * @cfg:	configuration being built
+ * @v:		option value, kept by reference
+ * @label:	option spelling, for messages
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 if the path is empty or does not fit in sun_path
+ */
+static int set_control(struct nsp_config *cfg, const char *v,
+		       const char *label, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	if (!n)
+		return errfmt(err, errlen, "%s \"\": empty path: expected a "
+			      "socket path", label);
+	if (n >= CONTROL_PATH_MAX)
+		return errfmt(err, errlen, "%s \"%s\": path too long (%zu "
+			      "bytes): expected at most %zu bytes", label, v,
+			      n, CONTROL_PATH_MAX - 1);
+	cfg->control_path = v;
+	return 0;
+}
+
+/**
+ * set_number() - store a numeric option
+ * @out:	where the value goes
+ * @v:		option value
+ * @min:	smallest value
+ * @max:	largest value
+ * @label:	option spelling, for messages
+ * @unit:	what the number counts, for messages
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int set_number(uint32_t *out, const char *v, uint32_t min,
+		      uint32_t max, const char *label, const char *unit,
+		      char *err, size_t errlen)
+{
+	const char *why = num_parse(v, strlen(v), min, max, out);
+
+	if (why)
+		return errfmt(err, errlen, "%s \"%s\": %s: expected %u to %u "
+			      "%s", label, v, why, min, max, unit);
+	return 0;
+}
+
+/**
+ * set_keepalive() - store --keepalive IDLE[,INTVL[,CNT]] or off
+ * @cfg:	configuration being built
+ * @v:		option value
+ * @label:	option spelling, for messages
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int set_keepalive(struct nsp_config *cfg, const char *v,
+			 const char *label, char *err, size_t errlen)
+{
+	static const char *const names[] = { "IDLE", "INTVL", "CNT" };
+	static const uint32_t max[] = { KEEPALIVE_MAX, KEEPALIVE_MAX,
+					KEEPALIVE_CNT_MAX };
+	uint32_t val[KEEPALIVE_FIELDS] = { 0, KEEPALIVE_DEF_INTVL,
+					   KEEPALIVE_DEF_CNT };
+	const char *p = v, *end, *why = NULL;
+	unsigned i;
+
+	if (!strcmp(v, "off")) {
+		cfg->ka_idle = cfg->ka_intvl = cfg->ka_cnt = 0;
+		return 0;
+	}
+	for (i = 0;; i++) {
+		if (i == KEEPALIVE_FIELDS) {
+			why = "more than three values";
+			break;
+		}
+		end = strchrnul(p, ',');
+		why = num_parse(p, (size_t)(end - p), 1, max[i], &val[i]);
+		if (why || !*end)
+			break;
+		p = end + 1;
+	}
+	if (why)
+		return errfmt(err, errlen, "%s \"%s\": %s%s%s: expected "
+			      "IDLE[,INTVL[,CNT]] (IDLE and INTVL 1-%u seconds, "
+			      "CNT 1-%u probes) or off", label, v,
+			      i < KEEPALIVE_FIELDS ? names[i] : "",
+			      i < KEEPALIVE_FIELDS ? " " : "", why,
+			      KEEPALIVE_MAX, KEEPALIVE_CNT_MAX);
+	cfg->ka_idle = val[0];
+	cfg->ka_intvl = val[1];
+	cfg->ka_cnt = val[2];
 	return 0;
 }
 
@@ -481,13 +1046,14 @@ static int set_sandbox(struct nsp_config *cfg, const char *v, char *err,
  * set_test_attempt() - store --test-relay-attempt (NSPLICE_TESTING only)
  * @cfg:	configuration being built
  * @v:		name of a forbidden operation (seccomp/attempt.c)
+ * @label:	option spelling, for messages
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
 static int set_test_attempt(struct nsp_config *cfg, const char *v,
-			    char *err, size_t errlen)
+			    const char *label, char *err, size_t errlen)
 {
 #ifdef NSPLICE_TESTING
 	if (sandbox_attempt_known(v)) {
@@ -497,8 +1063,8 @@ static int set_test_attempt(struct nsp_config *cfg, const char *v,
 #else
 	(void)cfg;
 #endif
-	return errfmt(err, errlen, "--test-relay-attempt \"%s\": unknown "
-		       "operation: see seccomp/attempt.c", v);
+	return errfmt(err, errlen, "%s \"%s\": unknown operation: see "
+		      "seccomp/attempt.c", label, v);
 }
 
 /**
@@ -515,43 +1081,16 @@ static void print_version(void)
 }
 
 /**
- * handle_opt() - apply one option
+ * apply_flag() - apply an option without a value
  * @cfg:	configuration being built
- * @c:		getopt_long() return value
- * @v:		option argument, or NULL
- * @env:	ephemeral port range
- * @err:	error buffer
- * @errlen:	its size
+ * @c:		getopt_long() value
  *
- * Return: 0, 1 to exit 0 at once (--help, --version), or -1
+ * Return: 0, 1 to exit 0 at once (--help, --version), or -1 if @c is not
+ * a flag
  */
-static int handle_opt(struct nsp_config *cfg, int c, const char *v,
-		      const struct portspec_env *env, char *err, size_t errlen)
+static int apply_flag(struct nsp_config *cfg, int c)
 {
-	const char *errstr;
-
 	switch (c) {
-	case 't':
-	case 'T':
-		return add_spec(cfg, (char)c, v, env, err, errlen);
-	case OPT_NETNS:
-		if (set_target(cfg, TARGET_NETNS, "--netns", err, errlen))
-			return -1;
-		return set_netns(cfg, v, err, errlen);
-	case OPT_USERNS:
-		cfg->userns_path = v;
-		return 0;
-	case OPT_PID:
-		if (set_target(cfg, TARGET_PID, "--pid", err, errlen))
-			return -1;
-		cfg->pid = (pid_t)strtonum(v, 1, INT32_MAX, &errstr);
-		if (errstr)
-			return errfmt(err, errlen, "--pid \"%s\": %s: expected "
-				       "a process id", v, errstr);
-		return 0;
-	case OPT_PID_FILE:
-		cfg->pid_file = v;
-		return 0;
 	case 'q':
 		cfg->log_level = LOG_LVL_ERR;
 		return 0;
@@ -561,19 +1100,75 @@ static int handle_opt(struct nsp_config *cfg, int c, const char *v,
 	case OPT_TRACE:
 		cfg->log_level = LOG_LVL_TRACE;
 		return 0;
+	case OPT_SYSLOG:
+		cfg->use_syslog = true;
+		return 0;
 	case 'h':
 		config_usage("nsplice");
 		return 1;
 	case OPT_VERSION:
 		print_version();
 		return 1;
-	case OPT_RUNAS:
-		return set_runas(cfg, v, err, errlen);
-	case OPT_SANDBOX:
-		return set_sandbox(cfg, v, err, errlen);
-	case OPT_TEST_ATTEMPT:
-		return set_test_attempt(cfg, v, err, errlen);
 	}
+	return -1;
+}
+
+/**
+ * config_apply() - apply one option, from the command line or a file
+ * @cfg:	configuration being built
+ * @c:		getopt_long() value
+ * @v:		option value, kept by reference where stored; NULL for flags
+ * @ctx:	label, source of forwards, port range
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, 1 to exit 0 at once (--help, --version), or -1
+ */
+int config_apply(struct nsp_config *cfg, int c, const char *v,
+		 const struct config_ctx *ctx, char *err, size_t errlen)
+{
+	const char *l = ctx->label;
+	int ret;
+
+	switch (c) {
+	case 't':
+	case 'T':
+		return add_spec(cfg, (char)c, v, ctx, err, errlen);
+	case 'c':
+		return set_config(cfg, v, l, err, errlen);
+	case OPT_NETNS:
+		if (set_target(cfg, TARGET_NETNS, l, err, errlen))
+			return -1;
+		return set_netns(cfg, v, l, err, errlen);
+	case OPT_USERNS:
+		cfg->userns_path = v;
+		return 0;
+	case OPT_PID:
+		return set_pid(cfg, v, l, err, errlen);
+	case OPT_PID_FILE:
+		cfg->pid_file = v;
+		return 0;
+	case OPT_RUNAS:
+		return set_runas(cfg, v, l, err, errlen);
+	case OPT_SANDBOX:
+		return set_sandbox(cfg, v, l, err, errlen);
+	case OPT_TEST_ATTEMPT:
+		return set_test_attempt(cfg, v, l, err, errlen);
+	case OPT_CONTROL:
+		return set_control(cfg, v, l, err, errlen);
+	case OPT_MAX_CONNS:
+		return set_number(&cfg->max_conns, v, MAX_CONNS_MIN,
+				  FLOW_SLOTS_MAX, l, "connections", err,
+				  errlen);
+	case OPT_IDLE_TIMEOUT:
+		return set_number(&cfg->idle_timeout, v, 0, IDLE_TIMEOUT_MAX,
+				  l, "seconds (0: never)", err, errlen);
+	case OPT_KEEPALIVE:
+		return set_keepalive(cfg, v, l, err, errlen);
+	}
+	ret = apply_flag(cfg, c);
+	if (ret >= 0)
+		return ret;
 	return errfmt(err, errlen, "internal error: option %d", c);
 }
 
@@ -589,10 +1184,12 @@ static int handle_opt(struct nsp_config *cfg, int c, const char *v,
 static int getopt_error(char **argv, int c, char *err, size_t errlen)
 {
 	const char *arg = argv[optind - 1];
+	char label[OPT_LABEL_MAX];
 
 	if (c == ':')
 		return errfmt(err, errlen, "%s: missing value: see --help",
-			       optopt ? opt_name(optopt) : arg);
+			       optopt ? opt_label(optopt, label, sizeof(label))
+				      : arg);
 	if (optopt)
 		return errfmt(err, errlen, "-%c: unknown option: see --help",
 			       optopt);
@@ -620,60 +1217,342 @@ static int finish(struct nsp_config *cfg, char *err, size_t errlen)
 	if (!cfg->runas_given && lookup_user(cfg, RUNAS_DEFAULT) &&
 	    lookup_user(cfg, RUNAS_FALLBACK))
 		cfg->runas_name = NULL;
-	return check_overlap(cfg, err, errlen);
+	return config_check(cfg, err, errlen);
+}
+
+/**
+ * args_parse() - read argv into the configuration
+ * @argc:	argument count
+ * @argv:	arguments
+ * @cfg:	configuration being built
+ * @args:	filled: what the command line set
+ * @env:	ephemeral port range
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, 1 to exit 0 at once (--help, --version), or -1
+ */
+static int args_parse(int argc, char **argv, struct nsp_config *cfg,
+		      struct config_layer *args,
+		      const struct portspec_env *env, char *err, size_t errlen)
+{
+	struct config_ctx ctx = { .env = env, .src = CONFIG_SRC_ARGS };
+	char label[OPT_LABEL_MAX];
+	enum config_slot slot;
+	int c, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:t:T:c:qdh", long_opts,
+				NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return getopt_error(argv, c, err, errlen);
+		ctx.label = opt_label(c, label, sizeof(label));
+		ret = config_apply(cfg, c, optarg, &ctx, err, errlen);
+		if (ret)
+			return ret;
+		slot = config_opt_slot(c);
+		if (slot != SLOT_NONE)
+			args->line[slot] = 1;
+	}
+	if (optind < argc) {
+		if (set_target(cfg, TARGET_COMMAND, "COMMAND", err, errlen))
+			return -1;
+		cfg->command = argv + optind;
+		args->line[SLOT_TARGET] = 1;
+	}
+	return 0;
+}
+
+/**
+ * layer_bits() - the slots a layer set, as a bitmask
+ * @l:		layer
+ *
+ * Return: bit (1 << slot) per slot set
+ */
+static uint32_t layer_bits(const struct config_layer *l)
+{
+	uint32_t bits = 0;
+	int slot;
+
+	for (slot = 0; slot < SLOT_COUNT; slot++)
+		if (l->line[slot])
+			bits |= 1U << slot;
+	return bits;
 }
 
 /**
  * config_from_args() - parse and validate the whole command line
  * @argc:	argument count
- * @argv:	arguments; COMMAND is kept by reference
+ * @argv:	arguments; COMMAND and option values are kept by reference
  * @cfg:	filled on success; on failure left empty
  * @err:	error line on failure
  * @errlen:	its size
+ *
+ * With -c FILE the file is read after the command line and merged under
+ * it (config_merge_file()).
  *
  * Return: 0 to run, 1 to exit 0 at once (--help, --version), -1 on bad input
  */
 int config_from_args(int argc, char **argv, struct nsp_config *cfg,
 		     char *err, size_t errlen)
 {
+	struct config_layer args;
 	struct portspec_env env;
-	int c, ret;
+	int ret;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->log_level = LOG_LVL_INFO;
+	config_defaults(cfg);
+	memset(&args, 0, sizeof(args));
+	args.src = CONFIG_SRC_ARGS;
 	portspec_env_read(&env);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:t:T:qdh", long_opts,
-				NULL)) != -1) {
-		if (c == '?' || c == ':')
-			ret = getopt_error(argv, c, err, errlen);
-		else
-			ret = handle_opt(cfg, c, optarg, &env, err, errlen);
-		if (ret)
-			goto out;
+	ret = args_parse(argc, argv, cfg, &args, &env, err, errlen);
+	if (!ret && cfg->config_path)
+		ret = config_merge_file(cfg, &args, &env, err, errlen);
+	if (!ret) {
+		cfg->args_given = layer_bits(&args);
+		ret = finish(cfg, err, errlen);
 	}
-	if (optind < argc) {
-		ret = set_target(cfg, TARGET_COMMAND, "COMMAND", err, errlen);
-		if (ret)
-			goto out;
-		cfg->command = argv + optind;
-	}
-	ret = finish(cfg, err, errlen);
-out:
 	if (ret)
 		config_free(cfg);
 	return ret;
 }
 
 /**
- * config_free() - release what config_from_args() allocated
+ * same_rule() - do two listeners on one socket forward the same way
+ * @a:		listener
+ * @b:		listener with the same side, family, address and port
+ *
+ * Return: true for the same interface, target port and target address
+ */
+static bool same_rule(const struct msg_forward *a, const struct msg_forward *b)
+{
+	if (strncmp(a->ifname, b->ifname, sizeof(a->ifname)) ||
+	    a->target_port != b->target_port)
+		return false;
+	if ((a->flags & FWD_F_TARGET_ADDR) != (b->flags & FWD_F_TARGET_ADDR))
+		return false;
+	if (!(a->flags & FWD_F_TARGET_ADDR))
+		return true;
+	return a->target_family == b->target_family &&
+	       inany_equal(a->target_family, &a->target_addr, &b->target_addr);
+}
+
+/**
+ * mark_gone() - find every listener of @gone in @cfg and mark it
+ * @cfg:	configuration, listeners sorted by fwd_cmp()
+ * @gone:	listeners a SPEC makes
+ * @mark:	per listener of @cfg, set if it is to go
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 naming the first listener that is not there
+ */
+static int mark_gone(const struct nsp_config *cfg,
+		     const struct nsp_config *gone, bool *mark, char *err,
+		     size_t errlen)
+{
+	char abuf[INANY_STRLEN];
+	unsigned i;
+
+	for (i = 0; i < gone->nfwd; i++) {
+		const struct fwd_entry *e = &gone->fwd[i], *f = NULL;
+
+		if (cfg->nfwd)
+			f = bsearch(e, cfg->fwd, cfg->nfwd, sizeof(*f),
+				    fwd_cmp);
+		if (f && same_rule(&f->m, &e->m)) {
+			mark[f - cfg->fwd] = true;
+			continue;
+		}
+		return errfmt(err, errlen, "-%c \"%s\": port %u on %s is not "
+			      "forwarded%s: expected forwards that exist",
+			      e->opt, e->spec, e->m.listen_port,
+			      inany_ntop(e->m.family, &e->m.listen_addr, abuf,
+					 sizeof(abuf)),
+			      f ? " that way" : "");
+	}
+	return 0;
+}
+
+/**
+ * remove_fwds() - take out exactly the listeners a plain SPEC makes
+ * @cfg:	copy of the running configuration
+ * @ps:		parsed SPEC
+ * @opt:	't' or 'T'
+ * @spec:	SPEC text
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @cfg unchanged but for its order
+ */
+static int remove_fwds(struct nsp_config *cfg, const struct portspec *ps,
+		       char opt, const char *spec, char *err, size_t errlen)
+{
+	struct nsp_config gone;
+	unsigned i, n = 0;
+	bool *mark;
+	int ret;
+
+	config_defaults(&gone);
+	mark = calloc(cfg->nfwd + 1, sizeof(*mark));
+	if (!mark)
+		return errfmt(err, errlen, "out of memory");
+	if (cfg->nfwd)
+		qsort(cfg->fwd, cfg->nfwd, sizeof(*cfg->fwd), fwd_cmp);
+	ret = expand_spec(&gone, ps, opt, spec, CONFIG_SRC_CTL, err, errlen);
+	if (!ret)
+		ret = mark_gone(cfg, &gone, mark, err, errlen);
+	for (i = 0; !ret && i < cfg->nfwd; i++)
+		if (!mark[i])
+			cfg->fwd[n++] = cfg->fwd[i];
+	if (!ret)
+		cfg->nfwd = n;
+	free(mark);
+	config_free(&gone);
+	return ret;
+}
+
+/**
+ * remove_auto() - take out the auto rule added with the same SPEC
+ * @cfg:	copy of the running configuration
+ * @opt:	't' or 'T'
+ * @spec:	SPEC text, compared as text
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 if no rule has that option and text
+ */
+static int remove_auto(struct nsp_config *cfg, char opt, const char *spec,
+		       char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->nautos; i++) {
+		if (cfg->autos[i].opt != opt || strcmp(cfg->autos[i].spec, spec))
+			continue;
+		memmove(&cfg->autos[i], &cfg->autos[i + 1],
+			(cfg->nautos - i - 1) * sizeof(*cfg->autos));
+		cfg->nautos--;
+		return 0;
+	}
+	return errfmt(err, errlen, "-%c \"%s\": no auto forward has this SPEC: "
+		      "expected the SPEC of an auto forward as it was given",
+		      opt, spec);
+}
+
+/**
+ * remove_spec() - take out what one SPEC would add
+ * @cfg:	copy of the running configuration
+ * @opt:	't' or 'T'
+ * @spec:	SPEC text
+ * @env:	ephemeral port range
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1
+ */
+static int remove_spec(struct nsp_config *cfg, char opt, const char *spec,
+		       const struct portspec_env *env, char *err,
+		       size_t errlen)
+{
+	char why[PORTSPEC_ERR_MAX];
+	struct portspec *ps;
+	int ret;
+
+	ps = malloc(sizeof(*ps));
+	if (!ps)
+		return errfmt(err, errlen, "out of memory");
+	if (portspec_parse(spec, env, ps, why, sizeof(why)))
+		ret = errfmt(err, errlen, "-%c \"%s\": %s", opt, spec, why);
+	else if (ps->none)
+		ret = errfmt(err, errlen, "-%c \"%s\": forwards nothing: "
+			     "expected the SPEC of forwards to remove", opt,
+			     spec);
+	else if (ps->auto_)
+		ret = remove_auto(cfg, opt, spec, err, errlen);
+	else
+		ret = remove_fwds(cfg, ps, opt, spec, err, errlen);
+	free(ps);
+	return ret;
+}
+
+/**
+ * config_change() - the running configuration plus or minus one SPEC
+ * @running:	configuration in use; not modified
+ * @add:	true to add the SPEC's forwards, false to remove them
+ * @opt:	't' or 'T'
+ * @spec:	SPEC text; copied
+ * @fresh:	filled on success, owning all its memory; empty on failure
+ * @err:	error line on failure
+ * @errlen:	its size
+ *
+ * Added forwards get CONFIG_SRC_CTL and go through the same overlap checks
+ * as at start; a removal must match forwards that exist, whatever their
+ * source, exactly as the SPEC makes them (an auto SPEC: its rule, by text).
+ *
+ * Return: 0 or -1
+ */
+int config_change(const struct nsp_config *running, bool add, char opt,
+		  const char *spec, struct nsp_config *fresh, char *err,
+		  size_t errlen)
+{
+	struct config_ctx ctx = { .src = CONFIG_SRC_CTL };
+	struct portspec_env env;
+	const char *copy;
+	int ret;
+
+	memset(fresh, 0, sizeof(*fresh));
+	if (opt != 't' && opt != 'T')
+		return errfmt(err, errlen, "option %d: unknown: expected -t or "
+			      "-T", opt);
+	if (!spec)
+		return errfmt(err, errlen, "-%c: missing SPEC: expected a port "
+			      "spec", opt);
+	if (config_clone(fresh, running, true, err, errlen))
+		return -1;
+	portspec_env_read(&env);
+	ctx.env = &env;
+	ctx.label = opt == 't' ? "-t" : "-T";
+	copy = config_strdup(fresh, spec);
+	if (!copy)
+		ret = errfmt(err, errlen, "out of memory");
+	else if (add)
+		ret = add_spec(fresh, opt, copy, &ctx, err, errlen);
+	else
+		ret = remove_spec(fresh, opt, copy, &env, err, errlen);
+	if (!ret)
+		ret = config_check(fresh, err, errlen);
+	if (ret)
+		config_free(fresh);
+	return ret;
+}
+
+/**
+ * config_free() - release what a configuration holds
  * @cfg:	configuration; left empty
  */
 void config_free(struct nsp_config *cfg)
 {
 	free(cfg->fwd);
+	free(cfg->autos);
+	config_strings_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/**
+ * auto_has_low_port() - may an auto rule forward a privileged port
+ * @r:		rule
+ *
+ * Return: true if some allowed port is below LOW_PORT_LIMIT
+ */
+static bool auto_has_low_port(const struct auto_rule *r)
+{
+	unsigned i;
+
+	for (i = 0; i < LOW_PORT_LIMIT / 8; i++)
+		if (r->allowed[i])
+			return true;
+	return false;
 }
 
 /**
@@ -682,6 +1561,8 @@ void config_free(struct nsp_config *cfg)
  * @side:	enum nsp_side
  *
  * The agent of that side then keeps CAP_NET_BIND_SERVICE and nothing else.
+ * An auto rule counts if it may forward such a port: what listens on the
+ * other side is only known later.
  *
  * Return: true if some listener of @side has a port below 1024
  */
@@ -692,6 +1573,10 @@ bool config_side_needs_low_ports(const struct nsp_config *cfg, int side)
 	for (i = 0; i < cfg->nfwd; i++)
 		if (cfg->fwd[i].m.listen_side == side &&
 		    cfg->fwd[i].m.listen_port < LOW_PORT_LIMIT)
+			return true;
+	for (i = 0; i < cfg->nautos; i++)
+		if (cfg->autos[i].tmpl[0].m.listen_side == side &&
+		    auto_has_low_port(&cfg->autos[i]))
 			return true;
 	return false;
 }

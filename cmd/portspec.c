@@ -27,6 +27,12 @@
  * result.  Any error wipes the whole struct, so the caller never sees, and
  * never has to undo, a half-applied spec.
  *
+ * "auto" is one more item.  The first item that maps a port elsewhere is
+ * remembered, because "auto" may come after it and only the end of the
+ * list knows whether both were given; the final sweep then fills the map
+ * with every port (ephemeral ones too) when nothing was listed, so an auto
+ * spec's map is the set of ports it may forward, each to itself.
+ *
  * Messages quote the spec, but at most QUOTE_MAX bytes of it and with
  * anything unprintable replaced, so one message stays one line of bounded
  * length whatever was typed.
@@ -35,7 +41,9 @@
  * the same offset to the same target address.  The text parses back to the
  * same struct except for one field: a best-effort spec ("all", "~N") prints
  * as its expansion, and an explicit list is not best effort, so best_effort
- * does not survive a round trip.
+ * does not survive a round trip.  An auto spec prints as "auto" followed
+ * by either its listed ports or its exclusions, whichever takes fewer runs,
+ * so "auto,~22" stays that and not 65534 ports in two ranges.
  *
  * The ephemeral range comes from procfs, which is read with a fixed-size
  * buffer and parsed as strictly as a spec: a kernel that prints something
@@ -136,6 +144,8 @@ enum range_role {
  * @excluded:	bitmap of excluded listen ports, applied after the list
  * @all:	"all" was given
  * @included:	at least one explicit inclusion was given
+ * @mapped:	first item mapping a port elsewhere, empty if none: refused
+ *		beside "auto"
  * @err:	message buffer, may be NULL
  * @errlen:	size of @err
  */
@@ -146,6 +156,7 @@ struct parse {
 	uint8_t excluded[PORT_SLOTS / CHAR_BIT];
 	bool all;
 	bool included;
+	struct span mapped;
 	char *err;
 	size_t errlen;
 };
@@ -611,6 +622,8 @@ static int item_map(struct parse *st, struct span item)
 		return fail(st, "mapped ranges \"%s\" differ in length (%d vs %d ports)",
 			    quote(&q, item), l.last - l.first + 1,
 			    t.last - t.first + 1);
+	if ((tmpl.has_addr || t.first != l.first) && !st->mapped.len)
+		st->mapped = item;
 	return include_range(st, l, t, &tmpl);
 }
 
@@ -654,6 +667,12 @@ static int item_parse(struct parse *st, struct span item)
 		if (st->all)
 			return fail(st, "\"all\" listed twice");
 		st->all = true;
+		return 0;
+	}
+	if (span_is(item, "auto")) {
+		if (st->ps->auto_)
+			return fail(st, "\"auto\" listed twice");
+		st->ps->auto_ = true;
 		return 0;
 	}
 	if (item.p[0] == '~')
@@ -709,6 +728,43 @@ static bool port_ephemeral(const struct portspec_env *env, unsigned p)
 }
 
 /**
+ * auto_check() - refuse what cannot go with "auto"
+ * @st:		parser state, after the whole list was read
+ *
+ * Return: 0, or -1 with a message
+ */
+static int auto_check(struct parse *st)
+{
+	struct quote q;
+
+	if (!st->ps->auto_)
+		return 0;
+	if (st->all)
+		return fail(st, "\"all\" and \"auto\" together: expected one "
+			    "of them");
+	if (st->mapped.len)
+		return fail(st, "\"%s\" maps a port beside \"auto\": auto "
+			    "forwards a port to the same port",
+			    quote(&q, st->mapped));
+	return 0;
+}
+
+/**
+ * port_fills() - tell whether the final sweep adds a port not listed
+ * @st:		parser state
+ * @p:		port, not excluded and not listed
+ *
+ * Return: true for "all" and lists of only exclusions (ephemeral ports
+ * left out), and for "auto" without listed ports (every port)
+ */
+static bool port_fills(const struct parse *st, unsigned p)
+{
+	if (st->ps->auto_)
+		return !st->included;
+	return (st->all || !st->included) && !port_ephemeral(st->env, p);
+}
+
+/**
  * spec_finish() - apply exclusions and the implicit "all", count ports
  * @st:		parser state, after the whole list was read
  *
@@ -717,21 +773,22 @@ static bool port_ephemeral(const struct portspec_env *env, unsigned p)
 static int spec_finish(struct parse *st)
 {
 	struct portspec *ps = st->ps;
-	bool fill = st->all || !st->included;
 	struct quote q;
 	unsigned p;
 
+	if (auto_check(st))
+		return -1;
 	for (p = PORT_FIRST; p <= PORT_LAST; p++) {
 		struct portspec_target *m = &ps->map[p];
 
 		if (port_excluded(st, p))
 			memset(m, 0, sizeof(*m));
-		else if (fill && !m->port && !port_ephemeral(st->env, p))
+		else if (!m->port && port_fills(st, p))
 			m->port = (uint16_t)p;
 		if (m->port)
 			ps->nports++;
 	}
-	ps->best_effort = fill;
+	ps->best_effort = st->all || !st->included || ps->auto_;
 	if (!ps->nports)
 		return fail(st, "spec \"%s\" forwards no port",
 			    quote(&q, st->spec));
@@ -1016,6 +1073,81 @@ static void put_run(struct writer *w, const struct portspec *ps,
 }
 
 /**
+ * port_on() - tell whether a listen port is forwarded
+ * @ps:		parsed spec
+ * @p:		port, 0 counts as off
+ *
+ * Return: true if @p has a target
+ */
+static bool port_on(const struct portspec *ps, unsigned p)
+{
+	return p >= PORT_FIRST && ps->map[p].port;
+}
+
+/**
+ * auto_gaps_shorter() - should an auto spec print as its exclusions
+ * @ps:		parsed auto spec
+ *
+ * Return: true if the runs of ports left out are no more than the runs of
+ * ports in, so "~N" items print the set in fewer items than listed ones
+ */
+static bool auto_gaps_shorter(const struct portspec *ps)
+{
+	unsigned p, in = 0, out = 0;
+
+	for (p = PORT_FIRST; p <= PORT_LAST; p++) {
+		bool on = port_on(ps, p);
+
+		if (on != port_on(ps, p - 1) || p == PORT_FIRST)
+			on ? in++ : out++;
+	}
+	return out <= in;
+}
+
+/**
+ * put_auto_gaps() - append ",~N" or ",~N-M" for every run of ports left out
+ * @w:		writer
+ * @ps:		parsed auto spec
+ */
+static void put_auto_gaps(struct writer *w, const struct portspec *ps)
+{
+	unsigned p, last;
+
+	for (p = PORT_FIRST; p <= PORT_LAST; p = last + 1) {
+		last = p;
+		if (port_on(ps, p))
+			continue;
+		while (last < PORT_LAST && !port_on(ps, last + 1))
+			last++;
+		put(w, ",~%u", p);
+		if (last > p)
+			put(w, "-%u", last);
+	}
+}
+
+/**
+ * put_runs() - append every run of forwarded ports, comma-separated
+ * @w:		writer
+ * @ps:		parsed spec
+ * @sep:	separator before the first run: "" or ","
+ */
+static void put_runs(struct writer *w, const struct portspec *ps,
+		     const char *sep)
+{
+	unsigned p, last;
+
+	for (p = PORT_FIRST; p <= PORT_LAST; p = last + 1) {
+		last = p;
+		if (!ps->map[p].port)
+			continue;
+		last = run_last(ps, p);
+		put(w, "%s", sep);
+		put_run(w, ps, p, last);
+		sep = ",";
+	}
+}
+
+/**
  * portspec_format() - print a parsed spec as text that parses back to it
  * @ps:		parsed spec
  * @buf:	output
@@ -1023,7 +1155,9 @@ static void put_run(struct writer *w, const struct portspec *ps,
  *
  * A best-effort spec prints as its expansion, which parses back with
  * best_effort false: that one field does not round-trip.  A struct that
- * forwards nothing prints as "none", the only spelling of that.
+ * forwards nothing prints as "none", the only spelling of that.  An auto
+ * spec prints as "auto" and its ports or its exclusions, and stays one
+ * (best effort included).
  *
  * Return: 0, or -1 if @len is too small (@buf then holds a truncated,
  * NUL-terminated prefix, if @len is at least one)
@@ -1031,8 +1165,6 @@ static void put_run(struct writer *w, const struct portspec *ps,
 int portspec_format(const struct portspec *ps, char *buf, size_t len)
 {
 	struct writer w = { .buf = buf, .len = len };
-	const char *sep = "";
-	unsigned p, last;
 
 	if (!buf || !len)
 		return -1;
@@ -1042,14 +1174,14 @@ int portspec_format(const struct portspec *ps, char *buf, size_t len)
 		return w.full ? -1 : 0;
 	}
 	put_laddr(&w, ps);
-	for (p = PORT_FIRST; p <= PORT_LAST; p = last + 1) {
-		last = p;
-		if (!ps->map[p].port)
-			continue;
-		last = run_last(ps, p);
-		put(&w, "%s", sep);
-		put_run(&w, ps, p, last);
-		sep = ",";
+	if (!ps->auto_) {
+		put_runs(&w, ps, "");
+	} else {
+		put(&w, "auto");
+		if (auto_gaps_shorter(ps))
+			put_auto_gaps(&w, ps);
+		else
+			put_runs(&w, ps, ",");
 	}
 	return w.full ? -1 : 0;
 }

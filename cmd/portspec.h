@@ -15,7 +15,7 @@
  *   SPEC     := "none" | [LADDR "/"] LIST
  *   LADDR    := ADDR ["%" IFACE] | "[" IPv6 "]" ["%" IFACE] | "%" IFACE | "*"
  *   LIST     := ITEM ("," ITEM)*
- *   ITEM     := "all" | "~" RANGE | RANGE [":" [TADDR "/"] RANGE]
+ *   ITEM     := "all" | "auto" | "~" RANGE | RANGE [":" [TADDR "/"] RANGE]
  *   RANGE    := PORT | PORT "-" PORT
  *   TADDR    := IPv4 | IPv6 | "[" IPv6 "]"
  *
@@ -32,6 +32,15 @@
  * that cannot be bound is skipped).  Ports are 1..65535; a port listed
  * twice, or inclusion ranges that overlap, are an error ("all" beside
  * explicit ports, and overlapping exclusions, are fine).
+ *
+ * "auto" (as in pasta) forwards, at run time, exactly the ports that
+ * listen on the other side; the spec only says which ports may be: the
+ * ones listed if any, else 1..65535 (the ephemeral range included: a
+ * service found listening there is meant to be reached), minus the
+ * exclusions.  @map then holds those ports, each mapped to itself: auto
+ * never maps a port elsewhere, so "N:M" with M != N or a target address
+ * beside it is an error, as are "auto" twice and "all" beside it.  An auto
+ * spec is best effort.
  */
 #ifndef NSPLICE_PORTSPEC_H
 #define NSPLICE_PORTSPEC_H
@@ -63,6 +72,8 @@ struct portspec_target {
 /**
  * struct portspec - one parsed -t/-T SPEC
  * @none:	"none" was given: forward nothing
+ * @auto_:	"auto" was given: @map holds the ports that may be forwarded,
+ *		each to itself, once something listens on them
  * @best_effort: only exclusions or "all": ports that fail to bind are
  *		skipped (FWD_F_OPTIONAL)
  * @addr_af:	AF_UNSPEC if no listen address was given (caller applies
@@ -75,6 +86,7 @@ struct portspec_target {
  */
 struct portspec {
 	bool none;
+	bool auto_;
 	bool best_effort;
 	int addr_af;
 	bool addr_any_both;

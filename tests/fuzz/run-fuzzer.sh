@@ -42,10 +42,10 @@ target_sources() {
 	portspec)	echo cmd/portspec.c ipc/inany.c ;;
 	ipc)		echo ipc/ipc.c ipc/inany.c ;;
 	target)		echo relay/target.c ipc/ipc.c ipc/inany.c ;;
-	# Parsers still to come, one line each when their issue lands:
-	#   config	the configuration file parser
-	#   ctl		the control socket's request parser
-	#   proc_net_tcp	the /proc/net/tcp reader
+	ctl)		echo supervisor/control.c ipc/inany.c ipc/log.c ;;
+	sockdiag)	echo nsagent/scan_parse.c ;;
+	proc_net_tcp)	echo nsagent/scan_parse.c ;;
+	config)		echo cmd/conffile.c cmd/options.c cmd/portspec.c ipc/log.c ipc/inany.c ;;
 	*)		return 1 ;;
 	esac
 }

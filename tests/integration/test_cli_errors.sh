@@ -5,7 +5,9 @@
 #
 # Proves: every kind of bad input (unknown option, malformed or
 # out-of-range port SPEC, empty or overlapping ranges, repeated ports across
-# options, two targets, no target, unusable --netns path, bad --pid) makes
+# options, two targets, no target, unusable --netns path, bad --pid, bad
+# --max-conns/--idle-timeout/--keepalive/--control values, "auto" misused,
+# a config file that is missing, not a file, or has a bad line) makes
 # nsplice exit with status 2 after printing exactly ONE line on stderr that
 # names the option and/or the offending value, and leaves no process and no
 # listening socket behind.  Also: --help exits 0 and documents every option,
@@ -81,6 +83,58 @@ run_bad "--netns /nonexistent/x" '/nonexistent/x' "$P2" --netns /nonexistent/x -
 run_bad "--pid 999999999 (no such process)" '999999999' "$P2" --pid 999999999 -t "$P2"
 run_bad "--pid abc (not a pid)" 'abc' "$P2" --pid abc -t "$P2"
 
+# New options: each bad value is one line naming option and value.
+run_bad "--max-conns 0" '--max-conns "0": too small: expected 1 to 65536' \
+	"$P2" "${T[@]}" -t "$P2" --max-conns 0
+run_bad "--max-conns 70000" '--max-conns "70000": too large' "$P2" \
+	"${T[@]}" -t "$P2" --max-conns 70000
+run_bad "--idle-timeout 1h" '--idle-timeout "1h": not a number' "$P2" \
+	"${T[@]}" -t "$P2" --idle-timeout 1h
+run_bad "--keepalive 0" '--keepalive "0": IDLE too small' "$P2" \
+	"${T[@]}" -t "$P2" --keepalive 0
+run_bad "--keepalive 1,2,3,4" '--keepalive "1,2,3,4": more than three' \
+	"$P2" "${T[@]}" -t "$P2" --keepalive 1,2,3,4
+run_bad "--keepalive 60,10,200" '--keepalive "60,10,200": CNT too large' \
+	"$P2" "${T[@]}" -t "$P2" --keepalive 60,10,200
+run_bad "--control too long" '--control ".*": path too long \(200 bytes\)' \
+	"$P2" "${T[@]}" -t "$P2" --control "/tmp/$(printf 'x%.0s' {1..195})"
+run_bad "--max-conns without value" '--max-conns: missing value' "" \
+	"${T[@]}" --max-conns
+run_bad "-t auto,8080:80 (auto maps)" 'auto forwards a port to the same port' \
+	"" "${T[@]}" -t "auto,$P1:80"
+run_bad "-t auto,auto" '"auto" listed twice' "" "${T[@]}" -t auto,auto
+run_bad "-t none,auto" '"none" must be the whole spec' "" "${T[@]}" -t none,auto
+
+# Config files: errors name FILE:LINE, key and value.
+CONF=$TMPDIR_TEST/cli.conf
+run_bad "-c missing file" "$TMPDIR_TEST/none.conf: cannot open" "$P2" \
+	"${T[@]}" -t "$P2" -c "$TMPDIR_TEST/none.conf"
+run_bad "-c a directory" "$TMPDIR_TEST: not a regular file" "$P2" \
+	"${T[@]}" -t "$P2" -c "$TMPDIR_TEST"
+printf 'tcp-ports = %s\nmax-conns = lots\n' "$P1" >"$CONF"
+run_bad "config file: bad value on line 2" \
+	"$CONF:2: max-conns \"lots\": not a number" "$P1,$P2" \
+	"${T[@]}" -t "$P2" -c "$CONF"
+printf '# forwards\nbogus = 1\n' >"$CONF"
+run_bad "config file: unknown key" "$CONF:2: \"bogus\": unknown key" "$P2" \
+	"${T[@]}" -t "$P2" -c "$CONF"
+printf 'tcp-ports %s\n' "$P1" >"$CONF"
+run_bad "config file: missing '='" "$CONF:1: tcp-ports: missing '='" \
+	"$P1,$P2" "${T[@]}" -t "$P2" -c "$CONF"
+printf 'quiet\nquiet\n' >"$CONF"
+run_bad "config file: setting repeated" "$CONF:2: quiet: already set" \
+	"$P2" "${T[@]}" -t "$P2" -c "$CONF"
+printf 'help\n' >"$CONF"
+run_bad "config file: help" "$CONF:1: help: not allowed in a config file" \
+	"$P2" "${T[@]}" -t "$P2" -c "$CONF"
+printf 'netns = %s\n' "$NS" >"$CONF"
+run_bad "config file target beside --pid" \
+	"$CONF:1: netns: a target was already given with --pid" "$P2" \
+	--pid 1 -t "$P2" -c "$CONF"
+printf 'tcp-ports = %s\n' "$P2" >"$CONF"
+run_bad "config file forward overlaps the command line" \
+	"port $P2 .*overlaps" "$P2" "${T[@]}" -t "$P2" -c "$CONF"
+
 # Runtime failure: the port is taken on the host -> exit 1 with a message
 # naming the port, nothing left (the other port of the spec not listening).
 start_ns_server "" "$TMPDIR_TEST/busy.log" echo-server "$P2" --addr 127.0.0.1
@@ -116,7 +170,8 @@ timeout 10 "$NSPLICE" --help >"$TMPDIR_TEST/help" 2>&1 </dev/null || rc=$?
 if ((rc == 0)); then ok "--help exits 0"; else fail "--help exit status $rc, expected 0"; fi
 missing=()
 for o in -t --tcp-ports -T --tcp-ns-ports --netns --userns --pid --pid-file \
-	-q --quiet -d --debug --trace --help --version; do
+	-q --quiet -d --debug --trace --help --version -c --config --control \
+	--max-conns --idle-timeout --keepalive --syslog; do
 	grep -q -e "$o\b" "$TMPDIR_TEST/help" || missing+=("$o")
 done
 if ((${#missing[@]} == 0)); then

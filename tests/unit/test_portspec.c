@@ -78,6 +78,7 @@ struct port_check {
  * @nports:	expected number of forwarded listen ports
  * @none:	expected "none" flag
  * @best_effort: expected best-effort flag
+ * @auto_:	expected "auto" flag
  * @any_both:	expected addr_any_both
  * @addr_af:	expected listen address family
  * @laddr:	expected listen address text, NULL for none
@@ -89,6 +90,7 @@ struct valid_case {
 	unsigned nports;
 	bool none;
 	bool best_effort;
+	bool auto_;
 	bool any_both;
 	int addr_af;
 	const char *laddr;
@@ -193,6 +195,27 @@ static const struct valid_case valid[] = {
 	{ "1-65535", 65535, .port = { { 1, 1, NULL }, { 65535, 65535, NULL } } },
 	{ "~80,~70-90,~85", PORTS_ALL - 21, .best_effort = true,
 	  .port = { { 69, 69, NULL }, { 70, 0, NULL }, { 91, 91, NULL } } },
+	/* "auto": the ports it may forward, each to itself, ephemeral too */
+	{ "auto", PORT_MAX, .best_effort = true, .auto_ = true,
+	  .port = { { 1, 1, NULL }, { EPH_FIRST, EPH_FIRST, NULL },
+		    { 65535, 65535, NULL } } },
+	{ "auto,~22", PORT_MAX - 1, .best_effort = true, .auto_ = true,
+	  .port = { { 21, 21, NULL }, { 22, 0, NULL }, { 23, 23, NULL } } },
+	{ "8000-8100,auto", 101, .best_effort = true, .auto_ = true,
+	  .port = { { 7999, 0, NULL }, { 8000, 8000, NULL },
+		    { 8100, 8100, NULL }, { 8101, 0, NULL } } },
+	{ "auto,8000-8100,~8050", 100, .best_effort = true, .auto_ = true,
+	  .port = { { 8049, 8049, NULL }, { 8050, 0, NULL } } },
+	{ "127.0.0.1/auto", PORT_MAX, .best_effort = true, .auto_ = true,
+	  .addr_af = AF_INET, .laddr = "127.0.0.1",
+	  .port = { { 80, 80, NULL } } },
+	{ "*/auto,~1-1023", PORT_MAX - 1023, .best_effort = true,
+	  .auto_ = true, .any_both = true,
+	  .port = { { 1023, 0, NULL }, { 1024, 1024, NULL } } },
+	{ "auto,80:80", 1, .best_effort = true, .auto_ = true,
+	  .port = { { 80, 80, NULL }, { 81, 0, NULL } } },
+	{ "auto,~1-65534", 1, .best_effort = true, .auto_ = true,
+	  .port = { { 65534, 0, NULL }, { 65535, 65535, NULL } } },
 };
 
 static const struct invalid_case invalid[] = {
@@ -245,6 +268,18 @@ static const struct invalid_case invalid[] = {
 	{ " 80", "\" 80\" is not a port" },
 	{ "80\n", "\"80?\" is not a port" },
 	{ "8\"0", "\"8?0\" is not a port" },
+	{ "auto,auto", "\"auto\" listed twice" },
+	{ "none,auto", "\"none\" must be the whole spec" },
+	{ "auto,none", "\"none\" must be the whole spec" },
+	{ "auto,8080:80", "\"8080:80\" maps a port beside \"auto\": auto "
+	  "forwards a port to the same port" },
+	{ "8000-8001:9000-9001,auto", "\"8000-8001:9000-9001\" maps a port" },
+	{ "auto,80:127.0.0.1/80", "\"80:127.0.0.1/80\" maps a port beside" },
+	{ "all,auto", "\"all\" and \"auto\" together: expected one of them" },
+	{ "auto,~1-65535", "spec \"auto,~1-65535\" forwards no port" },
+	{ "Auto", "\"Auto\" is not a port, range" },
+	{ "auto:80", "\"auto:80\" is not a port" },
+	{ "~auto", "exclusion \"~auto\"" },
 };
 
 static const struct format_case formats[] = {
@@ -267,6 +302,16 @@ static const struct format_case formats[] = {
 	  "80-81:10.0.0.2/80-81,82-83:10.0.0.3/82-83" },
 	{ "all", "1-32767,61000-65535" },
 	{ "all,~1,~65535", "2-32767,61000-65534" },
+	{ "auto", "auto" },
+	{ "auto,1-65535", "auto" },
+	{ "auto,~22", "auto,~22" },
+	{ "~80,auto,~22", "auto,~22,~80" },
+	{ "8000-8100,auto", "auto,8000-8100" },
+	{ "auto,22,80", "auto,22,80" },
+	{ "auto,~1-100,~200-65535", "auto,101-199" },
+	{ "127.0.0.1/auto", "127.0.0.1/auto" },
+	{ "::1/auto,~1-1023", "[::1]/auto,~1-1023" },
+	{ "%eth0/auto", "%eth0/auto" },
 };
 
 static const struct portspec_env env = {
@@ -357,6 +402,8 @@ static bool check_header(const struct valid_case *c)
 
 	if (!report(ps->nports == c->nports, c->spec, "nports %u, expected %u",
 		    ps->nports, c->nports) ||
+	    !report(ps->auto_ == c->auto_, c->spec, "auto_ %d, expected %d",
+		    ps->auto_, c->auto_) ||
 	    !report(ps->none == c->none && ps->best_effort == c->best_effort,
 		    c->spec, "none/best_effort %d/%d, expected %d/%d",
 		    ps->none, ps->best_effort, c->none, c->best_effort) ||
@@ -648,6 +695,8 @@ static void grammar_item(uint32_t *seed, const char *sep, char *out,
 		target = PORT_MAX - span;
 	if (r % 7 == 0)
 		snprintf(out + n, size - n, "%sall", sep);
+	else if (r % 11 == 0)
+		snprintf(out + n, size - n, "%sauto", sep);
 	else if (r % 5 == 0)
 		snprintf(out + n, size - n, "%s~%u-%u", sep, first, first + span);
 	else if (r % 2)

@@ -1,0 +1,972 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_config.c - unit test of the config file, reload and change
+ *
+ * DOC: Theory of Operation
+ *
+ * Three layers are exercised, each with what must work and what must be
+ * refused:
+ *
+ * - config_parse_text(): every kind of line (comments, flags, "key=value"
+ *   without blanks, repeated forwards) and every refusal, checked against
+ *   its whole "FILE:LINE: KEY ..." prefix and a piece of the reason, and
+ *   against a configuration left all zeroes;
+ * - config_from_args() with -c: real files in a private directory (also a
+ *   directory, a FIFO, a missing and an oversized file), precedence of the
+ *   command line, one target in all, the new options' values and errors;
+ * - config_reload() and config_change(): the result keeps command-line and
+ *   control-socket forwards, takes the file's anew, refuses bad input
+ *   leaving the result empty, never touches the running configuration
+ *   (compared byte for byte with a snapshot), and owns its memory (the
+ *   running one is freed before the result is read).
+ *
+ * Reload warnings go to descriptor 2 through log.c; they are captured by
+ * pointing descriptor 2 at a file for the call.  Prints one line per
+ * failing check and a final "N passed, N failed" line; the exit status is
+ * non-zero if anything failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/config.h"
+#include "ipc/log.h"
+
+/* ARGV_MAX - arguments in one simulated command line */
+#define ARGV_MAX		32
+/* DIR_BUF - room for the test directory's path, bytes */
+#define DIR_BUF			128
+/* PATH_BUF - room for a path in the test directory, bytes */
+#define PATH_BUF		512
+/* WANT_BUF - room for an expected message naming a path, bytes */
+#define WANT_BUF		(PATH_BUF + 128)
+/* CAPTURE_MAX - bytes of captured log output read back */
+#define CAPTURE_MAX		4096
+/* LOW_PORT - a privileged port */
+#define LOW_PORT		80
+/* ALL_PORTS - ports "auto" alone allows */
+#define ALL_PORTS		65535U
+
+static unsigned passed, failed;
+static char dir[DIR_BUF];
+static char *arg_pool[ARGV_MAX * 64];
+static unsigned arg_pool_n;
+
+/**
+ * report() - count a check and print it if it failed
+ * @ok:		result
+ * @fmt:	description, printf format
+ *
+ * Return: @ok
+ */
+__attribute__((format(printf, 2, 3)))
+static bool report(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		passed++;
+		return true;
+	}
+	failed++;
+	printf("FAIL: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return false;
+}
+
+/**
+ * all_zero() - tell whether a buffer is all zero bytes
+ * @p:		buffer
+ * @len:	its size
+ *
+ * Return: true if every byte is zero
+ */
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/**
+ * path_of() - a file name in the test directory
+ * @name:	base name
+ * @buf:	output, PATH_BUF bytes
+ *
+ * Return: @buf
+ */
+static char *path_of(const char *name, char *buf)
+{
+	snprintf(buf, PATH_BUF, "%s/%s", dir, name);
+	return buf;
+}
+
+/**
+ * write_file() - create or replace a file in the test directory
+ * @name:	base name
+ * @text:	content
+ * @len:	its length
+ *
+ * Return: the path, in static storage overwritten by the next call
+ */
+static const char *write_file(const char *name, const char *text, size_t len)
+{
+	static char path[PATH_BUF];
+	FILE *f;
+
+	path_of(name, path);
+	f = fopen(path, "w");
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f)) {
+		printf("cannot write %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	return path;
+}
+
+/**
+ * write_text() - write_file() for a terminated text
+ * @name:	base name
+ * @text:	content
+ *
+ * Return: the path
+ */
+static const char *write_text(const char *name, const char *text)
+{
+	return write_file(name, text, strlen(text));
+}
+
+/**
+ * args() - parse a command line given as a NULL-terminated list
+ * @cfg:	filled
+ * @err:	error buffer, CONFIG_ERR_MAX bytes
+ * @first:	first argument after the program name
+ * @...:	more arguments, then NULL
+ *
+ * The arguments are copied into a pool that lives until the end, as argv
+ * does for nsplice.
+ *
+ * Return: config_from_args()'s result
+ */
+static int args(struct nsp_config *cfg, char *err, const char *first, ...)
+{
+	char *argv[ARGV_MAX + 1];
+	const char *a = first;
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = strdup("nsplice");
+	va_start(ap, first);
+	for (; a && argc < ARGV_MAX; a = va_arg(ap, const char *))
+		argv[argc++] = strdup(a);
+	va_end(ap);
+	argv[argc] = NULL;
+	for (int i = 0; i < argc; i++)
+		arg_pool[arg_pool_n++] = argv[i];
+	err[0] = '\0';
+	return config_from_args(argc, argv, cfg, err, CONFIG_ERR_MAX);
+}
+
+/**
+ * has() - check that a message contains a piece, and report
+ * @what:	case name
+ * @err:	message
+ * @want:	expected piece
+ *
+ * Return: true if found
+ */
+static bool has(const char *what, const char *err, const char *want)
+{
+	return report(strstr(err, want) != NULL,
+		      "%s: message \"%s\" lacks \"%s\"", what, err, want);
+}
+
+/**
+ * count_src() - listeners of one source with one listen port
+ * @cfg:	configuration
+ * @port:	listen port, 0 for any
+ * @src:	CONFIG_SRC_*
+ *
+ * Return: how many
+ */
+static unsigned count_src(const struct nsp_config *cfg, unsigned port,
+			  int src)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < cfg->nfwd; i++)
+		if ((!port || cfg->fwd[i].m.listen_port == port) &&
+		    cfg->fwd[i].src == src)
+			n++;
+	return n;
+}
+
+/**
+ * text_ok() - parse file text that must be accepted
+ * @cfg:	filled
+ * @text:	content
+ *
+ * Return: true if accepted
+ */
+static bool text_ok(struct nsp_config *cfg, const char *text)
+{
+	char err[CONFIG_ERR_MAX] = "";
+
+	return report(!config_parse_text(cfg, "t.conf", text, strlen(text),
+					 CONFIG_SRC_FILE, err, sizeof(err)),
+		      "\"%s\" refused: %s", text, err);
+}
+
+/**
+ * text_bad() - parse file text that must be refused, check the message
+ * @text:	content
+ * @len:	its length
+ * @want:	expected start of the message ("t.conf:1: key ...")
+ * @why:	expected piece of the reason
+ */
+static void text_bad(const char *text, size_t len, const char *want,
+		     const char *why)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct nsp_config cfg;
+	int rc;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	rc = config_parse_text(&cfg, "t.conf", text, len, CONFIG_SRC_FILE,
+			       err, sizeof(err));
+	if (!report(rc == -1, "\"%.60s\" accepted, expected %s", text, want))
+		return config_free(&cfg);
+	report(all_zero(&cfg, sizeof(cfg)), "\"%.60s\": config not emptied",
+	       text);
+	report(!strncmp(err, want, strlen(want)),
+	       "\"%.60s\": message \"%s\" does not start with \"%s\"", text,
+	       err, want);
+	has(text, err, why);
+}
+
+/**
+ * bad() - text_bad() for a terminated text
+ * @text:	content
+ * @want:	expected start of the message
+ * @why:	expected piece of the reason
+ */
+static void bad(const char *text, const char *want, const char *why)
+{
+	text_bad(text, strlen(text), want, why);
+}
+
+/**
+ * test_text_valid() - accepted files give the settings they say
+ */
+static void test_text_valid(void)
+{
+	struct nsp_config c;
+
+	if (text_ok(&c, "# a comment\n\n  netns = web  \n"
+		    "tcp-ports=8080:80 # web\n\t# indented comment\n"
+		    "tcp-ports = 8443\ntcp-ns-ports = 127.0.0.1/5432\n"
+		    "max-conns=1000\nidle-timeout = 3600\nkeepalive = 60\n"
+		    "control = /run/n.sock\nquiet\nsyslog = no\n"
+		    "pid-file = /run/a#b.pid # trailing comment\n"
+		    "sandbox = log\nuserns = /proc/1/ns/user")) {
+		report(c.target == TARGET_NETNS &&
+		       !strcmp(c.netns_path, "/run/netns/web"), "netns NAME");
+		report(c.nfwd == 5 && count_src(&c, 0, CONFIG_SRC_FILE) == 5,
+		       "forwards add up, all from the file: %u", c.nfwd);
+		report(c.max_conns == 1000 && c.idle_timeout == 3600,
+		       "numbers");
+		report(c.ka_idle == 60 && c.ka_intvl == KEEPALIVE_DEF_INTVL &&
+		       c.ka_cnt == KEEPALIVE_DEF_CNT, "keepalive defaults");
+		report(!strcmp(c.control_path, "/run/n.sock"), "control");
+		report(c.log_level == LOG_LVL_ERR && !c.use_syslog,
+		       "quiet, syslog = no");
+		report(!strcmp(c.pid_file, "/run/a#b.pid"),
+		       "'#' inside a value, comment after a blank: \"%s\"",
+		       c.pid_file);
+		report(c.sandbox == 1 && !strcmp(c.userns_path,
+						 "/proc/1/ns/user"),
+		       "sandbox, userns (no final newline)");
+		config_free(&c);
+	}
+	if (text_ok(&c, "trace = yes\nsyslog = true\nkeepalive = 5,6,7\n")) {
+		report(c.log_level == LOG_LVL_TRACE && c.use_syslog &&
+		       c.ka_idle == 5 && c.ka_intvl == 6 && c.ka_cnt == 7,
+		       "flags = yes/true, full keepalive");
+		config_free(&c);
+	}
+	if (text_ok(&c, "debug = false\nkeepalive = off\npid = 42\n")) {
+		report(c.log_level == LOG_LVL_INFO && !c.ka_idle &&
+		       !c.ka_intvl && !c.ka_cnt && c.pid == 42 &&
+		       c.target == TARGET_PID, "flag = false, keepalive off");
+		config_free(&c);
+	}
+	if (text_ok(&c, "tcp-ports = auto,~22\ntcp-ns-ports = 8000\n")) {
+		report(c.nautos == 1 && c.autos[0].src == CONFIG_SRC_FILE &&
+		       !strcmp(c.autos[0].spec, "auto,~22") && c.nfwd == 2,
+		       "auto rule from a file");
+		config_free(&c);
+	}
+}
+
+/**
+ * test_text_lines() - line-level refusals
+ */
+static void test_text_lines(void)
+{
+	char big[CONFIG_LINE_MAX + 16];
+	struct nsp_config c;
+
+	bad("quiet\nbogus = 1\n", "t.conf:2: \"bogus\": unknown key",
+	    "without its dashes");
+	bad("--netns = x\n", "t.conf:1: \"--netns\": unknown key", "dashes");
+	bad("tcp-ports 8080\n", "t.conf:1: tcp-ports: missing '='",
+	    "\"tcp-ports = VALUE\"");
+	bad("netns\n", "t.conf:1: netns: value missing", "netns = VALUE");
+	bad("netns =   # nothing\n", "t.conf:1: netns: value missing", "=");
+	bad("= 5\n", "t.conf:1: no key before '='", "key = value");
+	text_bad("quiet\ntcp-ports = 80\0\n",
+		 sizeof("quiet\ntcp-ports = 80\0\n") - 1,
+		 "t.conf:2: NUL byte at column 15", "expected text");
+	bad("tcp-ports = 80\r\n", "t.conf:1: control character 0x0d",
+	    "printable");
+	bad("netns = a\033[2Jb\n", "t.conf:1: control character 0x1b",
+	    "printable");
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "netns = ", 8);
+	big[CONFIG_LINE_MAX + 1] = '\n';
+	text_bad(big, CONFIG_LINE_MAX + 2, "t.conf:1: line of 4097 bytes",
+		 "at most 4096 bytes");
+	memcpy(big, "quiet   #", 9);
+	big[CONFIG_LINE_MAX] = '\n';
+	if (report(!config_parse_text(&c, "t.conf", big, CONFIG_LINE_MAX + 1,
+				      CONFIG_SRC_FILE, big, 0),
+		   "a line of exactly 4096 bytes is accepted"))
+		config_free(&c);
+	bad("config = /x\n", "t.conf:1: config: not allowed in a config file",
+	    "command line");
+	bad("help\n", "t.conf:1: help: not allowed", "command line");
+	bad("version\n", "t.conf:1: version: not allowed", "command line");
+	bad("command = sh\n", "t.conf:1: command: not allowed", "command");
+	bad("debug = maybe\n", "t.conf:1: debug \"maybe\": not a yes/no value",
+	    "yes, no, true or false");
+}
+
+/**
+ * test_text_values() - value refusals and repeats, with FILE:LINE
+ */
+static void test_text_values(void)
+{
+	char path[CONFIG_ERR_MAX];
+
+	bad("max-conns = 5\nmax-conns = 6\n",
+	    "t.conf:2: max-conns \"6\": already set by max-conns on line 1",
+	    "once in a file");
+	bad("quiet\ndebug\n", "t.conf:2: debug: already set by quiet on "
+	    "line 1", "once");
+	bad("netns = a\npid = 1\n", "t.conf:2: pid \"1\": already set by netns "
+	    "on line 1", "once");
+	bad("max-conns = 0\n", "t.conf:1: max-conns \"0\": too small",
+	    "expected 1 to 65536 connections");
+	bad("max-conns = 65537\n", "t.conf:1: max-conns \"65537\": too large",
+	    "1 to 65536");
+	bad("max-conns = -1\n", "t.conf:1: max-conns \"-1\": not a number",
+	    "expected");
+	bad("idle-timeout = 604801\n",
+	    "t.conf:1: idle-timeout \"604801\": too large", "0 to 604800");
+	bad("keepalive = 0\n", "t.conf:1: keepalive \"0\": IDLE too small",
+	    "IDLE[,INTVL[,CNT]]");
+	bad("keepalive = 1,x\n", "t.conf:1: keepalive \"1,x\": INTVL not a "
+	    "number", "or off");
+	bad("keepalive = 1,2,128\n", "t.conf:1: keepalive \"1,2,128\": CNT "
+	    "too large", "CNT 1-127");
+	bad("keepalive = 1,2,3,4\n", "t.conf:1: keepalive \"1,2,3,4\": more "
+	    "than three values", "IDLE");
+	bad("keepalive = 32768\n", "t.conf:1: keepalive \"32768\": IDLE too "
+	    "large", "1-32767");
+	memset(path, 'a', sizeof(path));
+	memcpy(path, "control = /", 11);
+	memcpy(path + 11 + 107, "\n", 2);
+	bad(path, "t.conf:1: control \"/aaa", "path too long (108 bytes): "
+	    "expected at most 107 bytes");
+	bad("tcp-ports = 70000\n", "t.conf:1: tcp-ports \"70000\": port "
+	    "\"70000\" out of range", "1-65535");
+	bad("tcp-ns-ports = auto,8080:80\n", "t.conf:1: tcp-ns-ports "
+	    "\"auto,8080:80\": \"8080:80\" maps a port", "same port");
+	bad("tcp-ports = 8080\n\ntcp-ports = 8080\n", "-t \"8080\": port 8080 "
+	    "on 127.0.0.1 overlaps with -t \"8080\"", "once");
+	bad("netns = bad name\n", "t.conf:1: netns \"bad name\": bad name",
+	    "/run/netns/");
+	bad("sandbox = off\n", "t.conf:1: sandbox \"off\": unknown mode",
+	    "enforce or log");
+	bad("pid = 0\n", "t.conf:1: pid \"0\": too small", "process id");
+	bad("runas = no-such-user-xyz\n", "t.conf:1: runas "
+	    "\"no-such-user-xyz\": no such user", "existing user");
+}
+
+/**
+ * test_files() - reading real files: kinds, sizes, names in messages
+ */
+static void test_files(void)
+{
+	char err[CONFIG_ERR_MAX], p[PATH_BUF], want[WANT_BUF];
+	struct nsp_config c;
+	char *huge;
+
+	path_of("a-dir", p);
+	mkdir(p, 0700);
+	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "dir");
+	has("directory", err, "not a regular file");
+	path_of("fifo", p);
+	mkfifo(p, 0600);
+	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "fifo");
+	has("FIFO (and no hang)", err, "not a regular file");
+	path_of("missing.conf", p);
+	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "missing");
+	has("missing file", err, "cannot open: No such file");
+	huge = calloc(1, CONFIG_FILE_MAX + 2);
+	memset(huge, '\n', CONFIG_FILE_MAX + 1);
+	snprintf(p, sizeof(p), "%s", write_file("huge.conf", huge,
+						CONFIG_FILE_MAX + 1));
+	free(huge);
+	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "huge");
+	has("file over 1 MiB", err, "expected a config file of at most "
+	    "1048576 bytes");
+	snprintf(p, sizeof(p), "%s", write_text("line3.conf", "quiet\n\n"
+						"max-conns = none\n"));
+	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "line 3");
+	snprintf(want, sizeof(want), "%s:3: max-conns \"none\": not a number",
+		 p);
+	report(!strncmp(err, want, strlen(want)), "message \"%s\" does not "
+	       "start with \"%s\"", err, want);
+	report(args(&c, err, "-c", "", "--netns", "x", NULL) == -1 &&
+	       strstr(err, "-c \"\": empty path"), "-c \"\": %s", err);
+}
+
+/**
+ * test_precedence() - command line and file add up, command line wins
+ */
+static void test_precedence(void)
+{
+	char err[CONFIG_ERR_MAX], p[PATH_BUF], cwd[PATH_BUF], want[WANT_BUF];
+	struct nsp_config c;
+
+	snprintf(p, sizeof(p), "%s", write_text("prec.conf",
+		 "tcp-ports = 8080\nmax-conns = 5\nidle-timeout = 60\n"
+		 "quiet\ncontrol = /run/file.sock\n"));
+	if (report(!args(&c, err, "--netns", "x", "-c", p, "--max-conns", "7",
+			 "-t", "9090", "-d", NULL), "precedence: %s", err)) {
+		report(c.max_conns == 7 && c.idle_timeout == 60,
+		       "command line wins, file fills in: %u %u",
+		       c.max_conns, c.idle_timeout);
+		report(c.log_level == LOG_LVL_DEBUG, "-d wins over quiet");
+		report(count_src(&c, 8080, CONFIG_SRC_FILE) == 2 &&
+		       count_src(&c, 9090, CONFIG_SRC_ARGS) == 2 &&
+		       c.nfwd == 4, "forwards of both, with their source");
+		report(!strcmp(c.config_path, p) &&
+		       !strcmp(c.control_path, "/run/file.sock"),
+		       "config path, control from the file");
+		config_free(&c);
+	}
+	report(args(&c, err, "--netns", "x", "-c", p, "-t", "8080", NULL) == -1,
+	       "file and command line overlap");
+	has("overlap", err, "overlaps");
+	snprintf(p, sizeof(p), "%s", write_text("target.conf",
+						"quiet\nnetns = web\n"));
+	if (report(!args(&c, err, "-c", p, NULL), "target from file: %s",
+		   err)) {
+		report(c.target == TARGET_NETNS && c.args_given == 0,
+		       "target from the file, nothing from args");
+		config_free(&c);
+	}
+	report(args(&c, err, "--pid", "1", "-c", p, NULL) == -1, "2 targets");
+	snprintf(want, sizeof(want), "%s:2: netns: a target was already "
+		 "given with --pid", p);
+	has("target in both", err, want);
+	report(args(&c, err, "-c", p, "--", "true", NULL) == -1, "COMMAND");
+	has("file target and COMMAND", err, "already given with COMMAND");
+	snprintf(p, sizeof(p), "%s", write_text("notarget.conf", "quiet\n"));
+	report(args(&c, err, "-c", p, NULL) == -1, "no target at all");
+	has("no target", err, "missing target");
+	if (!getcwd(cwd, sizeof(cwd)) || chdir(dir))
+		return (void)report(false, "chdir");
+	if (report(!args(&c, err, "-c", "target.conf", NULL), "relative -c: "
+		   "%s", err)) {
+		path_of("target.conf", p);
+		report(!strcmp(c.config_path, p), "relative -c made absolute: "
+		       "%s", c.config_path);
+		config_free(&c);
+	}
+	if (chdir(cwd))
+		report(false, "chdir back");
+}
+
+/**
+ * test_new_options() - the new command-line options and their errors
+ */
+static void test_new_options(void)
+{
+	char err[CONFIG_ERR_MAX], longp[200];
+	struct nsp_config c;
+
+	if (report(!args(&c, err, "--pid", "1", "--max-conns", "65536",
+			 "--idle-timeout", "0", "--keepalive", "30,5",
+			 "--control", "ctl.sock", "--syslog", NULL),
+		   "new options: %s", err)) {
+		report(c.max_conns == 65536 && !c.idle_timeout &&
+		       c.ka_idle == 30 && c.ka_intvl == 5 &&
+		       c.ka_cnt == KEEPALIVE_DEF_CNT && c.use_syslog &&
+		       !strcmp(c.control_path, "ctl.sock"),
+		       "new option values");
+		config_free(&c);
+	}
+	args(&c, err, "--pid", "1", "--max-conns", "0", NULL);
+	has("--max-conns 0", err, "--max-conns \"0\": too small: expected 1 "
+	    "to 65536 connections");
+	args(&c, err, "--pid", "1", "--idle-timeout", "1w", NULL);
+	has("--idle-timeout 1w", err, "--idle-timeout \"1w\": not a number: "
+	    "expected 0 to 604800 seconds");
+	args(&c, err, "--pid", "1", "--keepalive", "10,,3", NULL);
+	has("--keepalive 10,,3", err, "--keepalive \"10,,3\": INTVL not a "
+	    "number");
+	memset(longp, 'p', sizeof(longp));
+	longp[108] = '\0';
+	args(&c, err, "--pid", "1", "--control", longp, NULL);
+	has("--control long", err, "path too long (108 bytes)");
+	args(&c, err, "--pid", "1", "--control", "", NULL);
+	has("--control empty", err, "--control \"\": empty path");
+	args(&c, err, "--pid", "1", "--max-conns", NULL);
+	has("--max-conns without value", err, "--max-conns: missing value");
+}
+
+/**
+ * bit() - is a port set in an auto rule's bitmap
+ * @r:		rule
+ * @p:		port
+ *
+ * Return: true if allowed
+ */
+static bool bit(const struct auto_rule *r, unsigned p)
+{
+	return r->allowed[p / 8] & (1U << (p % 8));
+}
+
+/**
+ * count_bits() - ports an auto rule allows
+ * @r:		rule
+ *
+ * Return: how many
+ */
+static unsigned count_bits(const struct auto_rule *r)
+{
+	unsigned p, n = 0;
+
+	for (p = 0; p < 65536; p++)
+		n += bit(r, p);
+	return n;
+}
+
+/**
+ * test_autos() - "auto" specs become rules with the right templates
+ */
+static void test_autos(void)
+{
+	char err[CONFIG_ERR_MAX];
+	const struct auto_rule *r;
+	struct nsp_config c;
+
+	if (report(!args(&c, err, "--pid", "1", "-t", "auto", "-T",
+			 "*/auto,~22", "-t", "192.0.2.1/auto,8000-8100",
+			 "-t", "8080", NULL), "autos: %s", err) &&
+	    report(c.nautos == 3 && c.nfwd == 2, "three rules and -t 8080")) {
+		r = &c.autos[0];
+		report(r->opt == 't' && r->src == CONFIG_SRC_ARGS &&
+		       r->ntmpl == 2 && r->tmpl[0].m.family == AF_INET &&
+		       r->tmpl[1].m.family == AF_INET6 &&
+		       r->tmpl[0].m.listen_side == SIDE_HOST &&
+		       r->tmpl[0].m.listen_addr.a4.s_addr == htonl(0x7f000001) &&
+		       r->tmpl[0].tolerate == FWD_TOL_ANY &&
+		       r->tmpl[1].tolerate == FWD_TOL_ANY,
+		       "-t auto: loopback of both families, best effort");
+		report(!bit(r, 0) && bit(r, 1) && bit(r, 65535) &&
+		       count_bits(r) == ALL_PORTS, "auto allows 1..65535");
+		r = &c.autos[1];
+		report(r->opt == 'T' && r->ntmpl == 2 &&
+		       r->tmpl[0].m.listen_side == SIDE_TARGET &&
+		       !r->tmpl[0].m.listen_addr.a4.s_addr && !bit(r, 22) &&
+		       count_bits(r) == ALL_PORTS - 1,
+		       "-T */auto,~22: wildcard, 22 left out");
+		r = &c.autos[2];
+		report(r->ntmpl == 1 && bit(r, 8000) && bit(r, 8100) &&
+		       !bit(r, 7999) && count_bits(r) == 101,
+		       "ADDR/auto,LIST: one family, listed ports");
+		report(config_side_needs_low_ports(&c, SIDE_HOST) &&
+		       config_side_needs_low_ports(&c, SIDE_TARGET),
+		       "auto rules may need low ports");
+		config_free(&c);
+	}
+	if (report(!args(&c, err, "--pid", "1", "-t", "127.0.0.1/auto,8000",
+			 NULL), "auto high: %s", err)) {
+		report(!config_side_needs_low_ports(&c, SIDE_HOST),
+		       "auto of high ports needs no low ports");
+		config_free(&c);
+	}
+	args(&c, err, "--pid", "1", "-t", "auto", "-t", "*/auto,~1-1000",
+	     NULL);
+	has("two overlapping autos", err, "-t \"*/auto,~1-1000\": port 1001 "
+	    "on 0.0.0.0 overlaps with -t \"auto\"");
+	if (report(!args(&c, err, "--pid", "1", "-t", "127.0.0.1/auto",
+			 "-t", "::1/auto", "-T", "auto", NULL),
+		   "disjoint autos: %s", err))
+		config_free(&c);
+}
+
+/**
+ * snapshot() - copy what a configuration's arrays hold, for comparison
+ * @cfg:	configuration
+ * @fwd:	set to a copy of the listeners (free() it)
+ *
+ * Return: number of listeners copied
+ */
+static unsigned snapshot(const struct nsp_config *cfg, struct fwd_entry **fwd)
+{
+	*fwd = malloc((cfg->nfwd + 1) * sizeof(**fwd));
+	memcpy(*fwd, cfg->fwd, cfg->nfwd * sizeof(**fwd));
+	return cfg->nfwd;
+}
+
+/**
+ * unchanged() - report whether a configuration still equals its snapshot
+ * @what:	case name
+ * @cfg:	configuration
+ * @shot:	struct copy taken before
+ * @fwd:	listeners copied before
+ * @n:		their number
+ */
+static void unchanged(const char *what, const struct nsp_config *cfg,
+		      const struct nsp_config *shot,
+		      const struct fwd_entry *fwd, unsigned n)
+{
+	report(!memcmp(cfg, shot, sizeof(*cfg)) && cfg->nfwd == n &&
+	       !memcmp(cfg->fwd, fwd, n * sizeof(*fwd)),
+	       "%s: running configuration changed", what);
+}
+
+/**
+ * owns_specs() - no spec text of @fresh lies in @running's storage
+ * @fresh:	derived configuration
+ * @running:	source
+ *
+ * Return: true if every spec pointer differs from every running one
+ */
+static bool owns_specs(const struct nsp_config *fresh,
+		       const struct nsp_config *running)
+{
+	unsigned i, j;
+
+	for (i = 0; i < fresh->nfwd; i++)
+		for (j = 0; j < running->nfwd; j++)
+			if (fresh->fwd[i].spec == running->fwd[j].spec)
+				return false;
+	return (!fresh->netns_path ||
+		fresh->netns_path != running->netns_path) &&
+	       (!fresh->config_path ||
+		fresh->config_path != running->config_path);
+}
+
+/**
+ * capture_start() - point descriptor 2 at a file
+ * @saved:	set to a copy of the old descriptor 2
+ *
+ * Return: the file's path
+ */
+static const char *capture_start(int *saved)
+{
+	static char p[PATH_BUF];
+	int fd;
+
+	path_of("stderr.log", p);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	*saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+	return p;
+}
+
+/**
+ * capture_end() - restore descriptor 2 and read what was written
+ * @saved:	descriptor from capture_start()
+ * @path:	its file
+ * @buf:	output, CAPTURE_MAX bytes
+ */
+static void capture_end(int saved, const char *path, char *buf)
+{
+	ssize_t n;
+	int fd;
+
+	dup2(saved, 2);
+	close(saved);
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, CAPTURE_MAX - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/**
+ * test_reload() - reload keeps args/ctl forwards, replaces the file's
+ */
+static void test_reload(void)
+{
+	char err[CONFIG_ERR_MAX], p[PATH_BUF], log[CAPTURE_MAX], w[WANT_BUF];
+	struct nsp_config run, ctl, fresh, shot;
+	struct fwd_entry *fwd;
+	const char *cap;
+	unsigned n;
+	int saved;
+
+	snprintf(p, sizeof(p), "%s", write_text("reload.conf",
+		 "netns = web\ntcp-ports = 8080\nmax-conns = 5\n"
+		 "tcp-ns-ports = auto\n"));
+	if (!report(!args(&run, err, "-c", p, "-t", "9090", "--idle-timeout",
+			  "9", NULL), "reload start: %s", err))
+		return;
+	if (!report(!config_change(&run, true, 't', "7070", &ctl, err,
+				   sizeof(err)), "add 7070: %s", err))
+		return config_free(&run);
+	config_free(&run);
+	write_text("reload.conf", "netns = web\n\ntcp-ports = 8081\n"
+		   "max-conns = 6\nidle-timeout = 10\n");
+	shot = ctl;
+	n = snapshot(&ctl, &fwd);
+	cap = capture_start(&saved);
+	if (report(!config_reload(&ctl, &fresh, err, sizeof(err)),
+		   "reload: %s", err)) {
+		capture_end(saved, cap, log);
+		report(count_src(&fresh, 9090, CONFIG_SRC_ARGS) == 2 &&
+		       count_src(&fresh, 7070, CONFIG_SRC_CTL) == 2 &&
+		       count_src(&fresh, 8081, CONFIG_SRC_FILE) == 2 &&
+		       !count_src(&fresh, 8080, CONFIG_SRC_FILE) &&
+		       fresh.nfwd == 6 && !fresh.nautos,
+		       "reload: args and ctl kept, file's replaced (%u, %u)",
+		       fresh.nfwd, fresh.nautos);
+		report(fresh.max_conns == 5 && fresh.idle_timeout == 9,
+		       "reload: settings not applied");
+		snprintf(w, sizeof(w), "%s:4: max-conns changed: takes effect "
+			 "at the next start", p);
+		has("reload warning", log, w);
+		report(!strstr(log, "idle-timeout"), "no warning for a "
+		       "setting given on the command line: %s", log);
+		report(owns_specs(&fresh, &ctl), "reload result owns its "
+		       "strings");
+		unchanged("reload", &ctl, &shot, fwd, n);
+		config_free(&ctl);
+		report(!strcmp(fresh.netns_path, "/run/netns/web") &&
+		       !strcmp(fresh.config_path, p) &&
+		       !strcmp(fresh.fwd[0].spec, fresh.fwd[0].m.listen_port ==
+			       7070 ? "7070" : fresh.fwd[0].spec),
+		       "reload result readable after the running one is freed");
+		config_free(&fresh);
+	} else {
+		capture_end(saved, cap, log);
+		config_free(&ctl);
+	}
+	free(fwd);
+}
+
+/**
+ * test_reload_refused() - bad files and conflicts change nothing
+ */
+static void test_reload_refused(void)
+{
+	char err[CONFIG_ERR_MAX], p[PATH_BUF];
+	struct nsp_config run, fresh, shot;
+	struct fwd_entry *fwd;
+	unsigned n;
+
+	snprintf(p, sizeof(p), "%s", write_text("refuse.conf",
+						"tcp-ports = 8080\n"));
+	if (!report(!args(&run, err, "--pid", "1", "-c", p, "-t", "9090",
+			  NULL), "refuse start: %s", err))
+		return;
+	shot = run;
+	n = snapshot(&run, &fwd);
+	write_text("refuse.conf", "tcp-ports = 8080\nmax-conns = x\n");
+	memset(&fresh, 0xa5, sizeof(fresh));
+	report(config_reload(&run, &fresh, err, sizeof(err)) == -1 &&
+	       all_zero(&fresh, sizeof(fresh)), "bad file: refused, empty");
+	has("bad file", err, ":2: max-conns \"x\": not a number");
+	write_text("refuse.conf", "tcp-ports = 9090\n");
+	report(config_reload(&run, &fresh, err, sizeof(err)) == -1 &&
+	       all_zero(&fresh, sizeof(fresh)), "overlap with args refused");
+	has("reload overlap", err, "overlaps");
+	write_text("refuse.conf", "netns = web\n");
+	report(config_reload(&run, &fresh, err, sizeof(err)) == -1,
+	       "second target refused");
+	has("reload target", err, ":1: netns: a target was already given "
+	    "with --pid");
+	unlink(p);
+	report(config_reload(&run, &fresh, err, sizeof(err)) == -1,
+	       "missing file refused");
+	has("reload missing", err, "cannot open");
+	unchanged("refused reloads", &run, &shot, fwd, n);
+	free(fwd);
+	config_free(&run);
+	if (report(!args(&run, err, "--pid", "1", NULL), "%s", err)) {
+		report(config_reload(&run, &fresh, err, sizeof(err)) == -1,
+		       "reload without -c");
+		has("reload without -c", err, "no config file");
+		config_free(&run);
+	}
+}
+
+/**
+ * change_bad() - a change that must be refused, leaving things alone
+ * @run:	running configuration
+ * @add:	add or remove
+ * @opt:	't' or 'T'
+ * @spec:	SPEC
+ * @want:	piece of the message
+ */
+static void change_bad(const struct nsp_config *run, bool add, char opt,
+		       const char *spec, const char *want)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct nsp_config fresh, shot = *run;
+	struct fwd_entry *fwd;
+	unsigned n = snapshot(run, &fwd);
+
+	memset(&fresh, 0xa5, sizeof(fresh));
+	report(config_change(run, add, opt, spec, &fresh, err,
+			     sizeof(err)) == -1 &&
+	       all_zero(&fresh, sizeof(fresh)),
+	       "%s -%c \"%s\": not refused, or result not empty",
+	       add ? "add" : "remove", opt, spec);
+	has(spec, err, want);
+	unchanged(spec, run, &shot, fwd, n);
+	free(fwd);
+}
+
+/**
+ * test_change() - control-socket add and remove
+ */
+static void test_change(void)
+{
+	char err[CONFIG_ERR_MAX];
+	struct nsp_config run, a, b;
+
+	if (!report(!args(&run, err, "--pid", "1", "-t", "9090", "-t",
+			  "8080:80", "-T", "5432", NULL), "change: %s", err))
+		return;
+	if (report(!config_change(&run, true, 't', "7070-7071", &a, err,
+				  sizeof(err)), "add: %s", err)) {
+		report(count_src(&a, 7070, CONFIG_SRC_CTL) == 2 &&
+		       count_src(&a, 7071, CONFIG_SRC_CTL) == 2 &&
+		       a.nfwd == run.nfwd + 4 && owns_specs(&a, &run),
+		       "add: four CTL listeners, own strings");
+		if (report(!config_change(&a, false, 't', "7070-7071", &b,
+					  err, sizeof(err)),
+			   "remove added: %s", err)) {
+			report(b.nfwd == run.nfwd && !count_src(&b, 0,
+				CONFIG_SRC_CTL), "remove: back as before");
+			config_free(&b);
+		}
+		config_free(&a);
+	}
+	if (report(!config_change(&run, false, 't', "9090", &a, err,
+				  sizeof(err)), "remove args: %s", err)) {
+		report(a.nfwd == run.nfwd - 2 && !count_src(&a, 9090,
+			CONFIG_SRC_ARGS), "remove a command-line forward");
+		config_free(&a);
+	}
+	if (report(!config_change(&run, true, 'T', "auto,~22", &a, err,
+				  sizeof(err)), "add auto: %s", err)) {
+		report(a.nautos == 1 && a.autos[0].src == CONFIG_SRC_CTL &&
+		       a.autos[0].opt == 'T', "auto rule added");
+		change_bad(&a, false, 'T', "auto", "no auto forward has this "
+			   "SPEC");
+		change_bad(&a, false, 't', "auto,~22", "no auto forward");
+		change_bad(&a, true, 'T', "auto", "overlaps with -T "
+			   "\"auto,~22\"");
+		if (report(!config_change(&a, false, 'T', "auto,~22", &b, err,
+					  sizeof(err)), "remove auto: %s",
+			   err)) {
+			report(!b.nautos, "auto rule removed");
+			config_free(&b);
+		}
+		config_free(&a);
+	}
+	change_bad(&run, true, 't', "9090", "-t \"9090\": port 9090 on "
+		   "127.0.0.1 overlaps");
+	change_bad(&run, true, 't', "70000", "-t \"70000\": port \"70000\" "
+		   "out of range");
+	change_bad(&run, false, 't', "6060", "-t \"6060\": port 6060 on "
+		   "127.0.0.1 is not forwarded");
+	change_bad(&run, false, 't', "8080:81", "port 8080 on 127.0.0.1 is "
+		   "not forwarded that way");
+	change_bad(&run, false, 't', "9090-9091", "port 9091 on 127.0.0.1 is "
+		   "not forwarded");
+	change_bad(&run, false, 'T', "9090", "-T \"9090\": port 9090 on "
+		   "127.0.0.1 is not forwarded");
+	if (report(!config_change(&run, false, 't', "127.0.0.1/9090", &a, err,
+				  sizeof(err)), "remove one family: %s", err)) {
+		report(a.nfwd == run.nfwd - 1 && count_src(&a, 9090,
+			CONFIG_SRC_ARGS) == 1 && a.fwd[0].m.id == 0,
+		       "ADDR/PORT removes that listener alone");
+		change_bad(&a, false, 't', "9090", "port 9090 on 127.0.0.1 is "
+			   "not forwarded");
+		config_free(&a);
+	}
+	change_bad(&run, false, 't', "none", "forwards nothing");
+	change_bad(&run, true, 'x', "80", "expected -t or -T");
+	config_free(&run);
+}
+
+/**
+ * main() - run every group, print the summary
+ *
+ * Return: 0 if every check passed, 1 otherwise
+ */
+int main(void)
+{
+	char tmpl[] = "/tmp/nsplice-test-config.XXXXXX";
+	char cmd[PATH_BUF + 16];
+	unsigned i;
+
+	if (!mkdtemp(tmpl)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	log_init("test", LOG_LVL_INFO);
+	test_text_valid();
+	test_text_lines();
+	test_text_values();
+	test_files();
+	test_precedence();
+	test_new_options();
+	test_autos();
+	test_reload();
+	test_reload_refused();
+	test_change();
+	for (i = 0; i < arg_pool_n; i++)
+		free(arg_pool[i]);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		printf("could not remove %s\n", dir);
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
