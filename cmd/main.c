@@ -8,6 +8,8 @@
  * and on success becomes the supervisor (supervisor/), which re-executes
  * this same binary for every child with "--role=..." as first argument;
  * those arguments are handled by cmd/role.c and never shown in --help.
+ * "nsplice ctl PATH REQUEST..." is the control socket's client (cmd/ctl.c),
+ * a short-lived process of its own that never becomes a supervisor.
  *
  * Exit statuses: 2 for bad input (nothing was started), 1 for a runtime
  * failure, otherwise what the supervisor returns.
@@ -21,9 +23,8 @@
 #include "../ipc/log.h"
 #include "../supervisor/supervisor.h"
 #include "config.h"
+#include "ctl.h"
 #include "role.h"
-
-extern char **environ;
 
 
 /**
@@ -91,7 +92,7 @@ static int main_user(int argc, char **argv)
 }
 
 /**
- * main() - dispatch to a role or run the supervisor
+ * main() - dispatch to a role, the ctl client, or run the supervisor
  * @argc:	argument count
  * @argv:	arguments
  *
@@ -106,6 +107,8 @@ int main(int argc, char **argv)
 	argv = dup_argv(argc, argv);
 	if (argc > 1 && !strncmp(argv[1], "--role=", 7))
 		ret = main_role(argc, argv);
+	else if (argc > 1 && !strcmp(argv[1], "ctl"))
+		ret = ctl_main(argc - 1, argv + 1);
 	else
 		ret = main_user(argc, argv);
 	free_argv(argc, argv);

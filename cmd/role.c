@@ -6,6 +6,8 @@
  *
  * See role.h.  main() hands argv here when argv[1] starts with "--role=";
  * a user never types these arguments, so anything unexpected is fatal.
+ * Besides those of role.h a child takes --log-mode=plain|journal|syslog
+ * (ipc/log.h): whether its lines carry a "<N>" priority prefix.
  *
  * Syscalls: prctl(PR_SET_PDEATHSIG), getppid, sigaction, close_range;
  * then the role's sandbox (seccomp/sandbox.c).
@@ -29,6 +31,38 @@
 
 /* ID_ARG_MAX - longest "UID:GID" value of --runas, bytes */
 #define ID_ARG_MAX	32
+
+/* LOG_MODE_ARG - the role argument that carries the log output mode */
+#define LOG_MODE_ARG	"--log-mode="
+
+/*
+ * role_log_mode - enum log_mode of --log-mode=, applied by role_enter();
+ * kept here rather than in struct role_args so that role.h (shared by
+ * other work) does not change for it.
+ */
+static enum log_mode role_log_mode = LOG_MODE_PLAIN;
+
+/**
+ * parse_log_mode() - the --log-mode=plain|journal|syslog argument
+ * @a:		one argument
+ *
+ * The supervisor chose the mode from its surroundings (JOURNAL_STREAM,
+ * --syslog); a child has an emptied environment and learns it here.
+ *
+ * Return: 1 if @a was it and is valid, 0 if it is not it, -1 if malformed
+ */
+static int parse_log_mode(const char *a)
+{
+	int m;
+
+	if (strncmp(a, LOG_MODE_ARG, strlen(LOG_MODE_ARG)))
+		return 0;
+	m = log_mode_parse(a + strlen(LOG_MODE_ARG));
+	if (m < 0)
+		return -1;
+	role_log_mode = (enum log_mode)m;
+	return 1;
+}
 
 /**
  * parse_ids() - parse the "UID:GID" of --runas
@@ -98,10 +132,13 @@ int role_args_parse(int argc, char **argv, struct role_args *ra)
 	memset(ra, 0, sizeof(*ra));
 	ra->side = -1;
 	ra->log_level = -1;
+	role_log_mode = LOG_MODE_PLAIN;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int sb = parse_sandbox_arg(a, ra);
 
+		if (!sb)
+			sb = parse_log_mode(a);
 		if (sb < 0)
 			return -1;
 		if (sb > 0)
@@ -156,6 +193,7 @@ void role_enter(const struct role_args *ra, const char *title,
 	struct sigaction sa;
 
 	log_init(logtag, ra->log_level);
+	log_set_mode(role_log_mode);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
 		fatal("PR_SET_PDEATHSIG: %s", strerror(errno));
 	if (getppid() != ra->parent)

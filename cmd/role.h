@@ -9,6 +9,7 @@
  *
  *   nsplice --role=relay|agent [--side=host|target] [--keep-bind-cap]
  *           [--sandbox=log] [--runas=UID:GID] [--test-attempt=WHAT]
+ *           [--log-mode=journal|syslog]
  *           --log=N --parent=PID
  *
  * and its channels on the fixed descriptors of ipc/msg.h.  The child parses

@@ -8,18 +8,71 @@
  * with a single write() so it is atomic on the supervisor's log pipe.  No
  * allocation, no stdio: the relay may log under its seccomp filter, which
  * allows write() on descriptor 2 and nothing that opens files.
+ *
+ * The line is formatted LOG_PREFIX_LEN bytes into the buffer so the
+ * sd-daemon "<N>" prefix of journal and syslog modes can be put in front
+ * without a second write or a copy.  The syslog socket is opened by
+ * log_syslog_open() before the supervisor's sandbox (which forbids
+ * socket(AF_UNIX)); afterwards lines are send()s on it, and a line that
+ * cannot be sent (syslog daemon gone, queue full) goes to stderr instead:
+ * a log line is never silently lost for a slow logger, and the supervisor
+ * never blocks on one.
+ *
+ * log_sink_child() is the supervisor's half of the children's log pipe:
+ * it defangs control bytes (stderr may be a terminal, and a compromised
+ * child must not reach it with escape sequences), and outside plain mode
+ * it reassembles lines (a read may end mid-line), checks each child's
+ * priority prefix and writes or sends the line with a priority the child
+ * may claim.
+ *
+ * Syscalls: write; supervisor in syslog mode also socket, connect (at
+ * start), send, getpid; fstat at start for journal detection.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
 
+/* LOG_PREFIX_LEN - bytes of the "<N>" priority prefix, N one digit */
+#define LOG_PREFIX_LEN		3
+
+/* LOG_SYSLOG_PATH - the local syslog socket (journald or a syslogd) */
+#define LOG_SYSLOG_PATH		"/dev/log"
+
+/* LOG_SYSLOG_IDENT - identifier in front of every syslog message */
+#define LOG_SYSLOG_IDENT	"nsplice"
+
+/* LOG_SYSLOG_HDR_MAX - bytes of "<PRI>nsplice[PID]: " at most */
+#define LOG_SYSLOG_HDR_MAX	48
+
+/* LOG_PRI_CHILD_MIN - most severe syslog priority a child may claim */
+#define LOG_PRI_CHILD_MIN	LOG_ERR
+
+/* LOG_PRI_UNPREFIXED - priority of a child line without a valid prefix */
+#define LOG_PRI_UNPREFIXED	LOG_WARNING
+
+/* JOURNAL_STREAM_ENV - set by systemd: "DEV:INODE" of the journal stream */
+#define JOURNAL_STREAM_ENV	"JOURNAL_STREAM"
+
 int log_level = LOG_LVL_INFO;
 static const char *log_role = "nsplice";
+static enum log_mode log_out_mode = LOG_MODE_PLAIN;
+static int log_syslog_fd = -1;
+static pid_t log_syslog_pid;
+
+/* sink_line, sink_len - a child line whose newline has not been read yet */
+static char sink_line[LOG_LINE_MAX];
+static size_t sink_len;
 
 /**
  * log_init() - set the role tag and the most verbose level written
@@ -30,6 +83,219 @@ void log_init(const char *role, int level)
 {
 	log_role = role;
 	log_level = level;
+}
+
+/**
+ * log_set_mode() - choose how lines go out from now on
+ * @mode:	enum log_mode; LOG_MODE_SYSLOG sends to /dev/log only once
+ *		log_syslog_open() succeeded, else it prefixes like journal
+ */
+void log_set_mode(enum log_mode mode)
+{
+	log_out_mode = mode;
+}
+
+/**
+ * log_get_mode() - the current output mode, for the children's arguments
+ *
+ * Return: enum log_mode
+ */
+enum log_mode log_get_mode(void)
+{
+	return log_out_mode;
+}
+
+/**
+ * log_mode_name() - the name of a mode, as in the --log-mode= role argument
+ * @mode:	enum log_mode
+ *
+ * Return: "plain", "journal" or "syslog"
+ */
+const char *log_mode_name(enum log_mode mode)
+{
+	switch (mode) {
+	case LOG_MODE_JOURNAL:
+		return "journal";
+	case LOG_MODE_SYSLOG:
+		return "syslog";
+	default:
+		return "plain";
+	}
+}
+
+/**
+ * log_mode_parse() - the mode of a name made by log_mode_name()
+ * @name:	"plain", "journal" or "syslog"
+ *
+ * Return: enum log_mode, or -1 for any other string
+ */
+int log_mode_parse(const char *name)
+{
+	static const enum log_mode all[] = { LOG_MODE_PLAIN,
+					     LOG_MODE_JOURNAL,
+					     LOG_MODE_SYSLOG };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(name, log_mode_name(all[i])))
+			return (int)all[i];
+	return -1;
+}
+
+/**
+ * parse_dev_ino() - parse JOURNAL_STREAM's "DEV:INODE", both decimal
+ * @v:		value
+ * @dev:	device number, set on success
+ * @ino:	inode number, set on success
+ *
+ * Return: 0, or -1 if malformed (then the mode is plain: a bad variable is
+ * no reason to refuse to start, and plain lines are never wrong)
+ */
+static int parse_dev_ino(const char *v, uintmax_t *dev, uintmax_t *ino)
+{
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	*dev = strtoumax(v, &end, 10);
+	if (errno || *end != ':' || end[1] < '0' || end[1] > '9')
+		return -1;
+	*ino = strtoumax(end + 1, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+/**
+ * log_mode_detect() - the mode the supervisor's surroundings call for
+ * @want_syslog: --syslog was given
+ *
+ * systemd sets JOURNAL_STREAM for a service whose stderr is the journal;
+ * the variable is inherited by anything the service starts, so it counts
+ * only when it names the very file stderr is (sd-daemon(3)).
+ *
+ * Return: LOG_MODE_SYSLOG if asked for, LOG_MODE_JOURNAL if stderr is the
+ * journal stream, else LOG_MODE_PLAIN
+ */
+enum log_mode log_mode_detect(bool want_syslog)
+{
+	const char *v = getenv(JOURNAL_STREAM_ENV);
+	uintmax_t dev, ino;
+	struct stat st;
+
+	if (want_syslog)
+		return LOG_MODE_SYSLOG;
+	if (!v || parse_dev_ino(v, &dev, &ino) ||
+	    fstat(STDERR_FILENO, &st))
+		return LOG_MODE_PLAIN;
+	if ((uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino)
+		return LOG_MODE_JOURNAL;
+	return LOG_MODE_PLAIN;
+}
+
+/**
+ * log_syslog_open() - connect to /dev/log, before the sandbox
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * The supervisor's seccomp filter forbids socket(AF_UNIX), so the socket
+ * is made here, once, and every later line is a send() on it.
+ *
+ * Return: 0, or -1 with @err naming the socket and the reason
+ */
+int log_syslog_open(char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX,
+				   .sun_path = LOG_SYSLOG_PATH };
+	int fd, saved;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errfmt(err, errlen, "--syslog: socket: %s",
+			      strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		saved = errno;
+		close(fd);
+		return errfmt(err, errlen, "--syslog: cannot connect to "
+			      LOG_SYSLOG_PATH ": %s", strerror(saved));
+	}
+	if (log_syslog_fd >= 0)
+		close(log_syslog_fd);
+	log_syslog_fd = fd;
+	log_syslog_pid = getpid();
+	return 0;
+}
+
+/**
+ * level_pri() - the syslog priority of a log level
+ * @level:	enum log_level
+ *
+ * Return: LOG_ERR, LOG_WARNING, LOG_INFO or LOG_DEBUG
+ */
+static int level_pri(int level)
+{
+	switch (level) {
+	case LOG_LVL_WARN:
+		return LOG_WARNING;
+	case LOG_LVL_INFO:
+		return LOG_INFO;
+	case LOG_LVL_DEBUG:
+	case LOG_LVL_TRACE:
+		return LOG_DEBUG;
+	default:
+		return LOG_ERR;
+	}
+}
+
+/**
+ * syslog_send() - send one line to /dev/log
+ * @pri:	syslog priority, 0..7
+ * @text:	the line, without prefix and newline
+ * @len:	its length
+ *
+ * No timestamp: journald and the syslog daemons stamp a message on
+ * arrival, and formatting local time would need the time zone file.
+ * MSG_DONTWAIT: a slow logger must never stall the supervisor.
+ *
+ * Return: 0, or -1 if it was not sent
+ */
+static int syslog_send(int pri, const char *text, size_t len)
+{
+	char msg[LOG_SYSLOG_HDR_MAX + LOG_LINE_MAX];
+	int n;
+
+	n = snprintf(msg, LOG_SYSLOG_HDR_MAX, "<%d>" LOG_SYSLOG_IDENT "[%d]: ",
+		     LOG_DAEMON | pri, (int)log_syslog_pid);
+	if (n < 0 || n >= LOG_SYSLOG_HDR_MAX || len > LOG_LINE_MAX)
+		return -1;
+	memcpy(msg + n, text, len);
+	if (send(log_syslog_fd, msg, (size_t)n + len,
+		 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return -1;
+	return 0;
+}
+
+/**
+ * emit() - put one formatted line out the way the mode says
+ * @pri:	syslog priority, 0..7
+ * @line:	buffer whose first LOG_PREFIX_LEN bytes are free for the prefix
+ * @len:	bytes after the prefix room, ending with a newline
+ */
+static void emit(int pri, char *line, size_t len)
+{
+	char *body = line + LOG_PREFIX_LEN;
+
+	if (log_syslog_fd >= 0 && !syslog_send(pri, body, len - 1))
+		return;
+	if (log_out_mode != LOG_MODE_PLAIN && log_syslog_fd < 0) {
+		line[0] = '<';
+		line[1] = (char)('0' + pri);
+		line[2] = '>';
+		body = line;
+		len += LOG_PREFIX_LEN;
+	}
+	if (write(STDERR_FILENO, body, len) < 0) {
+		/* Nowhere left to report it. */
+	}
 }
 
 /**
@@ -44,24 +310,132 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	static const char *const tag[] = { "error: ", "warning: ", "", "",
 					   "" };
 	char line[LOG_LINE_MAX];
+	char *body = line + LOG_PREFIX_LEN;
+	const size_t room = sizeof(line) - LOG_PREFIX_LEN;
 	int saved = errno;
 	int n, m;
 
-	n = snprintf(line, sizeof(line), "[%s] %s", log_role,
+	n = snprintf(body, room, "[%s] %s", log_role,
 		     tag[level < 0 || level > LOG_LVL_TRACE ? 0 : level]);
 	if (n < 0)
 		n = 0;
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if ((size_t)n > room - 2)
+		n = (int)room - 2;
+	m = vsnprintf(body + n, room - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;
 	n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
-		/* Nowhere left to report it. */
-	}
+	if ((size_t)n > room - 2)
+		n = (int)room - 2;
+	body[n++] = '\n';
+	emit(level_pri(level), line, (size_t)n);
 	errno = saved;
+}
+
+/**
+ * defang_byte() - replace a control character of a child's log bytes
+ * @c:		byte read from the log pipe
+ *
+ * Every control byte but the newline becomes '?': see the DOC comment.
+ *
+ * Return: @c or '?'
+ */
+static char defang_byte(char c)
+{
+	if (((unsigned char)c < 0x20 && c != '\n') || c == 0x7f)
+		return '?';
+	return c;
+}
+
+/**
+ * sink_plain() - copy a child's bytes to stderr, defanged
+ * @buf:	bytes read from the log pipe
+ * @n:		their number
+ *
+ * Plain mode adds nothing to a line, so bytes go out as they came, in
+ * chunks, without waiting for the end of a line.
+ */
+static void sink_plain(const char *buf, size_t n)
+{
+	char out[LOG_LINE_MAX];
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		out[k++] = defang_byte(buf[i]);
+		if (k < sizeof(out) && i + 1 < n)
+			continue;
+		if (write(STDERR_FILENO, out, k) < 0)
+			return;
+		k = 0;
+	}
+}
+
+/**
+ * sink_emit() - write or send one whole line of a child
+ * @text:	the line, defanged, newline included
+ * @len:	its length
+ *
+ * The child's "<N>" prefix is replaced by one the supervisor vouches for:
+ * at most as severe as LOG_PRI_CHILD_MIN, LOG_PRI_UNPREFIXED without one.
+ */
+static void sink_emit(const char *text, size_t len)
+{
+	char line[LOG_LINE_MAX + LOG_PREFIX_LEN];
+	int pri = LOG_PRI_UNPREFIXED;
+
+	if (len > LOG_PREFIX_LEN && text[0] == '<' && text[1] >= '0' &&
+	    text[1] <= '7' && text[2] == '>') {
+		pri = text[1] - '0';
+		text += LOG_PREFIX_LEN;
+		len -= LOG_PREFIX_LEN;
+	}
+	if (pri < LOG_PRI_CHILD_MIN)
+		pri = LOG_PRI_CHILD_MIN;
+	memcpy(line + LOG_PREFIX_LEN, text, len);
+	emit(pri, line, len);
+}
+
+/**
+ * log_sink_child() - the supervisor's output for bytes from the log pipe
+ * @buf:	bytes read from the children's log pipe
+ * @n:		their number
+ *
+ * Called by the supervisor instead of write(2).  Outside plain mode a
+ * line is emitted only once its newline has arrived; a "line" longer than
+ * LOG_LINE_MAX (no child writes one) is cut into pieces.
+ */
+void log_sink_child(const char *buf, size_t n)
+{
+	size_t i;
+
+	if (log_out_mode == LOG_MODE_PLAIN) {
+		sink_plain(buf, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		sink_line[sink_len++] = defang_byte(buf[i]);
+		if (buf[i] != '\n' && sink_len < sizeof(sink_line) - 1)
+			continue;
+		if (buf[i] != '\n')
+			sink_line[sink_len++] = '\n';
+		sink_emit(sink_line, sink_len);
+		sink_len = 0;
+	}
+}
+
+/**
+ * log_sink_flush() - emit a child's unterminated last line, at exit
+ *
+ * A child that died in the middle of a write leaves a partial line;
+ * it is still evidence, so it goes out with a newline added.
+ */
+void log_sink_flush(void)
+{
+	if (!sink_len)
+		return;
+	sink_line[sink_len++] = '\n';
+	sink_emit(sink_line, sink_len);
+	sink_len = 0;
 }
 
 /**
@@ -92,23 +466,43 @@ void log_msg(int level, const char *fmt, ...)
  */
 void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt, ...)
 {
-	struct timespec now;
 	va_list ap;
 
+	if (!log_due(rl, level, 1))
+		return;
+	va_start(ap, fmt);
+	log_vwrite(level, fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * log_due() - may a line limited to one per period be written now
+ * @rl:		state of that line
+ * @level:	its level
+ * @period:	seconds between two lines at least
+ *
+ * For conditions that come and go while they last (a limit reached, a
+ * budget spent), so the log says it once rather than once a second.  The
+ * lines dropped are counted and reported before the next one.
+ *
+ * Return: true if the caller should write the line now
+ */
+bool log_due(struct log_ratelimit *rl, int level, unsigned period)
+{
+	struct timespec now;
+
 	if (level > log_level)
-		return;
+		return false;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (rl->last && now.tv_sec == rl->last) {
+	if (rl->last && now.tv_sec - rl->last < (time_t)period) {
 		rl->suppressed++;
-		return;
+		return false;
 	}
 	if (rl->suppressed)
 		log_msg(level, "(%u similar lines suppressed)", rl->suppressed);
 	rl->last = now.tv_sec;
 	rl->suppressed = 0;
-	va_start(ap, fmt);
-	log_vwrite(level, fmt, ap);
-	va_end(ap);
+	return true;
 }
 
 /**

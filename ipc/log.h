@@ -11,10 +11,28 @@
  * is written atomically, so lines of different children never interleave
  * and no child ever holds a terminal descriptor.  Each line starts with the
  * role in brackets ("[relay]") so a reader knows who said it.
+ *
+ * Output modes (enum log_mode), chosen once by the supervisor and handed
+ * to every child as a role argument (children get an emptied environment):
+ *
+ * - plain: the lines as above, for a terminal or a file;
+ * - journal: stderr is systemd's journal stream (JOURNAL_STREAM names
+ *   stderr's device and inode), so every line starts with the sd-daemon
+ *   prefix "<N>", N the syslog priority of its level, and the journal
+ *   files it at that priority;
+ * - syslog (--syslog): the supervisor sends its lines, and its children's,
+ *   as datagrams to /dev/log.  Children still only write to their pipe,
+ *   prefixed as in journal mode; the supervisor splits what it reads into
+ *   lines and sends each with the priority of its prefix.
+ *
+ * A child is not trusted with priorities: the supervisor takes at most
+ * LOG_ERR from a child's prefix (no child may page someone with
+ * "<0>" emergencies) and gives an unprefixed child line LOG_WARNING.
  */
 #ifndef NSPLICE_LOG_H
 #define NSPLICE_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -39,6 +57,23 @@ enum log_level {
 };
 
 /**
+ * enum log_mode - where and how lines go out, see the DOC comment
+ * @LOG_MODE_PLAIN:	"[role] text" lines to stderr
+ * @LOG_MODE_JOURNAL:	"<N>[role] text" lines to stderr
+ * @LOG_MODE_SYSLOG:	supervisor: datagrams to /dev/log; children: as
+ *			journal
+ */
+enum log_mode {
+	LOG_MODE_PLAIN = 0,
+	LOG_MODE_JOURNAL,
+	LOG_MODE_SYSLOG,
+};
+
+/* LOG_CONDITION_SEC - a lasting condition (limit reached, budget spent)
+ * is logged at most once in this many seconds, see log_due() */
+#define LOG_CONDITION_SEC	60
+
+/**
  * struct log_ratelimit - state for a line that may repeat often
  * @last:	second of the last line written
  * @suppressed:	lines dropped since then
@@ -51,6 +86,15 @@ struct log_ratelimit {
 extern int log_level;
 
 void log_init(const char *role, int level);
+bool log_due(struct log_ratelimit *rl, int level, unsigned period);
+void log_set_mode(enum log_mode mode);
+enum log_mode log_get_mode(void);
+enum log_mode log_mode_detect(bool want_syslog);
+const char *log_mode_name(enum log_mode mode);
+int log_mode_parse(const char *name);
+int log_syslog_open(char *err, size_t errlen);
+void log_sink_child(const char *buf, size_t n);
+void log_sink_flush(void);
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt,

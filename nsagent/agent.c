@@ -15,15 +15,17 @@
  * What it may not do: read or write a payload byte (it never sees a
  * connected socket), keep capabilities it does not need, be ptraced.
  *
- * Channels: the supervisor sends BIND and CONFIG_DONE; the relay sends
- * POOL_REQ.  Everything arrives through ipc_recv(), which has validated
+ * Channels: the supervisor sends AGENT_CONF, BIND, UNBIND, CONFIG_DONE
+ * and, when the relay was replaced, RELAY_CHAN with the new channel; the
+ * relay sends POOL_REQ.  Everything arrives through ipc_recv(), which has validated
  * length, type, direction, descriptor count and fields; anything else that
  * is wrong (a request for the other side, more sockets than the cap) is a
  * protocol violation and ends the agent, which the supervisor notices.
  *
  * Isolation, in order: exec'd in the caller's namespaces; enter the target
  * namespace (agent[target] only); drop capabilities, NO_NEW_PRIVS,
- * non-dumpable (enter.c); raise the descriptor limit and create the timer;
+ * non-dumpable (enter.c); raise the descriptor limit, create the timer and
+ * open what listening-port scans read (scan.c);
  * then Landlock and the agents' seccomp allowlist (seccomp/sandbox.c,
  * seccomp/agent.c), after which it can neither exec, nor leave or change
  * its namespace, nor open a file.  Anything it must read later is opened
@@ -33,6 +35,7 @@
  * setsockopt, bind, listen, close, getifaddrs' netlink calls.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +47,8 @@
 #include "../seccomp/sandbox.h"
 #include "agent.h"
 
-/* AGENT_TICK_SEC - address refresh and pool retry period, seconds */
+/* AGENT_TICK_SEC - address refresh, pool retry and port scan period,
+ * seconds */
 #define AGENT_TICK_SEC	1
 
 /**
@@ -89,17 +93,57 @@ void agent_send(const struct ipc_chan *c, unsigned type, const void *payload,
 }
 
 /**
+ * agent_new_relay() - RELAY_CHAN: the relay was replaced
+ * @a:		agent state
+ * @m:		RELAY_CHAN with the new channel's descriptor
+ *
+ * The old channel is closed (a relay being replaced drains its flows and
+ * needs no more sockets); the new relay gets every listener again and the
+ * namespace's addresses, and owes nothing from before.
+ */
+static void agent_new_relay(struct agent *a, struct ipc_msg *m)
+{
+	const char *why = ipc_chan_check(m->fds[0]);
+
+	if (why || m->u.chan.side != (uint32_t)a->side)
+		fatal("supervisor: protocol violation: RELAY_CHAN: %s",
+		      why ? why : "wrong side");
+	/* The seccomp filter lets descriptors leave only through fixed
+	 * numbers: the new channel takes the old one's. */
+	if (dup3(m->fds[0], IPC_FD_PEER, O_CLOEXEC) != IPC_FD_PEER)
+		fatal("RELAY_CHAN: dup3: %s", strerror(errno));
+	a->relay.fd = IPC_FD_PEER;
+	a->pending[0] = a->pending[1] = 0;
+	agent_resend_listeners(a);
+	a->addrs_sent = false;
+	agent_addrs_refresh(a);
+	ninfo("serving a new relay");
+}
+
+/**
  * on_sup_msg() - a message from the supervisor
  * @a:		agent state
  * @m:		validated message
  */
-static void on_sup_msg(struct agent *a, const struct ipc_msg *m)
+static void on_sup_msg(struct agent *a, struct ipc_msg *m)
 {
 	struct msg_config_done done;
 
 	switch (m->type) {
 	case MSG_BIND:
-		agent_answer_bind(a, &m->u.forward);
+		agent_answer_bind(a, m);
+		break;
+	case MSG_UNBIND:
+		agent_answer_unbind(a, m->u.id.id);
+		break;
+	case MSG_AGENT_CONF:
+		a->conf = m->u.agent_conf;
+		a->conf_seen = true;
+		a->scan.on = a->conf.scan;
+		agent_pool_fill(a);
+		break;
+	case MSG_RELAY_CHAN:
+		agent_new_relay(a, m);
 		break;
 	case MSG_CONFIG_DONE:
 		if (m->u.done.count != a->batch)
@@ -120,7 +164,7 @@ static void on_sup_msg(struct agent *a, const struct ipc_msg *m)
  * @a:		agent state
  * @m:		validated message
  */
-static void on_relay_msg(struct agent *a, const struct ipc_msg *m)
+static void on_relay_msg(struct agent *a, struct ipc_msg *m)
 {
 	if (m->type != MSG_POOL_REQ)
 		fatal("unexpected %s from the relay", ipc_type_name(m->type));
@@ -136,7 +180,7 @@ static void on_relay_msg(struct agent *a, const struct ipc_msg *m)
  * Return: false once the channel is closed by its peer
  */
 static bool drain(struct agent *a, const struct ipc_chan *c,
-		  void (*fn)(struct agent *, const struct ipc_msg *))
+		  void (*fn)(struct agent *, struct ipc_msg *))
 {
 	const char *why;
 	struct ipc_msg m;
@@ -168,6 +212,7 @@ static void on_tick(struct agent *a)
 		return;
 	agent_addrs_refresh(a);
 	agent_pool_fill(a);
+	agent_scan_tick(a);
 }
 
 /**
@@ -203,9 +248,14 @@ static int agent_loop(struct agent *a)
 		if (p[0].revents && !drain(a, &a->sup, on_sup_msg))
 			return EXIT_SUCCESS;
 		if (p[1].revents && !drain(a, &a->relay, on_relay_msg)) {
-			/* The supervisor reports why; listeners stay bound. */
+			/* The supervisor reports why; listeners stay bound.
+			 * Descriptor 4 stays taken (by a placeholder) so no
+			 * socket lands there before RELAY_CHAN moves the new
+			 * channel onto it. */
 			ndebug("relay closed its channel");
 			ipc_chan_close(&a->relay);
+			if (dup3(IPC_FD_SUPERVISOR, IPC_FD_PEER, O_CLOEXEC) < 0)
+				fatal("dup3: %s", strerror(errno));
 		}
 		if (p[2].revents)
 			on_tick(a);
@@ -235,6 +285,7 @@ int agent_main(int side, bool keep_bind_cap)
 	agent_drop_privileges(keep_bind_cap);
 	raise_nofile();
 	start_timer(&a);
+	agent_scan_open(&a);
 	sandbox_agent_enter();
 
 	h.side = (uint32_t)side;

@@ -13,6 +13,7 @@
 #define NSPLICE_AGENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../ipc/ipc.h"
 
@@ -20,6 +21,41 @@
  * not yet received, per family; more is a protocol violation
  */
 #define AGENT_POOL_PENDING_MAX	1024
+
+/* SCAN_BITMAP_BYTES - one bit per TCP port */
+#define SCAN_BITMAP_BYTES	(65536 / 8)
+
+/**
+ * struct agent_listener - a listener the agent holds
+ * @id:		listener id from BIND
+ * @fd:		listening socket
+ * @family:	AF_INET or AF_INET6
+ * @port:	port it listens on
+ */
+struct agent_listener {
+	uint32_t id;
+	int fd;
+	uint8_t family;
+	uint16_t port;
+};
+
+/**
+ * struct agent_scan - listening-port discovery for "auto" forwards
+ * @diag_fd:	NETLINK_SOCK_DIAG socket, opened before the sandbox, or -1
+ * @proc_fd:	/proc/net/tcp and /proc/net/tcp6 of this namespace, opened
+ *		before the sandbox, re-read from offset 0 (fallback when
+ *		sock_diag is missing), -1 if not open
+ * @on:		AGENT_CONF asked for scanning
+ * @sent:	ports last reported as listening, [0] IPv4, [1] IPv6
+ * @reported:	a first report was sent
+ */
+struct agent_scan {
+	int diag_fd;
+	int proc_fd[2];
+	bool on;
+	uint8_t sent[2][SCAN_BITMAP_BYTES];
+	bool reported;
+};
 
 /**
  * struct agent - state of one agent process
@@ -30,6 +66,9 @@
  * @batch:	BINDs handled since the last CONFIG_DONE
  * @listeners:	listening sockets, kept so a new relay can get them again
  * @nlisteners:	entries in @listeners
+ * @conf:	AGENT_CONF (keepalive for listeners and pool sockets)
+ * @conf_seen:	AGENT_CONF arrived: pool sockets may be made
+ * @scan:	listening-port discovery
  * @pending:	sockets owed to the relay, [0] IPv4, [1] IPv6
  * @addrs:	external addresses last sent to the relay
  * @addrs_sent:	@addrs has been sent at least once
@@ -40,8 +79,11 @@ struct agent {
 	struct ipc_chan relay;
 	int timer_fd;
 	unsigned batch;
-	int *listeners;
+	struct agent_listener *listeners;
 	unsigned nlisteners;
+	struct msg_agent_conf conf;
+	bool conf_seen;
+	struct agent_scan scan;
 	unsigned pending[2];
 	struct msg_ns_addrs addrs;
 	bool addrs_sent;
@@ -56,7 +98,9 @@ void agent_enter_netns(void);
 void agent_drop_privileges(bool keep_bind_cap);
 
 /* listen.c */
-void agent_answer_bind(struct agent *a, const struct msg_forward *f);
+void agent_answer_bind(struct agent *a, struct ipc_msg *m);
+void agent_answer_unbind(struct agent *a, uint32_t id);
+void agent_resend_listeners(struct agent *a);
 
 /* pool.c */
 void agent_answer_pool_req(struct agent *a, const struct msg_pool_req *r);
@@ -64,5 +108,12 @@ void agent_pool_fill(struct agent *a);
 
 /* addrs.c */
 void agent_addrs_refresh(struct agent *a);
+
+/* scan.c */
+void agent_scan_open(struct agent *a);
+void agent_scan_tick(struct agent *a);
+
+/* listen.c */
+void agent_set_keepalive(const struct agent *a, int fd);
 
 #endif /* NSPLICE_AGENT_H */

@@ -14,9 +14,16 @@
  * a v4-mapped client must not slip past the IPv4 rules.  TCP_NODELAY is set
  * on the listener because accepted sockets inherit it, which saves the
  * relay a setsockopt() per connection.  The agent keeps its copy of every
- * listener, so a port is never unbound while the relay changes.
+ * listener, so a port is never unbound while the relay changes: a new
+ * relay gets every listener again (agent_resend_listeners()).  UNBIND
+ * closes the agent's copy of one listener, FORWARD_DEL the relay's.
  *
- * Syscalls: socket, setsockopt, bind, listen, sendmsg, close.
+ * A BIND may carry a socket inherited through socket activation; it is
+ * checked (listening, family, port) and used instead of a new one, and
+ * like every listener it is never shut down, only closed.
+ *
+ * Syscalls: socket, setsockopt, getsockopt, getsockname, bind, listen,
+ * sendmsg, close.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -54,7 +61,7 @@ static int set_int_opt(int fd, int level, int opt, int v)
  */
 static int open_listener(const struct msg_forward *f, int *fdp)
 {
-	union sockaddr_inany sa;
+	union sockaddr_inany sa = { 0 };
 	uint32_t scope = 0;
 	socklen_t len;
 	int fd, e;
@@ -86,36 +93,93 @@ fail:
 }
 
 /**
+ * agent_set_keepalive() - TCP keepalive as AGENT_CONF asked, if at all
+ * @a:		agent state
+ * @fd:		listener (accepted sockets inherit it) or pool socket
+ *
+ * Failures are logged, not fatal: keepalive is a courtesy to idle peers,
+ * and a kernel refusing it must not stop forwarding.
+ */
+void agent_set_keepalive(const struct agent *a, int fd)
+{
+	const struct msg_agent_conf *c = &a->conf;
+
+	if (!c->ka_idle)
+		return;
+	if (set_int_opt(fd, SOL_SOCKET, SO_KEEPALIVE, 1) ||
+	    set_int_opt(fd, IPPROTO_TCP, TCP_KEEPIDLE, (int)c->ka_idle) ||
+	    set_int_opt(fd, IPPROTO_TCP, TCP_KEEPINTVL, (int)c->ka_intvl) ||
+	    set_int_opt(fd, IPPROTO_TCP, TCP_KEEPCNT, (int)c->ka_cnt))
+		nwarn("keepalive: %s", strerror(errno));
+}
+
+/**
  * keep_listener() - remember a listener for the agent's lifetime
  * @a:		agent state
+ * @f:		its forward
  * @fd:		listening socket
  *
  * Return: 0, or -1 if out of memory (the socket is then closed)
  */
-static int keep_listener(struct agent *a, int fd)
+static int keep_listener(struct agent *a, const struct msg_forward *f, int fd)
 {
-	int *n = reallocarray(a->listeners, a->nlisteners + 1, sizeof(*n));
+	struct agent_listener *n = reallocarray(a->listeners,
+						a->nlisteners + 1,
+						sizeof(*n));
 
 	if (!n) {
 		close(fd);
 		return -1;
 	}
 	a->listeners = n;
-	a->listeners[a->nlisteners++] = fd;
+	a->listeners[a->nlisteners++] = (struct agent_listener){
+		f->id, fd, f->family, f->listen_port };
+	return 0;
+}
+
+/**
+ * inherited_listener() - check a socket-activation socket for a BIND
+ * @f:		listener description
+ * @fd:		the descriptor that came with the BIND
+ *
+ * The supervisor matched it by address and port already; the agent checks
+ * again what it is about to hand to the relay, as it would for its own.
+ *
+ * Return: 0 or an errno value
+ */
+static int inherited_listener(const struct msg_forward *f, int fd)
+{
+	union sockaddr_inany sa = { 0 };
+	socklen_t len = sizeof(sa);
+	int v = 0;
+	socklen_t vl = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) || !v)
+		return EINVAL;
+	vl = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &vl) || v != f->family)
+		return EAFNOSUPPORT;
+	if (getsockname(fd, &sa.sa, &len))
+		return errno;
+	if (ntohs(f->family == AF_INET ? sa.sin.sin_port
+				       : sa.sin6.sin6_port) != f->listen_port)
+		return EADDRNOTAVAIL;
 	return 0;
 }
 
 /**
  * agent_answer_bind() - handle one BIND from the supervisor
  * @a:		agent state
- * @f:		listener to open; the catalogue checked family, ports, id
+ * @m:		BIND: the listener to open (the catalogue checked family,
+ *		ports, id), and possibly an inherited listening socket
  *
  * Safe to answer: the supervisor is the only sender on this channel, and
  * the listener is created in this agent's namespace only, on the address
  * and port it names, so the request cannot reach another namespace.
  */
-void agent_answer_bind(struct agent *a, const struct msg_forward *f)
+void agent_answer_bind(struct agent *a, struct ipc_msg *m)
 {
+	const struct msg_forward *f = &m->u.forward;
 	struct msg_listener l = { f->id };
 	struct msg_bound b = { f->id, 0 };
 	int fd = -1;
@@ -123,12 +187,65 @@ void agent_answer_bind(struct agent *a, const struct msg_forward *f)
 	a->batch++;
 	if (f->listen_side != a->side)
 		fatal("BIND for the other side's listener %u", f->id);
-	b.error = open_listener(f, &fd);
-	if (!b.error)
+	if (m->nfds) {
+		b.error = inherited_listener(f, m->fds[0]);
+		if (!b.error) {
+			fd = m->fds[0];
+			m->fds[0] = -1;
+			m->nfds = 0;
+		}
+	} else {
+		b.error = open_listener(f, &fd);
+	}
+	if (!b.error) {
+		agent_set_keepalive(a, fd);
 		agent_send(&a->relay, MSG_LISTENER, &l, &fd, 1);
-	if (!b.error && keep_listener(a, fd))
-		fatal("out of memory");
+		if (keep_listener(a, f, fd))
+			fatal("out of memory");
+	}
 	agent_send(&a->sup, MSG_BOUND, &b, NULL, 0);
 	ntrace("listener %u on port %u: %s", f->id, f->listen_port,
 	       b.error ? strerror(b.error) : "ok");
+}
+
+/**
+ * agent_answer_unbind() - UNBIND: close the agent's copy of a listener
+ * @a:		agent state
+ * @id:		listener id
+ *
+ * The relay closes its copy on FORWARD_DEL; once both are closed the
+ * port is free.  An id the agent does not hold (its bind failed and was
+ * tolerated) is answered all the same.
+ */
+void agent_answer_unbind(struct agent *a, uint32_t id)
+{
+	struct msg_id u = { id };
+	unsigned i;
+
+	for (i = 0; i < a->nlisteners; i++) {
+		if (a->listeners[i].id != id)
+			continue;
+		close(a->listeners[i].fd);
+		a->listeners[i] = a->listeners[--a->nlisteners];
+		break;
+	}
+	agent_send(&a->sup, MSG_UNBOUND, &u, NULL, 0);
+}
+
+/**
+ * agent_resend_listeners() - give a new relay every listener held
+ * @a:		agent state, with the new relay channel in place
+ */
+void agent_resend_listeners(struct agent *a)
+{
+	unsigned i;
+
+	for (i = 0; i < a->nlisteners; i++) {
+		struct msg_listener l = { a->listeners[i].id };
+
+		agent_send(&a->relay, MSG_LISTENER, &l, &a->listeners[i].fd,
+			   1);
+	}
+	ndebug("sent %u listener%s to the new relay", a->nlisteners,
+	       a->nlisteners == 1 ? "" : "s");
 }

@@ -77,7 +77,7 @@ static unsigned send_batch(struct agent *a, int af, unsigned want)
 	int e = 0;
 
 	while (m.count < want && (fds[m.count] = new_socket(af)) >= 0)
-		m.count++;
+		agent_set_keepalive(a, fds[m.count++]);
 	if (m.count < want)
 		e = errno;
 	if (m.count)
@@ -100,6 +100,10 @@ void agent_pool_fill(struct agent *a)
 	static const int afs[] = { AF_INET, AF_INET6 };
 	unsigned i, n, sent;
 
+	/* Pool sockets get their options (keepalive) from AGENT_CONF, which
+	 * the relay's first POOL_REQ can overtake: they wait for it. */
+	if (!a->conf_seen)
+		return;
 	for (i = 0; i < 2; i++) {
 		while (a->pending[i]) {
 			n = a->pending[i] < IPC_FDS_MAX ? a->pending[i] :

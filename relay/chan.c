@@ -35,13 +35,16 @@
  * epoll_ctl.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "relay/relay_int.h"
 #include "relay/target.h"
+#include "seccomp/sandbox.h"
 
 /* CHAN_MSGS_MAX - messages handled per channel wake-up */
 #define CHAN_MSGS_MAX		64
@@ -58,10 +61,23 @@ static const char *sup_forward(struct relay *r, const struct msg_forward *fwd)
 	struct listener *l;
 	int taf = target_family(fwd);
 
+	uint32_t open = 0;
+
 	if (!r->have_limits)
 		return "FORWARD before RELAY_LIMITS";
-	if (r->listeners[fwd->id])
+	if (r->draining)
+		return "FORWARD while draining";
+	l = r->listeners[fwd->id];
+	if (l && !l->removed)
 		return "duplicate listener id";
+	if (l) {
+		/* An id reused while flows of its removed forward are still
+		 * open: they now count towards the new one, which is wrong
+		 * only in statistics and only until they end. */
+		open = l->open;
+		free(l);
+		r->listeners[fwd->id] = NULL;
+	}
 	/* connect() to 0.0.0.0 or :: (or ::ffff:0.0.0.0) reaches loopback */
 	if ((fwd->flags & FWD_F_TARGET_ADDR) &&
 	    (inany_is_any(taf, &fwd->target_addr) ||
@@ -73,6 +89,7 @@ static const char *sup_forward(struct relay *r, const struct msg_forward *fwd)
 		fatal("out of memory for listener %u", fwd->id);
 	l->fwd = *fwd;
 	l->fd = -1;
+	l->open = open;
 	l->next_disarmed = LISTENER_NONE;
 	r->listeners[fwd->id] = l;
 	r->nforwards++;
@@ -116,6 +133,7 @@ static const char *sup_config_done(struct relay *r,
 	ninfo("configuration: %u forwards in this batch, %u in total; ready",
 	      r->batch, r->nforwards);
 	r->batch = 0;
+	r->configured = true;
 	return NULL;
 }
 
@@ -138,6 +156,165 @@ static const char *sup_limits(struct relay *r,
 }
 
 /**
+ * sup_forward_del() - FORWARD_DEL: stop listening on one forward
+ * @r:		relay
+ * @id:		listener id
+ *
+ * Return: NULL on success, else the protocol violation
+ */
+static const char *sup_forward_del(struct relay *r, uint32_t id)
+{
+	if (!r->listeners[id] || r->listeners[id]->removed)
+		return "unknown listener id";
+	listener_remove(r, id);
+	return NULL;
+}
+
+/**
+ * agent_chan_lost() - an agent closed its channel: it ended
+ * @r:		relay
+ * @side:	its side
+ *
+ * Not fatal: the supervisor restarts the agent and hands the relay a new
+ * channel (AGENT_CHAN).  Until then the pools of that side are not
+ * refilled; the sockets in them stay usable, they belong to the
+ * namespace, not to the agent.
+ */
+static void agent_chan_lost(struct relay *r, unsigned side)
+{
+	unsigned ch = CHAN_AGENT(side), fam;
+
+	if (r->chan[ch].fd < 0)
+		return;
+	if (!r->draining)
+		nwarn("%s closed its channel: waiting for its successor",
+		      r->chan[ch].name);
+	ipc_chan_close(&r->chan[ch]);	/* close() leaves the epoll set */
+	/* Keep the channel's fixed number taken (by a placeholder), so
+	 * accept4() cannot put a client there before AGENT_CHAN moves the
+	 * new channel onto it (the seccomp filter names channels by
+	 * number). */
+	if (dup3(IPC_FD_SUPERVISOR, (int)(IPC_FD_AGENT_HOST + side),
+		 O_CLOEXEC) < 0)
+		fatal("dup3: %s", strerror(errno));
+	r->chan_out[ch] = false;
+	for (fam = 0; fam < POOL_FAMILIES; fam++)
+		r->pools[side][fam].outstanding = 0;
+}
+
+/**
+ * sup_agent_chan() - AGENT_CHAN: the channel to a restarted agent
+ * @r:		relay
+ * @m:		message with one descriptor, taken on success
+ *
+ * Return: NULL on success, else the protocol violation
+ */
+static const char *sup_agent_chan(struct relay *r, struct ipc_msg *m)
+{
+	unsigned side = m->u.chan.side, ch = CHAN_AGENT(side), fam;
+	struct ipc_chan *c = &r->chan[ch];
+	const char *why;
+	int fd = m->fds[0], fl;
+
+	if (r->draining)
+		return "AGENT_CHAN while draining";
+	if ((why = ipc_chan_check(fd)))
+		return why;
+	if (c->fd >= 0)
+		agent_chan_lost(r, side);	/* its EOF is still queued */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
+		return "cannot make the new channel non-blocking";
+	if (dup3(fd, (int)(IPC_FD_AGENT_HOST + side), O_CLOEXEC) < 0)
+		return "cannot move the new channel to its number";
+	close(fd);
+	m->fds[0] = -1;
+	m->nfds = 0;
+	fd = (int)(IPC_FD_AGENT_HOST + side);
+	if (relay_ep_ctl(r, EPOLL_CTL_ADD, fd, EPOLLIN,
+			 ev_encode(EV_CHAN, ch, 0, 0)))
+		return "cannot poll the new channel";
+	c->fd = fd;
+	ninfo("%s: new channel", c->name);
+	for (fam = 0; fam < POOL_FAMILIES; fam++)
+		pool_refill(&r->pools[side][fam], c, pool_fam_af(fam));
+	return NULL;
+}
+
+/**
+ * sup_drain_relay() - DRAIN: hand over to a new relay, finish the flows
+ * @r:		relay
+ *
+ * Listeners and agent channels are closed (the new relay has its own
+ * copies and channels), pool sockets too; flows go on, and the loop ends
+ * once the last one does.
+ */
+static void sup_drain_relay(struct relay *r)
+{
+	uint32_t id;
+	unsigned s, fam;
+
+	if (r->draining)
+		return;
+	for (id = 0; id < FWD_ID_MAX; id++)
+		if (r->listeners[id])
+			listener_remove(r, id);
+	r->draining = true;
+	for (s = 0; s < SIDE_COUNT; s++) {
+		agent_chan_lost(r, s);
+		for (fam = 0; fam < POOL_FAMILIES; fam++) {
+			pool_fini(&r->pools[s][fam]);
+			pool_init(&r->pools[s][fam]);
+		}
+	}
+	ninfo("draining: %u flow%s still open", r->flows.used,
+	      r->flows.used == 1 ? "" : "s");
+}
+
+/**
+ * sup_stats_req() - STATS_REQ: start a report
+ * @r:		relay
+ * @q:		request
+ *
+ * Return: NULL (a request during a report restarts it)
+ */
+static const char *sup_stats_req(struct relay *r,
+				 const struct msg_stats_req *q)
+{
+	r->stats.active = true;
+	r->stats.seq = q->seq;
+	r->stats.listeners = q->flags & STATS_F_LISTENERS;
+	r->stats.cursor = 0;
+	if (r->stats.listeners)
+		listener_live_bytes(r);
+	return NULL;
+}
+
+/**
+ * sup_connect_allow() - CONNECT_ALLOW: more ports to allow connect() to
+ * @r:		relay
+ * @a:		validated range
+ *
+ * Return: NULL on success, else the protocol violation
+ */
+static const char *sup_connect_allow(struct relay *r,
+				     const struct msg_connect_allow *a)
+{
+	unsigned p;
+
+	if (!sandbox_relay_connect_pending())
+		return "CONNECT_ALLOW after the connect rules are fixed";
+	if (!r->connect_ports) {
+		r->connect_ports = calloc(65536 / 8, 1);
+		if (!r->connect_ports)
+			fatal("out of memory for the connect ports");
+	}
+	for (p = a->first; p <= a->last; p++)
+		r->connect_ports[p / 8] |= (uint8_t)(1U << (p % 8));
+	return NULL;
+}
+
+/**
  * sup_handle() - act on one message from the supervisor
  * @r:		relay
  * @m:		validated message
@@ -156,10 +333,27 @@ static void sup_handle(struct relay *r, struct ipc_msg *m)
 	case MSG_CONFIG_DONE:
 		why = sup_config_done(r, &m->u.done);
 		break;
+	case MSG_FORWARD_DEL:
+		why = sup_forward_del(r, m->u.id.id);
+		break;
+	case MSG_AGENT_CHAN:
+		why = sup_agent_chan(r, m);
+		break;
+	case MSG_DRAIN:
+		sup_drain_relay(r);
+		why = NULL;
+		break;
+	case MSG_STATS_REQ:
+		why = sup_stats_req(r, &m->u.stats_req);
+		break;
+	case MSG_CONNECT_ALLOW:
+		why = sup_connect_allow(r, &m->u.allow);
+		break;
 	default:
 		why = "unexpected message";
 		break;
 	}
+	ipc_close_fds(m);
 	if (why)
 		fatal("supervisor: protocol violation: %s (%s)", why,
 		      ipc_type_name(m->type));
@@ -259,6 +453,9 @@ static const char *agent_ns_addrs(struct relay *r, unsigned side,
 	    (inany_is_any(AF_INET6, &a->addr6) ||
 	     IN6_IS_ADDR_V4MAPPED(&a->addr6.a6)))
 		return "unspecified or IPv4-mapped IPv6 address";
+	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): no padding */
+	if (!memcmp(&r->ns_addrs[side], a, sizeof(*a)))
+		return NULL;	/* a chatty agent gets no log line for it */
 	r->ns_addrs[side] = *a;
 	ninfo("%s side: external addresses %s, %s",
 	      side == SIDE_HOST ? "host" : "target",
@@ -301,6 +498,52 @@ static void agent_handle(struct relay *r, unsigned side, struct ipc_msg *m)
 }
 
 /**
+ * agent_fds_truncated() - descriptors of an agent's message were lost
+ * @r:		relay
+ * @side:	side of the agent
+ *
+ * @m:		what the message said (type 0 if not even that is known)
+ *
+ * recvmsg() drops what it cannot install when the relay is at its
+ * descriptor limit (an RLIMIT_NOFILE lowered under it, say).  Nothing
+ * leaked - the kernel closed them - so a POOL_FDS or LISTENER losing its
+ * descriptors is not treated as an attack: the pool forgets the sockets
+ * it will never receive and asks again, and the listeners pause until a
+ * flow closes or the next retry.  Anything else is still a violation.
+ */
+static void agent_fds_truncated(struct relay *r, unsigned side,
+				const struct ipc_msg *m)
+{
+	static struct log_ratelimit rl;
+	const char *name = r->chan[CHAN_AGENT(side)].name;
+	struct sock_pool *p;
+	int af;
+
+	if (m->type == MSG_LISTENER) {
+		/* Rare (descriptors ran out exactly during a hand-over):
+		 * the agent keeps the port bound; a relay restart serves
+		 * it again. */
+		nerr("%s: listener %u lost to the descriptor limit", name,
+		     m->u.listener.id);
+	} else if (m->type != MSG_POOL_FDS) {
+		fatal("%s: descriptors truncated on a %s", name,
+		      ipc_type_name(m->type));
+	}
+	if (log_due(&rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
+		nwarn("%s: descriptors dropped by the kernel (descriptor "
+		      "limit reached); pausing listeners", name);
+	af = (int)m->u.pool_fds.family;
+	if (m->type == MSG_POOL_FDS && inany_af_valid(af)) {
+		p = &r->pools[side][pool_fam_index(af)];
+		/* Those sockets will never come: stop waiting for them */
+		p->outstanding -= m->u.pool_fds.count < p->outstanding ?
+				  m->u.pool_fds.count : p->outstanding;
+		p->retry = true;
+	}
+	r->fd_pressure = true;
+}
+
+/**
  * agent_drain() - handle what an agent sent
  * @r:		relay
  * @side:	side of the agent
@@ -318,8 +561,15 @@ static void agent_drain(struct relay *r, unsigned side, unsigned max)
 
 		if (rc == IPC_AGAIN)
 			return;
-		if (rc == IPC_EOF)
-			fatal("%s: channel closed", c->name);
+		if (rc == IPC_EOF ||
+		    (rc == IPC_ERR_IO && errno == ECONNRESET)) {
+			agent_chan_lost(r, side);
+			return;
+		}
+		if (rc == IPC_ERR_PROTO && why == ipc_why_ctrunc) {
+			agent_fds_truncated(r, side, &m);
+			continue;
+		}
 		if (rc < 0)
 			fatal("%s: %s", c->name, why ? why : "receive failed");
 		agent_handle(r, side, &m);
@@ -346,11 +596,13 @@ void chan_pool_retry(struct relay *r)
 		for (fam = 0; fam < POOL_FAMILIES; fam++) {
 			struct sock_pool *p = &r->pools[s][fam];
 
-			if (p->retry)
+			/* Out of descriptors, sockets asked for would only be
+			 * dropped on arrival: wait until some are free. */
+			if (p->retry && !r->fd_pressure)
 				pool_refill(p, &r->chan[ch], pool_fam_af(fam));
-			pending |= p->retry;
+			pending |= p->retry && !r->fd_pressure;
 		}
-		if (pending == r->chan_out[ch])
+		if (pending == r->chan_out[ch] || r->chan[ch].fd < 0)
 			continue;
 		if (!relay_ep_ctl(r, EPOLL_CTL_MOD, r->chan[ch].fd,
 				  EPOLLIN | (pending ? EPOLLOUT : 0),
@@ -368,8 +620,113 @@ void chan_pool_retry(struct relay *r)
 void chan_event(struct relay *r, unsigned ch, uint32_t events)
 {
 	ntrace("%s: events 0x%x", r->chan[ch].name, events);
+	if (r->chan[ch].fd < 0)
+		return;		/* closed earlier in this round of events */
 	if (ch == CHAN_SUPERVISOR)
 		sup_drain(r, CHAN_MSGS_MAX);
 	else
 		agent_drain(r, ch - CHAN_AGENT(0), CHAN_MSGS_MAX);
+}
+
+/**
+ * stats_send() - send one message of a report without blocking
+ * @r:		relay
+ * @type:	MSG_STATS or MSG_STATS_DONE
+ * @payload:	typed payload
+ *
+ * Return: 0 if sent, -1 if the channel is full (try again when writable)
+ */
+static int stats_send(struct relay *r, unsigned type, const void *payload)
+{
+	struct ipc_chan *c = &r->chan[CHAN_SUPERVISOR];
+
+	if (!ipc_send(c, type, payload, NULL, 0))
+		return 0;
+	if (errno == EAGAIN)
+		return -1;
+	fatal("supervisor: sending %s: %s", ipc_type_name(type),
+	      strerror(errno));
+}
+
+/**
+ * stats_one() - the STATS record of one listener
+ * @l:		listener
+ * @st:		filled
+ */
+static void stats_one(const struct listener *l, struct msg_stats *st)
+{
+	unsigned d;
+
+	memset(st, 0, sizeof(*st));
+	st->id = l->fwd.id;
+	st->open = l->open;
+	st->accepted = l->cnt.accepted;
+	st->refused = l->cnt.refused;
+	st->errors = l->cnt.errors;
+	for (d = 0; d < FSIDES; d++)
+		st->bytes[d] = l->cnt.bytes[d] + l->live[d];
+}
+
+/**
+ * stats_waiting() - listeners disarmed right now
+ * @r:		relay
+ *
+ * Return: length of the disarmed list
+ */
+static uint32_t stats_waiting(const struct relay *r)
+{
+	uint32_t id = r->disarmed_head, n = 0;
+
+	while (id != LISTENER_NONE && n < FWD_ID_MAX) {
+		n++;
+		id = r->listeners[id]->next_disarmed;
+	}
+	return n;
+}
+
+/**
+ * chan_stats_pump() - send as much of a STATS report as the channel takes
+ * @r:		relay
+ *
+ * Called after every round of events.  A report of many listeners can
+ * fill the supervisor channel; the rest goes when it polls writable, so
+ * the relay never blocks on its supervisor.
+ */
+void chan_stats_pump(struct relay *r)
+{
+	struct msg_stats_done done;
+	struct msg_stats st;
+	bool full = false;
+
+	while (r->stats.active && r->stats.listeners &&
+	       r->stats.cursor < FWD_ID_MAX && !full) {
+		const struct listener *l = r->listeners[r->stats.cursor];
+
+		if (l && !l->removed) {
+			stats_one(l, &st);
+			if (stats_send(r, MSG_STATS, &st)) {
+				full = true;
+				break;
+			}
+		}
+		r->stats.cursor++;
+	}
+	if (r->stats.active && !full) {
+		memset(&done, 0, sizeof(done));
+		done.seq = r->stats.seq;
+		done.flows = r->flows.used;
+		done.flow_limit = r->flow_limit;
+		done.pipes = r->pipes.count;
+		done.waiting = stats_waiting(r);
+		if (stats_send(r, MSG_STATS_DONE, &done))
+			full = true;
+		else
+			r->stats.active = false;
+	}
+	if (full == r->chan_out[CHAN_SUPERVISOR])
+		return;
+	if (!relay_ep_ctl(r, EPOLL_CTL_MOD, r->chan[CHAN_SUPERVISOR].fd,
+			  EPOLLIN | (full ? EPOLLOUT : 0),
+			  ev_encode(EV_CHAN, CHAN_SUPERVISOR, 0, 0)))
+		r->chan_out[CHAN_SUPERVISOR] = full;
 }

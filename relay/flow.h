@@ -40,7 +40,7 @@ enum flow_side {
  * macros with the side index.
  */
 #define FLOW_F_USED		0x0001	/* slot holds a live flow */
-#define FLOW_F_CONNECT		0x0002	/* connect() to the server pending */
+#define FLOW_F_CONNECT		0x0002	/* server's connection unconfirmed */
 #define FLOW_F_ESTABLISHED	0x0004	/* both sockets connected */
 #define FLOW_F_OUT_WAIT(s)	(0x0010U << (s)) /* output to s blocked */
 #define FLOW_F_FIN_RCVD(s)	(0x0040U << (s)) /* s sent EOF */
@@ -56,6 +56,7 @@ enum flow_side {
  * @armed:	epoll mask currently registered for each side
  * @flags:	FLOW_F_*
  * @in_epoll:	bit s set while side s is registered with epoll
+ * @last:	struct flow_idle.now at the flow's last event (idle timeout)
  * @gen:	generation, incremented when the slot is freed
  * @listener:	id of the listener it was accepted on
  * @next_free:	next slot on the free list, while free
@@ -70,11 +71,35 @@ struct flow {
 	uint32_t armed[FSIDES];
 	uint16_t flags;
 	uint8_t in_epoll;
+	uint32_t last;
 	uint32_t gen;
 	uint32_t listener;
 	uint32_t next_free;
 	uint32_t wait_prev[FSIDES];
 	uint32_t wait_next[FSIDES];
+};
+
+/* IDLE_SWEEPS - sweeps per idle timeout: a flow closes T to 1.25 T + 1 s late */
+#define IDLE_SWEEPS		4
+
+/* IDLE_MS_PER_S - milliseconds per second, for the coarse clock */
+#define IDLE_MS_PER_S		1000U
+
+/**
+ * struct flow_idle - idle timeout bookkeeping, all times CLOCK_MONOTONIC
+ * @timeout:	seconds without an event after which a flow is closed,
+ *		0 when off
+ * @period:	seconds between sweeps, max(1, @timeout / IDLE_SWEEPS)
+ * @now:	seconds, read once per loop round while @timeout is set
+ * @now_ms:	the same reading in milliseconds
+ * @next_ms:	when the next sweep is due, milliseconds
+ */
+struct flow_idle {
+	uint32_t timeout;
+	uint32_t period;
+	uint32_t now;
+	uint64_t now_ms;
+	uint64_t next_ms;
 };
 
 /**
@@ -85,6 +110,7 @@ struct flow {
  * @free_head:	first free slot, FLOW_NONE if all are used
  * @wait_head:	first node waiting for a pipe, FLOW_NONE if none
  * @wait_tail:	last node waiting for a pipe
+ * @idle:	idle timeout
  */
 struct flow_table {
 	struct flow *slot;
@@ -93,6 +119,7 @@ struct flow_table {
 	uint32_t free_head;
 	uint32_t wait_head;
 	uint32_t wait_tail;
+	struct flow_idle idle;
 };
 
 int flow_table_init(struct flow_table *t, uint32_t size);
@@ -105,6 +132,12 @@ struct flow *flow_lookup(const struct flow_table *t, uint32_t idx,
 void flow_wait_add(struct flow_table *t, struct flow *f, unsigned d);
 void flow_wait_del(struct flow_table *t, struct flow *f, unsigned d);
 struct flow *flow_wait_pop(struct flow_table *t, unsigned *d);
+void flow_idle_set(struct flow_table *t, uint32_t timeout, uint64_t now_ms);
+void flow_idle_clock(struct flow_table *t, uint64_t now_ms);
+int flow_idle_wait_ms(const struct flow_table *t);
+bool flow_idle_due(const struct flow_table *t);
+struct flow *flow_idle_next(struct flow_table *t, uint32_t *pos);
+void flow_idle_swept(struct flow_table *t);
 
 /**
  * enum ev_kind - what an epoll event refers to

@@ -119,6 +119,12 @@ static void listener_queue(struct relay *r, struct listener *l)
  */
 static void listener_disarm(struct relay *r, struct listener *l, unsigned why)
 {
+	static struct log_ratelimit rl;
+
+	if (why == LWAIT_SLOT &&
+	    log_due(&rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
+		nwarn("%u connections open, the limit: new ones wait in the "
+		      "listen backlog", r->flows.used);
 	if (l->wait == LWAIT_NONE)
 		relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
 	l->wait = why;
@@ -163,15 +169,25 @@ static bool listener_accept_failed(struct relay *r, struct listener *l,
 	case ECONNABORTED:
 	case EPROTO:
 	case EPERM:		/* refused by a firewall (accept(2)) */
+	/* accept(2): "already-pending network errors" of the new connection,
+	 * to be treated like EAGAIN by retrying: not the listener's fault */
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
 		return false;
 	case EMFILE:
 	case ENFILE:
+		relay_nofile_refresh(r);
 		if (pipes_trim(&r->pipes))
 			return true;	/* descriptors freed: epoll retries */
-		log_ratelimited(&rl_fd, LOG_LVL_WARN,
-				"listener %u: accept: %s; pausing listeners "
-				"until a connection closes", l->fwd.id,
-				strerror(err));
+		if (log_due(&rl_fd, LOG_LVL_WARN, LOG_CONDITION_SEC))
+			nwarn("listener %u: accept: %s; pausing listeners "
+			      "until a connection closes", l->fwd.id,
+			      strerror(err));
 		r->fd_pressure = true;
 		listener_disarm(r, l, LWAIT_FD);
 		return true;
@@ -272,8 +288,15 @@ const char *listener_add(struct relay *r, unsigned side, struct ipc_msg *m)
 	const char *why;
 	unsigned wait;
 
-	if (!l)
-		return "unknown listener id";
+	if (!l || l->removed) {
+		/* Removed at run time while the agent was sending it (after
+		 * a restart it re-sends everything it holds): not an attack
+		 * surface, the socket is simply closed by the caller. */
+		ndebug("listener %u: removed, dropping its socket",
+		       m->u.listener.id);
+		ipc_close_fds(m);
+		return NULL;
+	}
 	if (l->fwd.listen_side != side)
 		return "listener from the wrong side";
 	if (l->fd >= 0)
@@ -322,4 +345,116 @@ void listener_close_all(struct relay *r)
 	}
 	free(r->listeners);
 	r->listeners = NULL;
+}
+
+/**
+ * listener_unqueue() - take a listener off the disarmed list
+ * @r:		relay
+ * @l:		listener, disarmed (on the list)
+ *
+ * The list is singly linked by id; removals are rare (a forward going
+ * away), so a walk is fine.
+ */
+static void listener_unqueue(struct relay *r, struct listener *l)
+{
+	uint32_t id = r->disarmed_head, prev = LISTENER_NONE;
+
+	while (id != LISTENER_NONE && id != l->fwd.id) {
+		prev = id;
+		id = r->listeners[id]->next_disarmed;
+	}
+	if (id == LISTENER_NONE)
+		return;
+	if (prev == LISTENER_NONE)
+		r->disarmed_head = l->next_disarmed;
+	else
+		r->listeners[prev]->next_disarmed = l->next_disarmed;
+	if (r->disarmed_tail == l->fwd.id)
+		r->disarmed_tail = prev;
+	l->next_disarmed = LISTENER_NONE;
+}
+
+/**
+ * listener_remove() - FORWARD_DEL: stop listening, let its flows finish
+ * @r:		relay
+ * @id:		listener id, < FWD_ID_MAX
+ *
+ * The relay's copy of the socket is closed (the agent closes its own on
+ * UNBIND); flows accepted on it are not touched.  The struct stays, marked
+ * removed, until the last of them ends, so their counters still add up.
+ */
+void listener_remove(struct relay *r, uint32_t id)
+{
+	struct listener *l = r->listeners[id];
+
+	if (!l || l->removed)
+		return;
+	if (l->fd >= 0) {
+		if (l->wait == LWAIT_NONE)
+			relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
+		else
+			listener_unqueue(r, l);
+		close(l->fd);
+		l->fd = -1;
+		r->nlisteners--;
+		relay_flow_limit(r);
+	}
+	l->removed = true;
+	r->nforwards--;
+	ndebug("forward %u: port %u removed, %u flow%s still open", id,
+	       l->fwd.listen_port, l->open, l->open == 1 ? "" : "s");
+	if (!l->open) {
+		free(l);
+		r->listeners[id] = NULL;
+	}
+}
+
+/**
+ * listener_flow_gone() - a flow accepted on a listener has ended
+ * @r:		relay
+ * @id:		the flow's listener id
+ *
+ * Frees a removed listener with its last flow.
+ */
+void listener_flow_gone(struct relay *r, uint32_t id)
+{
+	struct listener *l = id < FWD_ID_MAX ? r->listeners[id] : NULL;
+
+	if (!l)
+		return;
+	if (l->open)
+		l->open--;
+	if (l->removed && !l->open) {
+		free(l);
+		r->listeners[id] = NULL;
+	}
+}
+
+/**
+ * listener_live_bytes() - sum the bytes of open flows per listener
+ * @r:		relay
+ *
+ * Flows add their bytes to the listener's counters when they close; a
+ * STATS report also counts what open flows have moved, so the numbers a
+ * user sees match the traffic so far.
+ */
+void listener_live_bytes(struct relay *r)
+{
+	uint32_t id, i;
+	unsigned d;
+
+	for (id = 0; id < FWD_ID_MAX; id++)
+		if (r->listeners[id])
+			memset(r->listeners[id]->live, 0,
+			       sizeof(r->listeners[id]->live));
+	for (i = 0; i < r->flows.size; i++) {
+		const struct flow *f = &r->flows.slot[i];
+		struct listener *l;
+
+		if (!(f->flags & FLOW_F_USED) || f->listener >= FWD_ID_MAX)
+			continue;
+		l = r->listeners[f->listener];
+		for (d = 0; l && d < FSIDES; d++)
+			l->live[d] += f->bytes[d];
+	}
 }

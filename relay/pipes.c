@@ -173,11 +173,19 @@ static int pipe_create(struct pipe_pool *pp, struct relay_pipe *p)
  */
 int pipe_borrow(struct pipe_pool *pp, struct relay_pipe *p)
 {
+	static struct log_ratelimit rl;
+
 	if (pp->nidle) {
 		*p = pp->idle[--pp->nidle];
 		return 0;
 	}
 	if (!pipe_can_lend(pp)) {
+		/* Data waits, intact; but the user should know why flows
+		 * slow down (fs.pipe-user-pages-soft, RLIMIT_NOFILE). */
+		if (log_due(&rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
+			nwarn("pipe budget spent (%u pipes, %llu pages): "
+			      "flows wait for a pipe", pp->count,
+			      (unsigned long long)pp->pages);
 		errno = EAGAIN;
 		return -1;
 	}

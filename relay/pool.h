@@ -19,6 +19,9 @@
 /* POOL_REFILL_BELOW - ask for more when available + outstanding is lower */
 #define POOL_REFILL_BELOW	16
 
+/* POOL_CUT_TARGET - sockets kept per pool while descriptors are short */
+#define POOL_CUT_TARGET		4
+
 /* POOL_FAMILIES - address families a pool exists for (IPv4, IPv6) */
 #define POOL_FAMILIES		2
 
@@ -29,6 +32,8 @@
  * @outstanding: sockets asked for with POOL_REQ and not received yet
  * @needed:	some listener connects through this pool: keep it filled
  * @retry:	a POOL_REQ could not be sent (channel full): try again
+ * @target:	sockets to keep: POOL_TARGET, or POOL_CUT_TARGET while the
+ *		relay's descriptor limit is cut (relay_nofile_refresh())
  */
 struct sock_pool {
 	int fd[POOL_TARGET];
@@ -36,6 +41,7 @@ struct sock_pool {
 	unsigned outstanding;
 	bool needed;
 	bool retry;
+	unsigned target;
 };
 
 int pool_fam_index(int af);
@@ -45,6 +51,7 @@ void pool_refill(struct sock_pool *p, const struct ipc_chan *c, int af);
 int pool_take(struct sock_pool *p, const struct ipc_chan *c, int af);
 const char *pool_receive(struct sock_pool *p, struct ipc_msg *m);
 void pool_fini(struct sock_pool *p);
+void pool_set_target(struct sock_pool *p, unsigned target);
 const char *sock_check(int fd, int af, bool listening);
 
 #endif /* NSPLICE_RELAY_POOL_H */

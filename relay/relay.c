@@ -28,11 +28,15 @@
  *  - listeners (listener.c): accept, with back-pressure;
  *  - flow sockets (splice.c): the splice state machine.
  *
- * After each batch of events the main loop hands freed pipes to flows
- * waiting for one and re-arms listeners that were waiting for a slot or a
- * pool socket, so neither ever nests inside an event handler.  The epoll
- * is level-triggered, epoll_wait() has no timeout: there is no timer, and
- * an idle relay sleeps.
+ * After each batch of events the main loop closes flows past the idle
+ * timeout when a sweep is due, hands freed pipes to flows waiting for one
+ * and re-arms listeners that were waiting for a slot or a pool socket, so
+ * none of these ever nests inside an event handler.  The epoll is
+ * level-triggered.  Without an idle timeout (RELAY_LIMITS.idle_timeout 0)
+ * epoll_wait() has no timeout and the clock is never read: an idle relay
+ * sleeps.  With one, the clock is read once per round (clock_gettime(),
+ * a vDSO call) and epoll_wait() sleeps at most until the next sweep (see
+ * flow.c).
  *
  * Descriptor budget (RLIMIT_NOFILE, after raising it): every flow holds two
  * sockets; the rest is FD_RESERVE, see fd_reserve().  The flow table has
@@ -47,7 +51,8 @@
  * F_SETPIPE_SZ), getsockopt (SO_ERROR, SO_DOMAIN, SO_TYPE, SO_PROTOCOL,
  * SO_ACCEPTCONN), setsockopt (SO_LINGER), recvmsg, send (no descriptors),
  * write (log, fd 2), close, getrlimit/setrlimit (prlimit64), getpid,
- * clock_gettime (rate-limited logging), brk/mmap/munmap (malloc),
+ * clock_gettime (idle timeout, rate-limited logging; vDSO where it
+ * can), brk/mmap/munmap (malloc),
  * exit_group.  No socket(), open*(), bind(), listen(), getpeername(),
  * sendmsg().
  */
@@ -57,6 +62,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "relay/relay.h"
@@ -81,8 +87,15 @@
 /* LISTENER_FDS_RESERVED - listeners the reserve covers; more lower the limit */
 #define LISTENER_FDS_RESERVED	256
 
+/* FD_RETRY_MS - with listeners paused for lack of descriptors and no flow
+ * whose end would free some, try again this often, milliseconds */
+#define FD_RETRY_MS		1000
+
 /* FLOW_SLOTS_MIN - below this many flows, RLIMIT_NOFILE is too low to run */
 #define FLOW_SLOTS_MIN		16
+
+/* NSEC_PER_SEC - nanoseconds per second */
+#define NSEC_PER_SEC		1000000000U
 
 static const char *const chan_names[CHAN_COUNT] = {
 	"supervisor", "agent host", "agent target"
@@ -113,6 +126,25 @@ int relay_ep_ctl(struct relay *r, int op, int fd, uint32_t events,
 }
 
 /**
+ * fd_in_use() - descriptors held now other than flow sockets and pipes
+ * @r:		relay
+ *
+ * Return: the fixed ones, one IPC message's, listeners and pool sockets
+ * (received or asked for)
+ */
+static unsigned long fd_in_use(const struct relay *r)
+{
+	unsigned long n = FD_RESERVE_BASE + FD_RESERVE_IPC + r->nlisteners;
+	unsigned s, fam;
+
+	for (s = 0; s < SIDE_COUNT; s++)
+		for (fam = 0; fam < POOL_FAMILIES; fam++)
+			n += r->pools[s][fam].avail +
+			     r->pools[s][fam].outstanding;
+	return n;
+}
+
+/**
  * fd_reserve() - descriptors the relay needs besides flow sockets
  * @r:		relay, with its pipe budget set
  *
@@ -121,8 +153,49 @@ int relay_ep_ctl(struct relay *r, int op, int fd, uint32_t events,
  */
 static unsigned long fd_reserve(const struct relay *r)
 {
+	if (r->nofile_cut)
+		return fd_in_use(r) + 2UL * r->pipes.count_max;
 	return FD_RESERVE_BASE + FD_RESERVE_IPC + FD_RESERVE_POOL +
 	       LISTENER_FDS_RESERVED + 2UL * r->pipes.count_max;
+}
+
+/**
+ * relay_nofile_refresh() - follow a descriptor limit changed from outside
+ * @r:		relay
+ *
+ * Called when accept4() or pipe2() runs out of descriptors.  Someone may
+ * have lowered the relay's RLIMIT_NOFILE (prlimit) below what its budget
+ * was sized for: the socket pools shrink to POOL_CUT_TARGET (their
+ * sockets are the descriptors the relay can give back), and the budget is
+ * recomputed from what the relay holds now, half the rest for pipes and
+ * half for flows, so it stops accepting connections it could not give a
+ * pipe, instead of accepting them and leaving them stuck.  A limit raised
+ * again restores the usual budget.
+ */
+void relay_nofile_refresh(struct relay *r)
+{
+	unsigned long spare, used;
+	unsigned s, fam;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == r->nofile)
+		return;
+	r->nofile = rl.rlim_cur;
+	r->nofile_cut = r->nofile < r->nofile_start;
+	for (s = 0; s < SIDE_COUNT; s++)
+		for (fam = 0; fam < POOL_FAMILIES; fam++)
+			pool_set_target(&r->pools[s][fam], r->nofile_cut ?
+					POOL_CUT_TARGET : POOL_TARGET);
+	used = fd_in_use(r);
+	spare = r->nofile > used ? r->nofile - used : 0;
+	if (!r->nofile_cut)
+		spare = r->nofile / PIPE_FDS_SHARE * 2;	/* as pipes_init() */
+	spare /= 4;
+	r->pipes.count_max = (unsigned)(spare < PIPES_MIN ? PIPES_MIN :
+					spare > PIPES_MAX ? PIPES_MAX : spare);
+	relay_flow_limit(r);
+	nwarn("descriptor limit now %lu: at most %u flows, %u pipes",
+	      r->nofile, r->flow_limit, r->pipes.count_max);
 }
 
 /**
@@ -138,13 +211,39 @@ void relay_flow_limit(struct relay *r)
 	unsigned long extra = 0, avail, res = fd_reserve(r);
 	uint32_t old = r->flow_limit;
 
-	if (r->nlisteners > LISTENER_FDS_RESERVED)
+	/* (a cut budget counts every listener in fd_reserve() already) */
+	if (r->nlisteners > LISTENER_FDS_RESERVED && !r->nofile_cut)
 		extra = r->nlisteners - LISTENER_FDS_RESERVED;
 	avail = r->nofile > res + extra ? (r->nofile - res - extra) / 2 : 0;
 	r->flow_limit = avail < r->flows.size ? (uint32_t)avail
 					      : r->flows.size;
 	if (r->flow_limit > old)
 		r->rearm = true;
+}
+
+/**
+ * relay_clock_ms() - CLOCK_MONOTONIC in milliseconds
+ *
+ * Return: milliseconds since an arbitrary point, never going back
+ */
+static uint64_t relay_clock_ms(void)
+{
+	struct timespec ts;
+
+	/* Cannot fail for CLOCK_MONOTONIC with a valid pointer */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * IDLE_MS_PER_S +
+	       (uint64_t)ts.tv_nsec / (NSEC_PER_SEC / IDLE_MS_PER_S);
+}
+
+/**
+ * relay_clock() - take the time of this loop round, if anything needs it
+ * @r:		relay
+ */
+static void relay_clock(struct relay *r)
+{
+	if (r->flows.idle.timeout)
+		flow_idle_clock(&r->flows, relay_clock_ms());
 }
 
 /**
@@ -171,6 +270,11 @@ int relay_table_init(struct relay *r)
 		size = r->limits.max_conns;
 	if (flow_table_init(&r->flows, (uint32_t)size))
 		return -1;
+	if (r->limits.idle_timeout) {
+		flow_idle_set(&r->flows, r->limits.idle_timeout,
+			      relay_clock_ms());
+		ninfo("idle timeout: %u s", r->limits.idle_timeout);
+	}
 	relay_flow_limit(r);
 	ninfo("flow table: %lu slots (descriptor limit %lu, reserve %lu)",
 	      size, r->nofile, res);
@@ -234,13 +338,14 @@ static void relay_setup(struct relay *r)
 				   .pid = (uint32_t)getpid() };
 	unsigned s, fam;
 
-	r->nofile = nofile_raise();
+	r->nofile = r->nofile_start = nofile_raise();
 	pipes_init(&r->pipes, r->nofile);
 	r->disarmed_head = r->disarmed_tail = LISTENER_NONE;
 	r->flows.free_head = r->flows.wait_head = FLOW_NONE;
 	for (s = 0; s < SIDE_COUNT; s++)
 		for (fam = 0; fam < POOL_FAMILIES; fam++)
 			pool_init(&r->pools[s][fam]);
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	r->listeners = calloc(FWD_ID_MAX, sizeof(*r->listeners));
 	if (!r->listeners)
 		fatal("out of memory for the listener table");
@@ -303,13 +408,20 @@ static void relay_dispatch(struct relay *r, const struct epoll_event *e)
  * listener added in this round cannot report a client before the next
  * epoll_wait(), so no connect() happens before the rule is in force.
  */
-static void relay_sandbox_connect(const struct relay *r)
+static void relay_sandbox_connect(struct relay *r)
 {
 	uint32_t id;
+
+	unsigned p;
 
 	for (id = 0; id < FWD_ID_MAX; id++)
 		if (r->listeners[id])
 			sandbox_relay_connect_allow(r->listeners[id]->fwd.target_port);
+	for (p = 1; r->connect_ports && p < 65536; p++)
+		if (r->connect_ports[p / 8] & (1U << (p % 8)))
+			sandbox_relay_connect_allow((uint16_t)p);
+	free(r->connect_ports);
+	r->connect_ports = NULL;
 	sandbox_relay_connect_lock();
 }
 
@@ -322,8 +434,16 @@ static void relay_loop(struct relay *r)
 	struct epoll_event ev[EVENTS_MAX];
 	int i;
 
-	while (!r->stop) {
-		int n = epoll_wait(r->epfd, ev, EVENTS_MAX, -1);
+	while (!r->stop && !(r->draining && !r->flows.used)) {
+		int wait = flow_idle_wait_ms(&r->flows);
+		int n;
+
+		/* Out of descriptors with nothing left to close: retry each
+		 * FD_RETRY_MS rather than wait for an event that may never
+		 * come (the limit may have been raised again). */
+		if (r->fd_pressure && (wait < 0 || wait > FD_RETRY_MS))
+			wait = FD_RETRY_MS;
+		n = epoll_wait(r->epfd, ev, EVENTS_MAX, wait);
 
 		if (n < 0) {
 			int err = errno;
@@ -332,18 +452,25 @@ static void relay_loop(struct relay *r)
 				continue;
 			fatal("epoll_wait: %s", strerror(err));
 		}
+		relay_clock(r);
+		if (!n && r->fd_pressure) {
+			relay_nofile_refresh(r);
+			r->fd_pressure = false;
+			r->rearm = true;
+		}
 		for (i = 0; i < n && !r->stop; i++)
 			relay_dispatch(r, &ev[i]);
+		flow_idle_sweep(r);
 		if (r->flows.wait_head != FLOW_NONE)
 			flow_serve_waiters(r);
 		if (r->rearm)
 			listener_rearm(r);
 		chan_pool_retry(r);
+		chan_stats_pump(r);
 		/* Sandbox hook: connect rules once the first batch is in
 		 * (FORWARDs counted, CONFIG_DONE reset the batch count);
 		 * test-only attempts (NSPLICE_TESTING builds) after that. */
-		if (sandbox_relay_connect_pending() && r->have_limits &&
-		    r->nforwards && !r->batch)
+		if (sandbox_relay_connect_pending() && r->configured)
 			relay_sandbox_connect(r);
 		sandbox_relay_tick();
 	}

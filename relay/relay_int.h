@@ -66,6 +66,10 @@ struct counters {
  * @gen:	generation of @fd's registration, for stale events
  * @wait:	enum listener_wait, LWAIT_NONE while polled
  * @next_disarmed: next on the disarmed list, LISTENER_NONE at its end
+ * @open:	flows accepted on it and still open
+ * @removed:	FORWARD_DEL came: no socket any more, the struct stays until
+ *		its last flow ends so that flow's counters have a home
+ * @live:	bytes of its open flows, filled for a STATS report
  * @cnt:	counters
  */
 struct listener {
@@ -74,7 +78,24 @@ struct listener {
 	uint32_t gen;
 	unsigned wait;
 	uint32_t next_disarmed;
+	uint32_t open;
+	bool removed;
+	uint64_t live[FSIDES];
 	struct counters cnt;
+};
+
+/**
+ * struct stats_report - a STATS report being sent to the supervisor
+ * @active:	a report is in progress
+ * @seq:	STATS_REQ sequence number, echoed in STATS_DONE
+ * @listeners:	send one STATS per listener before STATS_DONE
+ * @cursor:	next listener id to report
+ */
+struct stats_report {
+	bool active;
+	uint32_t seq;
+	bool listeners;
+	uint32_t cursor;
 };
 
 /**
@@ -94,12 +115,21 @@ struct listener {
  * @pools:	socket pools, [side][pool_fam_index()]
  * @pipes:	pipe pool
  * @flows:	flow table
- * @nofile:	RLIMIT_NOFILE soft limit after raising it
+ * @nofile:	RLIMIT_NOFILE soft limit now
+ * @nofile_start: RLIMIT_NOFILE soft limit after raising it at start
+ * @nofile_cut:	the limit was lowered from outside since: budget from what
+ *		is held, see relay_nofile_refresh()
  * @flow_limit:	most flows right now, see relay_flow_limit()
  * @disarmed_head: first disarmed listener id, LISTENER_NONE if none
  * @disarmed_tail: last disarmed listener id
  * @fd_pressure: accept4() failed with EMFILE/ENFILE; cleared on a close
  * @rearm:	something was freed: try the disarmed listeners again
+ * @draining:	DRAIN came: no listeners or agents any more; exit once the
+ *		last flow ends
+ * @configured:	the first CONFIG_DONE was handled
+ * @connect_ports: CONNECT_ALLOW ranges, bit p set: port p may be a
+ *		target beyond the FORWARDs' (auto forwards to come)
+ * @stats:	STATS report in progress
  * @cnt:	counters of all listeners
  */
 struct relay {
@@ -119,11 +149,17 @@ struct relay {
 	struct pipe_pool pipes;
 	struct flow_table flows;
 	unsigned long nofile;
+	unsigned long nofile_start;
+	bool nofile_cut;
 	uint32_t flow_limit;
 	uint32_t disarmed_head;
 	uint32_t disarmed_tail;
 	bool fd_pressure;
 	bool rearm;
+	bool draining;
+	bool configured;
+	uint8_t *connect_ports;
+	struct stats_report stats;
 	struct counters cnt;
 };
 
@@ -131,11 +167,13 @@ struct relay {
 int relay_ep_ctl(struct relay *r, int op, int fd, uint32_t events,
 		 uint64_t data);
 void relay_flow_limit(struct relay *r);
+void relay_nofile_refresh(struct relay *r);
 int relay_table_init(struct relay *r);
 
 /* chan.c */
 void chan_event(struct relay *r, unsigned ch, uint32_t events);
 void chan_pool_retry(struct relay *r);
+void chan_stats_pump(struct relay *r);
 
 /* listener.c */
 struct sock_pool *listener_pool(struct relay *r, const struct listener *l);
@@ -143,12 +181,16 @@ const char *listener_add(struct relay *r, unsigned side, struct ipc_msg *m);
 void listener_event(struct relay *r, struct listener *l, uint32_t events);
 void listener_rearm(struct relay *r);
 void listener_close_all(struct relay *r);
+void listener_remove(struct relay *r, uint32_t id);
+void listener_flow_gone(struct relay *r, uint32_t id);
+void listener_live_bytes(struct relay *r);
 
 /* splice.c */
 void flow_open(struct relay *r, struct listener *l, int fd,
 	       const union sockaddr_inany *sa, socklen_t salen);
 void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev);
 void flow_serve_waiters(struct relay *r);
+void flow_idle_sweep(struct relay *r);
 void flow_close_all(struct relay *r);
 void sock_reset(int fd);
 

@@ -10,7 +10,12 @@
  * with splice() both ways, so no payload byte is ever copied to user space.
  *
  * State is a set of bits (FLOW_F_*, flow.h), as in pasta: CONNECT, then
- * ESTABLISHED; per side OUT_WAIT (output to that side is blocked),
+ * ESTABLISHED.  The connection to the server is optimistic: the client's
+ * request is read and written to the server right after connect(), and
+ * both sides are polled at once; CONNECT only means "not confirmed yet",
+ * until the server side reports an event or moves a byte, and a failure
+ * of the server side before that counts as a refused connection
+ * (flow_connect()).  Per side OUT_WAIT (output to that side is blocked),
  * FIN_RCVD (that side sent EOF), FIN_SENT (we shut down writing to it) and
  * PIPE_WAIT (reading it waits for a pipe).  flow_mask() derives each side's
  * epoll mask from the bits and flow_arm() calls epoll_ctl() only when the
@@ -38,8 +43,8 @@
  *    closed, so its peer sees a reset rather than a clean end (#6).
  *  - EOF read from side d becomes shutdown(SHUT_WR) on side !d once pipe[d]
  *    is drained: a half-close is propagated, and the other direction keeps
- *    flowing.  The flow ends when both sides got their FIN (both pipes are
- *    then empty).
+ *    flowing.  The flow ends when both EOFs are read and both pipes are
+ *    empty; close() then sends the FIN still owed (flow_settle()).
  *  - errno is saved right after the failing call, EINTR is retried, and
  *    bytes are counted only from a successful write (#8).
  *
@@ -78,6 +83,11 @@
 
 /* FLOW_GONE - return value of a step that closed (and freed) the flow */
 #define FLOW_GONE		(-1)
+
+/* FLOW_END_CLEAN, FLOW_END_CUT - ends of a flow that are not one side's
+ * failure (flow_release() @bad) */
+#define FLOW_END_CLEAN		(-1)
+#define FLOW_END_CUT		(-2)
 
 static const char *const fside_name[FSIDES] = { "client", "server" };
 
@@ -167,18 +177,21 @@ static void flow_count(struct relay *r, const struct flow *f, bool error)
 		if (l)
 			l->cnt.bytes[d] += f->bytes[d];
 	}
-	if (!error)
-		return;
-	r->cnt.errors++;
-	if (l)
-		l->cnt.errors++;
+	if (error) {
+		r->cnt.errors++;
+		if (l)
+			l->cnt.errors++;
+	}
+	listener_flow_gone(r, f->listener);
 }
 
 /**
  * flow_release() - close a flow and free its slot
  * @r:		relay
  * @f:		flow
- * @bad:	side that failed, whose peer is reset; -1 for a clean end
+ * @bad:	side that failed, FLOW_END_CLEAN for a clean end, or
+ *		FLOW_END_CUT for a flow cut short by the relay (shutdown);
+ *		both sockets are reset unless the end is clean
  * @err:	errno describing the failure, 0 if none
  * @why:	what ended the flow, for the log line
  *
@@ -196,8 +209,11 @@ static void flow_release(struct relay *r, struct flow *f, int bad, int err,
 		else
 			pipe_return(&r->pipes, &f->pipe[s]);
 	}
+	/* Any end but a clean one resets both peers: a FIN would tell the
+	 * peer of the failed side (or of a flow cut by shutdown) that a
+	 * truncated transfer was complete. */
 	for (s = 0; s < FSIDES; s++)
-		flow_sock_close(r, f, s, bad >= 0 && (int)s != bad);
+		flow_sock_close(r, f, s, bad != FLOW_END_CLEAN);
 	flow_count(r, f, bad >= 0 && (f->flags & FLOW_F_ESTABLISHED));
 	ndebug("flow %u closed (%s%s%s%s%s): %llu bytes client->server, "
 	       "%llu server->client", flow_id(r, f), why,
@@ -212,6 +228,22 @@ static void flow_release(struct relay *r, struct flow *f, int bad, int err,
 }
 
 /**
+ * flow_connect_failed() - the server refused or could not be reached
+ * @r:		relay
+ * @f:		flow, closed here: the client gets a reset at once
+ * @err:	errno of connect(), of the first write, or SO_ERROR
+ */
+static void flow_connect_failed(struct relay *r, struct flow *f, int err)
+{
+	struct listener *l = r->listeners[f->listener];
+
+	r->cnt.refused++;
+	if (l)
+		l->cnt.refused++;
+	flow_release(r, f, FSIDE_SERVER, err, "connect");
+}
+
+/**
  * flow_abort() - end a flow on an error of one side, resetting the other
  * @r:		relay
  * @f:		flow
@@ -219,12 +251,18 @@ static void flow_release(struct relay *r, struct flow *f, int bad, int err,
  * @err:	errno
  * @why:	failing operation, for the log line
  *
+ * A server failing before its connection was confirmed (FLOW_F_CONNECT)
+ * refused it, whatever call found out.
+ *
  * Return: FLOW_GONE
  */
 static int flow_abort(struct relay *r, struct flow *f, unsigned bad, int err,
 		      const char *why)
 {
-	flow_release(r, f, (int)bad, err, why);
+	if (bad == FSIDE_SERVER && (f->flags & FLOW_F_CONNECT))
+		flow_connect_failed(r, f, err);
+	else
+		flow_release(r, f, (int)bad, err, why);
 	return FLOW_GONE;
 }
 
@@ -233,18 +271,26 @@ static int flow_abort(struct relay *r, struct flow *f, unsigned bad, int err,
  * @f:		flow
  * @s:		side
  *
+ * While the server's connection is unconfirmed (FLOW_F_CONNECT) both sides
+ * are polled as if it were up: a refusal comes as EPOLLERR/EPOLLHUP, which
+ * no mask filters, and data from the server proves it is up.  The server
+ * needs EPOLLOUT only when something waits to go to it: bytes (OUT_WAIT)
+ * or the client's FIN, which must not be sent before the connection is
+ * (shutdown() would abort a connection in SYN_SENT).
+ *
  * Return: EPOLLIN and/or EPOLLOUT, possibly none
  */
 static uint32_t flow_mask(const struct flow *f, unsigned s)
 {
 	uint32_t ev = 0;
 
-	if (f->flags & FLOW_F_CONNECT)
-		return s == FSIDE_SERVER ? EPOLLOUT : 0;
 	if (!(f->flags & (FLOW_F_FIN_RCVD(s) | FLOW_F_OUT_WAIT(!s) |
 			  FLOW_F_PIPE_WAIT(s))))
 		ev |= EPOLLIN;
 	if (f->flags & FLOW_F_OUT_WAIT(s))
+		ev |= EPOLLOUT;
+	if (s == FSIDE_SERVER && (f->flags & FLOW_F_CONNECT) &&
+	    (f->flags & FLOW_F_FIN_RCVD(FSIDE_CLIENT)))
 		ev |= EPOLLOUT;
 	return ev;
 }
@@ -260,16 +306,15 @@ static uint32_t flow_mask(const struct flow *f, unsigned s)
  * does, and would be reported again and again while we are not reading
  * (the mask is empty only because output in the other direction is
  * blocked).  Such a side is removed and added back with EPOLLIN when it
- * may be read again.  The client side is not polled while connecting: we
- * must not read it yet, and a client that leaves is noticed once the
- * connection is up.
+ * may be read again.  @f->armed tracks the registered mask, so an
+ * unchanged mask costs no epoll_ctl().
  *
  * Return: 0 on success, -1 if epoll_ctl() failed (errno set)
  */
 static int flow_arm(struct relay *r, struct flow *f, unsigned s)
 {
 	uint32_t ev = flow_mask(f, s);
-	bool want = ev || !(f->flags & (FLOW_F_FIN_SENT(s) | FLOW_F_CONNECT));
+	bool want = ev || !(f->flags & FLOW_F_FIN_SENT(s));
 	bool in = f->in_epoll & (1U << s);
 	int op;
 
@@ -305,6 +350,24 @@ static int flow_update(struct relay *r, struct flow *f)
 }
 
 /**
+ * flow_connected() - the server's connection is confirmed
+ * @r:		relay
+ * @f:		flow; a no-op unless FLOW_F_CONNECT
+ *
+ * Confirmed by the first EPOLLOUT or EPOLLIN of the server socket without
+ * an error, or by the first byte read from or written to it: no SO_ERROR
+ * query is needed for that.
+ */
+static void flow_connected(const struct relay *r, struct flow *f)
+{
+	if (!(f->flags & FLOW_F_CONNECT))
+		return;
+	f->flags &= (uint16_t)~FLOW_F_CONNECT;
+	f->flags |= FLOW_F_ESTABLISHED;
+	ntrace("flow %u: connected", flow_id(r, f));
+}
+
+/**
  * flow_splice_in() - read from side @d into pipe[@d]
  * @f:		flow
  * @d:		direction
@@ -334,7 +397,9 @@ static ssize_t flow_splice_in(const struct flow *f, unsigned d, size_t len)
  *
  * One attempt (EINTR aside): a short write means the socket buffer is full
  * and the next attempt would only return EAGAIN.  Whatever is left sets
- * OUT_WAIT on the destination side.
+ * OUT_WAIT on the destination side.  A server socket still connecting
+ * answers EAGAIN too (or the connection's error), so the client's request
+ * can be forwarded before the connection is confirmed.
  *
  * Return: 0, or FLOW_GONE if the write failed and the flow was closed
  */
@@ -357,6 +422,8 @@ static int flow_splice_out(struct relay *r, struct flow *f, unsigned d,
 	if (n > 0) {
 		f->pending[d] -= (uint32_t)n;
 		f->bytes[d] += (uint64_t)n;
+		if (d == FSIDE_CLIENT)	/* written to the server */
+			flow_connected(r, f);
 	}
 	if (f->pending[d])
 		f->flags |= FLOW_F_OUT_WAIT(!d);
@@ -415,6 +482,8 @@ static int flow_move(struct relay *r, struct flow *f, unsigned d)
 			return 0;
 		if (n < 0)
 			return flow_abort(r, f, d, (int)-n, "read");
+		if (d == FSIDE_SERVER)
+			flow_connected(r, f);
 		if (n == 0) {
 			f->flags |= FLOW_F_FIN_RCVD(d);
 			return 0;
@@ -435,73 +504,86 @@ static int flow_move(struct relay *r, struct flow *f, unsigned d)
 }
 
 /**
+ * flow_fin() - propagate the EOF read from side @d to side !@d
+ * @r:		relay
+ * @f:		flow
+ * @d:		direction
+ *
+ * Only once pipe[@d] is drained, and not to a server whose connection is
+ * unconfirmed: shutdown() would abort a connection in SYN_SENT.  Its
+ * EPOLLOUT is armed meanwhile (flow_mask()).
+ *
+ * Return: 0, or FLOW_GONE if shutdown() failed and the flow was closed
+ */
+static int flow_fin(struct relay *r, struct flow *f, unsigned d)
+{
+	if (!(f->flags & FLOW_F_FIN_RCVD(d)) || f->pending[d] ||
+	    (f->flags & FLOW_F_FIN_SENT(!d)))
+		return 0;
+	if (d == FSIDE_CLIENT && (f->flags & FLOW_F_CONNECT))
+		return 0;
+	if (shutdown(f->sock[!d], SHUT_WR))
+		return flow_abort(r, f, !d, errno, "shutdown");
+	f->flags |= FLOW_F_FIN_SENT(!d);
+	return 0;
+}
+
+/**
  * flow_settle() - after an event: return pipes, propagate FINs, close the
  *		   flow if both directions are done, re-arm epoll
  * @r:		relay
  * @f:		flow
  *
+ * Once both EOFs are read and both pipes are drained, the flow is closed
+ * without a shutdown() for the FIN still owed: close() sends it, and it
+ * cannot turn into a reset, because reading EOF emptied the receive
+ * queue (a reset on close is for unread data only).
+ *
  * Return: 0, or FLOW_GONE if the flow was closed
  */
 static int flow_settle(struct relay *r, struct flow *f)
 {
+	const uint16_t eofs = FLOW_F_FIN_RCVD(FSIDE_CLIENT) |
+			      FLOW_F_FIN_RCVD(FSIDE_SERVER);
 	unsigned d;
 
-	for (d = 0; d < FSIDES; d++) {
+	for (d = 0; d < FSIDES; d++)
 		if (!f->pending[d])
 			pipe_return(&r->pipes, &f->pipe[d]);
-		if (!(f->flags & FLOW_F_FIN_RCVD(d)) || f->pending[d] ||
-		    (f->flags & FLOW_F_FIN_SENT(!d)))
-			continue;
-		if (shutdown(f->sock[!d], SHUT_WR))
-			return flow_abort(r, f, !d, errno, "shutdown");
-		f->flags |= FLOW_F_FIN_SENT(!d);
-	}
-	if ((f->flags & FLOW_F_FIN_SENT(FSIDE_CLIENT)) &&
-	    (f->flags & FLOW_F_FIN_SENT(FSIDE_SERVER))) {
-		flow_release(r, f, -1, 0, "done");
+	if ((f->flags & eofs) == eofs && !f->pending[FSIDE_CLIENT] &&
+	    !f->pending[FSIDE_SERVER]) {
+		flow_release(r, f, FLOW_END_CLEAN, 0, "done");
 		return FLOW_GONE;
 	}
+	for (d = 0; d < FSIDES; d++)
+		if (flow_fin(r, f, d))
+			return FLOW_GONE;
 	return flow_update(r, f);
 }
 
 /**
- * flow_connect_failed() - the server refused or could not be reached
- * @r:		relay
- * @f:		flow, closed here: the client gets a reset at once
- * @err:	errno of connect() or SO_ERROR
- */
-static void flow_connect_failed(struct relay *r, struct flow *f, int err)
-{
-	struct listener *l = r->listeners[f->listener];
-
-	r->cnt.refused++;
-	if (l)
-		l->cnt.refused++;
-	flow_release(r, f, FSIDE_SERVER, err, "connect");
-}
-
-/**
- * flow_connect_event() - an event on the server socket while connecting
+ * flow_connect_event() - an event on the server socket while its
+ *			  connection is unconfirmed
  * @r:		relay
  * @f:		flow in FLOW_F_CONNECT
  * @ev:		epoll events
+ *
+ * EPOLLERR or EPOLLHUP is a failed connection; anything else proves it up.
+ * SO_ERROR is read only on failure, for the reason.
+ *
+ * Return: 0, or FLOW_GONE if the connection failed and the flow was closed
  */
-static void flow_connect_event(struct relay *r, struct flow *f, uint32_t ev)
+static int flow_connect_event(struct relay *r, struct flow *f, uint32_t ev)
 {
-	int err = sock_error(f->sock[FSIDE_SERVER]);
+	int err;
 
-	if (!err && (ev & (EPOLLERR | EPOLLHUP)))
-		err = ECONNABORTED;
-	if (err) {
-		flow_connect_failed(r, f, err);
-		return;
+	if (!(ev & (EPOLLERR | EPOLLHUP))) {
+		flow_connected(r, f);
+		return 0;
 	}
-	if (!(ev & EPOLLOUT))
-		return;
-	f->flags &= (uint16_t)~FLOW_F_CONNECT;
-	f->flags |= FLOW_F_ESTABLISHED;
-	ntrace("flow %u: connected", flow_id(r, f));
-	flow_update(r, f);
+	err = sock_error(f->sock[FSIDE_SERVER]);
+	flow_connect_failed(r, f, err ? err : ECONNABORTED);
+	return FLOW_GONE;
 }
 
 /**
@@ -533,11 +615,10 @@ void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev)
 {
 	ntrace("flow %u: %s events 0x%x, flags 0x%x", flow_id(r, f),
 	       fside_name[s], ev, f->flags);
-	if (f->flags & FLOW_F_CONNECT) {
-		if (s == FSIDE_SERVER)
-			flow_connect_event(r, f, ev);
+	f->last = r->flows.idle.now;
+	if (s == FSIDE_SERVER && (f->flags & FLOW_F_CONNECT) &&
+	    flow_connect_event(r, f, ev))
 		return;
-	}
 	if (ev & EPOLLERR) {
 		flow_abort(r, f, s, sock_error(f->sock[s]), "error");
 		return;
@@ -557,10 +638,19 @@ void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev)
 }
 
 /**
- * flow_connect() - start connecting the server socket
+ * flow_connect() - start connecting the server socket, and forward what
+ *		    the client already sent
  * @r:		relay
  * @f:		new flow with both sockets
  * @t:		target
+ *
+ * Optimistic: a client usually sends its request right after its
+ * handshake, so it is often waiting when we accept, and a loopback
+ * connect() has mostly completed when it returns EINPROGRESS.  Reading
+ * the client at once and writing to the server (which answers EAGAIN if
+ * the connection is not up yet) saves the epoll round for EPOLLOUT and the
+ * SO_ERROR query; both sides are then polled straight away.  If the client
+ * sent nothing yet, this costs one splice() that returns EAGAIN.
  */
 static void flow_connect(struct relay *r, struct flow *f,
 			 const struct flow_target *t)
@@ -580,7 +670,9 @@ static void flow_connect(struct relay *r, struct flow *f,
 		flow_connect_failed(r, f, err);
 		return;
 	}
-	flow_update(r, f);
+	if (flow_move(r, f, FSIDE_CLIENT))
+		return;
+	flow_settle(r, f);
 }
 
 /**
@@ -688,7 +780,9 @@ void flow_open(struct relay *r, struct listener *l, int fd,
 	}
 	f->sock[FSIDE_CLIENT] = fd;
 	f->sock[FSIDE_SERVER] = sfd;
+	f->last = r->flows.idle.now;
 	f->listener = l->fwd.id;
+	l->open++;
 	if (log_level >= LOG_LVL_DEBUG)
 		flow_log_open(r, f, l, caf, &ca, cport, &t);
 	flow_connect(r, f, &t);
@@ -708,6 +802,7 @@ void flow_serve_waiters(struct relay *r)
 
 	while (pipe_can_lend(&r->pipes) &&
 	       (f = flow_wait_pop(&r->flows, &d))) {
+		f->last = r->flows.idle.now;
 		if (flow_move(r, f, d) || flow_settle(r, f))
 			continue;
 		/* pipe2() failed even within budget: wait for a close */
@@ -717,8 +812,57 @@ void flow_serve_waiters(struct relay *r)
 }
 
 /**
+ * flow_idle_close() - close a flow that had no event for the idle timeout
+ * @r:		relay
+ * @f:		flow
+ *
+ * A plain close: each peer sees a FIN, as if the other end had closed,
+ * which is what a user expects of an idle connection, and what the
+ * timeouts of proxies such as HAProxy and systemd-socket-proxyd do.  But
+ * a flow with bytes still in a pipe (its receiver stopped reading) is
+ * reset both ways: a FIN after a truncated transfer would look like a
+ * complete one.
+ */
+static void flow_idle_close(struct relay *r, struct flow *f)
+{
+	static const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	bool reset = f->pending[FSIDE_CLIENT] || f->pending[FSIDE_SERVER];
+	unsigned s;
+
+	for (s = 0; reset && s < FSIDES; s++)
+		setsockopt(f->sock[s], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	flow_release(r, f, FLOW_END_CLEAN, 0,
+		     reset ? "idle timeout, data unsent: reset"
+			   : "idle timeout");
+}
+
+/**
+ * flow_idle_sweep() - close the flows idle for the timeout, if a sweep is
+ *		       due
+ * @r:		relay, clock taken this round
+ */
+void flow_idle_sweep(struct relay *r)
+{
+	uint32_t pos = 0, n = 0;
+	struct flow *f;
+
+	if (!flow_idle_due(&r->flows))
+		return;
+	while ((f = flow_idle_next(&r->flows, &pos))) {
+		flow_idle_close(r, f);
+		n++;
+	}
+	flow_idle_swept(&r->flows);
+	if (n)
+		ndebug("idle timeout: %u flows closed", n);
+}
+
+/**
  * flow_close_all() - close every flow at shutdown
  * @r:		relay
+ *
+ * Flows still open were cut short: both peers get a reset, so neither
+ * takes what it received for the whole of it.
  */
 void flow_close_all(struct relay *r)
 {
@@ -726,5 +870,6 @@ void flow_close_all(struct relay *r)
 
 	for (i = 0; i < r->flows.size; i++)
 		if (r->flows.slot[i].flags & FLOW_F_USED)
-			flow_release(r, &r->flows.slot[i], -1, 0, "shutdown");
+			flow_release(r, &r->flows.slot[i], FLOW_END_CUT, 0,
+				     "shutdown");
 }

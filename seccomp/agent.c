@@ -26,8 +26,11 @@
  *  - write() only to the log pipe (descriptor 2);
  *  - fcntl() commands, mmap()/mprotect() without PROT_EXEC (filter.c).
  *
- * No file is read after the filter; a later feature that must (the
- * /proc/net/tcp* scan of auto mode) opens its files before it.
+ * No file is opened after the filter: the "auto" scan (nsagent/scan.c)
+ * opens its NETLINK_SOCK_DIAG socket and /proc/net/tcp, tcp6 before it,
+ * so here it needs only sendto()/recvmsg() on that socket and pread64()
+ * (on anything else an agent holds, a socket or the timer, pread64()
+ * fails with ESPIPE or EINVAL).
  */
 #include <errno.h>
 #include <linux/netlink.h>
@@ -45,7 +48,9 @@
 static const int agent_sockets[] = {
 	SCMP_SYS(bind),			/* listeners; netlink (getifaddrs) */
 	SCMP_SYS(listen),
-	SCMP_SYS(getsockname),		/* getifaddrs */
+	SCMP_SYS(getsockname),		/* getifaddrs; inherited listeners */
+	SCMP_SYS(getsockopt),		/* checks of a new relay channel and
+					 * of inherited listeners: reads only */
 	SCMP_SYS(recvmsg),		/* channels, netlink answers */
 	SCMP_SYS(recvfrom),
 	SCMP_SYS(close),
@@ -56,6 +61,7 @@ static const int agent_loop[] = {
 	SCMP_SYS(poll),
 	SCMP_SYS(ppoll),
 	SCMP_SYS(read),			/* timerfd ticks */
+	SCMP_SYS(pread64),		/* /proc/net/tcp*, opened before */
 	SCMP_SYS(clock_gettime),	/* rate-limited logs, if no vDSO */
 	SCMP_SYS(getpid),
 };
@@ -93,6 +99,10 @@ static void agent_sockopts(scmp_filter_ctx ctx)
 		{ SOL_SOCKET, SO_BINDTODEVICE },	/* ADDR%IFACE */
 		{ IPPROTO_IPV6, IPV6_V6ONLY },
 		{ IPPROTO_TCP, TCP_NODELAY },
+		{ SOL_SOCKET, SO_KEEPALIVE },		/* --keepalive */
+		{ IPPROTO_TCP, TCP_KEEPIDLE },
+		{ IPPROTO_TCP, TCP_KEEPINTVL },
+		{ IPPROTO_TCP, TCP_KEEPCNT },
 	};
 	size_t i;
 
@@ -120,6 +130,9 @@ scmp_filter_ctx seccomp_agent_filter(enum sandbox_mode mode)
 	/* Descriptors leave only on the channels: 3 supervisor, 4 relay */
 	for (fd = SECCOMP_CHAN_FD_MIN; fd < SECCOMP_CHAN_FD_MAX; fd++)
 		ALLOW_IF(ctx, sendmsg, SCMP_A0_32(SCMP_CMP_EQ, fd));
+	/* A new relay's channel (RELAY_CHAN) is moved onto descriptor 4, so
+	 * the rule above still holds: dup3() may target nothing else. */
+	ALLOW_IF(ctx, dup3, SCMP_A1_32(SCMP_CMP_EQ, SECCOMP_CHAN_FD_MAX - 1));
 	/* send() on channels, netlink requests; MSG_FASTOPEN would let
 	 * sendto() open a TCP connection, which an agent never does. */
 	ALLOW_IF(ctx, sendto, SCMP_A3_32(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, 0));

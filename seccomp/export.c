@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 	       " native architecture\n"
 	       "# regenerate: cmake --build BUILD --target seccomp-pfc\n",
 	       argv[1], argv[1], v->major, v->minor, v->micro);
-	fflush(stdout);
+	(void)fflush(stdout);
 	rc = seccomp_export_pfc(ctx, STDOUT_FILENO);
 	seccomp_release(ctx);
 	if (rc) {

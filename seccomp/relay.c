@@ -98,6 +98,10 @@ static void relay_channels(scmp_filter_ctx ctx)
 		ALLOW_IF(ctx, sendto, SCMP_A0_32(SCMP_CMP_EQ, fd),
 			 SCMP_A4(SCMP_CMP_EQ, 0));
 	}
+	/* A restarted agent's channel (AGENT_CHAN) is moved onto its fixed
+	 * number, 4 or 5, so the rules above keep naming every channel. */
+	for (fd = SECCOMP_CHAN_FD_MIN + 1; fd <= SECCOMP_CHAN_FD_MAX; fd++)
+		ALLOW_IF(ctx, dup3, SCMP_A1_32(SCMP_CMP_EQ, fd));
 }
 
 /**

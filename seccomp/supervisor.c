@@ -157,11 +157,15 @@ static void sup_restricted(scmp_filter_ctx ctx)
  *
  * Same rules as the agents' filter: TCP/UDP over IPv4/IPv6, rtnetlink;
  * AF_UNIX sockets fail so glibc's if_nametoindex() falls back to AF_INET.
+ * Plus NETLINK_SOCK_DIAG, which an agent opens before its own filter (the
+ * "auto" scan, nsagent/scan.c): it only lists sockets of the caller's
+ * network namespace.
  */
 static void sup_sockets(scmp_filter_ctx ctx)
 {
 	static const int inet[] = { AF_INET, AF_INET6 };
 	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	static const int netlink[] = { NETLINK_ROUTE, NETLINK_SOCK_DIAG };
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_LEN(inet); i++)
@@ -170,9 +174,11 @@ static void sup_sockets(scmp_filter_ctx ctx)
 				 SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)inet[i]),
 				 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK,
 					    (uint32_t)types[j]));
-	ALLOW_IF(ctx, socket, SCMP_A0_32(SCMP_CMP_EQ, AF_NETLINK),
-		 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_RAW),
-		 SCMP_A2_32(SCMP_CMP_EQ, NETLINK_ROUTE));
+	for (i = 0; i < ARRAY_LEN(netlink); i++)
+		ALLOW_IF(ctx, socket, SCMP_A0_32(SCMP_CMP_EQ, AF_NETLINK),
+			 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK,
+				    SOCK_RAW),
+			 SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)netlink[i]));
 	FAIL_IF(ctx, EAFNOSUPPORT, socket, SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX));
 }
 

@@ -19,6 +19,10 @@
  * nsplice, --runas=UID:GID (the user it becomes); in NSPLICE_TESTING
  * builds, --test-attempt=WHAT.
  *
+ * Log mode: --log-mode=journal|syslog when the supervisor's lines are not
+ * plain (ipc/log.h), so a child prefixes its lines with their priority;
+ * absent in plain mode.
+ *
  * The environment is emptied except for the sanitizer options, so nothing
  * from the user's environment reaches a sandboxed process.
  */
@@ -159,7 +163,7 @@ static void __attribute__((noreturn))
 child_exec(const struct supervisor *s, enum sup_child_id id, const int *fds,
 	   int nfds, pid_t ppid)
 {
-	char logarg[16], parentarg[32];
+	char logarg[16], parentarg[32], logmode[SPAWN_ARG_LEN];
 	char runas[SPAWN_ARG_LEN], attempt[SPAWN_ARG_LEN];
 	char *envp[sizeof(spawn_env_keep) / sizeof(spawn_env_keep[0])];
 	char *argv[SPAWN_ARGS_MAX];
@@ -185,6 +189,11 @@ child_exec(const struct supervisor *s, enum sup_child_id id, const int *fds,
 	if (id != CH_RELAY && config_side_needs_low_ports(s->cfg, (int)id))
 		argv[n++] = (char *)"--keep-bind-cap";
 	sandbox_args(s, id, argv, &n, runas, attempt);
+	if (log_get_mode() != LOG_MODE_PLAIN) {
+		snprintf(logmode, sizeof(logmode), "--log-mode=%s",
+			 log_mode_name(log_get_mode()));
+		argv[n++] = logmode;
+	}
 	argv[n++] = logarg;
 	argv[n++] = parentarg;
 	argv[n] = NULL;

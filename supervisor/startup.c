@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * startup.c - the supervisor's side of the start-up protocol
+ * startup.c - the supervisor's message handling: HELLO, answers, reports
  *
  * DOC: Theory of Operation
  *
- * Order (see ipc/msg.h): every child says HELLO; the relay learns every
- * listener (RELAY_LIMITS, FORWARD..., CONFIG_DONE) and answers RELAY_READY;
- * only then are the agents told to bind, so a LISTENER the relay receives
- * always names a listener it already knows.  BINDs go out in a window of
- * BIND_WINDOW unanswered requests: an agent answers each with BOUND, and a
- * supervisor blocked sending BINDs to an agent blocked sending BOUNDs would
- * otherwise deadlock with tens of thousands of ports.
+ * Every child says HELLO first.  A relay that says HELLO is sent its whole
+ * configuration (fwdtab_relay_config()); an agent gets AGENT_CONF (scan
+ * for auto forwards or not, keepalive) and then its BINDs, which go out as
+ * soon as the relay knows the forwards they belong to (fwdtab.c).  What a
+ * child sends later - BOUND, UNBOUND, RELAY_READY, PORTS, STATS,
+ * STATS_DONE - is routed from here to fwdtab.c and live.c.
  *
  * A message that is valid by the catalogue but comes at the wrong moment
- * (a second HELLO, READY before CONFIG_DONE, BOUND for a listener never
- * asked for) is a protocol violation: the child is treated as compromised
- * and nsplice stops.
+ * (a second HELLO, BOUND for a listener never asked for, PORTS from an
+ * agent that was not asked to scan) is a protocol violation: the child is
+ * treated as compromised, killed and restarted (restart.c), and the
+ * violation is logged as an error.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,44 +30,50 @@
 #include "../ipc/log.h"
 #include "supervisor.h"
 
-/* BIND_WINDOW - BIND requests in flight per agent */
-#define BIND_WINDOW	64
-
 /* PROC_NUM_MAX - bytes read from a /proc number file */
 #define PROC_NUM_MAX	32
 
 /**
- * violation() - stop because a child broke the protocol
+ * sup_violation() - a child broke the protocol: kill it, it is restarted
  * @s:		supervisor state
  * @id:		offending child
- * @m:		message it sent
+ * @m:		message it sent, or NULL
  * @why:	what was wrong
  */
-static void violation(struct supervisor *s, enum sup_child_id id,
-		      const struct ipc_msg *m, const char *why)
+void sup_violation(struct supervisor *s, enum sup_child_id id,
+		   const struct ipc_msg *m, const char *why)
 {
-	nerr("protocol violation by %s: %s %s", s->ch[id].name,
-	     ipc_type_name(m->type), why);
-	sup_stop(s, EXIT_FAILURE, NULL);
+	nerr("protocol violation by %s: %s%s%s", s->ch[id].name,
+	     m ? ipc_type_name(m->type) : "", m ? " " : "", why);
+	if (s->ch[id].pid > 0)
+		kill(s->ch[id].pid, SIGKILL);
+	ipc_chan_close(&s->ch[id].chan);
 }
 
 /**
- * send_or_stop() - send a message to a child, stopping nsplice on failure
+ * sup_send() - send a message to a child
  * @s:		supervisor state
  * @id:		child
  * @type:	enum ipc_type
  * @payload:	typed payload
+ * @fds:	descriptors, or NULL
+ * @nfds:	their number
+ *
+ * A child that cannot be reached is ending; SIGCHLD will tell why and
+ * restart it, so failing here only closes its channel.
  *
  * Return: 0 or -1
  */
-static int send_or_stop(struct supervisor *s, enum sup_child_id id,
-			unsigned type, const void *payload)
+int sup_send(struct supervisor *s, enum sup_child_id id, unsigned type,
+	     const void *payload, const int *fds, unsigned nfds)
 {
-	if (!ipc_send(&s->ch[id].chan, type, payload, NULL, 0))
+	if (s->ch[id].chan.fd < 0)
+		return -1;
+	if (!ipc_send(&s->ch[id].chan, type, payload, fds, nfds))
 		return 0;
-	nerr("cannot send %s to %s: %s", ipc_type_name(type), s->ch[id].name,
-	     strerror(errno));
-	sup_stop(s, EXIT_FAILURE, NULL);
+	ndebug("cannot send %s to %s: %s", ipc_type_name(type),
+	       s->ch[id].name, strerror(errno));
+	ipc_chan_close(&s->ch[id].chan);
 	return -1;
 }
 
@@ -99,59 +106,83 @@ static uint32_t read_proc_u32(const char *path, uint32_t fallback)
 }
 
 /**
- * send_relay_config() - tell the relay its limits and every listener
+ * sup_relay_limits() - the limits a relay needs and cannot read itself
  * @s:		supervisor state
+ * @lim:	filled
  */
-static void send_relay_config(struct supervisor *s)
+void sup_relay_limits(const struct supervisor *s, struct msg_relay_limits *lim)
 {
-	struct msg_relay_limits lim = { 0 };
-	struct msg_config_done done = { s->cfg->nfwd };
-	unsigned i;
-
-	lim.pipe_max_size = read_proc_u32("/proc/sys/fs/pipe-max-size",
-					  1U << 20);
-	lim.pipe_pages_soft = read_proc_u32("/proc/sys/fs/pipe-user-pages-soft",
-					    16384);
+	memset(lim, 0, sizeof(*lim));
+	lim->pipe_max_size = read_proc_u32("/proc/sys/fs/pipe-max-size",
+					   1U << 20);
+	lim->pipe_pages_soft =
+		read_proc_u32("/proc/sys/fs/pipe-user-pages-soft", 16384);
 	/* The sandboxed relay never has CAP_SYS_RESOURCE in the initial user
 	 * namespace, root or not (it runs as --runas): its pipes count
 	 * against its user's fs.pipe-user-pages-soft. */
-	lim.pipe_accounted = 1;
-	if (send_or_stop(s, CH_RELAY, MSG_RELAY_LIMITS, &lim))
-		return;
-	for (i = 0; i < s->cfg->nfwd; i++)
-		if (send_or_stop(s, CH_RELAY, MSG_FORWARD, &s->cfg->fwd[i].m))
-			return;
-	send_or_stop(s, CH_RELAY, MSG_CONFIG_DONE, &done);
+	lim->pipe_accounted = 1;
+	lim->max_conns = s->cfg->max_conns;
+	lim->idle_timeout = s->cfg->idle_timeout;
 }
 
 /**
- * bind_pump() - send an agent more BINDs while the window has room
- * @s:		supervisor state
- * @id:		CH_AGENT_HOST or CH_AGENT_TARGET
+ * sup_side_scans_cfg() - must an agent report its side's listening ports
+ * @cfg:	configuration
+ * @side:	enum nsp_side of the agent
  *
- * After the last BIND comes CONFIG_DONE with the number sent.
+ * Return: true if an auto rule of the other side needs them
  */
-static void bind_pump(struct supervisor *s, enum sup_child_id id)
+bool sup_side_scans_cfg(const struct nsp_config *cfg, int side)
 {
-	struct sup_child *c = &s->ch[id];
-	const struct nsp_config *cfg = s->cfg;
-	struct msg_config_done done;
+	unsigned i;
 
-	while (c->bind_out < BIND_WINDOW && c->bind_next < cfg->nfwd) {
-		const struct fwd_entry *e = &cfg->fwd[c->bind_next++];
+	for (i = 0; i < cfg->nautos; i++)
+		if (cfg->autos[i].tmpl[0].m.listen_side != side)
+			return true;
+	return false;
+}
 
-		if (e->m.listen_side != (uint8_t)id)
-			continue;
-		if (send_or_stop(s, id, MSG_BIND, &e->m))
-			return;
-		c->bind_out++;
-		c->bind_count++;
+/**
+ * sup_side_scans() - sup_side_scans_cfg() for the running configuration
+ * @s:		supervisor state
+ * @side:	enum nsp_side of the agent
+ *
+ * Return: true if the agent of @side must scan
+ */
+bool sup_side_scans(const struct supervisor *s, int side)
+{
+	return sup_side_scans_cfg(s->cfg, side);
+}
+
+/**
+ * sup_bind_failed() - decide what a failed BIND means
+ * @s:		supervisor state
+ * @e:		listener that could not be bound
+ * @error:	errno from the agent
+ *
+ * At start-up a listener that must exist stops nsplice (a service that
+ * cannot listen should fail loudly); after that, a failed listener of a
+ * reload or control request is an error in the log and in the status.
+ */
+void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
+		     int error)
+{
+	char a[INANY_STRLEN];
+	bool noaddr = error == EADDRNOTAVAIL || error == EAFNOSUPPORT;
+	const char *where = e->m.listen_side == SIDE_HOST ? "host" :
+							    "namespace";
+
+	inany_ntop(e->m.family, &e->m.listen_addr, a, sizeof(a));
+	if (e->tolerate == FWD_TOL_ANY ||
+	    (e->tolerate == FWD_TOL_NOADDR && noaddr)) {
+		ndebug("-%c \"%s\": skipping %s port %u on %s: %s", e->opt,
+		       e->spec, where, e->m.listen_port, a, strerror(error));
+		return;
 	}
-	if (c->bind_next == cfg->nfwd && !c->bind_out) {
-		c->bind_next++;		/* past the end: CONFIG_DONE sent */
-		done.count = c->bind_count;
-		send_or_stop(s, id, MSG_CONFIG_DONE, &done);
-	}
+	nerr("-%c \"%s\": cannot listen on %s port %u on %s: %s", e->opt,
+	     e->spec, where, e->m.listen_port, a, strerror(error));
+	if (!s->ready)
+		sup_stop(s, EXIT_FAILURE, NULL);
 }
 
 /**
@@ -165,133 +196,21 @@ static void on_hello(struct supervisor *s, enum sup_child_id id,
 {
 	const struct msg_hello *h = &m->u.hello;
 	unsigned want = id == CH_RELAY ? ROLE_RELAY : ROLE_AGENT;
-	unsigned i;
 
 	if (s->ch[id].hello || h->role != want ||
 	    (id != CH_RELAY && h->side != (unsigned)id)) {
-		violation(s, id, m, "unexpected");
+		sup_violation(s, id, m, "unexpected");
 		return;
 	}
 	s->ch[id].hello = true;
 	ndebug("%s is up (pid %d)", s->ch[id].name, (int)s->ch[id].pid);
-	for (i = 0; i < CH_COUNT; i++)
-		if (!s->ch[i].hello)
-			return;
-	send_relay_config(s);
-}
-
-/**
- * bound_fails() - decide what a failed BIND means
- * @s:		supervisor state
- * @e:		listener that could not be bound
- * @error:	errno from the agent
- *
- * Return: true if nsplice must stop
- */
-static bool bound_fails(struct supervisor *s, const struct fwd_entry *e,
-			int error)
-{
-	char a[INANY_STRLEN];
-	bool noaddr = error == EADDRNOTAVAIL || error == EAFNOSUPPORT;
-	const char *where = e->m.listen_side == SIDE_HOST ? "host" :
-							    "namespace";
-
-	inany_ntop(e->m.family, &e->m.listen_addr, a, sizeof(a));
-	if (e->tolerate == FWD_TOL_ANY ||
-	    (e->tolerate == FWD_TOL_NOADDR && noaddr)) {
-		ndebug("-%c \"%s\": skipping %s port %u on %s: %s", e->opt,
-		       e->spec, where, e->m.listen_port, a, strerror(error));
-		return false;
-	}
-	nerr("-%c \"%s\": cannot listen on %s port %u on %s: %s", e->opt,
-	     e->spec, where, e->m.listen_port, a, strerror(error));
-	(void)s;
-	return true;
-}
-
-/**
- * on_bound() - an agent reports the result of one BIND
- * @s:		supervisor state
- * @id:		agent
- * @m:		BOUND
- */
-static void on_bound(struct supervisor *s, enum sup_child_id id,
-		     const struct ipc_msg *m)
-{
-	struct sup_child *c = &s->ch[id];
-	const struct msg_bound *b = &m->u.bound;
-	const struct fwd_entry *e;
-
-	if (id == CH_RELAY || !c->bind_out || b->id >= s->cfg->nfwd ||
-	    b->id >= c->bind_next) {
-		violation(s, id, m, "for a listener never asked for");
-		return;
-	}
-	e = &s->cfg->fwd[b->id];
-	if (e->m.listen_side != (uint8_t)id) {
-		violation(s, id, m, "for the other side");
-		return;
-	}
-	c->bind_out--;
-	if (!b->error)
-		c->bound++;
-	else if (bound_fails(s, e, b->error)) {
-		sup_stop(s, EXIT_FAILURE, NULL);
-		return;
-	}
-	bind_pump(s, id);
-}
-
-/**
- * all_ready() - every child is ready: nsplice is forwarding
- * @s:		supervisor state
- */
-static void all_ready(struct supervisor *s)
-{
-	unsigned host = s->ch[CH_AGENT_HOST].bound;
-	unsigned target = s->ch[CH_AGENT_TARGET].bound;
-
-	if (s->cfg->nfwd && !host && !target) {
-		nerr("no port could be forwarded");
-		sup_stop(s, EXIT_FAILURE, NULL);
-		return;
-	}
-	s->ready = true;
-	ninfo("forwarding: %u listener%s on the host, %u in the namespace",
-	      host, host == 1 ? "" : "s", target);
-}
-
-/**
- * on_ready() - RELAY_READY or AGENT_READY
- * @s:		supervisor state
- * @id:		child
- * @m:		message
- */
-static void on_ready(struct supervisor *s, enum sup_child_id id,
-		     const struct ipc_msg *m)
-{
-	struct sup_child *c = &s->ch[id];
-	unsigned want;
-
 	if (id == CH_RELAY) {
-		want = s->cfg->nfwd;
-		if (c->ready || m->u.done.count != want) {
-			violation(s, id, m, "count mismatch");
-			return;
-		}
-		c->ready = true;
-		bind_pump(s, CH_AGENT_HOST);
-		bind_pump(s, CH_AGENT_TARGET);
+		fwdtab_relay_config(s);
 		return;
 	}
-	if (c->ready || c->bind_next <= s->cfg->nfwd ||
-	    m->u.done.count != c->bind_count) {
-		violation(s, id, m, "before its CONFIG_DONE");
-		return;
-	}
-	c->ready = true;
-	if (s->ch[CH_AGENT_HOST].ready && s->ch[CH_AGENT_TARGET].ready)
-		all_ready(s);
+	live_agent_conf(s, id);
+	restart_agent_hello(s, id);
+	fwdtab_pump(s);
 }
 
 /**
@@ -302,10 +221,10 @@ static void on_ready(struct supervisor *s, enum sup_child_id id,
  *		none reach the supervisor)
  */
 void startup_on_msg(struct supervisor *s, enum sup_child_id id,
-		    const struct ipc_msg *m)
+		    struct ipc_msg *m)
 {
 	if (m->type != MSG_HELLO && !s->ch[id].hello) {
-		violation(s, id, m, "before HELLO");
+		sup_violation(s, id, m, "before HELLO");
 		return;
 	}
 	switch (m->type) {
@@ -313,34 +232,25 @@ void startup_on_msg(struct supervisor *s, enum sup_child_id id,
 		on_hello(s, id, m);
 		break;
 	case MSG_BOUND:
-		on_bound(s, id, m);
+		fwdtab_bound(s, id, &m->u.bound);
+		break;
+	case MSG_UNBOUND:
+		fwdtab_unbound(s, id, m->u.id.id);
 		break;
 	case MSG_RELAY_READY:
-	case MSG_AGENT_READY:
-		on_ready(s, id, m);
+		fwdtab_relay_ready(s, m->u.done.count);
+		break;
+	case MSG_PORTS:
+		fwdtab_ports(s, id, &m->u.ports);
+		break;
+	case MSG_STATS:
+		fwdtab_stats(s, &m->u.stats);
+		break;
+	case MSG_STATS_DONE:
+		live_stats_done(s, &m->u.stats_done);
 		break;
 	default:
-		{
-			violation(s, id, m, "not handled");
-			return;
-		}
+		sup_violation(s, id, m, "not handled");
+		break;
 	}
-}
-
-/**
- * startup_begin() - nothing to do until every child says HELLO
- * @s:		supervisor state
- *
- * Kept as the one place that resets per-start counters, for restarts.
- */
-void startup_begin(struct supervisor *s)
-{
-	unsigned i;
-
-	for (i = 0; i < CH_COUNT; i++) {
-		s->ch[i].hello = s->ch[i].ready = false;
-		s->ch[i].bind_next = s->ch[i].bind_out = 0;
-		s->ch[i].bind_count = s->ch[i].bound = 0;
-	}
-	s->ready = false;
 }

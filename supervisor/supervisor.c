@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -50,6 +51,9 @@
 
 #include "../ipc/log.h"
 #include "../seccomp/sandbox.h"
+#include "activation.h"
+#include "control.h"
+#include "notify.h"
 #include "supervisor.h"
 
 /* STOP_GRACE_SEC - seconds children get to exit before SIGKILL */
@@ -60,6 +64,10 @@
 
 /* LOG_COPY_BUF - bytes copied from the log pipe per read */
 #define LOG_COPY_BUF		4096
+
+/* NOFILE_MIN - smallest RLIMIT_NOFILE hard limit nsplice starts with: the
+ * relay's fixed reserve plus a few hundred flows */
+#define NOFILE_MIN		1024U
 
 /* PIDFILE_MODE - permissions of --pid-file */
 #define PIDFILE_MODE		0644
@@ -105,9 +113,11 @@ void sup_stop(struct supervisor *s, int code, const char *why)
 	s->exit_code = code;
 	if (why)
 		ninfo("%s", why);
-	/* The relay first: it must see us leave, not its agents. */
-	for (i = CH_COUNT - 1; i >= 0; i--)
-		ipc_chan_close(&s->ch[i].chan);
+	notify_send("STOPPING=1");
+	restart_stop_all(s);
+	for (i = 0; i < CH_COUNT; i++)
+		if (s->ch[i].pid <= 0)
+			s->ch[i].ended = true;	/* was waiting for a restart */
 	if (s->cmd_pid > 0)
 		kill(s->cmd_pid, SIGTERM);
 	s->stop_deadline = now_sec() + STOP_GRACE_SEC;
@@ -172,17 +182,25 @@ static int severity(int st)
  * @c:		which child
  * @st:		status from waitpid()
  *
- * An end while nsplice is not stopping is a failure that stops it; which
- * child to blame is decided by report_child_ends() once all are reaped.
+ * An end while nsplice is not stopping is logged with its cause and the
+ * child is restarted (restart.c); while stopping, how each child ended is
+ * reported by report_child_ends() once all are reaped.
  */
 static void reaped_child(struct supervisor *s, struct sup_child *c, int st)
 {
-	c->ended = true;
-	c->status = st;
-	if (!s->stopping) {
-		s->child_failed = true;
-		sup_stop(s, EXIT_FAILURE, NULL);
+	char how[64];
+
+	if (s->stopping) {
+		c->ended = true;
+		c->status = st;
+		return;
 	}
+	nerr("%s (pid %d) %s", c->name, (int)c->pid,
+	     status_text(st, how, sizeof(how)));
+	c->status = st;
+	restart_child_died(s, (enum sup_child_id)(c - s->ch));
+	if (c == &s->ch[CH_RELAY])
+		live_stats_abort(s);
 }
 
 /**
@@ -235,6 +253,8 @@ static void reap(struct supervisor *s)
 			reaped_command(s, st);
 			continue;
 		}
+		if (restart_reap(s, pid, st))
+			continue;
 		for (i = 0; i < CH_COUNT; i++)
 			if (s->ch[i].pid == pid && !s->ch[i].ended)
 				reaped_child(s, &s->ch[i], st);
@@ -261,8 +281,8 @@ static void on_signal(struct supervisor *s)
 							 : "SIGINT: stopping");
 			break;
 		case SIGHUP:
-			ninfo("SIGHUP: nothing to reload without a "
-			      "configuration file");
+			if (!s->stopping)
+				live_reload(s);
 			break;
 		}
 	}
@@ -295,8 +315,14 @@ static void on_channel(struct supervisor *s, enum sup_child_id id)
 			c->eof_at = now_sec();
 			return;
 		}
-		nerr("bad message from %s: %s", c->name, why);
-		sup_stop(s, EXIT_FAILURE, NULL);
+		/* ipc_recv() closed nothing: the child is compromised or
+		 * broken; it is killed and restarted. */
+		nerr("protocol violation by %s: bad message: %s", c->name,
+		     why);
+		if (c->pid > 0)
+			kill(c->pid, SIGKILL);
+		ipc_chan_close(&c->chan);
+		return;
 	}
 }
 
@@ -305,7 +331,8 @@ static void on_channel(struct supervisor *s, enum sup_child_id id)
  * @s:		supervisor state
  *
  * It gets STOP_GRACE_SEC to exit (and be reported with its cause); a child
- * that stays behind a closed channel is useless, and suspect.
+ * that stays behind a closed channel is useless, and suspect: it is
+ * killed, and restarted like any child that dies.
  */
 static void check_silent_children(struct supervisor *s)
 {
@@ -316,30 +343,12 @@ static void check_silent_children(struct supervisor *s)
 
 		if (c->pid > 0 && !c->ended && c->eof_at &&
 		    now_sec() > c->eof_at + STOP_GRACE_SEC) {
-			nerr("%s (pid %d) closed its channel", c->name,
-			     (int)c->pid);
-			sup_stop(s, EXIT_FAILURE, NULL);
+			nerr("%s (pid %d) closed its channel but did not exit: "
+			     "killing it", c->name, (int)c->pid);
+			kill(c->pid, SIGKILL);
+			c->eof_at = 0;
 		}
 	}
-}
-
-/**
- * defang() - replace control characters in children's log bytes
- * @buf:	bytes read from the log pipe
- * @n:		their number
- *
- * The supervisor's stderr is often the user's terminal, and a compromised
- * child must not reach it with escape sequences (window titles, colours,
- * answerback): every control byte but the newline becomes '?'.
- */
-static void defang(char *buf, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\n') ||
-		    buf[i] == 0x7f)
-			buf[i] = '?';
 }
 
 /**
@@ -351,11 +360,8 @@ static void copy_logs(struct supervisor *s)
 	char buf[LOG_COPY_BUF];
 	ssize_t n;
 
-	while ((n = read(s->log_fd, buf, sizeof(buf))) > 0) {
-		defang(buf, (size_t)n);
-		if (write(STDERR_FILENO, buf, (size_t)n) < 0)
-			return;
-	}
+	while ((n = read(s->log_fd, buf, sizeof(buf))) > 0)
+		log_sink_child(buf, (size_t)n);
 }
 
 /**
@@ -366,11 +372,12 @@ static void on_timer(struct supervisor *s)
 {
 	uint64_t ticks;
 	char why[sizeof(s->cfg->netns_buf) + 64];
-	int i;
 
 	if (read(s->timer_fd, &ticks, sizeof(ticks)) < 0)
 		return;
 	check_silent_children(s);
+	restart_tick(s);
+	live_tick(s);
 	if (!s->stopping && target_netns_gone(s)) {
 		snprintf(why, sizeof(why), "network namespace %s was removed: "
 			 "stopping", s->cfg->netns_path);
@@ -378,9 +385,7 @@ static void on_timer(struct supervisor *s)
 	}
 	if (!s->stopping || now_sec() <= s->stop_deadline)
 		return;
-	for (i = 0; i < CH_COUNT; i++)
-		if (s->ch[i].pid > 0 && !s->ch[i].ended)
-			kill(s->ch[i].pid, SIGKILL);
+	restart_kill_all(s);
 	if (s->cmd_pid > 0)
 		kill(s->cmd_pid, SIGKILL);
 }
@@ -393,12 +398,7 @@ static void on_timer(struct supervisor *s)
  */
 static bool all_gone(const struct supervisor *s)
 {
-	int i;
-
-	for (i = 0; i < CH_COUNT; i++)
-		if (s->ch[i].pid > 0 && !s->ch[i].ended)
-			return false;
-	return s->cmd_pid <= 0;
+	return restart_all_gone(s) && s->cmd_pid <= 0;
 }
 
 /**
@@ -407,7 +407,8 @@ static bool all_gone(const struct supervisor *s)
  */
 static void loop(struct supervisor *s)
 {
-	struct pollfd p[P_COUNT];
+	struct pollfd p[P_COUNT + CTL_CLIENTS_MAX + 1];
+	unsigned nctl;
 	int i;
 
 	while (!(s->stopping && all_gone(s))) {
@@ -420,7 +421,10 @@ static void loop(struct supervisor *s)
 		p[P_TARGET] = (struct pollfd){
 			s->cfg->target == TARGET_PID && !s->stopping ?
 			s->target_pidfd : -1, POLLIN, 0 };
-		if (poll(p, P_COUNT, -1) < 0 && errno != EINTR)
+		nctl = s->ctl && !s->stopping ?
+		       control_pollfds(s->ctl, p + P_COUNT,
+				       CTL_CLIENTS_MAX + 1) : 0;
+		if (poll(p, P_COUNT + nctl, -1) < 0 && errno != EINTR)
 			fatal("poll: %s", strerror(errno));
 		if (p[P_SIG].revents)
 			on_signal(s);
@@ -434,6 +438,8 @@ static void loop(struct supervisor *s)
 		if (p[P_TARGET].revents)
 			sup_stop(s, EXIT_SUCCESS,
 				 "target process exited: stopping");
+		if (nctl && s->ctl)
+			control_events(s->ctl, p + P_COUNT, nctl);
 	}
 	copy_logs(s);
 }
@@ -504,67 +510,31 @@ static int write_pid_file(const char *path)
 }
 
 /**
- * chan_init() - describe the supervisor's end of a channel
- * @c:		child
- * @name:	child's name
- * @fd:		supervisor's end
- * @peer:	enum ipc_role of the child
- */
-static void chan_init(struct sup_child *c, const char *name, int fd,
-		      unsigned peer)
-{
-	c->name = name;
-	c->chan = (struct ipc_chan){ fd, ROLE_SUPERVISOR, peer, name };
-}
-
-/**
- * start_children() - create channels and start relay and agents
- * @s:		supervisor state
+ * check_nofile() - is the descriptor limit enough to run at all
+ * @err:	error buffer
+ * @errlen:	its size
  *
- * Return: 0 or -1 (errno set)
+ * Children park descriptors above SECCOMP_EXE_FD before exec, and the
+ * relay needs its reserve (channels, pools, listeners, pipes) before the
+ * first flow: below NOFILE_MIN children would fail one after another with
+ * nothing but an exit status to show for it.  The soft limit is raised to
+ * the hard one, as every child does.
+ *
+ * Return: 0, or -1 with @err set
  */
-static int start_children(struct supervisor *s)
+static int check_nofile(char *err, size_t errlen)
 {
-	int sup[CH_COUNT][2], peer[SIDE_COUNT][2], i;
-	int fds[CH_COUNT][IPC_FD_USERNS + 1];
-	const int flags = SOCK_SEQPACKET | SOCK_CLOEXEC;
+	struct rlimit rl;
 
-	for (i = 0; i < CH_COUNT; i++)
-		if (socketpair(AF_UNIX, flags, 0, sup[i]))
-			return -1;
-	for (i = 0; i < SIDE_COUNT; i++)
-		if (socketpair(AF_UNIX, flags, 0, peer[i]))
-			return -1;
-	memset(fds, -1, sizeof(fds));
-	for (i = 0; i < CH_COUNT; i++) {
-		fds[i][IPC_FD_LOG] = s->log_wfd;
-		fds[i][IPC_FD_SUPERVISOR] = sup[i][1];
-	}
-	fds[CH_RELAY][IPC_FD_AGENT_HOST] = peer[SIDE_HOST][1];
-	fds[CH_RELAY][IPC_FD_AGENT_TARGET] = peer[SIDE_TARGET][1];
-	fds[CH_AGENT_HOST][IPC_FD_PEER] = peer[SIDE_HOST][0];
-	fds[CH_AGENT_TARGET][IPC_FD_PEER] = peer[SIDE_TARGET][0];
-	fds[CH_AGENT_TARGET][IPC_FD_NETNS] = s->netns_fd;
-	fds[CH_AGENT_TARGET][IPC_FD_USERNS] = s->userns_fd;
-
-	chan_init(&s->ch[CH_AGENT_HOST], "agent host", sup[0][0], ROLE_AGENT);
-	chan_init(&s->ch[CH_AGENT_TARGET], "agent target", sup[1][0],
-		  ROLE_AGENT);
-	chan_init(&s->ch[CH_RELAY], "relay", sup[2][0], ROLE_RELAY);
-	for (i = 0; i < CH_COUNT; i++) {
-		s->ch[i].pid = spawn_role(s, (enum sup_child_id)i, fds[i],
-					  i == CH_AGENT_TARGET ?
-					  IPC_FD_USERNS + 1 :
-					  i == CH_RELAY ? IPC_FD_AGENT_TARGET + 1
-							: IPC_FD_PEER + 1);
-		if (s->ch[i].pid < 0)
-			return -1;
-		close(sup[i][1]);
-	}
-	for (i = 0; i < SIDE_COUNT; i++) {
-		close(peer[i][0]);
-		close(peer[i][1]);
-	}
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return errfmt(err, errlen, "getrlimit: %s", strerror(errno));
+	if (rl.rlim_max < NOFILE_MIN)
+		return errfmt(err, errlen, "RLIMIT_NOFILE hard limit %llu is "
+			      "too low: nsplice needs at least %u descriptors "
+			      "(ulimit -Hn, LimitNOFILE=)",
+			      (unsigned long long)rl.rlim_max, NOFILE_MIN);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 	return 0;
 }
 
@@ -589,6 +559,8 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 	if (geteuid() != 0 && s->cfg->runas_given)
 		nwarn("--runas %s ignored: nsplice is not root, the relay keeps "
 		      "your uid", s->cfg->runas_name);
+	if (check_nofile(err, errlen))
+		return EXIT_FAILURE;
 	s->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (s->exe_fd < 0) {
 		errfmt(err, errlen, "cannot open /proc/self/exe: %s",
@@ -621,6 +593,46 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 }
 
 /**
+ * early() - what must happen before anything opens a descriptor or forks
+ * @s:		supervisor state
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Socket activation's descriptors sit at 3 and up, where nsplice puts its
+ * own; NOTIFY_SOCKET and LISTEN_* must not reach COMMAND; the sockets for
+ * systemd, syslog and the control socket must exist before the seccomp
+ * filter forbids socket(AF_UNIX).
+ *
+ * Return: 0, or EXIT_FAILURE with @err set
+ */
+static int early(struct supervisor *s, char *err, size_t errlen)
+{
+	int fd;
+
+	if (activation_collect(err, errlen) || notify_init(err, errlen))
+		return EXIT_FAILURE;
+	if (activation_count())
+		ninfo("socket activation: %u inherited listener%s",
+		      activation_count(), activation_count() == 1 ? "" : "s");
+	log_set_mode(log_mode_detect(s->cfg->use_syslog));
+	if (s->cfg->use_syslog && log_syslog_open(err, errlen))
+		return EXIT_FAILURE;
+	if (fwdtab_init(s)) {
+		errfmt(err, errlen, "out of memory");
+		return EXIT_FAILURE;
+	}
+	if (!s->cfg->control_path)
+		return 0;
+	fd = control_open(s->cfg->control_path, err, errlen);
+	if (fd < 0 || live_control(s, fd)) {
+		if (fd >= 0)
+			close(fd);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/**
  * supervisor_main() - run nsplice for a validated configuration
  * @cfg:	configuration
  *
@@ -633,28 +645,37 @@ int supervisor_main(const struct nsp_config *cfg)
 	int ret;
 
 	memset(&s, 0, sizeof(s));
-	s.cfg = cfg;
+	s.cfg = s.cfg_initial = cfg;
 	s.exe_fd = s.netns_fd = s.userns_fd = s.target_pidfd = -1;
 	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
 	log_init("supervisor", cfg->log_level);
 	setproctitle("-nsplice: supervisor");
 
-	ret = prepare(&s, err, sizeof(err));
+	ret = early(&s, err, sizeof(err));
+	if (!ret)
+		ret = prepare(&s, err, sizeof(err));
 	if (!ret && sandbox_supervisor_enter(cfg->sandbox, err, sizeof(err)))
+		ret = EXIT_FAILURE;
+	if (!ret && fwdtab_apply(&s, err, sizeof(err)))
 		ret = EXIT_FAILURE;
 	if (ret) {
 		fprintf(stderr, "nsplice: %s\n", err);
 		if (s.cmd_pid > 0)
 			kill(s.cmd_pid, SIGKILL);
+		live_fini(&s);
+		fwdtab_fini(&s);
 		return ret;
 	}
-	startup_begin(&s);
-	if (start_children(&s)) {
+	live_init(&s);
+	if (restart_start_all(&s)) {
 		nerr("cannot start children: %s", strerror(errno));
 		sup_stop(&s, EXIT_FAILURE, NULL);
 	}
 	loop(&s);
+	log_sink_flush();
 	report_child_ends(&s);
+	live_fini(&s);
+	fwdtab_fini(&s);
 	if (cfg->pid_file)
 		unlink(cfg->pid_file);
 	return s.exit_code;

@@ -13,6 +13,7 @@
 #define NSPLICE_SUPERVISOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -32,20 +33,33 @@ enum sup_child_id {
 	CH_COUNT
 };
 
+/* RESTART_MAX, RESTART_WINDOW_SEC - give up after this many restarts of
+ * one child within this many seconds */
+#define RESTART_MAX		5
+#define RESTART_WINDOW_SEC	60
+
+/* DRAIN_MAX - replaced relays kept alive to finish their flows */
+#define DRAIN_MAX		4
+
 /**
  * struct sup_child - one child process and its channel
  * @name:	"agent host", "agent target", "relay"
- * @pid:	pid, 0 once reaped
+ * @pid:	pid, 0 while not running
  * @chan:	channel to it
  * @hello:	HELLO received
- * @ready:	RELAY_READY / AGENT_READY received
- * @bind_next:	agents: index in cfg->fwd of the next listener to consider
- * @bind_out:	agents: BINDs sent and not yet answered by BOUND
- * @bind_count:	agents: BINDs sent in all
- * @bound:	agents: listeners bound
- * @eof_at:	CLOCK_MONOTONIC second its channel closed, 0 if open
- * @ended:	reaped, @status is valid
+ * @ready:	relay: RELAY_READY for its first batch received
+ * @ended:	reaped (stopping), @status is valid
  * @status:	status from waitpid()
+ * @eof_at:	CLOCK_MONOTONIC second its channel closed, 0 if open
+ * @restarts:	restarts so far
+ * @restart_t:	CLOCK_MONOTONIC seconds of the last RESTART_MAX restarts
+ * @restart_at:	CLOCK_MONOTONIC milliseconds when the next start is due,
+ *		0 if none is scheduled
+ * @bind_out:	agents: BIND and UNBIND sent and not yet answered
+ * @batches_out: relay: FORWARD batches sent and not yet READY
+ * @pump_next:	agents: where the search for BIND/UNBIND work resumes
+ * @peer_end:	relay: agent ends of its agent channels, held until the
+ *		relay is READY and the agent can take them (RELAY_CHAN)
  */
 struct sup_child {
 	const char *name;
@@ -53,18 +67,104 @@ struct sup_child {
 	struct ipc_chan chan;
 	bool hello;
 	bool ready;
-	unsigned bind_next;
-	unsigned bind_out;
-	unsigned bind_count;
-	unsigned bound;
-	long eof_at;
 	bool ended;
 	int status;
+	long eof_at;
+	unsigned restarts;
+	long restart_t[RESTART_MAX];
+	long long restart_at;
+	unsigned bind_out;
+	unsigned batches_out;
+	uint32_t pump_next;
+	int peer_end[SIDE_COUNT];
 };
 
 /**
+ * enum sup_fwd_state - where a forward is on its way to a listening socket
+ * @FS_FREE:		slot unused
+ * @FS_RELAY:		waiting for the relay to learn it (FORWARD batch)
+ * @FS_BIND:		relay knows it; BIND not sent yet
+ * @FS_BINDING:		BIND sent, BOUND not yet received
+ * @FS_BOUND:		listening
+ * @FS_FAILED:		the bind failed; not listening
+ * @FS_UNBIND:		removed; UNBIND not sent yet
+ * @FS_UNBINDING:	removed; UNBIND sent, waiting for UNBOUND before the
+ *			id may be reused
+ * @FS_COUNT:		number of states
+ */
+enum sup_fwd_state {
+	FS_FREE = 0,
+	FS_RELAY,
+	FS_BIND,
+	FS_BINDING,
+	FS_BOUND,
+	FS_FAILED,
+	FS_UNBIND,
+	FS_UNBINDING,
+	FS_COUNT
+};
+
+/**
+ * struct sup_counters - what the relay reports about one listener
+ * @open:	flows open
+ * @accepted:	connections accepted
+ * @refused:	connections refused
+ * @errors:	flows ended on an error
+ * @bytes:	bytes each direction
+ */
+struct sup_counters {
+	uint32_t open;
+	uint64_t accepted;
+	uint64_t refused;
+	uint64_t errors;
+	uint64_t bytes[2];
+};
+
+/**
+ * struct sup_fwd - one forward in the supervisor's table (index = id)
+ * @e:		the forward; @e.m.id is the slot index
+ * @spec:	copy of the SPEC text (@e.spec points here)
+ * @state:	enum sup_fwd_state
+ * @batch:	relay batch it was sent in (FS_RELAY)
+ * @in_relay:	the current relay was sent its FORWARD
+ * @bind_pending: BIND sent, BOUND not received (also while removing)
+ * @agent_holds: the agent of its side holds its socket (lost when the
+ *		agent is restarted; the relay's copy keeps the port bound)
+ * @remove_relay: FORWARD_DEL still to be sent (relay not ready)
+ * @cnt:	counters from the current relay
+ * @base:	counters from relays that are gone
+ */
+struct sup_fwd {
+	struct fwd_entry e;
+	char *spec;
+	unsigned state;
+	uint32_t batch;
+	bool in_relay;
+	bool bind_pending;
+	bool agent_holds;
+	bool remove_relay;
+	struct sup_counters cnt;
+	struct sup_counters base;
+};
+
+/**
+ * struct sup_drain - a replaced relay finishing its flows
+ * @pid:	pid, 0 if the slot is free
+ * @chan:	channel to it (closing it would stop it at once)
+ */
+struct sup_drain {
+	pid_t pid;
+	struct ipc_chan chan;
+};
+
+struct control;
+
+/**
  * struct supervisor - everything the supervisor holds
- * @cfg:	validated configuration
+ * @cfg:	validated configuration, replaced by reloads and changes
+ * @cfg_initial: the configuration from the command line (owned by main)
+ * @cfg_owned:	@cfg when a reload or change replaced @cfg_initial, else
+ *		NULL
  * @exe_fd:	nsplice's own binary, opened once, for fexecve()
  * @netns_fd:	target network namespace
  * @userns_fd:	user namespace agent[target] joins first, or -1
@@ -72,18 +172,45 @@ struct sup_child {
  * @target_pidfd: pidfd of the --pid target or of COMMAND, or -1
  * @cmd_pid:	COMMAND's pid, 0 if none or reaped
  * @sig_fd:	signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP
- * @timer_fd:	periodic check of --netns and of shutdown deadlines
+ * @timer_fd:	periodic check of --netns, restarts and deadlines
  * @log_fd:	read end of the children's log pipe
  * @log_wfd:	write end, handed to each child as its descriptor 2
  * @ch:		children
+ * @drain:	replaced relays still finishing flows
+ * @ft:		forward table, FWD_ID_MAX slots, allocated at start
+ * @ft_next:	where the search for a free slot starts (ids are reused as
+ *		late as possible)
+ * @nft:	slots in use
+ * @nstate:	slots per enum sup_fwd_state and side
+ * @batch_seq:	last relay batch number handed out
+ * @relay_ports: bitmap of ports the current relay may connect to
+ * @relay_replace: the relay must be replaced (new target ports)
+ * @relay_new:	a replacement relay is starting; the old one is in
+ *		@drain_pending until the new one is READY
+ * @drain_pending: the relay being replaced, if @relay_new
+ * @listening:	ports listening on each side, by family (PORTS reports)
+ * @scan_seen:	a complete scan of each side arrived
+ * @ctl:	control socket server, or NULL
+ * @stats_seq:	last STATS_REQ sequence number
+ * @stats_want:	a status report waits for STATS_DONE @stats_seq
+ * @stats_at_ms: when the relay last reported
+ * @ping_seq:	watchdog: last ping sent, @ping_ok its answer came
+ * @ping_ok:	see @ping_seq
+ * @flows:	from the last STATS_DONE
+ * @flow_limit:	from the last STATS_DONE
+ * @waiting:	from the last STATS_DONE
  * @ready:	every listener bound and the relay serving
+ * @reloading:	RELOADING=1 sent, READY=1 due once the change is applied
  * @stopping:	shutdown in progress
- * @child_failed: a child ended while nsplice was not stopping
+ * @child_failed: a child failure is why nsplice stops
  * @exit_code:	status to exit with
  * @stop_deadline: CLOCK_MONOTONIC second after which children are killed
+ * @wd_next_ms:	when the next watchdog ping is due, 0 without a watchdog
  */
 struct supervisor {
 	const struct nsp_config *cfg;
+	const struct nsp_config *cfg_initial;
+	struct nsp_config *cfg_owned;
 	int exe_fd;
 	int netns_fd;
 	int userns_fd;
@@ -95,15 +222,39 @@ struct supervisor {
 	int log_fd;
 	int log_wfd;
 	struct sup_child ch[CH_COUNT];
+	struct sup_drain drain[DRAIN_MAX];
+	struct sup_fwd *ft;
+	uint32_t ft_next;
+	uint32_t nft;
+	uint32_t nstate[FS_COUNT][SIDE_COUNT];
+	uint32_t batch_seq;
+	uint8_t relay_ports[65536 / 8];
+	bool relay_replace;
+	bool relay_new;
+	struct sup_drain drain_pending;
+	uint8_t listening[SIDE_COUNT][2][65536 / 8];
+	bool scan_seen[SIDE_COUNT];
+	struct control *ctl;
+	uint32_t stats_seq;
+	bool stats_want;
+	long long stats_at_ms;
+	uint32_t ping_seq;
+	bool ping_ok;
+	uint32_t flows;
+	uint32_t flow_limit;
+	uint32_t waiting;
 	bool ready;
+	bool reloading;
 	bool stopping;
 	bool child_failed;
 	int exit_code;
 	long stop_deadline;
+	long long wd_next_ms;
 };
 
 int supervisor_main(const struct nsp_config *cfg);
 void sup_stop(struct supervisor *s, int code, const char *why);
+long long sup_now_ms(void);
 
 /* spawn.c */
 pid_t spawn_role(const struct supervisor *s, enum sup_child_id id,
@@ -115,8 +266,58 @@ int target_command_start(struct supervisor *s, char *err, size_t errlen);
 bool target_netns_gone(const struct supervisor *s);
 
 /* startup.c */
-void startup_begin(struct supervisor *s);
 void startup_on_msg(struct supervisor *s, enum sup_child_id id,
-		    const struct ipc_msg *m);
+		    struct ipc_msg *m);
+void sup_relay_limits(const struct supervisor *s,
+		      struct msg_relay_limits *lim);
+void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
+		     int error);
+bool sup_side_scans(const struct supervisor *s, int side);
+bool sup_side_scans_cfg(const struct nsp_config *cfg, int side);
+int sup_send(struct supervisor *s, enum sup_child_id id, unsigned type,
+	     const void *payload, const int *fds, unsigned nfds);
+void sup_violation(struct supervisor *s, enum sup_child_id id,
+		   const struct ipc_msg *m, const char *why);
+
+/* fwdtab.c */
+int fwdtab_init(struct supervisor *s);
+void fwdtab_fini(struct supervisor *s);
+int fwdtab_apply(struct supervisor *s, char *err, size_t errlen);
+void fwdtab_pump(struct supervisor *s);
+void fwdtab_relay_config(struct supervisor *s);
+void fwdtab_relay_ready(struct supervisor *s, uint32_t count);
+void fwdtab_relay_gone(struct supervisor *s);
+void fwdtab_agent_gone(struct supervisor *s, enum sup_child_id id);
+void fwdtab_bound(struct supervisor *s, enum sup_child_id id,
+		  const struct msg_bound *b);
+void fwdtab_unbound(struct supervisor *s, enum sup_child_id id, uint32_t fid);
+void fwdtab_ports(struct supervisor *s, enum sup_child_id id,
+		  const struct msg_ports *p);
+void fwdtab_stats(struct supervisor *s, const struct msg_stats *st);
+bool fwdtab_settled(const struct supervisor *s);
+unsigned fwdtab_count(const struct supervisor *s, unsigned state, int side);
+
+/* restart.c */
+int restart_start_all(struct supervisor *s);
+void restart_child_died(struct supervisor *s, enum sup_child_id id);
+void restart_tick(struct supervisor *s);
+void restart_relay_ready(struct supervisor *s);
+void restart_replace_relay(struct supervisor *s);
+void restart_agent_hello(struct supervisor *s, enum sup_child_id id);
+bool restart_reap(struct supervisor *s, pid_t pid, int st);
+void restart_stop_all(struct supervisor *s);
+void restart_kill_all(struct supervisor *s);
+bool restart_all_gone(const struct supervisor *s);
+
+/* live.c */
+void live_init(struct supervisor *s);
+void live_reload(struct supervisor *s);
+void live_stats_done(struct supervisor *s, const struct msg_stats_done *d);
+void live_tick(struct supervisor *s);
+void live_settled(struct supervisor *s);
+void live_stats_abort(struct supervisor *s);
+void live_agent_conf(struct supervisor *s, enum sup_child_id id);
+void live_fini(struct supervisor *s);
+int live_control(struct supervisor *s, int fd);
 
 #endif /* NSPLICE_SUPERVISOR_H */

@@ -5,7 +5,7 @@
 #          systemd-socket-proxyd and socat side by side, in one run
 #
 # Usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH]
-#                           [--only LIST] [--rounds N]
+#                           [--ref PATH] [--only LIST] [--rounds N]
 #
 # What is measured, and why (details in tests/bench/README.md):
 #  - Every forwarder joins the host's 127.0.0.1:HPORT to 127.0.0.1:PORT
@@ -38,6 +38,9 @@
 #    fs.pipe-max-size (nsplice grows a bulk flow's pipe to
 #    min(1 MiB, pipe-max-size)); the sysctl is written for those nsplice
 #    runs only and restored afterwards (also on abort).
+#  - --ref PATH adds "nsplice-ref", a second nsplice binary (the code
+#    before a change) measured in the same rounds as "nsplice": a change
+#    is judged by the two side by side, not by runs minutes apart.
 # Benchmarks are not tests: no number makes this script fail.  It fails
 # only if it cannot set up (not root, no namespace, build failure...).
 # Everything is bounded in time: each client runs under timeout(1), and a
@@ -51,12 +54,14 @@ top=$(cd "$here/../.." && pwd)
 
 usage() {
 	cat <<EOF
-usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH] [--only LIST] [--rounds N]
+usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH] [--ref PATH] [--only LIST] [--rounds N]
   --quick          one round, short durations, 1,000 idle connections only,
                    no 4-stream runs: under a minute once built
   --out DIR        results directory (default: build-bench/bench-DATE-TIME)
   --nsplice PATH   nsplice binary to test (default: build it in build-bench/)
-  --only LIST      comma list of forwarders (direct nsplice pasta proxyd socat)
+  --ref PATH       also measure this nsplice binary, as "nsplice-ref"
+  --only LIST      comma list of forwarders (direct nsplice nsplice-ref pasta
+                   proxyd socat)
                    and/or phases (tput lat rate idle pipe); direct always runs
   --rounds N       rounds (default 3, --quick 1)
 EOF
@@ -67,7 +72,7 @@ die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
 
-quick=0 out="" nsplice="" only="" rounds=""
+quick=0 out="" nsplice="" ref="" only="" rounds=""
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -75,6 +80,8 @@ while [[ $# -gt 0 ]]; do
 	--out=*) out=${1#*=} ;;
 	--nsplice) [[ $# -ge 2 ]] || usage 2; nsplice=$2; shift ;;
 	--nsplice=*) nsplice=${1#*=} ;;
+	--ref) [[ $# -ge 2 ]] || usage 2; ref=$2; shift ;;
+	--ref=*) ref=${1#*=} ;;
 	--only) [[ $# -ge 2 ]] || usage 2; only=$2; shift ;;
 	--only=*) only=${1#*=} ;;
 	--rounds) [[ $# -ge 2 ]] || usage 2; rounds=$2; shift ;;
@@ -88,7 +95,7 @@ done
 [[ -z $rounds || $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds: want a positive number"
 
 # ---------------------------------------------------------------- selection
-ALL_FWDS=(direct nsplice pasta proxyd socat)
+ALL_FWDS=(direct nsplice nsplice-ref pasta proxyd socat)
 ALL_PHASES=(tput lat rate idle pipe)
 fwds=(direct) phases=()
 declare -A want_fwd=() want_phase=()
@@ -102,7 +109,10 @@ for x in ${only//,/ }; do
 	fi
 done
 for f in "${ALL_FWDS[@]:1}"; do
-	[[ ${#want_fwd[@]} -eq 0 || -n ${want_fwd[$f]:-} ]] && fwds+=("$f")
+	# nsplice-ref only with --ref, and then also without --only naming it
+	[[ $f == nsplice-ref && -z $ref ]] && continue
+	[[ ${#want_fwd[@]} -eq 0 || -n ${want_fwd[$f]:-} ||
+	   ($f == nsplice-ref && -n ${want_fwd[nsplice]:-}) ]] && fwds+=("$f")
 done
 for p in "${ALL_PHASES[@]}"; do
 	[[ ${#want_phase[@]} -eq 0 || -n ${want_phase[$p]:-} ]] && phases+=("$p")
@@ -186,6 +196,10 @@ fi
 if has_fwd nsplice; then
 	[[ -x $nsplice ]] || die "--nsplice: $nsplice is not executable"
 	nsplice=$(cd "$(dirname "$nsplice")" && pwd)/$(basename "$nsplice")
+fi
+if has_fwd nsplice-ref; then
+	[[ -x $ref ]] || die "--ref: $ref is not executable"
+	ref=$(cd "$(dirname "$ref")" && pwd)/$(basename "$ref")
 fi
 
 # ------------------------------------------------------------- descriptors
@@ -287,9 +301,9 @@ wait_listen() {	# wait_listen PORT [NS]: up to 10 s for a TCP listener
 # Host ports below the ephemeral range: a TIME_WAIT socket of the rate test
 # may hold any ephemeral port as its local port, and block a later bind
 read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range
-((PORT_BASE + 42 < eph_lo || PORT_BASE > eph_hi)) ||
-	log "warning: ports $PORT_BASE-$((PORT_BASE + 42)) overlap the ephemeral range $eph_lo-$eph_hi"
-for ((p = PORT_BASE; p <= PORT_BASE + 42; p++)); do
+((PORT_BASE + 52 < eph_lo || PORT_BASE > eph_hi)) ||
+	log "warning: ports $PORT_BASE-$((PORT_BASE + 52)) overlap the ephemeral range $eph_lo-$eph_hi"
+for ((p = PORT_BASE; p <= PORT_BASE + 52; p++)); do
 	[[ -z $(ss -Hltn "sport = :$p") ]] ||
 		die "port $p is in use; set NSPBENCH_PORT_BASE to a free range"
 done
@@ -308,8 +322,8 @@ iperf_port[direct]=$NS_IPERF
 echo_port[direct]=$NS_ECHO
 
 # ------------------------------------------------------------- forwarders
-start_nsplice() {	# start_nsplice NAME IPERF_HPORT ECHO_HPORT
-	"$nsplice" --netns "$ns" -t "$2:$NS_IPERF" -t "$3:$NS_ECHO" \
+start_nsplice() {	# start_nsplice NAME IPERF_HPORT ECHO_HPORT [BINARY]
+	"${4:-$nsplice}" --netns "$ns" -t "$2:$NS_IPERF" -t "$3:$NS_ECHO" \
 		>>"$out/logs/$(tr ' ' _ <<<"$1").log" 2>&1 &
 	roots[$1]=$!
 }
@@ -320,6 +334,7 @@ start_fwd() {	# start_fwd NAME: start a forwarder on its two host ports
 	echo_port[$f]=$e
 	case $f in
 	nsplice) start_nsplice nsplice "$i" "$e" ;;
+	nsplice-ref) start_nsplice nsplice-ref "$i" "$e" "$ref" ;;
 	pasta)
 		# --runas 0: as "nobody" (its default for root) pasta may not
 		# enter a namespace owned by the initial user namespace
@@ -375,6 +390,7 @@ for f in "${fwds[@]:1}"; do
 		die "$f did not start listening (see $out/logs/$f.log)"
 done
 has_fwd nsplice && meta nsplice "$("$nsplice" --version 2>&1 | head -1)"
+has_fwd nsplice-ref && meta nsplice-ref "$ref"
 
 # ---------------------------------------------------------------- clients
 cl() {	# cl FWD CMD...: run a client for FWD (in the namespace for direct)
@@ -550,7 +566,7 @@ phase_idle() {	# phase_idle: once per forwarder and connection count
 				"$(calc "($(kv rss_kib "$m1") - $(kv rss_kib "$m0")) / $held")"
 			record 1 "$f" "idle.$n.pss_kib_per_conn" \
 				"$(calc "($(kv pss_kib "$m1") - $(kv pss_kib "$m0")) / $held")"
-			if [[ $f == nsplice ]]; then
+			if [[ $f == nsplice* ]]; then
 				record 1 "$f" "idle.$n.relay_fds_per_conn" \
 					"$(calc "($(kv relay_fds "$m1") - $(kv relay_fds "$m0")) / $held")"
 				record 1 "$f" "idle.$n.relay_kib_per_conn" \
@@ -569,7 +585,7 @@ human() { (($1 >= 1048576)) && echo "$(($1 / 1048576))M" || echo "$(($1 / 1024))
 
 phase_pipe() {	# phase_pipe ROUND: direct, then nsplice at every pipe-max-size
 	local r=$1 size name d res bps bytes t0 t1 ticks moved
-	local ip=$((PORT_BASE + 41)) ep=$((PORT_BASE + 42))
+	local ip=$((PORT_BASE + 51)) ep=$((PORT_BASE + 52))
 	for d in "${PIPE_DIRS[@]}"; do
 		local args=()
 		[[ $d == s2c ]] && args=(-R)

@@ -58,7 +58,7 @@ METRICS += [
     ("pipe.s2c.1", "pipe curve: bulk server→client, 1 stream", "Gbit/s", "{:.2f}", None),
     ("pipe.cpu_per_gb", "pipe curve: forwarder CPU per GB", "CPU s/GB", "{:.3f}", None),
 ]
-ORDER = ["direct", "nsplice", "pasta", "proxyd", "socat"]
+ORDER = ["direct", "nsplice", "nsplice-ref", "pasta", "proxyd", "socat"]
 
 
 def fwd_key(name):

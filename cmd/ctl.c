@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ctl.c - `nsplice ctl PATH REQUEST...`: talk to a running supervisor
+ *
+ * DOC: Theory of Operation
+ *
+ *   nsplice ctl PATH status [--json]
+ *   nsplice ctl PATH add -t|-T SPEC
+ *   nsplice ctl PATH remove -t|-T SPEC
+ *
+ * The arguments become one request line ("status json", "add -t 8080"),
+ * checked with ctl_req_parse(), the parser the server runs, so a bad
+ * request is a usage error (status 2) before anything is connected to.
+ * Then: connect to PATH, send the line, shutdown(SHUT_WR) so the server
+ * sees the end of the request even without waiting for the newline, and
+ * read until the server closes.  Every step is bounded: connect() by
+ * CONNECT_TIMEOUT_MS (a unix socket whose backlog is full answers EAGAIN
+ * rather than blocking, so it is retried until then), the exchange by
+ * IO_TIMEOUT_MS (the server's own deadline plus slack), the answer by
+ * CTL_ANSWER_MAX.
+ *
+ * The first line of the answer decides: "ok" prints the rest on stdout
+ * and exits 0; "error: MESSAGE" prints MESSAGE on stderr and exits 1, as
+ * does a failure to connect or a malformed answer.  A server that refuses
+ * a client before reading its request (permission denied) may answer and
+ * close before the request is even sent, so EPIPE on sending still reads
+ * the answer; and it closes with unread bytes, which Linux reports to the
+ * client as ECONNRESET once the answer is read: an answer with a complete
+ * first line is taken as it is then.
+ */
+#include <bsd/string.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../supervisor/control.h"
+#include "config.h"
+#include "ctl.h"
+
+/* CONNECT_TIMEOUT_MS - how long connecting may take, milliseconds */
+#define CONNECT_TIMEOUT_MS	5000
+
+/* CONNECT_RETRY_MS - pause between attempts while the backlog is full */
+#define CONNECT_RETRY_MS	50
+
+/* IO_TIMEOUT_MS - sending the request and reading the whole answer,
+ * milliseconds: the server gives up after CTL_TIMEOUT_SEC, plus slack */
+#define IO_TIMEOUT_MS		((CTL_TIMEOUT_SEC + 2) * 1000)
+
+/* READ_CHUNK - bytes the answer buffer grows by, at least */
+#define READ_CHUNK		65536
+
+/* ANSWER_ERR_SHOW_MAX - bytes of a server message shown on stderr */
+#define ANSWER_ERR_SHOW_MAX	1024
+
+/* SUN_PATH_MAX - size of sun_path, bytes with the NUL */
+#define SUN_PATH_MAX		sizeof(((struct sockaddr_un *)NULL)->sun_path)
+
+/* MS_PER_SEC, NS_PER_MS - time unit conversions */
+#define MS_PER_SEC		1000L
+#define NS_PER_MS		1000000L
+
+/**
+ * struct ctl_answer_buf - the answer as read so far
+ * @p:		bytes, NUL-terminated once complete
+ * @len:	bytes in @p
+ * @cap:	bytes allocated
+ */
+struct ctl_answer_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+/**
+ * ctl_usage() - print the client's usage
+ * @f:		stdout for --help, stderr for a usage error
+ */
+static void ctl_usage(FILE *f)
+{
+	fprintf(f, "Usage: nsplice ctl PATH status [--json]\n"
+		   "       nsplice ctl PATH add -t|-T SPEC\n"
+		   "       nsplice ctl PATH remove -t|-T SPEC\n"
+		   "Talk to the nsplice started with --control PATH: show its "
+		   "status, or add or\nremove forwards as -t/-T would "
+		   "(SPEC as on the command line, one word).\n"
+		   "Exit status: 0 ok, 1 error or no connection, 2 bad "
+		   "usage.\n");
+}
+
+/**
+ * now_ms() - CLOCK_MONOTONIC in milliseconds
+ *
+ * Return: milliseconds since an arbitrary start
+ */
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * MS_PER_SEC + ts.tv_nsec / NS_PER_MS;
+}
+
+/**
+ * build_status() - the request line of "status [--json]"
+ * @argc:	number of words after "status"
+ * @argv:	those words
+ * @line:	output, CTL_LINE_MAX bytes, with the newline
+ *
+ * "--json" is spelt "json" on the wire.
+ *
+ * Return: 0, or -1 (after a message) on a usage error
+ */
+static int build_status(int argc, char **argv, char *line)
+{
+	if (argc == 1 && !strcmp(argv[0], "--json")) {
+		strlcpy(line, "status json\n", CTL_LINE_MAX);
+		return 0;
+	}
+	if (argc) {
+		fprintf(stderr, "nsplice ctl: status: unexpected argument "
+			"\"%.60s\": expected --json or nothing\n",
+			strcmp(argv[0], "--json") ? argv[0] : argv[1]);
+		return -1;
+	}
+	strlcpy(line, "status\n", CTL_LINE_MAX);
+	return 0;
+}
+
+/**
+ * build_request() - the request line from the words after PATH
+ * @argc:	number of words, at least one
+ * @argv:	words
+ * @line:	output, CTL_LINE_MAX bytes, with the newline
+ *
+ * Add and remove pass their option and SPEC through as they are, for
+ * ctl_req_parse() to judge.
+ *
+ * Return: 0, or -1 (after a message) on a usage error
+ */
+static int build_request(int argc, char **argv, char *line)
+{
+	size_t len = 0, n;
+	int i;
+
+	if (!strcmp(argv[0], "status"))
+		return build_status(argc - 1, argv + 1, line);
+	for (i = 0; i < argc; i++) {
+		n = strlen(argv[i]);
+		if (strpbrk(argv[i], " \t")) {
+			fprintf(stderr, "nsplice ctl: argument \"%.60s\": "
+				"expected one word, without spaces or tabs\n",
+				argv[i]);
+			return -1;
+		}
+		if (len + n + 2 > CTL_LINE_MAX) {
+			fprintf(stderr, "nsplice ctl: request too long: at "
+				"most %d bytes\n", CTL_LINE_MAX - 1);
+			return -1;
+		}
+		memcpy(line + len, argv[i], n);
+		len += n;
+		line[len++] = i + 1 < argc ? ' ' : '\n';
+		line[len] = '\0';
+	}
+	return 0;
+}
+
+/**
+ * check_request() - validate the line as the server will
+ * @line:	request line
+ *
+ * Return: 0, or -1 (after a message)
+ */
+static int check_request(const char *line)
+{
+	char err[CONFIG_ERR_MAX];
+	struct ctl_req r;
+
+	if (!ctl_req_parse(line, strlen(line), &r, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "nsplice ctl: %s\n", err);
+	return -1;
+}
+
+/**
+ * wait_fd() - poll one descriptor until an event or a deadline
+ * @fd:		descriptor
+ * @events:	POLLIN or POLLOUT
+ * @deadline:	now_ms() value to give up at
+ *
+ * Return: 0 when ready, -1 with errno (ETIMEDOUT at the deadline)
+ */
+static int wait_fd(int fd, short events, long deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	long left;
+	int rc;
+
+	while ((left = deadline - now_ms()) > 0) {
+		rc = poll(&p, 1, (int)left);
+		if (rc > 0)
+			return 0;
+		if (rc < 0 && errno != EINTR)
+			return -1;
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+/**
+ * connect_wait() - finish a connect() that did not complete at once
+ * @fd:		socket
+ * @deadline:	now_ms() value to give up at
+ *
+ * AF_UNIX answers a full backlog with EAGAIN and no later notice, so
+ * that case is retried after a pause; EINPROGRESS is polled for.
+ *
+ * Return: 1 to try connect() again, 0 if connected, -1 with errno
+ */
+static int connect_wait(int fd, long deadline)
+{
+	socklen_t len = sizeof(int);
+	int soerr = 0;
+
+	if (errno == EAGAIN) {
+		if (deadline - now_ms() <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		poll(NULL, 0, CONNECT_RETRY_MS);
+		return 1;
+	}
+	if (errno != EINPROGRESS || wait_fd(fd, POLLOUT, deadline))
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+		return -1;
+	errno = soerr;
+	return soerr ? -1 : 0;
+}
+
+/**
+ * ctl_connect() - connect to the control socket within the time limit
+ * @path:	socket path, checked to fit sun_path
+ *
+ * Return: connected non-blocking socket, or -1 (after a message)
+ */
+static int ctl_connect(const char *path)
+{
+	long deadline = now_ms() + CONNECT_TIMEOUT_MS;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "nsplice ctl: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	do {
+		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		if (rc)
+			rc = connect_wait(fd, deadline);
+	} while (rc == 1);
+	if (rc) {
+		fprintf(stderr, "nsplice ctl: connecting to %s: %s\n", path,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/**
+ * send_request() - send the line and end our half of the connection
+ * @fd:		connected socket
+ * @line:	request line
+ * @deadline:	now_ms() value to give up at
+ *
+ * Return: 0, or -1 with errno
+ */
+static int send_request(int fd, const char *line, long deadline)
+{
+	size_t len = strlen(line), off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		if (wait_fd(fd, POLLOUT, deadline))
+			return -1;
+		n = send(fd, line + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (n > 0)
+			off += (size_t)n;
+	}
+	return shutdown(fd, SHUT_WR);
+}
+
+/**
+ * answer_room() - make room to read more of the answer
+ * @a:		answer so far
+ *
+ * Return: 0, or -1 with errno (EFBIG past CTL_ANSWER_MAX)
+ */
+static int answer_room(struct ctl_answer_buf *a)
+{
+	size_t cap;
+	char *p;
+
+	if (a->cap - a->len > 1)
+		return 0;
+	if (a->cap > CTL_ANSWER_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	cap = a->cap + (a->cap > READ_CHUNK ? a->cap : READ_CHUNK);
+	cap = cap > (size_t)CTL_ANSWER_MAX + 2 ? (size_t)CTL_ANSWER_MAX + 2
+					       : cap;
+	if (!(p = realloc(a->p, cap)))
+		return -1;
+	a->p = p;
+	a->cap = cap;
+	return 0;
+}
+
+/**
+ * read_answer() - read until the server closes the connection
+ * @fd:		connected socket
+ * @a:		answer, filled and NUL-terminated
+ * @deadline:	now_ms() value to give up at
+ *
+ * Return: 0, or -1 with errno
+ */
+static int read_answer(int fd, struct ctl_answer_buf *a, long deadline)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (answer_room(a) || wait_fd(fd, POLLIN, deadline))
+			return -1;
+		n = recv(fd, a->p + a->len, a->cap - a->len - 1, 0);
+		if (!n || (n < 0 && errno == ECONNRESET &&
+			   memchr(a->p, '\n', a->len)))
+			break;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (n > 0)
+			a->len += (size_t)n;
+		if (a->len > CTL_ANSWER_MAX) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	a->p[a->len] = '\0';
+	return 0;
+}
+
+/**
+ * print_error() - show the server's message, one line, printable
+ * @msg:	message
+ * @end:	the newline that ends it
+ */
+static void print_error(const char *msg, const char *end)
+{
+	if (end - msg > ANSWER_ERR_SHOW_MAX)
+		end = msg + ANSWER_ERR_SHOW_MAX;
+	fputs("nsplice ctl: ", stderr);
+	for (; msg < end; msg++)
+		fputc(*msg >= ' ' && *msg <= '~' ? *msg : '?', stderr);
+	fputc('\n', stderr);
+}
+
+/**
+ * print_answer() - print an answer and choose the exit status
+ * @path:	socket path, for messages
+ * @a:		complete answer
+ *
+ * Return: EXIT_SUCCESS for "ok", EXIT_FAILURE otherwise
+ */
+static int print_answer(const char *path, const struct ctl_answer_buf *a)
+{
+	const char *nl = memchr(a->p, '\n', a->len);
+	size_t body;
+
+	if (nl && nl - a->p == 2 && !memcmp(a->p, "ok", 2)) {
+		body = a->len - 3;
+		if ((body && fwrite(nl + 1, 1, body, stdout) != body) ||
+		    fflush(stdout)) {
+			fprintf(stderr, "nsplice ctl: writing the answer: "
+				"%s\n", strerror(errno));
+			return EXIT_FAILURE;
+		}
+		return EXIT_SUCCESS;
+	}
+	if (nl && !strncmp(a->p, "error: ", 7)) {
+		print_error(a->p + 7, nl);
+		return EXIT_FAILURE;
+	}
+	if (!a->len)
+		fprintf(stderr, "nsplice ctl: %s: connection closed without an "
+			"answer\n", path);
+	else
+		fprintf(stderr, "nsplice ctl: %s: malformed answer (%zu "
+			"bytes): expected \"ok\" or \"error: ...\"\n", path,
+			a->len);
+	return EXIT_FAILURE;
+}
+
+/**
+ * ctl_exchange() - connect, send the request, print the answer
+ * @path:	socket path
+ * @line:	checked request line
+ *
+ * Return: process exit status
+ */
+static int ctl_exchange(const char *path, const char *line)
+{
+	struct ctl_answer_buf a = { 0 };
+	long deadline;
+	int fd, ret;
+
+	if ((fd = ctl_connect(path)) < 0)
+		return EXIT_FAILURE;
+	deadline = now_ms() + IO_TIMEOUT_MS;
+	if ((send_request(fd, line, deadline) && errno != EPIPE &&
+	     errno != ECONNRESET) || read_answer(fd, &a, deadline)) {
+		fprintf(stderr, "nsplice ctl: %s: %s\n", path,
+			errno == EFBIG ? "answer longer than 64 MiB" :
+			strerror(errno));
+		ret = EXIT_FAILURE;
+	} else {
+		ret = print_answer(path, &a);
+	}
+	free(a.p);
+	close(fd);
+	return ret;
+}
+
+/**
+ * ctl_main() - `nsplice ctl PATH REQUEST...`
+ * @argc:	argument count
+ * @argv:	arguments, argv[0] is "ctl"
+ *
+ * Return: 0 ok, 1 error or connection failure, 2 usage error
+ */
+int ctl_main(int argc, char **argv)
+{
+	char line[CTL_LINE_MAX];
+	const char *path;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") ||
+			  !strcmp(argv[1], "--help"))) {
+		ctl_usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (argc < 3) {
+		ctl_usage(stderr);
+		return EXIT_USAGE;
+	}
+	path = argv[1];
+	if (!*path || strlen(path) >= SUN_PATH_MAX) {
+		fprintf(stderr, "nsplice ctl: socket path \"%.60s\": expected "
+			"1 to %zu bytes\n", path, SUN_PATH_MAX - 1);
+		return EXIT_USAGE;
+	}
+	if (build_request(argc - 2, argv + 2, line) || check_request(line))
+		return EXIT_USAGE;
+	return ctl_exchange(path, line);
+}

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * activation.c - collect, check and hand out socket-activated listeners
+ *
+ * DOC: Theory of Operation
+ *
+ * See activation.h for the protocol.  The environment is hostile input:
+ * LISTEN_PID and LISTEN_FDS must be whole decimal numbers, LISTEN_FDNAMES
+ * (optional) must name exactly LISTEN_FDS sockets in printable ASCII, and
+ * each inherited descriptor is checked with getsockopt() to be a
+ * listening (SO_ACCEPTCONN) TCP (SO_TYPE SOCK_STREAM, SO_PROTOCOL TCP)
+ * socket of AF_INET or AF_INET6 (SO_DOMAIN).  The first descriptor that
+ * fails stops everything with an error naming its number and name, and
+ * whatever was collected before it is closed again: nothing is half
+ * applied.  A LISTEN_PID that is not ours (the variables leaked from a
+ * parent) means no socket activation; the variables are removed from the
+ * environment in every case, so COMMAND never sees them.
+ *
+ * Each socket's address comes from getsockname(): a forward takes the
+ * socket bound to exactly its listening address and port, so a wildcard
+ * socket (ListenStream=8080 is [::]:8080) serves only a wildcard forward
+ * of the same family ('-t ::/8080').
+ *
+ * Each is made non-blocking (the relay accepts from an epoll loop), moved
+ * up and closed on its inherited number.
+ *
+ * Syscalls: fcntl(F_GETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC),
+ * getsockopt, getsockname, close; all before the supervisor's sandbox.
+ */
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../ipc/log.h"
+#include "activation.h"
+
+/* LISTEN_*_ENV - the variables of sd_listen_fds(3) */
+#define LISTEN_PID_ENV		"LISTEN_PID"
+#define LISTEN_FDS_ENV		"LISTEN_FDS"
+#define LISTEN_FDNAMES_ENV	"LISTEN_FDNAMES"
+
+/* ACTIVATION_NAME_DEFAULT - name of a socket when LISTEN_FDNAMES is unset */
+#define ACTIVATION_NAME_DEFAULT	"unknown"
+
+/* ACTIVATION_ADDR_STRLEN - "[ADDR]:PORT" with its NUL */
+#define ACTIVATION_ADDR_STRLEN	(INANY_STRLEN + sizeof("[]:65535"))
+
+/**
+ * struct act_sock - one inherited listening socket
+ * @fd:		its descriptor now, >= ACTIVATION_FD_MIN, close-on-exec
+ * @orig_fd:	the descriptor it was inherited on, for messages
+ * @family:	AF_INET or AF_INET6
+ * @addr:	address it is bound to
+ * @port:	port it is bound to
+ * @taken:	handed to a forward by activation_take()
+ * @name:	its FileDescriptorName=, or "unknown"
+ */
+struct act_sock {
+	int fd;
+	int orig_fd;
+	int family;
+	union inany addr;
+	uint16_t port;
+	bool taken;
+	char name[ACTIVATION_NAME_MAX];
+};
+
+static struct act_sock act_socks[ACTIVATION_FDS_MAX];
+static unsigned act_n;
+
+/**
+ * activation_unsetenv() - remove the variables, whatever happens
+ */
+static void activation_unsetenv(void)
+{
+	unsetenv(LISTEN_PID_ENV);
+	unsetenv(LISTEN_FDS_ENV);
+	unsetenv(LISTEN_FDNAMES_ENV);
+}
+
+/**
+ * activation_reset() - close every collected socket and forget them
+ */
+static void activation_reset(void)
+{
+	unsigned i;
+
+	for (i = 0; i < act_n; i++)
+		close(act_socks[i].fd);
+	act_n = 0;
+}
+
+/**
+ * addr_text() - "ADDR:PORT" or "[ADDR]:PORT" of an inherited socket
+ * @a:		socket
+ * @buf:	output, ACTIVATION_ADDR_STRLEN bytes
+ *
+ * Return: @buf
+ */
+static const char *addr_text(const struct act_sock *a, char *buf)
+{
+	char ip[INANY_STRLEN];
+
+	inany_ntop(a->family, &a->addr, ip, sizeof(ip));
+	snprintf(buf, ACTIVATION_ADDR_STRLEN,
+		 a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+		 (unsigned)a->port);
+	return buf;
+}
+
+/**
+ * name_valid() - is a FileDescriptorName= printable, as systemd makes them
+ * @s:		name
+ * @len:	its length
+ *
+ * Return: true if 1..ACTIVATION_NAME_MAX-1 printable ASCII bytes
+ */
+static bool name_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len >= ACTIVATION_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/**
+ * read_names() - split LISTEN_FDNAMES into the names of @n sockets
+ * @v:		value, or NULL: every name is "unknown"
+ * @n:		number of sockets
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int read_names(const char *v, unsigned n, char *err, size_t errlen)
+{
+	const char *p = v, *colon;
+	unsigned i;
+	size_t len;
+
+	for (i = 0; i < n; i++) {
+		if (!v) {
+			strlcpy(act_socks[i].name, ACTIVATION_NAME_DEFAULT,
+				ACTIVATION_NAME_MAX);
+			continue;
+		}
+		colon = strchr(p, ':');
+		len = colon ? (size_t)(colon - p) : strlen(p);
+		if (!name_valid(p, len) || (i + 1 < n) != !!colon)
+			return errfmt(err, errlen, LISTEN_FDNAMES_ENV " \"%.80s"
+				      "\": expected %u printable names separated"
+				      " by ':', one per socket", v, n);
+		memcpy(act_socks[i].name, p, len);
+		act_socks[i].name[len] = '\0';
+		p = colon ? colon + 1 : p + len;
+	}
+	return 0;
+}
+
+/**
+ * sockopt_int() - read one integer socket option
+ * @fd:		socket
+ * @level:	SOL_SOCKET
+ * @opt:	option
+ *
+ * Return: its value, or -1 if it cannot be read
+ */
+static int sockopt_int(int fd, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int v;
+
+	if (getsockopt(fd, level, opt, &v, &len) || len != sizeof(int))
+		return -1;
+	return v;
+}
+
+/**
+ * check_socket() - is an inherited descriptor a listening TCP socket
+ * @fd:		inherited descriptor
+ * @name:	its name, for messages
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err naming the descriptor and what it is not
+ */
+static int check_socket(int fd, const char *name, char *err, size_t errlen)
+{
+	int domain;
+
+	if (fcntl(fd, F_GETFD) < 0)
+		return errfmt(err, errlen, "socket activation: inherited fd %d"
+			      " (%s): not open", fd, name);
+	domain = sockopt_int(fd, SOL_SOCKET, SO_DOMAIN);
+	if (domain < 0)
+		return errfmt(err, errlen, "socket activation: inherited fd %d"
+			      " (%s): not a socket", fd, name);
+	if (domain != AF_INET && domain != AF_INET6)
+		return errfmt(err, errlen, "socket activation: inherited fd %d"
+			      " (%s): not an IPv4 or IPv6 socket", fd, name);
+	if (sockopt_int(fd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
+	    sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP)
+		return errfmt(err, errlen, "socket activation: inherited fd %d"
+			      " (%s): not a TCP socket", fd, name);
+	if (sockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
+		return errfmt(err, errlen, "socket activation: inherited fd %d"
+			      " (%s): not listening", fd, name);
+	return 0;
+}
+
+/**
+ * set_nonblock() - make an inherited listener non-blocking
+ * @fd:		descriptor
+ *
+ * The relay accepts from its epoll loop and refuses a blocking listener
+ * as a protocol violation; the service manager may pass blocking ones
+ * (systemd-socket-activate does).  O_NONBLOCK is a property of the open
+ * file description, shared with the manager's copy, which is harmless:
+ * systemd polls its sockets and never accepts on them while nsplice runs.
+ *
+ * Return: 0, or -1 with errno set
+ */
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return (fl & O_NONBLOCK) ? 0 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/**
+ * collect_one() - check one inherited socket, record it and move it up
+ * @i:		index, the socket is on ACTIVATION_FDS_START + @i
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set (the descriptor is left where it was)
+ */
+static int collect_one(unsigned i, char *err, size_t errlen)
+{
+	struct act_sock *a = &act_socks[i];
+	int fd = ACTIVATION_FDS_START + (int)i;
+	union sockaddr_inany sa;
+	socklen_t len = sizeof(sa);
+
+	if (check_socket(fd, a->name, err, errlen))
+		return -1;
+	if (getsockname(fd, &sa.sa, &len) ||
+	    sockaddr_to_inany(&sa, len, &a->family, &a->addr, &a->port))
+		return errfmt(err, errlen, "socket activation: inherited fd %d"
+			      " (%s): no address: %s", fd, a->name,
+			      strerror(errno));
+	if (set_nonblock(fd))
+		return errfmt(err, errlen, "socket activation: inherited fd %d"
+			      " (%s): cannot make it non-blocking: %s", fd,
+			      a->name, strerror(errno));
+	a->fd = fcntl(fd, F_DUPFD_CLOEXEC, ACTIVATION_FD_MIN);
+	if (a->fd < 0)
+		return errfmt(err, errlen, "socket activation: inherited fd %d"
+			      " (%s): cannot move it: %s", fd, a->name,
+			      strerror(errno));
+	close(fd);
+	a->orig_fd = fd;
+	a->taken = false;
+	act_n = i + 1;
+	return 0;
+}
+
+/**
+ * listen_env() - LISTEN_PID and LISTEN_FDS, if they are meant for us
+ * @n:		number of sockets, set on success (0: no activation)
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int listen_env(unsigned *n, char *err, size_t errlen)
+{
+	const char *pid = getenv(LISTEN_PID_ENV);
+	const char *fds = getenv(LISTEN_FDS_ENV);
+	const char *errstr;
+	long long v;
+
+	*n = 0;
+	if (!pid)
+		return 0;
+	v = strtonum(pid, 1, INT32_MAX, &errstr);
+	if (errstr)
+		return errfmt(err, errlen, LISTEN_PID_ENV " \"%.32s\": %s: "
+			      "expected a process id", pid, errstr);
+	if (v != (long long)getpid())
+		return 0;	/* meant for a parent of ours */
+	if (!fds)
+		return errfmt(err, errlen, LISTEN_PID_ENV " is set but "
+			      LISTEN_FDS_ENV " is not");
+	v = strtonum(fds, 0, ACTIVATION_FDS_MAX, &errstr);
+	if (errstr)
+		return errfmt(err, errlen, LISTEN_FDS_ENV " \"%.32s\": %s: "
+			      "expected 0 to %d sockets", fds, errstr,
+			      ACTIVATION_FDS_MAX);
+	*n = (unsigned)v;
+	return 0;
+}
+
+/**
+ * activation_collect() - take over the sockets systemd passed, if any
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Must run before anything in the supervisor opens a descriptor.
+ *
+ * Return: 0 (also without socket activation), or -1 with @err set and
+ * nothing collected
+ */
+int activation_collect(char *err, size_t errlen)
+{
+	unsigned n, i;
+	int ret;
+
+	activation_reset();
+	ret = listen_env(&n, err, errlen);
+	if (!ret && n)
+		ret = read_names(getenv(LISTEN_FDNAMES_ENV), n, err, errlen);
+	for (i = 0; !ret && i < n; i++)
+		ret = collect_one(i, err, errlen);
+	if (ret)
+		activation_reset();
+	activation_unsetenv();
+	return ret;
+}
+
+/**
+ * activation_take() - the inherited socket a host-side listener should use
+ * @family:	AF_INET or AF_INET6 of the forward's listener
+ * @addr:	its listening address
+ * @port:	its listening port
+ *
+ * Each socket is handed out once; the caller owns the descriptor from
+ * then on (and must close it, never shutdown() it).
+ *
+ * Return: the descriptor, or -1 if no untaken socket has that address
+ */
+int activation_take(int family, const union inany *addr, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < act_n; i++) {
+		struct act_sock *a = &act_socks[i];
+
+		if (a->taken || a->family != family || a->port != port ||
+		    !inany_equal(family, &a->addr, addr))
+			continue;
+		a->taken = true;
+		return a->fd;
+	}
+	return -1;
+}
+
+/**
+ * activation_check_all_taken() - did every inherited socket find a forward
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err naming the first socket nobody took
+ */
+int activation_check_all_taken(char *err, size_t errlen)
+{
+	char where[ACTIVATION_ADDR_STRLEN];
+	unsigned i;
+
+	for (i = 0; i < act_n; i++) {
+		const struct act_sock *a = &act_socks[i];
+
+		if (!a->taken)
+			return errfmt(err, errlen, "socket activation: "
+				      "inherited socket %s (fd %d, %s) matches "
+				      "no -t forward", a->name, a->orig_fd,
+				      addr_text(a, where));
+	}
+	return 0;
+}
+
+/**
+ * activation_count() - number of sockets systemd passed
+ *
+ * Return: sockets collected, 0 without socket activation
+ */
+unsigned activation_count(void)
+{
+	return act_n;
+}

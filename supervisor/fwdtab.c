@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fwdtab.c - the supervisor's forward table and how changes reach children
+ *
+ * DOC: Theory of Operation
+ *
+ * Every listener nsplice should have is one slot of a table of FWD_ID_MAX
+ * entries; the slot index is the listener id its children see.  What
+ * should exist is computed in one place, fwdtab_apply(): the forwards of
+ * the running configuration (command line, file, control socket) plus,
+ * for each "auto" rule, one per allowed port that listens on the other
+ * side (PORTS reports from the agents).  That list is sorted by listening
+ * socket (side, family, port, interface, address) and merged with the
+ * table: a forward already present with the same target stays untouched -
+ * its socket, its flows and its counters - everything else is removed or
+ * added.  Start-up, SIGHUP, `nsplice ctl add/remove` and auto mode are all
+ * the same operation, so nothing is ever half-applied by one of them.
+ *
+ * A new forward goes to the relay first (a FORWARD batch, answered by
+ * RELAY_READY), then to its agent (BIND, answered by BOUND); a removed one
+ * leaves the relay (FORWARD_DEL: its flows go on) and its agent (UNBIND,
+ * answered by UNBOUND, after which the id may be reused).  BIND and UNBIND
+ * share a window of BIND_WINDOW unanswered requests per agent: an agent
+ * blocked sending answers to a supervisor blocked sending requests would
+ * deadlock.  fwdtab_pump() sends whatever may go now; it is called after
+ * every change and every answer.
+ *
+ * The relay's Landlock rules allow connect() only to the target ports it
+ * was started with.  A change that adds a target port outside them cannot
+ * be served by that relay: the supervisor starts a new one with the full
+ * configuration and lets the old one drain (restart.c).
+ *
+ * Restarts: when the relay is replaced, every forward is sent to the new
+ * one; listeners whose only copy died with it are bound again.  When an
+ * agent is replaced, the relay's copies keep the ports bound; the new agent
+ * binds what was never bound or failed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../ipc/log.h"
+#include "activation.h"
+#include "supervisor.h"
+
+/* BIND_WINDOW - BIND and UNBIND requests in flight per agent */
+#define BIND_WINDOW	64
+
+/**
+ * key_cmp() - order forwards by their listening socket
+ * @a:		forward
+ * @b:		forward
+ *
+ * Return: <0, 0, >0; 0 means the same listening socket
+ */
+static int key_cmp(const struct msg_forward *a, const struct msg_forward *b)
+{
+	if (a->listen_side != b->listen_side)
+		return a->listen_side - b->listen_side;
+	if (a->family != b->family)
+		return a->family - b->family;
+	if (a->listen_port != b->listen_port)
+		return a->listen_port - b->listen_port;
+	if (strcmp(a->ifname, b->ifname))
+		return strcmp(a->ifname, b->ifname);
+	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): no padding */
+	return memcmp(&a->listen_addr, &b->listen_addr,
+		      sizeof(a->listen_addr));
+}
+
+/**
+ * same_target() - do two forwards of one socket go to the same place
+ * @a:		forward
+ * @b:		forward
+ *
+ * Return: true if target port, flags and explicit address match
+ */
+static bool same_target(const struct msg_forward *a,
+			const struct msg_forward *b)
+{
+	/* union inany has no padding */
+	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison) */
+	int addr = memcmp(&a->target_addr, &b->target_addr,
+			  sizeof(a->target_addr));
+
+	return a->target_port == b->target_port && a->flags == b->flags &&
+	       a->target_family == b->target_family && !addr;
+}
+
+/**
+ * entry_cmp() - qsort() comparator of struct fwd_entry by listening socket
+ * @a:		struct fwd_entry
+ * @b:		struct fwd_entry
+ *
+ * Return: as key_cmp(); ties keep configured forwards before auto ones
+ */
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct fwd_entry *x = a, *y = b;
+	int c = key_cmp(&x->m, &y->m);
+
+	return c ? c : (x->src == CONFIG_SRC_AUTO) - (y->src == CONFIG_SRC_AUTO);
+}
+
+/**
+ * slot_cmp() - qsort() comparator of table slots by listening socket
+ * @a:		struct sup_fwd *
+ * @b:		struct sup_fwd *
+ *
+ * Return: as key_cmp()
+ */
+static int slot_cmp(const void *a, const void *b)
+{
+	const struct sup_fwd *const *x = a, *const *y = b;
+
+	return key_cmp(&(*x)->e.m, &(*y)->e.m);
+}
+
+/**
+ * live() - is a slot a forward that should exist
+ * @f:		slot
+ *
+ * Return: false for free slots and for forwards being removed
+ */
+static bool live(const struct sup_fwd *f)
+{
+	return f->state != FS_FREE && f->state != FS_UNBIND &&
+	       f->state != FS_UNBINDING;
+}
+
+/**
+ * port_listens() - does a port listen on a side, in either family
+ * @s:		supervisor state
+ * @side:	enum nsp_side
+ * @port:	port
+ *
+ * A service on [::] usually takes IPv4 too, so either family counts.
+ *
+ * Return: true if the last scan of @side saw it
+ */
+static bool port_listens(const struct supervisor *s, int side, unsigned port)
+{
+	uint8_t bit = (uint8_t)(1U << (port % 8));
+
+	return (s->listening[side][0][port / 8] & bit) ||
+	       (s->listening[side][1][port / 8] & bit);
+}
+
+/**
+ * add_desired() - append one entry to the desired list
+ * @list:	array, grown as needed
+ * @n:		entries; updated
+ * @cap:	capacity; updated
+ * @e:		entry
+ *
+ * Return: 0 or -1 (out of memory)
+ */
+static int add_desired(struct fwd_entry **list, unsigned *n, unsigned *cap,
+		       const struct fwd_entry *e)
+{
+	if (*n == *cap) {
+		unsigned nc = *cap ? *cap * 2 : 64;
+		struct fwd_entry *l = reallocarray(*list, nc, sizeof(*l));
+
+		if (!l)
+			return -1;
+		*list = l;
+		*cap = nc;
+	}
+	(*list)[(*n)++] = *e;
+	return 0;
+}
+
+/**
+ * desired() - every forward that should exist now
+ * @s:		supervisor state
+ * @list:	set to a malloc'd array, sorted, without duplicate sockets
+ * @n:		set to its length
+ *
+ * Return: 0 or -1 (out of memory)
+ */
+static int desired(const struct supervisor *s, struct fwd_entry **list,
+		   unsigned *n)
+{
+	const struct nsp_config *cfg = s->cfg;
+	unsigned i, t, p, cap = 0, out = 0;
+
+	*list = NULL;
+	*n = 0;
+	for (i = 0; i < cfg->nfwd; i++)
+		if (add_desired(list, n, &cap, &cfg->fwd[i]))
+			return -1;
+	for (i = 0; i < cfg->nautos; i++) {
+		const struct auto_rule *r = &cfg->autos[i];
+
+		for (t = 0; t < r->ntmpl; t++) {
+			struct fwd_entry e = r->tmpl[t];
+			int other = !e.m.listen_side;
+
+			if (!s->scan_seen[other])
+				continue;
+			for (p = 1; p < 65536; p++) {
+				if (!(r->allowed[p / 8] & (1U << (p % 8))) ||
+				    !port_listens(s, other, p))
+					continue;
+				e.m.listen_port = (uint16_t)p;
+				e.m.target_port = (uint16_t)p;
+				e.m.flags = FWD_F_OPTIONAL;
+				e.src = CONFIG_SRC_AUTO;
+				e.opt = r->opt;
+				e.spec = r->spec;
+				e.tolerate = FWD_TOL_ANY;
+				if (add_desired(list, n, &cap, &e))
+					return -1;
+			}
+		}
+	}
+	if (!*n)
+		return 0;
+	qsort(*list, *n, sizeof(**list), entry_cmp);
+	for (i = 0; i < *n; i++)
+		if (!out || key_cmp(&(*list)[out - 1].m, &(*list)[i].m))
+			(*list)[out++] = (*list)[i];
+	*n = out;
+	return 0;
+}
+
+/**
+ * fwd_set() - change a slot's state, keeping the per-state counts
+ * @s:		supervisor state
+ * @f:		slot
+ * @state:	enum sup_fwd_state
+ */
+static void fwd_set(struct supervisor *s, struct sup_fwd *f, unsigned state)
+{
+	unsigned side = f->e.m.listen_side;
+
+	/* Free slots are not counted: they have no side */
+	if (f->state != FS_FREE)
+		s->nstate[f->state][side]--;
+	if (state != FS_FREE)
+		s->nstate[state][side]++;
+	f->state = state;
+}
+
+/**
+ * slot_free() - give a slot back
+ * @s:		supervisor state
+ * @f:		slot
+ */
+static void slot_free(struct supervisor *s, struct sup_fwd *f)
+{
+	fwd_set(s, f, FS_FREE);
+	free(f->spec);
+	memset(f, 0, sizeof(*f));
+	s->nft--;
+}
+
+/**
+ * slot_alloc() - take a free slot, reusing ids as late as possible
+ * @s:		supervisor state
+ *
+ * Return: the slot, or NULL if all FWD_ID_MAX are in use
+ */
+static struct sup_fwd *slot_alloc(struct supervisor *s)
+{
+	uint32_t i, id;
+
+	for (i = 0; i < FWD_ID_MAX; i++) {
+		id = (s->ft_next + i) % FWD_ID_MAX;
+		if (s->ft[id].state == FS_FREE) {
+			s->ft_next = (id + 1) % FWD_ID_MAX;
+			s->nft++;
+			return &s->ft[id];
+		}
+	}
+	return NULL;
+}
+
+/**
+ * port_allowed() - may the current relay connect to a port
+ * @s:		supervisor state
+ * @port:	target port
+ *
+ * Return: true if the relay was started with it
+ */
+static bool port_allowed(const struct supervisor *s, unsigned port)
+{
+	return s->relay_ports[port / 8] & (1U << (port % 8));
+}
+
+/**
+ * fwd_add() - put a new forward in the table
+ * @s:		supervisor state
+ * @e:		the forward
+ *
+ * Return: 0 or -1 (table full or out of memory)
+ */
+static int fwd_add(struct supervisor *s, const struct fwd_entry *e)
+{
+	struct sup_fwd *f = slot_alloc(s);
+
+	if (!f)
+		return -1;
+	f->e = *e;
+	f->spec = strdup(e->spec ? e->spec : "");
+	if (!f->spec) {
+		slot_free(s, f);
+		return -1;
+	}
+	f->e.spec = f->spec;
+	f->e.m.id = (uint32_t)(f - s->ft);
+	fwd_set(s, f, FS_RELAY);
+	if (s->ch[CH_RELAY].pid > 0 && s->ch[CH_RELAY].hello &&
+	    !port_allowed(s, e->m.target_port))
+		s->relay_replace = true;
+	return 0;
+}
+
+/**
+ * fwd_remove() - take a forward out of service
+ * @s:		supervisor state
+ * @f:		slot, live
+ *
+ * Its flows in the relay go on; its sockets are closed by relay and agent.
+ */
+static void fwd_remove(struct supervisor *s, struct sup_fwd *f)
+{
+	struct msg_id del = { f->e.m.id };
+	const struct sup_child *a = &s->ch[f->e.m.listen_side];
+
+	if (f->in_relay && s->ch[CH_RELAY].chan.fd >= 0)
+		sup_send(s, CH_RELAY, MSG_FORWARD_DEL, &del, NULL, 0);
+	f->in_relay = false;
+	if (f->state == FS_RELAY || f->state == FS_BIND ||
+	    (!f->bind_pending && !f->agent_holds) || a->pid <= 0 ||
+	    !a->hello) {
+		slot_free(s, f);
+		return;
+	}
+	fwd_set(s, f, FS_UNBIND);
+}
+
+/**
+ * merge() - turn the table into the desired list
+ * @s:		supervisor state
+ * @want:	desired forwards, sorted, unique sockets
+ * @n:		their number
+ *
+ * Return: 0 or -1 (out of memory or a full table; what was done stays
+ * done, and is consistent)
+ */
+static int merge(struct supervisor *s, const struct fwd_entry *want,
+		 unsigned n)
+{
+	struct sup_fwd **have;
+	unsigned nh = 0, i = 0, j = 0;
+	uint32_t id;
+	int ret = 0, c;
+
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	have = malloc((s->nft + 1) * sizeof(*have));
+	if (!have)
+		return -1;
+	for (id = 0; id < FWD_ID_MAX && nh < s->nft; id++)
+		if (live(&s->ft[id]))
+			have[nh++] = &s->ft[id];
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	qsort(have, nh, sizeof(*have), slot_cmp);
+	while (i < nh || j < n) {
+		c = i == nh ? 1 : j == n ? -1 : key_cmp(&have[i]->e.m,
+							 &want[j].m);
+		if (c < 0) {
+			fwd_remove(s, have[i++]);
+		} else if (c > 0) {
+			ret |= fwd_add(s, &want[j++]);
+		} else if (!same_target(&have[i]->e.m, &want[j].m)) {
+			fwd_remove(s, have[i++]);
+			ret |= fwd_add(s, &want[j++]);
+		} else {
+			/* Kept; the source may have moved (file -> ctl) */
+			have[i]->e.src = want[j].src;
+			have[i]->e.tolerate = want[j].tolerate;
+			i++;
+			j++;
+		}
+	}
+	free(have);
+	return ret;
+}
+
+/**
+ * fwdtab_apply() - make the table match the configuration and scans
+ * @s:		supervisor state
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+int fwdtab_apply(struct supervisor *s, char *err, size_t errlen)
+{
+	struct fwd_entry *want;
+	unsigned n;
+	int ret;
+
+	if (desired(s, &want, &n))
+		return errfmt(err, errlen, "out of memory");
+	ret = merge(s, want, n);
+	free(want);
+	fwdtab_pump(s);
+	if (ret)
+		return errfmt(err, errlen, "too many listeners (at most %u) "
+			      "or out of memory", FWD_ID_MAX);
+	return 0;
+}
+
+/**
+ * fwdtab_init() - allocate the table
+ * @s:		supervisor state
+ *
+ * Return: 0 or -1
+ */
+int fwdtab_init(struct supervisor *s)
+{
+	s->ft = calloc(FWD_ID_MAX, sizeof(*s->ft));
+	return s->ft ? 0 : -1;
+}
+
+/**
+ * relay_send_batch() - send the relay every forward it does not know
+ * @s:		supervisor state, relay configured and not being replaced
+ */
+static void relay_send_batch(struct supervisor *s)
+{
+	struct msg_config_done done = { 0 };
+	uint32_t id, batch = s->batch_seq + 1;
+
+	/* One batch at a time: with none in flight, every forward waiting
+	 * for the relay is one it has not been sent. */
+	if (s->ch[CH_RELAY].batches_out ||
+	    !(s->nstate[FS_RELAY][0] + s->nstate[FS_RELAY][1]))
+		return;
+	for (id = 0; id < FWD_ID_MAX; id++) {
+		struct sup_fwd *f = &s->ft[id];
+
+		if (f->state != FS_RELAY || f->in_relay)
+			continue;
+		if (sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0))
+			return;
+		f->in_relay = true;
+		f->batch = batch;
+		done.count++;
+	}
+	if (!done.count)
+		return;
+	s->batch_seq = batch;
+	if (!sup_send(s, CH_RELAY, MSG_CONFIG_DONE, &done, NULL, 0))
+		s->ch[CH_RELAY].batches_out++;
+}
+
+/**
+ * bind_one() - send an agent the BIND of one forward
+ * @s:		supervisor state
+ * @f:		slot in FS_BIND
+ *
+ * A host-side listener may come from socket activation: the inherited
+ * socket goes with the BIND and the agent uses it instead of binding.
+ *
+ * Return: 0 or -1
+ */
+static int bind_one(struct supervisor *s, struct sup_fwd *f)
+{
+	enum sup_child_id id = (enum sup_child_id)f->e.m.listen_side;
+	int fd = -1, ret;
+
+	if (id == CH_AGENT_HOST && activation_count())
+		fd = activation_take(f->e.m.family, &f->e.m.listen_addr,
+				     f->e.m.listen_port);
+	ret = sup_send(s, id, MSG_BIND, &f->e.m, fd >= 0 ? &fd : NULL,
+		       fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		return -1;
+	fwd_set(s, f, FS_BINDING);
+	f->bind_pending = true;
+	s->ch[id].bind_out++;
+	return 0;
+}
+
+/**
+ * agent_pump() - send an agent BINDs and UNBINDs while the window allows
+ * @s:		supervisor state
+ * @id:		CH_AGENT_HOST or CH_AGENT_TARGET, running and said HELLO
+ */
+static void agent_pump(struct supervisor *s, enum sup_child_id id)
+{
+	struct sup_child *c = &s->ch[id];
+	uint32_t i;
+
+	for (i = 0; i < FWD_ID_MAX && c->bind_out < BIND_WINDOW &&
+	     c->chan.fd >= 0 && s->nstate[FS_BIND][id] +
+	     s->nstate[FS_UNBIND][id]; i++) {
+		uint32_t fid = (c->pump_next + i) % FWD_ID_MAX;
+		struct sup_fwd *f = &s->ft[fid];
+		struct msg_id u = { fid };
+
+		if (f->e.m.listen_side != (uint8_t)id)
+			continue;
+		if (f->state == FS_BIND) {
+			if (bind_one(s, f))
+				return;
+		} else if (f->state == FS_UNBIND) {
+			if (sup_send(s, id, MSG_UNBIND, &u, NULL, 0))
+				return;
+			fwd_set(s, f, FS_UNBINDING);
+			c->bind_out++;
+		}
+	}
+	/* Where the next search starts: work is found in order of ids */
+	c->pump_next = (c->pump_next + i) % FWD_ID_MAX;
+}
+
+/**
+ * fwdtab_pump() - send every request that may go now
+ * @s:		supervisor state
+ */
+void fwdtab_pump(struct supervisor *s)
+{
+	struct sup_child *r = &s->ch[CH_RELAY];
+	int side;
+
+	if (s->stopping)
+		return;
+	if (s->relay_replace && r->pid > 0 && r->ready && !s->relay_new)
+		restart_replace_relay(s);
+	if (r->pid > 0 && r->ready && !s->relay_new && !s->relay_replace)
+		relay_send_batch(s);
+	for (side = 0; side < SIDE_COUNT; side++)
+		if (s->ch[side].pid > 0 && s->ch[side].hello)
+			agent_pump(s, (enum sup_child_id)side);
+	live_settled(s);
+}
+
+/**
+ * allow_auto_ports() - CONNECT_ALLOW for the ports auto rules may target
+ * @s:		supervisor state
+ */
+static void allow_auto_ports(struct supervisor *s)
+{
+	struct msg_connect_allow a;
+	unsigned i, p, q;
+
+	for (i = 0; i < s->cfg->nautos; i++) {
+		const uint8_t *bm = s->cfg->autos[i].allowed;
+
+		for (p = 1; p < 65536; p = q) {
+			q = p + 1;
+			if (!(bm[p / 8] & (1U << (p % 8))))
+				continue;
+			while (q < 65536 && (bm[q / 8] & (1U << (q % 8))))
+				q++;
+			a.first = (uint16_t)p;
+			a.last = (uint16_t)(q - 1);
+			if (sup_send(s, CH_RELAY, MSG_CONNECT_ALLOW, &a, NULL, 0))
+				return;
+			for (; p < q; p++)
+				s->relay_ports[p / 8] |= (uint8_t)(1U << (p % 8));
+		}
+	}
+}
+
+/**
+ * fwdtab_relay_config() - a (new) relay said HELLO: send it everything
+ * @s:		supervisor state
+ *
+ * RELAY_LIMITS, the ports auto forwards may target, every live forward,
+ * CONFIG_DONE.  Its RELAY_READY makes it the relay in service.
+ */
+void fwdtab_relay_config(struct supervisor *s)
+{
+	struct msg_relay_limits lim;
+	struct msg_config_done done = { 0 };
+	uint32_t id, batch = ++s->batch_seq;
+
+	sup_relay_limits(s, &lim);
+	if (sup_send(s, CH_RELAY, MSG_RELAY_LIMITS, &lim, NULL, 0))
+		return;
+	memset(s->relay_ports, 0, sizeof(s->relay_ports));
+	allow_auto_ports(s);
+	for (id = 0; id < FWD_ID_MAX; id++) {
+		struct sup_fwd *f = &s->ft[id];
+
+		if (!live(f))
+			continue;
+		if (sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0))
+			return;
+		f->in_relay = true;
+		f->batch = batch;
+		s->relay_ports[f->e.m.target_port / 8] |=
+			(uint8_t)(1U << (f->e.m.target_port % 8));
+		done.count++;
+	}
+	s->relay_replace = false;
+	if (!sup_send(s, CH_RELAY, MSG_CONFIG_DONE, &done, NULL, 0))
+		s->ch[CH_RELAY].batches_out = 1;
+}
+
+/**
+ * fwdtab_relay_ready() - the relay answered a batch
+ * @s:		supervisor state
+ * @count:	forwards it counted in the batch
+ *
+ * Return via state: forwards of the oldest open batch may now be bound.
+ */
+void fwdtab_relay_ready(struct supervisor *s, uint32_t count)
+{
+	struct sup_child *r = &s->ch[CH_RELAY];
+	uint32_t id, oldest = s->batch_seq - r->batches_out + 1;
+	unsigned n = 0;
+
+	if (!r->batches_out) {
+		sup_violation(s, CH_RELAY, NULL, "RELAY_READY for no batch");
+		return;
+	}
+	r->batches_out--;
+	for (id = 0; id < FWD_ID_MAX; id++) {
+		struct sup_fwd *f = &s->ft[id];
+
+		if (!f->in_relay || f->batch != oldest || !live(f))
+			continue;
+		n++;
+		if (f->state == FS_RELAY)
+			fwd_set(s, f, FS_BIND);
+	}
+	if (n != count)
+		ndebug("relay counted %u forwards in batch %u, %u still live",
+		       count, oldest, n);
+	if (!r->ready) {
+		r->ready = true;
+		restart_relay_ready(s);
+	}
+	fwdtab_pump(s);
+}
+
+/**
+ * fwdtab_relay_gone() - the relay in service ended
+ * @s:		supervisor state
+ *
+ * Its counters become the base of the next one's; listeners only it held
+ * must be bound again; everything must be sent to its successor.
+ */
+void fwdtab_relay_gone(struct supervisor *s)
+{
+	uint32_t id;
+	unsigned d;
+
+	for (id = 0; id < FWD_ID_MAX; id++) {
+		struct sup_fwd *f = &s->ft[id];
+
+		if (f->state == FS_FREE)
+			continue;
+		f->base.accepted += f->cnt.accepted;
+		f->base.refused += f->cnt.refused;
+		f->base.errors += f->cnt.errors;
+		for (d = 0; d < 2; d++)
+			f->base.bytes[d] += f->cnt.bytes[d];
+		memset(&f->cnt, 0, sizeof(f->cnt));
+		f->in_relay = false;
+		if ((f->state == FS_BOUND && !f->agent_holds) ||
+		    f->state == FS_BIND)
+			fwd_set(s, f, FS_RELAY);
+	}
+	s->ch[CH_RELAY].batches_out = 0;
+}
+
+/**
+ * fwdtab_agent_gone() - an agent ended
+ * @s:		supervisor state
+ * @id:		which agent
+ *
+ * The relay's copies keep bound listeners alive; what the agent never
+ * bound, or failed to, is bound by its successor; removals it owed are
+ * complete (its copies died with it, FORWARD_DEL closed the relay's).
+ */
+void fwdtab_agent_gone(struct supervisor *s, enum sup_child_id id)
+{
+	uint32_t i;
+
+	for (i = 0; i < FWD_ID_MAX; i++) {
+		struct sup_fwd *f = &s->ft[i];
+
+		if (f->state == FS_FREE || f->e.m.listen_side != (uint8_t)id)
+			continue;
+		f->bind_pending = false;
+		f->agent_holds = false;
+		if (f->state == FS_UNBIND || f->state == FS_UNBINDING)
+			slot_free(s, f);
+		else if (f->state == FS_BINDING || f->state == FS_FAILED)
+			fwd_set(s, f, FS_BIND);
+	}
+	s->ch[id].bind_out = 0;
+}
+
+/**
+ * fwdtab_bound() - BOUND: the result of one BIND
+ * @s:		supervisor state
+ * @id:		agent
+ * @b:		answer
+ */
+void fwdtab_bound(struct supervisor *s, enum sup_child_id id,
+		  const struct msg_bound *b)
+{
+	struct sup_fwd *f = &s->ft[b->id];
+
+	if (!f->bind_pending || f->e.m.listen_side != (uint8_t)id ||
+	    !s->ch[id].bind_out) {
+		sup_violation(s, id, NULL, "BOUND for a listener never asked "
+			      "for");
+		return;
+	}
+	f->bind_pending = false;
+	s->ch[id].bind_out--;
+	if (f->state == FS_BINDING && !b->error) {
+		fwd_set(s, f, FS_BOUND);
+		f->agent_holds = true;
+	} else if (f->state == FS_UNBINDING) {
+		f->agent_holds = !b->error;
+	} else if (f->state == FS_BINDING) {
+		fwd_set(s, f, FS_FAILED);
+		sup_bind_failed(s, &f->e, b->error);
+	}
+	fwdtab_pump(s);
+}
+
+/**
+ * fwdtab_unbound() - UNBOUND: an agent closed its copy of a listener
+ * @s:		supervisor state
+ * @id:		agent
+ * @fid:	listener id
+ */
+void fwdtab_unbound(struct supervisor *s, enum sup_child_id id, uint32_t fid)
+{
+	struct sup_fwd *f = &s->ft[fid];
+
+	if (f->state != FS_UNBINDING || f->e.m.listen_side != (uint8_t)id ||
+	    f->bind_pending || !s->ch[id].bind_out) {
+		sup_violation(s, id, NULL, "UNBOUND for a listener not being "
+			      "removed");
+		return;
+	}
+	s->ch[id].bind_out--;
+	slot_free(s, f);
+	fwdtab_pump(s);
+}
+
+/**
+ * fwdtab_ports() - PORTS: listening ports changed on an agent's side
+ * @s:		supervisor state
+ * @id:		agent
+ * @p:		report
+ */
+void fwdtab_ports(struct supervisor *s, enum sup_child_id id,
+		  const struct msg_ports *p)
+{
+	char err[CONFIG_ERR_MAX];
+	int fam = p->family == AF_INET ? 0 : 1;
+	unsigned i;
+
+	if (!sup_side_scans(s, (int)id)) {
+		sup_violation(s, id, NULL, "PORTS without a scan request");
+		return;
+	}
+	for (i = 0; i < p->count; i++) {
+		uint8_t bit = (uint8_t)(1U << (p->port[i] % 8));
+		uint8_t *b = &s->listening[id][fam][p->port[i] / 8];
+
+		*b = p->flags & PORTS_F_LISTENING ? *b | bit : *b & ~bit;
+	}
+	if (!(p->flags & PORTS_F_LAST))
+		return;
+	s->scan_seen[id] = true;
+	if (fwdtab_apply(s, err, sizeof(err)))
+		nerr("auto forwarding: %s", err);
+}
+
+/**
+ * fwdtab_stats() - STATS: counters of one listener from the relay
+ * @s:		supervisor state
+ * @st:		counters
+ *
+ * A listener removed meanwhile is ignored.
+ */
+void fwdtab_stats(struct supervisor *s, const struct msg_stats *st)
+{
+	struct sup_fwd *f = &s->ft[st->id];
+
+	if (!live(f) || !f->in_relay)
+		return;
+	f->cnt.open = st->open;
+	f->cnt.accepted = st->accepted;
+	f->cnt.refused = st->refused;
+	f->cnt.errors = st->errors;
+	f->cnt.bytes[0] = st->bytes[0];
+	f->cnt.bytes[1] = st->bytes[1];
+}
+
+/**
+ * fwdtab_settled() - has every change reached the children
+ * @s:		supervisor state
+ *
+ * Return: true if no forward waits for relay or agent and the relay in
+ * service is not being replaced
+ */
+bool fwdtab_settled(const struct supervisor *s)
+{
+	static const unsigned busy[] = {
+		FS_RELAY, FS_BIND, FS_BINDING, FS_UNBIND, FS_UNBINDING,
+	};
+	unsigned i;
+
+	if (s->relay_new || s->relay_replace || !s->ch[CH_RELAY].ready ||
+	    !s->ch[CH_AGENT_HOST].hello || !s->ch[CH_AGENT_TARGET].hello)
+		return false;
+	for (i = 0; i < sizeof(busy) / sizeof(busy[0]); i++)
+		if (s->nstate[busy[i]][0] + s->nstate[busy[i]][1])
+			return false;
+	return true;
+}
+
+/**
+ * fwdtab_count() - count forwards in a state
+ * @s:		supervisor state
+ * @state:	enum sup_fwd_state
+ * @side:	enum nsp_side, or -1 for both
+ *
+ * Return: the number
+ */
+unsigned fwdtab_count(const struct supervisor *s, unsigned state, int side)
+{
+	if (side >= 0)
+		return s->nstate[state][side];
+	return s->nstate[state][0] + s->nstate[state][1];
+}
+
+/**
+ * fwdtab_fini() - free the table at exit
+ * @s:		supervisor state
+ */
+void fwdtab_fini(struct supervisor *s)
+{
+	uint32_t id;
+
+	for (id = 0; s->ft && id < FWD_ID_MAX; id++)
+		free(s->ft[id].spec);
+	free(s->ft);
+	s->ft = NULL;
+}

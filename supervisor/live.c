@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * live.c - nsplice while it runs: reload, control requests, status,
+ *	    readiness and watchdog notifications
+ *
+ * DOC: Theory of Operation
+ *
+ * Changes: SIGHUP (live_reload()) and the control socket's add/remove
+ * (ctl_change()) each build a complete new configuration next to the
+ * running one (config_reload() in cmd/conffile.c, config_change() in
+ * cmd/options.c); a new configuration with any error is dropped with the
+ * error logged or answered, and the running one is untouched.  Otherwise
+ * it replaces the running one and fwdtab_apply() carries the difference
+ * to the children: new listeners are bound, removed ones closed,
+ * unchanged ones - and every open connection - are not touched.
+ *
+ * Status: counters live in the relay.  A status request sends STATS_REQ;
+ * the relay answers with one STATS per listener and STATS_DONE, and only
+ * then is the report built and answered.  Without a relay in service
+ * (restarting) the report is built at once from the last numbers, and
+ * says how old they are.
+ *
+ * systemd: READY=1 once every listener of the start-up configuration is
+ * bound and the relay serves; RELOADING=1 with MONOTONIC_USEC= on SIGHUP
+ * and READY=1 when that change has reached the children; STATUS= lines
+ * along the way; WATCHDOG=1 every half WATCHDOG_USEC, but only while the
+ * relay answers pings (STATS_REQ without listeners): a wedged relay stops
+ * the pings and systemd restarts the service.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../ipc/log.h"
+#include "activation.h"
+#include "control.h"
+#include "notify.h"
+#include "supervisor.h"
+
+/* STATUS_TARGET_MAX - bytes of the target description in a report */
+#define STATUS_TARGET_MAX	4200
+
+/**
+ * sup_now_ms() - monotonic clock in milliseconds
+ *
+ * Return: milliseconds
+ */
+long long sup_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * live_agent_conf() - tell an agent whether to scan, and keepalive
+ * @s:		supervisor state
+ * @id:		agent, up
+ */
+void live_agent_conf(struct supervisor *s, enum sup_child_id id)
+{
+	struct msg_agent_conf c = { 0 };
+
+	c.scan = sup_side_scans(s, (int)id);
+	if (s->cfg->ka_idle) {
+		c.ka_idle = s->cfg->ka_idle;
+		c.ka_intvl = s->cfg->ka_intvl;
+		c.ka_cnt = s->cfg->ka_cnt;
+	}
+	if (!c.scan)
+		s->scan_seen[id] = false;
+	sup_send(s, id, MSG_AGENT_CONF, &c, NULL, 0);
+}
+
+/**
+ * status_line() - STATUS= for systemd: forwards and connections
+ * @s:		supervisor state
+ */
+static void status_line(struct supervisor *s)
+{
+	if (!notify_enabled())
+		return;
+	notify_send("STATUS=forwarding: %u listener%s on the host, %u in the "
+		    "namespace; %u connection%s open",
+		    fwdtab_count(s, FS_BOUND, SIDE_HOST),
+		    fwdtab_count(s, FS_BOUND, SIDE_HOST) == 1 ? "" : "s",
+		    fwdtab_count(s, FS_BOUND, SIDE_TARGET), s->flows,
+		    s->flows == 1 ? "" : "s");
+}
+
+/**
+ * first_ready() - start-up is complete: nsplice is forwarding
+ * @s:		supervisor state
+ */
+static void first_ready(struct supervisor *s)
+{
+	unsigned host = fwdtab_count(s, FS_BOUND, SIDE_HOST);
+	unsigned target = fwdtab_count(s, FS_BOUND, SIDE_TARGET);
+	char err[CONFIG_ERR_MAX];
+
+	if (s->cfg->nfwd && !s->cfg->nautos && !host && !target) {
+		nerr("no port could be forwarded");
+		sup_stop(s, EXIT_FAILURE, NULL);
+		return;
+	}
+	if (activation_check_all_taken(err, sizeof(err))) {
+		nerr("%s", err);
+		sup_stop(s, EXIT_FAILURE, NULL);
+		return;
+	}
+	s->ready = true;
+	ninfo("forwarding: %u listener%s on the host, %u in the namespace",
+	      host, host == 1 ? "" : "s", target);
+	notify_send("READY=1");
+	status_line(s);
+}
+
+/**
+ * live_settled() - called after every change reached the children or not
+ * @s:		supervisor state
+ *
+ * Sends the READY=1 that start-up or a reload owes systemd once the
+ * children have caught up.
+ */
+void live_settled(struct supervisor *s)
+{
+	if (s->stopping || (s->ready && !s->reloading) ||
+	    !fwdtab_settled(s))
+		return;
+	if (!s->ready) {
+		first_ready(s);
+		return;
+	}
+	s->reloading = false;
+	ninfo("reload applied");
+	notify_send("READY=1");
+	status_line(s);
+}
+
+/**
+ * replace_config() - make a new configuration the running one
+ * @s:		supervisor state
+ * @keep:	the new configuration, malloc'd, taken over (freed here on
+ *		failure); it holds pointers into itself, so it is never
+ *		copied
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set and the running configuration restored
+ */
+static int replace_config(struct supervisor *s, struct nsp_config *keep,
+			  char *err, size_t errlen)
+{
+	const struct nsp_config *old = s->cfg;
+	struct nsp_config *old_owned = s->cfg_owned;
+	int side;
+
+	s->cfg = keep;
+	if (fwdtab_apply(s, err, errlen)) {
+		char again[CONFIG_ERR_MAX];
+
+		/* Put back what was running; the table follows it again. */
+		s->cfg = old;
+		if (fwdtab_apply(s, again, sizeof(again)))
+			nerr("restoring the running configuration: %s", again);
+		config_free(keep);
+		free(keep);
+		return -1;
+	}
+	s->cfg_owned = keep;
+	for (side = 0; side < SIDE_COUNT; side++)
+		if (s->ch[side].pid > 0 && s->ch[side].hello &&
+		    sup_side_scans(s, side) != sup_side_scans_cfg(old, side))
+			live_agent_conf(s, (enum sup_child_id)side);
+	if (old_owned) {
+		config_free(old_owned);
+		free(old_owned);
+	}
+	return 0;
+}
+
+/**
+ * live_reload() - SIGHUP: re-read the configuration file
+ * @s:		supervisor state
+ */
+void live_reload(struct supervisor *s)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct nsp_config *fresh;
+
+	if (!s->cfg->config_path) {
+		ninfo("SIGHUP: nothing to reload without a configuration file");
+		return;
+	}
+	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)sup_now_ms() * 1000ULL);
+	fresh = calloc(1, sizeof(*fresh));
+	if (!fresh)
+		errfmt(err, sizeof(err), "out of memory");
+	else if (config_reload(s->cfg, fresh, err, sizeof(err)))
+		free(fresh);	/* left empty by config_reload() */
+	else if (replace_config(s, fresh, err, sizeof(err)) && !err[0])
+		errfmt(err, sizeof(err), "cannot apply the change");
+	if (err[0]) {
+		nerr("reload failed, nothing changed: %s", err);
+		notify_send("READY=1\nSTATUS=reload failed: %s", err);
+		return;
+	}
+	ninfo("SIGHUP: %s reloaded", s->cfg->config_path);
+	s->reloading = true;
+	live_settled(s);
+}
+
+/**
+ * ctl_change() - control socket add/remove
+ * @ctx:	supervisor state
+ * @r:		parsed request
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set and nothing changed
+ */
+static int ctl_change(void *ctx, const struct ctl_req *r, char *err,
+		      size_t errlen)
+{
+	struct supervisor *s = ctx;
+	struct nsp_config *fresh = calloc(1, sizeof(*fresh));
+
+	if (!fresh)
+		return errfmt(err, errlen, "out of memory");
+	if (config_change(s->cfg, r->op == CTL_ADD, r->opt, r->spec, fresh,
+			  err, errlen)) {
+		free(fresh);
+		return -1;
+	}
+	if (replace_config(s, fresh, err, errlen))
+		return -1;
+	ninfo("control: %s -%c %s", r->op == CTL_ADD ? "added" : "removed",
+	      r->opt, r->spec);
+	return 0;
+}
+
+/**
+ * target_text() - describe the target for a report
+ * @s:		supervisor state
+ * @buf:	output
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+static const char *target_text(const struct supervisor *s, char *buf,
+			       size_t len)
+{
+	switch (s->cfg->target) {
+	case TARGET_NETNS:
+		snprintf(buf, len, "netns %s", s->cfg->netns_path);
+		break;
+	case TARGET_PID:
+		snprintf(buf, len, "pid %d", (int)s->cfg->pid);
+		break;
+	case TARGET_COMMAND:
+		snprintf(buf, len, "command %s (pid %d)", s->cfg->command[0],
+			 (int)s->cmd_pid);
+		break;
+	default:
+		snprintf(buf, len, "none");
+	}
+	return buf;
+}
+
+/**
+ * proc_state() - one word for a child's state
+ * @s:		supervisor state
+ * @c:		child
+ *
+ * Return: "running", "starting", "restarting" or "stopped"
+ */
+static const char *proc_state(const struct supervisor *s,
+			      const struct sup_child *c)
+{
+	if (c->restart_at)
+		return "restarting";
+	if (c->pid <= 0 || c->ended)
+		return s->stopping ? "stopped" : "restarting";
+	if (!c->hello || (c == &s->ch[CH_RELAY] && !c->ready))
+		return "starting";
+	return "running";
+}
+
+/**
+ * fill_procs() - the processes of a report
+ * @s:		supervisor state
+ * @st:		report
+ */
+static void fill_procs(const struct supervisor *s, struct ctl_status *st)
+{
+	static const char *const names[CH_COUNT] = {
+		"agent host", "agent target", "relay" };
+	int i;
+
+	st->proc[st->nproc++] = (struct ctl_proc_status){
+		"supervisor", getpid(), "running", 0 };
+	for (i = CH_COUNT - 1; i >= 0; i--)
+		st->proc[st->nproc++] = (struct ctl_proc_status){
+			names[i], s->ch[i].pid, proc_state(s, &s->ch[i]),
+			s->ch[i].restarts };
+	for (i = 0; i < DRAIN_MAX && st->nproc < CTL_PROCS_MAX - 1; i++)
+		if (s->drain[i].pid > 0)
+			st->proc[st->nproc++] = (struct ctl_proc_status){
+				"relay (draining)", s->drain[i].pid,
+				"draining", 0 };
+	if (s->cmd_pid > 0 && st->nproc < CTL_PROCS_MAX)
+		st->proc[st->nproc++] = (struct ctl_proc_status){
+			"command", s->cmd_pid, "running", 0 };
+}
+
+/**
+ * fill_fwd() - one listener of a report
+ * @f:		table slot, live
+ * @o:		filled
+ */
+static void fill_fwd(const struct sup_fwd *f, struct ctl_fwd_status *o)
+{
+	unsigned d;
+
+	o->m = f->e.m;
+	o->opt = f->e.opt;
+	o->src = f->e.src;
+	o->bound = f->state == FS_BOUND;
+	o->open = f->cnt.open;
+	o->accepted = f->base.accepted + f->cnt.accepted;
+	o->refused = f->base.refused + f->cnt.refused;
+	o->errors = f->base.errors + f->cnt.errors;
+	for (d = 0; d < 2; d++)
+		o->bytes[d] = f->base.bytes[d] + f->cnt.bytes[d];
+}
+
+/**
+ * answer_status() - build the report and answer every waiting client
+ * @s:		supervisor state
+ */
+static void answer_status(struct supervisor *s)
+{
+	char target[STATUS_TARGET_MAX];
+	struct ctl_fwd_status *fw;
+	struct ctl_status st;
+	uint32_t id;
+	unsigned n = 0;
+
+	s->stats_want = false;
+	memset(&st, 0, sizeof(st));
+	fw = calloc(s->nft ? s->nft : 1, sizeof(*fw));
+	for (id = 0; fw && id < FWD_ID_MAX && n < s->nft; id++) {
+		unsigned state = s->ft[id].state;
+
+		if (state != FS_FREE && state != FS_UNBIND &&
+		    state != FS_UNBINDING)
+			fill_fwd(&s->ft[id], &fw[n++]);
+	}
+	st.version = NSPLICE_VERSION;
+	st.target = target_text(s, target, sizeof(target));
+	st.fwd = fw;
+	st.nfwd = fw ? n : 0;
+	fill_procs(s, &st);
+	st.flows = s->flows;
+	st.flow_limit = s->flow_limit;
+	st.waiting = s->waiting;
+	st.stats_age_ms = s->stats_at_ms ? (uint64_t)(sup_now_ms() -
+						      s->stats_at_ms)
+					 : UINT64_MAX;
+	control_status_ready(s->ctl, &st);
+	free(fw);
+}
+
+/**
+ * ctl_status() - control socket: a client wants a report
+ * @ctx:	supervisor state
+ */
+static void ctl_status(void *ctx)
+{
+	struct supervisor *s = ctx;
+	struct msg_stats_req q = { ++s->stats_seq, STATS_F_LISTENERS };
+
+	if (s->ch[CH_RELAY].ready && !s->relay_new &&
+	    !sup_send(s, CH_RELAY, MSG_STATS_REQ, &q, NULL, 0)) {
+		s->stats_want = true;
+		return;
+	}
+	answer_status(s);
+}
+
+/**
+ * live_stats_done() - STATS_DONE: a report or a ping is complete
+ * @s:		supervisor state
+ * @d:		the relay's summary
+ */
+void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
+{
+	s->flows = d->flows;
+	s->flow_limit = d->flow_limit;
+	s->waiting = d->waiting;
+	s->stats_at_ms = sup_now_ms();
+	s->ping_ok = true;	/* any answer proves the relay's loop turns */
+	if (s->stats_want && d->seq == s->stats_seq)
+		answer_status(s);
+}
+
+/**
+ * live_stats_abort() - the relay went away during a report: answer now
+ * @s:		supervisor state
+ */
+void live_stats_abort(struct supervisor *s)
+{
+	if (s->stats_want)
+		answer_status(s);
+}
+
+/**
+ * watchdog() - WATCHDOG=1 if the relay answered the last ping; ping again
+ * @s:		supervisor state
+ */
+static void watchdog(struct supervisor *s)
+{
+	uint64_t usec = notify_watchdog_usec();
+	struct msg_stats_req q = { 0, 0 };
+	long long now = sup_now_ms();
+
+	if (!usec || now < s->wd_next_ms)
+		return;
+	s->wd_next_ms = now + (long long)(usec / 2000);
+	if (s->ping_ok)
+		notify_send("WATCHDOG=1");
+	else
+		nwarn("watchdog: the relay did not answer: no WATCHDOG=1");
+	s->ping_ok = false;
+	/* A report in flight is a ping too; a new request would restart it */
+	if (!s->ch[CH_RELAY].ready || s->relay_new || s->stats_want)
+		return;
+	q.seq = s->ping_seq = ++s->stats_seq;
+	sup_send(s, CH_RELAY, MSG_STATS_REQ, &q, NULL, 0);
+}
+
+/**
+ * live_tick() - periodic work: control deadlines, watchdog
+ * @s:		supervisor state
+ */
+void live_tick(struct supervisor *s)
+{
+	if (s->ctl)
+		control_tick(s->ctl);
+	if (!s->stopping)
+		watchdog(s);
+}
+
+static const struct ctl_ops live_ctl_ops = {
+	.status = ctl_status,
+	.change = ctl_change,
+};
+
+/**
+ * live_control() - serve the control socket opened before the sandbox
+ * @s:		supervisor state
+ * @fd:		listening socket from control_open()
+ *
+ * Return: 0 or -1
+ */
+int live_control(struct supervisor *s, int fd)
+{
+	s->ctl = control_new(fd, s->cfg->control_path, geteuid(),
+			     &live_ctl_ops, s);
+	return s->ctl ? 0 : -1;
+}
+
+/**
+ * live_init() - first watchdog ping goes out at once
+ * @s:		supervisor state
+ */
+void live_init(struct supervisor *s)
+{
+	s->ping_ok = true;
+	s->wd_next_ms = 0;
+}
+
+/**
+ * live_fini() - close the control socket, STOPPING=1
+ * @s:		supervisor state
+ */
+void live_fini(struct supervisor *s)
+{
+	if (s->ctl) {
+		control_free(s->ctl);
+		s->ctl = NULL;
+	}
+	if (s->cfg_owned) {
+		s->cfg = s->cfg_initial;
+		config_free(s->cfg_owned);
+		free(s->cfg_owned);
+		s->cfg_owned = NULL;
+	}
+}

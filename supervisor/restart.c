@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * restart.c - starting, restarting and replacing the children
+ *
+ * DOC: Theory of Operation
+ *
+ * Channels: every child has one to the supervisor; each agent has one to
+ * the relay.  A child that starts later than its peers gets fresh
+ * socketpairs, and the peer that stayed up is handed its end over its
+ * supervisor channel:
+ *
+ *  - a new relay gets both agent channels as descriptors 4 and 5 at exec;
+ *    the agents' ends are held (sup_child.peer_end) until the relay is
+ *    READY - has every forward - and then go to each agent as RELAY_CHAN,
+ *    after which the agent re-sends every listener it holds.  An agent
+ *    that is itself starting takes the held end at exec instead.
+ *  - a new agent gets its relay channel at exec; the relay's end goes to
+ *    the running relay as AGENT_CHAN.  Without a relay the agent gets a
+ *    channel whose other end is closed, and its real one comes as
+ *    RELAY_CHAN when the next relay is READY.
+ *
+ * Restart policy: a relay or agent that ends while nsplice is not stopping
+ * (crash, seccomp kill, kill -9, protocol violation) is started again
+ * after 100 ms, doubling with each restart of the same child within
+ * RESTART_WINDOW_SEC; a child is restarted at most RESTART_MAX times
+ * within that window, and its next end stops nsplice with status 1.  The
+ * agents keep every listening socket while the relay is down, so no port
+ * is unbound and clients wait in the listen backlog.
+ *
+ * Replacement: a change that needs a target port the relay's Landlock
+ * rules do not allow starts a new relay the same way; when it is READY the
+ * old one gets DRAIN (it closes its listeners and agent channels, and
+ * exits when its last flow ends) and is kept, up to DRAIN_MAX of them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../ipc/log.h"
+#include "supervisor.h"
+
+/* RESTART_DELAY_MS, RESTART_DELAY_MAX_MS - back-off of restarts */
+#define RESTART_DELAY_MS	100
+#define RESTART_DELAY_MAX_MS	3200
+
+static const char *const child_names[CH_COUNT] = {
+	[CH_AGENT_HOST] = "agent host",
+	[CH_AGENT_TARGET] = "agent target",
+	[CH_RELAY] = "relay",
+};
+
+/**
+ * seqpair() - a SOCK_SEQPACKET socketpair, close-on-exec
+ * @fds:	filled
+ *
+ * Return: 0 or -1
+ */
+static int seqpair(int fds[2])
+{
+	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
+}
+
+/**
+ * child_reset() - forget everything about a child's last run
+ * @s:		supervisor state
+ * @id:		child
+ */
+static void child_reset(struct supervisor *s, enum sup_child_id id)
+{
+	struct sup_child *c = &s->ch[id];
+
+	ipc_chan_close(&c->chan);
+	c->name = child_names[id];
+	c->pid = 0;
+	c->hello = c->ready = false;
+	c->eof_at = 0;
+	c->bind_out = c->batches_out = 0;
+	c->pump_next = 0;
+}
+
+/**
+ * drop_peer_ends() - close held agent ends of relay channels
+ * @s:		supervisor state
+ */
+static void drop_peer_ends(struct supervisor *s)
+{
+	int side;
+
+	for (side = 0; side < SIDE_COUNT; side++) {
+		if (s->ch[CH_RELAY].peer_end[side] >= 0)
+			close(s->ch[CH_RELAY].peer_end[side]);
+		s->ch[CH_RELAY].peer_end[side] = -1;
+	}
+}
+
+/**
+ * start_child() - fork and exec one child with its channel
+ * @s:		supervisor state
+ * @id:		child
+ * @fds:	descriptors it gets (IPC_FD_SUPERVISOR is filled here)
+ * @nfds:	length of @fds
+ *
+ * Return: 0 or -1 (errno set); on failure the child is not running
+ */
+static int start_child(struct supervisor *s, enum sup_child_id id, int *fds,
+		       int nfds)
+{
+	struct sup_child *c = &s->ch[id];
+	int sup[2];
+
+	child_reset(s, id);
+	if (seqpair(sup))
+		return -1;
+	fds[IPC_FD_LOG] = s->log_wfd;
+	fds[IPC_FD_SUPERVISOR] = sup[1];
+	c->chan = (struct ipc_chan){ sup[0], ROLE_SUPERVISOR,
+				     id == CH_RELAY ? ROLE_RELAY : ROLE_AGENT,
+				     child_names[id] };
+	c->pid = spawn_role(s, id, fds, nfds);
+	close(sup[1]);
+	if (c->pid < 0) {
+		c->pid = 0;
+		ipc_chan_close(&c->chan);
+		return -1;
+	}
+	c->ended = false;
+	return 0;
+}
+
+/**
+ * start_relay() - start a relay with fresh channels to both agents
+ * @s:		supervisor state
+ * @give:	if not NULL, the agents' ends are stored here for the caller
+ *		to hand over at exec (first start); else they are held
+ *
+ * Return: 0 or -1
+ */
+static int start_relay(struct supervisor *s, int give[SIDE_COUNT])
+{
+	int fds[IPC_FD_AGENT_TARGET + 1], pair[SIDE_COUNT][2], side, ret;
+
+	memset(fds, -1, sizeof(fds));
+	drop_peer_ends(s);
+	for (side = 0; side < SIDE_COUNT; side++)
+		if (seqpair(pair[side]))
+			return -1;
+	fds[IPC_FD_AGENT_HOST] = pair[SIDE_HOST][1];
+	fds[IPC_FD_AGENT_TARGET] = pair[SIDE_TARGET][1];
+	ret = start_child(s, CH_RELAY, fds, IPC_FD_AGENT_TARGET + 1);
+	for (side = 0; side < SIDE_COUNT; side++) {
+		close(pair[side][1]);
+		if (give)
+			give[side] = pair[side][0];
+		else
+			s->ch[CH_RELAY].peer_end[side] = pair[side][0];
+	}
+	return ret;
+}
+
+/**
+ * agent_fds() - descriptors an agent gets at exec
+ * @s:		supervisor state
+ * @id:		agent
+ * @fds:	filled: IPC_FD_PEER, and the namespace handles for target
+ * @peer:	its end of a relay channel
+ */
+static void agent_fds(const struct supervisor *s, enum sup_child_id id,
+		      int *fds, int peer)
+{
+	fds[IPC_FD_PEER] = peer;
+	if (id == CH_AGENT_TARGET) {
+		fds[IPC_FD_NETNS] = s->netns_fd;
+		fds[IPC_FD_USERNS] = s->userns_fd;
+	}
+}
+
+/**
+ * start_agent() - (re)start an agent and connect it to the relay
+ * @s:		supervisor state
+ * @id:		agent
+ *
+ * Return: 0 or -1
+ */
+static int start_agent(struct supervisor *s, enum sup_child_id id)
+{
+	struct sup_child *r = &s->ch[CH_RELAY];
+	int fds[IPC_FD_USERNS + 1], pair[2] = { -1, -1 }, peer, ret;
+	struct msg_chan mc = { (uint32_t)id };
+
+	memset(fds, -1, sizeof(fds));
+	if (r->pid > 0 && r->peer_end[id] >= 0) {
+		peer = r->peer_end[id];		/* a relay waits for us */
+		r->peer_end[id] = -1;
+	} else {
+		if (seqpair(pair))
+			return -1;
+		peer = pair[0];
+	}
+	agent_fds(s, id, fds, peer);
+	ret = start_child(s, id, fds, IPC_FD_USERNS + 1);
+	close(peer);
+	if (pair[1] >= 0) {
+		/* A relay still starting takes it too: its own end for this
+		 * side went to the agent that just died. */
+		if (!ret && r->pid > 0 && r->chan.fd >= 0)
+			sup_send(s, CH_RELAY, MSG_AGENT_CHAN, &mc, &pair[1], 1);
+		close(pair[1]);
+	}
+	return ret;
+}
+
+/**
+ * restart_start_all() - the first start of the relay and both agents
+ * @s:		supervisor state
+ *
+ * Return: 0 or -1 (errno set)
+ */
+int restart_start_all(struct supervisor *s)
+{
+	int give[SIDE_COUNT] = { -1, -1 }, side, fds[IPC_FD_USERNS + 1];
+	int ret = 0;
+
+	for (side = 0; side < SIDE_COUNT; side++) {
+		s->ch[side].name = child_names[side];
+		s->ch[side].chan.fd = -1;
+	}
+	s->ch[CH_RELAY].peer_end[0] = s->ch[CH_RELAY].peer_end[1] = -1;
+	if (start_relay(s, give))
+		return -1;
+	for (side = 0; side < SIDE_COUNT && !ret; side++) {
+		memset(fds, -1, sizeof(fds));
+		agent_fds(s, (enum sup_child_id)side, fds, give[side]);
+		ret = start_child(s, (enum sup_child_id)side, fds,
+				  IPC_FD_USERNS + 1);
+	}
+	for (side = 0; side < SIDE_COUNT; side++)
+		close(give[side]);
+	return ret;
+}
+
+/**
+ * restart_relay_ready() - the relay has every forward: connect the agents
+ * @s:		supervisor state
+ *
+ * Agents that are up get their end of the new relay's channel now; a
+ * relay being replaced is told to drain.
+ */
+void restart_relay_ready(struct supervisor *s)
+{
+	struct msg_config_done none = { 0 };
+	int side, i;
+
+	for (side = 0; side < SIDE_COUNT; side++)
+		restart_agent_hello(s, (enum sup_child_id)side);
+	if (!s->relay_new)
+		return;
+	s->relay_new = false;
+	if (s->drain_pending.pid <= 0)
+		return;
+	for (i = 0; i < DRAIN_MAX && s->drain[i].pid > 0; i++)
+		;
+	if (i == DRAIN_MAX) {
+		/* Too many old relays: the oldest loses its flows */
+		nwarn("more than %d replaced relays still have flows: "
+		      "stopping the oldest (pid %d)", DRAIN_MAX,
+		      (int)s->drain[0].pid);
+		ipc_chan_close(&s->drain[0].chan);
+		memmove(&s->drain[0], &s->drain[1],
+			sizeof(s->drain[0]) * (DRAIN_MAX - 1));
+		i = DRAIN_MAX - 1;
+	}
+	s->drain[i] = s->drain_pending;
+	s->drain_pending.pid = 0;
+	s->drain_pending.chan.fd = -1;
+	if (ipc_send(&s->drain[i].chan, MSG_DRAIN, &none, NULL, 0))
+		ipc_chan_close(&s->drain[i].chan);
+	ninfo("relay replaced: the old one (pid %d) finishes its flows",
+	      (int)s->drain[i].pid);
+}
+
+/**
+ * restart_agent_hello() - hand an agent its end of the relay's channel
+ * @s:		supervisor state
+ * @id:		agent, which may not be up yet
+ */
+void restart_agent_hello(struct supervisor *s, enum sup_child_id id)
+{
+	struct sup_child *r = &s->ch[CH_RELAY];
+	struct msg_chan mc = { (uint32_t)id };
+
+	if (!r->ready || r->peer_end[id] < 0 || s->ch[id].pid <= 0 ||
+	    !s->ch[id].hello)
+		return;
+	sup_send(s, id, MSG_RELAY_CHAN, &mc, &r->peer_end[id], 1);
+	close(r->peer_end[id]);
+	r->peer_end[id] = -1;
+}
+
+/**
+ * restart_replace_relay() - start a relay that allows new target ports
+ * @s:		supervisor state, relay ready and not being replaced
+ */
+void restart_replace_relay(struct supervisor *s)
+{
+	struct sup_child *r = &s->ch[CH_RELAY];
+
+	ninfo("new target ports: starting a relay allowed to reach them");
+	s->drain_pending = (struct sup_drain){ r->pid, r->chan };
+	r->chan.fd = -1;
+	r->pid = 0;
+	s->relay_new = true;
+	s->relay_replace = false;
+	fwdtab_relay_gone(s);
+	live_stats_abort(s);
+	if (start_relay(s, NULL)) {
+		nerr("cannot start a relay: %s", strerror(errno));
+		restart_child_died(s, CH_RELAY);
+	}
+}
+
+/**
+ * backoff_ms() - record a restart and decide when it happens
+ * @s:		supervisor state
+ * @c:		child
+ *
+ * Return: delay in milliseconds, or -1 if the child restarted too often
+ */
+static long long backoff_ms(struct supervisor *s, struct sup_child *c)
+{
+	long now = (long)(sup_now_ms() / 1000);
+	unsigned i, recent = 0;
+
+	(void)s;
+	for (i = 0; i < RESTART_MAX; i++)
+		if (c->restart_t[i] && now - c->restart_t[i] < RESTART_WINDOW_SEC)
+			recent++;
+	if (recent >= RESTART_MAX)
+		return -1;
+	memmove(&c->restart_t[0], &c->restart_t[1],
+		sizeof(c->restart_t[0]) * (RESTART_MAX - 1));
+	c->restart_t[RESTART_MAX - 1] = now;
+	if (RESTART_DELAY_MS << recent > RESTART_DELAY_MAX_MS)
+		return RESTART_DELAY_MAX_MS;
+	return RESTART_DELAY_MS << recent;
+}
+
+/**
+ * restart_child_died() - a relay or agent is gone: schedule its successor
+ * @s:		supervisor state
+ * @id:		child
+ */
+void restart_child_died(struct supervisor *s, enum sup_child_id id)
+{
+	struct sup_child *c = &s->ch[id];
+	long long delay;
+
+	child_reset(s, id);
+	if (id == CH_RELAY)
+		fwdtab_relay_gone(s);
+	else
+		fwdtab_agent_gone(s, id);
+	if (s->stopping)
+		return;
+	delay = backoff_ms(s, c);
+	if (delay < 0) {
+		nerr("%s ended again after %d restarts within %d s: giving up",
+		     c->name, RESTART_MAX, RESTART_WINDOW_SEC);
+		s->child_failed = true;
+		sup_stop(s, EXIT_FAILURE, NULL);
+		return;
+	}
+	c->restart_at = sup_now_ms() + delay;
+	nwarn("restarting %s in %lld ms", c->name, delay);
+}
+
+/**
+ * restart_tick() - start children whose back-off has passed
+ * @s:		supervisor state
+ */
+void restart_tick(struct supervisor *s)
+{
+	int id;
+
+	for (id = 0; id < CH_COUNT && !s->stopping; id++) {
+		struct sup_child *c = &s->ch[id];
+		int ret;
+
+		if (!c->restart_at || sup_now_ms() < c->restart_at)
+			continue;
+		c->restart_at = 0;
+		c->restarts++;
+		ret = id == CH_RELAY ? start_relay(s, NULL)
+				     : start_agent(s, (enum sup_child_id)id);
+		if (ret) {
+			nerr("cannot restart %s: %s", child_names[id],
+			     strerror(errno));
+			restart_child_died(s, (enum sup_child_id)id);
+			continue;
+		}
+		ninfo("%s restarted (pid %d, restart %u)", child_names[id],
+		      (int)c->pid, c->restarts);
+	}
+}
+
+/**
+ * restart_reap() - a child ended: old relay, or one to restart
+ * @s:		supervisor state
+ * @pid:	its pid
+ * @st:		status from waitpid()
+ *
+ * Return: true if @pid was a draining relay (nothing more to do)
+ */
+bool restart_reap(struct supervisor *s, pid_t pid, int st)
+{
+	int i;
+
+	if (s->drain_pending.pid == pid) {
+		/* The relay being replaced died: its successor takes over */
+		ipc_chan_close(&s->drain_pending.chan);
+		s->drain_pending.pid = 0;
+		return true;
+	}
+	for (i = 0; i < DRAIN_MAX; i++) {
+		if (s->drain[i].pid != pid)
+			continue;
+		ipc_chan_close(&s->drain[i].chan);
+		s->drain[i].pid = 0;
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			nwarn("replaced relay (pid %d) ended abnormally",
+			      (int)pid);
+		else
+			ndebug("replaced relay (pid %d) finished its flows",
+			       (int)pid);
+		return true;
+	}
+	return false;
+}
+
+/**
+ * restart_stop_all() - close every channel: each child takes it as the
+ *			order to exit
+ * @s:		supervisor state
+ *
+ * The relays first: they must see the supervisor leave, not their agents.
+ */
+void restart_stop_all(struct supervisor *s)
+{
+	int i;
+
+	for (i = 0; i < DRAIN_MAX; i++)
+		ipc_chan_close(&s->drain[i].chan);
+	ipc_chan_close(&s->drain_pending.chan);
+	for (i = CH_COUNT - 1; i >= 0; i--) {
+		ipc_chan_close(&s->ch[i].chan);
+		s->ch[i].restart_at = 0;
+	}
+	drop_peer_ends(s);
+}
+
+/**
+ * restart_kill_all() - SIGKILL every child still running
+ * @s:		supervisor state
+ */
+void restart_kill_all(struct supervisor *s)
+{
+	int i;
+
+	for (i = 0; i < CH_COUNT; i++)
+		if (s->ch[i].pid > 0 && !s->ch[i].ended)
+			kill(s->ch[i].pid, SIGKILL);
+	for (i = 0; i < DRAIN_MAX; i++)
+		if (s->drain[i].pid > 0)
+			kill(s->drain[i].pid, SIGKILL);
+	if (s->drain_pending.pid > 0)
+		kill(s->drain_pending.pid, SIGKILL);
+}
+
+/**
+ * restart_all_gone() - have every relay and agent been reaped
+ * @s:		supervisor state
+ *
+ * Return: true if none is running
+ */
+bool restart_all_gone(const struct supervisor *s)
+{
+	int i;
+
+	for (i = 0; i < CH_COUNT; i++)
+		if (s->ch[i].pid > 0 && !s->ch[i].ended)
+			return false;
+	for (i = 0; i < DRAIN_MAX; i++)
+		if (s->drain[i].pid > 0)
+			return false;
+	return s->drain_pending.pid <= 0;
+}

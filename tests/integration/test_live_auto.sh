@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_live_auto - "-t auto" / "-T auto" follow what listens on the other side.
+#
+# Proves, with the scan running once a second:
+#   -t auto        a server that starts listening in the namespace is
+#                  forwarded from the host within 2 s (data round trip over
+#                  127.0.0.1 and ::1); once it stops listening the host port
+#                  is closed within 2 s and refuses new connections, while a
+#                  connection opened through it before keeps working (round
+#                  trip after the removal);
+#   own listeners  the namespace listener of a static -T is never forwarded
+#                  back to the host by -t auto;
+#   -t R,auto      only ports of the listed range are forwarded, and only
+#                  those that listen (the others of the range stay closed);
+#   -t auto,~X     an excluded port is never forwarded, the others are;
+#   -T auto        a host server appears in the namespace within 2 s and
+#                  goes away within 2 s after it stops listening.
+# Why it matters: auto mode is what containers with changing services rely
+# on; a missed port is an outage, a port kept after its service stopped is
+# a door to whatever binds it next, a removal that kills open connections
+# breaks clients, and forwarding nsplice's own listener makes a loop.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+. "$NSPLICE_TESTLIB/live.sh"
+
+need_root
+need_nsplice
+
+# AUTO_MS - the specified bound for a port to appear or go away, ms
+AUTO_MS=2000
+
+NS="nsp-$$-lauto"
+make_netns "$NS"
+alloc_ports 14000 A TQ IN1 OUT1 EX1 KEEP1 HT
+alloc_range 14000 R 4
+
+# lt_server NETNS PORT LOG - livetool echo-server (SIGUSR1 stops it
+# listening) on 127.0.0.1 and ::1 of NETNS ("" for the host); waits until it
+# listens; LT_PID is the server itself (BG_PID, its timeout wrapper, would
+# not pass SIGUSR1 on).
+lt_server() {
+	local ns=$1 port=$2 log=$3 i
+	local argv=(timeout -k 2 "$LIFETIME" "$PY" "$LIVETOOL" echo-server
+		"$port" "$LIFETIME" 127.0.0.1 ::1)
+	if [[ -n $ns ]]; then
+		start_bg "$log" ip netns exec "$ns" "${argv[@]}"
+	else
+		start_bg "$log" "${argv[@]}"
+	fi
+	for ((i = 0; i < 100; i++)); do
+		if grep -q '^listening' "$log" 2>/dev/null; then
+			LT_PID=$(sed -n 's/^listening pid=//p' "$log")
+			return 0
+		fi
+		pid_alive "$BG_PID" || break
+		sleep 0.05
+	done
+	indent <"$log"
+	die "server on port $port${ns:+ in $ns} did not start"
+}
+
+# lt_stop PID LOG - make the server stop listening (connections stay).
+lt_stop() {
+	kill -USR1 "$1"
+	wait_line "$2" '^stopped listening' 5 || die "server $1 did not stop listening"
+}
+
+# wait_log REGEX SECONDS - wait until the nsplice log matches REGEX.
+wait_log() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		grep -q -E "$1" "$NSP_LOG" && return 0
+		pid_alive "$NSP_PID" || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# expect_appears DESC PORT NETNS - ok if PORT listens within AUTO_MS.
+expect_appears() {
+	if wait_listen yes "$2" "$3" "$AUTO_MS"; then
+		ok "$1: listening after $WAITED_MS ms"
+	else
+		fail "$1: not listening after $WAITED_MS ms (bound ${AUTO_MS} ms)"
+		show_log "$NSP_LOG" 15
+	fi
+}
+
+# expect_goes DESC PORT NETNS - ok if PORT stops listening within AUTO_MS.
+expect_goes() {
+	if wait_listen no "$2" "$3" "$AUTO_MS"; then
+		ok "$1: closed after $WAITED_MS ms"
+	else
+		fail "$1: still listening after $WAITED_MS ms (bound ${AUTO_MS} ms)"
+		show_log "$NSP_LOG" 15
+	fi
+}
+
+# ---------------------------------------------------------------- run 1
+# -t auto with a static -T beside it.
+start_nsplice "$TMPDIR_TEST/run1.log" --netns "$NS" -t auto -T "$TQ" ||
+	die "nsplice -t auto did not start"
+wait_log 'forwarding:' 5 || { show_log "$NSP_LOG"; die "nsplice -t auto never said it is forwarding"; }
+if port_listening "$A"; then
+	fail "-t auto: host port $A listens before anything listens on it in $NS"
+else
+	ok "-t auto: host port $A closed while nothing listens on it in $NS"
+fi
+
+lt_server "$NS" "$A" "$TMPDIR_TEST/srvA.log"
+SRV_A=$LT_PID
+expect_appears "-t auto: namespace server on $A forwarded from the host" "$A" ""
+for lo in 127.0.0.1 ::1; do
+	check "-t auto: round trips via host $lo:$A reach the namespace server" \
+		nstool concurrent "$lo" "$A" 4 --timeout 10 || show_log "$NSP_LOG" 10
+done
+
+TRIG=$TMPDIR_TEST/trigger-A
+start_client "$TMPDIR_TEST/holdA.log" '^ready' "could not open a connection through host port $A" \
+	30 hold 127.0.0.1 "$A" "$TRIG"
+HOLD_A=$BG_PID
+
+lt_stop "$SRV_A" "$TMPDIR_TEST/srvA.log"
+expect_goes "-t auto: namespace server on $A stopped listening, host port" "$A" ""
+check "-t auto: after the removal host port $A refuses new connections" \
+	nstool expect-reset 127.0.0.1 "$A" || true
+touch "$TRIG"
+wait_done "$HOLD_A" 10
+client_verdict "$DONE_RC" "$TMPDIR_TEST/holdA.log" \
+	"-t auto: the connection opened before the removal still works after it" \
+	"-t auto: the connection opened before the removal broke" 10
+
+# nsplice's own -T listener in the namespace must not come back as -t auto.
+if port_listening "$TQ" "$NS"; then
+	ok "-T $TQ listens in $NS (the listener -t auto must ignore)"
+else
+	fail "-T $TQ is not listening in $NS: the own-listener check below proves nothing"
+fi
+sleep 1.2   # at least one more scan after the -T listener was bound
+if port_listening "$TQ"; then
+	fail "-t auto forwarded nsplice's own -T listener $TQ back to the host"
+	ss -Hltnp "sport = :$TQ" | indent
+else
+	ok "-t auto does not forward nsplice's own -T listener $TQ back to the host"
+fi
+stop_checked "run 1: " any
+
+# ---------------------------------------------------------------- run 2
+# -t RANGE,auto restricts auto to the range; -T auto follows the host.
+lt_server "$NS" $((R + 1)) "$TMPDIR_TEST/srvR1.log"
+SRV_R1=$LT_PID
+lt_server "$NS" "$OUT1" "$TMPDIR_TEST/srvOut.log"
+start_nsplice "$TMPDIR_TEST/run2.log" --netns "$NS" \
+	-t "$R-$((R + 3)),auto" -T auto || die "nsplice -t R,auto -T auto did not start"
+wait_log 'forwarding:' 5 || { show_log "$NSP_LOG"; die "run 2 never said it is forwarding"; }
+expect_appears "-t $R-$((R + 3)),auto: namespace port $((R + 1)) in the range" $((R + 1)) ""
+check "-t $R-$((R + 3)),auto: round trip via host port $((R + 1))" \
+	nstool concurrent 127.0.0.1 $((R + 1)) 2 --timeout 10 || true
+sleep 1.2   # one more scan: nothing else may have appeared meanwhile
+if port_listening "$OUT1"; then
+	fail "-t $R-$((R + 3)),auto forwarded namespace port $OUT1, outside the range"
+else
+	ok "-t $R-$((R + 3)),auto: namespace port $OUT1 (outside the range) not forwarded"
+fi
+for p in "$R" $((R + 2)) $((R + 3)); do
+	if port_listening "$p"; then
+		fail "-t $R-$((R + 3)),auto: host port $p listens, nothing listens on it in $NS"
+	else
+		ok "-t $R-$((R + 3)),auto: host port $p (not listening in $NS) stays closed"
+	fi
+done
+
+lt_server "" "$HT" "$TMPDIR_TEST/srvHT.log"
+SRV_HT=$LT_PID
+expect_appears "-T auto: host server on $HT forwarded into $NS" "$HT" "$NS"
+check "-T auto: round trip from $NS via its 127.0.0.1:$HT to the host server" \
+	nstool_in "$NS" concurrent 127.0.0.1 "$HT" 2 --timeout 10 || true
+lt_stop "$SRV_HT" "$TMPDIR_TEST/srvHT.log"
+expect_goes "-T auto: host server on $HT stopped listening, namespace port" "$HT" "$NS"
+lt_stop "$SRV_R1" "$TMPDIR_TEST/srvR1.log"
+expect_goes "-t $R-$((R + 3)),auto: namespace port $((R + 1)) stopped, host port" $((R + 1)) ""
+stop_checked "run 2: " any
+
+# ---------------------------------------------------------------- run 3
+# -t auto,~X never forwards X.
+lt_server "$NS" "$EX1" "$TMPDIR_TEST/srvEx.log"
+lt_server "$NS" "$KEEP1" "$TMPDIR_TEST/srvKeep.log"
+start_nsplice "$TMPDIR_TEST/run3.log" --netns "$NS" -t "auto,~$EX1" ||
+	die "nsplice -t auto,~$EX1 did not start"
+wait_log 'forwarding:' 5 || { show_log "$NSP_LOG"; die "run 3 never said it is forwarding"; }
+expect_appears "-t auto,~$EX1: namespace port $KEEP1 forwarded" "$KEEP1" ""
+check "-t auto,~$EX1: round trip via host port $KEEP1" \
+	nstool concurrent 127.0.0.1 "$KEEP1" 2 --timeout 10 || true
+sleep 1.2
+if port_listening "$EX1"; then
+	fail "-t auto,~$EX1 forwarded the excluded port $EX1"
+else
+	ok "-t auto,~$EX1: excluded port $EX1 not forwarded although it listens in $NS"
+fi
+check "-t auto,~$EX1: host port $EX1 refuses connections" \
+	nstool expect-reset 127.0.0.1 "$EX1" || true
+if grep -q -E '^\[[a-z ]+\] error: ' "$NSP_LOG"; then
+	fail "run 3: the log has errors"
+	grep -E '^\[[a-z ]+\] error: ' "$NSP_LOG" | head -n 5 | indent
+else
+	ok "run 3: no error in the log"
+fi
+stop_checked "run 3: "
+finish
