@@ -13,10 +13,16 @@ build_pkgs=(cmake make gcc pkg-config libseccomp-dev libcap-ng-dev libbsd-dev)
 # Tests: namespaces and users (iproute2, util-linux's setpriv/unshare,
 # passwd's useradd), clients and servers (curl, python3), process checks
 # (procps), libFuzzer campaigns (clang and its runtime), static analysis
-# (cppcheck); the ASan runtime
-# ships with gcc.
+# (cppcheck, clang-tidy, clang-tools for scan-build); the ASan runtime
+# ships with gcc.  Packaging and systemd tests: systemd (systemd-analyze,
+# systemd-socket-activate), man page lint (mandoc, groff-base), the
+# Debian package build and its check (dpkg-dev, debhelper, fakeroot,
+# lintian, devscripts), the RPM build (rpm, rpm2cpio, cpio); strace for
+# system call tracing in the sandbox tests.
 test_pkgs=(iproute2 util-linux passwd curl python3 procps clang
-	   libclang-rt-14-dev cppcheck)
+	   libclang-rt-14-dev cppcheck clang-tidy clang-tools
+	   systemd mandoc groff-base dpkg-dev debhelper fakeroot lintian
+	   devscripts rpm rpm2cpio cpio strace)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_install.sh - `cmake --install` honours CMAKE_INSTALL_PREFIX and
+# DESTDIR: a fresh build with prefix /opt/nsp installed into a DESTDIR
+# tree holds exactly the expected files there, nothing outside DESTDIR,
+# and the installed binary runs.
+. "$(dirname "$0")/lib.sh"
+
+dest="$TMP/dest"
+prefix=/opt/nsp
+if ! install_tree "$dest" "$prefix"; then
+	fail "configure/build/install with DESTDIR"
+	tail -n 20 "$TMP/install.log" | indent
+	finish
+fi
+ok "cmake --install into DESTDIR"
+expect=(
+	"$prefix/bin/nsplice"
+	"$prefix/share/man/man1/nsplice.1"
+	"$prefix/share/man/man5/nsplice.conf.5"
+	"$prefix/lib/systemd/system/nsplice@.service"
+	"$prefix/lib/systemd/system/nsplice@.socket"
+	"$prefix/lib/sysusers.d/nsplice.conf"
+	"$prefix/share/doc/nsplice/examples/example.conf"
+)
+for f in "${expect[@]}"; do
+	[[ -f $dest$f ]] && ok "installed $f" || fail "missing $f"
+done
+extra=$(cd "$dest" && find . -type f | sed 's|^\.||' | sort |
+	comm -23 - <(printf '%s\n' "${expect[@]}" | sort))
+[[ -z $extra ]] && ok "nothing else installed" ||
+	{ fail "unexpected files installed:"; printf '%s\n' "$extra" | indent; }
+outside=$(cd "$dest" && find . -mindepth 1 -maxdepth 1 | grep -v "^\./opt$" || true)
+[[ -z $outside ]] && ok "everything under DESTDIR$prefix" ||
+	fail "files outside the prefix: $outside"
+v=$("$dest$prefix/bin/nsplice" --version 2>&1) && [[ $v == *0.* ]] &&
+	ok "installed binary runs: $v" || fail "installed binary: $v"
+[[ $(grep -c '^u nsplice ' "$dest$prefix/lib/sysusers.d/nsplice.conf") == 1 ]] &&
+	ok "sysusers.d entry creates the nsplice user" ||
+	fail "sysusers.d entry does not declare user nsplice"
+finish
