@@ -538,6 +538,24 @@ static int line_parse(struct nsp_config *cfg, struct config_layer *fl,
 }
 
 /**
+ * err_defang() - no control character in an error line
+ * @err:	error line, quoting pieces of the file
+ * @errlen:	its size
+ *
+ * Lines may hold tabs (whitespace between a key and its value), and a
+ * value quoted back in a message may carry them: they become '?', like
+ * every control byte in what reaches a terminal.
+ */
+static void err_defang(char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < errlen && err[i]; i++)
+		if ((unsigned char)err[i] < ' ' || err[i] == 0x7f)
+			err[i] = '?';
+}
+
+/**
  * text_parse() - parse a whole file's text into a configuration of its own
  * @cfg:	overwritten with defaults and the file's settings
  * @fl:		overwritten with what the file set
@@ -577,8 +595,10 @@ static int text_parse(struct nsp_config *cfg, struct config_layer *fl,
 	}
 	if (!ret)
 		ret = config_check(cfg, err, errlen);
-	if (ret)
+	if (ret) {
 		config_free(cfg);
+		err_defang(err, errlen);
+	}
 	return ret;
 }
 
