@@ -96,8 +96,12 @@ void pool_refill(struct sock_pool *p, const struct ipc_chan *c, int af)
 	struct msg_pool_req req;
 	unsigned have = p->avail + p->outstanding;
 
-	if (!p->needed || have >= (p->target * POOL_REFILL_BELOW) / POOL_TARGET)
+	if (!p->needed || have >= (p->target * POOL_REFILL_BELOW) / POOL_TARGET) {
+		/* Nothing to ask for: a pending retry is moot, and left set
+		 * it would keep the channel polled for EPOLLOUT - a spin */
+		p->retry = false;
 		return;
+	}
 	if (c->fd < 0) {
 		/* The agent is being restarted: ask its successor */
 		p->retry = true;
