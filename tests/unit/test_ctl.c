@@ -54,6 +54,7 @@
 #include "ipc/inany.h"
 #include "ipc/log.h"
 #include "supervisor/control.h"
+#include "unit.h"
 
 /* ARRAY_LEN - entries in an array */
 #define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
@@ -80,42 +81,7 @@
 /* PYTHON - the JSON checker */
 #define PYTHON			"/usr/bin/python3"
 
-static unsigned n_pass, n_fail;
 static char tmpdir[] = "/tmp/test_ctl.XXXXXX";
-
-/**
- * report() - count one case and print a line if it failed
- * @ok:		case passed
- * @name:	case
- * @fmt:	printf format saying what went wrong
- */
-static void __attribute__((format(printf, 3, 4)))
-report(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		n_pass++;
-		return;
-	}
-	n_fail++;
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-/**
- * die() - stop on a failure of the test's own set-up
- * @what:	what failed, errno says why
- */
-static void __attribute__((noreturn)) die(const char *what)
-{
-	printf("FAIL setup: %s: %s\n", what, strerror(errno));
-	printf("%u passed, %u failed\n", n_pass, n_fail + 1);
-	exit(1);
-}
 
 /**
  * now_ms() - CLOCK_MONOTONIC in milliseconds
@@ -769,24 +735,6 @@ static ssize_t exchange(struct fake *f, const char *path, const char *req,
 	client_send(fd, req, strlen(req));
 	shutdown(fd, SHUT_WR);
 	return client_read(f, fd, buf, EXCHANGE_MS);
-}
-
-/**
- * fd_count() - open descriptors of this process
- *
- * Return: entries in /proc/self/fd, the one reading it not counted
- */
-static int fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		die("opendir /proc/self/fd");
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n - 3;
 }
 
 /**

@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "unit.h"
 
 /* HDR_LEN - bytes of struct ipc_hdr on the wire */
 #define HDR_LEN		sizeof(struct ipc_hdr)
@@ -298,61 +299,8 @@ struct fuzz_in {
 	int fds[FUZZ_FDS_MAX];
 };
 
-static unsigned n_pass, n_fail;
 static uint32_t rnd_state;
 
-/**
- * report() - count one case and print a line if it failed
- * @ok:		case passed
- * @name:	message type or area
- * @fmt:	printf format describing the case and what went wrong
- */
-static void __attribute__((format(printf, 3, 4)))
-report(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		n_pass++;
-		return;
-	}
-	n_fail++;
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-/**
- * die() - stop on a failure of the test's own set-up
- * @what:	what failed, errno says why
- */
-static void __attribute__((noreturn)) die(const char *what)
-{
-	printf("FAIL setup: %s: %s\n", what, strerror(errno));
-	printf("%u passed, %u failed\n", n_pass, n_fail + 1);
-	exit(1);
-}
-
-/**
- * fd_count() - count this process's open descriptors
- *
- * Return: entries of /proc/self/fd, not counting the one used to read it
- */
-static int fd_count(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!dir)
-		die("opendir /proc/self/fd");
-	while ((e = readdir(dir)))
-		n += e->d_name[0] != '.';
-	closedir(dir);
-	return n - 1;
-}
 
 /**
  * open_fds() - open descriptors to pass
