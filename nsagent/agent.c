@@ -75,9 +75,10 @@ static void raise_nofile(void)
  * @fds:	descriptors, or NULL
  * @nfds:	number of descriptors
  *
- * A peer that closed its end (EPIPE, ECONNRESET) means nsplice is stopping:
- * exit quietly rather than report an error nobody needs.  A channel that
- * was already closed (the relay ended) drops the message.
+ * The supervisor closing its end (EPIPE, ECONNRESET) means nsplice is
+ * stopping: exit quietly rather than report an error nobody needs.  The
+ * relay closing its end means it died and will be replaced: the message is
+ * dropped, as it is on a channel already closed.
  */
 void agent_send(const struct ipc_chan *c, unsigned type, const void *payload,
 		const int *fds, unsigned nfds)
@@ -85,6 +86,11 @@ void agent_send(const struct ipc_chan *c, unsigned type, const void *payload,
 	if (c->fd < 0)
 		return;		/* relay gone: the supervisor is stopping */
 	if (!ipc_send(c, type, payload, fds, nfds))
+		return;
+	/* A relay that died is restarted: its channel's end of file is
+	 * handled by the loop (RELAY_CHAN brings the next one); only the
+	 * supervisor leaving means nsplice is stopping. */
+	if ((errno == EPIPE || errno == ECONNRESET) && c->peer == ROLE_RELAY)
 		return;
 	if (errno == EPIPE || errno == ECONNRESET)
 		exit(EXIT_SUCCESS);
