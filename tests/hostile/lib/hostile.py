@@ -61,6 +61,7 @@ XFER_MAGIC = b"NSPH"
 TRAILER = 64
 PG_HDR = struct.Struct("!cI")   # PostgreSQL-style: type byte, length
 CLONE_NEWNET = 0x40000000
+LISTEN_BACKLOG = 4096           # the servers' accept queue (somaxconn)
 
 _base = None
 
@@ -112,7 +113,7 @@ def family_of(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def listen_on(addrs, port, backlog=4096):
+def listen_on(addrs, port, backlog=LISTEN_BACKLOG):
     """Bound, listening sockets on every address of ADDRS."""
     socks = []
     for a in addrs:
@@ -183,7 +184,12 @@ async def xfer_handle(reader, writer):
 
 async def xfer_server(args):
     """Run the xfer server until --lifetime passes."""
-    servers = [await asyncio.start_server(xfer_handle, sock=s)
+    # start_server() listen()s again with its own backlog (default 100):
+    # pass ours, or a 1,000-connection burst overflows the accept queue
+    # and the kernel's SYN cookies reset connections that never reached
+    # the server (TcpExtSyncookiesFailed), whatever the path in between.
+    servers = [await asyncio.start_server(xfer_handle, sock=s,
+                                          backlog=LISTEN_BACKLOG)
                for s in listen_on(args.addr, args.port)]
     print("listening", file=sys.stderr, flush=True)
     await asyncio.sleep(args.lifetime)
