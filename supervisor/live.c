@@ -394,6 +394,71 @@ static void ctl_status(void *ctx)
 }
 
 /**
+ * watchdog() - at each half WATCHDOG_USEC: ping the relay, whose answer
+ *		sends WATCHDOG=1 (live_stats_done())
+ * @s:		supervisor state
+ *
+ * The pings are scheduled on a fixed grid (a late tick does not push the
+ * next one back), so systemd sees one every half period on average and
+ * never more than a timer tick late.  While no relay is in service (being
+ * started, restarted after a crash within the restart budget, or replaced)
+ * the supervisor itself is the one at work and pings directly: systemd's
+ * watchdog is for a hung service, and the restart budget already bounds a
+ * relay that keeps dying.  A relay in service that has not answered the
+ * last ping is wedged: no WATCHDOG=1, and no further ping queued behind
+ * the unanswered one, until it answers.
+ */
+static void watchdog(struct supervisor *s)
+{
+	uint64_t usec = notify_watchdog_usec();
+	long long period = (long long)(usec / 2000), now = sup_now_ms();
+	struct msg_stats_req q = { 0, 0 };
+
+	if (!usec || now < s->wd_next_ms)
+		return;
+	if (period < 1)
+		period = 1;
+	s->wd_next_ms += period;
+	if (s->wd_next_ms <= now)
+		s->wd_next_ms = now + period;
+	if (!s->ch[CH_RELAY].ready || s->relay_new) {
+		s->wd_owed = false;
+		s->wd_missed = false;
+		notify_send("WATCHDOG=1");
+		return;
+	}
+	if (s->wd_owed) {
+		if (!s->wd_missed)
+			nwarn("watchdog: the relay does not answer: "
+			      "no WATCHDOG=1 until it does");
+		s->wd_missed = true;
+		return;
+	}
+	s->wd_owed = true;
+	/* A report in flight is a ping too; a new request would restart it */
+	if (s->stats_want)
+		return;
+	q.seq = ++s->stats_seq;
+	if (sup_send(s, CH_RELAY, MSG_STATS_REQ, &q, NULL, 0))
+		s->wd_owed = false;	/* the relay is going away */
+}
+
+/**
+ * watchdog_answer() - the relay answered: WATCHDOG=1 if one is owed
+ * @s:		supervisor state
+ */
+static void watchdog_answer(struct supervisor *s)
+{
+	if (!s->wd_owed)
+		return;
+	s->wd_owed = false;
+	notify_send("WATCHDOG=1");
+	if (s->wd_missed)
+		ninfo("watchdog: the relay answers again");
+	s->wd_missed = false;
+}
+
+/**
  * live_stats_done() - STATS_DONE: a report or a ping is complete
  * @s:		supervisor state
  * @d:		the relay's summary
@@ -404,7 +469,7 @@ void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
 	s->flow_limit = d->flow_limit;
 	s->waiting = d->waiting;
 	s->stats_at_ms = sup_now_ms();
-	s->ping_ok = true;	/* any answer proves the relay's loop turns */
+	watchdog_answer(s);	/* any answer proves the relay's loop turns */
 	if (s->stats_want && d->seq == s->stats_seq)
 		answer_status(s);
 }
@@ -417,31 +482,6 @@ void live_stats_abort(struct supervisor *s)
 {
 	if (s->stats_want)
 		answer_status(s);
-}
-
-/**
- * watchdog() - WATCHDOG=1 if the relay answered the last ping; ping again
- * @s:		supervisor state
- */
-static void watchdog(struct supervisor *s)
-{
-	uint64_t usec = notify_watchdog_usec();
-	struct msg_stats_req q = { 0, 0 };
-	long long now = sup_now_ms();
-
-	if (!usec || now < s->wd_next_ms)
-		return;
-	s->wd_next_ms = now + (long long)(usec / 2000);
-	if (s->ping_ok)
-		notify_send("WATCHDOG=1");
-	else
-		nwarn("watchdog: the relay did not answer: no WATCHDOG=1");
-	s->ping_ok = false;
-	/* A report in flight is a ping too; a new request would restart it */
-	if (!s->ch[CH_RELAY].ready || s->relay_new || s->stats_want)
-		return;
-	q.seq = s->ping_seq = ++s->stats_seq;
-	sup_send(s, CH_RELAY, MSG_STATS_REQ, &q, NULL, 0);
 }
 
 /**
@@ -476,12 +516,13 @@ int live_control(struct supervisor *s, int fd)
 }
 
 /**
- * live_init() - first watchdog ping goes out at once
+ * live_init() - the first watchdog ping goes out at the first tick
  * @s:		supervisor state
  */
 void live_init(struct supervisor *s)
 {
-	s->ping_ok = true;
+	s->wd_owed = false;
+	s->wd_missed = false;
 	s->wd_next_ms = 0;
 }
 

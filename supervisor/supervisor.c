@@ -467,18 +467,24 @@ static int setup_signals(struct supervisor *s)
 }
 
 /**
- * setup_timer() - periodic timer for namespace and deadline checks
- * @s:		supervisor state
+ * setup_timer() - periodic timer for namespace, deadline and watchdog checks
+ * @s:		supervisor state; the sd_notify variables are read already
+ *
+ * A watchdog whose half period is shorter than TIMER_PERIOD_MS makes the
+ * timer tick that often, so no ping is ever more than a tick late.
  *
  * Return: 0 or -1
  */
 static int setup_timer(struct supervisor *s)
 {
-	struct itimerspec its = {
-		.it_interval = { 0, TIMER_PERIOD_MS * 1000000L },
-		.it_value = { 0, TIMER_PERIOD_MS * 1000000L },
-	};
+	uint64_t wd_usec = notify_watchdog_usec();
+	long ms = TIMER_PERIOD_MS;
+	struct itimerspec its;
 
+	if (wd_usec && wd_usec / 2000 < (uint64_t)ms)
+		ms = wd_usec < 2000 ? 1 : (long)(wd_usec / 2000);
+	its.it_interval.tv_sec = its.it_value.tv_sec = 0;
+	its.it_interval.tv_nsec = its.it_value.tv_nsec = ms * 1000000L;
 	s->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 				     TFD_NONBLOCK | TFD_CLOEXEC);
 	if (s->timer_fd < 0)

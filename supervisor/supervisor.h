@@ -194,8 +194,9 @@ struct control;
  * @stats_seq:	last STATS_REQ sequence number
  * @stats_want:	a status report waits for STATS_DONE @stats_seq
  * @stats_at_ms: when the relay last reported
- * @ping_seq:	watchdog: last ping sent, @ping_ok its answer came
- * @ping_ok:	see @ping_seq
+ * @wd_owed:	watchdog: a ping to the relay is unanswered, WATCHDOG=1
+ *		goes out with its answer
+ * @wd_missed:	watchdog: a deadline passed with @wd_owed (warned once)
  * @flows:	from the last STATS_DONE
  * @flow_limit:	from the last STATS_DONE
  * @waiting:	from the last STATS_DONE
@@ -238,8 +239,8 @@ struct supervisor {
 	uint32_t stats_seq;
 	bool stats_want;
 	long long stats_at_ms;
-	uint32_t ping_seq;
-	bool ping_ok;
+	bool wd_owed;
+	bool wd_missed;
 	uint32_t flows;
 	uint32_t flow_limit;
 	uint32_t waiting;

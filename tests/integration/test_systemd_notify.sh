@@ -11,7 +11,7 @@
 # - SIGHUP (a reload of -c FILE) gives RELOADING=1 with MONOTONIC_USEC=
 #   (a CLOCK_MONOTONIC time close to the listener's) and then READY=1;
 # - WATCHDOG=1 arrives about every 0.5 s (half of WATCHDOG_USEC) while the
-#   relay runs, stops while the relay is SIGSTOPped (the watchdog proves
+#   relay runs, never more than WATCHDOG_USEC apart (start-up included), stops while the relay is SIGSTOPped (the watchdog proves
 #   the data path, not just the supervisor), and resumes after SIGCONT;
 # - SIGTERM gives STOPPING=1 before nsplice exits with status 0;
 # - COMMAND never sees NOTIFY_SOCKET or WATCHDOG_USEC (it could otherwise
@@ -109,6 +109,16 @@ sleep 2
 pings=$(($(count '^WATCHDOG=1$') - before))
 ((pings >= 3 && pings <= 6)) && ok "watchdog: $pings pings in 2 s" ||
 	fail "watchdog: $pings pings in 2 s (expected about 4)"
+
+# From the first ping to now (relay running all along), the gaps must stay
+# under WATCHDOG_USEC, or systemd would have killed a healthy service.
+t_stop=$("$PY" -c 'import time; print(int(time.monotonic() * 1000))')
+gap=$(awk -v end="$t_stop" '$3 == "WATCHDOG=1" && $1 <= end {
+	if (last && $1 - last > max) max = $1 - last; last = $1 }
+	END { print max + 0 }' "$MSGS")
+((gap > 0 && gap < 1000)) &&
+	ok "watchdog: longest gap between pings ${gap} ms (< WATCHDOG_USEC)" ||
+	fail "watchdog: a gap of ${gap} ms between pings (WATCHDOG_USEC is 1000 ms)"
 
 relay=$(find_role relay) || die "no relay process found"
 kill -STOP "$relay"
