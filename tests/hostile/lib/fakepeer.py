@@ -144,6 +144,8 @@ def bad_message(role, chan, kind):
         # to the relay, no type of protocol 1 carries a descriptor, so
         # RELAY_CHAN (16) / AGENT_CHAN (17) of protocol 2 are used:
         # "missing descriptor" there, "unknown type" for protocol 1.
+        # From the relay to an agent RELAY_CHAN is also the wrong
+        # direction, which the validator checks first.
         if role == "relay" and chan == "peer":
             return msg(MSG["LISTENER"], u32(1)), []
         return msg(16 if role == "agent" else 17, u32(0)), []
