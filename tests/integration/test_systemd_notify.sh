@@ -11,8 +11,9 @@
 # - SIGHUP (a reload of -c FILE) gives RELOADING=1 with MONOTONIC_USEC=
 #   (a CLOCK_MONOTONIC time close to the listener's) and then READY=1;
 # - WATCHDOG=1 arrives about every 0.5 s (half of WATCHDOG_USEC) while the
-#   relay runs, never more than WATCHDOG_USEC apart (start-up included), stops while the relay is SIGSTOPped (the watchdog proves
-#   the data path, not just the supervisor), and resumes after SIGCONT;
+#   relay runs, never more than WATCHDOG_USEC apart (start-up included),
+#   stops while the relay is SIGSTOPped (the watchdog proves the data
+#   path, not just the supervisor), and resumes after SIGCONT;
 # - SIGTERM gives STOPPING=1 before nsplice exits with status 0;
 # - COMMAND never sees NOTIFY_SOCKET or WATCHDOG_USEC (it could otherwise
 #   speak for nsplice);
