@@ -177,6 +177,44 @@ static int severity(int st)
 }
 
 /**
+ * on_channel() - receive every pending message from one child
+ * @s:		supervisor state
+ * @id:		child
+ */
+static void on_channel(struct supervisor *s, enum sup_child_id id)
+{
+	struct sup_child *c = &s->ch[id];
+	const char *why;
+	struct ipc_msg m;
+	int ret;
+
+	while (c->chan.fd >= 0 && !s->stopping) {
+		ret = ipc_recv(&c->chan, &m, &why);
+		if (ret == IPC_AGAIN)
+			return;
+		if (ret == 1) {
+			startup_on_msg(s, id, &m);
+			continue;
+		}
+		if (ret == IPC_EOF ||
+		    (ret == IPC_ERR_IO && errno == ECONNRESET)) {
+			/* Usually the child is exiting: SIGCHLD tells why. */
+			ipc_chan_close(&c->chan);
+			c->eof_at = now_sec();
+			return;
+		}
+		/* ipc_recv() closed nothing: the child is compromised or
+		 * broken; it is killed and restarted. */
+		nerr("protocol violation by %s: bad message: %s", c->name,
+		     why);
+		if (c->pid > 0)
+			kill(c->pid, SIGKILL);
+		ipc_chan_close(&c->chan);
+		return;
+	}
+}
+
+/**
  * reaped_child() - a relay or agent ended
  * @s:		supervisor state
  * @c:		which child
@@ -198,6 +236,17 @@ static void reaped_child(struct supervisor *s, struct sup_child *c, int st)
 	nerr("%s (pid %d) %s", c->name, (int)c->pid,
 	     status_text(st, how, sizeof(how)));
 	c->status = st;
+	if (c != &s->ch[CH_RELAY]) {
+		/* SIGCHLD can be read before the agent's last messages: a
+		 * BOUND it sent just before it ended would be lost, and its
+		 * successor would try to bind a port the relay's copy of the
+		 * listener still holds.  Its answers describe listeners that
+		 * outlive it, so they are taken first.  (A dead relay's are
+		 * not: its successor is sent everything anyway.)  The pid is
+		 * reaped: nothing may signal it any more. */
+		c->pid = 0;
+		on_channel(s, (enum sup_child_id)(c - s->ch));
+	}
 	restart_child_died(s, (enum sup_child_id)(c - s->ch));
 	if (c == &s->ch[CH_RELAY])
 		live_stats_abort(s);
@@ -285,44 +334,6 @@ static void on_signal(struct supervisor *s)
 				live_reload(s);
 			break;
 		}
-	}
-}
-
-/**
- * on_channel() - receive every pending message from one child
- * @s:		supervisor state
- * @id:		child
- */
-static void on_channel(struct supervisor *s, enum sup_child_id id)
-{
-	struct sup_child *c = &s->ch[id];
-	const char *why;
-	struct ipc_msg m;
-	int ret;
-
-	while (c->chan.fd >= 0 && !s->stopping) {
-		ret = ipc_recv(&c->chan, &m, &why);
-		if (ret == IPC_AGAIN)
-			return;
-		if (ret == 1) {
-			startup_on_msg(s, id, &m);
-			continue;
-		}
-		if (ret == IPC_EOF ||
-		    (ret == IPC_ERR_IO && errno == ECONNRESET)) {
-			/* Usually the child is exiting: SIGCHLD tells why. */
-			ipc_chan_close(&c->chan);
-			c->eof_at = now_sec();
-			return;
-		}
-		/* ipc_recv() closed nothing: the child is compromised or
-		 * broken; it is killed and restarted. */
-		nerr("protocol violation by %s: bad message: %s", c->name,
-		     why);
-		if (c->pid > 0)
-			kill(c->pid, SIGKILL);
-		ipc_chan_close(&c->chan);
-		return;
 	}
 }
 
