@@ -410,14 +410,11 @@ static void ctl_status(void *ctx)
  */
 static void watchdog(struct supervisor *s)
 {
-	uint64_t usec = notify_watchdog_usec();
-	long long period = (long long)(usec / 2000), now = sup_now_ms();
+	long long period = notify_watchdog_ping_ms(), now = sup_now_ms();
 	struct msg_stats_req q = { 0, 0 };
 
-	if (!usec || now < s->wd_next_ms)
+	if (!period || now < s->wd_next_ms)
 		return;
-	if (period < 1)
-		period = 1;
 	s->wd_next_ms += period;
 	if (s->wd_next_ms <= now)
 		s->wd_next_ms = now + period;

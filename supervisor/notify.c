@@ -200,6 +200,21 @@ uint64_t notify_watchdog_usec(void)
 }
 
 /**
+ * notify_watchdog_ping_ms() - how often to send WATCHDOG=1
+ *
+ * Half of WATCHDOG_USEC, as sd_watchdog_enabled(3) advises, so one late
+ * ping does not trip the service manager.
+ *
+ * Return: milliseconds, at least 1; 0 if there is no watchdog for us
+ */
+long notify_watchdog_ping_ms(void)
+{
+	if (!notify_wd_usec)
+		return 0;
+	return notify_wd_usec < 2000 ? 1 : (long)(notify_wd_usec / 2000);
+}
+
+/**
  * notify_enabled() - is there a service manager to notify
  *
  * Return: true if NOTIFY_SOCKET was set and its socket made

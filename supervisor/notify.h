@@ -35,6 +35,7 @@
 int notify_init(char *err, size_t errlen);
 void notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t notify_watchdog_usec(void);
+long notify_watchdog_ping_ms(void);
 bool notify_enabled(void);
 void notify_close(void);
 

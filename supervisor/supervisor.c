@@ -488,12 +488,11 @@ static int setup_signals(struct supervisor *s)
  */
 static int setup_timer(struct supervisor *s)
 {
-	uint64_t wd_usec = notify_watchdog_usec();
-	long ms = TIMER_PERIOD_MS;
+	long ms = TIMER_PERIOD_MS, wd_ms = notify_watchdog_ping_ms();
 	struct itimerspec its;
 
-	if (wd_usec && wd_usec / 2000 < (uint64_t)ms)
-		ms = wd_usec < 2000 ? 1 : (long)(wd_usec / 2000);
+	if (wd_ms && wd_ms < ms)
+		ms = wd_ms;
 	its.it_interval.tv_sec = its.it_value.tv_sec = 0;
 	its.it_interval.tv_nsec = its.it_value.tv_nsec = ms * 1000000L;
 	s->timer_fd = timerfd_create(CLOCK_MONOTONIC,

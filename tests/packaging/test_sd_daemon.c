@@ -148,6 +148,8 @@ static void test_notify_ok(void)
 	expect(notify_enabled(), "notify enabled with a path");
 	expect(notify_watchdog_usec() == 3000000, "watchdog 3 s, got %llu",
 	       (unsigned long long)notify_watchdog_usec());
+	expect(notify_watchdog_ping_ms() == 1500, "pings every 1.5 s, got %ld",
+	       notify_watchdog_ping_ms());
 	expect(env_clean(), "variables removed after success");
 	notify_send("READY=1\nSTATUS=%d forwards", 3);
 	expect(!strcmp(recv_text(fd, buf), "READY=1\nSTATUS=3 forwards"),
@@ -164,6 +166,7 @@ static void test_notify_ok(void)
 	       err);
 	expect(notify_watchdog_usec() == 0, "WATCHDOG_PID of another process"
 	       " means no watchdog");
+	expect(notify_watchdog_ping_ms() == 0, "no watchdog: no pings");
 	notify_send("STOPPING=1");
 	expect(!strcmp(recv_text(fd, buf), "STOPPING=1"),
 	       "abstract datagram, got \"%s\"", buf);
