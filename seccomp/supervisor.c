@@ -78,6 +78,11 @@ static const int sup_loop[] = {
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid),
 	SCMP_SYS(getegid), SCMP_SYS(getrandom),
 	SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(pipe2),
+	/* glibc 2.36's qsort() sizes its merge buffer against physical
+	 * memory (sysconf(_SC_PHYS_PAGES)) once the array passes ~1 KiB:
+	 * sorting the forward table after a large reload, ctl add or auto
+	 * change must not kill the supervisor. */
+	SCMP_SYS(sysinfo),
 };
 
 /* sup_child_start - a fresh child, from exec to its own filter */
