@@ -17,12 +17,13 @@ build_pkgs=(cmake make gcc pkg-config libseccomp-dev libcap-ng-dev libbsd-dev)
 # ships with gcc.  Packaging and systemd tests: systemd (systemd-analyze,
 # systemd-socket-activate), man page lint (mandoc, groff-base), the
 # Debian package build and its check (dpkg-dev, debhelper, fakeroot,
-# lintian, devscripts), the RPM build (rpm, rpm2cpio, cpio); strace for
+# lintian, devscripts), the RPM build (rpm, rpm2cpio, cpio); gdb to make
+# calls from inside a live role (tests/audit); strace for
 # system call tracing in the sandbox tests.
 test_pkgs=(iproute2 util-linux passwd curl python3 procps clang
 	   libclang-rt-14-dev cppcheck clang-tidy clang-tools
 	   systemd mandoc groff-base dpkg-dev debhelper fakeroot lintian
-	   devscripts rpm rpm2cpio cpio strace)
+	   devscripts rpm rpm2cpio cpio strace gdb)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
