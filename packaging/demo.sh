@@ -9,6 +9,12 @@
 # port 8080 (the namespace's own loopback), and forwards the host's
 # 127.0.0.1:8080 into it.  curl on the host then fetches a page that only
 # exists inside the namespace.  Everything is stopped and removed at the end.
+#
+# Port 8080 may already be served by something else on the machine: the
+# demo then takes the next free port (up to 8179), and it only calls the
+# forward a success when the answer is the page it wrote, with a token of
+# this run, so another program's page is never shown as nsplice's.  When
+# nsplice fails, its own error is what the demo prints.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,10 +36,27 @@ cleanup() {
 trap cleanup EXIT
 install -m 0755 "$top/build/nsplice" "$work/nsplice"
 mkdir "$work/www"
-echo "Hello from inside the namespace, through nsplice." > "$work/www/index.html"
+token="demo-$$-$(date +%s%N)"
+echo "Hello from inside the namespace, through nsplice ($token)." \
+	> "$work/www/index.html"
 chmod -R a+rX "$work"
 
-port=8080
+# free_port FIRST LAST - print the first port with no TCP socket on it.
+free_port() {
+	local p
+	for ((p = $1; p <= $2; p++)); do
+		if [[ -z $(ss -Htan "sport = :$p") ]]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+port=$(free_port 8080 8179) || {
+	echo "demo: ports 8080-8179 are all in use; free one and try again" >&2
+	exit 1
+}
+[[ $port == 8080 ]] || echo "demo: port 8080 is in use here; using $port"
 echo "demo: as user nobody: nsplice -t $port -- python3 -m http.server $port"
 cd "$work/www"
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
@@ -42,16 +65,26 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
 	>"$work/server.log" 2>&1 &
 nsplice_pid=$!
 
-# Wait (bounded) until the forwarded port answers.
+# Wait (bounded) until the forwarded port answers with our page, or
+# nsplice has ended.
 for _ in $(seq 1 100); do
-	if curl -fsS --max-time 1 "http://127.0.0.1:$port/" -o "$work/answer" 2>/dev/null; then
+	kill -0 "$nsplice_pid" 2>/dev/null || break
+	if curl -fsS --max-time 1 "http://127.0.0.1:$port/" -o "$work/answer" 2>/dev/null &&
+		grep -q -F "$token" "$work/answer"; then
 		break
 	fi
 	sleep 0.1
 done
-if [[ ! -s "$work/answer" ]]; then
-	echo "demo: no answer through the forwarded port; nsplice said:" >&2
-	cat "$work/server.log" >&2
+if ! grep -q -F "$token" "$work/answer" 2>/dev/null; then
+	if ! kill -0 "$nsplice_pid" 2>/dev/null; then
+		status=0
+		wait "$nsplice_pid" || status=$?
+		nsplice_pid=
+		echo "demo: nsplice exited with status $status:" >&2
+	else
+		echo "demo: no answer from the namespace through port $port; nsplice said:" >&2
+	fi
+	sed 's/^/    /' "$work/server.log" >&2
 	exit 1
 fi
 echo "demo: curl http://127.0.0.1:$port/ answered:"

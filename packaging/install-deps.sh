@@ -39,6 +39,9 @@ if [[ $(id -u) -ne 0 ]]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another apt or dpkg (unattended-upgrades on a fresh machine) may hold the
+# lock: wait for it instead of failing at once with exit 100.
+lock=(-o DPkg::Lock::Timeout=300)
+apt-get "${lock[@]}" update -qq
+apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps.sh: installed ${missing[*]}"
