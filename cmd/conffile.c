@@ -13,8 +13,18 @@
  * a device (O_NONBLOCK, then fstat() must say regular file), read whole up
  * to CONFIG_FILE_MAX, and parsed with every line bounded; NUL bytes and
  * control characters are refused, so a value can never smuggle a second
- * line into a message.  Every refusal names FILE:LINE, the key and the
- * value, and says what was expected.
+ * line into a message.  Every refusal names FILE:LINE and says what was
+ * expected.
+ *
+ * A refusal never shows what a file that is not a config file holds: -c
+ * may name (or a symlink lead to) any file the caller can read, and root
+ * can read /etc/shadow.  So a message quotes an unknown key only if it is
+ * shaped like a key (KEY_SHOW_MAX bytes of a-z, 0-9, '-'), and a value
+ * only after a known key, and only if it is printable ASCII of at most
+ * VALUE_SHOW_MAX bytes; otherwise it says what was wrong without the
+ * text.  A line that reaches a value is "KNOWN-KEY = ...", which is what a
+ * config file holds.  Everything shown is made terminal-safe as well
+ * (errfmt(), text_safe()).
  *
  * A file is parsed into a configuration of its own (a "layer") through the
  * same config_apply() as the command line, and its forwards are checked
@@ -45,11 +55,18 @@
 #include <unistd.h>
 
 #include "../ipc/log.h"
+#include "../ipc/text.h"
 #include "conffile.h"
 #include "config.h"
 
 /* LABEL_MAX - "FILE:LINE: KEY" of one message, bytes; longer is cut */
 #define LABEL_MAX	CONFIG_ERR_MAX
+
+/* KEY_SHOW_MAX - longest unknown key quoted back in a message, bytes */
+#define KEY_SHOW_MAX	32
+
+/* VALUE_SHOW_MAX - longest value quoted back in a message, bytes */
+#define VALUE_SHOW_MAX	128
 
 /* SRC_ANY - append_entries() filter that keeps every source */
 #define SRC_ANY		(-1)
@@ -363,6 +380,45 @@ static void line_split(const char *p, size_t len, struct line *l)
 }
 
 /**
+ * key_showable() - may an unknown key be quoted back
+ * @key:	the key
+ * @len:	its length
+ *
+ * Return: true for 1..KEY_SHOW_MAX bytes of a-z, 0-9 and '-'
+ */
+static bool key_showable(const char *key, size_t len)
+{
+	size_t i;
+
+	if (!len || len > KEY_SHOW_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((key[i] >= 'a' && key[i] <= 'z') ||
+		      (key[i] >= '0' && key[i] <= '9') || key[i] == '-'))
+			return false;
+	return true;
+}
+
+/**
+ * value_showable() - may the value of a known key be quoted back
+ * @l:		split line
+ *
+ * Return: true for a value of at most VALUE_SHOW_MAX bytes of printable
+ * ASCII
+ */
+static bool value_showable(const struct line *l)
+{
+	size_t i;
+
+	if (!l->val || l->vallen > VALUE_SHOW_MAX)
+		return false;
+	for (i = 0; i < l->vallen; i++)
+		if (l->val[i] < ' ' || l->val[i] > '~')
+			return false;
+	return true;
+}
+
+/**
  * key_find() - the option a key names, if a file may hold it
  * @name:	file name, for messages
  * @l:		split line
@@ -372,6 +428,8 @@ static void line_split(const char *p, size_t len, struct line *l)
  * @skey:	set to the key's spelling in static storage
  * @err:	error buffer
  * @errlen:	its size
+ *
+ * Only a key shaped like one is quoted back: see the DOC comment.
  *
  * Return: 0 or -1
  */
@@ -389,11 +447,15 @@ static int key_find(const char *name, const struct line *l, const char *key,
 			return errfmt(err, errlen, "%s:%u: %s: not allowed in "
 				      "a config file: expected it on the "
 				      "command line", name, l->no, key);
-	if (config_key_lookup(key, c, takes_value, skey))
+	if (!config_key_lookup(key, c, takes_value, skey))
+		return 0;
+	if (key_showable(key, l->keylen))
 		return errfmt(err, errlen, "%s:%u: \"%s\": unknown key: "
 			      "expected a long option name without its dashes "
 			      "(see --help)", name, l->no, key);
-	return 0;
+	return errfmt(err, errlen, "%s:%u: not a setting (text not shown): "
+		      "expected \"key = value\", the key a long option name "
+		      "without its dashes (see --help)", name, l->no);
 }
 
 /**
@@ -427,6 +489,10 @@ static int flag_value(const char *name, const struct line *l, const char *key,
 			return 0;
 		}
 	}
+	if (!value_showable(l))
+		return errfmt(err, errlen, "%s:%u: %s: not a yes/no value "
+			      "(not shown): expected %s alone, or = yes, no, "
+			      "true or false", name, l->no, key, key);
 	return errfmt(err, errlen, "%s:%u: %s \"%.*s\": not a yes/no value: "
 		      "expected %s alone, or = yes, no, true or false", name,
 		      l->no, key, (int)l->vallen, l->val, key);
@@ -447,16 +513,16 @@ static int slot_take(struct config_layer *fl, int c, const struct line *l,
 		     const char *key, char *err, size_t errlen)
 {
 	enum config_slot slot = config_opt_slot(c);
+	bool show = value_showable(l);
 
 	if (slot == SLOT_NONE)
 		return 0;
 	if (fl->line[slot])
 		return errfmt(err, errlen, "%s:%u: %s%s%.*s%s: already set by "
 			      "%s on line %u: expected each setting once in a "
-			      "file", fl->name, l->no, key,
-			      l->val ? " \"" : "", (int)l->vallen,
-			      l->val ? l->val : "", l->val ? "\"" : "",
-			      fl->key[slot], fl->line[slot]);
+			      "file", fl->name, l->no, key, show ? " \"" : "",
+			      show ? (int)l->vallen : 0, show ? l->val : "",
+			      show ? "\"" : "", fl->key[slot], fl->line[slot]);
 	fl->line[slot] = l->no;
 	fl->key[slot] = key;
 	return 0;
@@ -505,7 +571,14 @@ static int line_apply(struct nsp_config *cfg, struct config_layer *fl,
 		return errfmt(err, errlen, "out of memory");
 	snprintf(label, sizeof(label), "%s:%u: %s", fl->name, l->no, skey);
 	ctx.label = label;
-	return config_apply(cfg, c, v, &ctx, err, errlen);
+	if (!config_apply(cfg, c, v, &ctx, err, errlen))
+		return 0;
+	if (!value_showable(l))
+		return errfmt(err, errlen, "%s:%u: %s: invalid value (not shown: "
+			      "only printable ASCII of at most %u bytes is "
+			      "quoted): expected a value as for --%s", fl->name,
+			      l->no, skey, VALUE_SHOW_MAX, skey);
+	return -1;
 }
 
 /**
@@ -538,21 +611,20 @@ static int line_parse(struct nsp_config *cfg, struct config_layer *fl,
 }
 
 /**
- * err_defang() - no control character in an error line
+ * err_defang() - make an error line terminal-safe, whoever formatted it
  * @err:	error line, quoting pieces of the file
  * @errlen:	its size
  *
- * Lines may hold tabs (whitespace between a key and its value), and a
- * value quoted back in a message may carry them: they become '?', like
- * every control byte in what reaches a terminal.
+ * errfmt() already does; this holds for a message that was not made with
+ * it too.  Lines may hold tabs (whitespace between a key and its value):
+ * they become '?', like every control, C1 included (text_safe()).
  */
 static void err_defang(char *err, size_t errlen)
 {
-	size_t i;
-
-	for (i = 0; i < errlen && err[i]; i++)
-		if ((unsigned char)err[i] < ' ' || err[i] == 0x7f)
-			err[i] = '?';
+	if (!errlen)
+		return;
+	err[errlen - 1] = '\0';
+	text_safe_str(err);
 }
 
 /**

@@ -27,10 +27,16 @@
  * the answer; and it closes with unread bytes, which Linux reports to the
  * client as ECONNRESET once the answer is read: an answer with a complete
  * first line is taken as it is then.
+ *
+ * Everything shown is terminal-safe (text_safe()): a message may quote
+ * the user's arguments or the server's words, and the body of an "ok"
+ * answer (a status report, whose strings come from the namespace's side)
+ * keeps only its newlines and tabs of all control characters.
  */
 #include <bsd/string.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../ipc/text.h"
 #include "../supervisor/control.h"
 #include "config.h"
 #include "ctl.h"
@@ -59,6 +66,10 @@
 
 /* ANSWER_ERR_SHOW_MAX - bytes of a server message shown on stderr */
 #define ANSWER_ERR_SHOW_MAX	1024
+
+/* SAY_MAX - one message of the client on stderr, bytes: room for a whole
+ * server message and the client's own words around it */
+#define SAY_MAX			(ANSWER_ERR_SHOW_MAX + 256)
 
 /* SUN_PATH_MAX - size of sun_path, bytes with the NUL */
 #define SUN_PATH_MAX		sizeof(((struct sockaddr_un *)NULL)->sun_path)
@@ -109,6 +120,22 @@ static long now_ms(void)
 }
 
 /**
+ * say() - print one message of the client on stderr, terminal-safe
+ * @fmt:	printf format, without "nsplice ctl: " and the newline
+ */
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+{
+	char msg[SAY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	text_safe_str(msg);
+	fprintf(stderr, "nsplice ctl: %s\n", msg);
+}
+
+/**
  * build_status() - the request line of "status [--json]"
  * @argc:	number of words after "status"
  * @argv:	those words
@@ -125,9 +152,9 @@ static int build_status(int argc, char **argv, char *line)
 		return 0;
 	}
 	if (argc) {
-		fprintf(stderr, "nsplice ctl: status: unexpected argument "
-			"\"%.60s\": expected --json or nothing\n",
-			strcmp(argv[0], "--json") ? argv[0] : argv[1]);
+		say("status: unexpected argument \"%.60s\": expected "
+		    "--json or nothing",
+		    strcmp(argv[0], "--json") ? argv[0] : argv[1]);
 		return -1;
 	}
 	strlcpy(line, "status\n", CTL_LINE_MAX);
@@ -155,14 +182,13 @@ static int build_request(int argc, char **argv, char *line)
 	for (i = 0; i < argc; i++) {
 		n = strlen(argv[i]);
 		if (strpbrk(argv[i], " \t")) {
-			fprintf(stderr, "nsplice ctl: argument \"%.60s\": "
-				"expected one word, without spaces or tabs\n",
-				argv[i]);
+			say("argument \"%.60s\": expected one word, without "
+			    "spaces or tabs", argv[i]);
 			return -1;
 		}
 		if (len + n + 2 > CTL_LINE_MAX) {
-			fprintf(stderr, "nsplice ctl: request too long: at "
-				"most %d bytes\n", CTL_LINE_MAX - 1);
+			say("request too long: at most %d bytes",
+			    CTL_LINE_MAX - 1);
 			return -1;
 		}
 		memcpy(line + len, argv[i], n);
@@ -186,7 +212,7 @@ static int check_request(const char *line)
 
 	if (!ctl_req_parse(line, strlen(line), &r, err, sizeof(err)))
 		return 0;
-	fprintf(stderr, "nsplice ctl: %s\n", err);
+	say("%s", err);
 	return -1;
 }
 
@@ -261,7 +287,7 @@ static int ctl_connect(const char *path)
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fprintf(stderr, "nsplice ctl: socket: %s\n", strerror(errno));
+		say("socket: %s", strerror(errno));
 		return -1;
 	}
 	do {
@@ -270,8 +296,7 @@ static int ctl_connect(const char *path)
 			rc = connect_wait(fd, deadline);
 	} while (rc == 1);
 	if (rc) {
-		fprintf(stderr, "nsplice ctl: connecting to %s: %s\n", path,
-			strerror(errno));
+		say("connecting to %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -371,30 +396,27 @@ static void print_error(const char *msg, const char *end)
 {
 	if (end - msg > ANSWER_ERR_SHOW_MAX)
 		end = msg + ANSWER_ERR_SHOW_MAX;
-	fputs("nsplice ctl: ", stderr);
-	for (; msg < end; msg++)
-		fputc(*msg >= ' ' && *msg <= '~' ? *msg : '?', stderr);
-	fputc('\n', stderr);
+	say("%.*s", (int)(end - msg), msg);
 }
 
 /**
  * print_answer() - print an answer and choose the exit status
  * @path:	socket path, for messages
- * @a:		complete answer
+ * @a:		complete answer; an "ok" body is made terminal-safe in place
  *
  * Return: EXIT_SUCCESS for "ok", EXIT_FAILURE otherwise
  */
-static int print_answer(const char *path, const struct ctl_answer_buf *a)
+static int print_answer(const char *path, struct ctl_answer_buf *a)
 {
-	const char *nl = memchr(a->p, '\n', a->len);
+	char *nl = memchr(a->p, '\n', a->len);
 	size_t body;
 
 	if (nl && nl - a->p == 2 && !memcmp(a->p, "ok", 2)) {
-		body = a->len - 3;
+		body = text_safe(nl + 1, nl + 1, a->len - 3,
+				 TEXT_KEEP_NL | TEXT_KEEP_TAB, NULL);
 		if ((body && fwrite(nl + 1, 1, body, stdout) != body) ||
 		    fflush(stdout)) {
-			fprintf(stderr, "nsplice ctl: writing the answer: "
-				"%s\n", strerror(errno));
+			say("writing the answer: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
 		return EXIT_SUCCESS;
@@ -404,12 +426,10 @@ static int print_answer(const char *path, const struct ctl_answer_buf *a)
 		return EXIT_FAILURE;
 	}
 	if (!a->len)
-		fprintf(stderr, "nsplice ctl: %s: connection closed without an "
-			"answer\n", path);
+		say("%s: connection closed without an answer", path);
 	else
-		fprintf(stderr, "nsplice ctl: %s: malformed answer (%zu "
-			"bytes): expected \"ok\" or \"error: ...\"\n", path,
-			a->len);
+		say("%s: malformed answer (%zu bytes): expected \"ok\" or "
+		    "\"error: ...\"", path, a->len);
 	return EXIT_FAILURE;
 }
 
@@ -431,9 +451,8 @@ static int ctl_exchange(const char *path, const char *line)
 	deadline = now_ms() + IO_TIMEOUT_MS;
 	if ((send_request(fd, line, deadline) && errno != EPIPE &&
 	     errno != ECONNRESET) || read_answer(fd, &a, deadline)) {
-		fprintf(stderr, "nsplice ctl: %s: %s\n", path,
-			errno == EFBIG ? "answer longer than 64 MiB" :
-			strerror(errno));
+		say("%s: %s", path, errno == EFBIG ?
+		    "answer longer than 64 MiB" : strerror(errno));
 		ret = EXIT_FAILURE;
 	} else {
 		ret = print_answer(path, &a);
@@ -466,8 +485,8 @@ int ctl_main(int argc, char **argv)
 	}
 	path = argv[1];
 	if (!*path || strlen(path) >= SUN_PATH_MAX) {
-		fprintf(stderr, "nsplice ctl: socket path \"%.60s\": expected "
-			"1 to %zu bytes\n", path, SUN_PATH_MAX - 1);
+		say("socket path \"%.60s\": expected 1 to %zu bytes", path,
+		    SUN_PATH_MAX - 1);
 		return EXIT_USAGE;
 	}
 	if (build_request(argc - 2, argv + 2, line) || check_request(line))

@@ -407,7 +407,9 @@ static int expand_family(struct nsp_config *cfg, const struct portspec *ps,
 	struct fwd_entry e = *tmpl;
 	unsigned p;
 
-	for (p = 1; p < PORT_SLOTS; p++) {
+	/* @lo..@hi: a spec of one port costs one step, not 65536 */
+	portspec_work += ps->lo ? (unsigned long)ps->hi - ps->lo + 1 : 0;
+	for (p = ps->lo; p && p <= ps->hi; p++) {
 		const struct portspec_target *t = &ps->map[p];
 
 		if (!t->port)
@@ -1570,7 +1572,10 @@ static bool auto_has_low_port(const struct auto_rule *r)
  *
  * The agent of that side then keeps CAP_NET_BIND_SERVICE and nothing else.
  * An auto rule counts if it may forward such a port: what listens on the
- * other side is only known later.
+ * other side is only known later.  A bare "auto" takes no port below
+ * net.ipv4.ip_unprivileged_port_start (cmd/portspec.c), so only a rule
+ * that names one ("auto,25") keeps the capability: a process on the other
+ * side must not get this side's privileged ports by listening.
  *
  * Return: true if some listener of @side has a port below 1024
  */

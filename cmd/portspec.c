@@ -41,9 +41,11 @@
  * the same offset to the same target address.  The text parses back to the
  * same struct except for one field: a best-effort spec ("all", "~N") prints
  * as its expansion, and an explicit list is not best effort, so best_effort
- * does not survive a round trip.  An auto spec prints as "auto" followed
- * by either its listed ports or its exclusions, whichever takes fewer runs,
- * so "auto,~22" stays that and not 65534 ports in two ranges.
+ * does not survive a round trip.  An auto spec prints as it was written:
+ * "auto" followed by its listed ports, or by its exclusions from the first
+ * port a bare "auto" takes (the unprivileged start, @auto_first), so
+ * "auto,~22" stays that and not 65534 ports in two ranges, and "auto,1-99"
+ * never turns into exclusions that a bare "auto" would read differently.
  *
  * The ephemeral range comes from procfs, which is read with a fixed-size
  * buffer and parsed as strictly as a spec: a kernel that prints something
@@ -57,6 +59,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../ipc/text.h"
 #include "portspec.h"
 
 /* PORT_FIRST, PORT_LAST - valid TCP ports; port 0 in the map means "off" */
@@ -91,6 +94,10 @@
 #define PORT_RANGE_PATH		"/proc/sys/net/ipv4/ip_local_port_range"
 /* PORT_RANGE_READ_MAX - bytes read from it; "65535\t65535\n" is twelve */
 #define PORT_RANGE_READ_MAX	32
+/* UNPRIV_FIRST_DEFAULT - Linux's first port bindable without privilege */
+#define UNPRIV_FIRST_DEFAULT	1024
+/* UNPRIV_PATH - where the kernel publishes it (net.ipv4, per namespace) */
+#define UNPRIV_PATH		"/proc/sys/net/ipv4/ip_unprivileged_port_start"
 
 _Static_assert(sizeof(((struct portspec *)0)->map) ==
 	       PORT_SLOTS * sizeof(struct portspec_target),
@@ -146,6 +153,9 @@ enum range_role {
  * @included:	at least one explicit inclusion was given
  * @mapped:	first item mapping a port elsewhere, empty if none: refused
  *		beside "auto"
+ * @lo:		lowest listen port an inclusion named, 0 if none
+ * @hi:		highest, 0 if none: spec_finish() walks only @lo..@hi when
+ *		nothing fills the rest of the map
  * @err:	message buffer, may be NULL
  * @errlen:	size of @err
  */
@@ -157,9 +167,13 @@ struct parse {
 	bool all;
 	bool included;
 	struct span mapped;
+	unsigned lo;
+	unsigned hi;
 	char *err;
 	size_t errlen;
 };
+
+unsigned long portspec_work;
 
 /**
  * struct writer - bounded output for portspec_format()
@@ -251,24 +265,23 @@ static bool span_digits(struct span sp)
  * @q:		storage for the excerpt
  * @sp:		text to quote
  *
- * Control bytes, non-ASCII bytes and '"' are replaced, so that the message
+ * What a terminal would act on is replaced by text_safe() (a UTF-8
+ * sequence cut at QUOTE_MAX included), and '"' too, so that the message
  * stays one unambiguous line in a terminal or a log.
  *
  * Return: @q->s
  */
 static const char *quote(struct quote *q, struct span sp)
 {
-	size_t i;
+	size_t i, n = sp.len < QUOTE_MAX ? sp.len : QUOTE_MAX;
 
-	for (i = 0; i < sp.len && i < QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)sp.p[i];
-		bool plain = c >= ' ' && c <= '~' && c != '"';
-
-		q->s[i] = (char)(plain ? c : QUOTE_BAD_CHAR);
-	}
-	q->s[i] = '\0';
+	n = text_safe(q->s, sp.p, n, 0, NULL);
+	for (i = 0; i < n; i++)
+		if (q->s[i] == '"')
+			q->s[i] = QUOTE_BAD_CHAR;
+	q->s[n] = '\0';
 	if (sp.len > QUOTE_MAX)
-		memcpy(q->s + i, QUOTE_ELLIPSIS, sizeof(QUOTE_ELLIPSIS));
+		memcpy(q->s + n, QUOTE_ELLIPSIS, sizeof(QUOTE_ELLIPSIS));
 	return q->s;
 }
 
@@ -562,6 +575,11 @@ static int include_range(struct parse *st, struct range l, struct range t,
 		*m = *tmpl;
 		m->port = (uint16_t)(t.first + (p - l.first));
 	}
+	portspec_work += (unsigned long)l.last - l.first + 1;
+	if (!st->lo || l.first < st->lo)
+		st->lo = l.first;
+	if (l.last > st->hi)
+		st->hi = l.last;
 	st->included = true;
 	return 0;
 }
@@ -642,7 +660,17 @@ static int item_exclude(struct parse *st, struct span item)
 	if (range_parse(st, span_of(item.p + 1, item.len - 1), item,
 			ROLE_EXCLUDE, &r))
 		return -1;
-	for (p = r.first; p <= r.last; p++)
+	/* whole bytes at once: a list of "~1-65535" items costs 8 KiB of
+	 * bitmap each, not 65535 steps */
+	for (p = r.first; p <= r.last && p % CHAR_BIT; p++)
+		st->excluded[p / CHAR_BIT] |= (uint8_t)(1U << (p % CHAR_BIT));
+	if (p + CHAR_BIT - 1 <= r.last) {
+		memset(&st->excluded[p / CHAR_BIT], 0xff,
+		       (r.last + 1 - p) / CHAR_BIT);
+		portspec_work += (r.last + 1 - p) / CHAR_BIT;
+		p += (r.last + 1 - p) / CHAR_BIT * CHAR_BIT;
+	}
+	for (; p <= r.last; p++)
 		st->excluded[p / CHAR_BIT] |= (uint8_t)(1U << (p % CHAR_BIT));
 	return 0;
 }
@@ -755,12 +783,15 @@ static int auto_check(struct parse *st)
  * @p:		port, not excluded and not listed
  *
  * Return: true for "all" and lists of only exclusions (ephemeral ports
- * left out), and for "auto" without listed ports (every port)
+ * left out), and for "auto" without listed ports (every port from the
+ * unprivileged start on)
  */
 static bool port_fills(const struct parse *st, unsigned p)
 {
+	/* A port below the unprivileged start is one only a privileged
+	 * agent could bind: auto takes it only where the spec names it */
 	if (st->ps->auto_)
-		return !st->included;
+		return !st->included && p >= st->env->unpriv_first;
 	return (st->all || !st->included) && !port_ephemeral(st->env, p);
 }
 
@@ -773,22 +804,35 @@ static bool port_fills(const struct parse *st, unsigned p)
 static int spec_finish(struct parse *st)
 {
 	struct portspec *ps = st->ps;
+	bool fills = ps->auto_ ? !st->included : st->all || !st->included;
+	unsigned p, first = PORT_FIRST, last = PORT_LAST;
 	struct quote q;
-	unsigned p;
 
 	if (auto_check(st))
 		return -1;
-	for (p = PORT_FIRST; p <= PORT_LAST; p++) {
+	/* Nothing fills: ports outside what the list named stay zero */
+	if (!fills) {
+		first = st->lo;
+		last = st->hi;
+	}
+	for (p = first; p && p <= last; p++) {
 		struct portspec_target *m = &ps->map[p];
 
 		if (port_excluded(st, p))
 			memset(m, 0, sizeof(*m));
 		else if (!m->port && port_fills(st, p))
 			m->port = (uint16_t)p;
-		if (m->port)
-			ps->nports++;
+		if (!m->port)
+			continue;
+		ps->nports++;
+		ps->lo = ps->lo ? ps->lo : (uint16_t)p;
+		ps->hi = (uint16_t)p;
 	}
+	portspec_work += first ? last - first + 1 : 0;
 	ps->best_effort = st->all || !st->included || ps->auto_;
+	if (ps->auto_ && !st->included)
+		ps->auto_first = st->env->unpriv_first > PORT_FIRST ?
+				 st->env->unpriv_first : PORT_FIRST;
 	if (!ps->nports)
 		return fail(st, "spec \"%s\" forwards no port",
 			    quote(&q, st->spec));
@@ -832,6 +876,7 @@ int portspec_parse(const char *spec, const struct portspec_env *env,
 	static const struct portspec_env env_default = {
 		.ephemeral_first = EPHEMERAL_FIRST_DEFAULT,
 		.ephemeral_last = EPHEMERAL_LAST_DEFAULT,
+		.unpriv_first = UNPRIV_FIRST_DEFAULT,
 	};
 	struct parse st;
 
@@ -851,7 +896,8 @@ int portspec_parse(const char *spec, const struct portspec_env *env,
 }
 
 /**
- * range_text_read() - read the ephemeral range file into a buffer
+ * range_text_read() - read a small /proc/sys file into a buffer
+ * @path:	the file
  * @buf:	output, not NUL-terminated
  * @size:	size of @buf
  *
@@ -860,13 +906,13 @@ int portspec_parse(const char *spec, const struct portspec_env *env,
  *
  * Return: bytes read, or -1 on error or if the file is too long
  */
-static ssize_t range_text_read(char *buf, size_t size)
+static ssize_t range_text_read(const char *path, char *buf, size_t size)
 {
 	size_t n = 0;
 	ssize_t r = 0;
 	int fd;
 
-	fd = open(PORT_RANGE_PATH, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -1;
 	while (n < size) {
@@ -924,17 +970,43 @@ static int range_text_parse(struct span sp, struct portspec_env *env)
 }
 
 /**
- * portspec_env_read() - learn the ephemeral port range of this namespace
- * @env:	set to the kernel's range, or to Linux's default on failure
+ * unpriv_text_parse() - parse "N[\n]", N in 0..65535, and nothing else
+ * @sp:		file content
  *
- * Return: 0 if the kernel's range was read, -1 if the default is used
+ * Return: N, or UNPRIV_FIRST_DEFAULT for anything else
+ */
+static uint16_t unpriv_text_parse(struct span sp)
+{
+	struct span digits = span_take_digits(&sp);
+	unsigned long v = 0;
+	size_t i;
+
+	if (!digits.len || digits.len > PORT_DIGITS_MAX ||
+	    (sp.len && !span_is(sp, "\n")))
+		return UNPRIV_FIRST_DEFAULT;
+	for (i = 0; i < digits.len; i++)
+		v = v * DECIMAL_BASE + (unsigned long)(digits.p[i] - '0');
+	return v > PORT_LAST ? UNPRIV_FIRST_DEFAULT : (uint16_t)v;
+}
+
+/**
+ * portspec_env_read() - learn the port ranges of this namespace
+ * @env:	set to the kernel's ephemeral range, or to Linux's default on
+ *		failure, and to its first unprivileged port (Linux's default,
+ *		1024, on failure)
+ *
+ * Return: 0 if the kernel's ephemeral range was read, -1 if the default
+ * is used
  */
 int portspec_env_read(struct portspec_env *env)
 {
 	char buf[PORT_RANGE_READ_MAX];
 	ssize_t n;
 
-	n = range_text_read(buf, sizeof(buf));
+	n = range_text_read(UNPRIV_PATH, buf, sizeof(buf));
+	env->unpriv_first = n >= 0 ? unpriv_text_parse(span_of(buf, (size_t)n))
+				   : UNPRIV_FIRST_DEFAULT;
+	n = range_text_read(PORT_RANGE_PATH, buf, sizeof(buf));
 	if (n >= 0 && !range_text_parse(span_of(buf, (size_t)n), env))
 		return 0;
 	env->ephemeral_first = EPHEMERAL_FIRST_DEFAULT;
@@ -1085,35 +1157,17 @@ static bool port_on(const struct portspec *ps, unsigned p)
 }
 
 /**
- * auto_gaps_shorter() - should an auto spec print as its exclusions
- * @ps:		parsed auto spec
- *
- * Return: true if the runs of ports left out are no more than the runs of
- * ports in, so "~N" items print the set in fewer items than listed ones
- */
-static bool auto_gaps_shorter(const struct portspec *ps)
-{
-	unsigned p, in = 0, out = 0;
-
-	for (p = PORT_FIRST; p <= PORT_LAST; p++) {
-		bool on = port_on(ps, p);
-
-		if (on != port_on(ps, p - 1) || p == PORT_FIRST)
-			on ? in++ : out++;
-	}
-	return out <= in;
-}
-
-/**
  * put_auto_gaps() - append ",~N" or ",~N-M" for every run of ports left out
  * @w:		writer
- * @ps:		parsed auto spec
+ * @ps:		parsed auto spec without listed ports (@auto_first set)
  */
 static void put_auto_gaps(struct writer *w, const struct portspec *ps)
 {
 	unsigned p, last;
 
-	for (p = PORT_FIRST; p <= PORT_LAST; p = last + 1) {
+	/* Ports below the first a bare "auto" takes are left out without
+	 * an exclusion: they print as nothing and parse back the same */
+	for (p = ps->auto_first; p <= PORT_LAST; p = last + 1) {
 		last = p;
 		if (port_on(ps, p))
 			continue;
@@ -1156,8 +1210,8 @@ static void put_runs(struct writer *w, const struct portspec *ps,
  * A best-effort spec prints as its expansion, which parses back with
  * best_effort false: that one field does not round-trip.  A struct that
  * forwards nothing prints as "none", the only spelling of that.  An auto
- * spec prints as "auto" and its ports or its exclusions, and stays one
- * (best effort included).
+ * spec prints as "auto" and its listed ports or its exclusions, and stays
+ * one (best effort included) when parsed with the same environment.
  *
  * Return: 0, or -1 if @len is too small (@buf then holds a truncated,
  * NUL-terminated prefix, if @len is at least one)
@@ -1178,7 +1232,7 @@ int portspec_format(const struct portspec *ps, char *buf, size_t len)
 		put_runs(&w, ps, "");
 	} else {
 		put(&w, "auto");
-		if (auto_gaps_shorter(ps))
+		if (ps->auto_first)
 			put_auto_gaps(&w, ps);
 		else
 			put_runs(&w, ps, ",");

@@ -35,9 +35,12 @@
  *
  * "auto" (as in pasta) forwards, at run time, exactly the ports that
  * listen on the other side; the spec only says which ports may be: the
- * ones listed if any, else 1..65535 (the ephemeral range included: a
- * service found listening there is meant to be reached), minus the
- * exclusions.  @map then holds those ports, each mapped to itself: auto
+ * ones listed if any (ports below 1024 too), else every port from
+ * net.ipv4.ip_unprivileged_port_start (@unpriv_first, normally 1024) to
+ * 65535 (the ephemeral range included: a service found listening there is
+ * meant to be reached), minus the exclusions.  A privileged port is
+ * forwarded only when the spec names it ("auto,25", "auto,1-65535"): a
+ * process in the namespace must not make the host listen there.  @map then holds those ports, each mapped to itself: auto
  * never maps a port elsewhere, so "N:M" with M != N or a target address
  * beside it is an error, as are "auto" twice and "all" beside it.  An auto
  * spec is best effort.
@@ -76,23 +79,32 @@ struct portspec_target {
  *		each to itself, once something listens on them
  * @best_effort: only exclusions or "all": ports that fail to bind are
  *		skipped (FWD_F_OPTIONAL)
+ * @auto_first:	"auto" without listed ports: the first port it may take
+ *		(the unprivileged start, at least 1), 0 otherwise; lower
+ *		ports are left out without an exclusion
  * @addr_af:	AF_UNSPEC if no listen address was given (caller applies
  *		the default), AF_INET or AF_INET6 for an address
  * @addr_any_both: "*" (or "%IFACE" alone): both 0.0.0.0 and ::
  * @addr:	listen address when @addr_af is set
  * @ifname:	interface from "%IFACE", empty if none
  * @nports:	number of listen ports with a non-zero target
+ * @lo:		lowest listen port with a non-zero target, 0 if none
+ * @hi:		highest, 0 if none: @map is all zeroes outside @lo..@hi, so
+ *		a user walks that much of it, not 65536 entries per spec
  * @map:	indexed by listen port, 65536 entries
  */
 struct portspec {
 	bool none;
 	bool auto_;
 	bool best_effort;
+	uint16_t auto_first;
 	int addr_af;
 	bool addr_any_both;
 	union inany addr;
 	char ifname[IF_NAMESIZE];
 	unsigned nports;
+	uint16_t lo;
+	uint16_t hi;
 	struct portspec_target map[65536];
 };
 
@@ -100,11 +112,19 @@ struct portspec {
  * struct portspec_env - facts about the system the parser needs
  * @ephemeral_first:	first port of the ephemeral range
  * @ephemeral_last:	last port of the ephemeral range
+ * @unpriv_first:	first port bindable without CAP_NET_BIND_SERVICE
+ *			(net.ipv4.ip_unprivileged_port_start)
  */
 struct portspec_env {
 	uint16_t ephemeral_first;
 	uint16_t ephemeral_last;
+	uint16_t unpriv_first;
 };
+
+/* portspec_work - entries of struct portspec.map and bytes of exclusion
+ * bitmap that parsing and expanding visited, summed since start: tests
+ * check that it follows the size of the specs, not 65536 per spec */
+extern unsigned long portspec_work;
 
 int portspec_parse(const char *spec, const struct portspec_env *env,
 		   struct portspec *ps, char *err, size_t errlen);

@@ -98,6 +98,54 @@ bool inany_equal(int af, const union inany *a, const union inany *b)
 }
 
 /**
+ * inany_external_unicast() - a usable external address, loopback aside
+ * @af:		AF_INET or AF_INET6
+ * @a:		address
+ *
+ * A relay connects clients there: a multicast or broadcast address, an
+ * IPv6 link-local one (no scope travels with it) or an IPv4-mapped one in
+ * the IPv6 slot (which connects over IPv4) is not an address of the side.
+ *
+ * Return: true if @a can stand for a side's external address
+ */
+static bool inany_external_unicast(int af, const union inany *a)
+{
+	if (af == AF_INET)
+		return !IN_MULTICAST(ntohl(a->a4.s_addr)) &&
+		       a->a4.s_addr != htonl(INADDR_BROADCAST);
+	return !IN6_IS_ADDR_MULTICAST(&a->a6) &&
+	       !IN6_IS_ADDR_LINKLOCAL(&a->a6) &&
+	       !IN6_IS_ADDR_V4MAPPED(&a->a6);
+}
+
+/**
+ * inany_loopback_safe() - the loopback-safety rule for one address
+ * @af:		AF_INET or AF_INET6 (the caller checked it)
+ * @a:		address another process sent
+ * @use:	enum inany_use
+ *
+ * The one place that says which addresses reach a service listening only
+ * on a namespace's loopback (DESIGN.md, "Addresses and loopback safety"):
+ * 127/8, ::1 and ::ffff:127/8 by name, and 0.0.0.0, :: and ::ffff:0.0.0.0
+ * because connect() takes them for the local host.  An explicit target may
+ * name loopback (the user's opt-in) but not reach it unnamed; an external
+ * address may do neither.  The supervisor's and agents' messages are
+ * checked with it in ipc.c, and the relay applies it again where it
+ * stores and uses them (chan.c, target.c), so a gap in one place is not a
+ * way in.
+ *
+ * Return: true if @a may be used for @use
+ */
+bool inany_loopback_safe(int af, const union inany *a, unsigned use)
+{
+	if (inany_is_any(af, a))
+		return false;
+	if (use == INANY_USE_TARGET)
+		return true;
+	return !inany_is_loopback(af, a) && inany_external_unicast(af, a);
+}
+
+/**
  * inany_parse() - parse a numeric IPv4 or IPv6 address
  * @s:		text, without brackets or scope
  * @af:		set to the family found

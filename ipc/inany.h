@@ -45,12 +45,29 @@ union sockaddr_inany {
 	struct sockaddr_in6 sin6;
 };
 
+/**
+ * enum inany_use - what an address from another process is used for
+ * @INANY_USE_TARGET:	a forward's explicit target address: naming the
+ *			other side's loopback there is the user's opt-in,
+ *			an unspecified address (which connect() takes for
+ *			loopback) is not
+ * @INANY_USE_EXTERNAL:	a side's external address, where clients that are
+ *			not on loopback are connected: nothing that reaches
+ *			loopback, and only a unicast address of its own
+ *			family
+ */
+enum inany_use {
+	INANY_USE_TARGET = 0,
+	INANY_USE_EXTERNAL,
+};
+
 bool inany_af_valid(int af);
 void inany_loopback(int af, union inany *a);
 void inany_any(int af, union inany *a);
 bool inany_is_loopback(int af, const union inany *a);
 bool inany_is_any(int af, const union inany *a);
 bool inany_equal(int af, const union inany *a, const union inany *b);
+bool inany_loopback_safe(int af, const union inany *a, unsigned use);
 int inany_parse(const char *s, int *af, union inany *a);
 const char *inany_ntop(int af, const union inany *a, char *buf, size_t len);
 socklen_t sockaddr_from_inany(union sockaddr_inany *sa, int af,

@@ -84,7 +84,8 @@ static const char *check_forward(const struct ipc_msg *m)
 		return "unknown flags";
 	if ((f->flags & FWD_F_TARGET_ADDR) &&
 	    (!inany_af_valid(f->target_family) ||
-	     inany_is_any(f->target_family, &f->target_addr)))
+	     !inany_loopback_safe(f->target_family, &f->target_addr,
+				  INANY_USE_TARGET)))
 		return "bad target address";
 	if (!f->listen_port || !f->target_port)
 		return "port zero";
@@ -154,23 +155,14 @@ static const char *check_pool_fds(const struct ipc_msg *m)
  * @af:		AF_INET or AF_INET6
  * @a:		address
  *
- * The relay connects non-loopback clients there, so an address that
- * reaches the other side's loopback (127/8, ::1, and also 0.0.0.0 and ::,
- * which connect() treats as local) or that is not unicast would undo the
- * loopback-safety rule.
+ * The relay connects non-loopback clients there: the loopback-safety rule
+ * (inany_loopback_safe(), the one place it is written) decides.
  *
  * Return: true if usable
  */
 static bool ns_addr_ok(int af, const union inany *a)
 {
-	if (inany_is_loopback(af, a) || inany_is_any(af, a))
-		return false;
-	if (af == AF_INET)
-		return !IN_MULTICAST(ntohl(a->a4.s_addr)) &&
-		       a->a4.s_addr != htonl(INADDR_BROADCAST);
-	return !IN6_IS_ADDR_MULTICAST(&a->a6) &&
-	       !IN6_IS_ADDR_LINKLOCAL(&a->a6) &&
-	       !IN6_IS_ADDR_V4MAPPED(&a->a6);
+	return inany_loopback_safe(af, a, INANY_USE_EXTERNAL);
 }
 
 /**
@@ -206,7 +198,7 @@ static const char *check_id(const struct ipc_msg *m)
 }
 
 /**
- * check_chan() - RELAY_CHAN, AGENT_CHAN name a side
+ * check_chan() - RELAY_CHAN, AGENT_CHAN, AGENT_BAD name a side
  * @m:		message
  *
  * The descriptor itself is checked by its receiver (ipc_chan_check()).
@@ -300,6 +292,35 @@ static const char *check_connect_allow(const struct ipc_msg *m)
 }
 
 /**
+ * check_pool_allow() - POOL_ALLOW names only known families
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_pool_allow(const struct ipc_msg *m)
+{
+	if (m->u.pool_allow.families & ~(uint32_t)POOL_ALLOW_ALL)
+		return "unknown family bits";
+	return NULL;
+}
+
+/**
+ * check_pool_denied() - POOL_DENIED quotes a request that was valid
+ * @m:		message
+ *
+ * Return: NULL if valid, else a reason
+ */
+static const char *check_pool_denied(const struct ipc_msg *m)
+{
+	if (!inany_af_valid((int)m->u.pool_denied.family))
+		return "bad family";
+	if (!m->u.pool_denied.count ||
+	    m->u.pool_denied.count > POOL_REQ_MAX)
+		return "socket count out of range";
+	return NULL;
+}
+
+/**
  * check_relay_limits() - RELAY_LIMITS holds values a kernel could report
  * @m:		message
  *
@@ -368,6 +389,12 @@ static const struct ipc_type_row ipc_catalogue[MSG_TYPE_MAX] = {
 	[MSG_CONNECT_ALLOW] = { "CONNECT_ALLOW",
 		sizeof(struct msg_connect_allow), 0, 0, D(SUPERVISOR, RELAY),
 		check_connect_allow },
+	[MSG_POOL_ALLOW] = { "POOL_ALLOW", sizeof(struct msg_pool_allow), 0, 0,
+		D(SUPERVISOR, AGENT), check_pool_allow },
+	[MSG_POOL_DENIED] = { "POOL_DENIED", sizeof(struct msg_pool_denied),
+		0, 0, D(AGENT, SUPERVISOR), check_pool_denied },
+	[MSG_AGENT_BAD] = { "AGENT_BAD", sizeof(struct msg_chan), 0, 0,
+		D(RELAY, SUPERVISOR), check_chan },
 };
 
 /**

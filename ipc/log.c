@@ -19,11 +19,18 @@
  * never blocks on one.
  *
  * log_sink_child() is the supervisor's half of the children's log pipe:
- * it defangs control bytes (stderr may be a terminal, and a compromised
- * child must not reach it with escape sequences), and outside plain mode
- * it reassembles lines (a read may end mid-line), checks each child's
- * priority prefix and writes or sends the line with a priority the child
- * may claim.
+ * it makes the bytes terminal-safe with text_safe() (stderr may be a
+ * terminal, and a compromised child must not reach it with escape
+ * sequences, C0 or C1), and outside plain mode it reassembles lines (a
+ * read may end mid-line), checks each child's priority prefix and writes
+ * or sends the line with a priority the child may claim.  In plain mode
+ * the bytes go out per read; a UTF-8 sequence cut by the end of a read is
+ * held back (at most three bytes) until the next one completes it.
+ *
+ * Every line a process formats itself, and every message errfmt() makes,
+ * goes through text_safe() too: they quote values from the command line,
+ * a config file or a control request, and one place that cleans them all
+ * cannot be forgotten by the next message.
  *
  * Syscalls: write; supervisor in syslog mode also socket, connect (at
  * start), send, getpid; fstat at start for journal detection.
@@ -42,6 +49,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 
 /* LOG_PREFIX_LEN - bytes of the "<N>" priority prefix, N one digit */
 #define LOG_PREFIX_LEN		3
@@ -70,9 +78,15 @@ static enum log_mode log_out_mode = LOG_MODE_PLAIN;
 static int log_syslog_fd = -1;
 static pid_t log_syslog_pid;
 
-/* sink_line, sink_len - a child line whose newline has not been read yet */
+/* sink_line, sink_len - a child line whose newline has not been read
+ * yet, raw: it is cleaned once whole */
 static char sink_line[LOG_LINE_MAX];
 static size_t sink_len;
+
+/* sink_held, sink_nheld - plain mode: the start of a UTF-8 sequence that
+ * the last read cut, raw */
+static char sink_held[TEXT_SEQ_MAX];
+static size_t sink_nheld;
 
 /**
  * log_init() - set the role tag and the most verbose level written
@@ -327,52 +341,44 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	n += m;
 	if ((size_t)n > room - 2)
 		n = (int)room - 2;
+	n = (int)text_safe(body, body, (size_t)n, 0, NULL);
 	body[n++] = '\n';
 	emit(level_pri(level), line, (size_t)n);
 	errno = saved;
 }
 
 /**
- * defang_byte() - replace a control character of a child's log bytes
- * @c:		byte read from the log pipe
- *
- * Every control byte but the newline becomes '?': see the DOC comment.
- *
- * Return: @c or '?'
- */
-static char defang_byte(char c)
-{
-	if (((unsigned char)c < 0x20 && c != '\n') || c == 0x7f)
-		return '?';
-	return c;
-}
-
-/**
- * sink_plain() - copy a child's bytes to stderr, defanged
+ * sink_plain() - copy a child's bytes to stderr, made terminal-safe
  * @buf:	bytes read from the log pipe
  * @n:		their number
  *
  * Plain mode adds nothing to a line, so bytes go out as they came, in
- * chunks, without waiting for the end of a line.
+ * chunks, without waiting for the end of a line; only the start of a
+ * UTF-8 sequence the read cut waits for the rest (see the DOC comment).
  */
 static void sink_plain(const char *buf, size_t n)
 {
-	char out[LOG_LINE_MAX];
-	size_t i, k = 0;
+	char work[TEXT_SEQ_MAX + LOG_LINE_MAX];
+	size_t take, len, out;
 
-	for (i = 0; i < n; i++) {
-		out[k++] = defang_byte(buf[i]);
-		if (k < sizeof(out) && i + 1 < n)
-			continue;
-		if (write(STDERR_FILENO, out, k) < 0)
+	while (n) {
+		take = n < LOG_LINE_MAX ? n : LOG_LINE_MAX;
+		memcpy(work, sink_held, sink_nheld);
+		memcpy(work + sink_nheld, buf, take);
+		len = sink_nheld + take;
+		out = text_safe(work, work, len, TEXT_KEEP_NL, &sink_nheld);
+		/* text_safe() never writes past what it consumed */
+		memcpy(sink_held, work + len - sink_nheld, sink_nheld);
+		if (out && write(STDERR_FILENO, work, out) < 0)
 			return;
-		k = 0;
+		buf += take;
+		n -= take;
 	}
 }
 
 /**
- * sink_emit() - write or send one whole line of a child
- * @text:	the line, defanged, newline included
+ * sink_emit() - make one whole line of a child safe, write or send it
+ * @text:	the line as read, newline included
  * @len:	its length
  *
  * The child's "<N>" prefix is replaced by one the supervisor vouches for:
@@ -391,7 +397,7 @@ static void sink_emit(const char *text, size_t len)
 	}
 	if (pri < LOG_PRI_CHILD_MIN)
 		pri = LOG_PRI_CHILD_MIN;
-	memcpy(line + LOG_PREFIX_LEN, text, len);
+	len = text_safe(line + LOG_PREFIX_LEN, text, len, TEXT_KEEP_NL, NULL);
 	emit(pri, line, len);
 }
 
@@ -413,7 +419,7 @@ void log_sink_child(const char *buf, size_t n)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		sink_line[sink_len++] = defang_byte(buf[i]);
+		sink_line[sink_len++] = buf[i];
 		if (buf[i] != '\n' && sink_len < sizeof(sink_line) - 1)
 			continue;
 		if (buf[i] != '\n')
@@ -427,10 +433,21 @@ void log_sink_child(const char *buf, size_t n)
  * log_sink_flush() - emit a child's unterminated last line, at exit
  *
  * A child that died in the middle of a write leaves a partial line;
- * it is still evidence, so it goes out with a newline added.
+ * it is still evidence, so it goes out with a newline added.  In plain
+ * mode, a cut UTF-8 sequence held back will never be completed: it goes
+ * out as what it is, invalid bytes.
  */
 void log_sink_flush(void)
 {
+	char out[TEXT_SEQ_MAX];
+	size_t n;
+
+	if (sink_nheld) {
+		n = text_safe(out, sink_held, sink_nheld, 0, NULL);
+		sink_nheld = 0;
+		if (write(STDERR_FILENO, out, n) < 0)
+			return;
+	}
 	if (!sink_len)
 		return;
 	sink_line[sink_len++] = '\n';
@@ -512,7 +529,9 @@ bool log_due(struct log_ratelimit *rl, int level, unsigned period)
  * @fmt:	printf format
  *
  * Validation code reports errors this way so the caller decides whether
- * the line goes to stderr (usage errors) or to the log.
+ * the line goes to stderr (usage errors) or to the log.  Messages quote
+ * values from outside, so the result is made terminal-safe and one line
+ * here, whoever prints it.
  *
  * Return: -1, so callers can write `return errfmt(...)`
  */
@@ -520,9 +539,12 @@ int errfmt(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!len)
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
+	text_safe_str(buf);
 	return -1;
 }
 

@@ -37,6 +37,13 @@
  * Steady state: relay -> agent POOL_REQ, agent -> relay POOL_FDS + fds;
  * agent -> relay NS_ADDRS whenever its namespace's addresses change.
  *
+ * Pool families: supervisor -> agent POOL_ALLOW names the families of
+ * pool sockets a configured forward needs from that agent's side, sent
+ * when the agent starts, after every RELAY_CHAN, and before any FORWARD
+ * that widens the set reaches the relay.  A POOL_REQ for a family not
+ * allowed is answered with nothing: the agent stops serving that relay
+ * and reports POOL_DENIED to the supervisor, which replaces the relay.
+ *
  * Changes at run time (reload, control socket, auto mode): new listeners
  * go as a FORWARD batch to the relay (answered by RELAY_READY) and then
  * as BIND to the agent, exactly as at start; removed ones as FORWARD_DEL
@@ -49,6 +56,12 @@
  * relay gets AGENT_CHAN + fd for it.  A relay being replaced for good (new
  * connect rules after a change) gets DRAIN: it closes its listeners and
  * agent channels and exits once its last flow ends.
+ *
+ * An agent that breaks the protocol on its relay channel loses that
+ * channel only: the relay closes it and sends AGENT_BAD {side} (struct
+ * msg_chan, no descriptor) to the supervisor, which kills and restarts
+ * that agent as for a violation on its own channel; the relay's flows go
+ * on, and the new agent's channel comes as AGENT_CHAN.
  */
 #ifndef NSPLICE_MSG_H
 #define NSPLICE_MSG_H
@@ -59,7 +72,7 @@
 #include "inany.h"
 
 /* IPC_PROTO_VERSION - bumped on any change to a payload or to the table */
-#define IPC_PROTO_VERSION	2
+#define IPC_PROTO_VERSION	3
 
 /* IPC_FDS_MAX - most descriptors in one message (SCM_MAX_FD is 253) */
 #define IPC_FDS_MAX		16
@@ -131,7 +144,10 @@ enum ipc_type {
 	MSG_STATS_DONE		= 22,
 	MSG_DRAIN		= 23,
 	MSG_CONNECT_ALLOW	= 24,
-	MSG_TYPE_MAX		= 25,	/* one past the last type */
+	MSG_POOL_ALLOW		= 25,
+	MSG_POOL_DENIED		= 26,
+	MSG_AGENT_BAD		= 27,
+	MSG_TYPE_MAX		= 28,	/* one past the last type */
 };
 
 /**
@@ -315,7 +331,9 @@ struct msg_id {
  * After a restart the supervisor makes a fresh socketpair and hands one end
  * to each process that stayed up: RELAY_CHAN to an agent when the relay was
  * replaced (the agent then sends LISTENER for every listener it holds, and
- * NS_ADDRS), AGENT_CHAN to the relay when an agent was.
+ * NS_ADDRS), AGENT_CHAN to the relay when an agent was.  Also the payload,
+ * without a descriptor, of AGENT_BAD (relay -> supervisor): the agent of
+ * @side broke the protocol on its relay channel, which the relay closed.
  */
 struct msg_chan {
 	uint32_t side;
@@ -435,6 +453,38 @@ struct msg_connect_allow {
 	uint16_t last;
 };
 
+/* POOL_ALLOW_* - bits of struct msg_pool_allow */
+#define POOL_ALLOW_V4		0x01	/* AF_INET pool sockets */
+#define POOL_ALLOW_V6		0x02	/* AF_INET6 pool sockets */
+#define POOL_ALLOW_ALL		(POOL_ALLOW_V4 | POOL_ALLOW_V6)
+
+/**
+ * struct msg_pool_allow - supervisor -> agent: pool families it may serve
+ * @families:	POOL_ALLOW_*; 0: the relay needs no socket of this side
+ *
+ * A forward listening on one side connects with pool sockets of the other
+ * side, of its target's family.  The set only grows while one relay
+ * serves the agent (the relay keeps a pool it was once told to fill); it
+ * is narrowed to what the current forwards need when a new relay takes
+ * over (RELAY_CHAN) or the agent is restarted.
+ */
+struct msg_pool_allow {
+	uint32_t families;
+};
+
+/**
+ * struct msg_pool_denied - agent -> supervisor: the relay overstepped
+ * @family:	AF_INET or AF_INET6 the relay asked for
+ * @count:	sockets it asked for, 1..POOL_REQ_MAX (the first request)
+ *
+ * The agent answered nothing and closed its channel to that relay; the
+ * supervisor treats it as a protocol violation by the relay.
+ */
+struct msg_pool_denied {
+	uint32_t family;
+	uint32_t count;
+};
+
 /**
  * struct ipc_msg - a received, validated message
  * @type:	enum ipc_type
@@ -464,6 +514,8 @@ struct ipc_msg {
 		struct msg_stats stats;
 		struct msg_stats_done stats_done;
 		struct msg_connect_allow allow;
+		struct msg_pool_allow pool_allow;
+		struct msg_pool_denied pool_denied;
 		uint8_t raw[IPC_PAYLOAD_MAX];
 	} u;
 };

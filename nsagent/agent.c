@@ -15,12 +15,14 @@
  * What it may not do: read or write a payload byte (it never sees a
  * connected socket), keep capabilities it does not need, be ptraced.
  *
- * Channels: the supervisor sends AGENT_CONF, BIND, UNBIND, CONFIG_DONE
- * and, when the relay was replaced, RELAY_CHAN with the new channel; the
- * relay sends POOL_REQ.  Everything arrives through ipc_recv(), which has validated
- * length, type, direction, descriptor count and fields; anything else that
- * is wrong (a request for the other side, more sockets than the cap) is a
- * protocol violation and ends the agent, which the supervisor notices.
+ * Channels: the supervisor sends AGENT_CONF, POOL_ALLOW, BIND, UNBIND,
+ * CONFIG_DONE and, when the relay was replaced, RELAY_CHAN with the new
+ * channel; the relay sends POOL_REQ.  Everything arrives through
+ * ipc_recv(), which has validated length, type, direction, descriptor
+ * count and fields; anything else that is wrong (more sockets than the
+ * cap) is a protocol violation and ends the agent, which the supervisor
+ * notices; a relay asking for a family no forward needs from this side is
+ * reported (pool.c) and no longer served.
  *
  * Isolation, in order: exec'd in the caller's namespaces; enter the target
  * namespace (agent[target] only); drop capabilities, NO_NEW_PRIVS,
@@ -120,10 +122,29 @@ static void agent_new_relay(struct agent *a, struct ipc_msg *m)
 		fatal("RELAY_CHAN: dup3: %s", strerror(errno));
 	a->relay.fd = IPC_FD_PEER;
 	a->pending[0] = a->pending[1] = 0;
+	a->held[0] = a->held[1] = 0;
+	/* The new relay's POOL_REQs wait for the POOL_ALLOW that follows */
+	a->allow_seen = false;
 	agent_resend_listeners(a);
 	a->addrs_sent = false;
 	agent_addrs_refresh(a);
 	ninfo("serving a new relay");
+}
+
+/**
+ * agent_relay_lost() - stop serving the relay: it died or misbehaved
+ * @a:		agent state
+ *
+ * Listeners stay bound.  Descriptor 4 stays taken (by a placeholder) so
+ * no socket lands there before RELAY_CHAN moves the new channel onto it.
+ */
+void agent_relay_lost(struct agent *a)
+{
+	ipc_chan_close(&a->relay);
+	if (dup3(IPC_FD_SUPERVISOR, IPC_FD_PEER, O_CLOEXEC) < 0)
+		fatal("dup3: %s", strerror(errno));
+	a->pending[0] = a->pending[1] = 0;
+	a->held[0] = a->held[1] = 0;
 }
 
 /**
@@ -150,6 +171,9 @@ static void on_sup_msg(struct agent *a, struct ipc_msg *m)
 		break;
 	case MSG_RELAY_CHAN:
 		agent_new_relay(a, m);
+		break;
+	case MSG_POOL_ALLOW:
+		agent_pool_allow(a, &m->u.pool_allow);
 		break;
 	case MSG_CONFIG_DONE:
 		if (m->u.done.count != a->batch)
@@ -254,15 +278,16 @@ static int agent_loop(struct agent *a)
 		if (p[0].revents && !drain(a, &a->sup, on_sup_msg))
 			return EXIT_SUCCESS;
 		if (p[1].revents && !drain(a, &a->relay, on_relay_msg)) {
-			/* The supervisor reports why; listeners stay bound.
-			 * Descriptor 4 stays taken (by a placeholder) so no
-			 * socket lands there before RELAY_CHAN moves the new
-			 * channel onto it. */
+			/* The supervisor reports why */
 			ndebug("relay closed its channel");
-			ipc_chan_close(&a->relay);
-			if (dup3(IPC_FD_SUPERVISOR, IPC_FD_PEER, O_CLOEXEC) < 0)
-				fatal("dup3: %s", strerror(errno));
+			agent_relay_lost(a);
 		}
+		/* A POOL_ALLOW sent before the FORWARD that made the relay
+		 * ask may still be unread: read it before judging. */
+		if ((a->held[0] || a->held[1]) &&
+		    !drain(a, &a->sup, on_sup_msg))
+			return EXIT_SUCCESS;
+		agent_pool_judge(a);
 		if (p[2].revents)
 			on_tick(a);
 	}

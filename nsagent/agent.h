@@ -70,6 +70,10 @@ struct agent_scan {
  * @conf_seen:	AGENT_CONF arrived: pool sockets may be made
  * @scan:	listening-port discovery
  * @pending:	sockets owed to the relay, [0] IPv4, [1] IPv6
+ * @held:	sockets asked for in a family not (yet) allowed, [0] IPv4,
+ *		[1] IPv6: judged once the supervisor's channel is read
+ * @pool_allow:	POOL_ALLOW_* families the current relay may ask for
+ * @allow_seen:	a POOL_ALLOW came since the current relay's channel
  * @addrs:	external addresses last sent to the relay
  * @addrs_sent:	@addrs has been sent at least once
  */
@@ -85,6 +89,9 @@ struct agent {
 	bool conf_seen;
 	struct agent_scan scan;
 	unsigned pending[2];
+	unsigned held[2];
+	uint32_t pool_allow;
+	bool allow_seen;
 	struct msg_ns_addrs addrs;
 	bool addrs_sent;
 };
@@ -92,6 +99,7 @@ struct agent {
 int agent_main(int side, bool keep_bind_cap);
 void agent_send(const struct ipc_chan *c, unsigned type, const void *payload,
 		const int *fds, unsigned nfds);
+void agent_relay_lost(struct agent *a);
 
 /* enter.c */
 void agent_enter_netns(void);
@@ -105,6 +113,8 @@ void agent_resend_listeners(struct agent *a);
 /* pool.c */
 void agent_answer_pool_req(struct agent *a, const struct msg_pool_req *r);
 void agent_pool_fill(struct agent *a);
+void agent_pool_judge(struct agent *a);
+void agent_pool_allow(struct agent *a, const struct msg_pool_allow *pa);
 
 /* addrs.c */
 void agent_addrs_refresh(struct agent *a);

@@ -17,6 +17,20 @@
  * (AGENT_POOL_PENDING_MAX): a relay asking for more is treated as
  * compromised.
  *
+ * Which families the relay may ask this agent for at all is the
+ * supervisor's to say (POOL_ALLOW): only those a configured forward
+ * connects with from this side.  A relay that can ask agent[host] for a
+ * socket of a family no forward targets there could connect it to any
+ * host service on a port its Landlock rules allow, which is more than
+ * "the other side" of a forward.  A request for a family not allowed is
+ * held, not refused at once: the POOL_ALLOW that allows it may still sit
+ * unread in the supervisor's channel (the supervisor sends it before the
+ * FORWARD that makes the relay ask, but the two channels are read in
+ * turn).  agent_pool_judge() decides once that channel has been read
+ * empty: allowed requests become owed sockets, the rest is a protocol
+ * violation by the relay, reported to the supervisor (POOL_DENIED), and
+ * the agent stops serving that relay without handing it anything.
+ *
  * Syscalls: socket, setsockopt, sendmsg, close.
  */
 #include <errno.h>
@@ -38,6 +52,29 @@ static struct log_ratelimit pool_fail_rl;
 static unsigned af_index(int af)
 {
 	return af == AF_INET6;
+}
+
+/**
+ * af_bit() - POOL_ALLOW_* bit of a family
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: POOL_ALLOW_V4 or POOL_ALLOW_V6
+ */
+static uint32_t af_bit(int af)
+{
+	return af == AF_INET6 ? POOL_ALLOW_V6 : POOL_ALLOW_V4;
+}
+
+/**
+ * af_allowed() - may the relay be sent sockets of a family
+ * @a:		agent state
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: true once POOL_ALLOW for the current relay named @af
+ */
+static bool af_allowed(const struct agent *a, int af)
+{
+	return a->allow_seen && (a->pool_allow & af_bit(af));
 }
 
 /**
@@ -105,7 +142,9 @@ void agent_pool_fill(struct agent *a)
 	if (!a->conf_seen)
 		return;
 	for (i = 0; i < 2; i++) {
-		while (a->pending[i]) {
+		/* Owed only if allowed; checked again as a narrowed set
+		 * must never let an old debt through */
+		while (a->pending[i] && af_allowed(a, afs[i])) {
 			n = a->pending[i] < IPC_FDS_MAX ? a->pending[i] :
 							  IPC_FDS_MAX;
 			sent = send_batch(a, afs[i], n);
@@ -124,16 +163,88 @@ void agent_pool_fill(struct agent *a)
  * @r:		request; the catalogue checked family and 1..POOL_REQ_MAX
  *
  * Safe to answer: the sockets are unconnected and unbound, created in this
- * agent's namespace; the relay could only connect them to addresses of
- * this namespace, which its own listeners' clients can reach anyway.
+ * agent's namespace, and only of a family some forward connects with from
+ * this side (POOL_ALLOW); the relay could only connect them to addresses
+ * of this namespace on the ports its Landlock rules allow, which a forward
+ * to this side reaches anyway.  A request for another family is held for
+ * agent_pool_judge().
  */
 void agent_answer_pool_req(struct agent *a, const struct msg_pool_req *r)
 {
 	unsigned i = af_index((int)r->family);
 
-	if (a->pending[i] + r->count > AGENT_POOL_PENDING_MAX)
+	if (a->pending[i] + a->held[i] + r->count > AGENT_POOL_PENDING_MAX)
 		fatal("relay asked for more than %u sockets: protocol "
 		      "violation", AGENT_POOL_PENDING_MAX);
+	if (!af_allowed(a, (int)r->family)) {
+		a->held[i] += r->count;
+		return;
+	}
 	a->pending[i] += r->count;
 	agent_pool_fill(a);
+}
+
+/**
+ * deny() - report a relay that asked for a family no forward needs
+ * @a:		agent state
+ * @af:		the family
+ * @count:	sockets it asked for
+ *
+ * Nothing is handed out and the channel to that relay is closed, as if it
+ * had died: the supervisor replaces it and sends RELAY_CHAN.
+ */
+static void deny(struct agent *a, int af, unsigned count)
+{
+	struct msg_pool_denied d = { (uint32_t)af, count };
+
+	if (d.count > POOL_REQ_MAX)
+		d.count = POOL_REQ_MAX;
+	nerr("relay asked for IPv%c sockets, which no forward connects with "
+	     "from this side: protocol violation", af == AF_INET6 ? '6' : '4');
+	agent_send(&a->sup, MSG_POOL_DENIED, &d, NULL, 0);
+	agent_relay_lost(a);
+}
+
+/**
+ * agent_pool_judge() - serve or refuse held requests
+ * @a:		agent state; the supervisor's channel was just read empty
+ *
+ * Until the first POOL_ALLOW after a (new) relay, requests wait for it.
+ */
+void agent_pool_judge(struct agent *a)
+{
+	static const int afs[] = { AF_INET, AF_INET6 };
+	unsigned i;
+
+	if (!a->allow_seen || a->relay.fd < 0)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (!a->held[i])
+			continue;
+		if (!af_allowed(a, afs[i])) {
+			deny(a, afs[i], a->held[i]);
+			return;
+		}
+		a->pending[i] += a->held[i];
+		a->held[i] = 0;
+	}
+	agent_pool_fill(a);
+}
+
+/**
+ * agent_pool_allow() - POOL_ALLOW: the families the relay may ask for
+ * @a:		agent state
+ * @pa:		validated message
+ *
+ * What was held waiting for it is judged by the caller once the
+ * supervisor's channel is read empty.
+ */
+void agent_pool_allow(struct agent *a, const struct msg_pool_allow *pa)
+{
+	a->pool_allow = pa->families;
+	a->allow_seen = true;
+	ndebug("pool families allowed: %s%s%s",
+	       pa->families & POOL_ALLOW_V4 ? "IPv4 " : "",
+	       pa->families & POOL_ALLOW_V6 ? "IPv6 " : "",
+	       pa->families ? "" : "none");
 }

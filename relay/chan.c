@@ -6,10 +6,18 @@
  *
  * ipc_recv() has already checked everything about a message's shape
  * (length, type, direction, descriptor count, field ranges); this file
- * checks what it means in the relay's state, and any violation is fatal:
- * the relay exits, naming the channel and the reason, and the supervisor
- * sees it go.  End of file from an agent is fatal for the same reason; end
- * of file from the supervisor is the normal way to stop.
+ * checks what it means in the relay's state.  A violation by the
+ * supervisor is fatal: the relay exits, naming the reason, and the
+ * supervisor sees it go.  A violation by an agent costs only what that
+ * agent concerns, as a violation costs a child of OpenSSH's monitor its
+ * session and nothing else (agent_violation()): its channel is closed,
+ * the pool sockets it sent are closed, and the supervisor is told
+ * (AGENT_BAD) so it kills and restarts that agent, whose successor's
+ * channel comes as AGENT_CHAN.  Established flows, the listeners (the
+ * relay's own copies of sockets that belong to the namespace) and the
+ * other agent are not touched.  End of file from an agent is its end, and
+ * the supervisor restarts it; end of file from the supervisor is the
+ * normal way to stop.
  *
  * Supervisor -> relay, in order: RELAY_LIMITS once (the flow table is sized
  * from it), then batches of FORWARD x n + CONFIG_DONE {n}; each batch is
@@ -58,39 +66,32 @@
  */
 static const char *sup_forward(struct relay *r, const struct msg_forward *fwd)
 {
-	struct listener *l;
+	struct listener *l, *old;
 	int taf = target_family(fwd);
-
-	uint32_t open = 0;
 
 	if (!r->have_limits)
 		return "FORWARD before RELAY_LIMITS";
 	if (r->draining)
 		return "FORWARD while draining";
-	l = r->listeners[fwd->id];
-	if (l && !l->removed)
+	old = r->listeners[fwd->id];
+	if (old && !old->removed)
 		return "duplicate listener id";
-	if (l) {
-		/* An id reused while flows of its removed forward are still
-		 * open: they now count towards the new one, which is wrong
-		 * only in statistics and only until they end. */
-		open = l->open;
-		free(l);
-		r->listeners[fwd->id] = NULL;
-	}
-	/* connect() to 0.0.0.0 or :: (or ::ffff:0.0.0.0) reaches loopback */
+	/* Checked by ipc.c already; again here, where it is stored */
 	if ((fwd->flags & FWD_F_TARGET_ADDR) &&
-	    (inany_is_any(taf, &fwd->target_addr) ||
-	     (taf == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&fwd->target_addr.a6) &&
-	      !fwd->target_addr.a6.s6_addr32[3])))
+	    !inany_loopback_safe(taf, &fwd->target_addr, INANY_USE_TARGET))
 		return "unspecified target address";
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		fatal("out of memory for listener %u", fwd->id);
 	l->fwd = *fwd;
 	l->fd = -1;
-	l->open = open;
+	/* An id reused while flows of its removed forward are still open:
+	 * they now count towards the new one, which is wrong only in
+	 * statistics and only until they end. */
+	l->open = old ? old->open : 0;
 	l->next_disarmed = LISTENER_NONE;
+	listener_group_join(r, l, old);
+	free(old);
 	r->listeners[fwd->id] = l;
 	r->nforwards++;
 	r->batch++;
@@ -171,24 +172,14 @@ static const char *sup_forward_del(struct relay *r, uint32_t id)
 }
 
 /**
- * agent_chan_lost() - an agent closed its channel: it ended
+ * agent_chan_close() - close an agent's channel, keep its number taken
  * @r:		relay
- * @side:	its side
- *
- * Not fatal: the supervisor restarts the agent and hands the relay a new
- * channel (AGENT_CHAN).  Until then the pools of that side are not
- * refilled; the sockets in them stay usable, they belong to the
- * namespace, not to the agent.
+ * @side:	the agent's side, channel open
  */
-static void agent_chan_lost(struct relay *r, unsigned side)
+static void agent_chan_close(struct relay *r, unsigned side)
 {
 	unsigned ch = CHAN_AGENT(side), fam;
 
-	if (r->chan[ch].fd < 0)
-		return;
-	if (!r->draining)
-		nwarn("%s closed its channel: waiting for its successor",
-		      r->chan[ch].name);
 	ipc_chan_close(&r->chan[ch]);	/* close() leaves the epoll set */
 	/* Keep the channel's fixed number taken (by a placeholder), so
 	 * accept4() cannot put a client there before AGENT_CHAN moves the
@@ -200,6 +191,121 @@ static void agent_chan_lost(struct relay *r, unsigned side)
 	r->chan_out[ch] = false;
 	for (fam = 0; fam < POOL_FAMILIES; fam++)
 		r->pools[side][fam].outstanding = 0;
+}
+
+/**
+ * agent_chan_lost() - an agent closed its channel: it ended
+ * @r:		relay
+ * @side:	its side
+ *
+ * Not fatal: the supervisor restarts the agent and hands the relay a new
+ * channel (AGENT_CHAN).  Until then the pools of that side are not
+ * refilled; the sockets in them stay usable, they belong to the
+ * namespace, not to the agent.
+ */
+static void agent_chan_lost(struct relay *r, unsigned side)
+{
+	unsigned ch = CHAN_AGENT(side);
+
+	if (r->chan[ch].fd < 0)
+		return;
+	if (!r->draining)
+		nwarn("%s closed its channel: waiting for its successor",
+		      r->chan[ch].name);
+	agent_chan_close(r, side);
+}
+
+/**
+ * agent_report_bad() - tell the supervisor an agent broke the protocol
+ * @r:		relay
+ * @side:	the agent's side
+ *
+ * The supervisor kills and restarts it (the relay cannot: it signals no
+ * process).  A report that finds the supervisor channel full stays
+ * pending and is tried again after every round of events
+ * (chan_report_retry()).
+ */
+static void agent_report_bad(struct relay *r, unsigned side)
+{
+	struct msg_chan bad = { .side = side };
+
+	r->report_bad &= ~(1U << side);
+	if (!ipc_send(&r->chan[CHAN_SUPERVISOR], MSG_AGENT_BAD, &bad, NULL,
+		      0))
+		return;
+	if (errno == EAGAIN)
+		r->report_bad |= 1U << side;
+	else
+		nwarn("supervisor: sending AGENT_BAD: %s", strerror(errno));
+}
+
+/**
+ * chan_report_retry() - send AGENT_BAD reports that found the channel full
+ * @r:		relay
+ */
+void chan_report_retry(struct relay *r)
+{
+	unsigned side;
+
+	for (side = 0; side < SIDE_COUNT; side++)
+		if (r->report_bad & (1U << side))
+			agent_report_bad(r, side);
+}
+
+/**
+ * agent_cut_off() - stop trusting one agent's channel, and only that
+ * @r:		relay
+ * @side:	its side
+ *
+ * The channel is closed and so are the pool sockets the agent sent: they
+ * came from a process the relay no longer trusts, and its successor sends
+ * fresh ones.  Listeners are kept: their sockets are the relay's own
+ * copies, already checked, and the supervisor does not bind them again.
+ * Flows go on.  Until the successor's AGENT_CHAN, forwards that connect
+ * through this side wait in their listen backlog (LWAIT_POOL).  The
+ * supervisor is told (AGENT_BAD) so that it replaces the agent.
+ */
+static void agent_cut_off(struct relay *r, unsigned side)
+{
+	unsigned fam;
+
+	agent_chan_close(r, side);
+	for (fam = 0; fam < POOL_FAMILIES; fam++)
+		pool_fini(&r->pools[side][fam]);
+	agent_report_bad(r, side);
+}
+
+/**
+ * agent_violation() - an agent broke the protocol: cut it off, alone
+ * @r:		relay
+ * @side:	its side
+ * @why:	the violation
+ * @type:	type of the offending message, 0 if none was read
+ */
+static void agent_violation(struct relay *r, unsigned side, const char *why,
+			    unsigned type)
+{
+	nerr("%s: protocol violation: %s%s%s%s; closing its channel, flows go "
+	     "on", r->chan[CHAN_AGENT(side)].name, why, type ? " (" : "",
+	     type ? ipc_type_name(type) : "", type ? ")" : "");
+	agent_cut_off(r, side);
+}
+
+/**
+ * agent_chan_failed() - reading an agent's channel failed: cut it off
+ * @r:		relay
+ * @side:	its side
+ * @err:	errno of the failed recvmsg()
+ *
+ * Not a violation (the kernel said no, not the agent), but a channel that
+ * lost or may have lost a message cannot be trusted to be in step, so it
+ * ends the same way.
+ */
+static void agent_chan_failed(struct relay *r, unsigned side, int err)
+{
+	nerr("%s: receive failed: %s; closing its channel, flows go on",
+	     r->chan[CHAN_AGENT(side)].name, strerror(err));
+	agent_cut_off(r, side);
 }
 
 /**
@@ -446,13 +552,13 @@ static const char *agent_ns_addrs(struct relay *r, unsigned side,
 {
 	char b4[INANY_STRLEN], b6[INANY_STRLEN];
 
-	/* ipc.c rejects loopback; unspecified would reach loopback too */
-	if ((a->flags & NS_ADDR_F_V4) && inany_is_any(AF_INET, &a->addr4))
-		return "unspecified IPv4 address";
+	/* Checked by ipc.c already; again here, where it is stored */
+	if ((a->flags & NS_ADDR_F_V4) &&
+	    !inany_loopback_safe(AF_INET, &a->addr4, INANY_USE_EXTERNAL))
+		return "IPv4 address reaches loopback or is not unicast";
 	if ((a->flags & NS_ADDR_F_V6) &&
-	    (inany_is_any(AF_INET6, &a->addr6) ||
-	     IN6_IS_ADDR_V4MAPPED(&a->addr6.a6)))
-		return "unspecified or IPv4-mapped IPv6 address";
+	    !inany_loopback_safe(AF_INET6, &a->addr6, INANY_USE_EXTERNAL))
+		return "IPv6 address reaches loopback or is not unicast";
 	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): no padding */
 	if (!memcmp(&r->ns_addrs[side], a, sizeof(*a)))
 		return NULL;	/* a chatty agent gets no log line for it */
@@ -493,8 +599,7 @@ static void agent_handle(struct relay *r, unsigned side, struct ipc_msg *m)
 	if (!why)
 		return;
 	ipc_close_fds(m);
-	fatal("%s: protocol violation: %s (%s)", r->chan[CHAN_AGENT(side)].name,
-	      why, ipc_type_name(m->type));
+	agent_violation(r, side, why, m->type);
 }
 
 /**
@@ -526,8 +631,8 @@ static void agent_fds_truncated(struct relay *r, unsigned side,
 		nerr("%s: listener %u lost to the descriptor limit", name,
 		     m->u.listener.id);
 	} else if (m->type != MSG_POOL_FDS) {
-		fatal("%s: descriptors truncated on a %s", name,
-		      ipc_type_name(m->type));
+		agent_violation(r, side, "descriptors truncated", m->type);
+		return;
 	}
 	if (log_due(&rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
 		nwarn("%s: descriptors dropped by the kernel (descriptor "
@@ -556,7 +661,8 @@ static void agent_drain(struct relay *r, unsigned side, unsigned max)
 	const char *why;
 	unsigned i;
 
-	for (i = 0; i < max && !r->stop; i++) {
+	/* c->fd: a violation closes the channel in the middle */
+	for (i = 0; i < max && !r->stop && c->fd >= 0; i++) {
 		int rc = ipc_recv(c, &m, &why);
 
 		if (rc == IPC_AGAIN)
@@ -570,8 +676,14 @@ static void agent_drain(struct relay *r, unsigned side, unsigned max)
 			agent_fds_truncated(r, side, &m);
 			continue;
 		}
-		if (rc < 0)
-			fatal("%s: %s", c->name, why ? why : "receive failed");
+		if (rc == IPC_ERR_IO) {
+			agent_chan_failed(r, side, errno);
+			return;
+		}
+		if (rc < 0) {
+			agent_violation(r, side, why ? why : "bad message", 0);
+			return;
+		}
 		agent_handle(r, side, &m);
 	}
 }

@@ -23,10 +23,28 @@
  * are free slots and pool sockets, so one freed slot does not wake
  * thousands of listeners to find nothing.
  *
+ * Shares: when forwards listen on more than one port, the flows of one
+ * port (its port group: the listeners of every family and address of one
+ * "-t P" or "-T P") may fill at most 1/FWD_SHARE_DEN of the flow limit.
+ * A forwarding loop - this relay's connections coming back to one of its
+ * own listeners, directly or through another nsplice - accepts as fast as
+ * it connects, and without a share it took every slot in seconds, so that
+ * every other forward hung.  A port at its share is disarmed like one at
+ * the limit (LWAIT_SHARE: no accept-and-reset, no spinning: its clients
+ * wait in the backlog) and re-armed when one of its flows ends; the first
+ * time in an episode it is logged as a warning naming the forward, and
+ * the episode ends when its flows fall to half the share.  A loop is not
+ * recognised as such: telling an accepted client apart from the relay's
+ * own outgoing sockets would take a getsockname() per flow, which the
+ * relay's seccomp filter does not allow, and the share contains it
+ * anyway (two forwards looping into each other in one relay can fill the
+ * table between them, which the share does not prevent).
+ *
  * Syscalls: accept4, epoll_ctl, getsockopt and fcntl (via sock_check()),
  * close.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -38,11 +56,19 @@
 /* ACCEPT_BATCH - most connections accepted per listener wake-up */
 #define ACCEPT_BATCH		16
 
+/* SHARE_WARN_SEC - at most one "share reached" line per this many seconds,
+ * whichever port reached it */
+#define SHARE_WARN_SEC		1
+
+/* FWD_NAME_LEN - a forward's name in log lines, see listener_fwd_name() */
+#define FWD_NAME_LEN		(INANY_STRLEN + 48)
+
 static const char *const lwait_name[] = {
 	[LWAIT_NONE] = "armed",
 	[LWAIT_SLOT] = "flow limit reached",
 	[LWAIT_POOL] = "socket pool empty",
 	[LWAIT_FD] = "out of descriptors",
+	[LWAIT_SHARE] = "its port's share of the flows reached",
 };
 
 /**
@@ -61,6 +87,94 @@ struct sock_pool *listener_pool(struct relay *r, const struct listener *l)
 }
 
 /**
+ * listener_group() - the port group of a listener
+ * @r:		relay
+ * @l:		listener
+ *
+ * Return: the group of its listening side and port
+ */
+static struct port_group *listener_group(struct relay *r,
+					 const struct listener *l)
+{
+	return &r->groups[l->fwd.listen_side * PORT_COUNT +
+			  l->fwd.listen_port];
+}
+
+/**
+ * listener_share() - most flows one port group may hold now
+ * @r:		relay
+ *
+ * Return: 1/FWD_SHARE_DEN of the flow limit (at least one flow) while
+ * forwards listen on more than one port, else the whole limit
+ */
+static uint32_t listener_share(const struct relay *r)
+{
+	uint32_t share = r->flow_limit / FWD_SHARE_DEN;
+
+	if (r->nports < 2)
+		return r->flow_limit;
+	return share ? share : 1;
+}
+
+/**
+ * listener_over_share() - has a listener's port group its share
+ * @r:		relay
+ * @l:		listener
+ *
+ * Return: true if no more flows may be accepted on its port now
+ */
+static bool listener_over_share(struct relay *r, const struct listener *l)
+{
+	return listener_group(r, l)->open >= listener_share(r);
+}
+
+/**
+ * listener_fwd_name() - a forward as the user wrote it, for log lines
+ * @l:		listener
+ * @buf:	output, at least FWD_NAME_LEN bytes
+ *
+ * Return: @buf, e.g. "-T 6379 ([::1]:6379, target side)"
+ */
+static const char *listener_fwd_name(const struct listener *l, char *buf)
+{
+	char a[INANY_STRLEN], t[sizeof(":65535")] = "";
+
+	if (l->fwd.target_port != l->fwd.listen_port)
+		snprintf(t, sizeof(t), ":%u", l->fwd.target_port);
+	snprintf(buf, FWD_NAME_LEN, "%s %u%s ([%s]:%u, %s side)",
+		 l->fwd.listen_side == SIDE_HOST ? "-t" : "-T",
+		 l->fwd.listen_port, t,
+		 inany_ntop(l->fwd.family, &l->fwd.listen_addr, a, sizeof(a)),
+		 l->fwd.listen_port,
+		 l->fwd.listen_side == SIDE_HOST ? "host" : "target");
+	return buf;
+}
+
+/**
+ * listener_share_warn() - say once per episode that a port hit its share
+ * @r:		relay
+ * @l:		listener of the port
+ *
+ * The line is what tells a user about a forwarding loop, so it names the
+ * forward; a line suppressed by the rate limit is tried again at the
+ * port's next disarm, so no port's episode goes unreported.
+ */
+static void listener_share_warn(struct relay *r, const struct listener *l)
+{
+	static struct log_ratelimit rl;
+	struct port_group *g = listener_group(r, l);
+	char name[FWD_NAME_LEN];
+
+	if (g->capped || !log_due(&rl, LOG_LVL_WARN, SHARE_WARN_SEC))
+		return;
+	g->capped = true;
+	nwarn("forward %s: %u connections open, its share of the %u the "
+	      "relay takes: new ones wait in the listen backlog until one "
+	      "closes (a forwarding loop?)", listener_fwd_name(l, name),
+	      g->open, r->flow_limit);
+}
+
+/**
  * listener_blocked() - why a listener cannot take a connection now
  * @r:		relay
  * @l:		listener
@@ -73,6 +187,8 @@ static unsigned listener_blocked(struct relay *r, const struct listener *l)
 		return LWAIT_FD;
 	if (r->flows.used >= r->flow_limit)
 		return LWAIT_SLOT;
+	if (listener_over_share(r, l))
+		return LWAIT_SHARE;
 	if (!listener_pool(r, l)->avail)
 		return LWAIT_POOL;
 	return LWAIT_NONE;
@@ -125,6 +241,8 @@ static void listener_disarm(struct relay *r, struct listener *l, unsigned why)
 	    log_due(&rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
 		nwarn("%u connections open, the limit: new ones wait in the "
 		      "listen backlog", r->flows.used);
+	if (why == LWAIT_SHARE)
+		listener_share_warn(r, l);
 	if (l->wait == LWAIT_NONE)
 		relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
 	l->wait = why;
@@ -243,7 +361,8 @@ void listener_event(struct relay *r, struct listener *l, uint32_t events)
  * @r:		relay
  *
  * Each listener re-armed takes one free slot and one socket of its pool
- * from a local budget; the rest stay on the list, in order.
+ * from a local budget; the rest stay on the list, in order, and so do
+ * listeners whose port still has its share.
  */
 void listener_rearm(struct relay *r)
 {
@@ -264,7 +383,8 @@ void listener_rearm(struct relay *r)
 				    [pool_fam_index(target_family(&l->fwd))];
 
 		id = l->next_disarmed;
-		if (slots && *pl && !listener_arm(r, l)) {
+		if (slots && *pl && !listener_over_share(r, l) &&
+		    !listener_arm(r, l)) {
 			slots--;
 			(*pl)--;
 			continue;
@@ -345,6 +465,8 @@ void listener_close_all(struct relay *r)
 	}
 	free(r->listeners);
 	r->listeners = NULL;
+	free(r->groups);
+	r->groups = NULL;
 }
 
 /**
@@ -401,6 +523,9 @@ void listener_remove(struct relay *r, uint32_t id)
 	}
 	l->removed = true;
 	r->nforwards--;
+	if (!--listener_group(r, l)->forwards)
+		r->nports--;
+	r->rearm = true;	/* the other ports' share may have grown */
 	ndebug("forward %u: port %u removed, %u flow%s still open", id,
 	       l->fwd.listen_port, l->open, l->open == 1 ? "" : "s");
 	if (!l->open) {
@@ -419,15 +544,59 @@ void listener_remove(struct relay *r, uint32_t id)
 void listener_flow_gone(struct relay *r, uint32_t id)
 {
 	struct listener *l = id < FWD_ID_MAX ? r->listeners[id] : NULL;
+	char name[FWD_NAME_LEN];
+	struct port_group *g;
 
 	if (!l)
 		return;
+	g = listener_group(r, l);
 	if (l->open)
 		l->open--;
+	if (g->open)
+		g->open--;
+	if (g->capped && g->open <= listener_share(r) / 2) {
+		g->capped = false;
+		ninfo("forward %s: %u connections open, under its share "
+		      "again", listener_fwd_name(l, name), g->open);
+	}
 	if (l->removed && !l->open) {
 		free(l);
 		r->listeners[id] = NULL;
 	}
+}
+
+/**
+ * listener_flow_added() - a flow was accepted on a listener
+ * @r:		relay
+ * @l:		the listener
+ */
+void listener_flow_added(struct relay *r, struct listener *l)
+{
+	l->open++;
+	listener_group(r, l)->open++;
+}
+
+/**
+ * listener_group_join() - count a new forward in its port group
+ * @r:		relay
+ * @l:		new listener, @l->open carried over from @old
+ * @old:	removed listener whose id @l reuses, NULL if none: its open
+ *		flows now count for @l (sup_forward()), so they move to
+ *		@l's group
+ */
+void listener_group_join(struct relay *r, struct listener *l,
+			 const struct listener *old)
+{
+	struct port_group *g = listener_group(r, l);
+
+	if (old) {
+		struct port_group *og = listener_group(r, old);
+
+		og->open -= old->open < og->open ? old->open : og->open;
+	}
+	g->open += l->open;
+	if (!g->forwards++)
+		r->nports++;
 }
 
 /**

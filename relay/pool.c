@@ -9,7 +9,12 @@
  * created for it and passed over SCM_RIGHTS: a socket belongs to the
  * network namespace it was created in, whichever process later calls
  * connect() on it.  One pool exists per (side, family) that some listener
- * needs as a target.
+ * needs as a target, and only such a pool is ever asked for (@needed):
+ * an agent hands out only the families the supervisor's POOL_ALLOW names,
+ * the families of the forwards this relay was sent, and treats any other
+ * request as a protocol violation that ends this relay.  A pool stays
+ * needed, and filled, after its last forward is removed: the supervisor
+ * keeps allowing it until the next relay (see supervisor/fwdtab.c).
  *
  * The pool is kept near POOL_TARGET sockets without a timer: whenever a
  * socket is taken, or sockets arrive, and the available plus outstanding

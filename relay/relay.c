@@ -24,7 +24,8 @@
  * only reacts to epoll events:
  *
  *  - channels (chan.c): configuration from the supervisor, listeners,
- *    pool sockets and addresses from the agents;
+ *    pool sockets and addresses from the agents (an agent that breaks the
+ *    protocol loses its channel, not the relay its flows);
  *  - listeners (listener.c): accept, with back-pressure;
  *  - flow sockets (splice.c): the splice state machine.
  *
@@ -349,6 +350,10 @@ static void relay_setup(struct relay *r)
 	r->listeners = calloc(FWD_ID_MAX, sizeof(*r->listeners));
 	if (!r->listeners)
 		fatal("out of memory for the listener table");
+	/* Untouched pages of it cost nothing: most ports have no forward */
+	r->groups = calloc(SIDE_COUNT * PORT_COUNT, sizeof(*r->groups));
+	if (!r->groups)
+		fatal("out of memory for the port groups");
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0)
 		fatal("epoll_create1: %s", strerror(errno));
@@ -466,6 +471,8 @@ static void relay_loop(struct relay *r)
 		if (r->rearm)
 			listener_rearm(r);
 		chan_pool_retry(r);
+		if (r->report_bad)
+			chan_report_retry(r);
 		chan_stats_pump(r);
 		/* Sandbox hook: connect rules once the first batch is in
 		 * (FORWARDs counted, CONFIG_DONE reset the batch count);
@@ -506,8 +513,9 @@ static void relay_teardown(struct relay *r)
 /**
  * relay_main() - run the relay role
  *
- * Return: 0 when the supervisor closes its channel; protocol violations and
- * a lost agent end the process through fatal()
+ * Return: 0 when the supervisor closes its channel; a protocol violation
+ * by the supervisor ends the process through fatal() (one by an agent
+ * only closes that agent's channel, see chan.c)
  */
 int relay_main(void)
 {

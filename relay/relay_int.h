@@ -31,18 +31,44 @@
 /* LISTENER_NONE - end of the disarmed listener list */
 #define LISTENER_NONE		UINT32_MAX
 
+/* PORT_COUNT - TCP ports, 0 included: port groups per side */
+#define PORT_COUNT		65536U
+
+/* FWD_SHARE_DEN - with forwards on more than one port, the flows of one
+ * port may fill at most 1/FWD_SHARE_DEN of the flow limit (listener.c) */
+#define FWD_SHARE_DEN		2U
+
 /**
  * enum listener_wait - why a listener is disarmed
  * @LWAIT_NONE:		armed
  * @LWAIT_SLOT:		flow table at its limit
  * @LWAIT_POOL:		no socket of the target side and family
  * @LWAIT_FD:		accept4() hit EMFILE or ENFILE
+ * @LWAIT_SHARE:	its port has its share of the flow limit
  */
 enum listener_wait {
 	LWAIT_NONE = 0,
 	LWAIT_SLOT,
 	LWAIT_POOL,
 	LWAIT_FD,
+	LWAIT_SHARE,
+};
+
+/**
+ * struct port_group - the forwards of one listening side and port
+ * @open:	flows accepted on them and still open
+ * @forwards:	forwards of the group not removed (one per family and
+ *		listening address)
+ * @capped:	it reached its share and that was logged: the episode ends
+ *		when @open falls to half the share
+ *
+ * What a user calls a forward ("-t 6379") is a port group: one listener
+ * per family, sharing one share of the flow table.
+ */
+struct port_group {
+	uint32_t open;
+	uint16_t forwards;
+	bool capped;
 };
 
 /**
@@ -104,11 +130,14 @@ struct stats_report {
  * @stop:	supervisor closed its channel: leave the loop
  * @chan:	control channels, CHAN_*
  * @chan_out:	channel also polled for EPOLLOUT (a POOL_REQ waits to go)
+ * @report_bad:	bit per side: an AGENT_BAD report waits to go
  * @have_limits: RELAY_LIMITS arrived (the flow table exists)
  * @limits:	RELAY_LIMITS
  * @listeners:	forwards by id, FWD_ID_MAX pointers, NULL if unknown
  * @nforwards:	forwards known
  * @nlisteners:	listening sockets held
+ * @groups:	port groups, [side * PORT_COUNT + port]
+ * @nports:	port groups with at least one forward
  * @batch:	FORWARDs since the last CONFIG_DONE
  * @lgen:	last listener generation handed out
  * @ns_addrs:	last NS_ADDRS of each side, zeroed until one arrives
@@ -137,11 +166,14 @@ struct relay {
 	bool stop;
 	struct ipc_chan chan[CHAN_COUNT];
 	bool chan_out[CHAN_COUNT];
+	unsigned report_bad;
 	bool have_limits;
 	struct msg_relay_limits limits;
 	struct listener **listeners;
 	unsigned nforwards;
 	unsigned nlisteners;
+	struct port_group *groups;
+	unsigned nports;
 	unsigned batch;
 	uint32_t lgen;
 	struct msg_ns_addrs ns_addrs[SIDE_COUNT];
@@ -173,6 +205,7 @@ int relay_table_init(struct relay *r);
 /* chan.c */
 void chan_event(struct relay *r, unsigned ch, uint32_t events);
 void chan_pool_retry(struct relay *r);
+void chan_report_retry(struct relay *r);
 void chan_stats_pump(struct relay *r);
 
 /* listener.c */
@@ -183,6 +216,9 @@ void listener_rearm(struct relay *r);
 void listener_close_all(struct relay *r);
 void listener_remove(struct relay *r, uint32_t id);
 void listener_flow_gone(struct relay *r, uint32_t id);
+void listener_flow_added(struct relay *r, struct listener *l);
+void listener_group_join(struct relay *r, struct listener *l,
+			 const struct listener *old);
 void listener_live_bytes(struct relay *r);
 
 /* splice.c */

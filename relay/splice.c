@@ -782,7 +782,7 @@ void flow_open(struct relay *r, struct listener *l, int fd,
 	f->sock[FSIDE_SERVER] = sfd;
 	f->last = r->flows.idle.now;
 	f->listener = l->fwd.id;
-	l->open++;
+	listener_flow_added(r, l);
 	if (log_level >= LOG_LVL_DEBUG)
 		flow_log_open(r, f, l, caf, &ca, cport, &t);
 	flow_connect(r, f, &t);

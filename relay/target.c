@@ -60,10 +60,8 @@ static int external_addr(const struct msg_ns_addrs *other, int af,
 
 	if (!(other->flags & flag))
 		return 0;
-	/* Defence in depth: both of these would reach loopback */
-	if (inany_is_loopback(af, src) || inany_is_any(af, src))
-		return 0;
-	if (af == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&src->a6))
+	/* Defence in depth: ipc.c and chan.c checked it already */
+	if (!inany_loopback_safe(af, src, INANY_USE_EXTERNAL))
 		return 0;
 	*a = *src;
 	return 1;

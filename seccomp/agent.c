@@ -21,8 +21,15 @@
  *  - ioctl() only SIOCGIFINDEX (if_nametoindex() for ADDR%IFACE): no
  *    TIOCSTI, whatever descriptor it might find;
  *  - sendmsg(), the only call that can pass descriptors, only on its two
- *    channels (3: supervisor, 4: relay); sendto() never with MSG_FASTOPEN
- *    (a TCP connect in disguise): an agent never connects;
+ *    channels (3: supervisor, 4: relay); neither sendmsg() nor sendto()
+ *    ever with MSG_FASTOPEN (a TCP connect in disguise): an agent never
+ *    connects.  dup3() may only replace descriptor 4 (the relay channel),
+ *    so an agent can put any socket it holds there; the flag rule is what
+ *    keeps a TCP socket moved onto 4 from connecting through sendmsg().
+ *    No dup(), dup2(), sendmmsg(), connect(), accept(), io_uring, and no
+ *    setsockopt(TCP_FASTOPEN_CONNECT) or TCP_REPAIR: no other way to a
+ *    connection is listed.  What stays possible by design: UDP datagrams
+ *    and netlink requests to any address of its namespace (sendto());
  *  - write() only to the log pipe (descriptor 2);
  *  - fcntl() commands, mmap()/mprotect() without PROT_EXEC (filter.c).
  *
@@ -33,6 +40,7 @@
  * fails with ESPIPE or EINVAL).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -127,12 +135,16 @@ scmp_filter_ctx seccomp_agent_filter(enum sandbox_mode mode)
 	filter_allow_list(ctx, agent_loop, ARRAY_LEN(agent_loop));
 	agent_socket_calls(ctx);
 	agent_sockopts(ctx);
-	/* Descriptors leave only on the channels: 3 supervisor, 4 relay */
+	/* Descriptors leave only on the channels: 3 supervisor, 4 relay;
+	 * never with MSG_FASTOPEN, whatever socket sits on 4 (below). */
 	for (fd = SECCOMP_CHAN_FD_MIN; fd < SECCOMP_CHAN_FD_MAX; fd++)
-		ALLOW_IF(ctx, sendmsg, SCMP_A0_32(SCMP_CMP_EQ, fd));
+		ALLOW_IF(ctx, sendmsg, SCMP_A0_32(SCMP_CMP_EQ, fd),
+			 SCMP_A2_32(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, 0));
 	/* A new relay's channel (RELAY_CHAN) is moved onto descriptor 4, so
-	 * the rule above still holds: dup3() may target nothing else. */
-	ALLOW_IF(ctx, dup3, SCMP_A1_32(SCMP_CMP_EQ, SECCOMP_CHAN_FD_MAX - 1));
+	 * the rule above still holds: dup3() may target nothing else, and
+	 * only as nsagent/agent.c calls it. */
+	ALLOW_IF(ctx, dup3, SCMP_A1_32(SCMP_CMP_EQ, SECCOMP_CHAN_FD_MAX - 1),
+		 SCMP_A2_32(SCMP_CMP_EQ, O_CLOEXEC));
 	/* send() on channels, netlink requests; MSG_FASTOPEN would let
 	 * sendto() open a TCP connection, which an agent never does. */
 	ALLOW_IF(ctx, sendto, SCMP_A3_32(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, 0));

@@ -5,7 +5,7 @@
  * DOC: Theory of Operation
  *
  * A build tool, never installed.  `nsplice-seccomp-export ROLE` builds the
- * filter of ROLE (relay, agent, supervisor) exactly as the running process
+ * filter of ROLE (relay, agent, supervisor, spawner) exactly as the running process
  * does, in enforcing mode, and writes it to stdout with
  * seccomp_export_pfc(): libseccomp's "pseudo filter code", a readable
  * listing of the BPF program the kernel gets.  The committed copies are
@@ -35,7 +35,7 @@
  */
 static int usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s relay|agent|supervisor\n", prog);
+	fprintf(stderr, "usage: %s relay|agent|supervisor|spawner\n", prog);
 	return 2;
 }
 

@@ -32,6 +32,7 @@ const char *const seccomp_role_names[SECCOMP_ROLE_COUNT] = {
 	[SECCOMP_RELAY] = "relay",
 	[SECCOMP_AGENT] = "agent",
 	[SECCOMP_SUPERVISOR] = "supervisor",
+	[SECCOMP_SPAWNER] = "spawner",
 };
 
 /**
@@ -227,6 +228,8 @@ scmp_filter_ctx seccomp_role_filter(enum seccomp_role role,
 		return seccomp_relay_filter(mode);
 	case SECCOMP_AGENT:
 		return seccomp_agent_filter(mode);
+	case SECCOMP_SPAWNER:
+		return seccomp_spawner_filter(mode);
 	case SECCOMP_SUPERVISOR:
 	default:
 		return seccomp_supervisor_filter(mode);

@@ -28,7 +28,6 @@
  */
 #include <linux/landlock.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "landlock.h"
@@ -61,17 +60,16 @@ static const int relay_misc[] = {
  * relay_sockopts() - the socket options the data path sets
  * @ctx:	filter
  *
- * SO_LINGER {1, 0} to reset a peer, SO_RCVLOWAT for bulk reads, and the
- * TCP options that keep small requests from waiting.  Not SO_ATTACH_*
- * (BPF), TCP_ULP (kernel TLS and friends), SO_BINDTODEVICE, IP_*.
+ * SO_LINGER {1, 0} to reset a peer (relay/splice.c), nothing else: the
+ * agents set TCP_NODELAY on listeners and pool sockets (accepted sockets
+ * inherit it), and SO_RCVLOWAT and TCP_QUICKACK were measured and not
+ * used (DESIGN.md).  Not SO_ATTACH_* (BPF), TCP_ULP (kernel TLS and
+ * friends), SO_BINDTODEVICE, IP_*.
  */
 static void relay_sockopts(scmp_filter_ctx ctx)
 {
 	static const struct { int level, opt; } opts[] = {
 		{ SOL_SOCKET, SO_LINGER },
-		{ SOL_SOCKET, SO_RCVLOWAT },
-		{ IPPROTO_TCP, TCP_NODELAY },
-		{ IPPROTO_TCP, TCP_QUICKACK },
 	};
 	size_t i;
 

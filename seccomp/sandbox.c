@@ -43,8 +43,10 @@
  * Agents (sandbox_agent_enter()) have entered their namespace and dropped
  * their capabilities already (nsagent/enter.c); they add Landlock (no
  * files, scoped) and their own allowlist.  The supervisor
- * (sandbox_supervisor_enter()) keeps, as root, only the capabilities its
- * children need, and loads its filter once COMMAND is forked.
+ * (sandbox_supervisor_enter()) keeps, as root, only CAP_KILL; the
+ * spawner that execs its children (sandbox_spawner_enter()) keeps the
+ * capabilities the children need.  Both load their filters once COMMAND
+ * is forked; the children inherit the spawner's.
  *
  * Syscalls: capget, capset, prctl, setgroups, setresgid, setresuid,
  * unshare, openat and write (uid_map), mount, umount2, pivot_root, chdir,
@@ -102,8 +104,9 @@ _Static_assert(RELAY_NOFILE_MAX >= 2U * FLOW_SLOTS_MAX + RELAY_NOFILE_RESERVE,
 /* empty_root_dirs - existing directories the empty tmpfs is mounted on */
 static const char *const empty_root_dirs[] = { "/tmp", "/proc", "/dev" };
 
-/* supervisor_caps - what a root supervisor keeps: its children need them */
-static const int supervisor_caps[] = {
+/* spawner_caps - what a root spawner keeps: the children it execs need them
+ * (a root child execs with the bounding set as its capabilities) */
+static const int spawner_caps[] = {
 	CAP_SYS_ADMIN,		/* agent[target]: setns(); relay: fallback */
 	CAP_SETUID,		/* relay: --runas */
 	CAP_SETGID,
@@ -111,6 +114,13 @@ static const int supervisor_caps[] = {
 	CAP_SYS_CHROOT,		/* relay: fallback root */
 	CAP_NET_BIND_SERVICE,	/* agents: ports below 1024 */
 	CAP_KILL,		/* stopping a relay that runs as --runas */
+};
+
+/* supervisor_caps - what a root supervisor keeps for itself: since the
+ * spawner starts the children, only signalling a relay that runs as
+ * --runas (another uid) is left to it */
+static const int supervisor_caps[] = {
+	CAP_KILL,
 };
 
 /* relay_fallback_caps - kept across the uid change for stage 3's fallback */
@@ -708,31 +718,64 @@ void sandbox_agent_enter(void)
 }
 
 /**
- * supervisor_keep_caps() - as root, keep only what children need
+ * keep_caps() - as root, keep only the capabilities of a list
+ * @keep:	the capabilities to keep
+ * @n:		their number
  *
  * A root child execs with the bounding set as its capabilities, so the
- * bounding set is reduced too.  A capability the supervisor does not have
+ * bounding set is reduced too.  A capability the process does not have
  * (root in a container) is not asked for.
  *
  * Return: 0, or -1 if libcap-ng failed
  */
-static int supervisor_keep_caps(void)
+static int keep_caps(const int *keep, size_t n)
 {
-	bool have[ARRAY_LEN(supervisor_caps)];
+	bool have[ARRAY_LEN(spawner_caps)];
 	size_t i;
 
-	if (capng_get_caps_process())
+	if (n > ARRAY_LEN(have) || capng_get_caps_process())
 		return -1;
-	for (i = 0; i < ARRAY_LEN(supervisor_caps); i++)
+	for (i = 0; i < n; i++)
 		have[i] = capng_have_capability(CAPNG_PERMITTED,
-						(unsigned)supervisor_caps[i]);
+						(unsigned)keep[i]);
 	capng_clear(CAPNG_SELECT_BOTH);
-	for (i = 0; i < ARRAY_LEN(supervisor_caps); i++)
+	for (i = 0; i < n; i++)
 		if (have[i])
 			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE |
 				     CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-				     (unsigned)supervisor_caps[i]);
+				     (unsigned)keep[i]);
 	return capng_apply(CAPNG_SELECT_BOTH) ? -1 : 0;
+}
+
+/**
+ * reduce_and_load() - keep listed capabilities, NO_NEW_PRIVS, filter
+ * @ctx:	the filter to load
+ * @keep:	capabilities kept as root
+ * @n:		their number
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err filled
+ */
+static int reduce_and_load(scmp_filter_ctx ctx, const int *keep, size_t n,
+			   char *err, size_t errlen)
+{
+	int rc;
+
+	if (geteuid() == 0 && keep_caps(keep, n)) {
+		seccomp_release(ctx);
+		return errfmt(err, errlen, "cannot reduce capabilities");
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		seccomp_release(ctx);
+		return errfmt(err, errlen, "PR_SET_NO_NEW_PRIVS: %s",
+			      strerror(errno));
+	}
+	rc = filter_load(ctx);
+	if (rc)
+		return errfmt(err, errlen, "cannot load the seccomp filter: "
+			      "%s", strerror(-rc));
+	return 0;
 }
 
 /**
@@ -741,28 +784,36 @@ static int supervisor_keep_caps(void)
  * @err:	error buffer
  * @errlen:	its size
  *
- * Must run after COMMAND is forked (COMMAND never inherits an nsplice
- * filter) and before the first child.
+ * Must run after COMMAND and the spawner are forked (COMMAND never
+ * inherits an nsplice filter; the spawner loads its own, which its
+ * children inherit) and before the first child.
  *
  * Return: 0, or -1 with @err filled
  */
 int sandbox_supervisor_enter(enum sandbox_mode mode, char *err,
 			     size_t errlen)
 {
-	int rc;
-
 	if (mode == SANDBOX_LOG)
 		nwarn("--sandbox=log: seccomp violations are LOGGED, NOT "
 		      "BLOCKED, in every nsplice process; for finding a "
 		      "missing system call only, never in production");
-	if (geteuid() == 0 && supervisor_keep_caps())
-		return errfmt(err, errlen, "cannot reduce capabilities");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return errfmt(err, errlen, "PR_SET_NO_NEW_PRIVS: %s",
-			      strerror(errno));
-	rc = filter_load(seccomp_supervisor_filter(mode));
-	if (rc)
-		return errfmt(err, errlen, "cannot load the seccomp filter: "
-			      "%s", strerror(-rc));
-	return 0;
+	return reduce_and_load(seccomp_supervisor_filter(mode), supervisor_caps,
+			       ARRAY_LEN(supervisor_caps), err, errlen);
+}
+
+/**
+ * sandbox_spawner_enter() - reduce the spawner, load its filter
+ * @mode:	enum sandbox_mode
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * The capabilities the children need (they exec with them as their
+ * bounding set); the filter is the one every child inherits.
+ *
+ * Return: 0, or -1 with @err filled
+ */
+int sandbox_spawner_enter(enum sandbox_mode mode, char *err, size_t errlen)
+{
+	return reduce_and_load(seccomp_spawner_filter(mode), spawner_caps,
+			       ARRAY_LEN(spawner_caps), err, errlen);
 }

@@ -11,8 +11,10 @@
  *                     sandbox_relay_enter() right before relay_main();
  *   nsagent/agent.c   sandbox_agent_enter() once the agent has entered its
  *                     namespace, dropped capabilities and set up its timer;
- *   supervisor.c      sandbox_supervisor_enter() once COMMAND is forked,
- *                     before the first child starts;
+ *   supervisor.c      sandbox_supervisor_enter() once COMMAND and the
+ *                     spawner are forked, before the first child starts;
+ *   spawner.c         sandbox_spawner_enter() in the spawner, before it
+ *                     serves its first request;
  *   relay/relay.c     once the first FORWARD batch is complete:
  *                     sandbox_relay_connect_allow() for each target port,
  *                     then sandbox_relay_connect_lock(); and
@@ -61,6 +63,7 @@ void sandbox_relay_enter(void);
 void sandbox_agent_enter(void);
 int sandbox_supervisor_enter(enum sandbox_mode mode, char *err,
 			     size_t errlen);
+int sandbox_spawner_enter(enum sandbox_mode mode, char *err, size_t errlen);
 
 bool sandbox_relay_connect_pending(void);
 void sandbox_relay_connect_allow(uint16_t port);

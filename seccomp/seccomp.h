@@ -5,7 +5,7 @@
  * DOC: Theory of Operation
  *
  * Each role has one file here that builds its filter: relay.c, agent.c and
- * supervisor.c.  A builder returns a libseccomp context and never loads it,
+ * supervisor.c (the supervisor's and the spawner's).  A builder returns a libseccomp context and never loads it,
  * so the same code serves the running process (sandbox.c loads it) and the
  * export tool (export.c writes it with seccomp_export_pfc() to
  * seccomp/ROLE.pfc, which a test regenerates and compares, so that any
@@ -23,12 +23,13 @@
  *    setsockopt() level/option pairs, no PROT_EXEC in mmap()/mprotect(),
  *    the descriptors the relay may write to or send on.
  *
- * Filters stack: the supervisor's filter (installed after COMMAND is
- * forked, before any child) keeps applying to every child after it loads
- * its own.  The supervisor's list is therefore the union of what every role
+ * Filters stack: the spawner's filter (supervisor/spawner.c, the process
+ * that execs every child) keeps applying to every child after it loads
+ * its own.  The spawner's list is therefore the union of what every role
  * needs, before and after its own filter; what it takes away is what no
  * part of nsplice ever needs (ptrace, bpf, io_uring, execve by path,
- * keyrings, kernel modules, ...).
+ * keyrings, kernel modules, ...).  The supervisor's own filter is much
+ * narrower: it never execs, forks, mounts or enters a namespace.
  *
  * Sanitizer builds (NSPLICE_SANITIZE) add, in one clearly separated group
  * (filter_add_sanitizer()), the calls the ASan/UBSan runtime makes on its
@@ -56,17 +57,19 @@ enum sandbox_mode {
  * enum seccomp_role - the roles that have a filter, index of seccomp_roles
  * @SECCOMP_RELAY:	the relay
  * @SECCOMP_AGENT:	either agent
- * @SECCOMP_SUPERVISOR:	the supervisor (and every child until it loads
- *			its own)
+ * @SECCOMP_SUPERVISOR:	the supervisor
+ * @SECCOMP_SPAWNER:	the spawner (and every child until it loads its own)
  */
 enum seccomp_role {
 	SECCOMP_RELAY = 0,
 	SECCOMP_AGENT,
 	SECCOMP_SUPERVISOR,
+	SECCOMP_SPAWNER,
 	SECCOMP_ROLE_COUNT
 };
 
-/* SECCOMP_EXE_FD - descriptor a child execs nsplice from (execveat) */
+/* SECCOMP_EXE_FD - descriptor a child execs nsplice from (execveat); only
+ * the spawner's filter allows execveat at all */
 #define SECCOMP_EXE_FD		64
 
 /* SECCOMP_CHAN_FD_MIN, SECCOMP_CHAN_FD_MAX - a child's channel fds */
@@ -81,8 +84,17 @@ extern const char *const seccomp_role_names[SECCOMP_ROLE_COUNT];
 scmp_filter_ctx seccomp_relay_filter(enum sandbox_mode mode);
 scmp_filter_ctx seccomp_agent_filter(enum sandbox_mode mode);
 scmp_filter_ctx seccomp_supervisor_filter(enum sandbox_mode mode);
+scmp_filter_ctx seccomp_spawner_filter(enum sandbox_mode mode);
 scmp_filter_ctx seccomp_role_filter(enum seccomp_role role,
 				    enum sandbox_mode mode);
+
+/* command.c: COMMAND's own filter (no TIOCSTI), not a role's */
+int seccomp_command_apply(void);
+
+/* SECCOMP_PIDFD_GET_USERNS - ioctl(pidfd) opening the process's user
+ * namespace, Linux 6.11 (linux/pidfd.h), which build headers may lack;
+ * the control socket's peer check (supervisor/control.c) */
+#define SECCOMP_PIDFD_GET_USERNS	_IO(0xFF, 9)
 
 /* filter.c: helpers shared by the role files */
 scmp_filter_ctx filter_new(enum sandbox_mode mode);

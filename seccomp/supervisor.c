@@ -1,19 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * supervisor.c - the supervisor's seccomp allowlist
+ * supervisor.c - the supervisor's and the spawner's seccomp allowlists
  *
  * DOC: Theory of Operation
  *
  * The supervisor holds the configuration, the namespace handles and the
- * children's pids; it may not touch the data path or parse traffic.  Its
- * filter is loaded once COMMAND is forked (COMMAND is the user's program:
- * it must never inherit an nsplice filter) and before the first child
- * starts.  Filters stack, so every child runs under this one too, from its
- * first instruction after exec to its end: this list is the union of what
- * the supervisor, and every child before and after loading its own filter,
- * needs.  That makes it broad - the dynamic loader of a fresh child maps
- * code (PROT_EXEC), and the relay builds its namespaces - but it still
- * takes away everything no part of nsplice ever does:
+ * children's pids; it may not touch the data path or parse traffic.  It
+ * does not start its children itself: a small process forked before
+ * either filter is loaded, the spawner (supervisor/spawner.c), holds
+ * nsplice's binary and execs every child on the supervisor's request.  So
+ * the supervisor's filter has no execve/execveat at all, no clone (it
+ * never forks once filtered), no mount, pivot_root, chroot, unshare or
+ * setns, no uid or gid change, no Landlock or seccomp calls: a
+ * compromised supervisor cannot run another program, whatever descriptor
+ * or path it hands the kernel (execveat() ignores its descriptor for an
+ * absolute path, so no argument rule on execveat could have made that
+ * promise).
+ *
+ * The spawner's filter is loaded once COMMAND is forked (COMMAND is the
+ * user's program: it must never inherit an nsplice filter).  Filters
+ * stack, so every child runs under it too, from its first instruction
+ * after exec to its end: that list is the union of what every child,
+ * before and after loading its own filter, needs.  That makes it broad -
+ * the dynamic loader of a fresh child maps code (PROT_EXEC), and the relay
+ * builds its namespaces - but it still takes away everything no part of
+ * nsplice ever does:
  *
  *   execve (by path), ptrace, process_vm_readv/writev, bpf, io_uring_*,
  *   perf_event_open, userfaultfd, keyctl/add_key/request_key, init_module
@@ -22,12 +33,14 @@
  *   memfd_create, personality, ioperm/iopl, settimeofday/adjtimex, ...
  *
  * and restricts the dangerous calls it must keep: a child is exec'd only
- * from the fixed descriptor SECCOMP_EXE_FD with AT_EMPTY_PATH; clone()
- * creates processes, never threads or namespaces; unshare() only the five
- * namespaces the relay builds; setns() only a user or network namespace;
- * mount() only the relay's two calls (private propagation, read-only
- * tmpfs); ioctl() only namespace queries, SIOCGIFINDEX and TCGETS (never
- * TIOCSTI); prctl() only the options nsplice uses.
+ * from the fixed descriptor SECCOMP_EXE_FD with AT_EMPTY_PATH (the
+ * spawner's request carries no path and no program: it always execs
+ * nsplice); clone() only as the spawner's CLONE_PARENT fork, never
+ * threads or namespaces; unshare() only the five namespaces the relay
+ * builds; setns() only a user or network namespace; mount() only the
+ * relay's two calls (private propagation, read-only tmpfs); ioctl() only
+ * namespace queries, SIOCGIFINDEX and TCGETS (never TIOCSTI); prctl()
+ * only the options nsplice uses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +48,7 @@
 #include <linux/nsfs.h>
 #include <linux/sockios.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -45,10 +59,9 @@
 /* SOCK_TYPE_MASK - socket type without SOCK_NONBLOCK and SOCK_CLOEXEC */
 #define SOCK_TYPE_MASK	0xf
 
-/* CLONE_FORBIDDEN - clone() flags a fork of the supervisor never uses */
-#define CLONE_FORBIDDEN	(CLONE_VM | CLONE_THREAD | CLONE_NEWNS |	\
-			 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |	\
-			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+/* SPAWNER_CLONE - the spawner's only clone(): a plain fork whose child
+ * is the supervisor's (supervisor/spawner.c) */
+#define SPAWNER_CLONE	(CLONE_PARENT | SIGCHLD)
 
 /* UNSHARE_ALLOWED - the namespaces the relay creates for itself */
 #define UNSHARE_ALLOWED	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET |	\
@@ -83,6 +96,15 @@ static const int sup_loop[] = {
 	 * sorting the forward table after a large reload, ctl add or auto
 	 * change must not kill the supervisor. */
 	SCMP_SYS(sysinfo),
+};
+
+/* sup_own - the supervisor's control socket and channel checks */
+static const int sup_own[] = {
+	SCMP_SYS(accept4),		/* --control clients */
+	SCMP_SYS(getsockopt),		/* SO_PEERCRED, channel checks */
+	SCMP_SYS(getsockname),
+	SCMP_SYS(prlimit64),		/* the relay's limits */
+	SCMP_SYS(pread64),
 };
 
 /* sup_child_start - a fresh child, from exec to its own filter */
@@ -125,17 +147,37 @@ static const int sup_prctl[] = {
 /* sup_ioctl - ioctl() requests: namespace checks, interfaces, isatty */
 static const unsigned long sup_ioctl[] = {
 	NS_GET_NSTYPE, NS_GET_USERNS, SIOCGIFINDEX, TCGETS,
+	SECCOMP_PIDFD_GET_USERNS,	/* control socket peer check */
 };
 
 /**
- * sup_restricted() - the dangerous calls, each with its only use
+ * sup_shared_restricted() - restricted calls the supervisor makes itself
  * @ctx:	filter
+ *
+ * Channels are socketpairs; prctl() and ioctl() only the listed requests.
  */
-static void sup_restricted(scmp_filter_ctx ctx)
+static void sup_shared_restricted(scmp_filter_ctx ctx)
 {
 	size_t i;
 
-	ALLOW_IF(ctx, clone, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_FORBIDDEN, 0));
+	ALLOW_IF(ctx, socketpair, SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX));
+	for (i = 0; i < ARRAY_LEN(sup_prctl); i++)
+		ALLOW_IF(ctx, prctl,
+			 SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)sup_prctl[i]));
+	for (i = 0; i < ARRAY_LEN(sup_ioctl); i++)
+		ALLOW_IF(ctx, ioctl,
+			 SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)sup_ioctl[i]));
+}
+
+/**
+ * spawner_restricted() - the dangerous calls, each with its only use
+ * @ctx:	filter
+ *
+ * Only the spawner and its children before their own filters get these.
+ */
+static void spawner_restricted(scmp_filter_ctx ctx)
+{
+	ALLOW_IF(ctx, clone, SCMP_A0(SCMP_CMP_EQ, SPAWNER_CLONE));
 	FAIL(ctx, ENOSYS, clone3);	/* glibc falls back to clone() */
 	ALLOW_IF(ctx, execveat, SCMP_A0_32(SCMP_CMP_EQ, SECCOMP_EXE_FD),
 		 SCMP_A4_32(SCMP_CMP_EQ, AT_EMPTY_PATH));
@@ -147,17 +189,10 @@ static void sup_restricted(scmp_filter_ctx ctx)
 	ALLOW_IF(ctx, mount, SCMP_A3(SCMP_CMP_EQ, MOUNT_EMPTY_ROOT));
 	ALLOW_IF(ctx, umount2, SCMP_A1_32(SCMP_CMP_EQ, MNT_DETACH));
 	ALLOW_IF(ctx, setgroups, SCMP_A0_32(SCMP_CMP_EQ, 0));
-	ALLOW_IF(ctx, socketpair, SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX));
-	for (i = 0; i < ARRAY_LEN(sup_prctl); i++)
-		ALLOW_IF(ctx, prctl,
-			 SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)sup_prctl[i]));
-	for (i = 0; i < ARRAY_LEN(sup_ioctl); i++)
-		ALLOW_IF(ctx, ioctl,
-			 SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)sup_ioctl[i]));
 }
 
 /**
- * sup_sockets() - sockets: the agents' kinds, channels as socketpairs
+ * sup_sockets() - sockets the children create before their own filters
  * @ctx:	filter
  *
  * Same rules as the agents' filter: TCP/UDP over IPv4/IPv6, rtnetlink;
@@ -188,6 +223,27 @@ static void sup_sockets(scmp_filter_ctx ctx)
 }
 
 /**
+ * add_common() - descriptors, memory and exit, as both lists need them
+ * @ctx:	filter
+ *
+ * Memory keeps PROT_EXEC: in the spawner for a new child's dynamic
+ * loader, in the supervisor for glibc's NSS modules (getpwnam() of
+ * --runas when a reload re-reads the configuration).
+ */
+static void add_common(scmp_filter_ctx ctx)
+{
+	filter_add_fcntl(ctx);
+	ALLOW_IF(ctx, fcntl, SCMP_A1_32(SCMP_CMP_EQ, F_DUPFD_CLOEXEC));
+	ALLOW(ctx, mmap);
+	ALLOW(ctx, mprotect);
+	ALLOW(ctx, brk);
+	ALLOW(ctx, munmap);
+	ALLOW(ctx, mremap);
+	ALLOW(ctx, madvise);
+	filter_add_exit(ctx);
+}
+
+/**
  * seccomp_supervisor_filter() - build the supervisor's filter
  * @mode:	enum sandbox_mode
  *
@@ -198,23 +254,35 @@ scmp_filter_ctx seccomp_supervisor_filter(enum sandbox_mode mode)
 	scmp_filter_ctx ctx = filter_new(mode);
 
 	filter_allow_list(ctx, sup_loop, ARRAY_LEN(sup_loop));
+	filter_allow_list(ctx, sup_own, ARRAY_LEN(sup_own));
+	sup_shared_restricted(ctx);
+	/* No socket(): the control, notify and syslog sockets exist before
+	 * the filter, channels are socketpairs, and nothing it parses names
+	 * an interface. */
+	add_common(ctx);
+	filter_add_sanitizer(ctx, SECCOMP_SUPERVISOR);
+	return ctx;
+}
+
+/**
+ * seccomp_spawner_filter() - build the spawner's filter
+ * @mode:	enum sandbox_mode
+ *
+ * Return: the filter, not loaded; every child inherits it
+ */
+scmp_filter_ctx seccomp_spawner_filter(enum sandbox_mode mode)
+{
+	scmp_filter_ctx ctx = filter_new(mode);
+
+	filter_allow_list(ctx, sup_loop, ARRAY_LEN(sup_loop));
 	filter_allow_list(ctx, sup_child_start, ARRAY_LEN(sup_child_start));
 	filter_allow_list(ctx, sup_agents, ARRAY_LEN(sup_agents));
 	filter_allow_list(ctx, sup_relay, ARRAY_LEN(sup_relay));
-	sup_restricted(ctx);
+	sup_shared_restricted(ctx);
+	spawner_restricted(ctx);
 	sup_sockets(ctx);
-	/* Any descriptor command the children use, and F_DUPFD_CLOEXEC
-	 * for spawn.c's descriptor shuffle. */
-	filter_add_fcntl(ctx);
-	ALLOW_IF(ctx, fcntl, SCMP_A1_32(SCMP_CMP_EQ, F_DUPFD_CLOEXEC));
-	/* A new child's dynamic loader maps libraries executable. */
-	ALLOW(ctx, mmap);
-	ALLOW(ctx, mprotect);
-	ALLOW(ctx, brk);
-	ALLOW(ctx, munmap);
-	ALLOW(ctx, mremap);
-	ALLOW(ctx, madvise);
-	filter_add_exit(ctx);
+	add_common(ctx);
+	/* Same group as the supervisor's: the spawner is a fork of it. */
 	filter_add_sanitizer(ctx, SECCOMP_SUPERVISOR);
 	return ctx;
 }

@@ -15,9 +15,9 @@
  *
  * - ctl_format(): the status report as text for people, or as one JSON
  *   object for programs.  Strings in the report (the target description,
- *   process names) go through an escaper: text shows anything but
- *   printable ASCII as '?', so a namespace path cannot move a terminal's
- *   cursor; JSON escapes what it must and keeps valid UTF-8, replacing
+ *   process names) go through an escaper: text goes through text_safe()
+ *   (controls, C1 and invalid UTF-8 become '?'), so a namespace path
+ *   cannot move a terminal's cursor; JSON escapes what it must and keeps valid UTF-8, replacing
  *   invalid bytes with U+FFFD, so any JSON parser accepts the output.
  *
  * - the server: control_open() creates the socket before the supervisor's
@@ -32,9 +32,35 @@
  *
  * Answers are reference-counted buffers: a status report is formatted once
  * per format however many clients wait for it, and each client keeps its
- * own write offset.  The peer's uid (SO_PEERCRED, fixed at connect()) must
+ * own write offset.
+ *
+ * Who may connect: the peer's uid (SO_PEERCRED, fixed at connect()) must
  * be the supervisor's or root's; the socket's mode 0600 already says so,
- * the check holds even if someone loosens the mode or the directory.
+ * the check holds even if someone loosens the mode or the directory.  A
+ * uid is not enough: COMMAND runs as the caller's uid (rootless) or as
+ * root (root mode) and shares the mount namespace, so it can reach the
+ * socket.  It always runs in a user namespace of its own, though
+ * (supervisor/target.c), so the peer's user namespace must also be the
+ * supervisor's (compared by device and inode with /proc/self/ns/user,
+ * read in control_new()).  The peer is pinned as of connect() by
+ * SO_PEERPIDFD (Linux 6.5) and its namespace read with ioctl(pidfd,
+ * PIDFD_GET_USER_NAMESPACE) (6.11); before 6.11, /proc/PID/ns/user with
+ * the pidfd checked alive afterwards, so the pid named that process;
+ * before 6.5, /proc/PID/ns/user of SO_PEERCRED's pid, which a peer that
+ * exits before the accept could have handed over to another process.
+ * The kernel shows a process's namespace only to who could ptrace-read
+ * it; the supervisor holds every capability in COMMAND's user namespace
+ * (it made it), so COMMAND is never hidden.  A hidden peer is one with
+ * privileges the supervisor lacks: root, which is let in as before, or a
+ * process of the caller's uid that is not, so it is refused.
+ *
+ * The socket file: bound with umask CTL_SOCK_UMASK, so it is 0600 from
+ * the moment it exists (unix_bind() applies the umask itself, so a
+ * default ACL of the directory can only narrow it); nothing is done to it
+ * by path after bind(), so a path swapped for a symlink in between
+ * cannot redirect a chmod().  A directory others may write to without the
+ * sticky bit is refused: anyone there could replace the socket with one
+ * of their own and answer `nsplice ctl` in nsplice's place.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,6 +68,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -51,7 +81,14 @@
 #include "../cmd/config.h"
 #include "../ipc/inany.h"
 #include "../ipc/log.h"
+#include "../ipc/text.h"
+#include "../seccomp/seccomp.h"
 #include "control.h"
+
+/* SO_PEERPIDFD - asm-generic/socket.h of Linux 6.5, if the headers lack it */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD		77
+#endif
 
 /* CTL_WORDS_MAX - words in the longest request, "add -t SPEC" */
 #define CTL_WORDS_MAX		3
@@ -72,7 +109,16 @@
 #define CTL_SOCK_MODE		0600
 
 /* CTL_SOCK_UMASK - umask while binding, so the file is never wider */
-#define CTL_SOCK_UMASK		0177
+#define CTL_SOCK_UMASK		(0777 & ~CTL_SOCK_MODE)
+
+/* CTL_DIR_SHARED - directory mode bits that let others replace entries */
+#define CTL_DIR_SHARED		(S_IWGRP | S_IWOTH)
+
+/* CTL_SELF_USERNS - the supervisor's user namespace */
+#define CTL_SELF_USERNS		"/proc/self/ns/user"
+
+/* CTL_PROC_PATH_MAX - bytes of "/proc/PID/ns/user" with the NUL */
+#define CTL_PROC_PATH_MAX	48
 
 /* MS_PER_SEC, NS_PER_MS - time unit conversions */
 #define MS_PER_SEC		1000ULL
@@ -84,6 +130,7 @@
 /* Answers the server writes itself (the status report is formatted) */
 #define CTL_ANS_OK		"ok\n"
 #define CTL_ANS_DENIED		"error: permission denied\n"
+#define CTL_ANS_DENIED_NS	"error: permission denied: "
 
 /* ------------------------------------------------------------------ */
 /* Request parser                                                      */
@@ -493,10 +540,16 @@ static void json_str(struct ctl_buf *b, const char *s)
  */
 static void text_str(struct ctl_buf *b, const char *s)
 {
+	size_t len;
+
 	if (!s)
 		s = "-";
-	for (; *s; s++)
-		buf_putc(b, (char)(*s >= ' ' && *s <= '~' ? *s : '?'));
+	len = strlen(s);
+	if (buf_reserve(b, len + 1))
+		return;
+	/* text_safe() never writes more than it reads */
+	b->len += text_safe(b->p + b->len, s, len, 0, NULL);
+	b->p[b->len] = '\0';
 }
 
 /**
@@ -821,6 +874,8 @@ struct ctl_client {
  * struct control - the control socket server
  * @fd:		listening socket
  * @owner:	uid allowed besides root
+ * @userns:	the supervisor's user namespace: a peer must be in it
+ * @no_userns:	the kernel has no user namespaces (no /proc/self/ns/user)
  * @ops:	what it asks of the supervisor
  * @ctx:	argument to @ops
  * @asked:	@ops->status was called and control_status_ready() not yet
@@ -834,6 +889,8 @@ struct ctl_client {
 struct control {
 	int fd;
 	uid_t owner;
+	struct stat userns;
+	bool no_userns;
 	const struct ctl_ops *ops;
 	void *ctx;
 	bool asked;
@@ -920,14 +977,54 @@ static int path_clear(const char *path, char *err, size_t errlen)
 }
 
 /**
+ * dir_check() - refuse a directory where others could replace the socket
+ * @path:	socket path
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * The directory must belong to the supervisor's user or root, and be
+ * writable by nobody else unless it is sticky (as /tmp is): there, only
+ * the socket's owner may unlink or rename it.
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int dir_check(const char *path, char *err, size_t errlen)
+{
+	char dir[CTL_SUN_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st))
+		return errfmt(err, errlen, "control socket %s: directory %s: "
+			      "%s", path, dir, strerror(errno));
+	if ((st.st_uid != geteuid() && st.st_uid != 0) ||
+	    ((st.st_mode & CTL_DIR_SHARED) && !(st.st_mode & S_ISVTX)))
+		return errfmt(err, errlen, "control socket %s: directory %s "
+			      "(owner uid %u, mode %04o) lets others replace the "
+			      "socket: use a directory only you (or root) can "
+			      "write to, or a sticky one", path, dir,
+			      (unsigned)st.st_uid,
+			      (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/**
  * sock_bind() - bind and listen at @path with mode 0600
  * @fd:		socket
  * @path:	path, free
  * @err:	error buffer
  * @errlen:	its size
  *
- * The umask makes the file 0600 from the moment it exists; chmod() says
- * so explicitly, whatever the umask rules of the file system.
+ * The umask makes the file 0600 from the moment it exists: unix_bind()
+ * applies it before the file system sees the mode, and a default ACL can
+ * only take permissions away from that.  Nothing touches @path after
+ * bind() (no chmod(), which would follow a symlink put there meanwhile).
  *
  * Return: 0, or -1 with nothing left at @path
  */
@@ -944,7 +1041,7 @@ static int sock_bind(int fd, const char *path, char *err, size_t errlen)
 	if (ret)
 		return errfmt(err, errlen, "control socket %s: bind: %s", path,
 			      strerror(errno));
-	if (chmod(path, CTL_SOCK_MODE) || listen(fd, CTL_CLIENTS_MAX)) {
+	if (listen(fd, CTL_CLIENTS_MAX)) {
 		errfmt(err, errlen, "control socket %s: %s", path,
 		       strerror(errno));
 		unlink(path);
@@ -959,8 +1056,9 @@ static int sock_bind(int fd, const char *path, char *err, size_t errlen)
  * @err:	error buffer
  * @errlen:	its size
  *
- * Runs before the sandbox: socket(), bind() and chmod() are not allowed
- * after it.  A stale socket at @path is replaced, nothing else is.
+ * Runs before the sandbox: socket() and bind() are not allowed after it.
+ * A stale socket at @path is replaced, nothing else is; a directory that
+ * others may write to is refused (dir_check()).
  *
  * Return: listening socket (non-blocking, close-on-exec), or -1 with a
  * message and nothing created
@@ -976,7 +1074,7 @@ int control_open(const char *path, char *err, size_t errlen)
 		return errfmt(err, errlen, "control socket %.60s...: path too "
 			      "long: %zu bytes, at most %zu", path, len,
 			      CTL_SUN_PATH_MAX - 1);
-	if (path_clear(path, err, errlen))
+	if (dir_check(path, err, errlen) || path_clear(path, err, errlen))
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -997,8 +1095,12 @@ int control_open(const char *path, char *err, size_t errlen)
  * @ops:	callbacks into the supervisor
  * @ctx:	their argument
  *
- * Return: the server, or NULL if memory ran out or @path does not fit
- * (@listen_fd is then still the caller's)
+ * Runs before the sandbox, like control_open(): it notes the supervisor's
+ * user namespace, which every client must share.
+ *
+ * Return: the server, or NULL if memory ran out, @path does not fit or
+ * the supervisor's user namespace cannot be read (@listen_fd is then
+ * still the caller's)
  */
 struct control *control_new(int listen_fd, const char *path, uid_t owner,
 			    const struct ctl_ops *ops, void *ctx)
@@ -1008,6 +1110,15 @@ struct control *control_new(int listen_fd, const char *path, uid_t owner,
 
 	if (strlen(path) >= CTL_SUN_PATH_MAX || !(c = calloc(1, sizeof(*c))))
 		return NULL;
+	if (stat(CTL_SELF_USERNS, &c->userns)) {
+		if (errno != ENOENT) {
+			nerr("control socket: %s: %s", CTL_SELF_USERNS,
+			     strerror(errno));
+			free(c);
+			return NULL;
+		}
+		c->no_userns = true;
+	}
 	c->fd = listen_fd;
 	c->owner = owner;
 	c->ops = ops;
@@ -1122,15 +1233,15 @@ static void client_answer(struct control *c, struct ctl_client *cl,
  * @c:		server
  * @cl:		client
  * @head:	"ok\n", or "error: " followed by @msg and a newline
- * @msg:	message for an error, or NULL; control bytes become '?' so
- *		the answer stays one line
+ * @msg:	message for an error, or NULL; made terminal-safe with
+ *		text_safe() (controls, C1 included, become '?') so the
+ *		answer stays one line
  */
 static void client_say(struct control *c, struct ctl_client *cl,
 		       const char *head, const char *msg)
 {
 	char line[CTL_ERR_MAX + sizeof("error: \n")];
 	struct ctl_answer *a;
-	size_t i;
 	int n;
 
 	if (msg) {
@@ -1138,9 +1249,7 @@ static void client_say(struct control *c, struct ctl_client *cl,
 			     *msg ? msg : "failed");
 		n = n < 0 ? 0 : n;
 		n = (size_t)n < sizeof(line) - 2 ? n : (int)sizeof(line) - 2;
-		for (i = 0; i < (size_t)n; i++)
-			if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
-				line[i] = '?';
+		n = (int)text_safe(line, line, (size_t)n, 0, NULL);
 		line[n++] = '\n';
 		line[n] = '\0';
 		head = line;
@@ -1238,22 +1347,161 @@ static void client_read(struct control *c, struct ctl_client *cl)
 }
 
 /**
- * peer_uid() - the uid of a client, from SO_PEERCRED
+ * peer_cred() - the pid and uid of a client, from SO_PEERCRED
  * @fd:		connected socket
- * @uid:	set on success
+ * @cred:	set on success
  *
  * Return: 0, or -1 if the kernel would not say
  */
-static int peer_uid(int fd, uid_t *uid)
+static int peer_cred(int fd, struct ucred *cred)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	socklen_t len = sizeof(*cred);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
-	    len != sizeof(cred))
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) ||
+	    len != sizeof(*cred))
 		return -1;
-	*uid = cred.uid;
 	return 0;
+}
+
+/**
+ * enum peer_ns - a client's user namespace, as the supervisor sees it
+ * @PEER_NS_SAME:	the supervisor's own
+ * @PEER_NS_OTHER:	another one: COMMAND's, a container's
+ * @PEER_NS_HIDDEN:	the kernel will not show it (EACCES): the peer holds
+ *			privileges over the supervisor's that it lacks
+ * @PEER_NS_GONE:	the peer exited first, or the kernel could not tell
+ */
+enum peer_ns {
+	PEER_NS_SAME,
+	PEER_NS_OTHER,
+	PEER_NS_HIDDEN,
+	PEER_NS_GONE,
+};
+
+/**
+ * ns_compare() - compare a user namespace with the supervisor's
+ * @c:		server
+ * @nsfd:	namespace descriptor, closed here
+ *
+ * Return: PEER_NS_SAME, PEER_NS_OTHER, or PEER_NS_GONE if fstat() failed
+ */
+static enum peer_ns ns_compare(const struct control *c, int nsfd)
+{
+	enum peer_ns r = PEER_NS_GONE;
+	struct stat st;
+
+	if (!fstat(nsfd, &st))
+		r = st.st_dev == c->userns.st_dev &&
+		    st.st_ino == c->userns.st_ino ? PEER_NS_SAME :
+						    PEER_NS_OTHER;
+	close(nsfd);
+	return r;
+}
+
+/**
+ * ns_by_proc() - a process's user namespace through /proc/PID/ns/user
+ * @c:		server
+ * @pid:	process
+ *
+ * Return: enum peer_ns
+ */
+static enum peer_ns ns_by_proc(const struct control *c, pid_t pid)
+{
+	char path[CTL_PROC_PATH_MAX];
+	int nsfd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return errno == EACCES || errno == EPERM ? PEER_NS_HIDDEN :
+							   PEER_NS_GONE;
+	return ns_compare(c, nsfd);
+}
+
+/**
+ * ns_by_pidfd() - the user namespace of the process a pidfd pins
+ * @c:		server
+ * @pidfd:	the peer as of connect() (SO_PEERPIDFD)
+ * @pid:	its pid
+ *
+ * Before Linux 6.11 the ioctl is unknown (ENOTTY): /proc/PID/ns/user is
+ * read instead, and the pidfd checked afterwards to still name a live
+ * process, so the pid was not reused in between.
+ *
+ * Return: enum peer_ns
+ */
+static enum peer_ns ns_by_pidfd(const struct control *c, int pidfd,
+				pid_t pid)
+{
+	int nsfd = ioctl(pidfd, SECCOMP_PIDFD_GET_USERNS, 0);
+	enum peer_ns r;
+
+	if (nsfd >= 0)
+		return ns_compare(c, nsfd);
+	if (errno == EACCES || errno == EPERM)
+		return PEER_NS_HIDDEN;
+	if (errno != ENOTTY && errno != EINVAL)
+		return PEER_NS_GONE;	/* ESRCH: it exited */
+	r = ns_by_proc(c, pid);
+	if (pidfd_send_signal(pidfd, 0, NULL, 0))
+		return PEER_NS_GONE;
+	return r;
+}
+
+/**
+ * peer_ns() - the user namespace of a client
+ * @c:		server
+ * @fd:		connected socket
+ * @pid:	the client's pid (SO_PEERCRED)
+ *
+ * Return: enum peer_ns; PEER_NS_SAME when the kernel has no user
+ * namespaces at all
+ */
+static enum peer_ns peer_ns(const struct control *c, int fd, pid_t pid)
+{
+	socklen_t len = sizeof(int);
+	int pidfd = -1;
+	enum peer_ns r;
+
+	if (c->no_userns)
+		return PEER_NS_SAME;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len))
+		return errno == ENOPROTOOPT ? ns_by_proc(c, pid) :
+					      PEER_NS_GONE;
+	if (len != sizeof(int) || pidfd < 0)
+		return PEER_NS_GONE;
+	r = ns_by_pidfd(c, pidfd, pid);
+	close(pidfd);
+	return r;
+}
+
+/**
+ * peer_refusal() - why a client of an allowed uid may not connect
+ * @c:		server
+ * @fd:		connected socket
+ * @cred:	its SO_PEERCRED
+ *
+ * Only a peer in the supervisor's user namespace passes; a hidden one
+ * only if it is root (see the theory of operation: COMMAND's processes
+ * are never hidden, a root process with capabilities the supervisor
+ * dropped is).
+ *
+ * Return: NULL if it may, else the reason, for the log and the answer
+ */
+static const char *peer_refusal(const struct control *c, int fd,
+				const struct ucred *cred)
+{
+	switch (peer_ns(c, fd, cred->pid)) {
+	case PEER_NS_SAME:
+		return NULL;
+	case PEER_NS_OTHER:
+		return "not in nsplice's user namespace";
+	case PEER_NS_HIDDEN:
+		return cred->uid == 0 ? NULL : "its user namespace cannot be "
+		       "checked";
+	default:
+		return "it exited before its user namespace was checked";
+	}
 }
 
 /**
@@ -1261,13 +1509,15 @@ static int peer_uid(int fd, uid_t *uid)
  * @c:		server, with fewer than CTL_CLIENTS_MAX clients
  * @fd:		accepted socket, non-blocking
  *
- * A peer that is neither the owner nor root is told so and closed; it
- * gets no further than this.
+ * A peer that is neither the owner nor root, or is not in the
+ * supervisor's user namespace, is told so and closed; it gets no further
+ * than this.
  */
 static void client_add(struct control *c, int fd)
 {
+	struct ucred cred = { 0, (uid_t)-1, (gid_t)-1 };
 	struct ctl_client *cl = c->cl;
-	uid_t uid = (uid_t)-1;
+	const char *why;
 
 	while (cl < c->cl + CTL_CLIENTS_MAX - 1 && cl->state != CL_FREE)
 		cl++;
@@ -1279,16 +1529,23 @@ static void client_add(struct control *c, int fd)
 	cl->state = CL_READ;
 	cl->deadline = now_ms() + CTL_TIMEOUT_MS;
 	c->ncl++;
-	if (peer_uid(fd, &uid) || (uid != c->owner && uid != 0)) {
+	cl->uid = cred.uid;
+	if (peer_cred(fd, &cred) || (cred.uid != c->owner && cred.uid != 0)) {
 		log_ratelimited(&c->rl_denied, LOG_LVL_WARN, "control: "
 				"refused a client of uid %d: only uid %u and "
-				"root may connect", (int)uid,
+				"root may connect", (int)cred.uid,
 				(unsigned)c->owner);
-		cl->uid = uid;
 		client_say(c, cl, CTL_ANS_DENIED, NULL);
 		return;
 	}
-	cl->uid = uid;
+	cl->uid = cred.uid;
+	why = peer_refusal(c, fd, &cred);
+	if (why) {
+		log_ratelimited(&c->rl_denied, LOG_LVL_WARN, "control: "
+				"refused pid %d (uid %u): %s", (int)cred.pid,
+				(unsigned)cred.uid, why);
+		client_say(c, cl, CTL_ANS_DENIED_NS, why);
+	}
 }
 
 /**

@@ -5,7 +5,8 @@
  * DOC: Theory of Operation
  *
  * `--control PATH` makes the supervisor listen on a unix stream socket
- * (mode 0600, created before the sandbox).  A client connects, sends one
+ * (mode 0600 from its creation, before the sandbox, in a directory no
+ * one else may write to unless it is sticky).  A client connects, sends one
  * request line and reads one response; `nsplice ctl PATH ...` (cmd/ctl.c)
  * is that client.  Requests (one line, at most CTL_LINE_MAX bytes with
  * the newline):
@@ -21,7 +22,8 @@
  * report; the server closes the connection after it.
  *
  * The server (control.c) checks the peer's credentials (SO_PEERCRED: the
- * supervisor's own uid or root), bounds what it reads (one line, a
+ * supervisor's own uid or root) and its user namespace (the supervisor's:
+ * never COMMAND's), bounds what it reads (one line, a
  * deadline, at most CTL_CLIENTS_MAX clients), and parses with
  * ctl_req_parse(), which is fuzzed (tests/fuzz/fuzz_ctl.c).  The
  * supervisor serves the socket because it is the one process that

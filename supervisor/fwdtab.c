@@ -25,6 +25,17 @@
  * deadlock.  fwdtab_pump() sends whatever may go now; it is called after
  * every change and every answer.
  *
+ * Pool families: the relay connects a forward with a pool socket of the
+ * side that does not listen, of the forward's target family, and an agent
+ * hands out only families the supervisor allowed it (POOL_ALLOW).  The
+ * allowed set of a side grows, before the FORWARD that needs it reaches
+ * the relay (relay_needs()), and shrinks only when an agent starts serving
+ * a relay afresh (restart, RELAY_CHAN: fwdtab_pool_allow()) to what the
+ * forwards sent to that relay need.  A removed forward's family stays
+ * allowed until then: the relay keeps the pool it filled and is never told
+ * that nobody needs it, so narrowing earlier could fault a relay that did
+ * nothing wrong.
+ *
  * The relay's Landlock rules allow connect() only to the target ports it
  * was started with.  A change that adds a target port outside them cannot
  * be served by that relay: the supervisor starts a new one with the full
@@ -36,6 +47,7 @@
  * binds what was never bound or failed.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -428,6 +440,91 @@ int fwdtab_init(struct supervisor *s)
 }
 
 /**
+ * fwd_pool_bit() - the pool family a forward connects with
+ * @m:		forward
+ *
+ * As relay/target.c and relay/listener.c choose it: the explicit target's
+ * family, else the listener's.
+ *
+ * Return: POOL_ALLOW_V4 or POOL_ALLOW_V6
+ */
+static uint32_t fwd_pool_bit(const struct msg_forward *m)
+{
+	int af = m->flags & FWD_F_TARGET_ADDR ? m->target_family : m->family;
+
+	return af == AF_INET6 ? POOL_ALLOW_V6 : POOL_ALLOW_V4;
+}
+
+/**
+ * send_pool_allow() - tell an agent which pool families it may hand out
+ * @s:		supervisor state
+ * @id:		CH_AGENT_HOST or CH_AGENT_TARGET
+ *
+ * An agent not up yet gets the set when it says HELLO.
+ */
+static void send_pool_allow(struct supervisor *s, enum sup_child_id id)
+{
+	struct msg_pool_allow pa = { s->pool_allow[id] };
+
+	if (s->ch[id].pid > 0 && s->ch[id].hello)
+		sup_send(s, id, MSG_POOL_ALLOW, &pa, NULL, 0);
+}
+
+/**
+ * relay_needs() - a forward is about to be sent to the relay
+ * @s:		supervisor state
+ * @m:		the forward
+ *
+ * Called before the FORWARD goes out: the agent that must answer the
+ * relay's POOL_REQ for it has the POOL_ALLOW queued first.
+ */
+static void relay_needs(struct supervisor *s, const struct msg_forward *m)
+{
+	enum sup_child_id side = m->listen_side == SIDE_HOST ?
+				 CH_AGENT_TARGET : CH_AGENT_HOST;
+	uint32_t bit = fwd_pool_bit(m);
+
+	s->relay_pools[side] |= bit;
+	if (s->pool_allow[side] & bit)
+		return;
+	s->pool_allow[side] |= bit;
+	send_pool_allow(s, side);
+}
+
+/**
+ * fwdtab_pool_allow() - an agent starts serving the current relay
+ * @s:		supervisor state
+ * @id:		agent, just up or just sent RELAY_CHAN
+ *
+ * Narrows what the agent may hand out to what that relay was sent.
+ */
+void fwdtab_pool_allow(struct supervisor *s, enum sup_child_id id)
+{
+	s->pool_allow[id] = s->relay_pools[id];
+	send_pool_allow(s, id);
+}
+
+/**
+ * fwdtab_pool_denied() - POOL_DENIED: the relay asked for a family no
+ *			  forward of that side connects with
+ * @s:		supervisor state
+ * @id:		agent that refused
+ * @d:		what the relay asked for
+ *
+ * The agent has stopped serving that relay; a fresh one is started.
+ */
+void fwdtab_pool_denied(struct supervisor *s, enum sup_child_id id,
+			const struct msg_pool_denied *d)
+{
+	char why[CONFIG_ERR_MAX];
+
+	snprintf(why, sizeof(why), "asked %s for %u IPv%c pool sockets, "
+		 "which no forward connects with", s->ch[id].name, d->count,
+		 d->family == AF_INET6 ? '6' : '4');
+	sup_violation(s, CH_RELAY, NULL, why);
+}
+
+/**
  * relay_send_batch() - send the relay every forward it does not know
  * @s:		supervisor state, relay configured and not being replaced
  */
@@ -446,6 +543,7 @@ static void relay_send_batch(struct supervisor *s)
 
 		if (f->state != FS_RELAY || f->in_relay)
 			continue;
+		relay_needs(s, &f->e.m);
 		if (sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0))
 			return;
 		f->in_relay = true;
@@ -544,22 +642,49 @@ void fwdtab_pump(struct supervisor *s)
 }
 
 /**
+ * auto_port_ok() - may the relay be allowed a port for auto forwards
+ * @bm:		an auto rule's allowed ports
+ * @own:	ports nsplice's configured forwards listen on
+ * @p:		port
+ *
+ * Return: true if the rule may forward @p and nsplice does not listen on
+ * it itself (the scans leave those out, so no auto forward targets one)
+ */
+static bool auto_port_ok(const uint8_t *bm, const uint8_t *own, unsigned p)
+{
+	uint8_t bit = (uint8_t)(1U << (p % 8));
+
+	return (bm[p / 8] & bit) && !(own[p / 8] & bit);
+}
+
+/**
  * allow_auto_ports() - CONNECT_ALLOW for the ports auto rules may target
  * @s:		supervisor state
+ *
+ * The ports of each rule (no port below the unprivileged start unless the
+ * rule names it, cmd/portspec.c) minus the ports the configured forwards
+ * listen on.  Narrower only costs a relay replacement when an auto
+ * forward does need a port left out (fwd_add()).
  */
 static void allow_auto_ports(struct supervisor *s)
 {
+	static uint8_t own[65536 / 8];
 	struct msg_connect_allow a;
 	unsigned i, p, q;
 
+	memset(own, 0, sizeof(own));
+	for (i = 0; i < s->cfg->nfwd; i++) {
+		p = s->cfg->fwd[i].m.listen_port;
+		own[p / 8] |= (uint8_t)(1U << (p % 8));
+	}
 	for (i = 0; i < s->cfg->nautos; i++) {
 		const uint8_t *bm = s->cfg->autos[i].allowed;
 
 		for (p = 1; p < 65536; p = q) {
 			q = p + 1;
-			if (!(bm[p / 8] & (1U << (p % 8))))
+			if (!auto_port_ok(bm, own, p))
 				continue;
-			while (q < 65536 && (bm[q / 8] & (1U << (q % 8))))
+			while (q < 65536 && auto_port_ok(bm, own, q))
 				q++;
 			a.first = (uint16_t)p;
 			a.last = (uint16_t)(q - 1);
@@ -588,12 +713,14 @@ void fwdtab_relay_config(struct supervisor *s)
 	if (sup_send(s, CH_RELAY, MSG_RELAY_LIMITS, &lim, NULL, 0))
 		return;
 	memset(s->relay_ports, 0, sizeof(s->relay_ports));
+	s->relay_pools[SIDE_HOST] = s->relay_pools[SIDE_TARGET] = 0;
 	allow_auto_ports(s);
 	for (id = 0; id < FWD_ID_MAX; id++) {
 		struct sup_fwd *f = &s->ft[id];
 
 		if (!live(f))
 			continue;
+		relay_needs(s, &f->e.m);
 		if (sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0))
 			return;
 		f->in_relay = true;

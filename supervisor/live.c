@@ -25,7 +25,9 @@
  * and READY=1 when that change has reached the children; STATUS= lines
  * along the way; WATCHDOG=1 every half WATCHDOG_USEC, but only while the
  * relay answers pings (STATS_REQ without listeners): a wedged relay stops
- * the pings and systemd restarts the service.
+ * the pings and systemd restarts the service.  Only the STATS_DONE that
+ * carries the sequence number of the request outstanding counts, as a
+ * ping's answer or as a report; any other is dropped (stats_asked()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -456,18 +458,51 @@ static void watchdog_answer(struct supervisor *s)
 }
 
 /**
+ * stats_asked() - is @seq the answer to the request outstanding
+ * @s:		supervisor state
+ * @seq:	sequence number of a STATS_DONE
+ *
+ * Only the last STATS_REQ sent can be outstanding: the relay restarts its
+ * report on every request (relay/chan.c), so the answer to an earlier one
+ * is either already here or never comes, and the last one's answer also
+ * covers a ping sent before it.  The watchdog's ping and a status report
+ * share the sequence, and a report in flight counts as the ping.
+ *
+ * Return: true if a request is outstanding and @seq is its number
+ */
+static bool stats_asked(const struct supervisor *s, uint32_t seq)
+{
+	return (s->wd_owed || s->stats_want) && seq == s->stats_seq;
+}
+
+/**
  * live_stats_done() - STATS_DONE: a report or a ping is complete
  * @s:		supervisor state
  * @d:		the relay's summary
+ *
+ * A STATS_DONE that answers nothing asked - an old sequence number, one
+ * never sent, a second answer to one request - is dropped: it proves
+ * nothing about the relay's loop (a relay stuck on anything but this
+ * channel could send it), so it must not feed the watchdog, and its
+ * numbers must not pass for a fresh report.  An old number is also what
+ * a relay sends legitimately when a newer request overtook its answer,
+ * so this is not a protocol violation.
  */
 void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
 {
+	if (!stats_asked(s, d->seq)) {
+		ndebug("relay: STATS_DONE %u answers no request (last sent: "
+		       "%u%s), ignored", (unsigned)d->seq,
+		       (unsigned)s->stats_seq,
+		       s->wd_owed || s->stats_want ? "" : ", answered");
+		return;
+	}
 	s->flows = d->flows;
 	s->flow_limit = d->flow_limit;
 	s->waiting = d->waiting;
 	s->stats_at_ms = sup_now_ms();
-	watchdog_answer(s);	/* any answer proves the relay's loop turns */
-	if (s->stats_want && d->seq == s->stats_seq)
+	watchdog_answer(s);	/* the answer proves the relay's loop turns */
+	if (s->stats_want)
 		answer_status(s);
 }
 

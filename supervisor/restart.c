@@ -299,6 +299,34 @@ void restart_agent_hello(struct supervisor *s, enum sup_child_id id)
 	sup_send(s, id, MSG_RELAY_CHAN, &mc, &r->peer_end[id], 1);
 	close(r->peer_end[id]);
 	r->peer_end[id] = -1;
+	/* After RELAY_CHAN: the old relay is never judged by the new set */
+	fwdtab_pool_allow(s, id);
+}
+
+/**
+ * restart_agent_bad() - AGENT_BAD: the relay cut off an agent
+ * @s:		supervisor state
+ * @id:		child the report came from
+ * @side:	the agent's side, < SIDE_COUNT (ipc.c)
+ *
+ * The relay closed that agent's channel after a protocol violation and
+ * kept its flows; the agent is treated as for a violation on its own
+ * channel: killed, and restarted by the usual policy, its successor's
+ * channel going to the relay as AGENT_CHAN.  A compromised relay could
+ * use this to have agents restarted, which costs no more than its own
+ * crashes would: the same restart budget stops nsplice.
+ */
+void restart_agent_bad(struct supervisor *s, enum sup_child_id id,
+		       uint32_t side)
+{
+	if (id != CH_RELAY) {
+		sup_violation(s, id, NULL, "AGENT_BAD from an agent");
+		return;
+	}
+	if (s->ch[side].pid <= 0)
+		return;		/* it ended already: being restarted */
+	sup_violation(s, (enum sup_child_id)side, NULL,
+		      "on its relay channel, reported by the relay");
 }
 
 /**

@@ -1,207 +1,140 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * spawn.c - start a child role as fork() + fexecve() of nsplice itself
+ * spawn.c - start a child role: ask the spawner to exec nsplice itself
  *
  * DOC: Theory of Operation
  *
  * A child must not inherit the supervisor's memory (configuration, other
  * children's channels, namespace handles it does not need), so it is a
- * fresh execution of the binary opened once at start (supervisor->exe_fd),
- * not a fork that goes on running supervisor code.  Between fork() and
- * fexecve() the child only: unblocks signals (the supervisor blocks them
- * for its signalfd, and the mask survives exec), arms PR_SET_PDEATHSIG,
- * moves its descriptors to the fixed numbers of ipc/msg.h, puts the binary
- * on SECCOMP_EXE_FD (the supervisor's seccomp filter lets a child exec from
- * that descriptor only) and execs.  Every other supervisor descriptor is
- * O_CLOEXEC and disappears at exec.
+ * fresh execution of nsplice's binary.  The supervisor itself can no
+ * longer exec (its seccomp filter has no execve, execveat or clone, and it
+ * closed the binary): the spawner (spawner.c) does it on request.
+ * spawn_role() is the supervisor's stub: it turns the configuration into
+ * one fixed-size struct spawn_req (role, log level and mode, sandbox mode,
+ * --runas uid:gid for the relay of a root nsplice, --keep-bind-cap, the
+ * NSPLICE_TESTING attempt name, its own pid), attaches the child's
+ * descriptors and waits, at most SPAWN_ANSWER_MS, for the pid.
  *
- * Sandbox arguments: --sandbox=log in log mode; for the relay of a root
- * nsplice, --runas=UID:GID (the user it becomes); in NSPLICE_TESTING
- * builds, --test-attempt=WHAT.
+ * The child is created by the spawner with CLONE_PARENT, so it is the
+ * supervisor's own child, reaped and signalled as before.  The answer
+ * arrives before the loop can reap anything (SIGCHLD is read from the
+ * signalfd only there), so a child that dies at once is still known by
+ * its pid when its end is collected.
  *
- * Log mode: --log-mode=journal|syslog when the supervisor's lines are not
- * plain (ipc/log.h), so a child prefixes its lines with their priority;
- * absent in plain mode.
- *
- * The environment is emptied except for the sanitizer options, so nothing
- * from the user's environment reaches a sandboxed process.
+ * A spawner that does not answer, or answers nonsense, is killed: its end
+ * (SIGCHLD) stops nsplice (supervisor.c).
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <bsd/string.h>
+
 #include "../ipc/log.h"
-#include "../seccomp/sandbox.h"
+#include "spawner.h"
 #include "supervisor.h"
 
-/* SPAWN_FD_MAX - highest fixed descriptor a child receives */
-#define SPAWN_FD_MAX	8
-
-/* SPAWN_FD_TMP - descriptors are parked from here before dup2() */
-#define SPAWN_FD_TMP	(SECCOMP_EXE_FD + 1)
-
-/* SPAWN_ARGS_MAX - entries of a child's argv, NULL included */
-#define SPAWN_ARGS_MAX	12
-
-/* SPAWN_ARG_LEN - room for one formatted argument, bytes */
-#define SPAWN_ARG_LEN	64
-
-/* SPAWN_ENV_KEEP - environment variables a child may see */
-static const char *const spawn_env_keep[] = {
-	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL,
-};
-
 /**
- * child_env() - build the child's environment from the allowed variables
- * @envp:	output array, at least as long as spawn_env_keep
- */
-static void child_env(char **envp)
-{
-	const char *const *k;
-	int n = 0;
-
-	for (k = spawn_env_keep; *k; k++) {
-		char *v = getenv(*k);
-
-		/* The variable's "NAME=value" string is just before value. */
-		if (v)
-			envp[n++] = v - strlen(*k) - 1;
-	}
-	envp[n] = NULL;
-}
-
-/**
- * child_place_fds() - put descriptors at their fixed numbers
- * @fds:	fds[i] is the descriptor that must become number i, or -1
+ * req_fill() - the request for one child
+ * @s:		supervisor state
+ * @id:		which role
+ * @fds:	descriptors for the fixed numbers, -1 for none
  * @nfds:	length of @fds
+ * @r:		filled
  *
- * Parking every source above SPAWN_FD_TMP first means a source that
- * already sits on another target number cannot be overwritten early.
- * dup2() clears O_CLOEXEC on the result, so exactly these survive exec.
- *
- * Return: 0 or -1
+ * Return: 0, or -1 (EINVAL) if an argument does not fit the request
  */
-static int child_place_fds(const int *fds, int nfds)
+static int req_fill(const struct supervisor *s, enum sup_child_id id,
+		    const int *fds, int nfds, struct spawn_req *r)
 {
-	int tmp[SPAWN_FD_MAX + 1];
+	const struct nsp_config *cfg = s->cfg;
 	int i;
 
-	for (i = 0; i < nfds; i++) {
-		tmp[i] = -1;
-		if (fds[i] >= 0 &&
-		    (tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, SPAWN_FD_TMP)) < 0)
-			return -1;
+	memset(r, 0, sizeof(*r));
+	r->role = (uint32_t)id;
+	for (i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			r->fd_mask |= 1U << i;
+	r->parent = (int32_t)getpid();
+	r->log_level = cfg->log_level;
+	r->log_mode = (uint32_t)log_get_mode();
+	r->sandbox_log = cfg->sandbox == SANDBOX_LOG;
+	if (id == CH_RELAY && geteuid() == 0 && cfg->runas_name) {
+		r->runas = 1;
+		r->uid = (uint32_t)cfg->runas_uid;
+		r->gid = (uint32_t)cfg->runas_gid;
 	}
-	for (i = 0; i < nfds; i++) {
-		if (tmp[i] < 0)
-			continue;
-		if (dup2(tmp[i], i) < 0)
-			return -1;
-		close(tmp[i]);
+	if (id != CH_RELAY)
+		r->keep_bind_cap = config_side_needs_low_ports(cfg, (int)id);
+	if (id == CH_RELAY && cfg->test_attempt &&
+	    strlcpy(r->attempt, cfg->test_attempt, sizeof(r->attempt)) >=
+	    sizeof(r->attempt)) {
+		errno = EINVAL;
+		return -1;
 	}
 	return 0;
 }
 
 /**
- * sandbox_args() - append the sandbox arguments of a child
- * @s:		supervisor state
- * @id:		which role
- * @argv:	argument array, with room for three more
- * @n:		entries used; updated
- * @runas:	buffer for the --runas argument
- * @attempt:	buffer for the --test-attempt argument
- */
-static void sandbox_args(const struct supervisor *s, enum sup_child_id id,
-			 char **argv, int *n, char *runas, char *attempt)
-{
-	const struct nsp_config *cfg = s->cfg;
-
-	if (cfg->sandbox == SANDBOX_LOG)
-		argv[(*n)++] = (char *)"--sandbox=log";
-	if (id != CH_RELAY)
-		return;
-	if (geteuid() == 0 && cfg->runas_name) {
-		snprintf(runas, SPAWN_ARG_LEN, "--runas=%u:%u",
-			 (unsigned)cfg->runas_uid, (unsigned)cfg->runas_gid);
-		argv[(*n)++] = runas;
-	}
-	if (cfg->test_attempt) {
-		snprintf(attempt, SPAWN_ARG_LEN, "--test-attempt=%s",
-			 cfg->test_attempt);
-		argv[(*n)++] = attempt;
-	}
-}
-
-/**
- * place_exe() - put the binary's descriptor on SECCOMP_EXE_FD
- * @tmp:	a parked duplicate of it, closed here
- *
- * Return: SECCOMP_EXE_FD, or -1
- */
-static int place_exe(int tmp)
-{
-	int fd = dup3(tmp, SECCOMP_EXE_FD, O_CLOEXEC);
-
-	close(tmp);
-	return fd;
-}
-
-/**
- * child_exec() - the child's side of spawn_role(); never returns
- * @s:		supervisor state (only exe_fd and cfg are read)
- * @id:		which role
- * @fds:	descriptors for the fixed numbers
+ * req_send() - send a request with its descriptors attached
+ * @fd:		channel to the spawner
+ * @r:		the request
+ * @fds:	descriptors for the fixed numbers, -1 for none
  * @nfds:	length of @fds
- * @ppid:	the supervisor's pid
+ *
+ * Return: 0 or -1
  */
-static void __attribute__((noreturn))
-child_exec(const struct supervisor *s, enum sup_child_id id, const int *fds,
-	   int nfds, pid_t ppid)
+static int req_send(int fd, struct spawn_req *r, const int *fds, int nfds)
 {
-	char logarg[16], parentarg[32], logmode[SPAWN_ARG_LEN];
-	char runas[SPAWN_ARG_LEN], attempt[SPAWN_ARG_LEN];
-	char *envp[sizeof(spawn_env_keep) / sizeof(spawn_env_keep[0])];
-	char *argv[SPAWN_ARGS_MAX];
-	sigset_t all;
-	int exe, n = 0;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * (SPAWN_FD_MAX + 1))];
+	} cm;
+	struct iovec iov = { r, sizeof(*r) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int att[SPAWN_FD_MAX + 1] = { 0 }, n = 0, i;
+	struct cmsghdr *c;
 
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != ppid)
-		_exit(127);
-	/* The binary's descriptor may sit on a fixed number: park it too. */
-	exe = fcntl(s->exe_fd, F_DUPFD_CLOEXEC, SPAWN_FD_TMP);
-	if (exe < 0 || child_place_fds(fds, nfds) || place_exe(exe) < 0)
-		_exit(127);
+	for (i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			att[n++] = fds[i];
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+	memcpy(CMSG_DATA(c), att, sizeof(int) * (size_t)n);
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*r) ? 0 : -1;
+}
 
-	snprintf(logarg, sizeof(logarg), "--log=%d", s->cfg->log_level);
-	snprintf(parentarg, sizeof(parentarg), "--parent=%d", (int)ppid);
-	argv[n++] = (char *)"nsplice";
-	argv[n++] = (char *)(id == CH_RELAY ? "--role=relay" : "--role=agent");
-	if (id != CH_RELAY)
-		argv[n++] = (char *)(id == CH_AGENT_HOST ? "--side=host" :
-							    "--side=target");
-	if (id != CH_RELAY && config_side_needs_low_ports(s->cfg, (int)id))
-		argv[n++] = (char *)"--keep-bind-cap";
-	sandbox_args(s, id, argv, &n, runas, attempt);
-	if (log_get_mode() != LOG_MODE_PLAIN) {
-		snprintf(logmode, sizeof(logmode), "--log-mode=%s",
-			 log_mode_name(log_get_mode()));
-		argv[n++] = logmode;
-	}
-	argv[n++] = logarg;
-	argv[n++] = parentarg;
-	argv[n] = NULL;
-	child_env(envp);
-	fexecve(SECCOMP_EXE_FD, argv, envp);
-	log_msg(LOG_LVL_ERR, "cannot execute %s: %s", s->ch[id].name,
-		strerror(errno));
-	_exit(127);
+/**
+ * ans_recv() - wait for the spawner's answer
+ * @fd:		channel to the spawner
+ * @a:		filled
+ *
+ * Return: 0 for an answer of the right size and shape, -1 otherwise
+ */
+static int ans_recv(int fd, struct spawn_ans *a)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	struct iovec iov = { a, sizeof(*a) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int ret;
+
+	do
+		ret = poll(&p, 1, SPAWN_ANSWER_MS);
+	while (ret < 0 && errno == EINTR);
+	if (ret <= 0 || recvmsg(fd, &mh, MSG_DONTWAIT) != (ssize_t)sizeof(*a) ||
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return -1;
+	if (a->pid > 0 && a->err == 0)
+		return 0;
+	return a->pid == -1 && a->err > 0 ? 0 : -1;
 }
 
 /**
@@ -216,15 +149,28 @@ child_exec(const struct supervisor *s, enum sup_child_id id, const int *fds,
 pid_t spawn_role(const struct supervisor *s, enum sup_child_id id,
 		 const int *fds, int nfds)
 {
-	pid_t ppid = getpid();
-	pid_t pid;
+	struct spawn_req r;
+	struct spawn_ans a;
 
-	if (nfds > SPAWN_FD_MAX + 1) {
+	if (nfds > SPAWN_FD_MAX + 1 || req_fill(s, id, fds, nfds, &r)) {
 		errno = EINVAL;
 		return -1;
 	}
-	pid = fork();
-	if (pid == 0)
-		child_exec(s, id, fds, nfds, ppid);
-	return pid;
+	if (s->spawner_fd < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (req_send(s->spawner_fd, &r, fds, nfds) ||
+	    ans_recv(s->spawner_fd, &a)) {
+		nerr("spawner (pid %d) does not answer: killing it",
+		     (int)s->spawner_pid);
+		if (s->spawner_pid > 0)
+			kill(s->spawner_pid, SIGKILL);
+		errno = EPIPE;
+		return -1;
+	}
+	if (a.pid > 0)
+		return (pid_t)a.pid;
+	errno = a.err;
+	return -1;
 }

@@ -209,6 +209,8 @@ static void on_hello(struct supervisor *s, enum sup_child_id id,
 		return;
 	}
 	live_agent_conf(s, id);
+	/* Its relay channel may already carry POOL_REQs: they wait for this */
+	fwdtab_pool_allow(s, id);
 	restart_agent_hello(s, id);
 	fwdtab_pump(s);
 }
@@ -248,6 +250,12 @@ void startup_on_msg(struct supervisor *s, enum sup_child_id id,
 		break;
 	case MSG_STATS_DONE:
 		live_stats_done(s, &m->u.stats_done);
+		break;
+	case MSG_POOL_DENIED:
+		fwdtab_pool_denied(s, id, &m->u.pool_denied);
+		break;
+	case MSG_AGENT_BAD:
+		restart_agent_bad(s, id, m->u.chan.side);
 		break;
 	default:
 		sup_violation(s, id, m, "not handled");

@@ -11,13 +11,17 @@
  * lines, which it copies to its stderr.
  *
  * Start: open nsplice's own binary once; find or create the target
- * namespace (target.c); create the log pipe and five SOCK_SEQPACKET
- * channels (supervisor to each child, each agent to the relay); start the
- * relay and both agents (spawn.c); then follow the start-up protocol
- * (startup.c).  In between, once COMMAND is forked and before the first
- * child, the supervisor isolates itself (seccomp/sandbox.c): as root it
- * keeps only the capabilities its children need, and it loads its seccomp
- * filter, which every child inherits.
+ * namespace (target.c); create the log pipe; fork the spawner
+ * (spawner.c), which takes the binary, and close it; create five
+ * SOCK_SEQPACKET channels (supervisor to each child, each agent to the
+ * relay); start the relay and both agents (spawn.c, through the spawner);
+ * then follow the start-up protocol (startup.c).  In between, once COMMAND
+ * and the spawner are forked and before the first child, the supervisor
+ * isolates itself (seccomp/sandbox.c): as root it keeps only the
+ * capabilities its children need, and it loads its seccomp filter, which
+ * has no exec, fork or namespace calls.  Children inherit the spawner's
+ * filter, not this one.  The spawner's end is fatal: nsplice stops with
+ * status 1.
  *
  * Watch: one poll() loop over a signalfd (SIGCHLD, SIGTERM, SIGINT,
  * SIGHUP), the log pipe, the three channels, a timer and, for --pid, the
@@ -54,6 +58,7 @@
 #include "activation.h"
 #include "control.h"
 #include "notify.h"
+#include "spawner.h"
 #include "supervisor.h"
 
 /* STOP_GRACE_SEC - seconds children get to exit before SIGKILL */
@@ -289,6 +294,24 @@ static void report_child_ends(struct supervisor *s)
 }
 
 /**
+ * reaped_spawner() - the spawner ended: no child can be started any more
+ * @s:		supervisor state
+ * @st:		status from waitpid()
+ */
+static void reaped_spawner(struct supervisor *s, int st)
+{
+	char how[64];
+
+	s->spawner_pid = 0;
+	if (s->spawner_fd >= 0)
+		close(s->spawner_fd);
+	s->spawner_fd = -1;
+	nerr("spawner %s: stopping", status_text(st, how, sizeof(how)));
+	s->child_failed = true;
+	sup_stop(s, EXIT_FAILURE, NULL);
+}
+
+/**
  * reap() - collect every child that has ended
  * @s:		supervisor state
  */
@@ -300,6 +323,10 @@ static void reap(struct supervisor *s)
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (pid == s->cmd_pid) {
 			reaped_command(s, st);
+			continue;
+		}
+		if (pid == s->spawner_pid) {
+			reaped_spawner(s, st);
 			continue;
 		}
 		if (restart_reap(s, pid, st))
@@ -555,6 +582,31 @@ static int check_nofile(char *err, size_t errlen)
 }
 
 /**
+ * start_spawner() - fork the spawner and hand it the binary
+ * @s:		supervisor state, COMMAND forked, log pipe created
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * The supervisor keeps no way to exec: its copy of the binary is closed.
+ *
+ * Return: 0, or EXIT_FAILURE with @err set
+ */
+static int start_spawner(struct supervisor *s, char *err, size_t errlen)
+{
+	s->spawner_pid = spawner_start(s->exe_fd, s->log_wfd, s->cfg->sandbox,
+				       &s->spawner_fd);
+	close(s->exe_fd);
+	s->exe_fd = -1;
+	if (s->spawner_pid < 0) {
+		s->spawner_pid = 0;
+		errfmt(err, errlen, "cannot start the spawner: %s",
+		       strerror(errno));
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/**
  * prepare() - everything before the children start
  * @s:		supervisor state
  * @err:	error buffer
@@ -605,7 +657,7 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 	s->log_fd = logp[0];
 	s->log_wfd = logp[1];
 	fcntl(s->log_fd, F_SETFL, O_NONBLOCK);
-	return 0;
+	return start_spawner(s, err, errlen);
 }
 
 /**
@@ -663,6 +715,7 @@ int supervisor_main(const struct nsp_config *cfg)
 	memset(&s, 0, sizeof(s));
 	s.cfg = s.cfg_initial = cfg;
 	s.exe_fd = s.netns_fd = s.userns_fd = s.target_pidfd = -1;
+	s.spawner_fd = -1;
 	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
 	log_init("supervisor", cfg->log_level);
 	setproctitle("-nsplice: supervisor");

@@ -5,7 +5,8 @@
  * DOC: Theory of Operation
  *
  * See supervisor.c for the role.  The state is one struct supervisor, owned
- * by supervisor_main(); spawn.c starts children, target.c finds or creates
+ * by supervisor_main(); spawn.c starts children (through the spawner,
+ * spawner.c, the one process that may exec), target.c finds or creates
  * the target namespace, startup.c speaks the start-up protocol with the
  * children over their channels.
  */
@@ -165,7 +166,11 @@ struct control;
  * @cfg_initial: the configuration from the command line (owned by main)
  * @cfg_owned:	@cfg when a reload or change replaced @cfg_initial, else
  *		NULL
- * @exe_fd:	nsplice's own binary, opened once, for fexecve()
+ * @exe_fd:	nsplice's own binary, opened once, handed to the spawner
+ *		and closed before the supervisor's filter (-1 from then on)
+ * @spawner_pid: the spawner (spawner.c), which execs every child; 0 once
+ *		reaped
+ * @spawner_fd:	channel to the spawner, or -1
  * @netns_fd:	target network namespace
  * @userns_fd:	user namespace agent[target] joins first, or -1
  * @netns_st:	identity of --netns at start, to notice `ip netns del`
@@ -184,6 +189,10 @@ struct control;
  * @nstate:	slots per enum sup_fwd_state and side
  * @batch_seq:	last relay batch number handed out
  * @relay_ports: bitmap of ports the current relay may connect to
+ * @relay_pools: POOL_ALLOW_* families of each side's pool sockets that
+ *		forwards sent to the current relay connect with
+ * @pool_allow:	POOL_ALLOW_* families each agent was last told; never
+ *		narrower than what the relay it serves was sent
  * @relay_replace: the relay must be replaced (new target ports)
  * @relay_new:	a replacement relay is starting; the old one is in
  *		@drain_pending until the new one is READY
@@ -213,6 +222,8 @@ struct supervisor {
 	const struct nsp_config *cfg_initial;
 	struct nsp_config *cfg_owned;
 	int exe_fd;
+	pid_t spawner_pid;
+	int spawner_fd;
 	int netns_fd;
 	int userns_fd;
 	struct stat netns_st;
@@ -230,6 +241,8 @@ struct supervisor {
 	uint32_t nstate[FS_COUNT][SIDE_COUNT];
 	uint32_t batch_seq;
 	uint8_t relay_ports[65536 / 8];
+	uint32_t relay_pools[SIDE_COUNT];
+	uint32_t pool_allow[SIDE_COUNT];
 	bool relay_replace;
 	bool relay_new;
 	struct sup_drain drain_pending;
@@ -295,6 +308,9 @@ void fwdtab_unbound(struct supervisor *s, enum sup_child_id id, uint32_t fid);
 void fwdtab_ports(struct supervisor *s, enum sup_child_id id,
 		  const struct msg_ports *p);
 void fwdtab_stats(struct supervisor *s, const struct msg_stats *st);
+void fwdtab_pool_allow(struct supervisor *s, enum sup_child_id id);
+void fwdtab_pool_denied(struct supervisor *s, enum sup_child_id id,
+			const struct msg_pool_denied *d);
 bool fwdtab_settled(const struct supervisor *s);
 unsigned fwdtab_count(const struct supervisor *s, unsigned state, int side);
 
@@ -305,6 +321,8 @@ void restart_tick(struct supervisor *s);
 void restart_relay_ready(struct supervisor *s);
 void restart_replace_relay(struct supervisor *s);
 void restart_agent_hello(struct supervisor *s, enum sup_child_id id);
+void restart_agent_bad(struct supervisor *s, enum sup_child_id id,
+		       uint32_t side);
 bool restart_reap(struct supervisor *s, pid_t pid, int st);
 void restart_stop_all(struct supervisor *s);
 void restart_kill_all(struct supervisor *s);

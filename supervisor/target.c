@@ -20,8 +20,18 @@
  * COMMAND: a child unshares a user and a network namespace and waits; the
  * supervisor maps the caller's uid and gid to 0 in it (like `unshare -r`;
  * root maps the whole range) and opens its namespace handles; the child
- * then brings lo up and execs COMMAND.  Each step's result comes back
- * through a close-on-exec pipe, so EOF there means the exec succeeded.
+ * then brings lo up, loads COMMAND's filter and execs COMMAND.  Each
+ * step's result comes back through a close-on-exec pipe, so EOF there
+ * means the exec succeeded.
+ *
+ * COMMAND keeps the caller's session and terminal (an interactive shell
+ * needs both for job control), so the filter (seccomp/command.c) is what
+ * stops it from pushing keystrokes into the caller's terminal: TIOCSTI
+ * and TIOCLINUX fail with EPERM, on any descriptor, /dev/tty opened
+ * afresh included.  COMMAND is forked before the supervisor's sandbox and
+ * inherits no other filter.  Its user namespace is new in both modes, so
+ * it never shares the supervisor's: the control socket tells it apart by
+ * that (supervisor/control.c).
  *
  * User namespace to join: when nsplice is not root, agent[target] must join
  * the user namespace that owns the target netns (NS_GET_USERNS) before
@@ -49,6 +59,7 @@
 #include <unistd.h>
 
 #include "../ipc/log.h"
+#include "../seccomp/seccomp.h"
 #include "supervisor.h"
 
 /* ID_MAP_LEN - room for one line of /proc/PID/uid_map, bytes */
@@ -301,13 +312,15 @@ static void report(int fd, int stage, int e)
  * enum cmd_stage - steps of command_child(), for error messages
  * @CMD_UNSHARE:	unshare(CLONE_NEWUSER | CLONE_NEWNET)
  * @CMD_LO:		bringing lo up
+ * @CMD_FILTER:		loading COMMAND's seccomp filter (no TIOCSTI)
  * @CMD_EXEC:		execvp(COMMAND)
  */
-enum cmd_stage { CMD_UNSHARE, CMD_LO, CMD_EXEC };
+enum cmd_stage { CMD_UNSHARE, CMD_LO, CMD_FILTER, CMD_EXEC };
 
 static const char *const cmd_stage_what[] = {
 	"cannot create a user and network namespace for COMMAND",
 	"cannot bring up lo in COMMAND's namespace",
+	"cannot load COMMAND's seccomp filter (TIOCSTI)",
 	"cannot run COMMAND",
 };
 
@@ -316,6 +329,10 @@ static const char *const cmd_stage_what[] = {
  * @cmd:	COMMAND and arguments
  * @sync_w:	reports (stage, errno) pairs to the supervisor
  * @go_r:	readable once the supervisor has mapped ids and opened handles
+ *
+ * The filter goes last before exec, once the child no longer needs any
+ * ioctl of its own; it holds CAP_SYS_ADMIN in its new user namespace
+ * from unshare() on, which lets it load the filter without NO_NEW_PRIVS.
  */
 static void __attribute__((noreturn))
 command_child(char **cmd, int sync_w, int go_r)
@@ -332,6 +349,7 @@ command_child(char **cmd, int sync_w, int go_r)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	report(sync_w, CMD_FILTER, -seccomp_command_apply());
 	execvp(cmd[0], cmd);
 	report(sync_w, CMD_EXEC, errno);
 	_exit(127);
@@ -418,7 +436,8 @@ int target_command_start(struct supervisor *s, char *err, size_t errlen)
 	}
 	if (open_command_ns(s, err, errlen) ||
 	    write(go[1], "g", 1) != 1 ||
-	    read_report(sync[0], CMD_LO, err, errlen))
+	    read_report(sync[0], CMD_LO, err, errlen) ||
+	    read_report(sync[0], CMD_FILTER, err, errlen))
 		goto out;
 	/* EOF here means exec succeeded: the pipe was close-on-exec. */
 	if (read(sync[0], msg, sizeof(msg)) == sizeof(msg))

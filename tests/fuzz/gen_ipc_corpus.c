@@ -564,6 +564,51 @@ static void gen_connect_allow(void)
 }
 
 /**
+ * gen_pool_allow() - POOL_ALLOW and POOL_DENIED, and bad ones
+ */
+static void gen_pool_allow(void)
+{
+	struct msg_pool_allow a = { POOL_ALLOW_V4 };
+	struct msg_pool_denied d = { AF_INET6, 16 };
+
+	put("pool-allow-v4", MSG_POOL_ALLOW, &a, ROLE_AGENT, ROLE_SUPERVISOR,
+	    0, true);
+	a.families = 0;
+	put("pool-allow-none", MSG_POOL_ALLOW, &a, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, true);
+	a.families = 0x04;
+	put("bad-pool-allow-bit", MSG_POOL_ALLOW, &a, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, false);
+	put("pool-denied", MSG_POOL_DENIED, &d, ROLE_SUPERVISOR, ROLE_AGENT,
+	    0, true);
+	put("bad-pool-denied-from-relay", MSG_POOL_DENIED, &d,
+	    ROLE_SUPERVISOR, ROLE_RELAY, 0, false);
+	d.count = POOL_REQ_MAX + 1;
+	put("bad-pool-denied-count", MSG_POOL_DENIED, &d, ROLE_SUPERVISOR,
+	    ROLE_AGENT, 0, false);
+	d.count = 1;
+	d.family = AF_UNIX;
+	put("bad-pool-denied-family", MSG_POOL_DENIED, &d, ROLE_SUPERVISOR,
+	    ROLE_AGENT, 0, false);
+}
+
+/**
+ * gen_agent_bad() - AGENT_BAD (relay -> supervisor), and bad ones
+ */
+static void gen_agent_bad(void)
+{
+	struct msg_chan c = { SIDE_TARGET };
+
+	put("agent-bad", MSG_AGENT_BAD, &c, ROLE_SUPERVISOR, ROLE_RELAY, 0,
+	    true);
+	put("bad-agent-bad-from-agent", MSG_AGENT_BAD, &c, ROLE_SUPERVISOR,
+	    ROLE_AGENT, 0, false);
+	c.side = SIDE_COUNT;
+	put("bad-agent-bad-side", MSG_AGENT_BAD, &c, ROLE_SUPERVISOR,
+	    ROLE_RELAY, 0, false);
+}
+
+/**
  * gen_shapes() - datagrams that are no message of any type
  */
 static void gen_shapes(void)
@@ -647,6 +692,8 @@ int main(int argc, char **argv)
 	gen_ports();
 	gen_stats();
 	gen_connect_allow();
+	gen_pool_allow();
+	gen_agent_bad();
 	gen_shapes();
 	close(null_fd);
 	return all_types_seeded() ? 0 : 1;

@@ -14,7 +14,11 @@
 # descriptor it needs, and one with a descriptor it must not carry.
 # Proves for each (28 runs): the receiver ends within 5 s with status 1
 # and one log line naming the channel and what was wrong; it never hangs
-# and never accepts the message.
+# and never accepts the message.  Except the relay receiving from its agent
+# (audit finding 10d: an agent's violation must not cost the relay's
+# flows): it logs the same line, closes only that channel, reports
+# AGENT_BAD to the supervisor and keeps running (it still answers a
+# configuration exchange).
 # Flooding: valid messages as fast as the receiver takes them for 2 s
 # (NS_ADDRS from an agent to the relay; POOL_REQ from the relay to an
 # agent, every socket read back): the receiver survives, answers every
@@ -71,6 +75,19 @@ for role in relay agent; do
 				fi
 			fi
 			st=$(jget "$OUT" status 2>/dev/null)
+			if [[ $role == relay && $chan == peer ]]; then
+				line=$("$PY" -c 'import json,sys; print(next((l for l in json.loads(sys.argv[1])["log"] if "protocol violation" in l), ""))' "$OUT" 2>/dev/null)
+				if [[ $(jget "$OUT" agent_bad) == True && $(jget "$OUT" peer_closed) == True &&
+					$(jget "$OUT" alive) == True && $(jget "$OUT" responsive) == True &&
+					$line == "[relay] error: agent host: protocol violation: $want; closing its channel"* ]]; then
+					ok "relay, $kind from agent host: channel closed, AGENT_BAD sent in $(jget "$OUT" secs) s, relay still serves: $line"
+				else
+					NBAD=$((NBAD + 1))
+					fail "relay, $kind from agent host: agent_bad=$(jget "$OUT" agent_bad) peer_closed=$(jget "$OUT" peer_closed) alive=$(jget "$OUT" alive) responsive=$(jget "$OUT" responsive) line '$line' (want \"$want\")"
+					printf '%s\n' "$OUT" | indent
+				fi
+				continue
+			fi
 			last=$("$PY" -c 'import json,sys; print((json.loads(sys.argv[1])["log"] or [""])[-1])' "$OUT" 2>/dev/null)
 			if [[ $st == 1 && $last == "[$tag] error: "*"${CHNAME[$role:$chan]}"*": $want" ]]; then
 				ok "$role, $kind from ${CHNAME[$role:$chan]}: exit 1 in $(jget "$OUT" secs) s: $last"

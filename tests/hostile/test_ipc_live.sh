@@ -13,8 +13,9 @@
 #  - relay <- agent host: a datagram larger than any message;
 #  - agent host <- relay: unknown type.
 # Proves for each: the receiver logs one line naming the sender and the
-# violation; the supervisor records it (its own error line, or the
-# receiver's exit with status 1); nsplice then either stops with status 1
+# violation; the supervisor records it (its own error line, the relay's
+# AGENT_BAD report, or the receiver's exit with status 1); nsplice then
+# either stops with status 1
 # within 5 s and leaves no process behind, or replaces the offending child
 # (restart with back-off) and serves the forward again; it never hangs.
 # Before the injection one transfer shows the run was healthy.
@@ -80,8 +81,8 @@ live_case 2 'agent target' 3 extra-fd \
 	'^\[supervisor\] error: .*(bad message|protocol violation).*agent target.*unexpected descriptors' \
 	'^\[supervisor\] error: .*(bad message|protocol violation).*agent target' 0
 live_case 3 'agent host' 4 oversized \
-	'^\[relay\] error: agent host: message truncated' \
-	'^\[supervisor\] .*relay \(pid [0-9]+\) exited with status 1' 0
+	'^\[relay\] error: agent host: protocol violation: message truncated' \
+	'^\[supervisor\] error: protocol violation by agent host: .*reported by the relay' 0
 live_case 4 relay 4 unknown \
 	'^\[agent host\] error: bad message from the relay: unknown type' \
 	'^\[supervisor\] .*agent host \(pid [0-9]+\) exited with status 1' 0

@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# test_sandbox_supervisor - the supervisor keeps only what its children need,
-# and COMMAND gets none of nsplice's restrictions.
+# test_sandbox_supervisor - the supervisor keeps only CAP_KILL, the spawner
+# only what the children need, and COMMAND none of nsplice's restrictions.
 #
 # Reads from the live processes:
 #  - root (--netns): the supervisor has NoNewPrivs 1, Seccomp 2, and its
-#    permitted, effective and bounding sets are exactly the capabilities
-#    its children need (CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP,
-#    CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_SYS_ADMIN: 0x2405e0), or
-#    those of them the test runner has;
+#    permitted, effective and bounding sets are exactly CAP_KILL (0x20,
+#    to stop a relay running as --runas), or nothing if the test runner
+#    lacks it; the spawner, the process that execs the children
+#    (test_f06_supervisor_exec proves the supervisor itself cannot exec),
+#    has exactly the capabilities the children need (CAP_KILL, CAP_SETGID,
+#    CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+#    CAP_SYS_ADMIN: 0x2405e0), or those of them the runner has;
 #  - --runas of a missing user or of root, and an unknown --sandbox mode,
 #    are usage errors (exit 2, one line naming the option);
 #  - root and nsplice-test (COMMAND mode): COMMAND, the user's program,
-#    has no seccomp filter and no NO_NEW_PRIVS (it is forked before the
+#    has exactly one seccomp filter, its own (no TIOCSTI, seccomp/command.c;
+#    none of nsplice's), and no NO_NEW_PRIVS (it is forked before the
 #    supervisor restricts itself), while the supervisor has both.
-# Why it matters: the supervisor is the only process that can restart
-# children, so it cannot drop everything; what it keeps is listed in
-# SECURITY.md, and this test pins it.  COMMAND must behave as if started
+# Why it matters: the spawner is the only process that can start
+# children, so it cannot drop everything; the supervisor, which parses
+# control requests and configuration files, keeps next to nothing; what
+# each keeps is listed in SECURITY.md, and this test pins it.  COMMAND must behave as if started
 # without nsplice.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$NSPLICE_TESTLIB/sandbox.sh"
@@ -27,9 +32,11 @@ need_nsplice
 ensure_test_user
 user_copy_binary
 
-# SUPERVISOR_CAPS - CAP_KILL(5) SETGID(6) SETUID(7) SETPCAP(8)
+# SUPERVISOR_CAPS - CAP_KILL(5)
+SUPERVISOR_CAPS=0x20
+# SPAWNER_CAPS - CAP_KILL(5) SETGID(6) SETUID(7) SETPCAP(8)
 # NET_BIND_SERVICE(10) SYS_CHROOT(18) SYS_ADMIN(21)
-SUPERVISOR_CAPS=0x2405e0
+SPAWNER_CAPS=0x2405e0
 NS="nsp-$$-sbxsup"
 make_netns "$NS"
 alloc_ports 30500 HPORT PORT CPORT UPORT
@@ -56,6 +63,7 @@ expect_usage "--sandbox with an unknown mode" '--sandbox "off": unknown mode: ex
 
 mine=$(status_field self CapPrm)
 want=$(printf '%016x' $((SUPERVISOR_CAPS & 16#$mine)))
+want_spawner=$(printf '%016x' $((SPAWNER_CAPS & 16#$mine)))
 
 # 1. Root, --netns.
 if start_nsplice --wait 127.0.0.1 "$HPORT" "$TMPDIR_TEST/root.log" \
@@ -65,6 +73,15 @@ if start_nsplice --wait 127.0.0.1 "$HPORT" "$TMPDIR_TEST/root.log" \
 	done
 	check_status "root: supervisor" "$NSP_PID" CapAmb 0000000000000000
 	check_locked "root: supervisor" "$NSP_PID"
+	# The spawner execs the children: their capabilities, its own filter.
+	if SPAWNER=$(find_role spawner); then
+		for f in CapPrm CapEff CapBnd; do
+			check_status "root: spawner" "$SPAWNER" "$f" "$want_spawner"
+		done
+		check_locked "root: spawner" "$SPAWNER"
+	else
+		fail "root: no nsplice: spawner"
+	fi
 	stop_nsplice TERM 3 || fail "root: nsplice still running 3 s after SIGTERM"
 	assert_no_nsplice_procs "root: no process left"
 fi
@@ -78,7 +95,8 @@ command_checks() {
 		nsplice_ps | indent
 		return
 	fi
-	check_status "$desc: COMMAND" "$cmd" Seccomp 0
+	check_status "$desc: COMMAND" "$cmd" Seccomp 2
+	check_status "$desc: COMMAND" "$cmd" Seccomp_filters 1
 	check_status "$desc: COMMAND" "$cmd" NoNewPrivs 0
 	check_locked "$desc: supervisor" "$NSP_PID"
 }

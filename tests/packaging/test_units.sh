@@ -10,8 +10,9 @@
 #   EXPOSURE_MAX, and every setting it still marks as exposed is named
 #   in a comment of the unit ("Exposure: NAME"), where it is justified;
 # - every system call nsplice's processes may make after start-up (the
-#   ALLOW entries of seccomp/supervisor.pfc, the union filter every
-#   process runs under) is allowed by the unit's SystemCallFilter=, so
+#   ALLOW entries of seccomp/supervisor.pfc and seccomp/spawner.pfc: the
+#   supervisor's own filter, and the union filter the spawner and every
+#   child it starts run under) is allowed by the unit's SystemCallFilter=, so
 #   the unit's filter can never kill nsplice where nsplice's own would
 #   not: the check systemd itself cannot be asked for here (PID 1 is not
 #   systemd);
@@ -106,10 +107,11 @@ filter_names "${deny_words[@]}" | sort -u >"$TMP/deny"
 comm -23 "$TMP/allow" "$TMP/deny" >"$TMP/permitted"
 # Syscalls with an ALLOW somewhere in their block of the PFC text.
 awk '/filter for syscall "/ { match($0, /"[a-z_0-9]*"/); s = substr($0, RSTART + 1, RLENGTH - 2) }
-     /action ALLOW/ && s != "" { print s }' "$SRC/seccomp/supervisor.pfc" |
+     /action ALLOW/ && s != "" { print s }' "$SRC/seccomp/supervisor.pfc" \
+	"$SRC/seccomp/spawner.pfc" |
 	sort -u >"$TMP/needed"
 if [[ $(wc -l <"$TMP/needed") -lt 50 ]]; then
-	fail "parsed only $(wc -l <"$TMP/needed") syscalls from supervisor.pfc"
+	fail "parsed only $(wc -l <"$TMP/needed") syscalls from supervisor.pfc and spawner.pfc"
 fi
 gaps=$(comm -23 "$TMP/needed" "$TMP/permitted")
 if [[ -z $gaps ]]; then

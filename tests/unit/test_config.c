@@ -50,8 +50,10 @@
 #define CAPTURE_MAX		4096
 /* LOW_PORT - a privileged port */
 #define LOW_PORT		80
-/* ALL_PORTS - ports "auto" alone allows */
+/* ALL_PORTS - ports 1..65535 */
 #define ALL_PORTS		65535U
+/* LOW_PORTS - ports below 1024, which need CAP_NET_BIND_SERVICE */
+#define LOW_PORTS		1023U
 
 static unsigned passed, failed;
 static char dir[DIR_BUF];
@@ -584,8 +586,13 @@ static void test_autos(void)
 {
 	char err[CONFIG_ERR_MAX];
 	const struct auto_rule *r;
+	struct portspec_env env;
 	struct nsp_config c;
+	unsigned lo;
 
+	/* Bare "auto" starts at this namespace's unprivileged port start */
+	portspec_env_read(&env);
+	lo = env.unpriv_first ? env.unpriv_first : 1;
 	if (report(!args(&c, err, "--pid", "1", "-t", "auto", "-T",
 			 "*/auto,~22", "-t", "192.0.2.1/auto,8000-8100",
 			 "-t", "8080", NULL), "autos: %s", err) &&
@@ -599,21 +606,33 @@ static void test_autos(void)
 		       r->tmpl[0].tolerate == FWD_TOL_ANY &&
 		       r->tmpl[1].tolerate == FWD_TOL_ANY,
 		       "-t auto: loopback of both families, best effort");
-		report(!bit(r, 0) && bit(r, 1) && bit(r, 65535) &&
-		       count_bits(r) == ALL_PORTS, "auto allows 1..65535");
+		report(!bit(r, 0) && (lo == 1 || !bit(r, lo - 1)) &&
+		       bit(r, lo) && bit(r, 65535) &&
+		       count_bits(r) == ALL_PORTS - (lo - 1),
+		       "auto allows the unprivileged start..65535");
 		r = &c.autos[1];
 		report(r->opt == 'T' && r->ntmpl == 2 &&
 		       r->tmpl[0].m.listen_side == SIDE_TARGET &&
 		       !r->tmpl[0].m.listen_addr.a4.s_addr && !bit(r, 22) &&
-		       count_bits(r) == ALL_PORTS - 1,
+		       count_bits(r) == ALL_PORTS - (lo - 1) - (lo <= 22),
 		       "-T */auto,~22: wildcard, 22 left out");
 		r = &c.autos[2];
 		report(r->ntmpl == 1 && bit(r, 8000) && bit(r, 8100) &&
 		       !bit(r, 7999) && count_bits(r) == 101,
 		       "ADDR/auto,LIST: one family, listed ports");
+		report(config_side_needs_low_ports(&c, SIDE_HOST) ==
+		       (lo <= LOW_PORTS) &&
+		       config_side_needs_low_ports(&c, SIDE_TARGET) ==
+		       (lo <= LOW_PORTS),
+		       "bare auto rules need no low ports (ip_unprivileged_"
+		       "port_start %u)", lo);
+		config_free(&c);
+	}
+	if (report(!args(&c, err, "--pid", "1", "-t", "auto,25,8000", NULL),
+		   "auto low: %s", err)) {
 		report(config_side_needs_low_ports(&c, SIDE_HOST) &&
-		       config_side_needs_low_ports(&c, SIDE_TARGET),
-		       "auto rules may need low ports");
+		       bit(&c.autos[0], 25) && count_bits(&c.autos[0]) == 2,
+		       "auto naming port 25 needs low ports");
 		config_free(&c);
 	}
 	if (report(!args(&c, err, "--pid", "1", "-t", "127.0.0.1/auto,8000",
@@ -622,9 +641,9 @@ static void test_autos(void)
 		       "auto of high ports needs no low ports");
 		config_free(&c);
 	}
-	args(&c, err, "--pid", "1", "-t", "auto", "-t", "*/auto,~1-1000",
+	args(&c, err, "--pid", "1", "-t", "auto", "-t", "*/auto,~1-1100",
 	     NULL);
-	has("two overlapping autos", err, "-t \"*/auto,~1-1000\": port 1001 "
+	has("two overlapping autos", err, "-t \"*/auto,~1-1100\": port 1101 "
 	    "on 0.0.0.0 overlaps with -t \"auto\"");
 	if (report(!args(&c, err, "--pid", "1", "-t", "127.0.0.1/auto",
 			 "-t", "::1/auto", "-T", "auto", NULL),

@@ -53,6 +53,7 @@
 #include "cmd/ctl.h"
 #include "ipc/inany.h"
 #include "ipc/log.h"
+#include "ipc/text.h"
 #include "supervisor/control.h"
 #include "unit.h"
 
@@ -298,7 +299,7 @@ static void parse_cases_all(void)
 
 /* Expected pieces of the text report of sample_status() */
 static const char *const text_expect[] = {
-	"nsplice 0.1.0  target netns /run/netns/we\"ird\\????\n",
+	"nsplice 0.1.0  target netns /run/netns/we\"ird\\?\xc3\xa9?\n",
 	"\nflows 2 of 1000  listeners waiting 1  counters 250 ms old\n",
 	"\nforwards 3\n",
 	"\n  -t 127.0.0.1:8080 -> 80  side host  source args  bound yes  "
@@ -472,7 +473,7 @@ static int python_check(const char *json, size_t len, const char *mode)
 static void format_text(const struct ctl_status *st)
 {
 	size_t len, i;
-	char *out;
+	char *out, *safe;
 	int rc;
 
 	rc = ctl_format(st, false, &out, &len);
@@ -482,11 +483,14 @@ static void format_text(const struct ctl_status *st)
 	for (i = 0; i < ARRAY_LEN(text_expect); i++)
 		report(strstr(out, text_expect[i]) != NULL, "format",
 		       "text lacks \"%s\"; report:\n%s", text_expect[i], out);
-	for (i = 0; i < len; i++)
-		if (out[i] != '\n' && (out[i] < ' ' || out[i] > '~'))
-			break;
-	report(i == len, "format", "text byte 0x%02x at %zu",
-	       i < len ? (unsigned char)out[i] : 0, i);
+	/* terminal-safe: cleaning it again changes nothing */
+	safe = malloc(len + 1);
+	if (!safe)
+		die("malloc");
+	i = text_safe(safe, out, len, TEXT_KEEP_NL, NULL);
+	report(i == len && !memcmp(safe, out, len), "format",
+	       "text not terminal-safe: %zu of %zu bytes kept", i, len);
+	free(safe);
 	free(out);
 }
 

@@ -528,6 +528,113 @@ static void test_target_sweep(void)
 }
 
 /**
+ * struct lcase - one case of the loopback-safety rule
+ * @use:	enum inany_use
+ * @addr:	numeric address (its family is the one parsed)
+ * @safe:	expected inany_loopback_safe()
+ */
+struct lcase {
+	unsigned use;
+	const char *addr;
+	bool safe;
+};
+
+/*
+ * The cases the five former copies of the rule handled: ipc.c
+ * check_forward() (explicit target: not unspecified), ipc.c ns_addr_ok()
+ * (external: not loopback, not unspecified, unicast, no IPv4-mapped),
+ * chan.c sup_forward() (explicit target, ::ffff:0.0.0.0 included),
+ * chan.c agent_ns_addrs() and target.c external_addr() (external).
+ */
+static const struct lcase lcases[] = {
+	{ INANY_USE_TARGET, "10.0.0.5", true },
+	{ INANY_USE_TARGET, "2001:db8::9", true },
+	{ INANY_USE_TARGET, "127.0.0.1", true },	/* the opt-in */
+	{ INANY_USE_TARGET, "127.1.2.3", true },
+	{ INANY_USE_TARGET, "::1", true },
+	{ INANY_USE_TARGET, "::ffff:127.0.0.1", true },
+	{ INANY_USE_TARGET, "0.0.0.0", false },
+	{ INANY_USE_TARGET, "::", false },
+	{ INANY_USE_TARGET, "::ffff:0.0.0.0", false },
+	{ INANY_USE_EXTERNAL, "198.51.100.1", true },
+	{ INANY_USE_EXTERNAL, "10.0.0.2", true },
+	{ INANY_USE_EXTERNAL, "2001:db8::1", true },
+	{ INANY_USE_EXTERNAL, "fd00::2", true },
+	{ INANY_USE_EXTERNAL, "127.0.0.1", false },
+	{ INANY_USE_EXTERNAL, "127.255.255.254", false },
+	{ INANY_USE_EXTERNAL, "0.0.0.0", false },
+	{ INANY_USE_EXTERNAL, "::1", false },
+	{ INANY_USE_EXTERNAL, "::", false },
+	{ INANY_USE_EXTERNAL, "::ffff:127.0.0.1", false },
+	{ INANY_USE_EXTERNAL, "::ffff:0.0.0.0", false },
+	{ INANY_USE_EXTERNAL, "::ffff:192.0.2.7", false },
+	{ INANY_USE_EXTERNAL, "224.0.0.1", false },
+	{ INANY_USE_EXTERNAL, "255.255.255.255", false },
+	{ INANY_USE_EXTERNAL, "ff02::1", false },
+	{ INANY_USE_EXTERNAL, "fe80::1", false },
+};
+
+/**
+ * test_loopback_rule() - the one loopback-safety function, case by case
+ */
+static void test_loopback_rule(void)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++) {
+		const struct lcase *c = &lcases[i];
+		union inany a;
+		int af;
+
+		if (inany_parse(c->addr, &af, &a)) {
+			check(0, "loopback rule: bad test address %s", c->addr);
+			continue;
+		}
+		check(inany_loopback_safe(af, &a, c->use) == c->safe,
+		      "loopback rule: %s as %s is %s", c->addr,
+		      c->use == INANY_USE_TARGET ? "explicit target"
+						 : "external address",
+		      c->safe ? "usable" : "refused");
+	}
+}
+
+/**
+ * test_loopback_rule_sweep() - no address the rule lets through reaches
+ *				loopback unnamed
+ *
+ * Random addresses of both families, with every IPv4 one also tried as
+ * IPv4-mapped and a share forced into 127/8 and 0/8.
+ */
+static void test_loopback_rule_sweep(void)
+{
+	unsigned i, bad = 0, fam;
+	uint32_t seed = 7;
+
+	for (i = 0; i < SWEEP_CLIENTS; i++) {
+		for (fam = 0; fam < 3; fam++) {
+			int af = fam ? AF_INET6 : AF_INET;
+			union inany a;
+
+			sweep_client(af, &seed, &a);
+			if (fam == 0 && !(i % 4))
+				a.b[0] = i % 8 ? 127 : 0;
+			if (fam == 2)
+				memset(a.b, 0, 16);	/* :: and ::N */
+			if (fam == 2)
+				a.b[15] = (uint8_t)(i % 3);
+			bad += inany_loopback_safe(af, &a, INANY_USE_TARGET) &&
+			       inany_is_any(af, &a);
+			bad += inany_loopback_safe(af, &a,
+						   INANY_USE_EXTERNAL) &&
+			       (inany_is_any(af, &a) ||
+				inany_is_loopback(af, &a));
+		}
+	}
+	check(!bad, "loopback rule sweep: %u addresses, none that reaches "
+	      "loopback passes", SWEEP_CLIENTS * 3);
+}
+
+/**
  * nodelay_of_accepted() - TCP_NODELAY of a socket accepted on a listener
  * @listener_nodelay:	value set on the listener
  * @val:		set to the accepted socket's value
@@ -600,6 +707,8 @@ int main(void)
 	test_ev_roundtrip();
 	test_target_table();
 	test_target_sweep();
+	test_loopback_rule();
+	test_loopback_rule_sweep();
 	test_nodelay_inherited();
 	printf("%u passed, %u failed", passed, failed);
 	if (skipped)

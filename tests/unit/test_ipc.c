@@ -107,6 +107,8 @@
  * @stats:	STATS
  * @stats_done:	STATS_DONE
  * @allow:	CONNECT_ALLOW
+ * @pool_allow:	POOL_ALLOW
+ * @pool_denied: POOL_DENIED
  * @raw:	bytes
  */
 union test_payload {
@@ -127,6 +129,8 @@ union test_payload {
 	struct msg_stats stats;
 	struct msg_stats_done stats_done;
 	struct msg_connect_allow allow;
+	struct msg_pool_allow pool_allow;
+	struct msg_pool_denied pool_denied;
 	uint8_t raw[IPC_PAYLOAD_MAX + 1];
 };
 
@@ -136,7 +140,8 @@ union test_payload {
 enum layout {
 	L_HELLO, L_FORWARD, L_DONE, L_BOUND, L_LISTENER, L_POOL_REQ,
 	L_POOL_FDS, L_NS_ADDRS, L_LIMITS, L_ID, L_CHAN, L_AGENT_CONF, L_PORTS,
-	L_STATS_REQ, L_STATS, L_STATS_DONE, L_ALLOW,
+	L_STATS_REQ, L_STATS, L_STATS_DONE, L_ALLOW, L_POOL_ALLOW,
+	L_POOL_DENIED,
 };
 
 /**
@@ -616,6 +621,29 @@ static void fill_allow(union test_payload *p, unsigned nfds)
 	p->allow.last = 2000;
 }
 
+/**
+ * fill_pool_allow() - valid POOL_ALLOW
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_pool_allow(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->pool_allow.families = POOL_ALLOW_V4;
+}
+
+/**
+ * fill_pool_denied() - valid POOL_DENIED
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_pool_denied(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->pool_denied.family = AF_INET6;
+	p->pool_denied.count = 16;
+}
+
 /* specs - the catalogue as msg.h describes it, one row per type */
 static const struct type_spec specs[] = {
 	{ MSG_HELLO, "HELLO", sizeof(struct msg_hello), 0, 0,
@@ -667,6 +695,12 @@ static const struct type_spec specs[] = {
 	  D(SUPERVISOR, RELAY), 0, L_DONE, fill_done },
 	{ MSG_CONNECT_ALLOW, "CONNECT_ALLOW", sizeof(struct msg_connect_allow),
 	  0, 0, D(SUPERVISOR, RELAY), 0, L_ALLOW, fill_allow },
+	{ MSG_POOL_ALLOW, "POOL_ALLOW", sizeof(struct msg_pool_allow), 0, 0,
+	  D(SUPERVISOR, AGENT), 0, L_POOL_ALLOW, fill_pool_allow },
+	{ MSG_POOL_DENIED, "POOL_DENIED", sizeof(struct msg_pool_denied), 0, 0,
+	  D(AGENT, SUPERVISOR), 0, L_POOL_DENIED, fill_pool_denied },
+	{ MSG_AGENT_BAD, "AGENT_BAD", sizeof(struct msg_chan), 0, 0,
+	  D(RELAY, SUPERVISOR), 0, L_CHAN, fill_chan },
 };
 
 _Static_assert(sizeof(specs) / sizeof(specs[0]) == MSG_TYPE_MAX - 1,
@@ -887,6 +921,23 @@ static const struct field_case field_cases[] = {
 	ALW(NULL, first, 65535, AND),
 	ALW("first 65535, last 65535", last, 65535, 1),
 	ALW("first 65535, last 2000", first, 65535, BAD),
+	F32(L_POOL_ALLOW, msg_pool_allow, "families 0 (none)", families, 0, 1),
+	F32(L_POOL_ALLOW, msg_pool_allow, "families IPv4 and IPv6", families,
+	    POOL_ALLOW_ALL, 1),
+	F32(L_POOL_ALLOW, msg_pool_allow, "unknown family bit 0x04", families,
+	    0x04, BAD),
+	F32(L_POOL_ALLOW, msg_pool_allow, "families 0xffffffff", families,
+	    0xffffffffU, BAD),
+	F32(L_POOL_DENIED, msg_pool_denied, "family 0", family, 0, BAD),
+	F32(L_POOL_DENIED, msg_pool_denied, "family AF_UNIX", family, AF_UNIX,
+	    BAD),
+	F32(L_POOL_DENIED, msg_pool_denied, "family AF_INET", family, AF_INET,
+	    1),
+	F32(L_POOL_DENIED, msg_pool_denied, "count 0", count, 0, BAD),
+	F32(L_POOL_DENIED, msg_pool_denied, "count POOL_REQ_MAX + 1", count,
+	    POOL_REQ_MAX + 1, BAD),
+	F32(L_POOL_DENIED, msg_pool_denied, "count POOL_REQ_MAX", count,
+	    POOL_REQ_MAX, 1),
 };
 
 /* shapes - hostile framings of every type's valid message */

@@ -303,12 +303,12 @@ static const struct format_case formats[] = {
 	{ "all", "1-32767,61000-65535" },
 	{ "all,~1,~65535", "2-32767,61000-65534" },
 	{ "auto", "auto" },
-	{ "auto,1-65535", "auto" },
+	{ "auto,1-65535", "auto,1-65535" },
 	{ "auto,~22", "auto,~22" },
 	{ "~80,auto,~22", "auto,~22,~80" },
 	{ "8000-8100,auto", "auto,8000-8100" },
 	{ "auto,22,80", "auto,22,80" },
-	{ "auto,~1-100,~200-65535", "auto,101-199" },
+	{ "auto,~1-100,~200-65535", "auto,~1-100,~200-65535" },
 	{ "127.0.0.1/auto", "127.0.0.1/auto" },
 	{ "::1/auto,~1-1023", "[::1]/auto,~1-1023" },
 	{ "%eth0/auto", "%eth0/auto" },
@@ -747,6 +747,37 @@ static void fuzz_grammar(void)
 }
 
 /**
+ * check_auto_unpriv() - bare "auto" leaves privileged ports out
+ * @spec:	spec
+ * @nports:	ports it must allow
+ * @port:	a port it must allow
+ * @text:	what it must print as
+ *
+ * With ip_unprivileged_port_start 1024, as on a default kernel: a port
+ * below is one only a privileged agent could bind, so "auto" takes it
+ * only where the spec names it.
+ */
+static void check_auto_unpriv(const char *spec, unsigned nports,
+			      unsigned port, const char *text)
+{
+	static const struct portspec_env env1024 = {
+		.ephemeral_first = EPH_FIRST,
+		.ephemeral_last = EPH_LAST,
+		.unpriv_first = 1024,
+	};
+
+	if (!report(!portspec_parse(spec, &env1024, ps, NULL, 0), spec,
+		    "refused"))
+		return;
+	report(ps->nports == nports && ps->map[port].port == port, spec,
+	       "%u ports, port %u -> %u", ps->nports, port,
+	       ps->map[port].port);
+	report(!portspec_format(ps, fmtbuf, FMT_BUF) && !strcmp(fmtbuf, text),
+	       spec, "prints as \"%s\", expected \"%s\"", fmtbuf, text);
+	passed++;
+}
+
+/**
  * check_env_read() - the running kernel's range is read, or the default used
  */
 static void check_env_read(void)
@@ -792,6 +823,12 @@ int main(void)
 	check_small_buffers();
 	check_roundtrips();
 	check_env_read();
+	check_auto_unpriv("auto", PORT_MAX - 1023, 1024, "auto");
+	check_auto_unpriv("auto,~22", PORT_MAX - 1023, 65535, "auto");
+	check_auto_unpriv("auto,~2000", PORT_MAX - 1024, 2001, "auto,~2000");
+	check_auto_unpriv("auto,25", 1, 25, "auto,25");
+	check_auto_unpriv("1-1023,auto", 1023, 1, "auto,1-1023");
+	check_auto_unpriv("auto,1-65535", PORT_MAX, 80, "auto,1-65535");
 	fuzz();
 	fuzz_grammar();
 	printf("%u passed, %u failed\n", passed, failed);

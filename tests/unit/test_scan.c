@@ -31,8 +31,8 @@
  *   a port the agent listens on itself (in either family) or a socket
  *   that is bound but not listening; the same through the /proc fallback
  *   with the sock_diag socket closed; and nothing at all when no source
- *   is left or scanning is off.  All of it under the supervisor's seccomp
- *   filter and, from the first scan on, the agent's Landlock layer and
+ *   is left or scanning is off.  All of it under the spawner's seccomp
+ *   filter (which every child inherits) and, from the first scan on, the agent's Landlock layer and
  *   filter, in the order the agent loads them: a system call the scan
  *   needs and a filter forbids kills the child (SIGSYS).
  *
@@ -956,19 +956,19 @@ static void e2e_proc(struct e2e *t)
 }
 
 /**
- * e2e_supervisor_filter() - load the supervisor's filter, as every agent
- * runs under it from its first instruction
+ * e2e_spawner_filter() - load the spawner's filter, which every agent
+ * inherits and runs under from its first instruction
  */
-static void e2e_supervisor_filter(void)
+static void e2e_spawner_filter(void)
 {
 	int rc;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		die("PR_SET_NO_NEW_PRIVS");
-	rc = filter_load(seccomp_supervisor_filter(SANDBOX_ENFORCE));
+	rc = filter_load(seccomp_spawner_filter(SANDBOX_ENFORCE));
 	if (rc) {
 		errno = -rc;
-		die("loading the supervisor's seccomp filter");
+		die("loading the spawner's seccomp filter");
 	}
 }
 
@@ -976,9 +976,9 @@ static void e2e_supervisor_filter(void)
  * e2e_child() - the end-to-end test in a fresh network namespace
  *
  * In the agent's order: enter the namespace (here: a new one, its
- * loopback brought up while that is still allowed), the supervisor's
- * filter, agent_scan_open(), then Landlock and the agents' filter
- * (sandbox_agent_enter(), kill on violation), and only then the scans:
+ * loopback brought up while that is still allowed), the spawner's
+ * filter (inherited at exec), agent_scan_open(), then Landlock and the
+ * agents' filter (sandbox_agent_enter(), kill on violation), and only then the scans:
  * a system call the scan needs and the filters forbid ends the child
  * with SIGSYS.
  *
@@ -998,7 +998,7 @@ static int e2e_child(void)
 		die("unshare of a network namespace");
 	lo_up();
 	report_fd = STDERR_FILENO;
-	e2e_supervisor_filter();
+	e2e_spawner_filter();
 	e2e_open(&t);
 	sandbox_agent_enter();
 	e2e_diag(&t);

@@ -27,6 +27,11 @@ relay/agent channel, fd 4, of the started role):
                     for FLOOD_SECS (relay: NS_ADDRS from an agent; agent:
                     POOL_REQ from the relay, every socket read back)
 
+A relay that receives a bad message from its agent does not end: it
+closes that channel and reports AGENT_BAD; for those cases the output
+says whether the report came, the channel closed, and the relay still
+answers a configuration exchange.
+
 Output: one JSON object: how the receiver ended (exit status, seconds),
 the log lines it wrote, and for floods the message counts and its
 descriptor count before and after.  Exit status 0 if the tool could run
@@ -47,7 +52,8 @@ HDR = struct.Struct("<HH")
 MSG = {"HELLO": 1, "FORWARD": 2, "CONFIG_DONE": 3, "RELAY_READY": 4,
        "BIND": 5, "BOUND": 6, "AGENT_READY": 7, "LISTENER": 8,
        "POOL_REQ": 9, "POOL_FDS": 10, "NS_ADDRS": 11, "RELAY_LIMITS": 12,
-       "AGENT_CONF": 18}
+       "AGENT_CONF": 18, "POOL_ALLOW": 25, "POOL_DENIED": 26,
+       "AGENT_BAD": 27}
 FD_LOG, FD_SUP, FD_PEER, FD_PEER2 = 2, 3, 4, 5
 EXIT_WAIT = 5.0         # seconds a receiver gets to end after a bad message
 FLOOD_SECS = 2.0
@@ -296,6 +302,9 @@ def flood(c, role, version):
         # An agent makes pool sockets only after AGENT_CONF (scan off,
         # no keepalive), as the real supervisor sends it after HELLO.
         c.sup.send(msg(MSG["AGENT_CONF"], u32(0, 0, 0, 0)))
+    if role != "relay" and version >= 3:
+        # ... and only of the families POOL_ALLOW names (1: IPv4).
+        c.sup.send(msg(MSG["POOL_ALLOW"], u32(1)))
     stop = threading.Event()
     counts = {"msgs": 0, "fds": 0}
     reader = threading.Thread(target=drain_peer, args=(c, stop, counts),
@@ -350,14 +359,39 @@ def cmd_role(binary, role, case):
             send_fds(sock, data, fds)
             for fd in fds:
                 os.close(fd)
-            res["status"] = c.wait(EXIT_WAIT)
-            res["secs"] = round(time.monotonic() - t0, 2)
+            if role == "relay" and chan == "peer":
+                # An agent's violation costs the relay that channel only:
+                # it reports AGENT_BAD to the supervisor and goes on.
+                res["agent_bad"] = c.expect(c.sup, MSG["AGENT_BAD"])
+                res["peer_closed"] = peer_closed(c.peer)
+                res["secs"] = round(time.monotonic() - t0, 2)
+                res["status"] = c.wait(0.3)
+                res["alive"] = res["status"] is None
+                res["responsive"] = relay_configure(c, 0, 2)
+            else:
+                res["status"] = c.wait(EXIT_WAIT)
+                res["secs"] = round(time.monotonic() - t0, 2)
     finally:
         c.kill()
         time.sleep(0.1)
     res["log"] = c.log[-6:]
     print(json.dumps(res, sort_keys=True), flush=True)
     return 0
+
+
+def peer_closed(sock, timeout=2.0):
+    """True once the other end closed SOCK (messages before are skipped)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        sock.settimeout(max(end - time.monotonic(), 0.01))
+        try:
+            if not sock.recv(4096):
+                return True
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+    return False
 
 
 def pidfd_getfd(pid, fd):
