@@ -39,13 +39,14 @@ INPUT_TIMEOUT=10
 # target_sources NAME - nsplice sources fuzz_NAME.c links, repo-relative
 target_sources() {
 	case $1 in
-	portspec)	echo cmd/portspec.c ipc/inany.c ;;
+	portspec)	echo cmd/portspec.c ipc/inany.c ipc/text.c ;;
 	ipc)		echo ipc/ipc.c ipc/inany.c ;;
 	target)		echo relay/target.c ipc/ipc.c ipc/inany.c ;;
-	ctl)		echo supervisor/control.c ipc/inany.c ipc/log.c ;;
+	ctl)		echo supervisor/control.c ipc/inany.c ipc/log.c ipc/text.c ;;
 	sockdiag)	echo nsagent/scan_parse.c ;;
 	proc_net_tcp)	echo nsagent/scan_parse.c ;;
-	config)		echo cmd/conffile.c cmd/options.c cmd/portspec.c ipc/log.c ipc/inany.c ;;
+	config)		echo cmd/conffile.c cmd/options.c cmd/portspec.c ipc/log.c ipc/inany.c \
+			ipc/text.c cmd/proxyopt.c ;;
 	*)		return 1 ;;
 	esac
 }
