@@ -8,12 +8,16 @@
  * being the long option names without their dashes; a flag (quiet, debug,
  * trace, syslog) stands alone or takes yes/no/true/false.  '#' starts a
  * comment at the start of a line or after a blank, so a value can still
- * hold a '#' ("/run/a#b").  The file is written by an administrator but is
- * still input from outside: it is opened without following into a FIFO or
- * a device (O_NONBLOCK, then fstat() must say regular file), read whole up
- * to CONFIG_FILE_MAX, and parsed with every line bounded; NUL bytes and
- * control characters are refused, so a value can never smuggle a second
- * line into a message.  Every refusal names FILE:LINE and says what was
+ * hold a '#' ("/run/a#b").  A value may be quoted whole, "..." or '...':
+ * the quotes are removed and what is between is taken as written, blanks
+ * and '#' included, with no escapes; a quote that is not closed, or text
+ * after the closing one, is refused (the shell habit of quoting must not
+ * end up as a quote inside a port spec or a path).  The file is written
+ * by an administrator but is still input from outside: it is opened
+ * without following into a FIFO or a device (O_NONBLOCK, then fstat()
+ * must say regular file), read whole up to CONFIG_FILE_MAX, and parsed
+ * with every line bounded; NUL bytes and control characters are refused,
+ * so a value can never smuggle a second line into a message.  Every refusal names FILE:LINE and says what was
  * expected.
  *
  * A refusal never shows what a file that is not a config file holds: -c
@@ -30,14 +34,18 @@
  * same config_apply() as the command line, and its forwards are checked
  * for overlap among themselves.  Then it is merged:
  *
- * - at start, under the command line: forwards add up, a single-valued
- *   setting ("slot") given on the command line wins, a target may come
- *   from either but there is one target in all;
- * - on reload, into a copy of the running configuration: the file's
- *   forwards replace the previous file's, the command line's and the
- *   control socket's stay; slots are checked but not applied (the running
- *   processes were set up with them), and each that differs is logged as
- *   taking effect at the next start.
+ * - at start, under the command line, which wins key by key: a
+ *   single-valued setting ("slot") given on the command line replaces the
+ *   file's (a target replaces the file's target and the userns written
+ *   with it), and an option the command line gives at all (-t) replaces
+ *   every line of that key in the file (tcp-ports): a list is one value.
+ *   So `-c FILE --netns NAME` runs in NAME whatever netns the file
+ *   names;
+ * - on reload, into a copy of the running configuration, with the same
+ *   rule: the file's forwards replace the previous file's, the command
+ *   line's and the control socket's stay; slots are checked but not
+ *   applied (the running processes were set up with them), and each that
+ *   differs is logged as taking effect at the next start.
  *
  * A result of config_reload() or config_change() must survive the running
  * configuration being freed, so config_clone() copies every string into
@@ -126,6 +134,7 @@ static const char *const slot_names[SLOT_COUNT] = {
 	[SLOT_CONTROL]		= "control",
 	[SLOT_MAX_CONNS]	= "max-conns",
 	[SLOT_IDLE_TIMEOUT]	= "idle-timeout",
+	[SLOT_UDP_TIMEOUT]	= "udp-timeout",
 	[SLOT_KEEPALIVE]	= "keepalive",
 	[SLOT_LOG_LEVEL]	= "log level (quiet, debug, trace)",
 	[SLOT_SYSLOG]		= "syslog",
@@ -322,6 +331,56 @@ static int line_bytes_check(const char *name, unsigned no, const char *p,
 }
 
 /**
+ * is_quote() - a character that may open a quoted value
+ * @c:		character
+ *
+ * Return: true for '"' and '\''
+ */
+static bool is_quote(char c)
+{
+	return c == '"' || c == '\'';
+}
+
+/**
+ * comment_start() - where the comment of a line begins
+ * @p:		line, leading blanks removed
+ * @n:		its length
+ *
+ * '#' at the start or after a blank begins a comment, except inside a
+ * quoted value: a quote opens only as the first character after '=' and
+ * its blanks, so "pid-file = /run/it's" holds a plain apostrophe.  An
+ * unclosed quote runs to the end of the line, where value_unquote()
+ * refuses it rather than this function guessing.
+ *
+ * Return: offset of the '#', or @n if the line has no comment
+ */
+static size_t comment_start(const char *p, size_t n)
+{
+	bool seen_eq = false, vstart = false;
+	char quote = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (quote) {
+			if (p[i] == quote)
+				quote = 0;
+			continue;
+		}
+		if (p[i] == '#' && (!i || is_blank(p[i - 1])))
+			return i;
+		if (vstart && is_quote(p[i]))
+			quote = p[i];
+		if (!seen_eq && p[i] == '=') {
+			seen_eq = vstart = true;
+			continue;
+		}
+		if (!is_blank(p[i]))
+			vstart = false;
+	}
+	return n;
+}
+
+/**
  * line_trim() - drop blanks around a line and a trailing comment
  * @p:		line
  * @len:	its length, updated
@@ -330,18 +389,13 @@ static int line_bytes_check(const char *name, unsigned no, const char *p,
  */
 static const char *line_trim(const char *p, size_t *len)
 {
-	size_t i, n = *len;
+	size_t n = *len;
 
 	while (n && is_blank(*p)) {
 		p++;
 		n--;
 	}
-	for (i = 0; i < n; i++) {
-		if (p[i] == '#' && (!i || is_blank(p[i - 1]))) {
-			n = i;
-			break;
-		}
-	}
+	n = comment_start(p, n);
 	while (n && is_blank(p[n - 1]))
 		n--;
 	*len = n;
@@ -499,6 +553,46 @@ static int flag_value(const char *name, const struct line *l, const char *key,
 }
 
 /**
+ * value_unquote() - take the quotes off a quoted value
+ * @name:	file name, for messages
+ * @l:		split line; @l->val and @l->vallen are narrowed to the text
+ *		between the quotes
+ * @key:	the key
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * A value that starts with '"' or '\'' must end with the same quote and
+ * not hold it anywhere else: everything between is the value as written,
+ * blanks and '#' included, with no escapes ('\\' is a backslash).  A quote
+ * inside an unquoted value is an ordinary character.
+ *
+ * Return: 0 or -1
+ */
+static int value_unquote(const char *name, struct line *l, const char *key,
+			 char *err, size_t errlen)
+{
+	const char *close;
+	char q;
+
+	if (!l->val || !l->vallen || !is_quote(l->val[0]))
+		return 0;
+	q = l->val[0];
+	close = memchr(l->val + 1, q, l->vallen - 1);
+	if (!close)
+		return errfmt(err, errlen, "%s:%u: %s: quote %c not closed: "
+			      "expected the value between two %c on its line",
+			      name, l->no, key, q, q);
+	if (close != l->val + l->vallen - 1)
+		return errfmt(err, errlen, "%s:%u: %s: text after the closing "
+			      "quote %c: expected the whole value quoted, then "
+			      "at most a comment (\" #...\")", name, l->no, key,
+			      q);
+	l->val++;
+	l->vallen -= 2;
+	return 0;
+}
+
+/**
  * slot_take() - refuse a slot the file already set, else record it
  * @fl:		the file's layer
  * @c:		option
@@ -533,14 +627,14 @@ static int slot_take(struct config_layer *fl, int c, const struct line *l,
  * @cfg:	the file's configuration
  * @fl:		the file's layer
  * @env:	ephemeral port range
- * @l:		split line
+ * @l:		split line; a quoted value is unquoted here
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
 static int line_apply(struct nsp_config *cfg, struct config_layer *fl,
-		      const struct portspec_env *env, const struct line *l,
+		      const struct portspec_env *env, struct line *l,
 		      char *err, size_t errlen)
 {
 	struct config_ctx ctx = { .env = env, .src = fl->src };
@@ -557,6 +651,8 @@ static int line_apply(struct nsp_config *cfg, struct config_layer *fl,
 		return errfmt(err, errlen, "%s:%u: %s: missing '=' after the "
 			      "key: expected \"%s = VALUE\"", fl->name, l->no,
 			      skey, skey);
+	if (value_unquote(fl->name, l, skey, err, errlen))
+		return -1;
 	if (takes_value && (!l->val || !l->vallen))
 		return errfmt(err, errlen, "%s:%u: %s: value missing: expected "
 			      "\"%s = VALUE\"", fl->name, l->no, skey, skey);
@@ -816,6 +912,9 @@ static int slot_copy(struct nsp_config *dst, const struct nsp_config *src,
 	case SLOT_IDLE_TIMEOUT:
 		dst->idle_timeout = src->idle_timeout;
 		break;
+	case SLOT_UDP_TIMEOUT:
+		dst->udp_timeout = src->udp_timeout;
+		break;
 	case SLOT_KEEPALIVE:
 		dst->ka_idle = src->ka_idle;
 		dst->ka_intvl = src->ka_intvl;
@@ -850,15 +949,29 @@ static int ptr_cmp(const void *a, const void *b)
 }
 
 /**
- * keep_src() - does an entry of this source go through a filter
- * @src:	CONFIG_SRC_* of the entry
+ * struct entry_filter - which forwards and auto rules a copy leaves out
  * @skip:	CONFIG_SRC_* to leave out, or SRC_ANY
+ * @drop_opts:	config_list_bit() of each option whose entries are left
+ *		out: the file's lists the command line replaces
+ */
+struct entry_filter {
+	int skip;
+	uint64_t drop_opts;
+};
+
+/**
+ * keep_entry() - does an entry go through a filter
+ * @f:		filter
+ * @src:	CONFIG_SRC_* of the entry
+ * @opt:	option it came from
  *
  * Return: true to copy the entry
  */
-static bool keep_src(int src, int skip)
+static bool keep_entry(const struct entry_filter *f, int src, char opt)
 {
-	return skip == SRC_ANY || src != skip;
+	if (f->drop_opts & config_list_bit(opt))
+		return false;
+	return f->skip == SRC_ANY || src != f->skip;
 }
 
 /**
@@ -866,12 +979,13 @@ static bool keep_src(int src, int skip)
  * @map:	filled; spec_map_free() it
  * @dst:	owner of the copies
  * @src:	configuration whose entries are copied
- * @skip:	CONFIG_SRC_* left out, or SRC_ANY
+ * @f:		which entries are left out
  *
  * Return: 0, or -1 if out of memory
  */
 static int spec_map_build(struct spec_map *map, struct nsp_config *dst,
-			  const struct nsp_config *src, int skip)
+			  const struct nsp_config *src,
+			  const struct entry_filter *f)
 {
 	size_t i, n = 0, max = (size_t)src->nfwd + src->nautos;
 
@@ -881,10 +995,10 @@ static int spec_map_build(struct spec_map *map, struct nsp_config *dst,
 	if (!map->from || !map->to)
 		return -1;
 	for (i = 0; i < src->nfwd; i++)
-		if (keep_src(src->fwd[i].src, skip))
+		if (keep_entry(f, src->fwd[i].src, src->fwd[i].opt))
 			map->from[n++] = src->fwd[i].spec;
 	for (i = 0; i < src->nautos; i++)
-		if (keep_src(src->autos[i].src, skip))
+		if (keep_entry(f, src->autos[i].src, src->autos[i].opt))
 			map->from[n++] = src->autos[i].spec;
 	qsort(map->from, n, sizeof(*map->from), ptr_cmp);
 	for (i = 0; i < n; i++) {
@@ -927,25 +1041,26 @@ static void spec_map_free(struct spec_map *map)
  * append_entries() - copy forwards and auto rules into another config
  * @dst:	destination; owns the copied spec texts
  * @src:	source
- * @skip:	CONFIG_SRC_* left out, or SRC_ANY
+ * @f:		which entries are left out
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
 static int append_entries(struct nsp_config *dst, const struct nsp_config *src,
-			  int skip, char *err, size_t errlen)
+			  const struct entry_filter *f, char *err,
+			  size_t errlen)
 {
 	struct spec_map map;
 	unsigned i;
 	int ret = 0;
 
-	if (spec_map_build(&map, dst, src, skip))
+	if (spec_map_build(&map, dst, src, f))
 		ret = errfmt(err, errlen, "out of memory");
 	for (i = 0; !ret && i < src->nfwd; i++) {
 		struct fwd_entry e = src->fwd[i];
 
-		if (!keep_src(e.src, skip))
+		if (!keep_entry(f, e.src, e.opt))
 			continue;
 		e.spec = spec_map_find(&map, e.spec);
 		ret = config_fwd_append(dst, &e, err, errlen);
@@ -953,7 +1068,7 @@ static int append_entries(struct nsp_config *dst, const struct nsp_config *src,
 	for (i = 0; !ret && i < src->nautos; i++) {
 		const struct auto_rule *r = &src->autos[i];
 
-		if (!keep_src(r->src, skip))
+		if (!keep_entry(f, r->src, r->opt))
 			continue;
 		ret = config_auto_append(dst, r, err, errlen);
 		if (!ret)
@@ -977,6 +1092,9 @@ static int append_entries(struct nsp_config *dst, const struct nsp_config *src,
 int config_clone(struct nsp_config *fresh, const struct nsp_config *running,
 		 bool keep_file, char *err, size_t errlen)
 {
+	struct entry_filter f = {
+		.skip = keep_file ? SRC_ANY : CONFIG_SRC_FILE,
+	};
 	int slot, ret = 0;
 
 	config_defaults(fresh);
@@ -991,66 +1109,75 @@ int config_clone(struct nsp_config *fresh, const struct nsp_config *running,
 	if (ret)
 		errfmt(err, errlen, "out of memory");
 	fresh->args_given = running->args_given;
+	fresh->args_lists = running->args_lists;
 	if (!ret)
-		ret = append_entries(fresh, running,
-				     keep_file ? SRC_ANY : CONFIG_SRC_FILE,
-				     err, errlen);
+		ret = append_entries(fresh, running, &f, err, errlen);
+	if (!ret && config_pp_copy(fresh, running))
+		ret = errfmt(err, errlen, "out of memory");
 	if (ret)
 		config_free(fresh);
 	return ret;
 }
 
 /**
- * target_conflict() - the file names a target where one is set already
+ * slots_won() - the slots where the command line overrides a file
+ * @cfg:	configuration with args_given set
  * @fl:		the file's layer
- * @kind:	enum nsp_target_kind already set
- * @err:	error buffer
- * @errlen:	its size
  *
- * Return: -1
+ * Each slot the command line set, and the file's userns along with the
+ * file's target when the command line names a target: a user namespace
+ * belongs to the network namespace it was written next to.  A userns in
+ * a file without a target goes with the command line's target.
+ *
+ * Return: bit (1 << slot) per slot whose file value is not used
  */
-static int target_conflict(const struct config_layer *fl, int kind,
-			   char *err, size_t errlen)
+static uint32_t slots_won(const struct nsp_config *cfg,
+			  const struct config_layer *fl)
 {
-	static const char *const names[] = { "", "--netns", "--pid",
-					     "COMMAND" };
+	uint32_t won = cfg->args_given;
 
-	return errfmt(err, errlen, "%s:%u: %s: a target was already given "
-		      "with %s: expected exactly one of --netns, --pid or "
-		      "COMMAND", fl->name, fl->line[SLOT_TARGET],
-		      fl->key[SLOT_TARGET], names[kind]);
+	if ((won & (1U << SLOT_TARGET)) && fl->line[SLOT_TARGET])
+		won |= 1U << SLOT_USERNS;
+	return won;
 }
 
 /**
  * config_merge_file() - read -c FILE and merge it under the command line
- * @cfg:	configuration from the command line, config_path set
- * @args:	what the command line set
+ * @cfg:	configuration from the command line, config_path, args_given
+ *		and args_lists set
  * @env:	ephemeral port range
  * @err:	error buffer
  * @errlen:	its size
  *
+ * The command line wins key by key: a slot it set keeps its value
+ * (slots_won()), and the file's forwards of an option the command line
+ * gave at all are left out, so "-t 9000" replaces every tcp-ports line
+ * and "-t none" leaves none.  The file is still read and checked whole.
+ *
  * Return: 0 or -1
  */
-int config_merge_file(struct nsp_config *cfg, const struct config_layer *args,
-		      const struct portspec_env *env, char *err,
-		      size_t errlen)
+int config_merge_file(struct nsp_config *cfg, const struct portspec_env *env,
+		      char *err, size_t errlen)
 {
+	struct entry_filter f = { .skip = SRC_ANY };
 	struct nsp_config file;
 	struct config_layer fl;
+	uint32_t won;
 	int slot, ret = 0;
 
 	if (config_layer_read(cfg->config_path, env, &file, &fl, err, errlen))
 		return -1;
-	if (fl.line[SLOT_TARGET] && cfg->target != TARGET_NONE)
-		ret = target_conflict(&fl, cfg->target, err, errlen);
+	won = slots_won(cfg, &fl);
 	for (slot = 0; slot < SLOT_COUNT && !ret; slot++) {
-		if (!fl.line[slot] || args->line[slot])
+		if (!fl.line[slot] || (won & (1U << slot)))
 			continue;
 		if (slot_copy(cfg, &file, (enum config_slot)slot))
 			ret = errfmt(err, errlen, "out of memory");
 	}
+	f.drop_opts = cfg->args_lists;
 	if (!ret)
-		ret = append_entries(cfg, &file, SRC_ANY, err, errlen);
+		ret = append_entries(cfg, &file, &f, err, errlen);
+	config_pp_take(cfg, &file);
 	config_free(&file);
 	return ret;
 }
@@ -1100,6 +1227,8 @@ static bool slot_differs(const struct nsp_config *a,
 		return a->max_conns != b->max_conns;
 	case SLOT_IDLE_TIMEOUT:
 		return a->idle_timeout != b->idle_timeout;
+	case SLOT_UDP_TIMEOUT:
+		return a->udp_timeout != b->udp_timeout;
 	case SLOT_KEEPALIVE:
 		return a->ka_idle != b->ka_idle || a->ka_intvl != b->ka_intvl ||
 		       a->ka_cnt != b->ka_cnt;
@@ -1123,8 +1252,8 @@ static bool slot_differs(const struct nsp_config *a,
  * @errlen:	its size
  *
  * Settings are not applied by a reload, but a file that the next start
- * would refuse is refused now: a second target, none at all, or --userns
- * without --netns.
+ * would refuse is refused now: no target at all, or userns without netns,
+ * after the command line has won its slots as at start.
  *
  * Return: 0 or -1
  */
@@ -1135,17 +1264,17 @@ static int reload_check(const struct nsp_config *running,
 {
 	bool args_target = running->args_given & (1U << SLOT_TARGET);
 	bool args_userns = running->args_given & (1U << SLOT_USERNS);
-	const char *userns;
+	uint32_t won = slots_won(running, fl);
+	const char *userns = file->userns_path;
 	int target;
 
-	if (args_target && fl->line[SLOT_TARGET])
-		return target_conflict(fl, running->target, err, errlen);
 	if (!args_target && !fl->line[SLOT_TARGET])
 		return errfmt(err, errlen, "%s: missing target: expected netns "
 			      "or pid in the file, as when nsplice started",
 			      fl->name);
 	target = args_target ? (int)running->target : (int)file->target;
-	userns = args_userns ? running->userns_path : file->userns_path;
+	if (won & (1U << SLOT_USERNS))
+		userns = args_userns ? running->userns_path : NULL;
 	if (userns && target != TARGET_NETNS)
 		return errfmt(err, errlen, "%s: userns \"%s\": only valid with "
 			      "netns", fl->name, userns);
@@ -1155,20 +1284,21 @@ static int reload_check(const struct nsp_config *running,
 /**
  * reload_warn() - log each setting the new file changes, not applied
  * @running:	configuration in use
- * @file:	the new file's layer configuration
+ * @file:	the new file's layer configuration, its control default set
  * @fl:		what the new file set
  *
- * A setting given on the command line is not the file's to change.  One
- * the new file leaves out goes back to its default, which is a change too.
+ * A setting the command line holds is not the file's to change.  One the
+ * new file leaves out goes back to its default, which is a change too.
  */
 static void reload_warn(const struct nsp_config *running,
 			const struct nsp_config *file,
 			const struct config_layer *fl)
 {
+	uint32_t won = slots_won(running, fl);
 	int slot;
 
 	for (slot = 0; slot < SLOT_COUNT; slot++) {
-		if (running->args_given & (1U << slot) ||
+		if ((won & (1U << slot)) ||
 		    !slot_differs(running, file, (enum config_slot)slot))
 			continue;
 		if (fl->line[slot])
@@ -1188,14 +1318,18 @@ static void reload_warn(const struct nsp_config *running,
  * @errlen:	its size
  *
  * Forwards and auto rules of the command line and the control socket are
- * kept, those of the previous file replaced by the file's; every other
- * setting is the running one (see reload_warn()).
+ * kept, those of the previous file replaced by the file's, leaving out as
+ * at start the file's lines for an option the command line gave; every
+ * other setting is the running one (see reload_warn()).
  *
  * Return: 0 or -1
  */
 int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 		  char *err, size_t errlen)
 {
+	struct entry_filter f = {
+		.skip = SRC_ANY, .drop_opts = running->args_lists,
+	};
 	struct portspec_env env;
 	struct config_layer fl;
 	struct nsp_config file;
@@ -1211,11 +1345,18 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 		return -1;
 	ret = reload_check(running, &file, &fl, err, errlen);
 	if (!ret)
+		ret = config_control_default(&file, running->config_path, err,
+					     errlen);
+	if (!ret)
 		ret = config_clone(fresh, running, false, err, errlen);
 	if (!ret)
-		ret = append_entries(fresh, &file, SRC_ANY, err, errlen);
-	if (!ret)
+		ret = append_entries(fresh, &file, &f, err, errlen);
+	if (!ret) {
+		config_pp_take(fresh, &file);
 		ret = config_check(fresh, err, errlen);
+	}
+	if (!ret && !fresh->pp_args)
+		ret = config_pp_check(fresh, "proxy-protocol", err, errlen);
 	if (!ret)
 		reload_warn(running, &file, &fl);
 	config_free(&file);

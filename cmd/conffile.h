@@ -10,16 +10,17 @@
  * the label in front differs: "--netns" on the command line, "FILE:LINE:
  * netns" in a file.  A struct config_layer records which single-valued
  * settings ("slots") one source set, and where, which is what the merge
- * rules need: forwards of both sources add up, a slot set on the command
- * line wins over the file, a slot set twice in one file is an error, and a
- * reload compares slot by slot to say what will only change at the next
- * start.
+ * rules need: a slot set on the command line wins over the file, a list
+ * option given on the command line replaces the file's lines of that key,
+ * a slot set twice in one file is an error, and a reload compares slot by
+ * slot to say what will only change at the next start.
  */
 #ifndef NSPLICE_CONFFILE_H
 #define NSPLICE_CONFFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "portspec.h"
@@ -38,8 +39,10 @@ enum {
 	OPT_CONTROL,
 	OPT_MAX_CONNS,
 	OPT_IDLE_TIMEOUT,
+	OPT_UDP_TIMEOUT,
 	OPT_KEEPALIVE,
 	OPT_SYSLOG,
+	OPT_PROXY_PROTOCOL,
 };
 
 /**
@@ -53,6 +56,7 @@ enum {
  * @SLOT_CONTROL:	--control
  * @SLOT_MAX_CONNS:	--max-conns
  * @SLOT_IDLE_TIMEOUT:	--idle-timeout
+ * @SLOT_UDP_TIMEOUT:	--udp-timeout
  * @SLOT_KEEPALIVE:	--keepalive
  * @SLOT_LOG_LEVEL:	-q, -d, --trace
  * @SLOT_SYSLOG:	--syslog
@@ -68,6 +72,7 @@ enum config_slot {
 	SLOT_CONTROL,
 	SLOT_MAX_CONNS,
 	SLOT_IDLE_TIMEOUT,
+	SLOT_UDP_TIMEOUT,
 	SLOT_KEEPALIVE,
 	SLOT_LOG_LEVEL,
 	SLOT_SYSLOG,
@@ -113,16 +118,27 @@ int config_fwd_append(struct nsp_config *cfg, const struct fwd_entry *e,
 int config_auto_append(struct nsp_config *cfg, const struct auto_rule *r,
 		       char *err, size_t errlen);
 int config_check(struct nsp_config *cfg, char *err, size_t errlen);
+uint64_t config_list_bit(int c);
+int config_control_default(struct nsp_config *cfg, const char *config_path,
+			   char *err, size_t errlen);
 
 /* conffile.c */
 int config_layer_read(const char *path, const struct portspec_env *env,
 		      struct nsp_config *cfg, struct config_layer *fl,
 		      char *err, size_t errlen);
-int config_merge_file(struct nsp_config *cfg, const struct config_layer *args,
-		      const struct portspec_env *env, char *err,
-		      size_t errlen);
+int config_merge_file(struct nsp_config *cfg, const struct portspec_env *env,
+		      char *err, size_t errlen);
 int config_clone(struct nsp_config *fresh, const struct nsp_config *running,
 		 bool keep_file, char *err, size_t errlen);
 void config_strings_free(struct nsp_config *cfg);
+
+/* proxyopt.c */
+int config_pp_parse(struct nsp_config *cfg, const char *v,
+		    const struct config_ctx *ctx, char *err, size_t errlen);
+int config_pp_copy(struct nsp_config *dst, const struct nsp_config *src);
+void config_pp_take(struct nsp_config *cfg, struct nsp_config *file);
+void config_pp_apply(struct nsp_config *cfg);
+int config_pp_check(const struct nsp_config *cfg, const char *label,
+		    char *err, size_t errlen);
 
 #endif /* NSPLICE_CONFFILE_H */

@@ -12,8 +12,10 @@
  * sends fixed-size records to its children.
  *
  * With -c FILE the file's options (one per line, "key = value", the long
- * option names) are read as if given before the command line's: forwards
- * of both add up, a scalar given on the command line wins.  config_reload()
+ * option names) are read under the command line's, which wins key by key:
+ * a setting given on the command line replaces the file's, and an option
+ * given on the command line at all (-t) replaces every line of that key
+ * in the file (tcp-ports), lists being one value.  config_reload()
  * builds a new configuration from the running one (its command-line and
  * control-socket forwards, every other setting) plus the file as it is
  * now; config_change() from the running one plus or minus one SPEC (the
@@ -83,10 +85,12 @@ enum nsp_target_kind {
  *		(@m.id is the entry's index here; the supervisor assigns the
  *		ids its children see)
  * @tolerate:	FWD_TOL_*
- * @opt:	option it came from ('t' or 'T'), for messages
+ * @opt:	option it came from ('t', 'T', 'u' or 'U'), for messages
  * @src:	CONFIG_SRC_*
  * @spec:	the SPEC text it came from, for messages; points into argv or
  *		into @spec storage owned by the struct nsp_config
+ * @pp:		added by the control socket with --proxy-protocol: send the
+ *		PROXY header whatever the --proxy-protocol set says
  */
 struct fwd_entry {
 	struct msg_forward m;
@@ -94,7 +98,12 @@ struct fwd_entry {
 	char opt;
 	int src;
 	const char *spec;
+	bool pp;
 };
+
+/* PP_PORTS_BYTES - size of the --proxy-protocol port bitmap: bit p of byte
+ * p / 8 for each of the 65536 port values */
+#define PP_PORTS_BYTES		(65536U / 8U)
 
 /**
  * struct auto_rule - an "auto" SPEC: forward what listens on the other side
@@ -154,9 +163,12 @@ struct auto_rule {
  * @runas_gid:		its primary gid
  * @test_attempt:	NSPLICE_TESTING builds: --test-relay-attempt, or NULL
  * @config_path:	-c FILE, or NULL
- * @control_path:	--control PATH, or NULL
+ * @control_path:	--control PATH; without it, under systemd's
+ *			RuntimeDirectory= a default (config_control_default());
+ *			else NULL
  * @max_conns:		--max-conns, 0 for the default (from RLIMIT_NOFILE)
  * @idle_timeout:	--idle-timeout seconds, 0 for none
+ * @udp_timeout:	--udp-timeout seconds (UDP_TIMEOUT_DEF by default)
  * @ka_idle:		--keepalive IDLE[,INTVL[,CNT]]: seconds, 0 for off
  * @ka_intvl:		keepalive interval, seconds
  * @ka_cnt:		keepalive probes
@@ -170,21 +182,30 @@ struct auto_rule {
  * @args_given:		bit (1 << enum config_slot, cmd/conffile.h) per
  *			setting given on the command line: a reload keeps
  *			those whatever the file says
+ * @args_lists:		config_list_bit() of each option given on the command
+ *			line: the file's forwards of those options are left
+ *			out, at start and on reload
+ * @pp:			--proxy-protocol ports, PP_PORTS_BYTES, NULL for none;
+ *			owned, see cmd/proxyopt.c
+ * @pp_args:		the command line gave --proxy-protocol: the file's
+ *			is not used
  * @netns_buf:		storage for a NAME expanded to /run/netns/NAME
  * @runas_buf:		storage for @runas_name
+ *
+ * Members are grouped by alignment so the struct has no padding hole
+ * (clang-tidy's optin.performance.Padding): add a new one beside others
+ * of its size.
  */
 struct nsp_config {
 	enum nsp_target_kind target;
+	pid_t pid;
 	const char *netns_path;
 	const char *userns_path;
-	pid_t pid;
 	char **command;
 	const char *pid_file;
-	int log_level;
 	struct fwd_entry *fwd;
 	unsigned nfwd;
 	int sandbox;
-	bool runas_given;
 	const char *runas_name;
 	uid_t runas_uid;
 	gid_t runas_gid;
@@ -193,14 +214,20 @@ struct nsp_config {
 	const char *control_path;
 	uint32_t max_conns;
 	uint32_t idle_timeout;
+	uint32_t udp_timeout;
 	uint32_t ka_idle;
 	uint32_t ka_intvl;
 	uint32_t ka_cnt;
-	bool use_syslog;
 	struct auto_rule *autos;
 	unsigned nautos;
-	struct config_strings *strings;
 	uint32_t args_given;
+	struct config_strings *strings;
+	uint64_t args_lists;
+	uint8_t *pp;
+	int log_level;
+	bool runas_given;
+	bool use_syslog;
+	bool pp_args;
 	char netns_buf[4096];
 	char runas_buf[RUNAS_NAME_MAX];
 };
@@ -212,6 +239,8 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 int config_change(const struct nsp_config *running, bool add, char opt,
 		  const char *spec, struct nsp_config *fresh, char *err,
 		  size_t errlen);
+int config_pp_mark(struct nsp_config *cfg, char opt, const char *spec,
+		   char *err, size_t errlen);
 int config_parse_text(struct nsp_config *cfg, const char *name,
 		      const char *text, size_t len, int src, char *err,
 		      size_t errlen);

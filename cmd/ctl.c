@@ -5,12 +5,14 @@
  * DOC: Theory of Operation
  *
  *   nsplice ctl PATH status [--json]
- *   nsplice ctl PATH add -t|-T SPEC
+ *   nsplice ctl PATH add -t|-T SPEC [--proxy-protocol]
  *   nsplice ctl PATH remove -t|-T SPEC
  *
  * The arguments become one request line ("status json", "add -t 8080"),
- * checked with ctl_req_parse(), the parser the server runs, so a bad
- * request is a usage error (status 2) before anything is connected to.
+ * checked with ctl_req_parse(), the parser the server runs, and the SPEC
+ * of an add or remove with portspec_parse(), as -t/-T parse it, so a bad
+ * request or a SPEC that does not parse is a usage error (status 2)
+ * before anything is connected to.
  * Then: connect to PATH, send the line, shutdown(SHUT_WR) so the server
  * sees the end of the request even without waiting for the newline, and
  * read until the server closes.  Every step is bounded: connect() by
@@ -50,6 +52,7 @@
 #include "../supervisor/control.h"
 #include "config.h"
 #include "ctl.h"
+#include "portspec.h"
 
 /* CONNECT_TIMEOUT_MS - how long connecting may take, milliseconds */
 #define CONNECT_TIMEOUT_MS	5000
@@ -97,13 +100,14 @@ struct ctl_answer_buf {
 static void ctl_usage(FILE *f)
 {
 	fprintf(f, "Usage: nsplice ctl PATH status [--json]\n"
-		   "       nsplice ctl PATH add -t|-T SPEC\n"
+		   "       nsplice ctl PATH add -t|-T SPEC [--proxy-protocol]\n"
 		   "       nsplice ctl PATH remove -t|-T SPEC\n"
 		   "Talk to the nsplice started with --control PATH: show its "
 		   "status, or add or\nremove forwards as -t/-T would "
 		   "(SPEC as on the command line, one word).\n"
-		   "Exit status: 0 ok, 1 error or no connection, 2 bad "
-		   "usage.\n");
+		   "Exit status: 0 ok; 1 refused by nsplice (e.g. not "
+		   "forwarded) or no\nconnection; 2 bad usage (e.g. a SPEC "
+		   "that does not parse).\n");
 }
 
 /**
@@ -200,6 +204,44 @@ static int build_request(int argc, char **argv, char *line)
 }
 
 /**
+ * check_spec() - parse the SPEC of an add or remove as the server will
+ * @r:		parsed request
+ *
+ * A SPEC that does not parse is the caller's typing, not the server's
+ * state, so it is a usage error before anything is connected to, with
+ * the words -t/-T would print.  What only the running configuration can
+ * judge (an overlap, a forward that is not there) stays the server's.
+ *
+ * Return: 0, or -1 (after a message)
+ */
+static int check_spec(const struct ctl_req *r)
+{
+	char why[PORTSPEC_ERR_MAX];
+	struct portspec_env env;
+	struct portspec *ps;
+	int ret = 0;
+
+	if (r->op != CTL_ADD && r->op != CTL_REMOVE)
+		return 0;
+	ps = malloc(sizeof(*ps));
+	if (!ps) {
+		say("out of memory");
+		return -1;
+	}
+	portspec_env_read(&env);
+	if (portspec_parse(r->spec, &env, ps, why, sizeof(why))) {
+		say("-%c \"%s\": %s", r->opt, r->spec, why);
+		ret = -1;
+	} else if (r->op == CTL_REMOVE && ps->none) {
+		say("-%c %s: forwards nothing: expected the SPEC of forwards "
+		    "to remove", r->opt, r->spec);
+		ret = -1;
+	}
+	free(ps);
+	return ret;
+}
+
+/**
  * check_request() - validate the line as the server will
  * @line:	request line
  *
@@ -210,10 +252,11 @@ static int check_request(const char *line)
 	char err[CONFIG_ERR_MAX];
 	struct ctl_req r;
 
-	if (!ctl_req_parse(line, strlen(line), &r, err, sizeof(err)))
-		return 0;
-	say("%s", err);
-	return -1;
+	if (ctl_req_parse(line, strlen(line), &r, err, sizeof(err))) {
+		say("%s", err);
+		return -1;
+	}
+	return check_spec(&r);
 }
 
 /**

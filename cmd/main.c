@@ -102,7 +102,9 @@ int main(int argc, char **argv)
 {
 	int ret;
 
-	/* The title lives in the original argv area; parse a copy. */
+	/* The title lives in the original argv area; parse a copy.  The
+	 * area is measured before setproctitle_init() moves environ. */
+	proctitle_init(argc, argv, environ);
 	setproctitle_init(argc, argv, environ);
 	argv = dup_argv(argc, argv);
 	if (argc > 1 && !strncmp(argv[1], "--role=", 7))

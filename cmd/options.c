@@ -74,6 +74,12 @@
 /* CONTROL_PATH_MAX - room for --control in sun_path, bytes with the NUL */
 #define CONTROL_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
+/* RUNTIME_DIR_ENV - set by systemd for a unit with RuntimeDirectory= */
+#define RUNTIME_DIR_ENV "RUNTIME_DIRECTORY"
+
+/* CONF_SUFFIX - ending of a config file name, left out of its socket's */
+#define CONF_SUFFIX ".conf"
+
 /* MAX_CONNS_MIN - fewest connections --max-conns accepts */
 #define MAX_CONNS_MIN 1U
 
@@ -86,12 +92,16 @@
 static const struct option long_opts[] = {
 	{ "tcp-ports",		required_argument,	NULL, 't' },
 	{ "tcp-ns-ports",	required_argument,	NULL, 'T' },
+	{ "udp-ports",		required_argument,	NULL, 'u' },
+	{ "udp-ns-ports",	required_argument,	NULL, 'U' },
+	{ "udp-timeout",	required_argument,	NULL, OPT_UDP_TIMEOUT },
 	{ "config",		required_argument,	NULL, 'c' },
 	{ "netns",		required_argument,	NULL, OPT_NETNS },
 	{ "userns",		required_argument,	NULL, OPT_USERNS },
 	{ "pid",		required_argument,	NULL, OPT_PID },
 	{ "pid-file",		required_argument,	NULL, OPT_PID_FILE },
 	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "debug",		no_argument,		NULL, 'd' },
 	{ "trace",		no_argument,		NULL, OPT_TRACE },
 	{ "syslog",		no_argument,		NULL, OPT_SYSLOG },
@@ -103,6 +113,7 @@ static const struct option long_opts[] = {
 	{ "max-conns",		required_argument,	NULL, OPT_MAX_CONNS },
 	{ "idle-timeout",	required_argument,	NULL, OPT_IDLE_TIMEOUT },
 	{ "keepalive",		required_argument,	NULL, OPT_KEEPALIVE },
+	{ "proxy-protocol",	required_argument,	NULL, OPT_PROXY_PROTOCOL },
 #ifdef NSPLICE_TESTING
 	{ "test-relay-attempt",	required_argument,	NULL, OPT_TEST_ATTEMPT },
 #endif
@@ -137,6 +148,10 @@ void config_usage(const char *prog)
 	       "Forwarding (repeatable):\n"
 	       "  -t, --tcp-ports SPEC    forward host ports to the namespace\n"
 	       "  -T, --tcp-ns-ports SPEC forward namespace ports to the host\n"
+	       "  -u, --udp-ports SPEC    forward host UDP ports to the "
+	       "namespace\n"
+	       "  -U, --udp-ns-ports SPEC forward namespace UDP ports to the "
+	       "host\n"
 	       "      SPEC: none | [ADDR[%%IFACE]/]PORTS, PORTS a comma list of "
 	       "N, N-M, N:P,\n"
 	       "      N-M:P-Q, N:ADDR/P (explicit target), ~N[-M] (exclude), "
@@ -149,17 +164,33 @@ void config_usage(const char *prog)
 	       "Configuration:\n"
 	       "  -c, --config FILE       read options from FILE, one \"key = "
 	       "value\" a line,\n"
-	       "                          keys the long option names; the "
-	       "command line wins\n"
-	       "      --control PATH      serve the control socket at PATH "
-	       "(status, add, remove)\n\n"
+	       "                          keys the long option names "
+	       "(nsplice.conf(5)); the\n"
+	       "                          command line wins key by key, and "
+	       "-t or -T there\n"
+	       "                          replaces every tcp-ports or "
+	       "tcp-ns-ports of FILE\n"
+	       "      --control PATH      control socket for nsplice ctl; "
+	       "default: none, but\n"
+	       "                          $RUNTIME_DIRECTORY/NAME.sock under "
+	       "systemd's\n"
+	       "                          RuntimeDirectory= (NAME: FILE's "
+	       "name without .conf)\n\n"
 	       "Connections:\n"
 	       "      --max-conns N       at most N connections at once (1-%u)\n"
 	       "      --idle-timeout SECONDS  close a connection idle that "
 	       "long (0: never)\n"
+	       "      --udp-timeout SECONDS  end a UDP flow without datagrams "
+	       "that long\n"
+	       "                          (default 30; 4 times longer once it "
+	       "carried replies)\n"
 	       "      --keepalive IDLE[,INTVL[,CNT]]  TCP keepalive, seconds "
 	       "(default INTVL %u,\n"
-	       "                          CNT %u), or off\n\n"
+	       "                          CNT %u), or off\n"
+	       "      --proxy-protocol PORTS  start each connection of the "
+	       "forwards listening on\n"
+	       "                          PORTS (N,N-M) with a PROXY v2 header "
+	       "(client address)\n\n"
 	       "Other:\n"
 	       "      --pid-file FILE     write the supervisor's pid to FILE\n"
 	       "      --runas USER        as root: user the relay runs as "
@@ -171,6 +202,8 @@ void config_usage(const char *prog)
 	       "                          (debugging a missing system call; "
 	       "never in production)\n"
 	       "  -q, --quiet             log errors only\n"
+	       "  -v, --verbose           also log start-up details (sandbox, "
+	       "sizes)\n"
 	       "  -d, --debug             log every connection\n"
 	       "      --trace             log every event (very verbose)\n"
 	       "      --syslog            log to syslog instead of stderr\n"
@@ -259,9 +292,12 @@ enum config_slot config_opt_slot(int c)
 		return SLOT_MAX_CONNS;
 	case OPT_IDLE_TIMEOUT:
 		return SLOT_IDLE_TIMEOUT;
+	case OPT_UDP_TIMEOUT:
+		return SLOT_UDP_TIMEOUT;
 	case OPT_KEEPALIVE:
 		return SLOT_KEEPALIVE;
 	case 'q':
+	case 'v':
 	case 'd':
 	case OPT_TRACE:
 		return SLOT_LOG_LEVEL;
@@ -278,8 +314,9 @@ enum config_slot config_opt_slot(int c)
 void config_defaults(struct nsp_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->log_level = LOG_LVL_INFO;
+	cfg->log_level = LOG_LVL_NOTICE;
 	cfg->sandbox = SANDBOX_ENFORCE;
+	cfg->udp_timeout = UDP_TIMEOUT_DEF;
 #ifdef NSPLICE_TESTING
 	/* The suite-wide "no seccomp violation" run (tests/run-all.sh) puts
 	 * every role of every test in log mode without editing each test's
@@ -416,7 +453,8 @@ static int expand_family(struct nsp_config *cfg, const struct portspec *ps,
 			continue;
 		e.m.listen_port = (uint16_t)p;
 		e.m.target_port = t->port;
-		e.m.flags = ps->best_effort ? FWD_F_OPTIONAL : 0;
+		e.m.flags = (uint8_t)((ps->best_effort ? FWD_F_OPTIONAL : 0) |
+				      (tmpl->m.flags & FWD_F_UDP));
 		e.m.target_family = 0;
 		memset(&e.m.target_addr, 0, sizeof(e.m.target_addr));
 		if (t->has_addr && inany_is_any(t->af, &t->addr))
@@ -460,7 +498,9 @@ static unsigned spec_templates(const struct portspec *ps, char opt,
 	e.opt = opt;
 	e.spec = spec;
 	e.src = src;
-	e.m.listen_side = opt == 't' ? SIDE_HOST : SIDE_TARGET;
+	e.m.listen_side = opt == 't' || opt == 'u' ? SIDE_HOST : SIDE_TARGET;
+	if (opt == 'u' || opt == 'U')
+		e.m.flags = FWD_F_UDP;
 	memcpy(e.m.ifname, ps->ifname, sizeof(e.m.ifname));
 	e.tolerate = ps->best_effort ? FWD_TOL_ANY : FWD_TOL_NONE;
 	if (ps->addr_af != AF_UNSPEC && !ps->addr_any_both) {
@@ -544,7 +584,7 @@ static int expand_auto(struct nsp_config *cfg, const struct portspec *ps,
 	r->ntmpl = spec_templates(ps, opt, spec, src, r->tmpl);
 	for (i = 0; i < r->ntmpl; i++) {
 		r->tmpl[i].tolerate = FWD_TOL_ANY;
-		r->tmpl[i].m.flags = FWD_F_OPTIONAL;
+		r->tmpl[i].m.flags |= FWD_F_OPTIONAL;
 	}
 	for (p = 1; p < PORT_SLOTS; p++)
 		if (ps->map[p].port)
@@ -598,6 +638,9 @@ static int fwd_cmp(const void *a, const void *b)
 	const struct msg_forward *x = &((const struct fwd_entry *)a)->m;
 	const struct msg_forward *y = &((const struct fwd_entry *)b)->m;
 
+	/* TCP and UDP on one port are two sockets: never an overlap */
+	if ((x->flags ^ y->flags) & FWD_F_UDP)
+		return (x->flags & FWD_F_UDP) ? 1 : -1;
 	if (x->listen_side != y->listen_side)
 		return x->listen_side - y->listen_side;
 	if (x->family != y->family)
@@ -632,7 +675,8 @@ static int check_overlap(struct nsp_config *cfg, char *err, size_t errlen)
 
 		if (a->m.listen_side != b->m.listen_side ||
 		    a->m.family != b->m.family ||
-		    a->m.listen_port != b->m.listen_port)
+		    a->m.listen_port != b->m.listen_port ||
+		    ((a->m.flags ^ b->m.flags) & FWD_F_UDP))
 			continue;
 		if (fwd_cmp(a, b) && !inany_is_any(a->m.family,
 						   &a->m.listen_addr))
@@ -748,6 +792,7 @@ int config_check(struct nsp_config *cfg, char *err, size_t errlen)
 {
 	unsigned i, j;
 
+	config_pp_apply(cfg);
 	if (check_overlap(cfg, err, errlen))
 		return -1;
 	for (i = 0; i < cfg->nautos; i++)
@@ -1104,6 +1149,9 @@ static int apply_flag(struct nsp_config *cfg, int c)
 	case 'q':
 		cfg->log_level = LOG_LVL_ERR;
 		return 0;
+	case 'v':
+		cfg->log_level = LOG_LVL_INFO;
+		return 0;
 	case 'd':
 		cfg->log_level = LOG_LVL_DEBUG;
 		return 0;
@@ -1143,6 +1191,8 @@ int config_apply(struct nsp_config *cfg, int c, const char *v,
 	switch (c) {
 	case 't':
 	case 'T':
+	case 'u':
+	case 'U':
 		return add_spec(cfg, (char)c, v, ctx, err, errlen);
 	case 'c':
 		return set_config(cfg, v, l, err, errlen);
@@ -1170,11 +1220,16 @@ int config_apply(struct nsp_config *cfg, int c, const char *v,
 		return set_number(&cfg->max_conns, v, MAX_CONNS_MIN,
 				  FLOW_SLOTS_MAX, l, "connections", err,
 				  errlen);
+	case OPT_UDP_TIMEOUT:
+		return set_number(&cfg->udp_timeout, v, 1, UDP_TIMEOUT_MAX,
+				  l, "seconds", err, errlen);
 	case OPT_IDLE_TIMEOUT:
 		return set_number(&cfg->idle_timeout, v, 0, IDLE_TIMEOUT_MAX,
 				  l, "seconds (0: never)", err, errlen);
 	case OPT_KEEPALIVE:
 		return set_keepalive(cfg, v, l, err, errlen);
+	case OPT_PROXY_PROTOCOL:
+		return config_pp_parse(cfg, v, ctx, err, errlen);
 	}
 	ret = apply_flag(cfg, c);
 	if (ret >= 0)
@@ -1227,7 +1282,9 @@ static int finish(struct nsp_config *cfg, char *err, size_t errlen)
 	if (!cfg->runas_given && lookup_user(cfg, RUNAS_DEFAULT) &&
 	    lookup_user(cfg, RUNAS_FALLBACK))
 		cfg->runas_name = NULL;
-	return config_check(cfg, err, errlen);
+	if (config_check(cfg, err, errlen))
+		return -1;
+	return config_pp_check(cfg, "--proxy-protocol", err, errlen);
 }
 
 /**
@@ -1253,7 +1310,7 @@ static int args_parse(int argc, char **argv, struct nsp_config *cfg,
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:t:T:c:qdh", long_opts,
+	while ((c = getopt_long(argc, argv, "+:t:T:u:U:c:qvdh", long_opts,
 				NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return getopt_error(argv, c, err, errlen);
@@ -1264,6 +1321,8 @@ static int args_parse(int argc, char **argv, struct nsp_config *cfg,
 		slot = config_opt_slot(c);
 		if (slot != SLOT_NONE)
 			args->line[slot] = 1;
+		else
+			cfg->args_lists |= config_list_bit(c);
 	}
 	if (optind < argc) {
 		if (set_target(cfg, TARGET_COMMAND, "COMMAND", err, errlen))
@@ -1272,6 +1331,68 @@ static int args_parse(int argc, char **argv, struct nsp_config *cfg,
 		args->line[SLOT_TARGET] = 1;
 	}
 	return 0;
+}
+
+/**
+ * config_list_bit() - the bit of an option in nsp_config.args_lists
+ * @c:		getopt_long() value, or fwd_entry.opt
+ *
+ * Any short option letter has a bit, so a forward option added later
+ * (its entries carry their letter in @opt) is a list without more code;
+ * a letter that makes no forwards sets a bit nothing looks at.
+ *
+ * Return: the bit, 0 for an option without a letter
+ */
+uint64_t config_list_bit(int c)
+{
+	if (c < 'A' || c > 'z')
+		return 0;
+	return (uint64_t)1 << (c - 'A');
+}
+
+/**
+ * config_control_default() - the control socket under RuntimeDirectory=
+ * @cfg:	configuration; control_path set if it has none
+ * @config_path: -c FILE, or NULL
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * systemd sets RUNTIME_DIRECTORY for a unit with RuntimeDirectory= (the
+ * shipped nsplice@.service: /run/nsplice/NAME), so an instance gets its
+ * own control socket without a path written per instance:
+ * $RUNTIME_DIRECTORY/NAME.sock, NAME the config file's name without its
+ * directory and a ".conf" ending, "nsplice" without -c.  Several
+ * directories (colon-separated): the first.  Outside such a unit nothing
+ * changes: no --control, no socket.
+ *
+ * Return: 0, or -1 if the default does not fit in sun_path
+ */
+int config_control_default(struct nsp_config *cfg, const char *config_path,
+			   char *err, size_t errlen)
+{
+	const char *dir = getenv(RUNTIME_DIR_ENV), *base = "nsplice";
+	char path[CONTROL_PATH_MAX];
+	size_t dlen, blen;
+	int n;
+
+	if (cfg->control_path || !dir || dir[0] != '/')
+		return 0;
+	dlen = strcspn(dir, ":");
+	if (config_path && strrchr(config_path, '/'))
+		base = strrchr(config_path, '/') + 1;
+	blen = strlen(base);
+	if (blen > strlen(CONF_SUFFIX) &&
+	    !strcmp(base + blen - strlen(CONF_SUFFIX), CONF_SUFFIX))
+		blen -= strlen(CONF_SUFFIX);
+	n = snprintf(path, sizeof(path), "%.*s/%.*s.sock", (int)dlen, dir,
+		     (int)blen, base);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return errfmt(err, errlen, "control socket in $%s \"%.*s\": "
+			      "path too long: expected at most %zu bytes; give "
+			      "--control PATH", RUNTIME_DIR_ENV, (int)dlen, dir,
+			      CONTROL_PATH_MAX - 1);
+	cfg->control_path = config_strdup(cfg, path);
+	return cfg->control_path ? 0 : errfmt(err, errlen, "out of memory");
 }
 
 /**
@@ -1300,7 +1421,8 @@ static uint32_t layer_bits(const struct config_layer *l)
  * @errlen:	its size
  *
  * With -c FILE the file is read after the command line and merged under
- * it (config_merge_file()).
+ * it (config_merge_file()); then the control socket gets its default
+ * (config_control_default()).
  *
  * Return: 0 to run, 1 to exit 0 at once (--help, --version), -1 on bad input
  */
@@ -1316,12 +1438,14 @@ int config_from_args(int argc, char **argv, struct nsp_config *cfg,
 	args.src = CONFIG_SRC_ARGS;
 	portspec_env_read(&env);
 	ret = args_parse(argc, argv, cfg, &args, &env, err, errlen);
+	cfg->args_given = layer_bits(&args);
 	if (!ret && cfg->config_path)
-		ret = config_merge_file(cfg, &args, &env, err, errlen);
-	if (!ret) {
-		cfg->args_given = layer_bits(&args);
+		ret = config_merge_file(cfg, &env, err, errlen);
+	if (!ret)
+		ret = config_control_default(cfg, cfg->config_path, err,
+					     errlen);
+	if (!ret)
 		ret = finish(cfg, err, errlen);
-	}
 	if (ret)
 		config_free(cfg);
 	return ret;
@@ -1348,6 +1472,36 @@ static bool same_rule(const struct msg_forward *a, const struct msg_forward *b)
 }
 
 /**
+ * gone_error() - say why a removal does not match what is forwarded
+ * @e:		first listener of the SPEC that is not there as it says
+ * @found:	listeners of the SPEC that are there as it says
+ * @other:	@e's socket is forwarded, but another way
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * One sentence, "-t 9090:80 is not forwarded", and only when part of
+ * the SPEC is there or its port goes elsewhere, which listener is not.
+ *
+ * Return: -1
+ */
+static int gone_error(const struct fwd_entry *e, unsigned found, bool other,
+		      char *err, size_t errlen)
+{
+	char abuf[INANY_STRLEN];
+
+	inany_ntop(e->m.family, &e->m.listen_addr, abuf, sizeof(abuf));
+	if (other)
+		return errfmt(err, errlen, "-%c %s is not forwarded: port %u on "
+			      "%s is forwarded another way (see status)",
+			      e->opt, e->spec, e->m.listen_port, abuf);
+	if (found)
+		return errfmt(err, errlen, "-%c %s is not forwarded whole: port "
+			      "%u on %s is not forwarded", e->opt, e->spec,
+			      e->m.listen_port, abuf);
+	return errfmt(err, errlen, "-%c %s is not forwarded", e->opt, e->spec);
+}
+
+/**
  * mark_gone() - find every listener of @gone in @cfg and mark it
  * @cfg:	configuration, listeners sorted by fwd_cmp()
  * @gone:	listeners a SPEC makes
@@ -1361,8 +1515,9 @@ static int mark_gone(const struct nsp_config *cfg,
 		     const struct nsp_config *gone, bool *mark, char *err,
 		     size_t errlen)
 {
-	char abuf[INANY_STRLEN];
-	unsigned i;
+	const struct fwd_entry *miss = NULL;
+	unsigned i, found = 0;
+	bool other = false;
 
 	for (i = 0; i < gone->nfwd; i++) {
 		const struct fwd_entry *e = &gone->fwd[i], *f = NULL;
@@ -1372,16 +1527,13 @@ static int mark_gone(const struct nsp_config *cfg,
 				    fwd_cmp);
 		if (f && same_rule(&f->m, &e->m)) {
 			mark[f - cfg->fwd] = true;
-			continue;
+			found++;
+		} else if (!miss || (f && !other)) {
+			miss = e;
+			other = f != NULL;
 		}
-		return errfmt(err, errlen, "-%c \"%s\": port %u on %s is not "
-			      "forwarded%s: expected forwards that exist",
-			      e->opt, e->spec, e->m.listen_port,
-			      inany_ntop(e->m.family, &e->m.listen_addr, abuf,
-					 sizeof(abuf)),
-			      f ? " that way" : "");
 	}
-	return 0;
+	return miss ? gone_error(miss, found, other, err, errlen) : 0;
 }
 
 /**
@@ -1445,8 +1597,8 @@ static int remove_auto(struct nsp_config *cfg, char opt, const char *spec,
 		cfg->nautos--;
 		return 0;
 	}
-	return errfmt(err, errlen, "-%c \"%s\": no auto forward has this SPEC: "
-		      "expected the SPEC of an auto forward as it was given",
+	return errfmt(err, errlen, "-%c %s is not forwarded: no auto forward "
+		      "has this SPEC (give it as it was added; see status)",
 		      opt, spec);
 }
 
@@ -1512,9 +1664,9 @@ int config_change(const struct nsp_config *running, bool add, char opt,
 	int ret;
 
 	memset(fresh, 0, sizeof(*fresh));
-	if (opt != 't' && opt != 'T')
+	if (opt != 't' && opt != 'T' && opt != 'u' && opt != 'U')
 		return errfmt(err, errlen, "option %d: unknown: expected -t or "
-			      "-T", opt);
+			      "-T (TCP), -u or -U (UDP)", opt);
 	if (!spec)
 		return errfmt(err, errlen, "-%c: missing SPEC: expected a port "
 			      "spec", opt);
@@ -1522,7 +1674,8 @@ int config_change(const struct nsp_config *running, bool add, char opt,
 		return -1;
 	portspec_env_read(&env);
 	ctx.env = &env;
-	ctx.label = opt == 't' ? "-t" : "-T";
+	ctx.label = opt == 't' ? "-t" : opt == 'T' ? "-T" : opt == 'u' ? "-u"
+								  : "-U";
 	copy = config_strdup(fresh, spec);
 	if (!copy)
 		ret = errfmt(err, errlen, "out of memory");
@@ -1545,6 +1698,7 @@ void config_free(struct nsp_config *cfg)
 {
 	free(cfg->fwd);
 	free(cfg->autos);
+	free(cfg->pp);
 	config_strings_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -82,6 +82,8 @@ static const char *check_forward(const struct ipc_msg *m)
 		return "bad family";
 	if (f->flags & ~FWD_F_ALL)
 		return "unknown flags";
+	if ((f->flags & FWD_F_PROXY) && (f->flags & FWD_F_UDP))
+		return "PROXY header on a UDP forward";
 	if ((f->flags & FWD_F_TARGET_ADDR) &&
 	    (!inany_af_valid(f->target_family) ||
 	     !inany_loopback_safe(f->target_family, &f->target_addr,
@@ -245,7 +247,7 @@ static const char *check_ports(const struct ipc_msg *m)
 
 	if (!inany_af_valid(p->family))
 		return "bad family";
-	if (p->flags & ~(PORTS_F_LISTENING | PORTS_F_LAST))
+	if (p->flags & ~(PORTS_F_LISTENING | PORTS_F_LAST | PORTS_F_UDP))
 		return "unknown flags";
 	if (p->count > PORTS_MAX || (!p->count && !(p->flags & PORTS_F_LAST)))
 		return "port count out of range";
@@ -336,6 +338,59 @@ static const char *check_relay_limits(const struct ipc_msg *m)
 		return "bad accounting flag";
 	if (l->idle_timeout > IDLE_TIMEOUT_MAX)
 		return "idle timeout out of range";
+	if (l->udp_timeout > UDP_TIMEOUT_MAX)
+		return "UDP timeout out of range";
+	return NULL;
+}
+
+/**
+ * check_udp_target() - UDP_TARGET: a UDP forward the agent connects for
+ * @m:		message
+ *
+ * Return: NULL if valid, else why not
+ */
+static const char *check_udp_target(const struct ipc_msg *m)
+{
+	if (!(m->u.forward.flags & FWD_F_UDP))
+		return "not a UDP forward";
+	return check_forward(m);
+}
+
+/**
+ * check_udp_pool_req() - UDP_POOL_REQ fields
+ * @m:		message
+ *
+ * Return: NULL if valid, else why not
+ */
+static const char *check_udp_pool_req(const struct ipc_msg *m)
+{
+	const struct msg_udp_pool_req *r = &m->u.udp_req;
+
+	if (r->id >= FWD_ID_MAX)
+		return "listener id out of range";
+	if (r->kind >= UDP_KINDS)
+		return "bad kind";
+	if (!r->count || r->count > POOL_REQ_MAX)
+		return "socket count out of range";
+	return NULL;
+}
+
+/**
+ * check_udp_pool_fds() - UDP_POOL_FDS fields
+ * @m:		message
+ *
+ * Return: NULL if valid, else why not
+ */
+static const char *check_udp_pool_fds(const struct ipc_msg *m)
+{
+	const struct msg_udp_pool_fds *f = &m->u.udp_fds;
+
+	if (f->id >= FWD_ID_MAX)
+		return "listener id out of range";
+	if (f->kind >= UDP_KINDS)
+		return "bad kind";
+	if (f->count != m->nfds)
+		return "socket count does not match descriptors";
 	return NULL;
 }
 
@@ -395,6 +450,14 @@ static const struct ipc_type_row ipc_catalogue[MSG_TYPE_MAX] = {
 		0, 0, D(AGENT, SUPERVISOR), check_pool_denied },
 	[MSG_AGENT_BAD] = { "AGENT_BAD", sizeof(struct msg_chan), 0, 0,
 		D(RELAY, SUPERVISOR), check_chan },
+	[MSG_UDP_TARGET] = { "UDP_TARGET", sizeof(struct msg_forward), 0, 0,
+		D(SUPERVISOR, AGENT), check_udp_target },
+	[MSG_UDP_TARGET_DEL] = { "UDP_TARGET_DEL", sizeof(struct msg_id), 0, 0,
+		D(SUPERVISOR, AGENT), check_id },
+	[MSG_UDP_POOL_REQ] = { "UDP_POOL_REQ", sizeof(struct msg_udp_pool_req),
+		0, 0, D(RELAY, AGENT), check_udp_pool_req },
+	[MSG_UDP_POOL_FDS] = { "UDP_POOL_FDS", sizeof(struct msg_udp_pool_fds),
+		0, IPC_FDS_MAX, D(AGENT, RELAY), check_udp_pool_fds },
 };
 
 /**

@@ -72,7 +72,7 @@
 /* JOURNAL_STREAM_ENV - set by systemd: "DEV:INODE" of the journal stream */
 #define JOURNAL_STREAM_ENV	"JOURNAL_STREAM"
 
-int log_level = LOG_LVL_INFO;
+int log_level = LOG_LVL_NOTICE;
 static const char *log_role = "nsplice";
 static enum log_mode log_out_mode = LOG_MODE_PLAIN;
 static int log_syslog_fd = -1;
@@ -243,13 +243,15 @@ int log_syslog_open(char *err, size_t errlen)
  * level_pri() - the syslog priority of a log level
  * @level:	enum log_level
  *
- * Return: LOG_ERR, LOG_WARNING, LOG_INFO or LOG_DEBUG
+ * Return: LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO or LOG_DEBUG
  */
 static int level_pri(int level)
 {
 	switch (level) {
 	case LOG_LVL_WARN:
 		return LOG_WARNING;
+	case LOG_LVL_NOTICE:
+		return LOG_NOTICE;
 	case LOG_LVL_INFO:
 		return LOG_INFO;
 	case LOG_LVL_DEBUG:
@@ -322,7 +324,7 @@ static void __attribute__((format(printf, 2, 0)))
 log_vwrite(int level, const char *fmt, va_list ap)
 {
 	static const char *const tag[] = { "error: ", "warning: ", "", "",
-					   "" };
+					   "", "" };
 	char line[LOG_LINE_MAX];
 	char *body = line + LOG_PREFIX_LEN;
 	const size_t room = sizeof(line) - LOG_PREFIX_LEN;

@@ -44,13 +44,17 @@
  * enum log_level - severity, lower is more severe
  * @LOG_LVL_ERR:	failure that ends an operation or the process
  * @LOG_LVL_WARN:	something unusual that nsplice worked around
- * @LOG_LVL_INFO:	start-up, shutdown, children starting and ending
+ * @LOG_LVL_NOTICE:	what a user must see by default: what is forwarded
+ *			where, ready, a forward added or removed, a
+ *			connection its target refused, a child restarted
+ * @LOG_LVL_INFO:	internal detail of start-up and shutdown (-v)
  * @LOG_LVL_DEBUG:	per-forward and per-connection events (-d)
  * @LOG_LVL_TRACE:	per-event details (--trace)
  */
 enum log_level {
 	LOG_LVL_ERR = 0,
 	LOG_LVL_WARN,
+	LOG_LVL_NOTICE,
 	LOG_LVL_INFO,
 	LOG_LVL_DEBUG,
 	LOG_LVL_TRACE,
@@ -106,6 +110,7 @@ void fatal(const char *fmt, ...)
 
 #define nerr(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define nwarn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define nnotice(...)	log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
 #define ninfo(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define ndebug(...)						\
 	do {							\

@@ -37,6 +37,14 @@
  * Steady state: relay -> agent POOL_REQ, agent -> relay POOL_FDS + fds;
  * agent -> relay NS_ADDRS whenever its namespace's addresses change.
  *
+ * UDP forwards (FWD_F_UDP): the listening side's agent binds the socket
+ * and sends it as LISTENER, as for TCP.  The supervisor sends the forward
+ * as UDP_TARGET to the other agent (before the FORWARD reaches the relay,
+ * again after RELAY_CHAN or a restart) and UDP_TARGET_DEL when it goes.
+ * The relay asks that agent for sockets connected to the forward's target
+ * with UDP_POOL_REQ {id, kind}, answered by UDP_POOL_FDS + fds: the agent
+ * connects them, the relay never names an address on that side.
+ *
  * Pool families: supervisor -> agent POOL_ALLOW names the families of
  * pool sockets a configured forward needs from that agent's side, sent
  * when the agent starts, after every RELAY_CHAN, and before any FORWARD
@@ -72,7 +80,7 @@
 #include "inany.h"
 
 /* IPC_PROTO_VERSION - bumped on any change to a payload or to the table */
-#define IPC_PROTO_VERSION	3
+#define IPC_PROTO_VERSION	4
 
 /* IPC_FDS_MAX - most descriptors in one message (SCM_MAX_FD is 253) */
 #define IPC_FDS_MAX		16
@@ -147,7 +155,11 @@ enum ipc_type {
 	MSG_POOL_ALLOW		= 25,
 	MSG_POOL_DENIED		= 26,
 	MSG_AGENT_BAD		= 27,
-	MSG_TYPE_MAX		= 28,	/* one past the last type */
+	MSG_UDP_TARGET		= 28,
+	MSG_UDP_TARGET_DEL	= 29,
+	MSG_UDP_POOL_REQ	= 30,
+	MSG_UDP_POOL_FDS	= 31,
+	MSG_TYPE_MAX		= 32,	/* one past the last type */
 };
 
 /**
@@ -177,7 +189,10 @@ struct msg_hello {
 /* FWD_F_* - flags of struct msg_forward */
 #define FWD_F_TARGET_ADDR	0x01	/* connect to @target_addr, always */
 #define FWD_F_OPTIONAL		0x02	/* bind failure is not an error */
-#define FWD_F_ALL		(FWD_F_TARGET_ADDR | FWD_F_OPTIONAL)
+#define FWD_F_PROXY		0x04	/* PROXY v2 header first (TCP, relay) */
+#define FWD_F_UDP		0x08	/* UDP forward (-u/-U), else TCP */
+#define FWD_F_ALL		(FWD_F_TARGET_ADDR | FWD_F_OPTIONAL | \
+				 FWD_F_PROXY | FWD_F_UDP)
 
 /**
  * struct msg_forward - one listener and where its connections go
@@ -196,6 +211,11 @@ struct msg_hello {
  * same struct, to the agent of @listen_side in MSG_BIND (which binds).  A
  * BIND may carry one descriptor: a listening socket inherited through
  * socket activation, which the agent uses instead of binding its own.
+ *
+ * FWD_F_PROXY is the one field that may change on a live listener: a
+ * FORWARD for an id the relay holds, equal to it in every other field,
+ * sent on its own (outside a batch, not counted in CONFIG_DONE), sets or
+ * clears it for connections accepted from then on (reload, ctl).
  */
 struct msg_forward {
 	uint32_t id;
@@ -296,6 +316,11 @@ struct msg_ns_addrs {
  * @max_conns:		most concurrent connections, 0 for the default
  * @idle_timeout:	seconds without traffic after which a flow is
  *			closed, 0 for never
+ * @udp_timeout:	seconds without a datagram after which a UDP flow
+ *			that only ever carried requests ends; one that
+ *			carried replies too lasts UDP_STREAM_FACTOR times
+ *			longer (--udp-timeout, 1..UDP_TIMEOUT_MAX; 0 for
+ *			UDP_TIMEOUT_DEF)
  *
  * The relay cannot open files, so the supervisor reads these for it.
  */
@@ -305,7 +330,19 @@ struct msg_relay_limits {
 	uint32_t pipe_accounted;
 	uint32_t max_conns;
 	uint32_t idle_timeout;
+	uint32_t udp_timeout;
 };
+
+/* UDP_TIMEOUT_DEF - --udp-timeout default, seconds: conntrack's
+ * nf_conntrack_udp_timeout, which pasta follows too */
+#define UDP_TIMEOUT_DEF		30U
+
+/* UDP_STREAM_FACTOR - a flow that carried replies lives this many times
+ * longer: 120 s by default, conntrack's nf_conntrack_udp_timeout_stream */
+#define UDP_STREAM_FACTOR	4U
+
+/* UDP_TIMEOUT_MAX - longest --udp-timeout, seconds (one day) */
+#define UDP_TIMEOUT_MAX		(24U * 3600U)
 
 /* IDLE_TIMEOUT_MAX - longest --idle-timeout, seconds (one week) */
 #define IDLE_TIMEOUT_MAX	(7U * 24U * 3600U)
@@ -370,6 +407,7 @@ struct msg_agent_conf {
 /* PORTS_F_* - flags of struct msg_ports */
 #define PORTS_F_LISTENING	0x01	/* @port started listening (else stopped) */
 #define PORTS_F_LAST		0x02	/* last message of this scan */
+#define PORTS_F_UDP		0x04	/* UDP ports (bound, no peer), else TCP */
 
 /**
  * struct msg_ports - agent -> supervisor: change in listening TCP ports
@@ -413,6 +451,11 @@ struct msg_stats_req {
  * @errors:	flows closed on an error
  * @bytes:	bytes delivered, [0] client to server, [1] back; flows still
  *		open included
+ * @dgrams:	UDP forwards: datagrams delivered, [0] client to server,
+ *		[1] back; 0 for TCP
+ * @drops:	UDP forwards: datagrams dropped, by enum stats_drop; for
+ *		them @accepted counts flows, @refused all drops, @errors
+ *		ICMP errors
  */
 struct msg_stats {
 	uint32_t id;
@@ -421,6 +464,26 @@ struct msg_stats {
 	uint64_t refused;
 	uint64_t errors;
 	uint64_t bytes[2];
+	uint64_t dgrams[2];
+	uint64_t drops[5];
+};
+
+/**
+ * enum stats_drop - why a UDP datagram was dropped (struct msg_stats)
+ * @STATS_DROP_NO_SOCKET:	no connected socket yet for a new flow
+ * @STATS_DROP_FLOW_LIMIT:	UDP flow table full
+ * @STATS_DROP_FULL:		destination's socket buffer full
+ * @STATS_DROP_REFUSED:		send failed otherwise (ICMP error, route)
+ * @STATS_DROP_TRUNCATED:	larger than the relay's buffer
+ * @STATS_DROPS:		number of reasons, entries of msg_stats.drops
+ */
+enum stats_drop {
+	STATS_DROP_NO_SOCKET = 0,
+	STATS_DROP_FLOW_LIMIT,
+	STATS_DROP_FULL,
+	STATS_DROP_REFUSED,
+	STATS_DROP_TRUNCATED,
+	STATS_DROPS
 };
 
 /**
@@ -486,6 +549,51 @@ struct msg_pool_denied {
 };
 
 /**
+ * enum udp_kind - which address a UDP pool's sockets are connected to
+ * @UDP_KIND_LOCAL:	the forward's explicit target address, else the
+ *			agent's loopback of the forward's family (clients
+ *			on the listening side's loopback)
+ * @UDP_KIND_EXTERNAL:	the forward's explicit target address, else the
+ *			agent's own external address of the family (every
+ *			other client: loopback safety, DESIGN.md)
+ */
+enum udp_kind {
+	UDP_KIND_LOCAL = 0,
+	UDP_KIND_EXTERNAL = 1,
+	UDP_KINDS = 2
+};
+
+/**
+ * struct msg_udp_pool_req - relay -> agent: connected UDP sockets, please
+ * @id:		UDP forward id, one the supervisor sent as UDP_TARGET
+ * @kind:	enum udp_kind
+ * @count:	1..POOL_REQ_MAX
+ *
+ * The agent alone decides the peer: the forward's target as the
+ * supervisor sent it (UDP_TARGET, struct msg_forward) and its own
+ * addresses.  The relay names only the forward and the kind.
+ */
+struct msg_udp_pool_req {
+	uint32_t id;
+	uint32_t kind;
+	uint32_t count;
+};
+
+/**
+ * struct msg_udp_pool_fds - agent -> relay: connected UDP sockets
+ * @id:		forward id from the request
+ * @kind:	enum udp_kind from the request
+ * @count:	attached descriptors, 0..IPC_FDS_MAX; 0 answers a request
+ *		the agent cannot serve (forward unknown, no external address,
+ *		out of descriptors), so the relay may ask again later
+ */
+struct msg_udp_pool_fds {
+	uint32_t id;
+	uint32_t kind;
+	uint32_t count;
+};
+
+/**
  * struct ipc_msg - a received, validated message
  * @type:	enum ipc_type
  * @nfds:	descriptors in @fds, already checked against the catalogue
@@ -516,6 +624,8 @@ struct ipc_msg {
 		struct msg_connect_allow allow;
 		struct msg_pool_allow pool_allow;
 		struct msg_pool_denied pool_denied;
+		struct msg_udp_pool_req udp_req;
+		struct msg_udp_pool_fds udp_fds;
 		uint8_t raw[IPC_PAYLOAD_MAX];
 	} u;
 };

@@ -175,6 +175,12 @@ static void on_sup_msg(struct agent *a, struct ipc_msg *m)
 	case MSG_POOL_ALLOW:
 		agent_pool_allow(a, &m->u.pool_allow);
 		break;
+	case MSG_UDP_TARGET:
+		agent_udp_target(a, &m->u.forward);
+		break;
+	case MSG_UDP_TARGET_DEL:
+		agent_udp_target_del(a, m->u.id.id);
+		break;
 	case MSG_CONFIG_DONE:
 		if (m->u.done.count != a->batch)
 			fatal("supervisor sent %u BINDs but announced %u",
@@ -196,6 +202,10 @@ static void on_sup_msg(struct agent *a, struct ipc_msg *m)
  */
 static void on_relay_msg(struct agent *a, struct ipc_msg *m)
 {
+	if (m->type == MSG_UDP_POOL_REQ) {
+		agent_answer_udp_pool_req(a, &m->u.udp_req);
+		return;
+	}
 	if (m->type != MSG_POOL_REQ)
 		fatal("unexpected %s from the relay", ipc_type_name(m->type));
 	agent_answer_pool_req(a, &m->u.pool_req);

@@ -25,6 +25,9 @@
 /* SCAN_BITMAP_BYTES - one bit per TCP port */
 #define SCAN_BITMAP_BYTES	(65536 / 8)
 
+/* SCAN_SETS - port sets a scan reports: TCP v4, TCP v6, UDP v4, UDP v6 */
+#define SCAN_SETS		4
+
 /**
  * struct agent_listener - a listener the agent holds
  * @id:		listener id from BIND
@@ -46,14 +49,15 @@ struct agent_listener {
  *		before the sandbox, re-read from offset 0 (fallback when
  *		sock_diag is missing), -1 if not open
  * @on:		AGENT_CONF asked for scanning
- * @sent:	ports last reported as listening, [0] IPv4, [1] IPv6
+ * @sent:	ports last reported as listening, by SCAN_SETS index: [0] TCP
+ *		IPv4, [1] TCP IPv6, [2] UDP IPv4, [3] UDP IPv6
  * @reported:	a first report was sent
  */
 struct agent_scan {
 	int diag_fd;
 	int proc_fd[2];
 	bool on;
-	uint8_t sent[2][SCAN_BITMAP_BYTES];
+	uint8_t sent[SCAN_SETS][SCAN_BITMAP_BYTES];
 	bool reported;
 };
 
@@ -76,6 +80,8 @@ struct agent_scan {
  * @allow_seen:	a POOL_ALLOW came since the current relay's channel
  * @addrs:	external addresses last sent to the relay
  * @addrs_sent:	@addrs has been sent at least once
+ * @udp_targets: UDP forwards this side connects for (UDP_TARGET), by id,
+ *		FWD_ID_MAX pointers allocated with the first; NULL if none
  */
 struct agent {
 	int side;
@@ -94,6 +100,7 @@ struct agent {
 	bool allow_seen;
 	struct msg_ns_addrs addrs;
 	bool addrs_sent;
+	struct msg_forward **udp_targets;
 };
 
 int agent_main(int side, bool keep_bind_cap);
@@ -115,6 +122,13 @@ void agent_answer_pool_req(struct agent *a, const struct msg_pool_req *r);
 void agent_pool_fill(struct agent *a);
 void agent_pool_judge(struct agent *a);
 void agent_pool_allow(struct agent *a, const struct msg_pool_allow *pa);
+
+/* udp.c */
+int agent_bind(const struct msg_forward *f, int type, int *fdp);
+void agent_udp_target(struct agent *a, const struct msg_forward *f);
+void agent_udp_target_del(struct agent *a, uint32_t id);
+void agent_answer_udp_pool_req(struct agent *a,
+			       const struct msg_udp_pool_req *r);
 
 /* addrs.c */
 void agent_addrs_refresh(struct agent *a);

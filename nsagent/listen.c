@@ -53,21 +53,30 @@ static int set_int_opt(int fd, int level, int opt, int v)
 }
 
 /**
- * open_listener() - create, bind and listen
- * @f:		listener description, validated by the catalogue
+ * agent_bind() - create and bind the socket of a forward on this side
+ * @f:		forward, validated by the catalogue
+ * @type:	SOCK_STREAM (a TCP listener: also TCP_NODELAY, which accepted
+ *		sockets inherit, and listen()) or SOCK_DGRAM (a UDP forward)
  * @fdp:	set to the socket on success
  *
- * Return: 0 or an errno value
+ * One place for the address rules of both protocols: SO_REUSEADDR (a
+ * restarted agent binds over its predecessor's TIME-WAIT), IPV6_V6ONLY
+ * (the IPv4 listener of the same port is a forward of its own) and
+ * SO_BINDTODEVICE for an address with an interface.
+ *
+ * Return: 0, or the errno that socket(), setsockopt(), bind() or listen()
+ * failed with
  */
-static int open_listener(const struct msg_forward *f, int *fdp)
+int agent_bind(const struct msg_forward *f, int type, int *fdp)
 {
+	bool tcp = type == SOCK_STREAM;
 	union sockaddr_inany sa = { 0 };
 	uint32_t scope = 0;
 	socklen_t len;
 	int fd, e;
 
-	fd = socket(f->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    IPPROTO_TCP);
+	fd = socket(f->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    tcp ? IPPROTO_TCP : IPPROTO_UDP);
 	if (fd < 0)
 		return errno;
 	if (f->ifname[0])
@@ -75,14 +84,14 @@ static int open_listener(const struct msg_forward *f, int *fdp)
 	if (set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) ||
 	    (f->family == AF_INET6 &&
 	     set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)) ||
-	    set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1) ||
+	    (tcp && set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1)) ||
 	    (f->ifname[0] &&
 	     setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, f->ifname,
 			(socklen_t)strlen(f->ifname))))
 		goto fail;
 	len = sockaddr_from_inany(&sa, f->family, &f->listen_addr,
 				  f->listen_port, scope);
-	if (bind(fd, &sa.sa, len) || listen(fd, LISTEN_BACKLOG))
+	if (bind(fd, &sa.sa, len) || (tcp && listen(fd, LISTEN_BACKLOG)))
 		goto fail;
 	*fdp = fd;
 	return 0;
@@ -154,8 +163,14 @@ static int inherited_listener(const struct msg_forward *f, int fd)
 	int v = 0;
 	socklen_t vl = sizeof(v);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) || !v)
+	if (f->flags & FWD_F_UDP) {
+		/* ListenDatagram=: a UDP socket, never a listener */
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vl) ||
+		    v != SOCK_DGRAM)
+			return EINVAL;
+	} else if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) || !v) {
 		return EINVAL;
+	}
 	vl = sizeof(v);
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &vl) || v != f->family)
 		return EAFNOSUPPORT;
@@ -194,11 +209,14 @@ void agent_answer_bind(struct agent *a, struct ipc_msg *m)
 			m->fds[0] = -1;
 			m->nfds = 0;
 		}
+	} else if (f->flags & FWD_F_UDP) {
+		b.error = agent_bind(f, SOCK_DGRAM, &fd);
 	} else {
-		b.error = open_listener(f, &fd);
+		b.error = agent_bind(f, SOCK_STREAM, &fd);
 	}
 	if (!b.error) {
-		agent_set_keepalive(a, fd);
+		if (!(f->flags & FWD_F_UDP))
+			agent_set_keepalive(a, fd);
 		agent_send(&a->relay, MSG_LISTENER, &l, &fd, 1);
 		if (keep_listener(a, f, fd))
 			fatal("out of memory");

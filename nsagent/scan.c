@@ -30,6 +30,12 @@
  * listening.  IPv6 when the kernel has none (sock_diag answers ENOENT for
  * it and there is no /proc/net/tcp6) has no ports.
  *
+ * UDP: the same tick dumps the bound UDP sockets without a peer (state
+ * TCP_CLOSE: what a UDP server is; flows' connected sockets are not) of
+ * each family through sock_diag only, and reports their changes in the
+ * same messages' sequence with PORTS_F_UDP.  Without sock_diag no UDP
+ * port is ever reported (there is no /proc fallback for UDP).
+ *
  * Ports where this agent holds a listener itself are removed, in both
  * families (a port it listens on in one family is its port in both), so
  * nsplice never forwards to its own listeners.  The result is compared
@@ -69,8 +75,13 @@ _Static_assert(SCAN_BITMAP_BYTES == SCAN_PORT_BYTES,
 /* SCAN_PROC_START - first size of the /proc read buffer, bytes */
 #define SCAN_PROC_START		(64U * 1024U)
 
-/* scan_families - address family of each bitmap index, [0] v4, [1] v6 */
-static const int scan_families[2] = { AF_INET, AF_INET6 };
+/* scan_families - address family of each bitmap index: [0] TCP v4, [1]
+ * TCP v6, [2] UDP v4, [3] UDP v6 (SCAN_SETS) */
+static const int scan_families[SCAN_SETS] = { AF_INET, AF_INET6, AF_INET,
+					      AF_INET6 };
+
+/* SCAN_UDP - first UDP index of scan_families[] */
+#define SCAN_UDP		2
 
 /* scan_proc_paths - the /proc fallback of each family */
 static const char *const scan_proc_paths[2] = { "/proc/net/tcp",
@@ -134,13 +145,14 @@ static int diag_drain(int fd)
 }
 
 /**
- * diag_request() - ask for the TCP listeners of one family
+ * diag_request() - ask for the TCP listeners or bound UDP sockets
  * @fd:		NETLINK_SOCK_DIAG socket
  * @af:		AF_INET or AF_INET6
+ * @udp:	UDP sockets without a peer instead of TCP listeners
  *
  * Return: 0 or a negative errno
  */
-static int diag_request(int fd, int af)
+static int diag_request(int fd, int af, bool udp)
 {
 	struct {
 		struct nlmsghdr h;
@@ -154,8 +166,8 @@ static int diag_request(int fd, int af)
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.h.nlmsg_seq = ++diag_seq;
 	req.r.sdiag_family = (uint8_t)af;
-	req.r.sdiag_protocol = IPPROTO_TCP;
-	req.r.idiag_states = 1U << TCP_LISTEN;
+	req.r.sdiag_protocol = udp ? IPPROTO_UDP : IPPROTO_TCP;
+	req.r.idiag_states = 1U << (udp ? TCP_CLOSE : TCP_LISTEN);
 	n = send(fd, &req, sizeof(req), 0);
 	if (n < 0)
 		return -errno;
@@ -166,11 +178,12 @@ static int diag_request(int fd, int af)
  * diag_scan() - one dump: the listening ports of one family
  * @fd:		NETLINK_SOCK_DIAG socket
  * @af:		AF_INET or AF_INET6
+ * @udp:	bound UDP sockets instead of TCP listeners
  * @bitmap:	SCAN_PORT_BYTES, bits set for the ports found
  *
  * Return: 0, or a negative errno (the bitmap may hold part of the dump)
  */
-static int diag_scan(int fd, int af, uint8_t *bitmap)
+static int diag_scan(int fd, int af, bool udp, uint8_t *bitmap)
 {
 	bool done = false;
 	unsigned i;
@@ -179,12 +192,14 @@ static int diag_scan(int fd, int af, uint8_t *bitmap)
 
 	rc = diag_drain(fd);
 	if (!rc)
-		rc = diag_request(fd, af);
+		rc = diag_request(fd, af, udp);
 	for (i = 0; !rc && !done && i < SCAN_DIAG_RECV_MAX; i++) {
 		n = diag_recv(fd);
 		if (n <= 0)
 			return n ? (int)n : -EBADMSG;
-		rc = scan_parse_diag(diag_buf, (size_t)n, af, bitmap, &done);
+		rc = scan_parse_diag_state(diag_buf, (size_t)n, af,
+					   udp ? TCP_CLOSE : TCP_LISTEN,
+					   bitmap, &done);
 		if (rc > 0)
 			rc = 0;		/* a count of sockets */
 	}
@@ -248,9 +263,34 @@ static int proc_scan(int fd, uint8_t *bitmap)
 }
 
 /**
+ * scan_udp() - the bound UDP ports of one family, from sock_diag only
+ * @a:		agent state
+ * @i:		SCAN_UDP or SCAN_UDP + 1
+ * @bitmap:	SCAN_PORT_BYTES, zeroed, bits set for the ports found
+ *
+ * A kernel without sock_diag, or without UDP or IPv6 in it, has no UDP
+ * ports to report: that is not a failure of the whole scan.
+ *
+ * Return: 0 or a negative errno
+ */
+static int scan_udp(const struct agent *a, unsigned i, uint8_t *bitmap)
+{
+	int rc;
+
+	if (a->scan.diag_fd < 0)
+		return 0;
+	rc = diag_scan(a->scan.diag_fd, scan_families[i], true, bitmap);
+	if (rc == -ENOENT) {
+		memset(bitmap, 0, SCAN_PORT_BYTES);
+		return 0;
+	}
+	return rc;
+}
+
+/**
  * scan_family() - the listening ports of one family, from either source
  * @a:		agent state
- * @i:		family index, 0 IPv4, 1 IPv6
+ * @i:		index in scan_families[]
  * @bitmap:	SCAN_PORT_BYTES, zeroed, bits set for the ports found
  *
  * Return: 0 or a negative errno (of the last source tried)
@@ -259,8 +299,11 @@ static int scan_family(const struct agent *a, unsigned i, uint8_t *bitmap)
 {
 	int rc = -ENOENT;
 
+	if (i >= SCAN_UDP)
+		return scan_udp(a, i, bitmap);
 	if (a->scan.diag_fd >= 0) {
-		rc = diag_scan(a->scan.diag_fd, scan_families[i], bitmap);
+		rc = diag_scan(a->scan.diag_fd, scan_families[i], false,
+			       bitmap);
 		if (!rc)
 			return 0;
 		memset(bitmap, 0, SCAN_PORT_BYTES);
@@ -279,14 +322,15 @@ static int scan_family(const struct agent *a, unsigned i, uint8_t *bitmap)
  * @a:		agent state
  * @cur:	bitmaps of the scan
  */
-static void drop_own(const struct agent *a, uint8_t cur[2][SCAN_BITMAP_BYTES])
+static void drop_own(const struct agent *a,
+		     uint8_t cur[SCAN_SETS][SCAN_BITMAP_BYTES])
 {
-	unsigned i;
+	unsigned i, k;
 
-	for (i = 0; i < a->nlisteners; i++) {
-		scan_port_clear(cur[0], a->listeners[i].port);
-		scan_port_clear(cur[1], a->listeners[i].port);
-	}
+	/* Both protocols: the listener list does not say which */
+	for (i = 0; i < a->nlisteners; i++)
+		for (k = 0; k < SCAN_SETS; k++)
+			scan_port_clear(cur[k], a->listeners[i].port);
 }
 
 /**
@@ -357,7 +401,9 @@ static void report_family(struct agent *a, struct ports_out *o, unsigned i,
 			     : old[b] & (uint8_t)~cur[b];
 		for (bit = 0; diff && bit < 8; bit++)
 			if (diff & (1U << bit))
-				out_add(a, o, scan_families[i], flags,
+				out_add(a, o, scan_families[i],
+					(uint8_t)(flags | (i >= SCAN_UDP ?
+							   PORTS_F_UDP : 0)),
 					(uint16_t)(b * 8U + bit));
 	}
 }
@@ -367,13 +413,13 @@ static void report_family(struct agent *a, struct ports_out *o, unsigned i,
  * @a:		agent state
  * @cur:	ports listening now, own listeners removed
  */
-static void report(struct agent *a, uint8_t cur[2][SCAN_BITMAP_BYTES])
+static void report(struct agent *a, uint8_t cur[SCAN_SETS][SCAN_BITMAP_BYTES])
 {
 	struct ports_out o;
 	unsigned i;
 
 	memset(&o, 0, sizeof(o));
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < SCAN_SETS; i++) {
 		report_family(a, &o, i, cur[i], PORTS_F_LISTENING);
 		report_family(a, &o, i, cur[i], 0);
 	}
@@ -407,14 +453,14 @@ static void scan_failed(int af, int rc)
  */
 void agent_scan_tick(struct agent *a)
 {
-	uint8_t cur[2][SCAN_BITMAP_BYTES];
+	uint8_t cur[SCAN_SETS][SCAN_BITMAP_BYTES];
 	unsigned i;
 	int rc;
 
 	if (!a->scan.on)
 		return;
 	memset(cur, 0, sizeof(cur));
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < SCAN_SETS; i++) {
 		rc = scan_family(a, i, cur[i]);
 		if (rc) {
 			scan_failed(scan_families[i], rc);
@@ -422,7 +468,7 @@ void agent_scan_tick(struct agent *a)
 		}
 	}
 	if (scan_failing)
-		ninfo("listening ports can be listed again");
+		nnotice("listening ports can be listed again");
 	scan_failing = false;
 	drop_own(a, cur);
 	report(a, cur);
@@ -443,7 +489,7 @@ static int diag_open(void)
 		ndebug("no sock_diag socket: %s", strerror(errno));
 		return -1;
 	}
-	rc = diag_scan(fd, AF_INET, probe);
+	rc = diag_scan(fd, AF_INET, false, probe);
 	if (rc) {
 		ndebug("sock_diag cannot list TCP sockets: %s", strerror(-rc));
 		close(fd);

@@ -104,13 +104,15 @@ static int diag_error(const uint8_t *p, size_t plen)
  * @p:		payload
  * @plen:	payload bytes
  * @family:	AF_INET or AF_INET6, the family asked for
+ * @state:	the state that counts: TCP_LISTEN (TCP), TCP_CLOSE (a bound,
+ *		unconnected UDP socket)
  * @found:	bitmap to set the port in
  *
  * Return: 1 if a listening port was set, 0 if the socket does not count,
  * -EBADMSG if the payload is too short
  */
 static int diag_entry(const uint8_t *p, size_t plen, int family,
-		      uint8_t *found)
+		      unsigned state, uint8_t *found)
 {
 	struct inet_diag_msg d;
 	uint16_t port;
@@ -118,7 +120,7 @@ static int diag_entry(const uint8_t *p, size_t plen, int family,
 	if (plen < sizeof(d))
 		return -EBADMSG;
 	memcpy(&d, p, sizeof(d));
-	if (d.idiag_family != family || d.idiag_state != TCP_LISTEN)
+	if (d.idiag_family != family || d.idiag_state != state)
 		return 0;
 	port = ntohs(d.id.idiag_sport);
 	if (!port)
@@ -138,7 +140,7 @@ static int diag_entry(const uint8_t *p, size_t plen, int family,
  * Return: listening ports counted (0 or 1), or a negative errno
  */
 static int diag_one(const struct nlmsghdr *h, const uint8_t *p, int family,
-		    uint8_t *found, bool *done)
+		    unsigned state, uint8_t *found, bool *done)
 {
 	size_t plen = h->nlmsg_len - sizeof(*h);
 	int rc;
@@ -158,17 +160,36 @@ static int diag_one(const struct nlmsghdr *h, const uint8_t *p, int family,
 		 * a port that never went away. */
 		if (h->nlmsg_flags & NLM_F_DUMP_INTR)
 			return -EINTR;
-		return diag_entry(p, plen, family, found);
+		return diag_entry(p, plen, family, state, found);
 	default:
 		return -EBADMSG;
 	}
 }
 
 /**
- * scan_parse_diag() - listening ports in one sock_diag recv() buffer
+ * scan_parse_diag() - listening TCP ports in one sock_diag recv() buffer
  * @buf:	received bytes, any alignment
  * @len:	their number, at most SCAN_DIAG_BUF
  * @family:	AF_INET or AF_INET6, the family the dump asked for
+ * @bitmap:	as for scan_parse_diag_state()
+ * @done:	as for scan_parse_diag_state()
+ *
+ * Return: as scan_parse_diag_state() with TCP_LISTEN
+ */
+int scan_parse_diag(const void *buf, size_t len, int family, uint8_t *bitmap,
+		    bool *done)
+{
+	return scan_parse_diag_state(buf, len, family, TCP_LISTEN, bitmap,
+				     done);
+}
+
+/**
+ * scan_parse_diag_state() - ports of sockets in one state, one buffer
+ * @buf:	received bytes, any alignment
+ * @len:	their number, at most SCAN_DIAG_BUF
+ * @family:	AF_INET or AF_INET6, the family the dump asked for
+ * @state:	TCP_LISTEN for TCP listeners, TCP_CLOSE for bound UDP
+ *		sockets without a peer (what a UDP server is)
  * @bitmap:	SCAN_PORT_BYTES; bits of the ports found are set, only if the
  *		whole buffer is valid
  * @done:	set to true if the buffer ends the dump, else false
@@ -178,8 +199,8 @@ static int diag_one(const struct nlmsghdr *h, const uint8_t *p, int family,
  * -EBADMSG for a malformed one, -EINTR for an inconsistent dump, or the
  * negative errno of an NLMSG_ERROR
  */
-int scan_parse_diag(const void *buf, size_t len, int family, uint8_t *bitmap,
-		    bool *done)
+int scan_parse_diag_state(const void *buf, size_t len, int family,
+			  unsigned state, uint8_t *bitmap, bool *done)
 {
 	uint8_t found[SCAN_PORT_BYTES];
 	const uint8_t *p = buf;
@@ -199,7 +220,8 @@ int scan_parse_diag(const void *buf, size_t len, int family, uint8_t *bitmap,
 		memcpy(&h, p + off, sizeof(h));
 		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
 			return -EBADMSG;
-		rc = diag_one(&h, p + off + sizeof(h), family, found, done);
+		rc = diag_one(&h, p + off + sizeof(h), family, state, found,
+			      done);
 		if (rc < 0) {
 			*done = false;
 			return rc;

@@ -78,6 +78,8 @@ static inline void scan_port_clear(uint8_t *bitmap, uint16_t port)
 	bitmap[port / 8U] &= (uint8_t)~(1U << (port % 8U));
 }
 
+int scan_parse_diag_state(const void *buf, size_t len, int family,
+			  unsigned state, uint8_t *bitmap, bool *done);
 int scan_parse_diag(const void *buf, size_t len, int family, uint8_t *bitmap,
 		    bool *done);
 int scan_parse_proc(const char *text, size_t len, uint8_t *bitmap);

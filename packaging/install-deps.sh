@@ -19,11 +19,12 @@ build_pkgs=(cmake make gcc pkg-config libseccomp-dev libcap-ng-dev libbsd-dev)
 # Debian package build and its check (dpkg-dev, debhelper, fakeroot,
 # lintian, devscripts), the RPM build (rpm, rpm2cpio, cpio); gdb to make
 # calls from inside a live role (tests/audit); strace for
-# system call tracing in the sandbox tests.
+# system call tracing in the sandbox tests; nginx (nginx-light) as a real
+# reader of the PROXY protocol header (test_proxy_nginx).
 test_pkgs=(iproute2 util-linux passwd curl python3 procps clang
 	   libclang-rt-14-dev cppcheck clang-tidy clang-tools
 	   systemd mandoc groff-base dpkg-dev debhelper fakeroot lintian
-	   devscripts rpm rpm2cpio cpio strace gdb)
+	   devscripts rpm rpm2cpio cpio strace gdb nginx-light)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
@@ -42,6 +43,20 @@ export DEBIAN_FRONTEND=noninteractive
 # Another apt or dpkg (unattended-upgrades on a fresh machine) may hold the
 # lock: wait for it instead of failing at once with exit 100.
 lock=(-o DPkg::Lock::Timeout=300)
+# The tests run nginx themselves, on loopback in their own namespaces: its
+# package must not start (or leave enabled) a web server on port 80 of a
+# developer's machine.  A policy-rc.d that says "no" keeps invoke-rc.d and
+# deb-systemd-invoke from starting it, only for this install.
+policy=/usr/sbin/policy-rc.d
+if [[ " ${missing[*]} " == *" nginx-light "* && ! -e $policy ]]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get "${lock[@]}" update -qq
 apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [[ " ${missing[*]} " == *" nginx-light "* ]] &&
+	command -v deb-systemd-helper >/dev/null; then
+	deb-systemd-helper disable nginx.service >/dev/null 2>&1 || true
+fi
 echo "install-deps.sh: installed ${missing[*]}"

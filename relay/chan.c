@@ -51,11 +51,39 @@
 #include <unistd.h>
 
 #include "relay/relay_int.h"
+#include "relay/udp.h"
 #include "relay/target.h"
 #include "seccomp/sandbox.h"
 
 /* CHAN_MSGS_MAX - messages handled per channel wake-up */
 #define CHAN_MSGS_MAX		64
+
+/**
+ * sup_forward_proxy() - FORWARD for a live listener: a new PROXY flag
+ * @l:		the listener the id names, not removed
+ * @fwd:	validated forward with the same id
+ *
+ * Only FWD_F_PROXY may differ (msg.h); it applies to connections accepted
+ * from now on, flows already open keep what they started with.  Not part
+ * of a batch: @r->batch is not counted.
+ *
+ * Return: NULL on success, else the protocol violation
+ */
+static const char *sup_forward_proxy(struct listener *l,
+				     const struct msg_forward *fwd)
+{
+	struct msg_forward same = *fwd;
+
+	same.flags = (uint8_t)((fwd->flags & ~FWD_F_PROXY) |
+			       (l->fwd.flags & FWD_F_PROXY));
+	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): no padding */
+	if (memcmp(&same, &l->fwd, sizeof(same)))
+		return "duplicate listener id";
+	l->fwd.flags = fwd->flags;
+	ninfo("forward %u: PROXY header %s for new connections", fwd->id,
+	      fwd->flags & FWD_F_PROXY ? "on" : "off");
+	return NULL;
+}
 
 /**
  * sup_forward() - record one FORWARD
@@ -75,7 +103,7 @@ static const char *sup_forward(struct relay *r, const struct msg_forward *fwd)
 		return "FORWARD while draining";
 	old = r->listeners[fwd->id];
 	if (old && !old->removed)
-		return "duplicate listener id";
+		return sup_forward_proxy(old, fwd);
 	/* Checked by ipc.c already; again here, where it is stored */
 	if ((fwd->flags & FWD_F_TARGET_ADDR) &&
 	    !inany_loopback_safe(taf, &fwd->target_addr, INANY_USE_TARGET))
@@ -95,7 +123,9 @@ static const char *sup_forward(struct relay *r, const struct msg_forward *fwd)
 	r->listeners[fwd->id] = l;
 	r->nforwards++;
 	r->batch++;
-	r->pools[!fwd->listen_side][pool_fam_index(taf)].needed = true;
+	/* A UDP forward's sockets come connected, from its own pools */
+	if (!(fwd->flags & FWD_F_UDP))
+		r->pools[!fwd->listen_side][pool_fam_index(taf)].needed = true;
 	ndebug("forward %u: port %u on the %s side -> port %u%s", fwd->id,
 	       fwd->listen_port, fwd->listen_side == SIDE_HOST ? "host"
 							      : "target",
@@ -129,6 +159,11 @@ static const char *sup_config_done(struct relay *r,
 		     NULL, 0)) {
 		int err = errno;
 
+		/* The supervisor left first: nsplice is stopping, quietly */
+		if (err == EPIPE || err == ECONNRESET) {
+			r->stop = true;
+			return NULL;
+		}
 		fatal("supervisor: sending RELAY_READY: %s", strerror(err));
 	}
 	ninfo("configuration: %u forwards in this batch, %u in total; ready",
@@ -191,6 +226,7 @@ static void agent_chan_close(struct relay *r, unsigned side)
 	r->chan_out[ch] = false;
 	for (fam = 0; fam < POOL_FAMILIES; fam++)
 		r->pools[side][fam].outstanding = 0;
+	udp_agent_lost(r, side);
 }
 
 /**
@@ -209,8 +245,9 @@ static void agent_chan_lost(struct relay *r, unsigned side)
 
 	if (r->chan[ch].fd < 0)
 		return;
+	/* The supervisor reports the agent's end, with its cause. */
 	if (!r->draining)
-		nwarn("%s closed its channel: waiting for its successor",
+		ninfo("%s closed its channel: waiting for its successor",
 		      r->chan[ch].name);
 	agent_chan_close(r, side);
 }
@@ -344,6 +381,7 @@ static const char *sup_agent_chan(struct relay *r, struct ipc_msg *m)
 	ninfo("%s: new channel", c->name);
 	for (fam = 0; fam < POOL_FAMILIES; fam++)
 		pool_refill(&r->pools[side][fam], c, pool_fam_af(fam));
+	udp_agent_back(r, side);
 	return NULL;
 }
 
@@ -484,7 +522,9 @@ static void sup_drain(struct relay *r, unsigned max)
 
 		if (rc == IPC_AGAIN)
 			return;
-		if (rc == IPC_EOF) {
+		/* ECONNRESET: it closed with our HELLO unread; the same */
+		if (rc == IPC_EOF ||
+		    (rc == IPC_ERR_IO && errno == ECONNRESET)) {
 			ninfo("supervisor closed its channel: stopping");
 			r->stop = true;
 			return;
@@ -589,6 +629,9 @@ static void agent_handle(struct relay *r, unsigned side, struct ipc_msg *m)
 	case MSG_POOL_FDS:
 		why = agent_pool_fds(r, side, m);
 		break;
+	case MSG_UDP_POOL_FDS:
+		why = udp_pool_fds(r, side, m);
+		break;
 	case MSG_NS_ADDRS:
 		why = agent_ns_addrs(r, side, &m->u.ns_addrs);
 		break;
@@ -630,6 +673,8 @@ static void agent_fds_truncated(struct relay *r, unsigned side,
 		 * it again. */
 		nerr("%s: listener %u lost to the descriptor limit", name,
 		     m->u.listener.id);
+	} else if (m->type == MSG_UDP_POOL_FDS) {
+		udp_pool_lost(r, &m->u.udp_fds);
 	} else if (m->type != MSG_POOL_FDS) {
 		agent_violation(r, side, "descriptors truncated", m->type);
 		return;
@@ -756,6 +801,10 @@ static int stats_send(struct relay *r, unsigned type, const void *payload)
 		return 0;
 	if (errno == EAGAIN)
 		return -1;
+	if (errno == EPIPE || errno == ECONNRESET) {
+		r->stop = true;		/* nsplice is stopping */
+		return 0;
+	}
 	fatal("supervisor: sending %s: %s", ipc_type_name(type),
 	      strerror(errno));
 }
@@ -816,6 +865,7 @@ void chan_stats_pump(struct relay *r)
 
 		if (l && !l->removed) {
 			stats_one(l, &st);
+			udp_stats_fill(r, l, &st);
 			if (stats_send(r, MSG_STATS, &st)) {
 				full = true;
 				break;

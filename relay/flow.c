@@ -46,8 +46,8 @@
 
 #include "relay/flow.h"
 
-#define EV_KIND_MASK	0x3U
-#define EV_SIDE_SHIFT	2
+#define EV_KIND_MASK	0x7U
+#define EV_SIDE_SHIFT	3
 #define EV_IDX_SHIFT	8
 #define EV_GEN_SHIFT	32
 

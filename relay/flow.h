@@ -62,6 +62,9 @@ enum flow_side {
  * @next_free:	next slot on the free list, while free
  * @wait_prev:	pipe wait list links, per direction (node = slot * 2 + d)
  * @wait_next:	see @wait_prev
+ * @pp:		PROXY v2 header still owed to the server (malloc'd, its
+ *		length inside it), NULL when none is: while it is owed
+ *		nothing is read from the client (relay/splice.c)
  */
 struct flow {
 	int sock[FSIDES];
@@ -77,6 +80,7 @@ struct flow {
 	uint32_t next_free;
 	uint32_t wait_prev[FSIDES];
 	uint32_t wait_next[FSIDES];
+	uint8_t *pp;
 };
 
 /* IDLE_SWEEPS - sweeps per idle timeout: a flow closes T to 1.25 T + 1 s late */
@@ -145,12 +149,16 @@ void flow_idle_swept(struct flow_table *t);
  * @EV_CHAN:		control channel, index is CHAN_*
  * @EV_LISTENER:	listening socket, index is the listener id
  * @EV_FLOW:		flow socket, index is the slot, side is enum flow_side
+ * @EV_UDP_LISTEN:	UDP forward's socket, index is the listener id
+ * @EV_UDP_FLOW:	UDP flow's target socket, index is its slot (udp.c)
  */
 enum ev_kind {
 	EV_NONE = 0,
 	EV_CHAN = 1,
 	EV_LISTENER = 2,
 	EV_FLOW = 3,
+	EV_UDP_LISTEN = 4,
+	EV_UDP_FLOW = 5,
 };
 
 /* EV_IDX_MAX - largest index an event can carry (24 bits) */

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "relay/relay_int.h"
+#include "relay/udp.h"
 #include "relay/target.h"
 
 /* ACCEPT_BATCH - most connections accepted per listener wake-up */
@@ -421,6 +422,8 @@ const char *listener_add(struct relay *r, unsigned side, struct ipc_msg *m)
 		return "listener from the wrong side";
 	if (l->fd >= 0)
 		return "listener id already has a socket";
+	if (l->fwd.flags & FWD_F_UDP)
+		return udp_listener_add(r, l, m);
 	if ((why = sock_check(m->fds[0], l->fwd.family, true)))
 		return why;
 	l->fd = m->fds[0];
@@ -511,6 +514,8 @@ void listener_remove(struct relay *r, uint32_t id)
 
 	if (!l || l->removed)
 		return;
+	if (l->fwd.flags & FWD_F_UDP)
+		udp_forward_del(r, l);
 	if (l->fd >= 0) {
 		if (l->wait == LWAIT_NONE)
 			relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
@@ -556,8 +561,8 @@ void listener_flow_gone(struct relay *r, uint32_t id)
 		g->open--;
 	if (g->capped && g->open <= listener_share(r) / 2) {
 		g->capped = false;
-		ninfo("forward %s: %u connections open, under its share "
-		      "again", listener_fwd_name(l, name), g->open);
+		nnotice("forward %s: %u connections open, under its share "
+			"again", listener_fwd_name(l, name), g->open);
 	}
 	if (l->removed && !l->open) {
 		free(l);

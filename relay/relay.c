@@ -68,6 +68,7 @@
 
 #include "relay/relay.h"
 #include "relay/relay_int.h"
+#include "relay/udp.h"
 #include "seccomp/sandbox.h"	/* sandbox hook, see relay_sandbox_connect() */
 
 /* EVENTS_MAX - epoll events fetched per epoll_wait() */
@@ -121,7 +122,12 @@ int relay_ep_ctl(struct relay *r, int op, int fd, uint32_t events,
 	if (!epoll_ctl(r->epfd, op, fd, &ev))
 		return 0;
 	err = errno;
-	nwarn("epoll_ctl(%d, fd %d): %s", op, fd, strerror(err));
+	/* Removing what is no longer there (a listener closed while it was
+	 * paused, at shutdown) is no cause for alarm. */
+	if (op == EPOLL_CTL_DEL && err == ENOENT)
+		ndebug("epoll_ctl(%d, fd %d): %s", op, fd, strerror(err));
+	else
+		nwarn("epoll_ctl(%d, fd %d): %s", op, fd, strerror(err));
 	errno = err;
 	return -1;
 }
@@ -339,6 +345,7 @@ static void relay_setup(struct relay *r)
 				   .pid = (uint32_t)getpid() };
 	unsigned s, fam;
 
+	udp_hold_low_fds();
 	r->nofile = r->nofile_start = nofile_raise();
 	pipes_init(&r->pipes, r->nofile);
 	r->disarmed_head = r->disarmed_tail = LISTENER_NONE;
@@ -363,8 +370,15 @@ static void relay_setup(struct relay *r)
 			 ROLE_AGENT);
 	relay_chan_setup(r, CHAN_AGENT(SIDE_TARGET), IPC_FD_AGENT_TARGET,
 			 ROLE_AGENT);
-	if (ipc_send(&r->chan[CHAN_SUPERVISOR], MSG_HELLO, &hello, NULL, 0))
-		fatal("supervisor: sending HELLO: %s", strerror(errno));
+	if (!ipc_send(&r->chan[CHAN_SUPERVISOR], MSG_HELLO, &hello, NULL, 0))
+		return;
+	/* The supervisor closed its end first: nsplice is stopping (COMMAND
+	 * exited at once, say), and that is no error of ours. */
+	if (errno == EPIPE || errno == ECONNRESET) {
+		ninfo("supervisor closed its channel before HELLO: stopping");
+		_exit(EXIT_SUCCESS);
+	}
+	fatal("supervisor: sending HELLO: %s", strerror(errno));
 }
 
 /**
@@ -397,6 +411,14 @@ static void relay_dispatch(struct relay *r, const struct epoll_event *e)
 		if (f)
 			flow_event(r, f, ref.side, e->events);
 		break;
+	case EV_UDP_LISTEN:
+		l = ref.idx < FWD_ID_MAX ? r->listeners[ref.idx] : NULL;
+		if (l && l->fd >= 0 && l->gen == ref.gen)
+			udp_listen_event(r, l, e->events);
+		break;
+	case EV_UDP_FLOW:
+		udp_flow_event(r, ref.idx, ref.gen);
+		break;
 	default:
 		break;
 	}
@@ -419,8 +441,10 @@ static void relay_sandbox_connect(struct relay *r)
 
 	unsigned p;
 
+	/* UDP forwards need no connect(): their sockets come connected */
 	for (id = 0; id < FWD_ID_MAX; id++)
-		if (r->listeners[id])
+		if (r->listeners[id] &&
+		    !(r->listeners[id]->fwd.flags & FWD_F_UDP))
 			sandbox_relay_connect_allow(r->listeners[id]->fwd.target_port);
 	for (p = 1; r->connect_ports && p < 65536; p++)
 		if (r->connect_ports[p / 8] & (1U << (p % 8)))
@@ -440,7 +464,7 @@ static void relay_loop(struct relay *r)
 	int i;
 
 	while (!r->stop && !(r->draining && !r->flows.used)) {
-		int wait = flow_idle_wait_ms(&r->flows);
+		int wait = udp_wait_ms(r, flow_idle_wait_ms(&r->flows));
 		int n;
 
 		/* Out of descriptors with nothing left to close: retry each
@@ -466,6 +490,7 @@ static void relay_loop(struct relay *r)
 		for (i = 0; i < n && !r->stop; i++)
 			relay_dispatch(r, &ev[i]);
 		flow_idle_sweep(r);
+		udp_tick(r);
 		if (r->flows.wait_head != FLOW_NONE)
 			flow_serve_waiters(r);
 		if (r->rearm)
@@ -499,6 +524,7 @@ static void relay_teardown(struct relay *r)
 	      (unsigned long long)r->cnt.bytes[FSIDE_CLIENT],
 	      (unsigned long long)r->cnt.bytes[FSIDE_SERVER]);
 	flow_close_all(r);
+	udp_fini(r);
 	listener_close_all(r);
 	for (s = 0; s < SIDE_COUNT; s++)
 		for (fam = 0; fam < POOL_FAMILIES; fam++)

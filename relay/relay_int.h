@@ -23,6 +23,8 @@
 #include "relay/pipes.h"
 #include "relay/pool.h"
 
+struct udp_state;
+
 /* CHAN_* - control channels, index into struct relay.chan */
 #define CHAN_SUPERVISOR		0
 #define CHAN_AGENT(side)	(1U + (side))
@@ -160,6 +162,7 @@ struct stats_report {
  *		target beyond the FORWARDs' (auto forwards to come)
  * @stats:	STATS report in progress
  * @cnt:	counters of all listeners
+ * @udp:	UDP flows and pools (udp.c), NULL until a UDP forward comes
  */
 struct relay {
 	int epfd;
@@ -193,6 +196,7 @@ struct relay {
 	uint8_t *connect_ports;
 	struct stats_report stats;
 	struct counters cnt;
+	struct udp_state *udp;
 };
 
 /* relay.c */

@@ -61,16 +61,33 @@
  * EAGAIN) or MOVE_ROUNDS_MAX rounds are done; whatever is left is reported
  * again by the level-triggered epoll.
  *
- * Syscalls: splice, shutdown, connect, getsockopt(SO_ERROR),
- * setsockopt(SO_LINGER), epoll_ctl, close.
+ * PROXY protocol (forwards with FWD_F_PROXY, proxyv2.c): the header goes
+ * to the server before any byte of the client's.  It is sent with send()
+ * right after connect(), which on loopback and veth has mostly completed
+ * by then; while the connection is still in SYN_SENT the kernel answers
+ * EAGAIN, and the header is kept (flow.pp) until the server's first event
+ * proves the connection up.  While it is owed the client is not read at
+ * all (flow_mask(), flow_move()) and the server is polled for EPOLLOUT,
+ * so the client's first bytes, however early they come, wait in its
+ * socket and cannot overtake the header.  Any other outcome - an error, or
+ * fewer bytes than the header's - resets both sides: a service that
+ * expects the header must never see a connection without it.  The header
+ * is at most PP2_MAX_LEN bytes into an empty send buffer, so a short
+ * write does not happen in practice.
+ *
+ * Syscalls: splice, shutdown, connect, send (the PROXY header),
+ * getsockopt(SO_ERROR), setsockopt(SO_LINGER), epoll_ctl, close.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "relay/proxyv2.h"
 #include "relay/relay_int.h"
 #include "relay/target.h"
 
@@ -214,6 +231,8 @@ static void flow_release(struct relay *r, struct flow *f, int bad, int err,
 	 * truncated transfer was complete. */
 	for (s = 0; s < FSIDES; s++)
 		flow_sock_close(r, f, s, bad != FLOW_END_CLEAN);
+	free(f->pp);
+	f->pp = NULL;
 	flow_count(r, f, bad >= 0 && (f->flags & FLOW_F_ESTABLISHED));
 	ndebug("flow %u closed (%s%s%s%s%s): %llu bytes client->server, "
 	       "%llu server->client", flow_id(r, f), why,
@@ -235,11 +254,25 @@ static void flow_release(struct relay *r, struct flow *f, int bad, int err,
  */
 static void flow_connect_failed(struct relay *r, struct flow *f, int err)
 {
+	static struct log_ratelimit rl;
 	struct listener *l = r->listeners[f->listener];
+	char to[sizeof(":65535")] = "";
 
 	r->cnt.refused++;
-	if (l)
+	if (l) {
 		l->cnt.refused++;
+		if (l->fwd.target_port != l->fwd.listen_port)
+			snprintf(to, sizeof(to), ":%u", l->fwd.target_port);
+		/* The client sees only a reset: the log must say why */
+		log_ratelimited(&rl, LOG_LVL_WARN,
+				"-%c %u%s: cannot connect to port %u %s: %s%s",
+				l->fwd.listen_side == SIDE_HOST ? 't' : 'T',
+				l->fwd.listen_port, to, l->fwd.target_port,
+				l->fwd.listen_side == SIDE_HOST ?
+				"in the namespace" : "on the host",
+				strerror(err), err == ECONNREFUSED ?
+				" (nothing listens there?)" : "");
+	}
 	flow_release(r, f, FSIDE_SERVER, err, "connect");
 }
 
@@ -276,7 +309,8 @@ static int flow_abort(struct relay *r, struct flow *f, unsigned bad, int err,
  * no mask filters, and data from the server proves it is up.  The server
  * needs EPOLLOUT only when something waits to go to it: bytes (OUT_WAIT)
  * or the client's FIN, which must not be sent before the connection is
- * (shutdown() would abort a connection in SYN_SENT).
+ * (shutdown() would abort a connection in SYN_SENT), or a PROXY header:
+ * until that is written the client is not read.
  *
  * Return: EPOLLIN and/or EPOLLOUT, possibly none
  */
@@ -285,9 +319,10 @@ static uint32_t flow_mask(const struct flow *f, unsigned s)
 	uint32_t ev = 0;
 
 	if (!(f->flags & (FLOW_F_FIN_RCVD(s) | FLOW_F_OUT_WAIT(!s) |
-			  FLOW_F_PIPE_WAIT(s))))
+			  FLOW_F_PIPE_WAIT(s))) &&
+	    !(s == FSIDE_CLIENT && f->pp))
 		ev |= EPOLLIN;
-	if (f->flags & FLOW_F_OUT_WAIT(s))
+	if ((f->flags & FLOW_F_OUT_WAIT(s)) || (s == FSIDE_SERVER && f->pp))
 		ev |= EPOLLOUT;
 	if (s == FSIDE_SERVER && (f->flags & FLOW_F_CONNECT) &&
 	    (f->flags & FLOW_F_FIN_RCVD(FSIDE_CLIENT)))
@@ -470,6 +505,8 @@ static int flow_move(struct relay *r, struct flow *f, unsigned d)
 			      FLOW_F_PIPE_WAIT(d);
 	unsigned round;
 
+	if (d == FSIDE_CLIENT && f->pp)
+		return 0;	/* the PROXY header goes first */
 	for (round = 0; round < MOVE_ROUNDS_MAX; round++) {
 		size_t room;
 		ssize_t n;
@@ -562,6 +599,63 @@ static int flow_settle(struct relay *r, struct flow *f)
 }
 
 /**
+ * flow_pp_send() - write a PROXY header to the server, all or nothing
+ * @r:		relay
+ * @f:		flow
+ * @hdr:	the header
+ * @len:	its length, at most PP2_MAX_LEN
+ * @may_wait:	the connect() just returned EINPROGRESS: EAGAIN means the
+ *		handshake is not done yet, so keep the header for later
+ *
+ * Return: 0 when it was written or is kept in @f->pp, FLOW_GONE if the
+ * flow was reset (error, short write, or no memory to keep it)
+ */
+static int flow_pp_send(struct relay *r, struct flow *f, const uint8_t *hdr,
+			size_t len, bool may_wait)
+{
+	ssize_t n;
+	int err;
+
+	do {
+		n = send(f->sock[FSIDE_SERVER], hdr, len,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		err = n < 0 ? errno : 0;
+	} while (err == EINTR);
+	if (n >= 0 && (size_t)n == len) {
+		free(f->pp);
+		f->pp = NULL;
+		flow_connected(r, f);
+		return 0;
+	}
+	if (err == EAGAIN && may_wait && (f->flags & FLOW_F_CONNECT)) {
+		f->pp = malloc(len);
+		if (f->pp) {
+			memcpy(f->pp, hdr, len);
+			return 0;
+		}
+		err = ENOMEM;
+	}
+	return flow_abort(r, f, FSIDE_SERVER, err ? err : EIO, "PROXY header");
+}
+
+/**
+ * flow_pp_flush() - the server is up: write the header kept, then forward
+ *		     what the client sent meanwhile
+ * @r:		relay
+ * @f:		flow with @f->pp set
+ *
+ * Return: 0, or FLOW_GONE if the flow was closed
+ */
+static int flow_pp_flush(struct relay *r, struct flow *f)
+{
+	size_t len = PP2_HDR_LEN + (((size_t)f->pp[14] << 8) | f->pp[15]);
+
+	if (flow_pp_send(r, f, f->pp, len, false))
+		return FLOW_GONE;
+	return flow_move(r, f, FSIDE_CLIENT);
+}
+
+/**
  * flow_connect_event() - an event on the server socket while its
  *			  connection is unconfirmed
  * @r:		relay
@@ -623,6 +717,8 @@ void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev)
 		flow_abort(r, f, s, sock_error(f->sock[s]), "error");
 		return;
 	}
+	if (s == FSIDE_SERVER && f->pp && flow_pp_flush(r, f))
+		return;
 	if ((ev & EPOLLOUT) && (f->flags & FLOW_F_OUT_WAIT(s)) &&
 	    flow_drain(r, f, !s))
 		return;
@@ -651,9 +747,12 @@ void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev)
  * the connection is not up yet) saves the epoll round for EPOLLOUT and the
  * SO_ERROR query; both sides are then polled straight away.  If the client
  * sent nothing yet, this costs one splice() that returns EAGAIN.
+ * A PROXY header (@hlen non-zero) is written first, or kept for when the
+ * connection is up (flow_pp_send()).
  */
 static void flow_connect(struct relay *r, struct flow *f,
-			 const struct flow_target *t)
+			 const struct flow_target *t, const uint8_t *hdr,
+			 size_t hlen)
 {
 	union sockaddr_inany sa;
 	socklen_t len = sockaddr_from_inany(&sa, t->af, &t->addr, t->port, 0);
@@ -670,9 +769,43 @@ static void flow_connect(struct relay *r, struct flow *f,
 		flow_connect_failed(r, f, err);
 		return;
 	}
+	if (hlen && flow_pp_send(r, f, hdr, hlen, true))
+		return;
 	if (flow_move(r, f, FSIDE_CLIENT))
 		return;
 	flow_settle(r, f);
+}
+
+/**
+ * flow_pp_header() - the PROXY header of a new flow, if its forward wants
+ *		      one
+ * @l:		listener it was accepted on
+ * @caf:	client address family, AF_UNSPEC if unknown
+ * @ca:		client address
+ * @cport:	client port
+ * @buf:	output, PP2_MAX_LEN bytes
+ *
+ * The destination is the listener's own address and port: a wildcard
+ * listener sends 0.0.0.0 or ::, because the address the client reached
+ * would take getsockname(), which the relay's filter does not allow.
+ *
+ * Return: header length, 0 for a forward without FWD_F_PROXY
+ */
+static size_t flow_pp_header(const struct listener *l, int caf,
+			     const union inany *ca, uint16_t cport,
+			     uint8_t *buf)
+{
+	struct pp2_ends e = {
+		.af = caf == l->fwd.family ? caf : AF_UNSPEC,
+		.src = *ca,
+		.dst = l->fwd.listen_addr,
+		.sport = cport,
+		.dport = l->fwd.listen_port,
+	};
+
+	if (!(l->fwd.flags & FWD_F_PROXY))
+		return 0;
+	return pp2_encode(buf, PP2_MAX_LEN, &e);
 }
 
 /**
@@ -753,6 +886,7 @@ void flow_open(struct relay *r, struct listener *l, int fd,
 	       const union sockaddr_inany *sa, socklen_t salen)
 {
 	unsigned other = !l->fwd.listen_side;
+	uint8_t hdr[PP2_MAX_LEN];
 	struct flow_target t;
 	uint16_t cport = 0;
 	union inany ca;
@@ -785,7 +919,7 @@ void flow_open(struct relay *r, struct listener *l, int fd,
 	listener_flow_added(r, l);
 	if (log_level >= LOG_LVL_DEBUG)
 		flow_log_open(r, f, l, caf, &ca, cport, &t);
-	flow_connect(r, f, &t);
+	flow_connect(r, f, &t, hdr, flow_pp_header(l, caf, &ca, cport, hdr));
 }
 
 /**

@@ -26,9 +26,13 @@
  *    connects.  dup3() may only replace descriptor 4 (the relay channel),
  *    so an agent can put any socket it holds there; the flag rule is what
  *    keeps a TCP socket moved onto 4 from connecting through sendmsg().
- *    No dup(), dup2(), sendmmsg(), connect(), accept(), io_uring, and no
+ *    No dup(), dup2(), sendmmsg(), accept(), io_uring, and no
  *    setsockopt(TCP_FASTOPEN_CONNECT) or TCP_REPAIR: no other way to a
- *    connection is listed.  What stays possible by design: UDP datagrams
+ *    connection is listed.  connect() is, for the UDP sockets of UDP
+ *    flows (nsagent/udp.c); a Landlock layer handling TCP connect with no
+ *    port allowed (seccomp/sandbox.c) keeps TCP connect() out wherever
+ *    the kernel has Landlock network rules (ABI 4, Linux 6.7); on older
+ *    kernels an agent could connect() TCP within its own namespace.  What stays possible by design: UDP datagrams
  *    and netlink requests to any address of its namespace (sendto());
  *  - write() only to the log pipe (descriptor 2);
  *  - fcntl() commands, mmap()/mprotect() without PROT_EXEC (filter.c).
@@ -56,6 +60,9 @@
 static const int agent_sockets[] = {
 	SCMP_SYS(bind),			/* listeners; netlink (getifaddrs) */
 	SCMP_SYS(listen),
+	SCMP_SYS(connect),		/* UDP flow sockets to their target
+					 * (nsagent/udp.c): what the agent
+					 * reaches, its namespace reaches */
 	SCMP_SYS(getsockname),		/* getifaddrs; inherited listeners */
 	SCMP_SYS(getsockopt),		/* checks of a new relay channel and
 					 * of inherited listeners: reads only */

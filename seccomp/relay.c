@@ -19,6 +19,20 @@
  *  - write() only to descriptor 2, the supervisor's log pipe;
  *  - send() (sendto() with no address) and recvmsg() only on the three
  *    channels, descriptors 3 to 5;
+ *  - sendmmsg() (UDP forwards, relay/udp.c) only on descriptors above the
+ *    channels: the relay holds no AF_UNIX socket there but, for the time
+ *    of one handler, a restarted agent's channel before dup3() moves it
+ *    onto 4 or 5 - the same agent the channel leads to anyway - so no
+ *    descriptor can be passed to anyone new.  On a UDP socket sendmmsg()
+ *    can name a destination: see SECURITY.md for what that allows;
+ *  - send() on the sockets it holds beyond those, with no address and no
+ *    flag but MSG_NOSIGNAL and MSG_DONTWAIT: the PROXY protocol header
+ *    of a forward that asks for it (relay/splice.c).  sendto() was there
+ *    already; what this adds is bytes from the relay's own memory to a
+ *    peer a socket is already connected to.  No address, so it reaches
+ *    nobody new; no MSG_FASTOPEN, so it connects nothing; and a
+ *    compromised relay could already put any bytes it likes on those
+ *    connections by splicing them from a client socket it controls;
  *  - setsockopt() only for the options the data path sets;
  *  - fcntl() commands, mmap()/mprotect() without PROT_EXEC (filter.c);
  *  - prlimit64() on itself only;
@@ -46,6 +60,11 @@ static const int relay_data_path[] = {
 	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_wait),
 	SCMP_SYS(epoll_pwait),		/* some libc versions */
+};
+
+/* relay_udp - UDP forwards: datagrams, batched (relay/udp.c) */
+static const int relay_udp[] = {
+	SCMP_SYS(recvmmsg),		/* receives only: any descriptor */
 };
 
 /* relay_misc - process bookkeeping */
@@ -102,6 +121,24 @@ static void relay_channels(scmp_filter_ctx ctx)
 		ALLOW_IF(ctx, dup3, SCMP_A1_32(SCMP_CMP_EQ, fd));
 }
 
+/* RELAY_FLOW_SEND_FLAGS - the only flags send() may pass on a flow socket */
+#define RELAY_FLOW_SEND_FLAGS	((uint32_t)(MSG_NOSIGNAL | MSG_DONTWAIT))
+
+/**
+ * relay_proxy_header() - send() on flow sockets, for the PROXY header
+ * @ctx:	filter
+ *
+ * Any descriptor above the channels: flow sockets are numbered by the
+ * kernel.  The address must be NULL and the flags within
+ * RELAY_FLOW_SEND_FLAGS (so never MSG_FASTOPEN or MSG_OOB).
+ */
+static void relay_proxy_header(scmp_filter_ctx ctx)
+{
+	ALLOW_IF(ctx, sendto, SCMP_A0_32(SCMP_CMP_GT, SECCOMP_CHAN_FD_MAX),
+		 SCMP_A3_32(SCMP_CMP_MASKED_EQ, ~RELAY_FLOW_SEND_FLAGS, 0),
+		 SCMP_A4(SCMP_CMP_EQ, 0));
+}
+
 /**
  * seccomp_relay_filter() - build the relay's filter
  * @mode:	enum sandbox_mode
@@ -114,8 +151,12 @@ scmp_filter_ctx seccomp_relay_filter(enum sandbox_mode mode)
 
 	filter_allow_list(ctx, relay_data_path, ARRAY_LEN(relay_data_path));
 	filter_allow_list(ctx, relay_misc, ARRAY_LEN(relay_misc));
+	filter_allow_list(ctx, relay_udp, ARRAY_LEN(relay_udp));
+	ALLOW_IF(ctx, sendmmsg,
+		 SCMP_A0_32(SCMP_CMP_GT, SECCOMP_CHAN_FD_MAX));
 	relay_sockopts(ctx);
 	relay_channels(ctx);
+	relay_proxy_header(ctx);
 	filter_add_fcntl(ctx);
 	filter_add_memory(ctx);
 	filter_add_exit(ctx);

@@ -711,6 +711,11 @@ void sandbox_agent_enter(void)
 
 	sbx.sandboxed = true;
 	stage_landlock(false);
+	/* connect() is in the agents' allowlist for UDP flow sockets only
+	 * (nsagent/udp.c): a Landlock layer with no TCP port allowed keeps
+	 * every TCP connect() out, where the kernel has network rules */
+	if (landlock_restrict_connect(NULL, 0) < 0)
+		fatal("Landlock: denying TCP connect(): %s", strerror(errno));
 	stage_seccomp(seccomp_agent_filter(cfg.mode));
 	ndebug("sandbox: %s; seccomp %s", landlock_text(ll, sizeof(ll)),
 	       cfg.mode == SANDBOX_LOG ? "LOG ONLY (--sandbox=log)" :

@@ -131,6 +131,9 @@ static const int sup_relay[] = {
 	SCMP_SYS(accept4), SCMP_SYS(connect), SCMP_SYS(shutdown),
 	SCMP_SYS(splice), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait),
+	SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg),		/* UDP forwards: the
+							 * relay's own filter
+							 * narrows sendmmsg() */
 	SCMP_SYS(setresuid), SCMP_SYS(setresgid),	/* --runas */
 	SCMP_SYS(pivot_root), SCMP_SYS(chroot), SCMP_SYS(chdir),
 	SCMP_SYS(fchdir), SCMP_SYS(mkdir), SCMP_SYS(rmdir),

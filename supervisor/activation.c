@@ -9,7 +9,9 @@
  * (optional) must name exactly LISTEN_FDS sockets in printable ASCII, and
  * each inherited descriptor is checked with getsockopt() to be a
  * listening (SO_ACCEPTCONN) TCP (SO_TYPE SOCK_STREAM, SO_PROTOCOL TCP)
- * socket of AF_INET or AF_INET6 (SO_DOMAIN).  The first descriptor that
+ * socket or a UDP one (SOCK_DGRAM, IPPROTO_UDP: ListenDatagram=) of
+ * AF_INET or AF_INET6 (SO_DOMAIN); a UDP socket serves a UDP forward (-u)
+ * only, a TCP one a TCP forward only.  The first descriptor that
  * fails stops everything with an error naming its number and name, and
  * whatever was collected before it is closed again: nothing is half
  * applied.  A LISTEN_PID that is not ours (the variables leaked from a
@@ -61,6 +63,7 @@
  * @addr:	address it is bound to
  * @port:	port it is bound to
  * @taken:	handed to a forward by activation_take()
+ * @udp:	a UDP socket (ListenDatagram=), else a TCP listener
  * @name:	its FileDescriptorName=, or "unknown"
  */
 struct act_sock {
@@ -70,6 +73,7 @@ struct act_sock {
 	union inany addr;
 	uint16_t port;
 	bool taken;
+	bool udp;
 	char name[ACTIVATION_NAME_MAX];
 };
 
@@ -188,15 +192,17 @@ static int sockopt_int(int fd, int level, int opt)
 }
 
 /**
- * check_socket() - is an inherited descriptor a listening TCP socket
+ * check_socket() - is an inherited descriptor a TCP listener or UDP socket
  * @fd:		inherited descriptor
  * @name:	its name, for messages
+ * @udp:	set to true for a UDP socket
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0, or -1 with @err naming the descriptor and what it is not
  */
-static int check_socket(int fd, const char *name, char *err, size_t errlen)
+static int check_socket(int fd, const char *name, bool *udp, char *err,
+			size_t errlen)
 {
 	int domain;
 
@@ -210,10 +216,14 @@ static int check_socket(int fd, const char *name, char *err, size_t errlen)
 	if (domain != AF_INET && domain != AF_INET6)
 		return errfmt(err, errlen, "socket activation: inherited fd %d"
 			      " (%s): not an IPv4 or IPv6 socket", fd, name);
+	*udp = sockopt_int(fd, SOL_SOCKET, SO_TYPE) == SOCK_DGRAM &&
+	       sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL) == IPPROTO_UDP;
+	if (*udp)
+		return 0;
 	if (sockopt_int(fd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
 	    sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP)
 		return errfmt(err, errlen, "socket activation: inherited fd %d"
-			      " (%s): not a TCP socket", fd, name);
+			      " (%s): not a TCP or UDP socket", fd, name);
 	if (sockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
 		return errfmt(err, errlen, "socket activation: inherited fd %d"
 			      " (%s): not listening", fd, name);
@@ -256,7 +266,7 @@ static int collect_one(unsigned i, char *err, size_t errlen)
 	union sockaddr_inany sa;
 	socklen_t len = sizeof(sa);
 
-	if (check_socket(fd, a->name, err, errlen))
+	if (check_socket(fd, a->name, &a->udp, err, errlen))
 		return -1;
 	if (getsockname(fd, &sa.sa, &len) ||
 	    sockaddr_to_inany(&sa, len, &a->family, &a->addr, &a->port))
@@ -347,20 +357,23 @@ int activation_collect(char *err, size_t errlen)
  * @family:	AF_INET or AF_INET6 of the forward's listener
  * @addr:	its listening address
  * @port:	its listening port
+ * @udp:	the forward is UDP: only a UDP socket serves it
  *
  * Each socket is handed out once; the caller owns the descriptor from
  * then on (and must close it, never shutdown() it).
  *
  * Return: the descriptor, or -1 if no untaken socket has that address
  */
-int activation_take(int family, const union inany *addr, uint16_t port)
+int activation_take(int family, const union inany *addr, uint16_t port,
+		    bool udp)
 {
 	unsigned i;
 
 	for (i = 0; i < act_n; i++) {
 		struct act_sock *a = &act_socks[i];
 
-		if (a->taken || a->family != family || a->port != port ||
+		if (a->taken || a->udp != udp || a->family != family ||
+		    a->port != port ||
 		    !inany_equal(family, &a->addr, addr))
 			continue;
 		a->taken = true;
@@ -387,8 +400,8 @@ int activation_check_all_taken(char *err, size_t errlen)
 		if (!a->taken)
 			return errfmt(err, errlen, "socket activation: "
 				      "inherited socket %s (fd %d, %s) matches "
-				      "no -t forward", a->name, a->orig_fd,
-				      addr_text(a, where));
+				      "no -%c forward", a->name, a->orig_fd,
+				      addr_text(a, where), a->udp ? 'u' : 't');
 	}
 	return 0;
 }

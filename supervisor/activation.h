@@ -44,7 +44,8 @@
 #define ACTIVATION_NAME_MAX	256
 
 int activation_collect(char *err, size_t errlen);
-int activation_take(int family, const union inany *addr, uint16_t port);
+int activation_take(int family, const union inany *addr, uint16_t port,
+		    bool udp);
 int activation_check_all_taken(char *err, size_t errlen);
 unsigned activation_count(void);
 

@@ -90,8 +90,9 @@
 #define SO_PEERPIDFD		77
 #endif
 
-/* CTL_WORDS_MAX - words in the longest request, "add -t SPEC" */
-#define CTL_WORDS_MAX		3
+/* CTL_WORDS_MAX - words in the longest request,
+ * "add -t SPEC --proxy-protocol" */
+#define CTL_WORDS_MAX		4
 
 /* CTL_WORD_SHOW_MAX - bytes of a word quoted in an error message */
 #define CTL_WORD_SHOW_MAX	40
@@ -282,10 +283,14 @@ static int parse_status(const struct ctl_words *w, struct ctl_req *r,
  * @w:		words
  * @i:		index of the option word
  *
- * Return: 't' or 'T', or 0 if the word is no such option
+ * Return: 't', 'T', 'u' or 'U', or 0 if the word is no such option
  */
 static char parse_opt(const struct ctl_words *w, unsigned i)
 {
+	if (word_is(w, i, "-u") || word_is(w, i, "--udp-ports"))
+		return 'u';
+	if (word_is(w, i, "-U") || word_is(w, i, "--udp-ns-ports"))
+		return 'U';
 	if (word_is(w, i, "-t") || word_is(w, i, "--tcp-ports"))
 		return 't';
 	if (word_is(w, i, "-T") || word_is(w, i, "--tcp-ns-ports"))
@@ -294,7 +299,34 @@ static char parse_opt(const struct ctl_words *w, unsigned i)
 }
 
 /**
- * parse_change() - "add|remove -t|-T SPEC"
+ * parse_proxy() - the optional word after an add's SPEC
+ * @w:		words
+ * @op:		CTL_ADD or CTL_REMOVE
+ * @r:		request, @proxy set on success
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0 or -1 (a word that is not "--proxy-protocol" after an add, or
+ * any word after a remove's SPEC)
+ */
+static int parse_proxy(const struct ctl_words *w, enum ctl_op op,
+		       struct ctl_req *r, char *err, size_t errlen)
+{
+	if (w->n < 4)
+		return 0;
+	if (op != CTL_ADD || w->n > 4 || !word_is(w, 3, "--proxy-protocol"))
+		return errfmt(err, errlen, "%s -%c SPEC: unexpected word "
+			      "\"%.*s\": expected %s", op == CTL_ADD ? "add" :
+			      "remove", r->opt, word_show_len(w, 3), w->w[3],
+			      op == CTL_ADD ? "nothing or --proxy-protocol"
+					    : "nothing");
+	r->proxy = true;
+	return 0;
+}
+
+/**
+ * parse_change() - "add -t|-T SPEC [--proxy-protocol]",
+ *		    "remove -t|-T SPEC"
  * @w:		words, the first one "add" or "remove"
  * @op:		CTL_ADD or CTL_REMOVE
  * @r:		request, filled on success
@@ -328,7 +360,7 @@ static int parse_change(const struct ctl_words *w, enum ctl_op op,
 	r->opt = opt;
 	memcpy(r->spec, w->w[2], w->len[2]);
 	r->spec[w->len[2]] = '\0';
-	return 0;
+	return parse_proxy(w, op, r, err, errlen);
 }
 
 /**
@@ -584,13 +616,14 @@ static const char *side_name(unsigned side)
 
 /**
  * opt_char() - the option letter of a forward, safe to print
- * @opt:	't' or 'T'
+ * @opt:	't', 'T', 'u' or 'U'
  *
  * Return: @opt, or '?' for anything else
  */
 static char opt_char(char opt)
 {
-	return (char)(opt == 't' || opt == 'T' ? opt : '?');
+	return (char)(opt == 't' || opt == 'T' || opt == 'u' || opt == 'U' ?
+		      opt : '?');
 }
 
 /**
@@ -632,6 +665,50 @@ static void text_addr_port(struct ctl_buf *b, int af, const union inany *a,
 	buf_printf(b, "%s:%u", v6 ? "]" : "", port);
 }
 
+/* udp_drop_names - enum stats_drop, as status reports name them */
+static const char *const udp_drop_names[STATS_DROPS] = {
+	"no_socket", "flow_limit", "buffer_full", "refused", "truncated",
+};
+
+/**
+ * text_udp() - append a UDP forward's datagram counters, indented
+ * @b:		buffer
+ * @f:		forward, FWD_F_UDP
+ *
+ * For UDP, "accepted" counts flows, "refused" dropped datagrams and
+ * "errors" ICMP errors; this line adds datagrams and drops by reason.
+ */
+static void text_udp(struct ctl_buf *b, const struct ctl_fwd_status *f)
+{
+	unsigned i;
+
+	buf_printf(b, "      udp  datagrams c->s %" PRIu64 " s->c %" PRIu64
+		   "  drops", f->dgrams[0], f->dgrams[1]);
+	for (i = 0; i < STATS_DROPS; i++)
+		buf_printf(b, " %s %" PRIu64, udp_drop_names[i], f->drops[i]);
+	buf_printf(b, "\n");
+}
+
+/**
+ * json_udp() - append a UDP forward's counters as JSON members
+ * @b:		buffer
+ * @f:		forward; nothing is added for a TCP one
+ */
+static void json_udp(struct ctl_buf *b, const struct ctl_fwd_status *f)
+{
+	unsigned i;
+
+	if (!(f->m.flags & FWD_F_UDP))
+		return;		/* TCP objects keep their shape */
+	buf_printf(b, ",\"protocol\":\"udp\",\"datagrams_to_server\":%" PRIu64
+		   ",\"datagrams_to_client\":%" PRIu64 ",\"drops\":{",
+		   f->dgrams[0], f->dgrams[1]);
+	for (i = 0; i < STATS_DROPS; i++)
+		buf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
+			   udp_drop_names[i], f->drops[i]);
+	buf_printf(b, "}");
+}
+
 /**
  * text_fwd() - append one forward's line of the text report
  * @b:		buffer
@@ -653,10 +730,13 @@ static void text_fwd(struct ctl_buf *b, const struct ctl_fwd_status *f)
 		buf_printf(b, "%u", m->target_port);
 	buf_printf(b, "  side %s  source %s  bound %s  open %" PRIu32
 		   "  accepted %" PRIu64 "  refused %" PRIu64 "  errors %"
-		   PRIu64 "  bytes c->s %" PRIu64 " s->c %" PRIu64 "\n",
+		   PRIu64 "  bytes c->s %" PRIu64 " s->c %" PRIu64 "%s\n",
 		   side_name(m->listen_side), src_name(f->src),
 		   f->bound ? "yes" : "no", f->open, f->accepted, f->refused,
-		   f->errors, f->bytes[0], f->bytes[1]);
+		   f->errors, f->bytes[0], f->bytes[1],
+		   m->flags & FWD_F_PROXY ? "  proxy-protocol v2" : "");
+	if (m->flags & FWD_F_UDP)
+		text_udp(b, f);
 }
 
 /**
@@ -730,10 +810,13 @@ static void json_fwd(struct ctl_buf *b, const struct ctl_fwd_status *f)
 	buf_printf(b, ",\"target_port\":%u,\"source\":\"%s\",\"bound\":%s,"
 		   "\"open\":%" PRIu32 ",\"accepted\":%" PRIu64 ",\"refused\":%"
 		   PRIu64 ",\"errors\":%" PRIu64 ",\"bytes_to_server\":%" PRIu64
-		   ",\"bytes_to_client\":%" PRIu64 "}", m->target_port,
+		   ",\"bytes_to_client\":%" PRIu64, m->target_port,
 		   src_name(f->src), f->bound ? "true" : "false", f->open,
 		   f->accepted, f->refused, f->errors, f->bytes[0],
 		   f->bytes[1]);
+	json_udp(b, f);
+	buf_printf(b, ",\"proxy_protocol\":%s}",
+		   m->flags & FWD_F_PROXY ? "true" : "false");
 }
 
 /**

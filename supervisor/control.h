@@ -74,12 +74,14 @@ enum ctl_op {
  * @json:	status: JSON instead of text
  * @opt:	add/remove: 't' or 'T'
  * @spec:	add/remove: the SPEC, NUL-terminated
+ * @proxy:	add: "--proxy-protocol" followed the SPEC
  */
 struct ctl_req {
 	enum ctl_op op;
 	bool json;
 	char opt;
 	char spec[CTL_LINE_MAX];
+	bool proxy;
 };
 
 int ctl_req_parse(const char *line, size_t len, struct ctl_req *r,
@@ -96,6 +98,8 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *r,
  * @refused:	connections refused
  * @errors:	flows closed on an error
  * @bytes:	[0] client to server, [1] server to client
+ * @dgrams:	UDP: datagrams, [0] client to server, [1] back
+ * @drops:	UDP: datagrams dropped, by enum stats_drop
  */
 struct ctl_fwd_status {
 	struct msg_forward m;
@@ -107,6 +111,8 @@ struct ctl_fwd_status {
 	uint64_t refused;
 	uint64_t errors;
 	uint64_t bytes[2];
+	uint64_t dgrams[2];
+	uint64_t drops[STATS_DROPS];
 };
 
 /**

@@ -68,6 +68,9 @@
  */
 static int key_cmp(const struct msg_forward *a, const struct msg_forward *b)
 {
+	/* TCP and UDP on one port are two sockets */
+	if ((a->flags ^ b->flags) & FWD_F_UDP)
+		return (a->flags & FWD_F_UDP) ? 1 : -1;
 	if (a->listen_side != b->listen_side)
 		return a->listen_side - b->listen_side;
 	if (a->family != b->family)
@@ -86,6 +89,8 @@ static int key_cmp(const struct msg_forward *a, const struct msg_forward *b)
  * @a:		forward
  * @b:		forward
  *
+ * FWD_F_PROXY is left out: it changes in place (fwd_proxy_set()).
+ *
  * Return: true if target port, flags and explicit address match
  */
 static bool same_target(const struct msg_forward *a,
@@ -96,7 +101,8 @@ static bool same_target(const struct msg_forward *a,
 	int addr = memcmp(&a->target_addr, &b->target_addr,
 			  sizeof(a->target_addr));
 
-	return a->target_port == b->target_port && a->flags == b->flags &&
+	return a->target_port == b->target_port &&
+	       (a->flags & ~FWD_F_PROXY) == (b->flags & ~FWD_F_PROXY) &&
 	       a->target_family == b->target_family && !addr;
 }
 
@@ -146,17 +152,20 @@ static bool live(const struct sup_fwd *f)
  * @s:		supervisor state
  * @side:	enum nsp_side
  * @port:	port
+ * @udp:	a bound UDP socket, else a TCP listener
  *
  * A service on [::] usually takes IPv4 too, so either family counts.
  *
  * Return: true if the last scan of @side saw it
  */
-static bool port_listens(const struct supervisor *s, int side, unsigned port)
+static bool port_listens(const struct supervisor *s, int side, unsigned port,
+			 bool udp)
 {
 	uint8_t bit = (uint8_t)(1U << (port % 8));
+	unsigned set = udp ? 2 : 0;
 
-	return (s->listening[side][0][port / 8] & bit) ||
-	       (s->listening[side][1][port / 8] & bit);
+	return (s->listening[side][set][port / 8] & bit) ||
+	       (s->listening[side][set + 1][port / 8] & bit);
 }
 
 /**
@@ -185,6 +194,19 @@ static int add_desired(struct fwd_entry **list, unsigned *n, unsigned *cap,
 }
 
 /**
+ * pp_flag() - the PROXY flag of an auto forward
+ * @cfg:	configuration
+ * @port:	its listening port
+ *
+ * Return: FWD_F_PROXY if --proxy-protocol names @port, else 0
+ */
+static uint8_t pp_flag(const struct nsp_config *cfg, unsigned port)
+{
+	return cfg->pp && (cfg->pp[port / 8] & (1U << (port % 8))) ?
+	       FWD_F_PROXY : 0;
+}
+
+/**
  * desired() - every forward that should exist now
  * @s:		supervisor state
  * @list:	set to a malloc'd array, sorted, without duplicate sockets
@@ -209,16 +231,18 @@ static int desired(const struct supervisor *s, struct fwd_entry **list,
 		for (t = 0; t < r->ntmpl; t++) {
 			struct fwd_entry e = r->tmpl[t];
 			int other = !e.m.listen_side;
+			bool udp = e.m.flags & FWD_F_UDP;
 
 			if (!s->scan_seen[other])
 				continue;
 			for (p = 1; p < 65536; p++) {
 				if (!(r->allowed[p / 8] & (1U << (p % 8))) ||
-				    !port_listens(s, other, p))
+				    !port_listens(s, other, p, udp))
 					continue;
 				e.m.listen_port = (uint16_t)p;
 				e.m.target_port = (uint16_t)p;
-				e.m.flags = FWD_F_OPTIONAL;
+				e.m.flags = udp ? FWD_F_OPTIONAL | FWD_F_UDP :
+					    FWD_F_OPTIONAL | pp_flag(cfg, p);
 				e.src = CONFIG_SRC_AUTO;
 				e.opt = r->opt;
 				e.spec = r->spec;
@@ -325,6 +349,7 @@ static int fwd_add(struct supervisor *s, const struct fwd_entry *e)
 	f->e.m.id = (uint32_t)(f - s->ft);
 	fwd_set(s, f, FS_RELAY);
 	if (s->ch[CH_RELAY].pid > 0 && s->ch[CH_RELAY].hello &&
+	    udp_fwd_needs_relay_port(&e->m) &&
 	    !port_allowed(s, e->m.target_port))
 		s->relay_replace = true;
 	return 0;
@@ -345,6 +370,7 @@ static void fwd_remove(struct supervisor *s, struct sup_fwd *f)
 	if (f->in_relay && s->ch[CH_RELAY].chan.fd >= 0)
 		sup_send(s, CH_RELAY, MSG_FORWARD_DEL, &del, NULL, 0);
 	f->in_relay = false;
+	udp_target_del(s, &f->e.m);
 	if (f->state == FS_RELAY || f->state == FS_BIND ||
 	    (!f->bind_pending && !f->agent_holds) || a->pid <= 0 ||
 	    !a->hello) {
@@ -352,6 +378,59 @@ static void fwd_remove(struct supervisor *s, struct sup_fwd *f)
 		return;
 	}
 	fwd_set(s, f, FS_UNBIND);
+}
+
+/**
+ * auto_note() - log an auto forward coming or going, once per port
+ * @s:		supervisor state
+ * @e:		the forward added or removed
+ * @added:	true if added
+ * @done:	ports of this merge already logged, by sup_auto_set() (an
+ *		auto port has a listener per family: one line says it)
+ */
+static void auto_note(struct supervisor *s, const struct fwd_entry *e,
+		      bool added, uint8_t done[AUTO_SETS][PORT_BITMAP_BYTES])
+{
+	unsigned set = sup_auto_set(e), p = e->m.listen_port;
+	unsigned side = e->m.listen_side;
+	uint8_t bit = (uint8_t)(1U << (p % 8));
+
+	if (e->src != CONFIG_SRC_AUTO || (done[set][p / 8] & bit))
+		return;
+	done[set][p / 8] |= bit;
+	if (added) {
+		nnotice("-%c %s: port %u listens %s: forwarding it", e->opt,
+			e->spec, p, side == SIDE_HOST ? "in the namespace" :
+							"on the host");
+		return;
+	}
+	s->auto_failed[set][p / 8] &= (uint8_t)~bit;
+	nnotice("-%c %s: port %u no longer listens %s: forward removed",
+		e->opt, e->spec, p, side == SIDE_HOST ? "in the namespace" :
+							"on the host");
+}
+
+/**
+ * fwd_proxy_set() - turn the PROXY header of a kept forward on or off
+ * @s:		supervisor state
+ * @f:		slot, live
+ * @want:	the desired forward
+ *
+ * The listener stays as it is, its socket and its flows; a relay that
+ * knows the forward gets it again with the new flag, which it applies to
+ * the connections it accepts from then on (msg.h).  A relay yet to learn
+ * it gets the new flag in its batch.
+ */
+static void fwd_proxy_set(struct supervisor *s, struct sup_fwd *f,
+			  const struct fwd_entry *want)
+{
+	f->e.pp = want->pp;
+	if (!((f->e.m.flags ^ want->m.flags) & FWD_F_PROXY))
+		return;
+	f->e.m.flags = (uint8_t)((f->e.m.flags & ~FWD_F_PROXY) |
+				 (want->m.flags & FWD_F_PROXY));
+	if (f->in_relay && s->ch[CH_RELAY].chan.fd >= 0)
+		sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0);
 }
 
 /**
@@ -366,6 +445,7 @@ static void fwd_remove(struct supervisor *s, struct sup_fwd *f)
 static int merge(struct supervisor *s, const struct fwd_entry *want,
 		 unsigned n)
 {
+	static uint8_t noted[2][AUTO_SETS][PORT_BITMAP_BYTES];
 	struct sup_fwd **have;
 	unsigned nh = 0, i = 0, j = 0;
 	uint32_t id;
@@ -380,12 +460,15 @@ static int merge(struct supervisor *s, const struct fwd_entry *want,
 			have[nh++] = &s->ft[id];
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	qsort(have, nh, sizeof(*have), slot_cmp);
+	memset(noted, 0, sizeof(noted));
 	while (i < nh || j < n) {
 		c = i == nh ? 1 : j == n ? -1 : key_cmp(&have[i]->e.m,
 							 &want[j].m);
 		if (c < 0) {
+			auto_note(s, &have[i]->e, false, noted[0]);
 			fwd_remove(s, have[i++]);
 		} else if (c > 0) {
+			auto_note(s, &want[j], true, noted[1]);
 			ret |= fwd_add(s, &want[j++]);
 		} else if (!same_target(&have[i]->e.m, &want[j].m)) {
 			fwd_remove(s, have[i++]);
@@ -394,6 +477,7 @@ static int merge(struct supervisor *s, const struct fwd_entry *want,
 			/* Kept; the source may have moved (file -> ctl) */
 			have[i]->e.src = want[j].src;
 			have[i]->e.tolerate = want[j].tolerate;
+			fwd_proxy_set(s, have[i], &want[j]);
 			i++;
 			j++;
 		}
@@ -484,6 +568,11 @@ static void relay_needs(struct supervisor *s, const struct msg_forward *m)
 				 CH_AGENT_TARGET : CH_AGENT_HOST;
 	uint32_t bit = fwd_pool_bit(m);
 
+	if (m->flags & FWD_F_UDP) {
+		/* Its sockets come from the agent's UDP pools (udp.c) */
+		udp_target_send(s, m);
+		return;
+	}
 	s->relay_pools[side] |= bit;
 	if (s->pool_allow[side] & bit)
 		return;
@@ -502,6 +591,7 @@ void fwdtab_pool_allow(struct supervisor *s, enum sup_child_id id)
 {
 	s->pool_allow[id] = s->relay_pools[id];
 	send_pool_allow(s, id);
+	udp_targets_resend(s, id);
 }
 
 /**
@@ -574,7 +664,8 @@ static int bind_one(struct supervisor *s, struct sup_fwd *f)
 
 	if (id == CH_AGENT_HOST && activation_count())
 		fd = activation_take(f->e.m.family, &f->e.m.listen_addr,
-				     f->e.m.listen_port);
+				     f->e.m.listen_port,
+				     f->e.m.flags & FWD_F_UDP);
 	ret = sup_send(s, id, MSG_BIND, &f->e.m, fd >= 0 ? &fd : NULL,
 		       fd >= 0);
 	if (fd >= 0)
@@ -680,6 +771,9 @@ static void allow_auto_ports(struct supervisor *s)
 	for (i = 0; i < s->cfg->nautos; i++) {
 		const uint8_t *bm = s->cfg->autos[i].allowed;
 
+		/* UDP auto forwards connect nothing in the relay */
+		if (s->cfg->autos[i].tmpl[0].m.flags & FWD_F_UDP)
+			continue;
 		for (p = 1; p < 65536; p = q) {
 			q = p + 1;
 			if (!auto_port_ok(bm, own, p))
@@ -725,8 +819,9 @@ void fwdtab_relay_config(struct supervisor *s)
 			return;
 		f->in_relay = true;
 		f->batch = batch;
-		s->relay_ports[f->e.m.target_port / 8] |=
-			(uint8_t)(1U << (f->e.m.target_port % 8));
+		if (udp_fwd_needs_relay_port(&f->e.m))
+			s->relay_ports[f->e.m.target_port / 8] |=
+				(uint8_t)(1U << (f->e.m.target_port % 8));
 		done.count++;
 	}
 	s->relay_replace = false;
@@ -791,8 +886,12 @@ void fwdtab_relay_gone(struct supervisor *s)
 		f->base.accepted += f->cnt.accepted;
 		f->base.refused += f->cnt.refused;
 		f->base.errors += f->cnt.errors;
-		for (d = 0; d < 2; d++)
+		for (d = 0; d < 2; d++) {
 			f->base.bytes[d] += f->cnt.bytes[d];
+			f->base.dgrams[d] += f->cnt.dgrams[d];
+		}
+		for (d = 0; d < STATS_DROPS; d++)
+			f->base.drops[d] += f->cnt.drops[d];
 		memset(&f->cnt, 0, sizeof(f->cnt));
 		f->in_relay = false;
 		if ((f->state == FS_BOUND && !f->agent_holds) ||
@@ -892,7 +991,8 @@ void fwdtab_ports(struct supervisor *s, enum sup_child_id id,
 		  const struct msg_ports *p)
 {
 	char err[CONFIG_ERR_MAX];
-	int fam = p->family == AF_INET ? 0 : 1;
+	int fam = (p->family == AF_INET ? 0 : 1) +
+		  (p->flags & PORTS_F_UDP ? 2 : 0);
 	unsigned i;
 
 	if (!sup_side_scans(s, (int)id)) {
@@ -931,6 +1031,8 @@ void fwdtab_stats(struct supervisor *s, const struct msg_stats *st)
 	f->cnt.errors = st->errors;
 	f->cnt.bytes[0] = st->bytes[0];
 	f->cnt.bytes[1] = st->bytes[1];
+	memcpy(f->cnt.dgrams, st->dgrams, sizeof(f->cnt.dgrams));
+	memcpy(f->cnt.drops, st->drops, sizeof(f->cnt.drops));
 }
 
 /**

@@ -94,6 +94,83 @@ static void status_line(struct supervisor *s)
 		    s->flows == 1 ? "" : "s");
 }
 
+/* READY_LIST_MAX - bytes of forward specs in the ready line; the rest of
+ * the line (target, counts) fits in what LOG_LINE_MAX leaves */
+#define READY_LIST_MAX	320
+
+/* READY_NETNS_DIR - where `ip netns` keeps its names */
+#define READY_NETNS_DIR	"/run/netns/"
+
+static const char *target_text(const struct supervisor *s, char *buf,
+			       size_t len);
+
+/**
+ * spec_list_add() - append "-t SPEC" to the list of the ready line
+ * @buf:	list so far, NUL-terminated
+ * @len:	its size, READY_LIST_MAX
+ * @opt:	'T' or 't'
+ * @spec:	SPEC text
+ *
+ * Return: 0, or -1 if it did not fit (@buf unchanged)
+ */
+static int spec_list_add(char *buf, size_t len, char opt, const char *spec)
+{
+	size_t used = strlen(buf);
+	int n;
+
+	n = snprintf(buf + used, len - used, "%s-%c %s", used ? ", " : "",
+		     opt, spec);
+	if (n < 0 || (size_t)n >= len - used) {
+		buf[used] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * ready_line() - say, in one line, what is forwarded where, and ready
+ * @s:		supervisor state
+ *
+ * The one line a successful start prints at the default level: every
+ * forward as the user wrote it (an expanded SPEC once, however many
+ * listeners it made), and the target.  Everything else about the start is
+ * at -v and in `nsplice ctl status`.
+ */
+static void ready_line(const struct supervisor *s)
+{
+	char list[READY_LIST_MAX] = "", buf[STATUS_TARGET_MAX];
+	const char *last = NULL, *tgt;
+	unsigned i, more = 0;
+
+	for (i = 0; i < s->cfg->nfwd; i++) {
+		const struct fwd_entry *e = &s->cfg->fwd[i];
+
+		if (last && !strcmp(last, e->spec))
+			continue;
+		last = e->spec;
+		if (more || spec_list_add(list, sizeof(list), e->opt, e->spec))
+			more++;
+	}
+	for (i = 0; i < s->cfg->nautos; i++)
+		if (more || spec_list_add(list, sizeof(list),
+					  s->cfg->autos[i].opt,
+					  s->cfg->autos[i].spec))
+			more++;
+	tgt = target_text(s, buf, sizeof(buf));
+	/* "netns web" as the user wrote it, not /run/netns/web */
+	if (s->cfg->target == TARGET_NETNS &&
+	    !strncmp(s->cfg->netns_path, READY_NETNS_DIR,
+		     strlen(READY_NETNS_DIR)))
+		snprintf(buf, sizeof(buf), "netns %s",
+			 s->cfg->netns_path + strlen(READY_NETNS_DIR));
+	if (!more)
+		nnotice("forwarding %s to %s; ready", list[0] ? list : "nothing",
+			tgt);
+	else
+		nnotice("forwarding %s and %u more to %s; ready", list, more,
+			tgt);
+}
+
 /**
  * first_ready() - start-up is complete: nsplice is forwarding
  * @s:		supervisor state
@@ -117,6 +194,7 @@ static void first_ready(struct supervisor *s)
 	s->ready = true;
 	ninfo("forwarding: %u listener%s on the host, %u in the namespace",
 	      host, host == 1 ? "" : "s", target);
+	ready_line(s);
 	notify_send("READY=1");
 	status_line(s);
 }
@@ -212,7 +290,7 @@ void live_reload(struct supervisor *s)
 		notify_send("READY=1\nSTATUS=reload failed: %s", err);
 		return;
 	}
-	ninfo("SIGHUP: %s reloaded", s->cfg->config_path);
+	nnotice("SIGHUP: %s reloaded", s->cfg->config_path);
 	s->reloading = true;
 	live_settled(s);
 }
@@ -239,9 +317,15 @@ static int ctl_change(void *ctx, const struct ctl_req *r, char *err,
 		free(fresh);
 		return -1;
 	}
+	/* "add ... --proxy-protocol": the forwards it made send the header */
+	if (r->proxy && config_pp_mark(fresh, r->opt, r->spec, err, errlen)) {
+		config_free(fresh);
+		free(fresh);
+		return -1;
+	}
 	if (replace_config(s, fresh, err, errlen))
 		return -1;
-	ninfo("control: %s -%c %s", r->op == CTL_ADD ? "added" : "removed",
+	nnotice("control: %s -%c %s", r->op == CTL_ADD ? "added" : "removed",
 	      r->opt, r->spec);
 	return 0;
 }
@@ -337,8 +421,12 @@ static void fill_fwd(const struct sup_fwd *f, struct ctl_fwd_status *o)
 	o->accepted = f->base.accepted + f->cnt.accepted;
 	o->refused = f->base.refused + f->cnt.refused;
 	o->errors = f->base.errors + f->cnt.errors;
-	for (d = 0; d < 2; d++)
+	for (d = 0; d < 2; d++) {
 		o->bytes[d] = f->base.bytes[d] + f->cnt.bytes[d];
+		o->dgrams[d] = f->base.dgrams[d] + f->cnt.dgrams[d];
+	}
+	for (d = 0; d < STATS_DROPS; d++)
+		o->drops[d] = f->base.drops[d] + f->cnt.drops[d];
 }
 
 /**
@@ -453,7 +541,7 @@ static void watchdog_answer(struct supervisor *s)
 	s->wd_owed = false;
 	notify_send("WATCHDOG=1");
 	if (s->wd_missed)
-		ninfo("watchdog: the relay answers again");
+		nnotice("watchdog: the relay answers again");
 	s->wd_missed = false;
 }
 

@@ -19,7 +19,16 @@
  *    channel whose other end is closed, and its real one comes as
  *    RELAY_CHAN when the next relay is READY.
  *
- * Restart policy: a relay or agent that ends while nsplice is not stopping
+ * Restart policy: restarts are for children that have served.  A child
+ * has served once it said HELLO (it entered its namespace, built its
+ * sandbox and speaks the protocol) or nsplice was ready once (every
+ * start-up listener bound, the relay READY: live.c first_ready()).  A
+ * child of the first start that ends before HELLO met something a second
+ * try would only repeat - a namespace it may not enter, a sandbox the
+ * kernel refuses - and a start-up listener that cannot be bound is the
+ * same (startup.c sup_bind_failed()): reported once, nsplice exits 2
+ * (supervisor.c failed_unserved()).  Otherwise, a relay or
+ * agent that ends while nsplice is not stopping
  * (crash, seccomp kill, kill -9, protocol violation) is started again
  * after 100 ms, doubling with each restart of the same child within
  * RESTART_WINDOW_SEC; a child is restarted at most RESTART_MAX times
@@ -128,7 +137,7 @@ static int start_child(struct supervisor *s, enum sup_child_id id, int *fds,
 		ipc_chan_close(&c->chan);
 		return -1;
 	}
-	c->ended = false;
+	c->ended = c->reported = false;
 	return 0;
 }
 
@@ -430,7 +439,7 @@ void restart_tick(struct supervisor *s)
 			restart_child_died(s, (enum sup_child_id)id);
 			continue;
 		}
-		ninfo("%s restarted (pid %d, restart %u)", child_names[id],
+		nnotice("%s restarted (pid %d, restart %u)", child_names[id],
 		      (int)c->pid, c->restarts);
 	}
 }

@@ -57,6 +57,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../cmd/role.h"
 #include "../ipc/log.h"
 #include "../seccomp/sandbox.h"
 #include "spawner.h"
@@ -548,7 +549,7 @@ spawner_main(int chan, int exe, int log_wfd, enum sandbox_mode mode,
 	if (fcntl(SPAWNER_CHAN_FD, F_SETFD, FD_CLOEXEC) ||
 	    fcntl(SPAWNER_EXE_FD, F_SETFD, FD_CLOEXEC))
 		_exit(EXIT_FAILURE);
-	setproctitle("-nsplice: spawner");
+	proctitle_set("nsplice: spawner");
 	if (sandbox_spawner_enter(mode, err, sizeof(err))) {
 		spawner_say("%s", err);
 		_exit(EXIT_FAILURE);

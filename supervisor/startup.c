@@ -123,6 +123,7 @@ void sup_relay_limits(const struct supervisor *s, struct msg_relay_limits *lim)
 	lim->pipe_accounted = 1;
 	lim->max_conns = s->cfg->max_conns;
 	lim->idle_timeout = s->cfg->idle_timeout;
+	lim->udp_timeout = s->cfg->udp_timeout;
 }
 
 /**
@@ -154,35 +155,109 @@ bool sup_side_scans(const struct supervisor *s, int side)
 	return sup_side_scans_cfg(s->cfg, side);
 }
 
+/* PORT_PRIV_END - ports below this are privileged unless the sysctl
+ * net.ipv4.ip_unprivileged_port_start says otherwise */
+#define PORT_PRIV_END	1024
+
+/**
+ * bind_hint() - advice for a bind error a user can do something about
+ * @e:		listener that could not be bound
+ * @error:	errno from the agent
+ *
+ * Return: text to append to the error line, "" if there is none
+ */
+static const char *bind_hint(const struct fwd_entry *e, int error)
+{
+	if (error == EACCES && e->m.listen_port < PORT_PRIV_END)
+		return " (ports below 1024 need CAP_NET_BIND_SERVICE, a lower "
+		       "sysctl net.ipv4.ip_unprivileged_port_start, or a "
+		       "systemd socket unit)";
+	return "";
+}
+
+/**
+ * lower_first() - copy an error text with its first letter lowercased,
+ *		   to read as the end of a sentence
+ * @text:	strerror() text
+ * @buf:	output
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+static const char *lower_first(const char *text, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", text);
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
+/**
+ * sup_bind_failed_auto() - an auto port could not be bound: say so once
+ * @s:		supervisor state
+ * @e:		its listener (one per family: the first failure is logged)
+ * @error:	errno from the agent
+ *
+ * An auto port is best effort, nsplice goes on without it, but a user
+ * who sees the port listen on one side and not on the other must be able
+ * to find out why.  The slot stays FS_FAILED, so the port is not tried
+ * again until it stops listening and comes back (auto_note()).
+ */
+void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
+			  int error)
+{
+	unsigned set = sup_auto_set(e), p = e->m.listen_port;
+	unsigned side = e->m.listen_side;
+	uint8_t bit = (uint8_t)(1U << (p % 8));
+	char why[64];
+
+	if (s->auto_failed[set][p / 8] & bit)
+		return;
+	s->auto_failed[set][p / 8] |= bit;
+	nnotice("-%c %s: cannot listen on port %u %s: %s%s; not forwarded",
+		e->opt, e->spec, p, side == SIDE_HOST ? "on the host" :
+		"in the namespace", lower_first(strerror(error), why,
+						sizeof(why)), bind_hint(e, error));
+}
+
 /**
  * sup_bind_failed() - decide what a failed BIND means
  * @s:		supervisor state
  * @e:		listener that could not be bound
  * @error:	errno from the agent
  *
- * At start-up a listener that must exist stops nsplice (a service that
- * cannot listen should fail loudly); after that, a failed listener of a
- * reload or control request is an error in the log and in the status.
+ * At start-up a listener that must exist stops nsplice with status 2, and
+ * its error is the first line: a service that cannot listen should fail
+ * loudly and at once, and a second try would fail the same way.  After
+ * that, a failed listener of a reload or control request is an error in
+ * the log and in the status.
  */
 void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
 		     int error)
 {
-	char a[INANY_STRLEN];
+	char a[INANY_STRLEN], why[64];
 	bool noaddr = error == EADDRNOTAVAIL || error == EAFNOSUPPORT;
-	const char *where = e->m.listen_side == SIDE_HOST ? "host" :
-							    "namespace";
+	const char *where = e->m.listen_side == SIDE_HOST ? "" :
+							    " in the namespace";
 
 	inany_ntop(e->m.family, &e->m.listen_addr, a, sizeof(a));
-	if (e->tolerate == FWD_TOL_ANY ||
-	    (e->tolerate == FWD_TOL_NOADDR && noaddr)) {
-		ndebug("-%c \"%s\": skipping %s port %u on %s: %s", e->opt,
-		       e->spec, where, e->m.listen_port, a, strerror(error));
+	if (e->src == CONFIG_SRC_AUTO) {
+		sup_bind_failed_auto(s, e, error);
 		return;
 	}
-	nerr("-%c \"%s\": cannot listen on %s port %u on %s: %s", e->opt,
-	     e->spec, where, e->m.listen_port, a, strerror(error));
+	if (e->tolerate == FWD_TOL_ANY ||
+	    (e->tolerate == FWD_TOL_NOADDR && noaddr)) {
+		ndebug("-%c %s: skipping %s port %u%s: %s", e->opt, e->spec,
+		       a, e->m.listen_port, where, strerror(error));
+		return;
+	}
+	nerr("-%c %s: cannot listen on %s%s%s:%u%s: %s%s", e->opt, e->spec,
+	     e->m.family == AF_INET6 ? "[" : "", a,
+	     e->m.family == AF_INET6 ? "]" : "", e->m.listen_port, where,
+	     lower_first(strerror(error), why, sizeof(why)),
+	     bind_hint(e, error));
 	if (!s->ready)
-		sup_stop(s, EXIT_FAILURE, NULL);
+		sup_stop(s, EXIT_USAGE, NULL);
 }
 
 /**

@@ -53,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cmd/role.h"
 #include "../ipc/log.h"
 #include "../seccomp/sandbox.h"
 #include "activation.h"
@@ -106,7 +107,8 @@ static long now_sec(void)
  * sup_stop() - begin shutdown, keeping the first exit status asked for
  * @s:		supervisor state
  * @code:	exit status
- * @why:	reason logged at info level, or NULL if already logged
+ * @why:	reason logged at info level (-v: the user asked for the stop,
+ *		or COMMAND ended, and knows why), or NULL if already logged
  */
 void sup_stop(struct supervisor *s, int code, const char *why)
 {
@@ -220,41 +222,114 @@ static void on_channel(struct supervisor *s, enum sup_child_id id)
 }
 
 /**
+ * stop_signal() - did a signal that stops nsplice end this process
+ * @st:		status from waitpid()
+ *
+ * SIGTERM and SIGINT reach every child when the whole process group or
+ * cgroup is signalled (timeout(1), Ctrl-C, systemd's KillMode=
+ * control-group): such an end is part of a normal stop, not a failure.
+ *
+ * Return: true for an end by SIGTERM or SIGINT
+ */
+static bool stop_signal(int st)
+{
+	return WIFSIGNALED(st) &&
+	       (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGINT);
+}
+
+/**
+ * failed_unserved() - a child ended before it ever served
+ * @s:		supervisor state
+ * @c:		the child
+ * @pid:	its pid
+ * @st:		status from waitpid()
+ *
+ * Served: the child said HELLO - it entered its namespace, built its
+ * sandbox and speaks the protocol - or nsplice was ready once.  A child
+ * that ends before, during the first start, met something a second try
+ * would meet again (a namespace it may not enter, a sandbox the kernel
+ * refuses): no restart, exit 2.  A child that exits with status 1 went
+ * through fatal(), whose line already gave the cause; only a signal or
+ * another status needs saying here.
+ */
+static void failed_unserved(struct supervisor *s, struct sup_child *c,
+			    pid_t pid, int st)
+{
+	char how[64];
+
+	status_text(st, how, sizeof(how));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_FAILURE)
+		ninfo("%s (pid %d) %s during start-up", c->name, (int)pid,
+		      how);
+	else
+		nerr("%s (pid %d) %s during start-up", c->name, (int)pid, how);
+	c->reported = true;
+	sup_stop(s, EXIT_USAGE, NULL);
+}
+
+/**
  * reaped_child() - a relay or agent ended
  * @s:		supervisor state
  * @c:		which child
  * @st:		status from waitpid()
  *
  * An end while nsplice is not stopping is logged with its cause and the
- * child is restarted (restart.c); while stopping, how each child ended is
- * reported by report_child_ends() once all are reaped.
+ * child is restarted (restart.c), if it has served (failed_unserved());
+ * while stopping, how each child ended is reported by report_child_ends()
+ * once all are reaped.  An end by SIGTERM or SIGINT outside a stop is
+ * judged at the next timer tick (judge_deferred()): when the whole group
+ * is signalled, a child's end may be read before the supervisor's own
+ * signal, which then makes it part of the stop.
  */
 static void reaped_child(struct supervisor *s, struct sup_child *c, int st)
 {
+	enum sup_child_id id = (enum sup_child_id)(c - s->ch);
+	pid_t pid = c->pid;
 	char how[64];
 
-	if (s->stopping) {
+	c->status = st;
+	if (s->stopping || (stop_signal(st) && !c->ended)) {
 		c->ended = true;
-		c->status = st;
 		return;
 	}
-	nerr("%s (pid %d) %s", c->name, (int)c->pid,
-	     status_text(st, how, sizeof(how)));
-	c->status = st;
+	c->ended = false;
 	if (c != &s->ch[CH_RELAY]) {
 		/* SIGCHLD can be read before the agent's last messages: a
 		 * BOUND it sent just before it ended would be lost, and its
 		 * successor would try to bind a port the relay's copy of the
 		 * listener still holds.  Its answers describe listeners that
-		 * outlive it, so they are taken first.  (A dead relay's are
-		 * not: its successor is sent everything anyway.)  The pid is
-		 * reaped: nothing may signal it any more. */
+		 * outlive it, so they are taken first (its HELLO too).  (A
+		 * dead relay's are not: its successor is sent everything
+		 * anyway, and a relay that got its configuration was heard
+		 * saying HELLO.)  The pid is reaped: nothing may signal it
+		 * any more. */
 		c->pid = 0;
-		on_channel(s, (enum sup_child_id)(c - s->ch));
+		on_channel(s, id);
 	}
-	restart_child_died(s, (enum sup_child_id)(c - s->ch));
+	if (!s->ready && !c->hello) {
+		failed_unserved(s, c, pid, st);
+	} else {
+		nerr("%s (pid %d) %s", c->name, (int)pid,
+		     status_text(st, how, sizeof(how)));
+		c->reported = true;
+	}
+	restart_child_died(s, id);
 	if (c == &s->ch[CH_RELAY])
 		live_stats_abort(s);
+}
+
+/**
+ * judge_deferred() - a child ended by SIGTERM or SIGINT and nsplice did
+ *		      not stop since: it was signalled alone, restart it
+ * @s:		supervisor state
+ */
+static void judge_deferred(struct supervisor *s)
+{
+	int i;
+
+	for (i = 0; i < CH_COUNT && !s->stopping; i++)
+		if (s->ch[i].pid > 0 && s->ch[i].ended)
+			reaped_child(s, &s->ch[i], s->ch[i].status);
 }
 
 /**
@@ -265,7 +340,10 @@ static void reaped_child(struct supervisor *s, struct sup_child *c, int st)
  * killed process can take longer to become a zombie than a sibling takes
  * to notice and exit, so reaping order proves nothing.  The most violent
  * end (a signal, then a non-zero status) is the cause and is logged as the
- * error; the others follow as consequences.
+ * error; the others follow as consequences.  An end already logged when
+ * it was reaped (the child that gave up after its restarts, one that
+ * ended before nsplice served) is the cause and is not repeated; an end
+ * by SIGTERM or SIGINT while stopping is part of the stop.
  */
 static void report_child_ends(struct supervisor *s)
 {
@@ -273,16 +351,19 @@ static void report_child_ends(struct supervisor *s)
 	char how[64];
 
 	for (i = 0; i < CH_COUNT; i++)
+		if (s->ch[i].ended && s->ch[i].reported)
+			worst = CH_COUNT;	/* the cause was logged */
+	for (i = 0; i < CH_COUNT && worst < CH_COUNT; i++)
 		if (s->ch[i].ended && (worst < 0 || severity(s->ch[i].status) >
 				       severity(s->ch[worst].status)))
 			worst = i;
 	for (i = 0; i < CH_COUNT; i++) {
 		const struct sup_child *c = &s->ch[i];
 
-		if (!c->ended)
+		if (!c->ended || c->reported)
 			continue;
 		status_text(c->status, how, sizeof(how));
-		sev = severity(c->status);
+		sev = stop_signal(c->status) ? 0 : severity(c->status);
 		if (s->child_failed && i == worst)
 			nerr("%s (pid %d) %s", c->name, (int)c->pid, how);
 		else if (sev)
@@ -306,7 +387,12 @@ static void reaped_spawner(struct supervisor *s, int st)
 	if (s->spawner_fd >= 0)
 		close(s->spawner_fd);
 	s->spawner_fd = -1;
-	nerr("spawner %s: stopping", status_text(st, how, sizeof(how)));
+	status_text(st, how, sizeof(how));
+	if (s->stopping && (stop_signal(st) || !severity(st))) {
+		ndebug("spawner %s", how);	/* signalled with the group */
+		return;
+	}
+	nerr("spawner %s: stopping", how);
 	s->child_failed = true;
 	sup_stop(s, EXIT_FAILURE, NULL);
 }
@@ -414,12 +500,14 @@ static void on_timer(struct supervisor *s)
 	if (read(s->timer_fd, &ticks, sizeof(ticks)) < 0)
 		return;
 	check_silent_children(s);
+	judge_deferred(s);
 	restart_tick(s);
 	live_tick(s);
 	if (!s->stopping && target_netns_gone(s)) {
 		snprintf(why, sizeof(why), "network namespace %s was removed: "
 			 "stopping", s->cfg->netns_path);
-		sup_stop(s, EXIT_SUCCESS, why);
+		nnotice("%s", why);	/* why nsplice ends on its own */
+		sup_stop(s, EXIT_SUCCESS, NULL);
 	}
 	if (!s->stopping || now_sec() <= s->stop_deadline)
 		return;
@@ -473,9 +561,11 @@ static void loop(struct supervisor *s)
 				on_channel(s, (enum sup_child_id)i);
 		if (p[P_TIMER].revents)
 			on_timer(s);
-		if (p[P_TARGET].revents)
-			sup_stop(s, EXIT_SUCCESS,
-				 "target process exited: stopping");
+		if (p[P_TARGET].revents && !s->stopping) {
+			/* Why nsplice ends on its own: seen by default */
+			nnotice("target process exited: stopping");
+			sup_stop(s, EXIT_SUCCESS, NULL);
+		}
 		if (nctl && s->ctl)
 			control_events(s->ctl, p + P_COUNT, nctl);
 	}
@@ -718,7 +808,7 @@ int supervisor_main(const struct nsp_config *cfg)
 	s.spawner_fd = -1;
 	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
 	log_init("supervisor", cfg->log_level);
-	setproctitle("-nsplice: supervisor");
+	proctitle_set("nsplice: supervisor");
 
 	ret = early(&s, err, sizeof(err));
 	if (!ret)

@@ -50,6 +50,7 @@ enum sup_child_id {
  * @hello:	HELLO received
  * @ready:	relay: RELAY_READY for its first batch received
  * @ended:	reaped (stopping), @status is valid
+ * @reported:	its end was logged when it was reaped: not again at exit
  * @status:	status from waitpid()
  * @eof_at:	CLOCK_MONOTONIC second its channel closed, 0 if open
  * @restarts:	restarts so far
@@ -69,6 +70,7 @@ struct sup_child {
 	bool hello;
 	bool ready;
 	bool ended;
+	bool reported;
 	int status;
 	long eof_at;
 	unsigned restarts;
@@ -112,6 +114,8 @@ enum sup_fwd_state {
  * @refused:	connections refused
  * @errors:	flows ended on an error
  * @bytes:	bytes each direction
+ * @dgrams:	UDP: datagrams each direction
+ * @drops:	UDP: datagrams dropped, by enum stats_drop
  */
 struct sup_counters {
 	uint32_t open;
@@ -119,6 +123,8 @@ struct sup_counters {
 	uint64_t refused;
 	uint64_t errors;
 	uint64_t bytes[2];
+	uint64_t dgrams[2];
+	uint64_t drops[STATS_DROPS];
 };
 
 /**
@@ -160,6 +166,23 @@ struct sup_drain {
 
 struct control;
 
+/* PORT_BITMAP_BYTES - one bit per port */
+#define PORT_BITMAP_BYTES	(65536 / 8)
+
+/* AUTO_SETS - port sets of auto forwards: listening side x TCP or UDP */
+#define AUTO_SETS		(SIDE_COUNT * 2)
+
+/**
+ * sup_auto_set() - which set of auto ports a forward belongs to
+ * @e:		forward
+ *
+ * Return: 0..AUTO_SETS - 1, from its listening side and protocol
+ */
+static inline unsigned sup_auto_set(const struct fwd_entry *e)
+{
+	return e->m.listen_side + (e->m.flags & FWD_F_UDP ? SIDE_COUNT : 0);
+}
+
 /**
  * struct supervisor - everything the supervisor holds
  * @cfg:	validated configuration, replaced by reloads and changes
@@ -197,8 +220,12 @@ struct control;
  * @relay_new:	a replacement relay is starting; the old one is in
  *		@drain_pending until the new one is READY
  * @drain_pending: the relay being replaced, if @relay_new
- * @listening:	ports listening on each side, by family (PORTS reports)
+ * @listening:	ports listening on each side (PORTS reports): [0] TCP IPv4,
+ *		[1] TCP IPv6, [2] UDP IPv4, [3] UDP IPv6
  * @scan_seen:	a complete scan of each side arrived
+ * @auto_failed: auto ports whose bind failure was logged, by
+ *		sup_auto_set(), so it is logged once; cleared when the port
+ *		goes
  * @ctl:	control socket server, or NULL
  * @stats_seq:	last STATS_REQ sequence number
  * @stats_want:	a status report waits for STATS_DONE @stats_seq
@@ -246,8 +273,9 @@ struct supervisor {
 	bool relay_replace;
 	bool relay_new;
 	struct sup_drain drain_pending;
-	uint8_t listening[SIDE_COUNT][2][65536 / 8];
+	uint8_t listening[SIDE_COUNT][4][65536 / 8];
 	bool scan_seen[SIDE_COUNT];
+	uint8_t auto_failed[AUTO_SETS][PORT_BITMAP_BYTES];
 	struct control *ctl;
 	uint32_t stats_seq;
 	bool stats_want;
@@ -286,6 +314,8 @@ void sup_relay_limits(const struct supervisor *s,
 		      struct msg_relay_limits *lim);
 void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
 		     int error);
+void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
+			  int error);
 bool sup_side_scans(const struct supervisor *s, int side);
 bool sup_side_scans_cfg(const struct nsp_config *cfg, int side);
 int sup_send(struct supervisor *s, enum sup_child_id id, unsigned type,
@@ -313,6 +343,12 @@ void fwdtab_pool_denied(struct supervisor *s, enum sup_child_id id,
 			const struct msg_pool_denied *d);
 bool fwdtab_settled(const struct supervisor *s);
 unsigned fwdtab_count(const struct supervisor *s, unsigned state, int side);
+
+/* udp.c */
+void udp_target_send(struct supervisor *s, const struct msg_forward *m);
+void udp_target_del(struct supervisor *s, const struct msg_forward *m);
+void udp_targets_resend(struct supervisor *s, enum sup_child_id id);
+bool udp_fwd_needs_relay_port(const struct msg_forward *m);
 
 /* restart.c */
 int restart_start_all(struct supervisor *s);

@@ -65,6 +65,9 @@
 /* ID_MAP_LEN - room for one line of /proc/PID/uid_map, bytes */
 #define ID_MAP_LEN	64
 
+/* NETNS_RUN_DIR - where `ip netns add NAME` mounts NAME */
+#define NETNS_RUN_DIR	"/run/netns/"
+
 /**
  * ns_type_is() - check the kind of a namespace descriptor
  * @fd:		namespace file descriptor
@@ -121,6 +124,54 @@ static int owner_userns(int netns_fd)
 }
 
 /**
+ * probe_enter() - can agent[target] enter the target namespace at all
+ * @s:		supervisor state, netns_fd and userns_fd set
+ *
+ * The agent joins the namespaces after exec, with the supervisor's
+ * credentials; when the kernel refuses it (an unprivileged user naming a
+ * namespace root made), it would only find out once every child is up,
+ * far from the option that caused it.  A throwaway child tries the same
+ * setns() calls now, before anything starts, so the error can name the
+ * option.
+ *
+ * Return: 0 if it could, else the errno of the refusal
+ */
+static int probe_enter(const struct supervisor *s)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return 0;	/* the agent will tell */
+	if (!pid) {
+		if (s->userns_fd >= 0 && setns(s->userns_fd, CLONE_NEWUSER))
+			_exit(errno);
+		_exit(setns(s->netns_fd, CLONE_NEWNET) ? errno : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+}
+
+/**
+ * enter_error() - the error line for a namespace that cannot be entered
+ * @what:	"--netns NAME" or "--pid PID" as the user wrote it
+ * @error:	errno from probe_enter()
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: -1
+ */
+static int enter_error(const char *what, int error, char *err, size_t errlen)
+{
+	return errfmt(err, errlen, "%s: cannot enter its network namespace: "
+		      "%s%s", what, strerror(error), error == EPERM ?
+		      " (it belongs to a user namespace you have no "
+		      "privileges in: run nsplice as its owner or as root)" :
+		      "");
+}
+
+/**
  * open_netns_path() - open and check --netns
  * @s:		supervisor state; netns_fd and netns_st are set
  * @err:	error buffer
@@ -131,6 +182,8 @@ static int owner_userns(int netns_fd)
 static int open_netns_path(struct supervisor *s, char *err, size_t errlen)
 {
 	const char *path = s->cfg->netns_path;
+	char what[sizeof(s->cfg->netns_buf) + sizeof("--netns ")];
+	int e;
 
 	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->netns_fd < 0)
@@ -143,15 +196,21 @@ static int open_netns_path(struct supervisor *s, char *err, size_t errlen)
 			       "namespace", path);
 	if (!s->cfg->userns_path) {
 		s->userns_fd = owner_userns(s->netns_fd);
-		return 0;
+	} else {
+		s->userns_fd = open(s->cfg->userns_path, O_RDONLY | O_CLOEXEC);
+		if (s->userns_fd < 0 ||
+		    !ns_type_is(s->userns_fd, CLONE_NEWUSER))
+			return errfmt(err, errlen, "--userns \"%s\": %s: "
+				      "expected a user namespace file",
+				      s->cfg->userns_path, s->userns_fd < 0 ?
+				      strerror(errno) : "not a user namespace");
 	}
-	s->userns_fd = open(s->cfg->userns_path, O_RDONLY | O_CLOEXEC);
-	if (s->userns_fd < 0 || !ns_type_is(s->userns_fd, CLONE_NEWUSER))
-		return errfmt(err, errlen, "--userns \"%s\": %s: expected a "
-			       "user namespace file", s->cfg->userns_path,
-			       s->userns_fd < 0 ? strerror(errno) :
-			       "not a user namespace");
-	return 0;
+	/* As the user wrote it: NAME for a path `ip netns` made */
+	snprintf(what, sizeof(what), "--netns %s",
+		 strncmp(path, NETNS_RUN_DIR, strlen(NETNS_RUN_DIR)) ? path :
+		 path + strlen(NETNS_RUN_DIR));
+	e = probe_enter(s);
+	return e ? enter_error(what, e, err, errlen) : 0;
 }
 
 /**
@@ -166,6 +225,7 @@ static int open_pid(struct supervisor *s, char *err, size_t errlen)
 {
 	char path[64];
 	pid_t pid = s->cfg->pid;
+	int e;
 
 	s->target_pidfd = pidfd_open(pid, 0);
 	if (s->target_pidfd < 0)
@@ -181,7 +241,9 @@ static int open_pid(struct supervisor *s, char *err, size_t errlen)
 		return errfmt(err, errlen, "--pid %d: process exited during "
 			       "start-up", (int)pid);
 	s->userns_fd = owner_userns(s->netns_fd);
-	return 0;
+	snprintf(path, sizeof(path), "--pid %d", (int)pid);
+	e = probe_enter(s);
+	return e ? enter_error(path, e, err, errlen) : 0;
 }
 
 /**

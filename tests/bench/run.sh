@@ -41,6 +41,11 @@
 #  - --ref PATH adds "nsplice-ref", a second nsplice binary (the code
 #    before a change) measured in the same rounds as "nsplice": a change
 #    is judged by the two side by side, not by runs minutes apart.
+#  - "nsplice-pp" is nsplice with --proxy-protocol on its echo port, to a
+#    second echo server (benchsrv -P) that reads the PROXY v2 header
+#    before echoing: the header's cost on connections per second and on
+#    request/response latency, beside "nsplice" in the same rounds
+#    (report.py adds the per-round ratio nsplice-pp / nsplice).
 # Benchmarks are not tests: no number makes this script fail.  It fails
 # only if it cannot set up (not root, no namespace, build failure...).
 # Everything is bounded in time: each client runs under timeout(1), and a
@@ -60,8 +65,8 @@ usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH] [--ref PATH] [-
   --out DIR        results directory (default: build-bench/bench-DATE-TIME)
   --nsplice PATH   nsplice binary to test (default: build it in build-bench/)
   --ref PATH       also measure this nsplice binary, as "nsplice-ref"
-  --only LIST      comma list of forwarders (direct nsplice nsplice-ref pasta
-                   proxyd socat)
+  --only LIST      comma list of forwarders (direct nsplice nsplice-ref
+                   nsplice-pp pasta proxyd socat)
                    and/or phases (tput lat rate idle pipe); direct always runs
   --rounds N       rounds (default 3, --quick 1)
 EOF
@@ -95,7 +100,7 @@ done
 [[ -z $rounds || $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds: want a positive number"
 
 # ---------------------------------------------------------------- selection
-ALL_FWDS=(direct nsplice nsplice-ref pasta proxyd socat)
+ALL_FWDS=(direct nsplice nsplice-ref nsplice-pp pasta proxyd socat)
 ALL_PHASES=(tput lat rate idle pipe)
 fwds=(direct) phases=()
 declare -A want_fwd=() want_phase=()
@@ -135,7 +140,7 @@ fi
 NCPU=$(nproc)
 CLK_TCK=$(getconf CLK_TCK)
 PORT_BASE=${NSPBENCH_PORT_BASE:-20000}
-NS_IPERF=5201 NS_ECHO=7000
+NS_IPERF=5201 NS_ECHO=7000 NS_ECHO_PP=7001
 ns=nspbench-$$
 out=${out:-$top/build-bench/bench-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out/logs" "$out/tools"
@@ -183,7 +188,9 @@ gcc "${CFLAGS[@]}" -shared -fPIC -o "$tools/netns_socket.so" "$here/tools/netns_
 cpids+=($!)
 for p in "${cpids[@]}"; do wait "$p" || die "compiling the tools failed"; done
 
-if has_fwd nsplice && [[ -z $nsplice ]]; then
+# nsplice-pp runs the same binary as nsplice
+uses_nsplice() { has_fwd nsplice || has_fwd nsplice-pp; }
+if uses_nsplice && [[ -z $nsplice ]]; then
 	log "building nsplice in $top/build-bench"
 	[[ -x $top/packaging/install-deps.sh ]] && "$top/packaging/install-deps.sh" >>"$out/logs/build.log" 2>&1
 	{ cmake -S "$top" -B "$top/build-bench" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -193,7 +200,7 @@ if has_fwd nsplice && [[ -z $nsplice ]]; then
 		die "building nsplice failed (see $out/logs/build.log); or pass --nsplice PATH"
 	nsplice=$top/build-bench/nsplice
 fi
-if has_fwd nsplice; then
+if uses_nsplice; then
 	[[ -x $nsplice ]] || die "--nsplice: $nsplice is not executable"
 	nsplice=$(cd "$(dirname "$nsplice")" && pwd)/$(basename "$nsplice")
 fi
@@ -318,6 +325,13 @@ ip netns exec "$ns" "$tools/benchsrv" -a 127.0.0.1 -p "$NS_ECHO" -t "$NCPU" \
 srv_pid=$!
 server_pids+=("$srv_pid")
 wait_listen "$NS_IPERF" "$ns" && wait_listen "$NS_ECHO" "$ns" || die "servers did not start"
+if has_fwd nsplice-pp; then
+	# The same echo server, reading the PROXY header first (-P)
+	ip netns exec "$ns" "$tools/benchsrv" -a 127.0.0.1 -p "$NS_ECHO_PP" \
+		-t "$NCPU" -P >"$out/logs/benchsrv-pp.log" 2>&1 &
+	server_pids+=($!)
+	wait_listen "$NS_ECHO_PP" "$ns" || die "benchsrv -P did not start"
+fi
 iperf_port[direct]=$NS_IPERF
 echo_port[direct]=$NS_ECHO
 
@@ -335,6 +349,12 @@ start_fwd() {	# start_fwd NAME: start a forwarder on its two host ports
 	case $f in
 	nsplice) start_nsplice nsplice "$i" "$e" ;;
 	nsplice-ref) start_nsplice nsplice-ref "$i" "$e" "$ref" ;;
+	nsplice-pp)
+		# The header on the echo port only (iperf3 would not read it)
+		"$nsplice" --netns "$ns" -t "$i:$NS_IPERF" -t "$e:$NS_ECHO_PP" \
+			--proxy-protocol "$e" >>"$log" 2>&1 &
+		roots[$f]=$!
+		;;
 	pasta)
 		# --runas 0: as "nobody" (its default for root) pasta may not
 		# enter a namespace owned by the initial user namespace

@@ -16,7 +16,9 @@
  * - an accepted file gives a consistent configuration: every listener and
  *   auto rule comes from the file, with a side that matches its option,
  *   ids in order, and no two listeners on the same socket; every number is
- *   within the bounds the option documents; a target is complete;
+ *   within the bounds the option documents; a target is complete; nothing
+ *   is marked as given on the command line (which would make it win over
+ *   the file, cmd/conffile.c);
  * - config_free() then releases everything, which the leak check verifies.
  *
  * The ephemeral range is read from the machine, as at start; it only
@@ -176,6 +178,8 @@ static void check_settings(void)
 	FUZZ_CHECK(cfg.target != TARGET_COMMAND && !cfg.command,
 		   "a file gave a COMMAND");
 	FUZZ_CHECK(!cfg.config_path, "a file gave another config file");
+	FUZZ_CHECK(!cfg.args_given && !cfg.args_lists,
+		   "a file marked settings as the command line's");
 }
 
 /**

@@ -15,7 +15,7 @@
  * - an accepted line gives no message, was at most CTL_LINE_MAX bytes of
  *   printable ASCII and tabs (a newline only at its end), and a
  *   consistent struct: status has no option and no SPEC; add and remove
- *   have 't' or 'T' and a SPEC of printable ASCII without blanks; the
+ *   have 't', 'T', 'u' or 'U' and a SPEC of printable ASCII without blanks; the
  *   canonical spelling of the request ("add -t SPEC\n") parses to the
  *   same struct, byte for byte;
  * - a message buffer of 1..MSG_SHORT_MOD bytes (picked from the input
@@ -127,7 +127,8 @@ static void check_request(const struct ctl_req *r)
 	} else {
 		FUZZ_CHECK(r->op == CTL_ADD || r->op == CTL_REMOVE,
 			   "unknown op");
-		FUZZ_CHECK((r->opt == 't' || r->opt == 'T') && !r->json && len,
+		FUZZ_CHECK((r->opt == 't' || r->opt == 'T' || r->opt == 'u' ||
+			    r->opt == 'U') && !r->json && len,
 			   "add/remove without option or SPEC, or with json");
 		for (i = 0; i < len; i++)
 			FUZZ_CHECK(r->spec[i] > ' ' && r->spec[i] <= '~',

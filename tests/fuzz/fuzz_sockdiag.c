@@ -9,7 +9,9 @@
  * field that must be believed only after it is checked.
  *
  * Input layout: byte 0 picks the family asked for (bit 0: AF_INET6, else
- * AF_INET); the rest is the buffer, passed where it lies (at an odd
+ * AF_INET) and the state that counts (bit 1: TCP_CLOSE, the UDP scan's
+ * bound sockets without a peer, through scan_parse_diag_state(); else
+ * TCP_LISTEN through scan_parse_diag()); the rest is the buffer, passed where it lies (at an odd
  * address, and ending where libFuzzer's allocation ends, so a read past
  * it or an unaligned access is a sanitizer report).
  *
@@ -75,6 +77,9 @@ struct ref {
 	uint8_t bm[SCAN_PORT_BYTES];
 };
 
+/* ref_state - the socket state the input asked to count */
+static unsigned ref_state = TCP_LISTEN;
+
 /**
  * ref_message() - one message of the reference walk
  * @h:		message, nlmsg_len checked by NLMSG_OK()
@@ -113,12 +118,30 @@ static bool ref_message(const struct nlmsghdr *h, int family, struct ref *r)
 		r->rc = (h->nlmsg_flags & NLM_F_DUMP_INTR) ? -EINTR : -EBADMSG;
 		return false;
 	}
-	if (d->idiag_family == family && d->idiag_state == TCP_LISTEN &&
+	if (d->idiag_family == family && d->idiag_state == ref_state &&
 	    d->id.idiag_sport) {
 		scan_port_set(r->bm, ntohs(d->id.idiag_sport));
 		r->rc++;
 	}
 	return true;
+}
+
+/**
+ * parse() - the parser under test, for the state in ref_state
+ * @buf:	buffer
+ * @len:	its bytes
+ * @family:	family asked for
+ * @bm:		bitmap
+ * @done:	end of dump
+ *
+ * Return: what the parser returned
+ */
+static int parse(const uint8_t *buf, size_t len, int family, uint8_t *bm,
+		 bool *done)
+{
+	if (ref_state == TCP_LISTEN)
+		return scan_parse_diag(buf, len, family, bm, done);
+	return scan_parse_diag_state(buf, len, family, ref_state, bm, done);
 }
 
 /* NLMSG_OK() compares the unsigned nlmsg_len with an int length by
@@ -255,12 +278,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return -1;
 	family = data[0] & 1 ? AF_INET6 : AF_INET;
+	ref_state = data[0] & 2 ? TCP_CLOSE : TCP_LISTEN;
 	len = size - 1;
 	memset(bm, 0, sizeof(bm));
-	rc = scan_parse_diag(data + 1, len, family, bm, &done);
+	rc = parse(data + 1, len, family, bm, &done);
 	check_rc(rc, len);
 	memset(pat, PATTERN, sizeof(pat));
-	rc2 = scan_parse_diag(data + 1, len, family, pat, &done2);
+	rc2 = parse(data + 1, len, family, pat, &done2);
 	FUZZ_CHECK(rc == rc2 && done == done2, "same input, other result");
 	for (i = 0; i < sizeof(pat); i++)
 		FUZZ_CHECK(pat[i] == (rc < 0 ? PATTERN : (PATTERN | bm[i])),
@@ -274,7 +298,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "return value or done differs from the NLMSG_OK() walk");
 	FUZZ_CHECK(!memcmp(bm, ref.bm, sizeof(bm)),
 		   "ports differ from the NLMSG_OK() walk");
-	if (rc >= 0)
+	if (rc >= 0 && ref_state == TCP_LISTEN)
 		round_trip(bm, family);
 	return 0;
 }

@@ -366,7 +366,7 @@ static void gen_fds(void)
  */
 static void gen_addrs_limits(void)
 {
-	struct msg_relay_limits lim = { 1048576, 16384, 1, 0, 0 };
+	struct msg_relay_limits lim = { 1048576, 16384, 1, 0, 0, 0 };
 	struct msg_ns_addrs a;
 
 	memset(&a, 0, sizeof(a));
@@ -512,7 +512,8 @@ static void gen_ports(void)
  */
 static void gen_stats(void)
 {
-	struct msg_stats st = { 3, 2, 100, 1, 0, { 1ULL << 33, 4096 } };
+	struct msg_stats st = { 3, 2, 100, 1, 0, { 1ULL << 33, 4096 }, { 0, 0 },
+				{ 0, 0, 0, 0, 0 } };
 	struct msg_stats_done sd = { 9, 2, 1024, 4, 0 };
 	struct msg_stats_req r = { 9, STATS_F_LISTENERS };
 	struct msg_config_done d = { 0 };
@@ -609,6 +610,43 @@ static void gen_agent_bad(void)
 }
 
 /**
+ * gen_udp() - UDP_TARGET, UDP_TARGET_DEL, UDP_POOL_REQ, UDP_POOL_FDS, and
+ *	       bad ones
+ */
+static void gen_udp(void)
+{
+	struct msg_forward f = forward(AF_INET, NULL);
+	struct msg_udp_pool_req r = { 3, UDP_KIND_EXTERNAL, 16 };
+	struct msg_udp_pool_fds p = { 3, UDP_KIND_LOCAL, 2 };
+	struct msg_id id = { 3 };
+
+	f.flags |= FWD_F_UDP;
+	put("udp-target", MSG_UDP_TARGET, &f, ROLE_AGENT, ROLE_SUPERVISOR, 0,
+	    true);
+	put("forward-udp", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR, 0,
+	    true);
+	f.flags &= (uint8_t)~FWD_F_UDP;
+	put("bad-udp-target-tcp", MSG_UDP_TARGET, &f, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, false);
+	put("udp-target-del", MSG_UDP_TARGET_DEL, &id, ROLE_AGENT,
+	    ROLE_SUPERVISOR, 0, true);
+	put("udp-pool-req", MSG_UDP_POOL_REQ, &r, ROLE_AGENT, ROLE_RELAY, 0,
+	    true);
+	r.kind = UDP_KINDS;
+	put("bad-udp-pool-req-kind", MSG_UDP_POOL_REQ, &r, ROLE_AGENT,
+	    ROLE_RELAY, 0, false);
+	put("udp-pool-fds-2", MSG_UDP_POOL_FDS, &p, ROLE_RELAY, ROLE_AGENT, 2,
+	    true);
+	p.count = 0;
+	put("udp-pool-fds-none", MSG_UDP_POOL_FDS, &p, ROLE_RELAY, ROLE_AGENT,
+	    0, true);
+	put("bad-udp-pool-fds-count", MSG_UDP_POOL_FDS, &p, ROLE_RELAY,
+	    ROLE_AGENT, 1, false);
+	put("bad-udp-pool-fds-from-relay", MSG_UDP_POOL_FDS, &p, ROLE_AGENT,
+	    ROLE_RELAY, 0, false);
+}
+
+/**
  * gen_shapes() - datagrams that are no message of any type
  */
 static void gen_shapes(void)
@@ -694,6 +732,7 @@ int main(int argc, char **argv)
 	gen_connect_allow();
 	gen_pool_allow();
 	gen_agent_bad();
+	gen_udp();
 	gen_shapes();
 	close(null_fd);
 	return all_types_seeded() ? 0 : 1;

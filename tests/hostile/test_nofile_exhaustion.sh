@@ -35,7 +35,7 @@ start_hostile_server "$NS" "$TMPDIR_TEST/xfer.log" xfer-server "$X"
 wait_port 127.0.0.1 "$X" "$NS" || die "xfer server did not start"
 start_nsplice --wait 127.0.0.1 "$HX" --bin "$(command -v prlimit)" \
 	"$TMPDIR_TEST/nsplice.log" --nofile=$NOFILE:$NOFILE -- "$NSPLICE" \
-	--netns "$NS" -t "$HX:$X" || die "nsplice did not come up"
+	-v --netns "$NS" -t "$HX:$X" || die "nsplice did not come up"
 # start_nsplice saw prlimit, which exec'd nsplice: same pid.
 RELAY=$(relay_pid)
 [[ -n $RELAY ]] || die "no relay process found"

@@ -42,7 +42,7 @@ wait_port 127.0.0.1 "$X" "$NS" || die "xfer server did not start"
 run_load() {
 	local label=$1 relay t0 t1
 	start_nsplice --wait 127.0.0.1 "$HX" "$TMPDIR_TEST/nsplice-$label.log" \
-		--netns "$NS" -t "$HX:$X" || die "nsplice ($label) did not come up"
+		-v --netns "$NS" -t "$HX:$X" || die "nsplice ($label) did not come up"
 	relay=$(relay_pid)
 	[[ -n $relay ]] || die "no relay process found"
 	t0=$(cpu_ticks "$relay")

@@ -22,7 +22,7 @@ alloc_ports 16800 HP
 MARK=$TMPDIR_TEST/kmsg.mark
 "$PY" "$TESTLIB/kmsg.py" mark "$MARK" >/dev/null || die "kmsg.py mark failed"
 
-start_nsplice "$TMPDIR_TEST/nsp.log" --sandbox=log --netns "$NS" \
+start_nsplice "$TMPDIR_TEST/nsp.log" -v --sandbox=log --netns "$NS" \
 	-t "$HP:80" --test-relay-attempt=socket || die "nsplice did not start"
 for ((i = 0; i < 100; i++)); do
 	grep -q 'test attempt socket: [^t]' "$NSP_LOG" && break
@@ -37,7 +37,7 @@ fi
 stop_nsplice TERM 10 || true
 
 rc=0
-out=$("$PY" "$TESTLIB/kmsg.py" check "$MARK" 2>&1) || rc=$?
+out=$("$PY" "$TESTLIB/kmsg.py" check "$MARK" "$NSPLICE" 2>&1) || rc=$?
 if ((rc == 1)) && grep -q 'syscall 41 = socket' <<<"$out"; then
 	ok "kmsg.py check fails and names socket(): $(tail -n1 <<<"$out")"
 else

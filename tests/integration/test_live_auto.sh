@@ -101,7 +101,7 @@ expect_goes() {
 # -t auto with a static -T beside it.
 start_nsplice "$TMPDIR_TEST/run1.log" --netns "$NS" -t auto -T "$TQ" ||
 	die "nsplice -t auto did not start"
-wait_log 'forwarding:' 5 || { show_log "$NSP_LOG"; die "nsplice -t auto never said it is forwarding"; }
+wait_log '^\[supervisor\] forwarding .*; ready$' 5 || { show_log "$NSP_LOG"; die "nsplice -t auto never said it is forwarding"; }
 if port_listening "$A"; then
 	fail "-t auto: host port $A listens before anything listens on it in $NS"
 else
@@ -153,7 +153,7 @@ SRV_R1=$LT_PID
 lt_server "$NS" "$OUT1" "$TMPDIR_TEST/srvOut.log"
 start_nsplice "$TMPDIR_TEST/run2.log" --netns "$NS" \
 	-t "$R-$((R + 3)),auto" -T auto || die "nsplice -t R,auto -T auto did not start"
-wait_log 'forwarding:' 5 || { show_log "$NSP_LOG"; die "run 2 never said it is forwarding"; }
+wait_log '^\[supervisor\] forwarding .*; ready$' 5 || { show_log "$NSP_LOG"; die "run 2 never said it is forwarding"; }
 expect_appears "-t $R-$((R + 3)),auto: namespace port $((R + 1)) in the range" $((R + 1)) ""
 check "-t $R-$((R + 3)),auto: round trip via host port $((R + 1))" \
 	nstool concurrent 127.0.0.1 $((R + 1)) 2 --timeout 10 || true
@@ -188,7 +188,7 @@ lt_server "$NS" "$EX1" "$TMPDIR_TEST/srvEx.log"
 lt_server "$NS" "$KEEP1" "$TMPDIR_TEST/srvKeep.log"
 start_nsplice "$TMPDIR_TEST/run3.log" --netns "$NS" -t "auto,~$EX1" ||
 	die "nsplice -t auto,~$EX1 did not start"
-wait_log 'forwarding:' 5 || { show_log "$NSP_LOG"; die "run 3 never said it is forwarding"; }
+wait_log '^\[supervisor\] forwarding .*; ready$' 5 || { show_log "$NSP_LOG"; die "run 3 never said it is forwarding"; }
 expect_appears "-t auto,~$EX1: namespace port $KEEP1 forwarded" "$KEEP1" ""
 check "-t auto,~$EX1: round trip via host port $KEEP1" \
 	nstool concurrent 127.0.0.1 "$KEEP1" 2 --timeout 10 || true

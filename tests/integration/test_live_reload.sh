@@ -62,7 +62,7 @@ write_conf "# nsplice test configuration" \
 	"  # B stays" \
 	"tcp-ports=$B:$PB"
 start_nsplice --wait 127.0.0.1 "$A" --wait 127.0.0.1 "$B" \
-	"$TMPDIR_TEST/nsplice.log" -c "$CONF" --netns "$NS" ||
+	"$TMPDIR_TEST/nsplice.log" -v -c "$CONF" --netns "$NS" ||
 	die "nsplice -c FILE did not come up"
 touch "$TMPDIR_TEST/go"
 check "config file: forward A ($A -> $PA) streams $BIG byte for byte" \

@@ -73,9 +73,10 @@ start_mode() {
 	local mode=$1 log=$2
 	shift 2
 	if [[ $mode == root ]]; then
-		start_nsplice "$log" --netns "$NS" -t "127.0.0.1/$HPORT:$PORT" "$@"
+		start_nsplice "$log" -v --netns "$NS" \
+			-t "127.0.0.1/$HPORT:$PORT" "$@"
 	else
-		start_nsplice --as-user --bin "$USER_NSPLICE" "$log" \
+		start_nsplice --as-user --bin "$USER_NSPLICE" "$log" -v \
 			-t "127.0.0.1/$UHPORT:$UPORT" "$@" -- "$PY" "$USER_NSTOOL" \
 			echo-server "$UPORT" --addr 127.0.0.1 --lifetime "$LIFETIME"
 	fi

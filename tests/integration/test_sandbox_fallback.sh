@@ -104,7 +104,7 @@ ok "inside C, no user namespace can be created any more"
 
 # 2. Root in C.
 if start_nsplice --bin "$ROOT_BIN" --wait 127.0.0.1 "$HPORT" \
-	"$TMPDIR_TEST/root.log" --pid "$TARGET" -t "127.0.0.1/$HPORT:$PORT"; then
+	"$TMPDIR_TEST/root.log" -v --pid "$TARGET" -t "127.0.0.1/$HPORT:$PORT"; then
 	if relay=$(find_role relay); then
 		d="root, no user namespaces: relay"
 		check_caps "$d" "$relay"
@@ -127,7 +127,7 @@ fi
 
 # 3. nsplice-test in C.
 if start_nsplice --bin "$USER_BIN" --wait 127.0.0.1 "$UHPORT" \
-	"$TMPDIR_TEST/user.log" --pid "$CTR" -t "127.0.0.1/$UHPORT:$UPORT"; then
+	"$TMPDIR_TEST/user.log" -v --pid "$CTR" -t "127.0.0.1/$UHPORT:$UPORT"; then
 	if relay=$(find_role relay); then
 		d="user, no user namespaces: relay"
 		for f in CapPrm CapEff CapInh CapAmb; do

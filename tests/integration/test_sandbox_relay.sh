@@ -80,7 +80,7 @@ relay_checks() {
 start_ns_server "$NS" "$TMPDIR_TEST/echo.log" echo-server "$PORT" --addr 127.0.0.1
 wait_port 127.0.0.1 "$PORT" "$NS" || die "echo server in $NS did not start"
 if start_nsplice --wait 127.0.0.1 "$HPORT" "$TMPDIR_TEST/root.log" \
-	--netns "$NS" -t "127.0.0.1/$HPORT:$PORT"; then
+	-v --netns "$NS" -t "127.0.0.1/$HPORT:$PORT"; then
 	if relay=$(find_role relay); then
 		relay_checks "root: relay" "$relay" "$(relay_uid_expected)" \
 			"$(ip netns exec "$NS" readlink /proc/self/ns/net)" "$HPORT"
@@ -94,7 +94,7 @@ fi
 
 # 2. nsplice as nsplice-test, COMMAND mode: the echo server is COMMAND.
 if start_nsplice --as-user --bin "$USER_NSPLICE" "$TMPDIR_TEST/user.log" \
-	-t "127.0.0.1/$UHPORT:$UPORT" -- "$PY" "$USER_NSTOOL" echo-server \
+	-v -t "127.0.0.1/$UHPORT:$UPORT" -- "$PY" "$USER_NSTOOL" echo-server \
 	"$UPORT" --addr 127.0.0.1 --lifetime "$LIFETIME"; then
 	cmd=$(find_command_pid 'nstool[.]py echo-server')
 	if [[ -z $cmd ]] || ! wait_port 127.0.0.1 "$UPORT" "pid:$cmd" >/dev/null 2>&1 ||

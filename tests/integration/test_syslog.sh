@@ -62,7 +62,7 @@ WITH_LOG='
 	exec "$@"'
 
 start_bg "$TMPDIR_TEST/stderr.log" unshare -m --propagation private \
-	sh -c "$WITH_LOG" sh "$RECV" "$NSPLICE" --syslog --netns "$NS" \
+	sh -c "$WITH_LOG" sh "$RECV" "$NSPLICE" -v --syslog --netns "$NS" \
 	-t "$H:$P"
 SUP=$BG_PID	# env, unshare and sh each exec: this is the supervisor
 if wait_port 127.0.0.1 "$H"; then
@@ -94,6 +94,7 @@ expect_line() {	# DESC REGEX
 	fi
 }
 expect_line "supervisor info line, priority 6" '^<(6|30)>nsplice\[[0-9]+\]: \[supervisor\] forwarding: '
+expect_line "ready line, notice, priority 5" '^<(5|29)>nsplice\[[0-9]+\]: \[supervisor\] forwarding .*; ready$'
 expect_line "relay info line, priority 6" '^<(6|30)>nsplice\[[0-9]+\]: \[relay\] '
 expect_line "agent line" '^<[0-9]+>nsplice\[[0-9]+\]: \[agent (host|target)\] '
 expect_line "error line (killed relay), priority 3" '^<(3|27)>nsplice\[[0-9]+\]: \[supervisor\] .*relay .*SIGKILL'

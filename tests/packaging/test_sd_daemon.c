@@ -17,7 +17,8 @@
  * - activation: two listening sockets on fds 3 and 4 with names are
  *   collected, moved to >= ACTIVATION_FD_MIN and close-on-exec, 3 and 4
  *   closed; each is taken once by its exact address; an untaken one is
- *   named in the error; a non-listening socket, a UDP socket, a pipe, a
+ *   named in the error; a TCP socket is not taken for a UDP forward; a
+ *   non-listening TCP socket, a UDP-Lite socket, a pipe, a
  *   closed fd, a name count that does not match and a LISTEN_PID of another
  *   process are refused or ignored, and a failure leaves nothing open;
  * - log: JOURNAL_STREAM selects journal mode only when it names stderr;
@@ -309,18 +310,20 @@ static void test_activation_ok(void)
 	       !getenv("LISTEN_FDNAMES"), "variables removed");
 	inany_loopback(AF_INET, &lo4);
 	inany_loopback(AF_INET6, &lo6);
-	expect(activation_take(AF_INET, &lo4, (uint16_t)(p4 + 1)) < 0,
+	expect(activation_take(AF_INET, &lo4, p4, true) < 0,
+	       "a TCP socket is not taken for a UDP forward");
+	expect(activation_take(AF_INET, &lo4, (uint16_t)(p4 + 1), false) < 0,
 	       "wrong port not taken");
-	expect(activation_take(AF_INET6, &lo4, p4) < 0, "wrong family");
-	a = activation_take(AF_INET, &lo4, p4);
+	expect(activation_take(AF_INET6, &lo4, p4, false) < 0, "wrong family");
+	a = activation_take(AF_INET, &lo4, p4, false);
 	expect(a >= ACTIVATION_FD_MIN && (fcntl(a, F_GETFD) & FD_CLOEXEC),
 	       "IPv4 socket moved up and close-on-exec: fd %d", a);
-	expect(activation_take(AF_INET, &lo4, p4) < 0, "taken only once");
+	expect(activation_take(AF_INET, &lo4, p4, false) < 0, "taken only once");
 	snprintf(want, sizeof(want), "inherited socket web6 (fd 4, [::1]:%u) "
 		 "matches no -t forward", (unsigned)p6);
 	expect(activation_check_all_taken(err, sizeof(err)) == -1 &&
 	       strstr(err, want), "untaken socket named: \"%s\"", err);
-	b = activation_take(AF_INET6, &lo6, p6);
+	b = activation_take(AF_INET6, &lo6, p6, false);
 	expect(b >= ACTIVATION_FD_MIN, "IPv6 socket taken: fd %d", b);
 	expect(!activation_check_all_taken(err, sizeof(err)),
 	       "all taken: %s", err);
@@ -367,8 +370,9 @@ static void test_activation_bad(void)
 
 	bad_one("unlistened TCP", socket(AF_INET, SOCK_STREAM, 0), "2", NULL,
 		"fd 3 (unknown): not listening");
-	bad_one("UDP", socket(AF_INET, SOCK_DGRAM, 0), "2", "a:b",
-		"fd 3 (a): not a TCP socket");
+	/* UDP is taken (ListenDatagram=, -u); UDP-Lite is neither */
+	bad_one("UDP-Lite", socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE), "2",
+		"a:b", "fd 3 (a): not a TCP or UDP socket");
 	bad_one("unix", socket(AF_UNIX, SOCK_STREAM, 0), "2", NULL,
 		"not an IPv4 or IPv6 socket");
 	if (pipe(p))

@@ -309,7 +309,7 @@ static void test_text_valid(void)
 		config_free(&c);
 	}
 	if (text_ok(&c, "debug = false\nkeepalive = off\npid = 42\n")) {
-		report(c.log_level == LOG_LVL_INFO && !c.ka_idle &&
+		report(c.log_level == LOG_LVL_NOTICE && !c.ka_idle &&
 		       !c.ka_intvl && !c.ka_cnt && c.pid == 42 &&
 		       c.target == TARGET_PID, "flag = false, keepalive off");
 		config_free(&c);
@@ -320,6 +320,45 @@ static void test_text_valid(void)
 		       "auto rule from a file");
 		config_free(&c);
 	}
+}
+
+/**
+ * test_text_quotes() - quoted values: quotes removed, '#' kept, refusals
+ */
+static void test_text_quotes(void)
+{
+	struct nsp_config c;
+
+	if (text_ok(&c, "tcp-ports = \"9200:80\"\n"
+		    "tcp-ns-ports='5432' # comment\n"
+		    "pid-file = \"/run/a #b'c.pid\"  # the '#' is kept\n"
+		    "control = '/run/x\\\"y.sock'\nquiet = \"yes\"\n"
+		    "userns = /x/it's\n")) {
+		report(c.nfwd == 4 && c.fwd[0].m.listen_port == 9200 &&
+		       !strcmp(c.fwd[0].spec, "9200:80"),
+		       "quoted spec without its quotes: \"%s\"",
+		       c.nfwd ? c.fwd[0].spec : "");
+		report(!strcmp(c.pid_file, "/run/a #b'c.pid"),
+		       "'#' and the other quote inside quotes: \"%s\"",
+		       c.pid_file);
+		report(!strcmp(c.control_path, "/run/x\\\"y.sock"),
+		       "no escapes: \"%s\"", c.control_path);
+		report(c.log_level == LOG_LVL_ERR, "quoted flag value");
+		report(!strcmp(c.userns_path, "/x/it's"), "a quote inside an "
+		       "unquoted value is kept: \"%s\"", c.userns_path);
+		config_free(&c);
+	}
+	bad("tcp-ports = \"9200:80\n", "t.conf:1: tcp-ports: quote \" not "
+	    "closed", "between two \"");
+	bad("tcp-ports = '9200:80 # x\n", "t.conf:1: tcp-ports: quote ' not "
+	    "closed", "on its line");
+	bad("tcp-ports = \"9200\":80\n", "t.conf:1: tcp-ports: text after the "
+	    "closing quote \"", "whole value quoted");
+	bad("tcp-ports = \"92\"00\"\n", "t.conf:1: tcp-ports: text after",
+	    "quoted");
+	bad("netns = \"\"\n", "t.conf:1: netns: value missing", "VALUE");
+	bad("tcp-ports = \"9200 80\"\n", "t.conf:1: tcp-ports \"9200 80\":",
+	    "");
 }
 
 /**
@@ -457,47 +496,81 @@ static void test_files(void)
 }
 
 /**
- * test_precedence() - command line and file add up, command line wins
+ * test_precedence() - the command line wins, key by key, lists whole
  */
 static void test_precedence(void)
 {
-	char err[CONFIG_ERR_MAX], p[PATH_BUF], cwd[PATH_BUF], want[WANT_BUF];
+	char err[CONFIG_ERR_MAX], p[PATH_BUF], cwd[PATH_BUF];
 	struct nsp_config c;
 
 	snprintf(p, sizeof(p), "%s", write_text("prec.conf",
-		 "tcp-ports = 8080\nmax-conns = 5\nidle-timeout = 60\n"
-		 "quiet\ncontrol = /run/file.sock\n"));
+		 "tcp-ports = 8080\ntcp-ports = 8081\nmax-conns = 5\n"
+		 "idle-timeout = 60\nquiet\ncontrol = /run/file.sock\n"
+		 "tcp-ns-ports = 5432\n"));
 	if (report(!args(&c, err, "--netns", "x", "-c", p, "--max-conns", "7",
 			 "-t", "9090", "-d", NULL), "precedence: %s", err)) {
 		report(c.max_conns == 7 && c.idle_timeout == 60,
 		       "command line wins, file fills in: %u %u",
 		       c.max_conns, c.idle_timeout);
 		report(c.log_level == LOG_LVL_DEBUG, "-d wins over quiet");
-		report(count_src(&c, 8080, CONFIG_SRC_FILE) == 2 &&
+		report(!count_src(&c, 8080, CONFIG_SRC_FILE) &&
+		       !count_src(&c, 8081, CONFIG_SRC_FILE) &&
 		       count_src(&c, 9090, CONFIG_SRC_ARGS) == 2 &&
-		       c.nfwd == 4, "forwards of both, with their source");
+		       count_src(&c, 5432, CONFIG_SRC_FILE) == 2 &&
+		       c.nfwd == 4, "-t replaces every tcp-ports of the file, "
+		       "tcp-ns-ports stays: %u", c.nfwd);
 		report(!strcmp(c.config_path, p) &&
 		       !strcmp(c.control_path, "/run/file.sock"),
 		       "config path, control from the file");
 		config_free(&c);
 	}
-	report(args(&c, err, "--netns", "x", "-c", p, "-t", "8080", NULL) == -1,
-	       "file and command line overlap");
-	has("overlap", err, "overlaps");
+	if (report(!args(&c, err, "--netns", "x", "-c", p, "-t", "8080",
+			 "-T", "none", NULL), "same port as the file: %s",
+		   err)) {
+		report(count_src(&c, 8080, CONFIG_SRC_ARGS) == 2 &&
+		       c.nfwd == 2, "-t 8080 replaces the file's 8080 and "
+		       "8081, -T none its tcp-ns-ports: %u", c.nfwd);
+		config_free(&c);
+	}
 	snprintf(p, sizeof(p), "%s", write_text("target.conf",
-						"quiet\nnetns = web\n"));
+		 "quiet\nnetns = web\nuserns = /proc/1/ns/user\n"));
 	if (report(!args(&c, err, "-c", p, NULL), "target from file: %s",
 		   err)) {
-		report(c.target == TARGET_NETNS && c.args_given == 0,
+		report(c.target == TARGET_NETNS && c.args_given == 0 &&
+		       !strcmp(c.userns_path, "/proc/1/ns/user"),
 		       "target from the file, nothing from args");
 		config_free(&c);
 	}
-	report(args(&c, err, "--pid", "1", "-c", p, NULL) == -1, "2 targets");
-	snprintf(want, sizeof(want), "%s:2: netns: a target was already "
-		 "given with --pid", p);
-	has("target in both", err, want);
-	report(args(&c, err, "-c", p, "--", "true", NULL) == -1, "COMMAND");
-	has("file target and COMMAND", err, "already given with COMMAND");
+	if (report(!args(&c, err, "-c", p, "--netns", "other", NULL),
+		   "the unit's command line: %s", err)) {
+		report(c.target == TARGET_NETNS &&
+		       !strcmp(c.netns_path, "/run/netns/other") &&
+		       !c.userns_path, "--netns wins over netns, the file's "
+		       "userns goes with it");
+		config_free(&c);
+	}
+	if (report(!args(&c, err, "--pid", "1", "-c", p, NULL), "--pid over "
+		   "netns: %s", err)) {
+		report(c.target == TARGET_PID && c.pid == 1 && !c.userns_path,
+		       "--pid wins over the file's netns");
+		config_free(&c);
+	}
+	if (report(!args(&c, err, "-c", p, "--", "true", NULL), "COMMAND: %s",
+		   err)) {
+		report(c.target == TARGET_COMMAND, "COMMAND wins");
+		config_free(&c);
+	}
+	snprintf(p, sizeof(p), "%s", write_text("userns.conf",
+		 "userns = /proc/1/ns/user\n"));
+	if (report(!args(&c, err, "-c", p, "--netns", "web", NULL), "userns "
+		   "alone in the file: %s", err)) {
+		report(!strcmp(c.userns_path, "/proc/1/ns/user"), "a file's "
+		       "userns without netns goes with --netns");
+		config_free(&c);
+	}
+	report(args(&c, err, "-c", p, "--pid", "1", NULL) == -1, "userns "
+	       "with --pid");
+	has("userns with --pid", err, "only valid with --netns");
 	snprintf(p, sizeof(p), "%s", write_text("notarget.conf", "quiet\n"));
 	report(args(&c, err, "-c", p, NULL) == -1, "no target at all");
 	has("no target", err, "missing target");
@@ -760,15 +833,17 @@ static void test_reload(void)
 	snprintf(p, sizeof(p), "%s", write_text("reload.conf",
 		 "netns = web\ntcp-ports = 8080\nmax-conns = 5\n"
 		 "tcp-ns-ports = auto\n"));
-	if (!report(!args(&run, err, "-c", p, "-t", "9090", "--idle-timeout",
+	if (!report(!args(&run, err, "-c", p, "-T", "9090", "--idle-timeout",
 			  "9", NULL), "reload start: %s", err))
 		return;
+	report(!run.nautos && count_src(&run, 8080, CONFIG_SRC_FILE) == 2,
+	       "start: -T replaced the file's tcp-ns-ports = auto");
 	if (!report(!config_change(&run, true, 't', "7070", &ctl, err,
 				   sizeof(err)), "add 7070: %s", err))
 		return config_free(&run);
 	config_free(&run);
 	write_text("reload.conf", "netns = web\n\ntcp-ports = 8081\n"
-		   "max-conns = 6\nidle-timeout = 10\n");
+		   "max-conns = 6\nidle-timeout = 10\ntcp-ns-ports = 9999\n");
 	shot = ctl;
 	n = snapshot(&ctl, &fwd);
 	cap = capture_start(&saved);
@@ -779,8 +854,10 @@ static void test_reload(void)
 		       count_src(&fresh, 7070, CONFIG_SRC_CTL) == 2 &&
 		       count_src(&fresh, 8081, CONFIG_SRC_FILE) == 2 &&
 		       !count_src(&fresh, 8080, CONFIG_SRC_FILE) &&
+		       !count_src(&fresh, 9999, CONFIG_SRC_FILE) &&
 		       fresh.nfwd == 6 && !fresh.nautos,
-		       "reload: args and ctl kept, file's replaced (%u, %u)",
+		       "reload: args and ctl kept, file's replaced, its "
+		       "tcp-ns-ports left out for -T (%u, %u)",
 		       fresh.nfwd, fresh.nautos);
 		report(fresh.max_conns == 5 && fresh.idle_timeout == 9,
 		       "reload: settings not applied");
@@ -818,9 +895,17 @@ static void test_reload_refused(void)
 
 	snprintf(p, sizeof(p), "%s", write_text("refuse.conf",
 						"tcp-ports = 8080\n"));
-	if (!report(!args(&run, err, "--pid", "1", "-c", p, "-t", "9090",
+	if (!report(!args(&run, err, "--pid", "1", "-c", p, "-T", "9090",
 			  NULL), "refuse start: %s", err))
 		return;
+	write_text("refuse.conf", "tcp-ports = 8080\nnetns = web\n"
+		   "userns = /proc/1/ns/user\n");
+	if (report(!config_reload(&run, &fresh, err, sizeof(err)), "--pid "
+		   "wins over the file's netns on reload: %s", err)) {
+		report(fresh.target == TARGET_PID && fresh.pid == 1 &&
+		       !fresh.userns_path, "reload keeps --pid");
+		config_free(&fresh);
+	}
 	shot = run;
 	n = snapshot(&run, &fwd);
 	write_text("refuse.conf", "tcp-ports = 8080\nmax-conns = x\n");
@@ -828,15 +913,14 @@ static void test_reload_refused(void)
 	report(config_reload(&run, &fresh, err, sizeof(err)) == -1 &&
 	       all_zero(&fresh, sizeof(fresh)), "bad file: refused, empty");
 	has("bad file", err, ":2: max-conns \"x\": not a number");
-	write_text("refuse.conf", "tcp-ports = 9090\n");
+	write_text("refuse.conf", "tcp-ports = 8080\ntcp-ports = 8080\n");
 	report(config_reload(&run, &fresh, err, sizeof(err)) == -1 &&
-	       all_zero(&fresh, sizeof(fresh)), "overlap with args refused");
+	       all_zero(&fresh, sizeof(fresh)), "overlap in the file refused");
 	has("reload overlap", err, "overlaps");
-	write_text("refuse.conf", "netns = web\n");
+	write_text("refuse.conf", "tcp-ports = 8080\nuserns = /proc/1/ns/user\n");
 	report(config_reload(&run, &fresh, err, sizeof(err)) == -1,
-	       "second target refused");
-	has("reload target", err, ":1: netns: a target was already given "
-	    "with --pid");
+	       "userns beside --pid refused");
+	has("reload userns", err, "userns \"/proc/1/ns/user\": only valid");
 	unlink(p);
 	report(config_reload(&run, &fresh, err, sizeof(err)) == -1,
 	       "missing file refused");
@@ -850,6 +934,94 @@ static void test_reload_refused(void)
 		has("reload without -c", err, "no config file");
 		config_free(&run);
 	}
+}
+
+/**
+ * control_is() - start with RUNTIME_DIRECTORY set, check the control path
+ * @rtdir:	RUNTIME_DIRECTORY
+ * @conf:	-c FILE, or NULL
+ * @control:	--control PATH, or NULL
+ * @want:	control path expected, or NULL for none
+ */
+static void control_is(const char *rtdir, const char *conf,
+		       const char *control, const char *want)
+{
+	char err[CONFIG_ERR_MAX];
+	struct nsp_config c;
+	int rc;
+
+	setenv("RUNTIME_DIRECTORY", rtdir, 1);
+	if (conf && control)
+		rc = args(&c, err, "--pid", "1", "-c", conf, "--control",
+			  control, NULL);
+	else if (conf)
+		rc = args(&c, err, "--pid", "1", "-c", conf, NULL);
+	else
+		rc = args(&c, err, "--pid", "1", NULL);
+	unsetenv("RUNTIME_DIRECTORY");
+	if (!report(!rc, "RUNTIME_DIRECTORY=%s: %s", rtdir, err))
+		return;
+	report(want ? c.control_path && !strcmp(c.control_path, want) :
+		      !c.control_path, "RUNTIME_DIRECTORY=%s -c %s: control "
+	       "\"%s\", expected \"%s\"", rtdir, conf ? conf : "-",
+	       c.control_path ? c.control_path : "(none)",
+	       want ? want : "(none)");
+	config_free(&c);
+}
+
+/**
+ * test_control_default() - the control socket follows the instance
+ */
+static void test_control_default(void)
+{
+	char err[CONFIG_ERR_MAX], p[PATH_BUF], q[PATH_BUF], log[CAPTURE_MAX];
+	char longdir[CONFIG_ERR_MAX];
+	struct nsp_config run, fresh;
+	const char *cap;
+	int saved;
+
+	snprintf(p, sizeof(p), "%s", write_text("web.conf",
+						"tcp-ports = 8080\n"));
+	snprintf(q, sizeof(q), "%s", write_text("db.conf",
+		 "tcp-ports = 8080\ncontrol = /run/f.sock\n"));
+	control_is("/run/nsplice/web", p, NULL, "/run/nsplice/web/web.sock");
+	control_is("/run/nsplice/web:/run/other", p, NULL,
+		   "/run/nsplice/web/web.sock");
+	control_is("/run/nsplice/web", p, "/run/c.sock", "/run/c.sock");
+	control_is("/run/nsplice/web", q, NULL, "/run/f.sock");
+	control_is("/run/nsplice/web", NULL, NULL,
+		   "/run/nsplice/web/nsplice.sock");
+	control_is("run/relative", p, NULL, NULL);
+	control_is("", p, NULL, NULL);
+	memset(longdir, 'd', sizeof(longdir));
+	longdir[0] = '/';
+	longdir[100] = '\0';
+	setenv("RUNTIME_DIRECTORY", longdir, 1);
+	report(args(&run, err, "--pid", "1", "-c", p, NULL) == -1,
+	       "default path over sun_path refused");
+	has("long RUNTIME_DIRECTORY", err, "path too long");
+	if (report(!args(&run, err, "--pid", "1", "-c", p, "--control",
+			 "/run/c.sock", NULL), "--control beside a long "
+		   "RUNTIME_DIRECTORY: %s", err))
+		config_free(&run);
+	setenv("RUNTIME_DIRECTORY", "/run/nsplice/web", 1);
+	if (!report(!args(&run, err, "--pid", "1", "-c", p, NULL), "%s",
+		    err)) {
+		unsetenv("RUNTIME_DIRECTORY");
+		return;
+	}
+	cap = capture_start(&saved);
+	if (report(!config_reload(&run, &fresh, err, sizeof(err)),
+		   "reload with a default control: %s", err)) {
+		capture_end(saved, cap, log);
+		report(!strstr(log, "control"), "the default control socket is "
+		       "not a change on reload: %s", log);
+		config_free(&fresh);
+	} else {
+		capture_end(saved, cap, log);
+	}
+	unsetenv("RUNTIME_DIRECTORY");
+	config_free(&run);
 }
 
 /**
@@ -932,14 +1104,12 @@ static void test_change(void)
 		   "127.0.0.1 overlaps");
 	change_bad(&run, true, 't', "70000", "-t \"70000\": port \"70000\" "
 		   "out of range");
-	change_bad(&run, false, 't', "6060", "-t \"6060\": port 6060 on "
-		   "127.0.0.1 is not forwarded");
-	change_bad(&run, false, 't', "8080:81", "port 8080 on 127.0.0.1 is "
-		   "not forwarded that way");
-	change_bad(&run, false, 't', "9090-9091", "port 9091 on 127.0.0.1 is "
-		   "not forwarded");
-	change_bad(&run, false, 'T', "9090", "-T \"9090\": port 9090 on "
-		   "127.0.0.1 is not forwarded");
+	change_bad(&run, false, 't', "6060", "-t 6060 is not forwarded");
+	change_bad(&run, false, 't', "8080:81", "-t 8080:81 is not forwarded: "
+		   "port 8080 on 127.0.0.1 is forwarded another way");
+	change_bad(&run, false, 't', "9090-9091", "-t 9090-9091 is not "
+		   "forwarded whole: port 9091 on 127.0.0.1 is not forwarded");
+	change_bad(&run, false, 'T', "9090", "-T 9090 is not forwarded");
 	if (report(!config_change(&run, false, 't', "127.0.0.1/9090", &a, err,
 				  sizeof(err)), "remove one family: %s", err)) {
 		report(a.nfwd == run.nfwd - 1 && count_src(&a, 9090,
@@ -959,6 +1129,104 @@ static void test_change(void)
  *
  * Return: 0 if every check passed, 1 otherwise
  */
+/**
+ * count_pp() - listeners of one listen port with FWD_F_PROXY
+ * @cfg:	configuration
+ * @port:	listen port
+ *
+ * Return: how many
+ */
+static unsigned count_pp(const struct nsp_config *cfg, unsigned port)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < cfg->nfwd; i++)
+		if (cfg->fwd[i].m.listen_port == port &&
+		    (cfg->fwd[i].m.flags & FWD_F_PROXY))
+			n++;
+	return n;
+}
+
+/**
+ * test_proxy_protocol() - --proxy-protocol PORTS: parsing, sources,
+ *			   reload and control-socket marks
+ */
+static void test_proxy_protocol(void)
+{
+	char err[CONFIG_ERR_MAX], p[PATH_BUF];
+	struct nsp_config c, fresh, ctl;
+
+	if (report(!args(&c, err, "--netns", "web", "-t", "8080", "-t",
+			 "9000-9001", "--proxy-protocol", "8080,9001", NULL),
+		   "pp: %s", err)) {
+		report(count_pp(&c, 8080) == 2 && count_pp(&c, 9001) == 2 &&
+		       !count_pp(&c, 9000), "pp: exactly the ports listed");
+		config_free(&c);
+	}
+	report(args(&c, err, "--netns", "web", "-t", "8080",
+		    "--proxy-protocol", "8080,7777", NULL) == -1 &&
+	       has("pp unused port", err, "--proxy-protocol: port 7777: no "
+		   "TCP forward listens on it"), "pp: unused port refused");
+	report(args(&c, err, "--netns", "web", "-t", "8080",
+		    "--proxy-protocol", "8080:80", NULL) == -1 &&
+	       has("pp mapping", err, "--proxy-protocol \"8080:80\": a "
+		   "mapping is not a port"), "pp: mapping refused");
+	report(args(&c, err, "--netns", "web", "-t", "8080",
+		    "--proxy-protocol", "127.0.0.1/8080", NULL) == -1 &&
+	       has("pp address", err, "an address or interface is not a port"),
+	       "pp: address refused");
+	report(args(&c, err, "--netns", "web", "-t", "8080",
+		    "--proxy-protocol", "auto", NULL) == -1 &&
+	       has("pp auto", err, "are not port lists"), "pp: auto refused");
+	if (report(!args(&c, err, "--netns", "web", "-T", "auto",
+			 "--proxy-protocol", "5432", NULL), "pp auto: %s", err))
+		config_free(&c);
+
+	snprintf(p, sizeof(p), "%s", write_text("pp.conf",
+		 "netns = web\ntcp-ports = 8080\ntcp-ports = 9090\n"
+		 "proxy-protocol = 8080\n"));
+	if (report(!args(&c, err, "-c", p, "--proxy-protocol", "9090", NULL),
+		   "pp file: %s", err)) {
+		report(!count_pp(&c, 8080) && count_pp(&c, 9090) == 2,
+		       "pp: the command line's list replaces the file's");
+		config_free(&c);
+	}
+	if (!report(!args(&c, err, "-c", p, NULL), "pp file: %s", err))
+		return;
+	report(count_pp(&c, 8080) == 2 && !count_pp(&c, 9090),
+	       "pp: proxy-protocol from the file");
+	if (report(!config_change(&c, true, 't', "7070", &ctl, err,
+				  sizeof(err)) &&
+		   !config_pp_mark(&ctl, 't', "7070", err, sizeof(err)),
+		   "pp ctl: %s", err)) {
+		report(count_pp(&ctl, 7070) == 2 && count_pp(&ctl, 8080) == 2,
+		       "pp: ctl add --proxy-protocol marks its forwards");
+		write_text("pp.conf", "netns = web\ntcp-ports = 8080\n");
+		if (report(!config_reload(&ctl, &fresh, err, sizeof(err)),
+			   "pp reload: %s", err)) {
+			report(!count_pp(&fresh, 8080) &&
+			       count_pp(&fresh, 7070) == 2, "pp: a reload "
+			       "without it turns it off; ctl's mark stays");
+			config_free(&fresh);
+		}
+		write_text("pp.conf", "netns = web\ntcp-ports = 8080\n"
+			   "proxy-protocol = 8081\n");
+		report(config_reload(&ctl, &fresh, err, sizeof(err)) == -1 &&
+		       has("pp reload unused", err, "port 8081: no TCP "
+			   "forward"), "pp: reload naming an unused port "
+		       "refused");
+		config_free(&ctl);
+	}
+	report(config_change(&c, true, 't', "auto", &ctl, err,
+			     sizeof(err)) ||
+	       (config_pp_mark(&ctl, 't', "auto", err, sizeof(err)) == -1 &&
+		has("pp ctl auto", err, "not auto")),
+	       "pp: ctl add auto --proxy-protocol refused");
+	if (ctl.fwd || ctl.autos)
+		config_free(&ctl);
+	config_free(&c);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/nsplice-test-config.XXXXXX";
@@ -972,6 +1240,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s", tmpl);
 	log_init("test", LOG_LVL_INFO);
 	test_text_valid();
+	test_text_quotes();
 	test_text_lines();
 	test_text_values();
 	test_files();
@@ -980,7 +1249,9 @@ int main(void)
 	test_autos();
 	test_reload();
 	test_reload_refused();
+	test_control_default();
 	test_change();
+	test_proxy_protocol();
 	for (i = 0; i < arg_pool_n; i++)
 		free(arg_pool[i]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

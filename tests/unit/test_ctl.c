@@ -154,6 +154,8 @@ static const struct parse_case parse_cases[] = {
 	ACCEPT("status json", CTL_STATUS, true, 0, ""),
 	ACCEPT("status\tjson\n", CTL_STATUS, true, 0, ""),
 	ACCEPT("add -t 8080", CTL_ADD, false, 't', "8080"),
+	ACCEPT("add -u 5353:53", CTL_ADD, false, 'u', "5353:53"),
+	ACCEPT("remove --udp-ns-ports 514", CTL_REMOVE, false, 'U', "514"),
 	ACCEPT("add -T 53:5353\n", CTL_ADD, false, 'T', "53:5353"),
 	ACCEPT("remove -t 127.0.0.1/8080", CTL_REMOVE, false, 't',
 	       "127.0.0.1/8080"),
@@ -162,6 +164,8 @@ static const struct parse_case parse_cases[] = {
 	ACCEPT("add --tcp-ports [::1]/80", CTL_ADD, false, 't', "[::1]/80"),
 	ACCEPT("remove --tcp-ns-ports auto", CTL_REMOVE, false, 'T', "auto"),
 	ACCEPT("add -t \"'`$(x)", CTL_ADD, false, 't', "\"'`$(x)"),
+	ACCEPT("add -t 8080 --proxy-protocol", CTL_ADD, false, 't', "8080"),
+	ACCEPT("add\t-T\t80\t--proxy-protocol\n", CTL_ADD, false, 'T', "80"),
 	REFUSE("", "empty request: expected status, add or remove"),
 	REFUSE("\n", "empty request"),
 	REFUSE("stat", "unknown request \"stat\": expected status, add or "
@@ -169,8 +173,9 @@ static const struct parse_case parse_cases[] = {
 	REFUSE("STATUS", "unknown request \"STATUS\""),
 	REFUSE("status xml", "status: unknown format \"xml\""),
 	REFUSE("status json x", "unexpected word \"x\""),
-	REFUSE("status json json json", "unexpected word \"json\" at offset "
-	       "17: a request has at most 3 words"),
+	REFUSE("status json json json json", "unexpected word \"json\" at "
+	       "offset 22: a request has at most 4 words"),
+	REFUSE("status json json json", "status json: unexpected word"),
 	REFUSE("add", "add: missing option: expected -t SPEC or -T SPEC"),
 	REFUSE("remove\n", "remove: missing option"),
 	REFUSE("add -x 80", "add: unknown option \"-x\": expected -t or -T"),
@@ -180,7 +185,12 @@ static const struct parse_case parse_cases[] = {
 	REFUSE("add  -t 80", "empty word at offset 4"),
 	REFUSE(" status", "empty word at offset 0"),
 	REFUSE("status ", "empty word at offset 7"),
-	REFUSE("add -t 80 90", "unexpected word \"90\" at offset 10"),
+	REFUSE("add -t 80 90", "add -t SPEC: unexpected word \"90\": "
+	       "expected nothing or --proxy-protocol"),
+	REFUSE("remove -t 80 --proxy-protocol", "remove -t SPEC: unexpected "
+	       "word \"--proxy-protocol\": expected nothing"),
+	REFUSE("add -t 80 --proxy-protocol x", "unexpected word \"x\" at "
+	       "offset 27: a request has at most 4 words"),
 	REFUSE("status\r\n", "NUL or control byte 0x0d at offset 6"),
 	REFUSE_N("sta\0tus", 7, "NUL or control byte 0x00 at offset 3"),
 	REFUSE_N("status\0", 7, "NUL or control byte 0x00 at offset 6"),
@@ -204,7 +214,8 @@ static bool check_accepted(const struct parse_case *pc,
 			   const struct ctl_req *r, const char *err)
 {
 	return !err[0] && r->op == pc->op && r->json == pc->json &&
-	       r->opt == pc->opt && !strcmp(r->spec, pc->spec);
+	       r->opt == pc->opt && !strcmp(r->spec, pc->spec) &&
+	       r->proxy == (strstr(pc->line, "--proxy-protocol") != NULL);
 }
 
 /**
@@ -309,7 +320,7 @@ static const char *const text_expect[] = {
 	"s->c 0\n",
 	"\n  -t 0.0.0.0:443 -> 10.0.0.2:8443  side host  source auto  bound "
 	"yes  open 0  accepted 0  refused 0  errors 0  bytes c->s 0 s->c "
-	"18446744073709551615\n",
+	"18446744073709551615  proxy-protocol v2\n",
 	"\nprocesses 2\n  supervisor  pid 100  running  restarts 0\n"
 	"  relay  pid 101  restarting  restarts 3\n",
 };
@@ -337,7 +348,7 @@ static const char json_check[] =
 	"    'interface': '', 'target_address': None, 'target_port': 80,\n"
 	"    'source': 'args', 'bound': True, 'open': 2, 'accepted': 10,\n"
 	"    'refused': 1, 'errors': 0, 'bytes_to_server': 100,\n"
-	"    'bytes_to_client': 2000}, f[0]\n"
+	"    'bytes_to_client': 2000, 'proxy_protocol': False}, f[0]\n"
 	"assert (f[1]['opt'], f[1]['side'], f[1]['family'],\n"
 	"        f[1]['listen_address'], f[1]['listen_port'],\n"
 	"        f[1]['interface'], f[1]['target_address'],\n"
@@ -347,6 +358,7 @@ static const char json_check[] =
 	"assert (f[2]['target_address'], f[2]['target_port'], f[2]['source'],\n"
 	"        f[2]['bytes_to_client']) == ('10.0.0.2', 8443, 'auto',\n"
 	"        2**64 - 1), f[2]\n"
+	"assert f[2]['proxy_protocol'] is True, f[2]\n"
 	"assert len(f) == 3\n"
 	"assert d['processes'] == [\n"
 	"    {'name': 'supervisor', 'pid': 100, 'state': 'running',\n"
@@ -401,7 +413,7 @@ static void sample_forwards(void)
 		.bound = true, .bytes = { 0, UINT64_MAX } };
 	f[2].m.family = (uint8_t)addr("0.0.0.0", &f[2].m.listen_addr);
 	f[2].m.listen_port = 443;
-	f[2].m.flags = FWD_F_TARGET_ADDR | FWD_F_OPTIONAL;
+	f[2].m.flags = FWD_F_TARGET_ADDR | FWD_F_OPTIONAL | FWD_F_PROXY;
 	f[2].m.target_family = (uint8_t)addr("10.0.0.2", &f[2].m.target_addr);
 	f[2].m.target_port = 8443;
 }
@@ -610,7 +622,7 @@ static void fake_status(void *ctx)
 }
 
 /**
- * fake_change() - ops->change: refuse SPEC "bad", accept anything else
+ * fake_change() - ops->change: refuse SPEC "7777", accept anything else
  * @ctx:	struct fake
  * @r:		request
  * @err:	message buffer
@@ -627,9 +639,9 @@ static int fake_change(void *ctx, const struct ctl_req *r, char *err,
 
 	f->change_calls++;
 	f->last = *r;
-	if (strcmp(r->spec, "bad"))
+	if (strcmp(r->spec, "7777"))
 		return 0;
-	snprintf(err, errlen, "-%c \"bad\": expected a port\nsecond line",
+	snprintf(err, errlen, "-%c 7777 is not forwarded\nsecond line",
 		 r->opt);
 	return -1;
 }
@@ -880,8 +892,8 @@ static void serve_changes(struct fake *f, const char *path)
 	n = exchange(f, path, "remove -T 53", buf);
 	report(n == 3 && f->last.op == CTL_REMOVE && f->last.opt == 'T' &&
 	       !strcmp(f->last.spec, "53"), "server", "remove: \"%s\"", buf);
-	n = exchange(f, path, "add -t bad\n", buf);
-	report(!strcmp(buf, "error: -t \"bad\": expected a port?second "
+	n = exchange(f, path, "add -t 7777\n", buf);
+	report(!strcmp(buf, "error: -t 7777 is not forwarded?second "
 		       "line\n"), "server", "refused change: \"%s\"", buf);
 	f->change_calls = 0;
 	n = exchange(f, path, "frobnicate\n", buf);
@@ -1085,7 +1097,7 @@ static void client_cases(struct fake *f, char *path)
 {
 	char *json[] = { "ctl", path, "status", "--json", NULL };
 	char *add[] = { "ctl", path, "add", "-T", "9090", NULL };
-	char *bad[] = { "ctl", path, "remove", "-t", "bad", NULL };
+	char *bad[] = { "ctl", path, "remove", "-t", "7777", NULL };
 	char out[OUT_MAX], errout[OUT_MAX];
 	int rc;
 
@@ -1099,8 +1111,8 @@ static void client_cases(struct fake *f, char *path)
 	       f->last.opt == 'T' && !strcmp(f->last.spec, "9090"), "client",
 	       "add: exit %d, stdout \"%s\", stderr \"%s\"", rc, out, errout);
 	rc = run_ctl(f, false, bad, out, errout);
-	report(rc == 1 && !strcmp(errout, "nsplice ctl: -t \"bad\": expected "
-				  "a port?second line\n"), "client",
+	report(rc == 1 && !strcmp(errout, "nsplice ctl: -t 7777 is not "
+				  "forwarded?second line\n"), "client",
 	       "refused change: exit %d, stderr \"%s\"", rc, errout);
 }
 
@@ -1118,7 +1130,8 @@ struct usage_case {
 
 /**
  * client_usage() - bad arguments give status 2, a missing socket 1
- * @path:	a path where nothing listens
+ * @path:	a path where nothing listens: a case that connected would
+ *		exit 1 naming it, so status 2 proves nothing was sent
  */
 static void client_usage(char *path)
 {
@@ -1139,6 +1152,11 @@ static void client_usage(char *path)
 		{ { "ctl", p, "add", "-t", "80\n", NULL }, 2,
 		  "newline at offset" },
 		{ { "ctl", "", "status", NULL }, 2, "socket path \"\"" },
+		{ { "ctl", p, "add", "-t", "70000", NULL }, 2,
+		  "-t \"70000\": port \"70000\" out of range" },
+		{ { "ctl", p, "remove", "-T", "80:x", NULL }, 2, "-T \"80:x\": " },
+		{ { "ctl", p, "remove", "-t", "none", NULL }, 2,
+		  "-t none: forwards nothing" },
 		{ { "ctl", p, "status", NULL }, 1, "No such file" },
 	};
 	char out[OUT_MAX], errout[OUT_MAX];

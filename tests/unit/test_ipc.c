@@ -109,6 +109,8 @@
  * @allow:	CONNECT_ALLOW
  * @pool_allow:	POOL_ALLOW
  * @pool_denied: POOL_DENIED
+ * @udp_req:	UDP_POOL_REQ
+ * @udp_fds:	UDP_POOL_FDS
  * @raw:	bytes
  */
 union test_payload {
@@ -131,6 +133,8 @@ union test_payload {
 	struct msg_connect_allow allow;
 	struct msg_pool_allow pool_allow;
 	struct msg_pool_denied pool_denied;
+	struct msg_udp_pool_req udp_req;
+	struct msg_udp_pool_fds udp_fds;
 	uint8_t raw[IPC_PAYLOAD_MAX + 1];
 };
 
@@ -141,7 +145,7 @@ enum layout {
 	L_HELLO, L_FORWARD, L_DONE, L_BOUND, L_LISTENER, L_POOL_REQ,
 	L_POOL_FDS, L_NS_ADDRS, L_LIMITS, L_ID, L_CHAN, L_AGENT_CONF, L_PORTS,
 	L_STATS_REQ, L_STATS, L_STATS_DONE, L_ALLOW, L_POOL_ALLOW,
-	L_POOL_DENIED,
+	L_POOL_DENIED, L_UDP_REQ, L_UDP_FDS, L_UDP_TARGET,
 };
 
 /**
@@ -420,7 +424,7 @@ static void fill_forward(union test_payload *p, unsigned nfds)
 	f->listen_side = SIDE_TARGET;
 	f->family = AF_INET;
 	f->target_family = AF_INET6;
-	f->flags = FWD_F_ALL;
+	f->flags = FWD_F_ALL & ~FWD_F_PROXY;	/* PROXY is TCP only */
 	f->listen_port = 8080;
 	f->target_port = 80;
 	strcpy(f->ifname, "eth0");
@@ -644,6 +648,31 @@ static void fill_pool_denied(union test_payload *p, unsigned nfds)
 	p->pool_denied.count = 16;
 }
 
+/**
+ * fill_udp_req() - valid UDP_POOL_REQ
+ * @p:		payload
+ * @nfds:	unused
+ */
+static void fill_udp_req(union test_payload *p, unsigned nfds)
+{
+	(void)nfds;
+	p->udp_req.id = 7;
+	p->udp_req.kind = UDP_KIND_EXTERNAL;
+	p->udp_req.count = 16;
+}
+
+/**
+ * fill_udp_fds() - valid UDP_POOL_FDS for @nfds sockets
+ * @p:		payload
+ * @nfds:	descriptors attached
+ */
+static void fill_udp_fds(union test_payload *p, unsigned nfds)
+{
+	p->udp_fds.id = 7;
+	p->udp_fds.kind = UDP_KIND_LOCAL;
+	p->udp_fds.count = nfds;
+}
+
 /* specs - the catalogue as msg.h describes it, one row per type */
 static const struct type_spec specs[] = {
 	{ MSG_HELLO, "HELLO", sizeof(struct msg_hello), 0, 0,
@@ -701,6 +730,14 @@ static const struct type_spec specs[] = {
 	  D(AGENT, SUPERVISOR), 0, L_POOL_DENIED, fill_pool_denied },
 	{ MSG_AGENT_BAD, "AGENT_BAD", sizeof(struct msg_chan), 0, 0,
 	  D(RELAY, SUPERVISOR), 0, L_CHAN, fill_chan },
+	{ MSG_UDP_TARGET, "UDP_TARGET", sizeof(struct msg_forward), 0, 0,
+	  D(SUPERVISOR, AGENT), 0, L_UDP_TARGET, fill_forward },
+	{ MSG_UDP_TARGET_DEL, "UDP_TARGET_DEL", sizeof(struct msg_id), 0, 0,
+	  D(SUPERVISOR, AGENT), 0, L_ID, fill_id },
+	{ MSG_UDP_POOL_REQ, "UDP_POOL_REQ", sizeof(struct msg_udp_pool_req),
+	  0, 0, D(RELAY, AGENT), 0, L_UDP_REQ, fill_udp_req },
+	{ MSG_UDP_POOL_FDS, "UDP_POOL_FDS", sizeof(struct msg_udp_pool_fds),
+	  0, IPC_FDS_MAX, D(AGENT, RELAY), 2, L_UDP_FDS, fill_udp_fds },
 };
 
 _Static_assert(sizeof(specs) / sizeof(specs[0]) == MSG_TYPE_MAX - 1,
@@ -746,7 +783,11 @@ static const struct field_case field_cases[] = {
 	FWD("family AF_UNIX", family, P_U8, AF_UNIX, BAD),
 	FWD("family 255", family, P_U8, 255, BAD),
 	FWD("family AF_INET6", family, P_U8, AF_INET6, 1),
-	FWD("unknown flag 0x04", flags, P_U8, 0x04, BAD),
+	FWD("unknown flag 0x10", flags, P_U8, 0x10, BAD),
+	FWD("FWD_F_PROXY on TCP", flags, P_U8,
+	    FWD_F_TARGET_ADDR | FWD_F_PROXY, 1),
+	FWD("FWD_F_PROXY on UDP", flags, P_U8,
+	    FWD_F_TARGET_ADDR | FWD_F_PROXY | FWD_F_UDP, BAD),
 	FWD("unknown flag 0x80", flags, P_U8, 0x80, BAD),
 	FWD("target_family 0 with FWD_F_TARGET_ADDR", target_family, P_U8, 0,
 	    BAD),
@@ -863,7 +904,8 @@ static const struct field_case field_cases[] = {
 	PRT("family 0", family, P_U8, 0, BAD),
 	PRT("family AF_UNIX", family, P_U8, AF_UNIX, BAD),
 	PRT("family AF_INET6", family, P_U8, AF_INET6, 1),
-	PRT("unknown flag 0x04", flags, P_U8, 0x04, BAD),
+	PRT("flag PORTS_F_UDP", flags, P_U8, PORTS_F_UDP, 1),
+	PRT("unknown flag 0x08", flags, P_U8, 0x08, BAD),
 	PRT("unknown flag 0x80", flags, P_U8, 0x80, BAD),
 	PRT("flags 0 (stopped listening)", flags, P_U8, 0, 1),
 	PRT("flags LISTENING | LAST", flags, P_U8,
@@ -938,6 +980,25 @@ static const struct field_case field_cases[] = {
 	    POOL_REQ_MAX + 1, BAD),
 	F32(L_POOL_DENIED, msg_pool_denied, "count POOL_REQ_MAX", count,
 	    POOL_REQ_MAX, 1),
+	{ L_UDP_TARGET, "UDP_TARGET of a TCP forward", OFF(msg_forward, flags),
+	  P_U8, FWD_F_TARGET_ADDR, NULL, BAD },
+	{ L_UDP_TARGET, "UDP_TARGET, port zero", OFF(msg_forward, target_port),
+	  P_U16, 0, NULL, BAD },
+	F32(L_UDP_REQ, msg_udp_pool_req, "id FWD_ID_MAX", id, FWD_ID_MAX, BAD),
+	F32(L_UDP_REQ, msg_udp_pool_req, "kind UDP_KINDS", kind, UDP_KINDS,
+	    BAD),
+	F32(L_UDP_REQ, msg_udp_pool_req, "count 0", count, 0, BAD),
+	F32(L_UDP_REQ, msg_udp_pool_req, "count POOL_REQ_MAX + 1", count,
+	    POOL_REQ_MAX + 1, BAD),
+	F32(L_UDP_FDS, msg_udp_pool_fds, "id FWD_ID_MAX", id, FWD_ID_MAX, BAD),
+	F32(L_UDP_FDS, msg_udp_pool_fds, "kind 0xffffffff", kind,
+	    0xffffffffU, BAD),
+	F32(L_UDP_FDS, msg_udp_pool_fds, "count 3 with two fds", count, 3,
+	    BAD),
+	F32(L_LIMITS, msg_relay_limits, "udp_timeout UDP_TIMEOUT_MAX + 1",
+	    udp_timeout, UDP_TIMEOUT_MAX + 1, BAD),
+	F32(L_LIMITS, msg_relay_limits, "udp_timeout UDP_TIMEOUT_MAX",
+	    udp_timeout, UDP_TIMEOUT_MAX, 1),
 };
 
 /* shapes - hostile framings of every type's valid message */

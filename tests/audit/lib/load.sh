@@ -15,19 +15,23 @@
 MANYPORTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/manyports.py"
 
 # free_block N VAR - VAR = first port of N consecutive ports from 20000
-# up (steps of N, below 32768, so never in the ephemeral range) on which
-# nothing listens or is bound on the host, checked with one ss call.
+# up (steps of N, below the ephemeral range at 32768) on which no socket
+# is bound on the host, checked with one ss call.  TIME-WAIT sockets do not
+# count: nsplice's listeners (SO_REUSEADDR) bind over them, and thousands
+# of probes leave them behind for a minute, which would otherwise use up
+# every block.
 free_block() {
 	local n=$1 var=$2 base used
-	used=$(ss -Hatn | awk '{ sub(/.*:/, "", $4); print $4 }' | sort -un)
-	for ((base = 20000; base + n < 32768; base += n)); do
+	used=$(ss -Htuan state all exclude time-wait |
+		awk '{ p = $5; sub(/.*:/, "", p); print p }' | sort -un)
+	for ((base = 20000; base + n <= 32768; base += n)); do
 		if ! awk -v lo="$base" -v hi=$((base + n - 1)) \
 			'$1 >= lo && $1 <= hi { found = 1 } END { exit !found }' <<<"$used"; then
 			printf -v "$var" '%s' "$base"
 			return 0
 		fi
 	done
-	die "no block of $n free ports below 32768"
+	die "no block of $n free ports in 20000-32767"
 }
 
 # many_server NETNS PORTS LOG - manyports.py serving PORTS on 127.0.0.1

@@ -4,7 +4,7 @@
  *
  * DOC: Theory of Operation
  *
- * Usage: benchsrv -a ADDR -p PORT [-t THREADS]
+ * Usage: benchsrv -a ADDR -p PORT [-t THREADS] [-P]
  *
  * Runs inside the benchmark's namespace.  Every byte read on a connection
  * is written back at once, which serves all three clients:
@@ -20,6 +20,14 @@
  * forwarder.  TCP_NODELAY is set on the listener (accepted sockets inherit
  * it), so a 1-byte answer leaves at once.  RLIMIT_NOFILE is raised to the
  * hard limit so that thousands of idle connections can be held.
+ *
+ * -P: every connection starts with a PROXY protocol v2 header (the
+ * nsplice-pp forwarder, --proxy-protocol): it is read and dropped before
+ * anything is echoed, as a service that accepts the header would, so the
+ * clients see the same answers.  The header is taken whole once it is all
+ * in (MSG_PEEK first: the signature and length, 16 bytes, then the rest);
+ * a connection whose first bytes are not a v2 header is closed.  The
+ * epoll data of such a connection carries HDR_PENDING until then.
  *
  * The server runs until killed.  Writes of more than a socket buffer are
  * not expected (clients send one byte at a time); a write that would block
@@ -42,7 +50,20 @@
 /* THREADS_MAX - most server threads */
 #define THREADS_MAX	16
 
+/* PP2_HDR_LEN, PP2_LEN_MAX - v2 header: fixed part, and all of it at most
+ * (address block and TLVs), bytes */
+#define PP2_HDR_LEN	16
+#define PP2_LEN_MAX	(PP2_HDR_LEN + 216)
+
+/* HDR_PENDING - epoll data bit: the connection's header is not read yet */
+#define HDR_PENDING	(1ULL << 32)
+
+static const unsigned char pp2_sig[12] = {
+	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
+};
+
 static struct sockaddr_in srv_addr;
+static int proxy_hdr;
 
 /**
  * listen_sock() - open one SO_REUSEPORT listening socket on srv_addr
@@ -98,6 +119,67 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /**
+ * read_header() - take a connection's PROXY v2 header once it is all in
+ * @fd:		connection
+ *
+ * Return: 1 when it was read, 0 if more must come, -1 for a connection
+ * to close (not a v2 header, or an error)
+ */
+static int read_header(int fd)
+{
+	unsigned char h[PP2_LEN_MAX];
+	ssize_t n = recv(fd, h, PP2_HDR_LEN, MSG_PEEK);
+	size_t len;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0 || memcmp(h, pp2_sig, (size_t)n < sizeof(pp2_sig) ?
+			     (size_t)n : sizeof(pp2_sig)))
+		return -1;
+	if (n < PP2_HDR_LEN)
+		return 0;
+	len = PP2_HDR_LEN + ((size_t)h[14] << 8 | h[15]);
+	if (h[12] != 0x21 || len > sizeof(h))
+		return -1;
+	n = recv(fd, h, len, MSG_PEEK);
+	if (n < (ssize_t)len)
+		return n < 0 && errno != EAGAIN && errno != EINTR ? -1 : 0;
+	return recv(fd, h, len, 0) == (ssize_t)len ? 1 : -1;
+}
+
+/**
+ * conn_event() - input on a connection: its header, then echo
+ * @ep:		the thread's epoll instance
+ * @data:	epoll data: descriptor, HDR_PENDING
+ * @buf:	the thread's buffer
+ * @len:	its size
+ */
+static void conn_event(int ep, uint64_t data, char *buf, size_t len)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = (int)(uint32_t)data, h;
+	ssize_t r;
+
+	if (data & HDR_PENDING) {
+		h = read_header(fd);
+		if (h < 0)
+			close(fd);
+		if (h <= 0)
+			return;
+		ev.data.u64 = (uint32_t)fd;
+		if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev)) {
+			close(fd);
+			return;
+		}
+	}
+	r = read(fd, buf, len);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0 || write_all(fd, buf, (size_t)r))
+		close(fd);	/* also leaves the epoll set */
+}
+
+/**
  * serve() - one server thread: accept and echo until the process dies
  * @arg:	unused
  *
@@ -112,37 +194,31 @@ static void *serve(void *arg)
 	(void)arg;
 	if (ep < 0)
 		die("epoll_create1");
-	ev.data.fd = lfd;
+	ev.data.u64 = (uint32_t)lfd;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
 		die("epoll_ctl");
 	for (;;) {
 		int i, n = epoll_wait(ep, evs, EVENTS_MAX, -1);
 
 		for (i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			ssize_t r;
+			int c;
 
-			if (fd == lfd) {
-				int c;
-
-				while ((c = accept4(lfd, NULL, NULL,
-						    SOCK_NONBLOCK |
-						    SOCK_CLOEXEC)) >= 0) {
-					ev.events = EPOLLIN;
-					ev.data.fd = c;
-					if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev))
-						close(c);
-				}
-				if (errno == EMFILE || errno == ENFILE)
-					fprintf(stderr, "benchsrv: accept4: %s\n",
-						strerror(errno));
+			if (evs[i].data.u64 != (uint32_t)lfd) {
+				conn_event(ep, evs[i].data.u64, buf,
+					   sizeof(buf));
 				continue;
 			}
-			r = read(fd, buf, sizeof(buf));
-			if (r < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (r <= 0 || write_all(fd, buf, (size_t)r))
-				close(fd);	/* also leaves the epoll set */
+			while ((c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK |
+					    SOCK_CLOEXEC)) >= 0) {
+				ev.events = EPOLLIN;
+				ev.data.u64 = (uint32_t)c |
+					      (proxy_hdr ? HDR_PENDING : 0);
+				if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev))
+					close(c);
+			}
+			if (errno == EMFILE || errno == ENFILE)
+				fprintf(stderr, "benchsrv: accept4: %s\n",
+					strerror(errno));
 		}
 	}
 	return NULL;
@@ -162,16 +238,17 @@ int main(int argc, char **argv)
 	long i, threads = 2;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:t:P")) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
 		case 'p': port = optarg; break;
 		case 't': threads = (long)num_arg(opt, optarg); break;
-		default: die("usage: benchsrv -a ADDR -p PORT [-t THREADS]");
+		case 'P': proxy_hdr = 1; break;
+		default: die("usage: benchsrv -a ADDR -p PORT [-t THREADS] [-P]");
 		}
 	}
 	if (!port || threads < 1 || threads > THREADS_MAX)
-		die("usage: benchsrv -a ADDR -p PORT [-t THREADS]");
+		die("usage: benchsrv -a ADDR -p PORT [-t THREADS] [-P]");
 	parse_sin(&srv_addr, addr, port);
 	raise_nofile();
 	for (i = 0; i < threads; i++)

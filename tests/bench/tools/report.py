@@ -14,8 +14,11 @@
 # drift of the machine cancels out), with the range of those ratios.
 # Metrics without a direct counterpart (forwarder CPU, idle connections)
 # have no ratio.  nsplice rows carry the issue's target and whether the
-# median meets it.  Nothing fails on a number: the exit status is 0
-# whenever the files could be written.
+# median meets it.  With "nsplice-pp" (--proxy-protocol) in the run, a
+# second table gives the PROXY header's cost: per round nsplice-pp /
+# nsplice for connections per second and latency, median and range, and
+# whether it is within PP_COST_MAX.  Nothing fails on a number: the exit
+# status is 0 whenever the files could be written.
 #
 # Writes OUTDIR/results.md and OUTDIR/results.json and prints the table.
 import json
@@ -58,7 +61,16 @@ METRICS += [
     ("pipe.s2c.1", "pipe curve: bulk server→client, 1 stream", "Gbit/s", "{:.2f}", None),
     ("pipe.cpu_per_gb", "pipe curve: forwarder CPU per GB", "CPU s/GB", "{:.3f}", None),
 ]
-ORDER = ["direct", "nsplice", "nsplice-ref", "pasta", "proxyd", "socat"]
+ORDER = ["direct", "nsplice", "nsplice-ref", "nsplice-pp", "pasta", "proxyd",
+         "socat"]
+
+# PP_METRICS - where the PROXY header's cost is judged; higher is better
+# for rates (True), lower for latencies (False)
+PP_METRICS = [("rate.1", True), ("rate.8", True), ("lat.mean", False),
+              ("lat.p99", False), ("lat_pin.mean", False)]
+
+# PP_COST_MAX - the header may cost at most this share (issue 16: 5 %)
+PP_COST_MAX = 0.05
 
 
 def fwd_key(name):
@@ -170,6 +182,37 @@ def table(rows):
     return "\n".join(out)
 
 
+def pp_cost(raw):
+    """Rows of the header's cost: nsplice-pp over nsplice, per round."""
+    rows = []
+    for key, higher in PP_METRICS:
+        on = raw.get(key, {}).get("nsplice-pp", {})
+        off = raw.get(key, {}).get("nsplice", {})
+        ratios = [on[r] / off[r] for r in on if r in off and off[r] > 0]
+        if not ratios:
+            continue
+        med = statistics.median(ratios)
+        cost = 1 - med if higher else med - 1
+        rows.append({"metric": key, "ratio": med, "ratio_min": min(ratios),
+                     "ratio_max": max(ratios), "cost": cost,
+                     "within": cost <= PP_COST_MAX})
+    return rows
+
+
+def pp_table(rows):
+    if not rows:
+        return ""
+    out = ["| metric | nsplice-pp / nsplice | cost | within 5 % |",
+           "|---|---|---|---|"]
+    for r in rows:
+        rng = f" ({r['ratio_min']:.3f}–{r['ratio_max']:.3f})" \
+            if r["ratio_min"] != r["ratio_max"] else ""
+        out.append(f"| {r['metric']} | {r['ratio']:.3f}{rng} | "
+                   f"{100 * r['cost']:+.1f} % | "
+                   f"{'yes' if r['within'] else 'NO'} |")
+    return "\n".join(out)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: report.py OUTDIR")
@@ -177,11 +220,17 @@ def main():
     raw, meta = load(outdir)
     rows = build_rows(raw)
     tab = table(rows)
+    pp = pp_cost(raw)
+    ppt = pp_table(pp)
     facts = [f"- {k}: {v}" for k, v in meta.items()]
     md = ["# nsplice benchmark results", ""] + facts + ["",
           "Median of the rounds, min–max over the rounds; ratio to direct "
           "is the median of per-round ratios (range in parentheses). "
           "For latency and CPU, lower is better.", "", tab, ""]
+    if ppt:
+        md += ["PROXY protocol header (nsplice-pp: --proxy-protocol) against "
+               "nsplice, per-round ratio, median (range); cost = lost rate "
+               "or added latency:", "", ppt, ""]
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write("\n".join(md))
     for r in rows:
@@ -191,10 +240,12 @@ def main():
              for m, per in sorted(raw.items()) if m not in known
              for fwd, v in sorted(per.items())]
     with open(os.path.join(outdir, "results.json"), "w") as f:
-        json.dump({"meta": meta, "results": rows, "extra": extra}, f,
-                  indent=1, ensure_ascii=False)
+        json.dump({"meta": meta, "results": rows, "extra": extra,
+                   "proxy_header_cost": pp}, f, indent=1, ensure_ascii=False)
         f.write("\n")
     print(tab)
+    if ppt:
+        print("\n" + ppt)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,8 @@ MSG = {"HELLO": 1, "FORWARD": 2, "CONFIG_DONE": 3, "RELAY_READY": 4,
        "BIND": 5, "BOUND": 6, "AGENT_READY": 7, "LISTENER": 8,
        "POOL_REQ": 9, "POOL_FDS": 10, "NS_ADDRS": 11, "RELAY_LIMITS": 12,
        "AGENT_CONF": 18, "POOL_ALLOW": 25, "POOL_DENIED": 26,
-       "AGENT_BAD": 27}
+       "AGENT_BAD": 27, "UDP_TARGET": 28, "UDP_TARGET_DEL": 29,
+       "UDP_POOL_REQ": 30, "UDP_POOL_FDS": 31}
 FD_LOG, FD_SUP, FD_PEER, FD_PEER2 = 2, 3, 4, 5
 EXIT_WAIT = 5.0         # seconds a receiver gets to end after a bad message
 FLOOD_SECS = 2.0
@@ -86,8 +87,10 @@ def ns_addrs():
 
 
 def limits(version):
-    """A valid msg_relay_limits for protocol VERSION (1: 4 fields)."""
-    fields = [1 << 20, 16384, 1, 0] + ([0] if version >= 2 else [])
+    """A valid msg_relay_limits for protocol VERSION (1: 4 fields; 4 adds
+    udp_timeout)."""
+    fields = [1 << 20, 16384, 1, 0] + ([0] if version >= 2 else []) + \
+        ([0] if version >= 4 else [])
     return u32(*fields)
 
 

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * udp.c - the agent's part of UDP forwards: bound and connected sockets
+ *
+ * DOC: Theory of Operation
+ *
+ * Listening side: a UDP forward's socket is bound by agent_bind()
+ * (listen.c), with the same address rules as a TCP listener, and handed to
+ * the relay as LISTENER; there is no listen().
+ *
+ * Connecting side: the supervisor tells this agent which UDP forwards it
+ * serves (UDP_TARGET, the forward itself; UDP_TARGET_DEL when it goes).
+ * The relay asks for sockets by forward id and kind only (UDP_POOL_REQ),
+ * and this agent decides where they point: the forward's explicit target
+ * address, else for UDP_KIND_LOCAL this namespace's loopback and for
+ * UDP_KIND_EXTERNAL its first external address of the family (the one it
+ * reports as NS_ADDRS), checked with inany_loopback_safe() - so a client
+ * that is not on the other side's loopback never reaches a service that
+ * listens only on this side's loopback unless the target names it.  Each
+ * socket is created here and connect()ed here, then passed over
+ * SCM_RIGHTS; the relay only ever sends on it without an address.  Every
+ * request is answered by exactly one UDP_POOL_FDS, with no socket when
+ * the forward is unknown (removed meanwhile), there is no external
+ * address, or socket() failed.
+ *
+ * Why connected sockets and not one socket per forward: the target must
+ * see one source address and port per client (request/response protocols
+ * and DNS servers answer to the source), and a connected socket receives
+ * only its peer's datagrams, so the relay needs no address checks on
+ * replies.
+ *
+ * Syscalls: socket, connect, close, sendmsg (channel).
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../ipc/log.h"
+#include "agent.h"
+
+static struct log_ratelimit udp_fail_rl;
+
+/**
+ * agent_udp_target() - UDP_TARGET: a UDP forward this side connects for
+ * @a:		agent state
+ * @f:		validated forward (FWD_F_UDP checked by ipc.c)
+ *
+ * Replaces what an earlier UDP_TARGET said for the same id (the
+ * supervisor re-sends them after a relay or agent restart).
+ */
+void agent_udp_target(struct agent *a, const struct msg_forward *f)
+{
+	struct msg_forward *t;
+
+	if (f->listen_side == a->side)
+		fatal("UDP_TARGET for a forward this side listens on (%u)",
+		      f->id);
+	if (!a->udp_targets) {
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
+		a->udp_targets = calloc(FWD_ID_MAX, sizeof(*a->udp_targets));
+		if (!a->udp_targets)
+			fatal("out of memory for UDP targets");
+	}
+	t = a->udp_targets[f->id];
+	if (!t && !(t = malloc(sizeof(*t))))
+		fatal("out of memory for UDP target %u", f->id);
+	*t = *f;
+	a->udp_targets[f->id] = t;
+	ntrace("UDP forward %u: connecting to port %u", f->id, f->target_port);
+}
+
+/**
+ * agent_udp_target_del() - UDP_TARGET_DEL: stop serving a UDP forward
+ * @a:		agent state
+ * @id:		forward id, < FWD_ID_MAX (ipc.c)
+ */
+void agent_udp_target_del(struct agent *a, uint32_t id)
+{
+	if (!a->udp_targets)
+		return;
+	free(a->udp_targets[id]);
+	a->udp_targets[id] = NULL;
+}
+
+/**
+ * udp_peer() - where the sockets of a forward and kind are connected
+ * @a:		agent state
+ * @t:		the forward
+ * @kind:	enum udp_kind
+ * @sa:		filled with the peer
+ *
+ * Return: its length, or 0 if there is none (no external address)
+ */
+static socklen_t udp_peer(const struct agent *a, const struct msg_forward *t,
+			  unsigned kind, union sockaddr_inany *sa)
+{
+	int af = t->flags & FWD_F_TARGET_ADDR ? t->target_family : t->family;
+	const union inany *ext = af == AF_INET ? &a->addrs.addr4
+					       : &a->addrs.addr6;
+	unsigned flag = af == AF_INET ? NS_ADDR_F_V4 : NS_ADDR_F_V6;
+	union inany addr;
+
+	if (t->flags & FWD_F_TARGET_ADDR) {
+		addr = t->target_addr;
+	} else if (kind == UDP_KIND_LOCAL) {
+		inany_loopback(af, &addr);
+	} else {
+		/* Loopback safety: only a checked external address */
+		if (!a->addrs_sent || !(a->addrs.flags & flag) ||
+		    !inany_loopback_safe(af, ext, INANY_USE_EXTERNAL))
+			return 0;
+		addr = *ext;
+	}
+	return sockaddr_from_inany(sa, af, &addr, t->target_port, 0);
+}
+
+/**
+ * udp_connected_socket() - a new UDP socket connected to @sa
+ * @sa:		peer
+ * @len:	its length
+ *
+ * Return: the socket, or -1 with errno set
+ */
+static int udp_connected_socket(const union sockaddr_inany *sa, socklen_t len)
+{
+	int fd = socket(sa->sa.sa_family,
+			SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	int e;
+
+	if (fd < 0)
+		return -1;
+	if (!connect(fd, &sa->sa, len))
+		return fd;
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/**
+ * agent_answer_udp_pool_req() - UDP_POOL_REQ: connected sockets, if we can
+ * @a:		agent state
+ * @r:		validated request
+ *
+ * Why this is safe to answer for any id and kind: the peer comes from the
+ * supervisor's UDP_TARGET and this agent's own addresses, never from the
+ * relay, and at most IPC_FDS_MAX sockets go out per request.
+ */
+void agent_answer_udp_pool_req(struct agent *a, const struct msg_udp_pool_req *r)
+{
+	struct msg_udp_pool_fds m = { r->id, r->kind, 0 };
+	const struct msg_forward *t;
+	union sockaddr_inany sa;
+	int fds[IPC_FDS_MAX];
+	socklen_t len = 0;
+	unsigned i;
+
+	t = a->udp_targets ? a->udp_targets[r->id] : NULL;
+	if (t)
+		len = udp_peer(a, t, r->kind, &sa);
+	while (len && m.count < r->count && m.count < IPC_FDS_MAX) {
+		int fd = udp_connected_socket(&sa, len);
+
+		if (fd < 0) {
+			log_ratelimited(&udp_fail_rl, LOG_LVL_WARN, "UDP "
+					"forward %u: %s", r->id,
+					strerror(errno));
+			break;
+		}
+		fds[m.count++] = fd;
+	}
+	agent_send(&a->relay, MSG_UDP_POOL_FDS, &m, m.count ? fds : NULL,
+		   m.count);
+	for (i = 0; i < m.count; i++)
+		close(fds[i]);
+}

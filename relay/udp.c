@@ -1,0 +1,1150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * udp.c - UDP forwards: flows keyed by client, agent-connected sockets
+ *
+ * DOC: Theory of Operation
+ *
+ * A UDP forward (FWD_F_UDP) has a bound, unconnected socket on the
+ * listening side, made by that side's agent (LISTENER, as for TCP).  Each
+ * client address and port seen on it is a flow: a slot in a fixed table,
+ * found through a hash of (forward, client address, client port), holding
+ * one socket of the other side that the other side's agent created AND
+ * connected to the forward's target (UDP_POOL_REQ / UDP_POOL_FDS).  The
+ * relay never calls connect() or names an address on the target side: it
+ * sends to a flow's socket with no address, and the target sees one
+ * stable source address and port per flow.  Replies are read from the
+ * flow's socket (connected, so the kernel passes only the target's
+ * datagrams) and sent out of the listening socket with the client as
+ * destination, so they come from the forwarded address and port.
+ *
+ * Loopback safety is the TCP rule (relay/target.c): a client on the
+ * loopback network takes a socket of kind UDP_KIND_LOCAL (the explicit
+ * target, else the other side's loopback), any other client one of kind
+ * UDP_KIND_EXTERNAL, which the agent connects to the explicit target or
+ * to its own external address - never to loopback unless the forward's
+ * target names it (nsagent/udp.c).
+ *
+ * Pools: one per forward and kind, kept near a target that starts at
+ * UDP_POOL_START and doubles, up to UDP_POOL_MAX, each time a new client
+ * finds it empty.  At most one request per pool is in flight, for at most
+ * IPC_FDS_MAX sockets, answered by exactly one UDP_POOL_FDS (possibly
+ * with none), so a reply can be matched and a surplus is a violation.  A
+ * client that finds the pool empty loses that datagram (counted): it is
+ * never queued.  UDP clients retry; the pool is refilled asynchronously.
+ *
+ * Data path: recvmmsg() of up to UDP_BATCH datagrams into buffers
+ * allocated once, then sendmmsg() of each run of datagrams of one flow.
+ * Payload is copied through user space: splice() cannot carry datagram
+ * boundaries.  Nothing is ever split or merged; a datagram the kernel
+ * marks truncated (cannot happen with UDP_BUF_SIZE buffers) is dropped.
+ * A full socket buffer (EAGAIN) drops and counts the rest of the batch:
+ * EPOLLOUT is never waited for, so a target that does not read costs
+ * nothing but its drop counter.  An ICMP error on a flow's socket
+ * (ECONNREFUSED: its target does not listen) is counted against that
+ * forward and reported on that socket only: the flow stays, no other flow
+ * or forward sees it.
+ *
+ * Expiry: a flow without a datagram for udp_timeout seconds ends (its
+ * socket is closed); one that carried replies lasts UDP_STREAM_FACTOR
+ * times longer, as conntrack's udp_timeout and udp_timeout_stream.  The
+ * table is swept UDP_SWEEPS times per timeout, so a flow ends between T
+ * and T + T/UDP_SWEEPS + 1 s after its last datagram.
+ *
+ * Syscalls: recvmmsg, sendmmsg (on descriptors above the channels only,
+ * seccomp/relay.c), epoll_ctl, close, getsockopt and fcntl (socket
+ * checks), clock_gettime, send (UDP_POOL_REQ).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "relay/relay_int.h"
+#include "relay/udp.h"
+
+/* UDP_BATCH - datagrams per recvmmsg()/sendmmsg() */
+#define UDP_BATCH		32U
+
+/* UDP_BUF_SIZE - receive buffer per datagram, bytes: the largest UDP
+ * payload (65,507 bytes over IPv4, 65,527 over IPv6) fits */
+#define UDP_BUF_SIZE		65536U
+
+/* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each */
+#define UDP_FLOWS_MAX		16384U
+
+/* UDP_FLOWS_FD_SHARE - UDP flows take at most 1/this of RLIMIT_NOFILE:
+ * 10,000 flows with the 20,000 a common hard limit gives */
+#define UDP_FLOWS_FD_SHARE	2U
+
+/* UDP_HASH_BUCKETS - flow hash buckets, a power of two */
+#define UDP_HASH_BUCKETS	16384U
+
+/* UDP_POOL_START, UDP_POOL_MAX - pool target at first and at most,
+ * sockets per forward and kind */
+#define UDP_POOL_START		8U
+#define UDP_POOL_MAX		64U
+
+/* UDP_SWEEPS - expiry sweeps per timeout */
+#define UDP_SWEEPS		4U
+
+/* UDP_SWEEP_MIN_MS - shortest time between two sweeps, milliseconds */
+#define UDP_SWEEP_MIN_MS	250U
+
+/* MS_PER_S, NS_PER_MS - clock units */
+#define MS_PER_S		1000U
+#define NS_PER_MS		1000000U
+
+/* UDP_NONE - no flow: end of a hash chain or the free list */
+#define UDP_NONE		UINT32_MAX
+
+/* UDROP_* - why a datagram was dropped: enum stats_drop (ipc/msg.h), the
+ * order STATS carries them in */
+#define UDROP_NO_SOCKET		STATS_DROP_NO_SOCKET
+#define UDROP_FLOW_LIMIT	STATS_DROP_FLOW_LIMIT
+#define UDROP_FULL		STATS_DROP_FULL
+#define UDROP_REFUSED		STATS_DROP_REFUSED
+#define UDROP_TRUNCATED		STATS_DROP_TRUNCATED
+#define UDROPS			STATS_DROPS
+
+_Static_assert(sizeof(((struct msg_stats *)0)->drops) ==
+	       STATS_DROPS * sizeof(uint64_t), "one STATS entry per reason");
+
+static const char *const udp_drop_name[UDROPS] = {
+	"no socket", "flow limit", "buffer full", "refused", "truncated",
+};
+
+/**
+ * struct udp_pool - connected sockets of one forward and kind
+ * @fd:		available sockets, @avail of them
+ * @avail:	sockets in @fd
+ * @target:	sockets to keep, UDP_POOL_START..UDP_POOL_MAX
+ * @asked:	sockets asked for by the request in flight, 0 if none
+ * @retry:	a request could not be sent: send it from udp_tick()
+ */
+struct udp_pool {
+	int fd[UDP_POOL_MAX];
+	uint16_t avail;
+	uint16_t target;
+	uint16_t asked;
+	bool retry;
+};
+
+/**
+ * struct udp_fwd - UDP state of one forward
+ * @pool:	sockets per enum udp_kind
+ * @dgrams:	datagrams delivered, [FSIDE_CLIENT] to the target, and back
+ * @drops:	datagrams dropped, per enum udp_drop
+ * @icmp:	ICMP errors reported on its flows' sockets
+ */
+struct udp_fwd {
+	struct udp_pool pool[UDP_KINDS];
+	uint64_t dgrams[FSIDES];
+	uint64_t drops[UDROPS];
+	uint64_t icmp;
+};
+
+/**
+ * struct udp_flow - one client of one forward
+ * @fd:		socket connected to the target, -1 if the slot is free
+ * @id:		forward (listener) id
+ * @gen:	generation, bumped when the slot is freed
+ * @last:	second (udp_state.now_s) of its last datagram
+ * @next:	next flow in its hash chain, or next free slot
+ * @scope:	client's IPv6 scope id
+ * @port:	client port, network byte order
+ * @af:		client family
+ * @stream:	it carried a reply: the longer timeout applies
+ * @addr:	client address
+ */
+struct udp_flow {
+	int fd;
+	uint32_t id;
+	uint32_t gen;
+	uint32_t last;
+	uint32_t next;
+	uint32_t scope;
+	uint16_t port;
+	uint8_t af;
+	uint8_t stream;
+	union inany addr;
+};
+
+/**
+ * struct udp_state - everything UDP, allocated with the first UDP forward
+ * @fwd:	per-forward state, FWD_ID_MAX pointers
+ * @flows:	flow table, @size slots
+ * @hash:	first flow of each bucket, UDP_HASH_BUCKETS entries
+ * @size:	slots in @flows
+ * @used:	flows open
+ * @free_head:	first free slot
+ * @retries:	pools with @retry set
+ * @now_s:	coarse clock, seconds since an arbitrary point
+ * @now_ms:	fine clock, milliseconds
+ * @next_sweep_ms: when expiry runs next
+ * @timeout:	seconds, from RELAY_LIMITS
+ * @buf:	UDP_BATCH buffers of UDP_BUF_SIZE bytes
+ * @iov:	one per buffer
+ * @in:		recvmmsg() headers
+ * @out:	sendmmsg() headers
+ * @names:	client addresses from recvmmsg()
+ * @slot:	flow of each received datagram, UDP_NONE if dropped
+ * @rl:		rate limit of warnings
+ */
+struct udp_state {
+	struct udp_fwd **fwd;
+	struct udp_flow *flows;
+	uint32_t *hash;
+	uint32_t size;
+	uint32_t used;
+	uint32_t free_head;
+	unsigned retries;
+	uint32_t now_s;
+	uint64_t now_ms;
+	uint64_t next_sweep_ms;
+	uint32_t timeout;
+	uint8_t *buf;
+	struct iovec iov[UDP_BATCH];
+	struct mmsghdr in[UDP_BATCH];
+	struct mmsghdr out[UDP_BATCH];
+	union sockaddr_inany names[UDP_BATCH];
+	uint32_t slot[UDP_BATCH];
+	struct log_ratelimit rl;
+};
+
+/**
+ * udp_hold_low_fds() - keep descriptors 0 and 1 taken, by a pipe
+ *
+ * role_enter() closes them, and the kernel gives a received socket the
+ * lowest free number: a UDP socket on 0 or 1 would fall outside the
+ * relay's sendmmsg() rule, which allows only descriptors above the
+ * channels (seccomp/relay.c).  A pipe is the one descriptor the relay may
+ * create; its ends stay unused.
+ */
+void udp_hold_low_fds(void)
+{
+	int p[2], i, k;
+
+	for (i = 0; i < 2; i++) {
+		if (pipe2(p, O_CLOEXEC))
+			fatal("pipe2: %s", strerror(errno));
+		for (k = 0; k < 2; k++)
+			if (p[k] > STDOUT_FILENO)
+				close(p[k]);
+		if (p[1] <= STDOUT_FILENO)
+			break;
+	}
+}
+
+/**
+ * udp_clock() - read the clock into @u
+ * @u:		UDP state
+ */
+static void udp_clock(struct udp_state *u)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	u->now_s = (uint32_t)ts.tv_sec;
+	u->now_ms = (uint64_t)ts.tv_sec * MS_PER_S +
+		    (uint64_t)ts.tv_nsec / NS_PER_MS;
+}
+
+/**
+ * udp_table_size() - how many UDP flows the descriptor limit allows
+ * @r:		relay
+ *
+ * Return: UDP_FLOWS_MAX, or 1/UDP_FLOWS_FD_SHARE of RLIMIT_NOFILE if less
+ */
+static uint32_t udp_table_size(const struct relay *r)
+{
+	unsigned long n = r->nofile / UDP_FLOWS_FD_SHARE;
+
+	return n < UDP_FLOWS_MAX ? (uint32_t)(n ? n : 1) : UDP_FLOWS_MAX;
+}
+
+/**
+ * udp_state_get() - the UDP state, allocated on first use
+ * @r:		relay
+ *
+ * Return: the state; out of memory is fatal (at the first UDP forward)
+ */
+static struct udp_state *udp_state_get(struct relay *r)
+{
+	struct udp_state *u = r->udp;
+	uint32_t i;
+
+	if (u)
+		return u;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		fatal("out of memory for UDP");
+	u->size = udp_table_size(r);
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	u->fwd = calloc(FWD_ID_MAX, sizeof(*u->fwd));
+	u->flows = calloc(u->size, sizeof(*u->flows));
+	u->hash = malloc(UDP_HASH_BUCKETS * sizeof(*u->hash));
+	u->buf = malloc((size_t)UDP_BATCH * UDP_BUF_SIZE);
+	if (!u->fwd || !u->flows || !u->hash || !u->buf)
+		fatal("out of memory for UDP");
+	memset(u->hash, 0xff, UDP_HASH_BUCKETS * sizeof(*u->hash));
+	for (i = 0; i < u->size; i++) {
+		u->flows[i].fd = -1;
+		u->flows[i].next = i + 1 < u->size ? i + 1 : UDP_NONE;
+	}
+	u->timeout = r->limits.udp_timeout ? r->limits.udp_timeout
+					   : UDP_TIMEOUT_DEF;
+	udp_clock(u);
+	r->udp = u;
+	ninfo("UDP: %u flow slots, timeout %u s (%u s with replies)",
+	      u->size, u->timeout, u->timeout * UDP_STREAM_FACTOR);
+	return u;
+}
+
+/**
+ * udp_hash() - hash bucket of a client of a forward
+ * @id:		forward id
+ * @af:		client family
+ * @a:		client address
+ * @port:	client port, network byte order
+ *
+ * Return: bucket index
+ */
+static uint32_t udp_hash(uint32_t id, int af, const union inany *a,
+			 uint16_t port)
+{
+	/* FNV-1a over the key: cheap, and the key is not secret anyway */
+	uint32_t h = 2166136261U ^ id ^ ((uint32_t)port << 8) ^ (uint32_t)af;
+	unsigned i;
+
+	for (i = 0; i < sizeof(a->b); i++)
+		h = (h ^ a->b[i]) * 16777619U;
+	return (h ^ (h >> 15)) & (UDP_HASH_BUCKETS - 1);
+}
+
+/**
+ * udp_flow_find() - the flow of a client of a forward
+ * @u:		UDP state
+ * @id:		forward id
+ * @af:		client family
+ * @a:		client address
+ * @port:	client port, network byte order
+ *
+ * Return: slot index, or UDP_NONE
+ */
+static uint32_t udp_flow_find(const struct udp_state *u, uint32_t id, int af,
+			      const union inany *a, uint16_t port)
+{
+	uint32_t i = u->hash[udp_hash(id, af, a, port)];
+
+	while (i != UDP_NONE) {
+		const struct udp_flow *f = &u->flows[i];
+
+		if (f->id == id && f->port == port && f->af == af &&
+		    !memcmp(f->addr.b, a->b, sizeof(a->b)))
+			return i;
+		i = f->next;
+	}
+	return UDP_NONE;
+}
+
+/**
+ * udp_pool_refill() - ask the other side's agent for sockets if low
+ * @r:		relay
+ * @l:		UDP forward
+ * @kind:	enum udp_kind
+ */
+static void udp_pool_refill(struct relay *r, const struct listener *l,
+			    unsigned kind)
+{
+	struct udp_fwd *uf = r->udp->fwd[l->fwd.id];
+	struct udp_pool *p = &uf->pool[kind];
+	const struct ipc_chan *c = &r->chan[CHAN_AGENT(!l->fwd.listen_side)];
+	struct msg_udp_pool_req req = { l->fwd.id, kind, 0 };
+	bool was = p->retry;
+
+	if (p->asked || p->avail >= p->target / 2 || l->removed) {
+		p->retry = false;
+	} else if (c->fd < 0) {
+		p->retry = true;	/* agent restarting: ask its successor */
+	} else {
+		req.count = p->target - p->avail;
+		if (req.count > IPC_FDS_MAX)
+			req.count = IPC_FDS_MAX;
+		p->retry = ipc_send(c, MSG_UDP_POOL_REQ, &req, NULL, 0) != 0;
+		if (p->retry && errno != EAGAIN)
+			fatal("%s: sending UDP_POOL_REQ: %s", c->name,
+			      strerror(errno));
+		if (!p->retry)
+			p->asked = (uint16_t)req.count;
+	}
+	if (was != p->retry)
+		r->udp->retries += p->retry ? 1U : (unsigned)-1;
+}
+
+/**
+ * udp_kind_of() - which pool a client of a forward takes its socket from
+ * @l:		UDP forward
+ * @af:		client family
+ * @a:		client address
+ *
+ * Return: UDP_KIND_LOCAL for an explicit target or a loopback client,
+ * else UDP_KIND_EXTERNAL (relay/target.c's rule)
+ */
+static unsigned udp_kind_of(const struct listener *l, int af,
+			    const union inany *a)
+{
+	if (l->fwd.flags & FWD_F_TARGET_ADDR)
+		return UDP_KIND_LOCAL;
+	return inany_is_loopback(af, a) ? UDP_KIND_LOCAL : UDP_KIND_EXTERNAL;
+}
+
+/**
+ * udp_drop() - count dropped datagrams
+ * @l:		forward
+ * @uf:		its UDP state
+ * @why:	enum udp_drop
+ * @n:		datagrams
+ */
+static void udp_drop(struct listener *l, struct udp_fwd *uf, unsigned why,
+		     unsigned n)
+{
+	uf->drops[why] += n;
+	l->cnt.refused += n;
+}
+
+/**
+ * udp_take_socket() - a connected socket for a new flow
+ * @r:		relay
+ * @l:		UDP forward
+ * @kind:	enum udp_kind
+ *
+ * An empty pool doubles its target, so a burst of new clients gets a
+ * larger pool after its first drops.
+ *
+ * Return: socket, or -1 if the pool is empty
+ */
+static int udp_take_socket(struct relay *r, struct listener *l, unsigned kind)
+{
+	struct udp_pool *p = &r->udp->fwd[l->fwd.id]->pool[kind];
+	int fd = -1;
+
+	if (p->avail)
+		fd = p->fd[--p->avail];
+	else if (p->target < UDP_POOL_MAX)
+		p->target = (uint16_t)(p->target * 2U);
+	udp_pool_refill(r, l, kind);
+	return fd;
+}
+
+/**
+ * udp_flow_new() - open a flow for a new client
+ * @r:		relay
+ * @l:		UDP forward
+ * @sa:		client address from recvmmsg()
+ * @salen:	its length
+ *
+ * Return: slot index, or UDP_NONE with the drop counted
+ */
+static uint32_t udp_flow_new(struct relay *r, struct listener *l,
+			     const union sockaddr_inany *sa, socklen_t salen)
+{
+	struct udp_state *u = r->udp;
+	struct udp_fwd *uf = u->fwd[l->fwd.id];
+	union inany a;
+	uint16_t port;
+	struct udp_flow *f;
+	uint32_t i;
+	int af, fd;
+
+	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
+		return UDP_NONE;
+	if (u->free_head == UDP_NONE) {
+		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
+		return UDP_NONE;
+	}
+	fd = udp_take_socket(r, l, udp_kind_of(l, af, &a));
+	if (fd < 0) {
+		udp_drop(l, uf, UDROP_NO_SOCKET, 1);
+		return UDP_NONE;
+	}
+	i = u->free_head;
+	f = &u->flows[i];
+	if (relay_ep_ctl(r, EPOLL_CTL_ADD, fd, EPOLLIN,
+			 ev_encode(EV_UDP_FLOW, i, 0, f->gen))) {
+		close(fd);
+		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
+		return UDP_NONE;
+	}
+	u->free_head = f->next;
+	f->fd = fd;
+	f->id = l->fwd.id;
+	f->last = u->now_s;
+	f->af = (uint8_t)af;
+	f->addr = a;
+	f->port = htons(port);
+	f->scope = af == AF_INET6 ? sa->sin6.sin6_scope_id : 0;
+	f->stream = 0;
+	f->next = u->hash[udp_hash(f->id, af, &a, f->port)];
+	u->hash[udp_hash(f->id, af, &a, f->port)] = i;
+	u->used++;
+	l->open++;
+	l->cnt.accepted++;
+	return i;
+}
+
+/**
+ * udp_flow_close() - end a flow: close its socket, free its slot
+ * @r:		relay
+ * @i:		slot index, in use
+ */
+static void udp_flow_close(struct relay *r, uint32_t i)
+{
+	struct udp_state *u = r->udp;
+	struct udp_flow *f = &u->flows[i];
+	uint32_t *pp = &u->hash[udp_hash(f->id, f->af, &f->addr, f->port)];
+	struct listener *l = r->listeners[f->id];
+
+	while (*pp != UDP_NONE && *pp != i)
+		pp = &u->flows[*pp].next;
+	if (*pp == i)
+		*pp = f->next;
+	close(f->fd);	/* close() leaves the epoll set */
+	f->fd = -1;
+	f->gen++;
+	f->next = u->free_head;
+	u->free_head = i;
+	u->used--;
+	if (l && l->open)
+		l->open--;
+}
+
+/**
+ * udp_flow_for() - the flow of one received datagram, opened if new
+ * @r:		relay
+ * @l:		UDP forward
+ * @k:		index of the datagram in the batch
+ *
+ * Return: slot index, or UDP_NONE if the datagram is dropped
+ */
+static uint32_t udp_flow_for(struct relay *r, struct listener *l, unsigned k)
+{
+	struct udp_state *u = r->udp;
+	const union sockaddr_inany *sa = &u->names[k];
+	socklen_t salen = u->in[k].msg_hdr.msg_namelen;
+	union inany a;
+	uint16_t port;
+	uint32_t i;
+	int af;
+
+	if (u->in[k].msg_hdr.msg_flags & MSG_TRUNC) {
+		udp_drop(l, u->fwd[l->fwd.id], UDROP_TRUNCATED, 1);
+		return UDP_NONE;
+	}
+	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
+		return UDP_NONE;
+	i = udp_flow_find(u, l->fwd.id, af, &a, htons(port));
+	if (i == UDP_NONE)
+		i = udp_flow_new(r, l, sa, salen);
+	else
+		u->flows[i].last = u->now_s;
+	return i;
+}
+
+/**
+ * udp_out_set() - make sendmmsg() header @k from received datagram @k
+ * @u:		UDP state
+ * @k:		index in the batch
+ * @name:	destination, NULL for a connected socket
+ * @namelen:	its length
+ */
+static void udp_out_set(struct udp_state *u, unsigned k, void *name,
+			socklen_t namelen)
+{
+	struct msghdr *h = &u->out[k].msg_hdr;
+
+	memset(h, 0, sizeof(*h));
+	u->iov[k].iov_len = u->in[k].msg_len;
+	h->msg_iov = &u->iov[k];
+	h->msg_iovlen = 1;
+	h->msg_name = name;
+	h->msg_namelen = namelen;
+}
+
+/**
+ * udp_send() - sendmmsg() a run of datagrams to one socket
+ * @fd:		socket
+ * @v:		headers
+ * @n:		how many
+ * @err:	set to the errno that stopped it, 0 if all went
+ * @icmp:	incremented for an ICMP error reported by the send
+ *
+ * An error left by an ICMP message (ECONNREFUSED on a connected socket)
+ * is reported once, by the next send, which it fails: that datagram is
+ * sent again, once.  Anything else ends the run.
+ *
+ * Return: datagrams sent
+ */
+static unsigned udp_send(int fd, struct mmsghdr *v, unsigned n, int *err,
+			 uint64_t *icmp)
+{
+	unsigned sent = 0;
+	bool retried = false;
+	int k;
+
+	*err = 0;
+	while (sent < n) {
+		k = sendmmsg(fd, v + sent, n - sent, MSG_DONTWAIT);
+		if (k > 0) {
+			sent += (unsigned)k;
+			continue;
+		}
+		*err = k < 0 ? errno : EAGAIN;
+		if (*err == EINTR)
+			continue;
+		if (*err != ECONNREFUSED || retried)
+			break;
+		(*icmp)++;
+		retried = true;
+	}
+	if (sent == n)
+		*err = 0;
+	return sent;
+}
+
+/**
+ * udp_bytes() - payload bytes of a run of sent datagrams
+ * @v:		headers
+ * @n:		how many
+ *
+ * Return: bytes
+ */
+static uint64_t udp_bytes(const struct mmsghdr *v, unsigned n)
+{
+	uint64_t b = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		b += v[i].msg_hdr.msg_iov->iov_len;
+	return b;
+}
+
+/**
+ * udp_account() - count a run sent in direction @d, and what was dropped
+ * @l:		forward
+ * @uf:		its UDP state
+ * @d:		FSIDE_CLIENT: to the target; FSIDE_SERVER: to the client
+ * @v:		headers of the run
+ * @n:		datagrams in the run
+ * @sent:	datagrams sent
+ * @err:	errno that stopped the run, 0 if none
+ */
+static void udp_account(struct listener *l, struct udp_fwd *uf, unsigned d,
+			const struct mmsghdr *v, unsigned n, unsigned sent,
+			int err)
+{
+	uint64_t b = udp_bytes(v, sent);
+
+	uf->dgrams[d] += sent;
+	l->cnt.bytes[d] += b;
+	if (sent < n)
+		udp_drop(l, uf, err == EAGAIN || err == ENOBUFS ? UDROP_FULL
+							       : UDROP_REFUSED,
+			 n - sent);
+}
+
+/**
+ * udp_to_targets() - send a received batch on to the flows' sockets
+ * @r:		relay
+ * @l:		UDP forward
+ * @n:		datagrams received
+ */
+static void udp_to_targets(struct relay *r, struct listener *l, unsigned n)
+{
+	struct udp_state *u = r->udp;
+	struct udp_fwd *uf = u->fwd[l->fwd.id];
+	unsigned k = 0, end, sent;
+	int err;
+
+	while (k < n) {
+		if (u->slot[k] == UDP_NONE) {
+			k++;
+			continue;
+		}
+		for (end = k; end < n && u->slot[end] == u->slot[k]; end++)
+			udp_out_set(u, end, NULL, 0);
+		sent = udp_send(u->flows[u->slot[k]].fd, &u->out[k], end - k,
+				&err, &uf->icmp);
+		udp_account(l, uf, FSIDE_CLIENT, &u->out[k], end - k, sent,
+			    err);
+		k = end;
+	}
+}
+
+/**
+ * udp_recv() - recvmmsg() a batch from one socket
+ * @u:		UDP state
+ * @fd:		socket
+ * @names:	collect source addresses (listening socket)
+ *
+ * Return: datagrams received, or -1 with errno set
+ */
+static int udp_recv(struct udp_state *u, int fd, bool names)
+{
+	unsigned k;
+
+	for (k = 0; k < UDP_BATCH; k++) {
+		struct msghdr *h = &u->in[k].msg_hdr;
+
+		memset(h, 0, sizeof(*h));
+		u->iov[k].iov_base = u->buf + (size_t)k * UDP_BUF_SIZE;
+		u->iov[k].iov_len = UDP_BUF_SIZE;
+		h->msg_iov = &u->iov[k];
+		h->msg_iovlen = 1;
+		if (names) {
+			h->msg_name = &u->names[k];
+			h->msg_namelen = sizeof(u->names[k]);
+		}
+	}
+	return recvmmsg(fd, u->in, UDP_BATCH, MSG_DONTWAIT, NULL);
+}
+
+/**
+ * udp_listen_event() - datagrams from clients on a UDP forward
+ * @r:		relay
+ * @l:		UDP forward with its socket
+ * @ev:		epoll events (unused: a read tells everything)
+ */
+void udp_listen_event(struct relay *r, struct listener *l, uint32_t ev)
+{
+	struct udp_state *u = r->udp;
+	unsigned k;
+	int n;
+
+	(void)ev;
+	udp_clock(u);
+	n = udp_recv(u, l->fd, true);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP forward %u: "
+					"recvmmsg: %s", l->fwd.id,
+					strerror(errno));
+		return;
+	}
+	for (k = 0; k < (unsigned)n; k++)
+		u->slot[k] = udp_flow_for(r, l, k);
+	udp_to_targets(r, l, (unsigned)n);
+}
+
+/**
+ * udp_flow_event() - replies from a flow's target
+ * @r:		relay
+ * @idx:	slot index from the event
+ * @gen:	generation from the event
+ *
+ * Stale events (slot reused since) are ignored.  An ICMP error is
+ * counted and the flow stays; any other read error ends it.
+ */
+void udp_flow_event(struct relay *r, uint32_t idx, uint32_t gen)
+{
+	struct udp_state *u = r->udp;
+	union sockaddr_inany sa;
+	struct udp_flow *f;
+	struct listener *l;
+	unsigned k, sent;
+	socklen_t salen;
+	int n, err;
+
+	if (!u || idx >= u->size || u->flows[idx].gen != gen ||
+	    u->flows[idx].fd < 0)
+		return;
+	f = &u->flows[idx];
+	l = r->listeners[f->id];
+	if (!l || l->fd < 0) {
+		udp_flow_close(r, idx);
+		return;
+	}
+	udp_clock(u);
+	n = udp_recv(u, f->fd, false);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		u->fwd[f->id]->icmp++;
+		l->cnt.errors++;
+		if (errno != ECONNREFUSED && errno != EHOSTUNREACH &&
+		    errno != ENETUNREACH && errno != EMSGSIZE)
+			udp_flow_close(r, idx);
+		return;
+	}
+	f->last = u->now_s;
+	f->stream = 1;
+	salen = sockaddr_from_inany(&sa, f->af, &f->addr, ntohs(f->port),
+				    f->scope);
+	for (k = 0; k < (unsigned)n; k++)
+		udp_out_set(u, k, &sa, salen);
+	sent = udp_send(l->fd, u->out, (unsigned)n, &err, &u->fwd[f->id]->icmp);
+	udp_account(l, u->fwd[f->id], FSIDE_SERVER, u->out, (unsigned)n, sent,
+		    err);
+}
+
+/**
+ * udp_sock_check() - verify a UDP socket received from an agent
+ * @fd:		descriptor
+ * @af:		family it must have
+ *
+ * Return: NULL if @fd is a non-blocking datagram socket of @af, else what
+ * is wrong with it
+ */
+static const char *udp_sock_check(int fd, int af)
+{
+	int v = 0, fl;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) || v != af)
+		return "not a socket of the forward's family";
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) || v != SOCK_DGRAM)
+		return "not a datagram socket";
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || !(fl & O_NONBLOCK))
+		return "blocking socket";
+	return NULL;
+}
+
+/**
+ * udp_target_af() - family of a UDP forward's target sockets
+ * @l:		forward
+ *
+ * Return: the explicit target's family, else the listener's
+ */
+static int udp_target_af(const struct listener *l)
+{
+	return l->fwd.flags & FWD_F_TARGET_ADDR ? l->fwd.target_family
+						 : l->fwd.family;
+}
+
+/**
+ * udp_listener_add() - LISTENER for a UDP forward: poll its socket
+ * @r:		relay
+ * @l:		UDP forward, without a socket yet
+ * @m:		LISTENER with one descriptor, taken on success
+ *
+ * The pool of local-kind sockets is filled at once (most clients of a
+ * loopback listener are local); the external one on first use.
+ *
+ * Return: NULL on success, else the protocol violation
+ */
+const char *udp_listener_add(struct relay *r, struct listener *l,
+			     struct ipc_msg *m)
+{
+	struct udp_state *u = udp_state_get(r);
+	struct udp_fwd *uf = u->fwd[l->fwd.id];
+	const char *why;
+	unsigned k;
+
+	if ((why = udp_sock_check(m->fds[0], l->fwd.family)))
+		return why;
+	if (!uf) {
+		uf = calloc(1, sizeof(*uf));
+		if (!uf)
+			fatal("out of memory for UDP forward %u", l->fwd.id);
+		for (k = 0; k < UDP_KINDS; k++)
+			uf->pool[k].target = UDP_POOL_START;
+		u->fwd[l->fwd.id] = uf;
+	}
+	l->gen = ++r->lgen;
+	if (relay_ep_ctl(r, EPOLL_CTL_ADD, m->fds[0], EPOLLIN,
+			 ev_encode(EV_UDP_LISTEN, l->fwd.id, 0, l->gen)))
+		return NULL;	/* the caller closes it: counted as unbound */
+	l->fd = m->fds[0];
+	m->fds[0] = -1;
+	m->nfds = 0;
+	r->nlisteners++;
+	udp_pool_refill(r, l, UDP_KIND_LOCAL);
+	ndebug("UDP forward %u: port %u on the %s side", l->fwd.id,
+	       l->fwd.listen_port,
+	       l->fwd.listen_side == SIDE_HOST ? "host" : "target");
+	return NULL;
+}
+
+/**
+ * udp_pool_close() - close the sockets of a pool
+ * @p:		pool
+ */
+static void udp_pool_close(struct udp_pool *p)
+{
+	while (p->avail)
+		close(p->fd[--p->avail]);
+}
+
+/**
+ * udp_forward_del() - FORWARD_DEL of a UDP forward: end its flows
+ * @r:		relay
+ * @l:		the forward, about to lose its socket
+ *
+ * Replies of its flows could only go out of its socket, which closes:
+ * its flows end now, unlike TCP flows, which go on.
+ */
+void udp_forward_del(struct relay *r, struct listener *l)
+{
+	struct udp_state *u = r->udp;
+	struct udp_fwd *uf;
+	uint32_t i;
+	unsigned k;
+
+	if (!u || !(uf = u->fwd[l->fwd.id]))
+		return;
+	for (i = 0; i < u->size && l->open; i++)
+		if (u->flows[i].fd >= 0 && u->flows[i].id == l->fwd.id)
+			udp_flow_close(r, i);
+	ndebug("UDP forward %u: %llu datagrams in, %llu out; dropped: %llu "
+	       "%s, %llu %s, %llu %s, %llu %s; %llu ICMP errors", l->fwd.id,
+	       (unsigned long long)uf->dgrams[FSIDE_CLIENT],
+	       (unsigned long long)uf->dgrams[FSIDE_SERVER],
+	       (unsigned long long)uf->drops[UDROP_NO_SOCKET],
+	       udp_drop_name[UDROP_NO_SOCKET],
+	       (unsigned long long)uf->drops[UDROP_FLOW_LIMIT],
+	       udp_drop_name[UDROP_FLOW_LIMIT],
+	       (unsigned long long)uf->drops[UDROP_FULL],
+	       udp_drop_name[UDROP_FULL],
+	       (unsigned long long)uf->drops[UDROP_REFUSED],
+	       udp_drop_name[UDROP_REFUSED],
+	       (unsigned long long)uf->icmp);
+	for (k = 0; k < UDP_KINDS; k++) {
+		if (uf->pool[k].retry)
+			u->retries--;
+		udp_pool_close(&uf->pool[k]);
+	}
+	free(uf);
+	u->fwd[l->fwd.id] = NULL;
+}
+
+/**
+ * udp_pool_fds() - UDP_POOL_FDS: connected sockets for a forward's pool
+ * @r:		relay
+ * @side:	side of the agent that sent them
+ * @m:		validated message; its descriptors are taken or closed
+ *
+ * An answer for a forward removed since, or for a request this relay no
+ * longer waits for (its agent was replaced), is closed quietly.
+ *
+ * Return: NULL on success, else the protocol violation
+ */
+const char *udp_pool_fds(struct relay *r, unsigned side, struct ipc_msg *m)
+{
+	const struct msg_udp_pool_fds *h = &m->u.udp_fds;
+	struct listener *l = r->listeners[h->id];
+	struct udp_fwd *uf = r->udp ? r->udp->fwd[h->id] : NULL;
+	struct udp_pool *p;
+	const char *why;
+	unsigned k;
+
+	if (!l || l->removed || !uf || !(l->fwd.flags & FWD_F_UDP)) {
+		ipc_close_fds(m);
+		return NULL;
+	}
+	if (side == l->fwd.listen_side)
+		return "UDP sockets from the listening side";
+	p = &uf->pool[h->kind];
+	if (!p->asked) {
+		ipc_close_fds(m);
+		return NULL;
+	}
+	if (m->nfds > p->asked)
+		return "more UDP sockets than asked for";
+	if (m->nfds && (why = udp_sock_check(m->fds[0], udp_target_af(l))))
+		return why;
+	for (k = 0; k < m->nfds; k++) {
+		if (fcntl(m->fds[k], F_GETFL) < 0 ||
+		    !(fcntl(m->fds[k], F_GETFL) & O_NONBLOCK))
+			return "blocking socket";
+	}
+	for (k = 0; k < m->nfds; k++) {
+		p->fd[p->avail++] = m->fds[k];
+		m->fds[k] = -1;
+	}
+	m->nfds = 0;
+	p->asked = 0;
+	if (h->count)
+		udp_pool_refill(r, l, h->kind);
+	return NULL;
+}
+
+/**
+ * udp_pool_lost() - a UDP_POOL_FDS lost its descriptors (limit reached)
+ * @r:		relay
+ * @h:		what the message said, possibly not validated
+ *
+ * The kernel closed them; the request is over, and the next new flow asks
+ * again.
+ */
+void udp_pool_lost(struct relay *r, const struct msg_udp_pool_fds *h)
+{
+	if (r->udp && h->id < FWD_ID_MAX && h->kind < UDP_KINDS &&
+	    r->udp->fwd[h->id])
+		r->udp->fwd[h->id]->pool[h->kind].asked = 0;
+}
+
+/**
+ * udp_agent_lost() - an agent's channel closed: its answers never come
+ * @r:		relay
+ * @side:	the agent's side
+ */
+void udp_agent_lost(struct relay *r, unsigned side)
+{
+	uint32_t id;
+	unsigned k;
+
+	if (!r->udp)
+		return;
+	for (id = 0; id < FWD_ID_MAX; id++) {
+		struct udp_fwd *uf = r->udp->fwd[id];
+		const struct listener *l = r->listeners[id];
+
+		if (!uf || !l || l->fwd.listen_side == side)
+			continue;
+		for (k = 0; k < UDP_KINDS; k++)
+			uf->pool[k].asked = 0;
+	}
+}
+
+/**
+ * udp_agent_back() - a restarted agent's channel arrived: ask it
+ * @r:		relay
+ * @side:	the agent's side
+ */
+void udp_agent_back(struct relay *r, unsigned side)
+{
+	uint32_t id;
+
+	if (!r->udp)
+		return;
+	for (id = 0; id < FWD_ID_MAX; id++) {
+		const struct listener *l = r->listeners[id];
+
+		if (r->udp->fwd[id] && l && l->fwd.listen_side != side)
+			udp_pool_refill(r, l, UDP_KIND_LOCAL);
+	}
+}
+
+/**
+ * udp_wait_ms() - shorten the loop's wait to the next expiry sweep
+ * @r:		relay
+ * @wait:	milliseconds the loop would wait, -1 for ever
+ *
+ * Return: @wait, or less if a sweep (or a request retry) is due sooner
+ */
+int udp_wait_ms(struct relay *r, int wait)
+{
+	struct udp_state *u = r->udp;
+	uint64_t due;
+
+	if (!u || (!u->used && !u->retries))
+		return wait;
+	if (u->retries)
+		return wait < 0 || wait > (int)UDP_SWEEP_MIN_MS ?
+		       (int)UDP_SWEEP_MIN_MS : wait;
+	udp_clock(u);
+	due = u->next_sweep_ms > u->now_ms ? u->next_sweep_ms - u->now_ms : 0;
+	if (wait >= 0 && (uint64_t)wait < due)
+		return wait;
+	return (int)due;
+}
+
+/**
+ * udp_sweep() - end the flows idle for longer than their timeout
+ * @r:		relay
+ */
+static void udp_sweep(struct relay *r)
+{
+	struct udp_state *u = r->udp;
+	uint32_t i, n = 0, step;
+
+	step = u->timeout * MS_PER_S / UDP_SWEEPS;
+	u->next_sweep_ms = u->now_ms + (step < UDP_SWEEP_MIN_MS ?
+					UDP_SWEEP_MIN_MS : step);
+	for (i = 0; i < u->size && u->used; i++) {
+		const struct udp_flow *f = &u->flows[i];
+		uint32_t t = u->timeout * (f->stream ? UDP_STREAM_FACTOR : 1U);
+
+		if (f->fd >= 0 && u->now_s - f->last >= t) {
+			udp_flow_close(r, i);
+			n++;
+		}
+	}
+	if (n)
+		ndebug("UDP: %u idle flow%s ended, %u open", n,
+		       n == 1 ? "" : "s", u->used);
+}
+
+/**
+ * udp_tick() - once per loop round: expiry when due, request retries
+ * @r:		relay
+ */
+void udp_tick(struct relay *r)
+{
+	struct udp_state *u = r->udp;
+	uint32_t id;
+	unsigned k;
+
+	if (!u)
+		return;
+	udp_clock(u);
+	if (u->now_ms >= u->next_sweep_ms)
+		udp_sweep(r);
+	for (id = 0; u->retries && id < FWD_ID_MAX; id++) {
+		const struct listener *l = r->listeners[id];
+
+		for (k = 0; u->fwd[id] && l && k < UDP_KINDS; k++)
+			if (u->fwd[id]->pool[k].retry)
+				udp_pool_refill(r, l, k);
+	}
+}
+
+/**
+ * udp_stats_fill() - the UDP counters of a forward, for its STATS
+ * @r:		relay
+ * @l:		forward
+ * @st:		its STATS record, TCP part filled
+ */
+void udp_stats_fill(const struct relay *r, const struct listener *l,
+		    struct msg_stats *st)
+{
+	const struct udp_fwd *uf;
+
+	if (!r->udp || !(uf = r->udp->fwd[l->fwd.id]))
+		return;
+	memcpy(st->dgrams, uf->dgrams, sizeof(st->dgrams));
+	memcpy(st->drops, uf->drops, sizeof(st->drops));
+}
+
+/**
+ * udp_fini() - close every UDP flow and pool, free the state
+ * @r:		relay
+ */
+void udp_fini(struct relay *r)
+{
+	struct udp_state *u = r->udp;
+	uint32_t i;
+	unsigned k;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->size; i++)
+		if (u->flows[i].fd >= 0)
+			close(u->flows[i].fd);
+	for (i = 0; i < FWD_ID_MAX; i++) {
+		for (k = 0; u->fwd[i] && k < UDP_KINDS; k++)
+			udp_pool_close(&u->fwd[i]->pool[k]);
+		free(u->fwd[i]);
+	}
+	free(u->fwd);
+	free(u->flows);
+	free(u->hash);
+	free(u->buf);
+	free(u);
+	r->udp = NULL;
+}

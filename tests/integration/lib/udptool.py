@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""udptool - UDP echo server and checking clients for nsplice's UDP tests.
+
+Subcommands (every wait bounded; exit 0 on success, 1 on a failed check):
+
+  echo ADDR PORT [--lifetime S] [--log FILE]
+      Echo every datagram back to its source.  The first datagram of each
+      new source address:port writes "src ADDR PORT" to FILE (flushed), so
+      a test can count the sources the target saw.
+  wait HOST PORT [--timeout S]
+      Send probes until one is echoed back.
+  client HOST PORT --sizes N,N,... [--timeout S] [--retries N] [--repeat R]
+      From ONE socket: for each size send random bytes, expect the exact
+      bytes back, from exactly HOST:PORT (the forwarded address and port).
+  flows HOST PORT --count N [--timeout S] [--size B]
+      N sockets (N client flows) at once, each a unique payload; resend
+      what is unanswered every 200 ms; every flow must get its own payload
+      back from HOST:PORT.  Prints "answered K/N".
+  silent HOST PORT [--wait S]
+      Send one datagram, expect NO answer within S seconds.
+  persist HOST PORT --duration S [--interval S]
+      One socket, one datagram every interval for S seconds, each must
+      come back within 1 s (one resend allowed); prints "answered K/N"
+      and fails if any was lost.  Runs beside reloads: the flow must
+      survive them.
+"""
+import argparse
+import os
+import select
+import socket
+import sys
+import time
+
+MAX_DGRAM = 65535
+
+
+def family_of(host):
+    """Address family of a numeric host."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def same_source(src, host, port):
+    """True if a recvfrom() source is HOST:PORT."""
+    return src[0] == host and src[1] == port
+
+
+def cmd_echo(a):
+    """Echo server; logs each new source once."""
+    s = socket.socket(family_of(a.addr), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family_of(a.addr) == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((a.addr, a.port))
+    log = open(a.log, "a", buffering=1) if a.log else None
+    seen = set()
+    end = time.monotonic() + a.lifetime
+    print("listening", flush=True)
+    while time.monotonic() < end:
+        r, _, _ = select.select([s], [], [], 0.5)
+        if not r:
+            continue
+        data, src = s.recvfrom(MAX_DGRAM)
+        key = (src[0], src[1])
+        if log and key not in seen:
+            seen.add(key)
+            log.write("src %s %d\n" % key)
+        try:
+            s.sendto(data, src)
+        except OSError as e:
+            print("sendto %s: %s" % (key, e), flush=True)
+    return 0
+
+
+def exchange(s, host, port, payload, timeout, retries):
+    """Send PAYLOAD, wait for it back; return (ok, why)."""
+    for _ in range(retries):
+        s.sendto(payload, (host, port))
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            r, _, _ = select.select([s], [], [], max(0, end - time.monotonic()))
+            if not r:
+                break
+            try:
+                data, src = s.recvfrom(MAX_DGRAM)
+            except ConnectionRefusedError:
+                continue
+            if not same_source(src, host, port):
+                return False, "reply from %s:%d, not %s:%d" % (
+                    src[0], src[1], host, port)
+            if data == payload:
+                return True, ""
+            if len(data) != len(payload):
+                return False, "%d bytes back for %d sent" % (
+                    len(data), len(payload))
+            return False, "payload of %d bytes differs" % len(data)
+    return False, "no answer after %d tries" % retries
+
+
+def cmd_wait(a):
+    """Probe until echoed."""
+    end = time.monotonic() + a.timeout
+    s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+    while time.monotonic() < end:
+        ok, _ = exchange(s, a.host, a.port, b"probe", 0.2, 1)
+        if ok:
+            return 0
+    print("no echo from %s:%d within %s s" % (a.host, a.port, a.timeout))
+    return 1
+
+
+def cmd_client(a):
+    """Integrity and source checks from one socket."""
+    s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    bad = 0
+    for _ in range(a.repeat):
+        for size in [int(x) for x in a.sizes.split(",")]:
+            payload = os.urandom(size)
+            ok, why = exchange(s, a.host, a.port, payload, a.timeout,
+                               a.retries)
+            if not ok:
+                bad += 1
+                print("size %d: %s" % (size, why))
+    print("local port %d" % s.getsockname()[1])
+    return 1 if bad else 0
+
+
+def cmd_flows(a):
+    """N concurrent client flows, each must be answered."""
+    socks = []
+    want = {}
+    for i in range(a.count):
+        s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+        s.setblocking(False)
+        socks.append(s)
+        want[s.fileno()] = (s, (b"%08d" % i) + os.urandom(max(0, a.size - 8)))
+    done = set()
+    bad = 0
+    end = time.monotonic() + a.timeout
+    poller = select.poll()
+    for s in socks:
+        poller.register(s, select.POLLIN)
+    while len(done) + bad < a.count and time.monotonic() < end:
+        for fd, (s, p) in want.items():
+            if fd not in done:
+                try:
+                    s.sendto(p, (a.host, a.port))
+                except OSError:
+                    pass
+        resend = time.monotonic() + 0.2
+        while time.monotonic() < resend:
+            for fd, _ in poller.poll(50):
+                s, p = want[fd]
+                try:
+                    data, src = s.recvfrom(MAX_DGRAM)
+                except OSError:
+                    continue
+                if fd in done:
+                    continue
+                if not same_source(src, a.host, a.port) or data != p:
+                    bad += 1
+                    print("flow %d: wrong reply from %s" % (fd, src))
+                    done.add(fd)
+                    continue
+                done.add(fd)
+    print("answered %d/%d, %d wrong" % (len(done) - bad, a.count, bad))
+    return 0 if len(done) - bad == a.count else 1
+
+
+def cmd_silent(a):
+    """One datagram; no answer expected."""
+    s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+    s.sendto(b"anyone", (a.host, a.port))
+    r, _, _ = select.select([s], [], [], a.wait)
+    if r:
+        try:
+            data, src = s.recvfrom(MAX_DGRAM)
+            print("unexpected answer from %s" % (src,))
+            return 1
+        except OSError as e:
+            print("error %s" % e)
+    return 0
+
+
+def cmd_persist(a):
+    """One long flow: every datagram must come back."""
+    s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+    n = got = 0
+    end = time.monotonic() + a.duration
+    while time.monotonic() < end:
+        n += 1
+        ok, why = exchange(s, a.host, a.port, b"persist %d" % n, 0.5, 2)
+        got += ok
+        if not ok:
+            print("datagram %d: %s" % (n, why), flush=True)
+        time.sleep(a.interval)
+    print("answered %d/%d" % (got, n))
+    return 0 if got == n and n else 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("echo")
+    e.add_argument("addr")
+    e.add_argument("port", type=int)
+    e.add_argument("--lifetime", type=float, default=240)
+    e.add_argument("--log")
+    w = sub.add_parser("wait")
+    w.add_argument("host")
+    w.add_argument("port", type=int)
+    w.add_argument("--timeout", type=float, default=15)
+    c = sub.add_parser("client")
+    c.add_argument("host")
+    c.add_argument("port", type=int)
+    c.add_argument("--sizes", required=True)
+    c.add_argument("--timeout", type=float, default=1)
+    c.add_argument("--retries", type=int, default=5)
+    c.add_argument("--repeat", type=int, default=1)
+    f = sub.add_parser("flows")
+    f.add_argument("host")
+    f.add_argument("port", type=int)
+    f.add_argument("--count", type=int, default=300)
+    f.add_argument("--timeout", type=float, default=20)
+    f.add_argument("--size", type=int, default=64)
+    s = sub.add_parser("silent")
+    s.add_argument("host")
+    s.add_argument("port", type=int)
+    s.add_argument("--wait", type=float, default=1)
+    q = sub.add_parser("persist")
+    q.add_argument("host")
+    q.add_argument("port", type=int)
+    q.add_argument("--duration", type=float, default=10)
+    q.add_argument("--interval", type=float, default=0.1)
+    a = p.parse_args()
+    return {"echo": cmd_echo, "wait": cmd_wait, "client": cmd_client,
+            "flows": cmd_flows, "silent": cmd_silent,
+            "persist": cmd_persist}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

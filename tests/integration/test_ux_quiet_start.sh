@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_ux_quiet_start - a successful start says what is forwarded where,
+# and that it is ready, in at most two lines; the details wait for -v.
+#
+# Proves:
+#  - default level, --netns: once the forward accepts, the whole output is
+#    one line "[supervisor] forwarding -t P:Q to netns NAME; ready", and a
+#    connection through it adds nothing;
+#  - default level, COMMAND: the same, one line naming the command;
+#  - -v: the start-up details (relay sandbox, flow table, pipes, the
+#    configuration batch) are all still there, and the ready line too;
+#  - `nsplice ctl status` still reports the forward and its target.
+# Why it matters: seven lines of internals on every start hide the one
+# line a user needs, and teach operators to skip nsplice's output.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+
+need_root
+need_nsplice
+
+NS="nsp-$$-uxq"
+make_netns "$NS"
+alloc_ports 31200 HP HC HV EPORT
+start_ns_server "$NS" "$TMPDIR_TEST/sink.log" sink-server "$EPORT" --addr 127.0.0.1
+wait_port 127.0.0.1 "$EPORT" "$NS" || die "sink server in $NS did not start"
+
+# user_view FILE - FILE without the line that --sandbox=log prints at every
+# start (the suite-wide NSPLICE_TEST_SANDBOX_LOG run): what a user of an
+# enforcing nsplice sees; written to FILE.user, whose name is printed
+user_view() {
+	grep -v -E '^\[supervisor\] warning: --sandbox=log: ' "$1" >"$1.user" || true
+	printf '%s\n' "$1.user"
+}
+
+# settle - give late lines (relay, agents) time to arrive: 1 s
+settle() { sleep 1; }
+
+# one_ready_line DESC LOG REGEX - the log is exactly one line matching REGEX
+one_ready_line() {
+	local desc=$1 log re=$3 n
+	log=$(user_view "$2")
+	n=$(wc -l <"$log")
+	if ((n <= 2)) && ((n >= 1)) && grep -q -E "$re" "$log" &&
+		! grep -v -E "$re" "$log" | grep -q .; then
+		ok "$desc: $n line: $(head -n1 "$log")"
+	else
+		fail "$desc: $n lines, expected the ready line alone"
+		indent <"$log"
+	fi
+}
+
+# 1. --netns at the default level
+start_nsplice --wait 127.0.0.1 "$HP" "$TMPDIR_TEST/netns.log" \
+	--netns "$NS" -t "$HP:$EPORT" --control "$TMPDIR_TEST/ctl.sock" ||
+	die "nsplice did not start"
+check "a round trip through the forward" nstool send 4096 127.0.0.1 "$HP"
+settle
+one_ready_line "--netns start" "$TMPDIR_TEST/netns.log" \
+	"^\[supervisor\] forwarding -t $HP:$EPORT to netns [^ ]*$NS; ready\$"
+if "$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" status >"$TMPDIR_TEST/status" 2>&1 &&
+	grep -q -- "$HP" "$TMPDIR_TEST/status" && grep -q -- "$NS" "$TMPDIR_TEST/status"; then
+	ok "ctl status still names the forward and the target"
+else
+	fail "ctl status lacks the forward or the target"
+	indent <"$TMPDIR_TEST/status"
+fi
+stop_nsplice TERM 5 || fail "nsplice did not stop on SIGTERM"
+
+# 2. COMMAND at the default level
+start_nsplice "$TMPDIR_TEST/cmd.log" -t "$HC" -- sleep 30 ||
+	die "nsplice (COMMAND) did not start"
+for ((i = 0; i < 100; i++)); do
+	grep -q 'ready$' "$TMPDIR_TEST/cmd.log" && break
+	sleep 0.05
+done
+settle
+one_ready_line "COMMAND start" "$TMPDIR_TEST/cmd.log" \
+	"^\[supervisor\] forwarding -t $HC to command sleep .*; ready\$"
+stop_nsplice TERM 5 || fail "nsplice (COMMAND) did not stop on SIGTERM"
+
+# 3. -v: the details are still available
+start_nsplice --wait 127.0.0.1 "$HV" "$TMPDIR_TEST/verbose.log" \
+	-v --netns "$NS" -t "$HV:$EPORT" || die "nsplice -v did not start"
+settle
+for re in '^\[relay\] sandbox: ' '^\[relay\] flow table: ' '^\[relay\] pipes: ' \
+	'^\[relay\] configuration: ' '^\[supervisor\] forwarding: ' \
+	"^\[supervisor\] forwarding -t $HV:$EPORT to netns .*; ready\$"; do
+	if grep -q -E "$re" "$TMPDIR_TEST/verbose.log"; then
+		ok "-v shows $re"
+	else
+		fail "-v lacks $re"
+	fi
+done
+(($(wc -l <"$TMPDIR_TEST/verbose.log") > 2)) ||
+	fail "-v printed no more than the default level"
+stop_nsplice TERM 5 || fail "nsplice -v did not stop on SIGTERM"
+
+finish

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_ux_refused_logged - failures a client only sees as a reset, and
+# what "auto" does, are in the log at the default level.
+#
+# Proves:
+#  - a connection whose target does not listen: a warning naming the
+#    forward and the target port ("-t P:Q: cannot connect to port Q in
+#    the namespace: Connection refused (nothing listens there?)"); 30 such
+#    connections within a second give at most 3 lines (rate limit);
+#  - -t auto: a server that starts listening in the namespace gives one
+#    line "-t auto: port A listens in the namespace: forwarding it"; when
+#    it stops, one line "... port A no longer listens in the namespace:
+#    forward removed";
+#  - -t auto: a namespace port the host cannot bind (taken on the host)
+#    gives exactly one line "-t auto: cannot listen on port B on the
+#    host: address already in use; not forwarded", however many scans
+#    see it (waits 3 scan periods).
+# Why it matters: a forward that silently resets clients, or an auto port
+# that silently is not forwarded, sends users hunting in the wrong place.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+. "$NSPLICE_TESTLIB/live.sh"
+
+need_root
+need_nsplice
+
+NS="nsp-$$-uxr"
+make_netns "$NS"
+alloc_ports 31600 HP DEAD A B
+
+# lt_server NETNS PORT LOG - livetool echo-server on 127.0.0.1 and ::1 of
+# NETNS, which stops listening on SIGUSR1; LT_PID is the server itself
+# (as in test_live_auto.sh)
+lt_server() {
+	local ns=$1 port=$2 log=$3 i
+	start_bg "$log" ip netns exec "$ns" timeout -k 2 "$LIFETIME" "$PY" \
+		"$LIVETOOL" echo-server "$port" "$LIFETIME" 127.0.0.1 ::1
+	for ((i = 0; i < 100; i++)); do
+		if grep -q '^listening' "$log" 2>/dev/null; then
+			LT_PID=$(sed -n 's/^listening pid=//p' "$log")
+			return 0
+		fi
+		sleep 0.05
+	done
+	die "server on port $port in $ns did not start"
+}
+
+# wait_log FILE REGEX - wait (<= 5 s) for a line matching REGEX
+wait_log() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q -E "$2" "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# 1. refused connections
+start_nsplice "$TMPDIR_TEST/refused.log" --netns "$NS" -t "$HP:$DEAD" ||
+	die "nsplice did not start"
+# wait_port would count as a refused connection too: wait for the ready
+# line instead
+wait_log "$TMPDIR_TEST/refused.log" 'ready$' || die "nsplice did not get ready"
+for ((i = 0; i < 30; i++)); do
+	nstool expect-reset 127.0.0.1 "$HP" >/dev/null 2>&1 || true
+done
+sleep 0.5
+re="^\[relay\] warning: -t $HP:$DEAD: cannot connect to port $DEAD in the namespace: Connection refused \(nothing listens there\?\)"
+n=$(grep -c -E "$re" "$TMPDIR_TEST/refused.log" || true)
+if ((n >= 1 && n <= 3)); then
+	ok "refused connections logged at the default level, rate-limited ($n lines for 30)"
+else
+	fail "refused connections: $n matching lines, expected 1..3"
+	indent <"$TMPDIR_TEST/refused.log"
+fi
+stop_nsplice TERM 5 || fail "nsplice did not stop"
+
+# 2. auto: added, removed, cannot bind
+start_ns_server "" "$TMPDIR_TEST/hostb.log" sink-server "$B" --addr 127.0.0.1 --addr ::1
+wait_port 127.0.0.1 "$B" || die "host server on $B did not start"
+start_nsplice "$TMPDIR_TEST/auto.log" --netns "$NS" -t auto ||
+	die "nsplice -t auto did not start"
+wait_log "$TMPDIR_TEST/auto.log" 'ready$' || die "nsplice -t auto not ready"
+lt_server "$NS" "$A" "$TMPDIR_TEST/a.log"
+if wait_log "$TMPDIR_TEST/auto.log" "^\[supervisor\] -t auto: port $A listens in the namespace: forwarding it\$"; then
+	ok "auto: the new port is logged"
+else
+	fail "auto: no line for the new port $A"
+	indent <"$TMPDIR_TEST/auto.log"
+fi
+kill -USR1 "$LT_PID"
+if wait_log "$TMPDIR_TEST/auto.log" "^\[supervisor\] -t auto: port $A no longer listens in the namespace: forward removed\$"; then
+	ok "auto: the removed port is logged"
+else
+	fail "auto: no line for the removal of port $A"
+	indent <"$TMPDIR_TEST/auto.log"
+fi
+start_ns_server "$NS" "$TMPDIR_TEST/nsb.log" sink-server "$B" --addr 127.0.0.1
+wait_port 127.0.0.1 "$B" "$NS" || die "namespace server on $B did not start"
+wait_log "$TMPDIR_TEST/auto.log" "cannot listen on port $B" || true
+sleep 3		# three more scans
+n=$(grep -c -E "^\[supervisor\] -t auto: cannot listen on port $B on the host: address already in use; not forwarded\$" "$TMPDIR_TEST/auto.log" || true)
+if ((n == 1)); then
+	ok "auto: a port the host cannot bind is logged once"
+else
+	fail "auto: $n lines for port $B that cannot be bound, expected 1"
+	indent <"$TMPDIR_TEST/auto.log"
+fi
+if grep -q -E "port $A listens.*" "$TMPDIR_TEST/auto.log" &&
+	(($(grep -c -E "port $A listens" "$TMPDIR_TEST/auto.log") == 1)); then
+	ok "auto: one line per added port (not one per family)"
+else
+	fail "auto: not exactly one line for port $A"
+fi
+stop_nsplice TERM 5 || fail "nsplice -t auto did not stop"
+
+finish
