@@ -37,6 +37,7 @@
  */
 #include <bsd/string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -48,11 +49,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../ipc/text.h"
-#include "../supervisor/control.h"
-#include "config.h"
-#include "ctl.h"
-#include "portspec.h"
+#include "cmd/ctl.h"
+#include "ipc/clock.h"
+#include "ipc/text.h"
+#include "supervisor/config/config.h"
+#include "supervisor/config/portspec.h"
+#include "supervisor/ctlproto.h"
 
 /* CONNECT_TIMEOUT_MS - how long connecting may take, milliseconds */
 #define CONNECT_TIMEOUT_MS	5000
@@ -74,12 +76,12 @@
  * server message and the client's own words around it */
 #define SAY_MAX			(ANSWER_ERR_SHOW_MAX + 256)
 
+/* PATH_MAX_CTL - longest socket path taken, bytes with the NUL */
+#define PATH_MAX_CTL		4096
+
 /* SUN_PATH_MAX - size of sun_path, bytes with the NUL */
 #define SUN_PATH_MAX		sizeof(((struct sockaddr_un *)NULL)->sun_path)
 
-/* MS_PER_SEC, NS_PER_MS - time unit conversions */
-#define MS_PER_SEC		1000L
-#define NS_PER_MS		1000000L
 
 /**
  * struct ctl_answer_buf - the answer as read so far
@@ -108,19 +110,6 @@ static void ctl_usage(FILE *f)
 		   "Exit status: 0 ok; 1 refused by nsplice (e.g. not "
 		   "forwarded) or no\nconnection; 2 bad usage (e.g. a SPEC "
 		   "that does not parse).\n");
-}
-
-/**
- * now_ms() - CLOCK_MONOTONIC in milliseconds
- *
- * Return: milliseconds since an arbitrary start
- */
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * MS_PER_SEC + ts.tv_nsec / NS_PER_MS;
 }
 
 /**
@@ -263,7 +252,7 @@ static int check_request(const char *line)
  * wait_fd() - poll one descriptor until an event or a deadline
  * @fd:		descriptor
  * @events:	POLLIN or POLLOUT
- * @deadline:	now_ms() value to give up at
+ * @deadline:	clock_ms() value to give up at
  *
  * Return: 0 when ready, -1 with errno (ETIMEDOUT at the deadline)
  */
@@ -273,7 +262,7 @@ static int wait_fd(int fd, short events, long deadline)
 	long left;
 	int rc;
 
-	while ((left = deadline - now_ms()) > 0) {
+	while ((left = deadline - clock_ms()) > 0) {
 		rc = poll(&p, 1, (int)left);
 		if (rc > 0)
 			return 0;
@@ -287,7 +276,7 @@ static int wait_fd(int fd, short events, long deadline)
 /**
  * connect_wait() - finish a connect() that did not complete at once
  * @fd:		socket
- * @deadline:	now_ms() value to give up at
+ * @deadline:	clock_ms() value to give up at
  *
  * AF_UNIX answers a full backlog with EAGAIN and no later notice, so
  * that case is retried after a pause; EINPROGRESS is polled for.
@@ -300,7 +289,7 @@ static int connect_wait(int fd, long deadline)
 	int soerr = 0;
 
 	if (errno == EAGAIN) {
-		if (deadline - now_ms() <= 0) {
+		if (deadline - clock_ms() <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -316,21 +305,67 @@ static int connect_wait(int fd, long deadline)
 }
 
 /**
+ * sun_fill() - put a socket path into sun_path, however long it is
+ * @path:	socket path, non-empty
+ * @sun:	address to fill
+ * @dirfd:	set to an O_PATH descriptor of the directory when @path is
+ *		too long for sun_path, else -1; the caller closes it after
+ *		connect()
+ *
+ * A path longer than sun_path (rootlessport's control socket sits beside
+ * podman's in a directory named after the 64-digit container id) is
+ * reached through /proc/self/fd/N/NAME, N the directory opened here.
+ *
+ * Return: 0, or -1 (after a message)
+ */
+static int sun_fill(const char *path, struct sockaddr_un *sun, int *dirfd)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX_CTL];
+
+	*dirfd = -1;
+	if (strlen(path) < SUN_PATH_MAX) {
+		memcpy(sun->sun_path, path, strlen(path) + 1);
+		return 0;
+	}
+	if (!slash || (size_t)(slash - path) >= sizeof(dir)) {
+		say("socket path \"%.60s...\": too long", path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	*dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0) {
+		say("socket directory \"%.60s...\": %s", dir, strerror(errno));
+		return -1;
+	}
+	if (snprintf(sun->sun_path, SUN_PATH_MAX, "/proc/self/fd/%d/%s",
+		     *dirfd, slash + 1) >= (int)SUN_PATH_MAX) {
+		say("socket name \"%.60s...\": too long", slash + 1);
+		close(*dirfd);
+		return -1;
+	}
+	return 0;
+}
+
+/**
  * ctl_connect() - connect to the control socket within the time limit
- * @path:	socket path, checked to fit sun_path
+ * @path:	socket path, non-empty
  *
  * Return: connected non-blocking socket, or -1 (after a message)
  */
 static int ctl_connect(const char *path)
 {
-	long deadline = now_ms() + CONNECT_TIMEOUT_MS;
+	long deadline = clock_ms() + CONNECT_TIMEOUT_MS;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, rc;
+	int fd, rc, dirfd;
 
-	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (sun_fill(path, &sun, &dirfd))
+		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		say("socket: %s", strerror(errno));
+		if (dirfd >= 0)
+			close(dirfd);
 		return -1;
 	}
 	do {
@@ -338,6 +373,8 @@ static int ctl_connect(const char *path)
 		if (rc)
 			rc = connect_wait(fd, deadline);
 	} while (rc == 1);
+	if (dirfd >= 0)
+		close(dirfd);
 	if (rc) {
 		say("connecting to %s: %s", path, strerror(errno));
 		close(fd);
@@ -350,7 +387,7 @@ static int ctl_connect(const char *path)
  * send_request() - send the line and end our half of the connection
  * @fd:		connected socket
  * @line:	request line
- * @deadline:	now_ms() value to give up at
+ * @deadline:	clock_ms() value to give up at
  *
  * Return: 0, or -1 with errno
  */
@@ -402,7 +439,7 @@ static int answer_room(struct ctl_answer_buf *a)
  * read_answer() - read until the server closes the connection
  * @fd:		connected socket
  * @a:		answer, filled and NUL-terminated
- * @deadline:	now_ms() value to give up at
+ * @deadline:	clock_ms() value to give up at
  *
  * Return: 0, or -1 with errno
  */
@@ -491,7 +528,7 @@ static int ctl_exchange(const char *path, const char *line)
 
 	if ((fd = ctl_connect(path)) < 0)
 		return EXIT_FAILURE;
-	deadline = now_ms() + IO_TIMEOUT_MS;
+	deadline = clock_ms() + IO_TIMEOUT_MS;
 	if ((send_request(fd, line, deadline) && errno != EPIPE &&
 	     errno != ECONNRESET) || read_answer(fd, &a, deadline)) {
 		say("%s: %s", path, errno == EFBIG ?
@@ -527,9 +564,9 @@ int ctl_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	path = argv[1];
-	if (!*path || strlen(path) >= SUN_PATH_MAX) {
-		say("socket path \"%.60s\": expected 1 to %zu bytes", path,
-		    SUN_PATH_MAX - 1);
+	if (!*path || strlen(path) >= PATH_MAX_CTL) {
+		say("socket path \"%.60s\": expected 1 to %d bytes", path,
+		    PATH_MAX_CTL - 1);
 		return EXIT_USAGE;
 	}
 	if (build_request(argc - 2, argv + 2, line) || check_request(line))

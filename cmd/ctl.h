@@ -6,7 +6,7 @@
  *
  * main() hands argv here, shifted so that argv[0] is "ctl", when the first
  * argument is "ctl".  The client turns its arguments into one request line
- * of the protocol in supervisor/control.h, checks it with the server's own
+ * of the protocol in supervisor/ctlproto.h, checks it with the server's own
  * parser, sends it and prints the answer: the report or nothing on
  * stdout for "ok", the message on stderr for "error: ...".
  */

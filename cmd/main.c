@@ -20,11 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "../supervisor/supervisor.h"
-#include "config.h"
-#include "ctl.h"
-#include "role.h"
+#include "cmd/ctl.h"
+#include "cmd/dpargs.h"
+#include "cmd/role.h"
+#include "cmd/rootlessport.h"
+#include "ipc/log.h"
+#include "ipc/proctitle.h"
+#include "supervisor/config/config.h"
+#include "supervisor/supervisor.h"
 
 
 /**
@@ -86,9 +89,25 @@ static int main_user(int argc, char **argv)
 		fprintf(stderr, "nsplice: %s\n", err);
 		return EXIT_USAGE;
 	}
-	ret = supervisor_main(&cfg);
+	ret = supervisor_main(&cfg, NULL);
 	config_free(&cfg);
 	return ret;
+}
+
+/**
+ * personality() - the name nsplice was started under
+ * @arg0:	argv[0]
+ *
+ * Container engines start their helper by a fixed name (rootlessport,
+ * docker-proxy); a link of that name to nsplice speaks their contract.
+ *
+ * Return: basename of @arg0
+ */
+static const char *personality(const char *arg0)
+{
+	const char *slash = arg0 ? strrchr(arg0, '/') : NULL;
+
+	return slash ? slash + 1 : arg0 ? arg0 : "";
 }
 
 /**
@@ -109,6 +128,10 @@ int main(int argc, char **argv)
 	argv = dup_argv(argc, argv);
 	if (argc > 1 && !strncmp(argv[1], "--role=", 7))
 		ret = main_role(argc, argv);
+	else if (!strcmp(personality(argv[0]), "rootlessport"))
+		ret = rootlessport_main(argc, argv);
+	else if (!strcmp(personality(argv[0]), "docker-proxy"))
+		ret = dockerproxy_main(argc, argv);
 	else if (argc > 1 && !strcmp(argv[1], "ctl"))
 		ret = ctl_main(argc - 1, argv + 1);
 	else

@@ -61,7 +61,5 @@ int role_args_parse(int argc, char **argv, struct role_args *ra);
 void role_enter(const struct role_args *ra, const char *title,
 		const char *logtag, int keep_max_fd);
 int main_role(int argc, char **argv);
-void proctitle_init(int argc, char **argv, char **envp);
-void proctitle_set(const char *title);
 
 #endif /* NSPLICE_ROLE_H */

@@ -10,7 +10,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "inany.h"
+#include "ipc/inany.h"
 
 /**
  * inany_af_valid() - tell whether @af is an address family nsplice forwards
@@ -125,7 +125,7 @@ static bool inany_external_unicast(int af, const union inany *a)
  * @use:	enum inany_use
  *
  * The one place that says which addresses reach a service listening only
- * on a namespace's loopback (DESIGN.md, "Addresses and loopback safety"):
+ * on a namespace's loopback (README.md, "Addresses and loopback safety"):
  * 127/8, ::1 and ::ffff:127/8 by name, and 0.0.0.0, :: and ::ffff:0.0.0.0
  * because connect() takes them for the local host.  An explicit target may
  * name loopback (the user's opt-in) but not reach it unnamed; an external

@@ -21,8 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ipc.h"
-#include "log.h"
+#include "ipc/ipc.h"
+#include "ipc/log.h"
 
 #define D(f, t) IPC_DIR(ROLE_##f, ROLE_##t)
 
@@ -487,6 +487,29 @@ const char *ipc_type_name(unsigned type)
 }
 
 /**
+ * stats_add() - add one listener's counters to a sum
+ * @sum:	counters to add to; its @id and @open are left as they are
+ * @a:		counters to add
+ *
+ * The supervisor keeps a listener's totals across relays as the sum of
+ * what earlier relays reported and what the current one reports.
+ */
+void stats_add(struct msg_stats *sum, const struct msg_stats *a)
+{
+	unsigned d;
+
+	sum->accepted += a->accepted;
+	sum->refused += a->refused;
+	sum->errors += a->errors;
+	for (d = 0; d < 2; d++) {
+		sum->bytes[d] += a->bytes[d];
+		sum->dgrams[d] += a->dgrams[d];
+	}
+	for (d = 0; d < STATS_DROPS; d++)
+		sum->drops[d] += a->drops[d];
+}
+
+/**
  * ipc_payload_size() - exact payload size of a type
  * @type:	enum ipc_type
  *
@@ -568,11 +591,11 @@ int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 }
 
 /**
- * close_all() - close descriptors received with a rejected message
+ * ipc_fds_close() - close an array of received descriptors
  * @fds:	descriptors
  * @nfds:	how many
  */
-static void close_all(const int *fds, unsigned nfds)
+void ipc_fds_close(const int *fds, unsigned nfds)
 {
 	unsigned i;
 
@@ -651,7 +674,7 @@ int ipc_validate(const void *buf, size_t len, int msg_flags,
 		goto bad;
 	return 1;
 bad:
-	close_all(fds, nfds);
+	ipc_fds_close(fds, nfds);
 	return IPC_ERR_PROTO;
 }
 
@@ -764,7 +787,7 @@ int ipc_recv(const struct ipc_chan *c, struct ipc_msg *m, const char **why)
 		return IPC_ERR_IO;
 	}
 	if (!collect_fds(&mh, fds, &nfds)) {
-		close_all(fds, nfds);
+		ipc_fds_close(fds, nfds);
 		*why = "unexpected control message";
 		return IPC_ERR_PROTO;
 	}
@@ -783,7 +806,7 @@ int ipc_recv(const struct ipc_chan *c, struct ipc_msg *m, const char **why)
  */
 void ipc_close_fds(struct ipc_msg *m)
 {
-	close_all(m->fds, m->nfds);
+	ipc_fds_close(m->fds, m->nfds);
 	memset(m->fds, -1, sizeof(m->fds));
 	m->nfds = 0;
 }

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "msg.h"
+#include "ipc/msg.h"
 
 /* IPC_ERR_* - negative return values of ipc_recv() and ipc_validate() */
 #define IPC_EOF		0	/* peer closed the channel (ipc_recv only) */
@@ -52,9 +52,12 @@ int ipc_validate(const void *buf, size_t len, int msg_flags,
 		 const int *fds, unsigned nfds, unsigned self, unsigned peer,
 		 struct ipc_msg *m, const char **why);
 void ipc_close_fds(struct ipc_msg *m);
+void ipc_fds_close(const int *fds, unsigned nfds);
 void ipc_chan_close(struct ipc_chan *c);
 const char *ipc_chan_check(int fd);
 
 extern const char ipc_why_ctrunc[];
+
+void stats_add(struct msg_stats *sum, const struct msg_stats *a);
 
 #endif /* NSPLICE_IPC_H */

@@ -48,8 +48,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "text.h"
+#include "ipc/log.h"
+#include "ipc/text.h"
 
 /* LOG_PREFIX_LEN - bytes of the "<N>" priority prefix, N one digit */
 #define LOG_PREFIX_LEN		3
@@ -97,6 +97,22 @@ void log_init(const char *role, int level)
 {
 	log_role = role;
 	log_level = level;
+}
+
+/* log_error_hook - called with each error line this process writes */
+static void (*log_error_hook)(const char *line);
+
+/**
+ * log_set_error_hook() - see each error line this process logs
+ * @hook:	called with the message (no role tag, no "error: "), after
+ *		text_safe(); NULL to stop
+ *
+ * A container engine shows its user one line when nsplice fails to start
+ * (supervisor/engine.c): the first error is that line.
+ */
+void log_set_error_hook(void (*hook)(const char *line))
+{
+	log_error_hook = hook;
 }
 
 /**
@@ -329,7 +345,7 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	char *body = line + LOG_PREFIX_LEN;
 	const size_t room = sizeof(line) - LOG_PREFIX_LEN;
 	int saved = errno;
-	int n, m;
+	int n, m, m0;
 
 	n = snprintf(body, room, "[%s] %s", log_role,
 		     tag[level < 0 || level > LOG_LVL_TRACE ? 0 : level]);
@@ -337,6 +353,7 @@ log_vwrite(int level, const char *fmt, va_list ap)
 		n = 0;
 	if ((size_t)n > room - 2)
 		n = (int)room - 2;
+	m0 = n;
 	m = vsnprintf(body + n, room - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;
@@ -344,6 +361,9 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	if ((size_t)n > room - 2)
 		n = (int)room - 2;
 	n = (int)text_safe(body, body, (size_t)n, 0, NULL);
+	body[n] = '\0';
+	if (level == LOG_LVL_ERR && log_error_hook)
+		log_error_hook(body + m0);
 	body[n++] = '\n';
 	emit(level_pri(level), line, (size_t)n);
 	errno = saved;

@@ -99,6 +99,7 @@ int log_mode_parse(const char *name);
 int log_syslog_open(char *err, size_t errlen);
 void log_sink_child(const char *buf, size_t n);
 void log_sink_flush(void);
+void log_set_error_hook(void (*hook)(const char *line));
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt,

@@ -18,7 +18,7 @@
  * The agent-relay channels carry sockets straight from the process that
  * created them to the one that uses them: the supervisor never holds a
  * connection.  The relay only ever receives descriptors; it never sends one
- * (issue "sandbox" removes sendmsg() from its filter).
+ * (its seccomp filter has no sendmsg()).
  *
  * Every type has a row in ipc_catalogue[] (ipc.c) giving its exact payload
  * size, the most descriptors it may carry, the directions it may travel and
@@ -77,7 +77,8 @@
 #include <net/if.h>
 #include <stdint.h>
 
-#include "inany.h"
+#include "ipc/inany.h"
+#include "ipc/portset.h"
 
 /* IPC_PROTO_VERSION - bumped on any change to a payload or to the table */
 #define IPC_PROTO_VERSION	4
@@ -212,10 +213,12 @@ struct msg_hello {
  * BIND may carry one descriptor: a listening socket inherited through
  * socket activation, which the agent uses instead of binding its own.
  *
- * FWD_F_PROXY is the one field that may change on a live listener: a
- * FORWARD for an id the relay holds, equal to it in every other field,
- * sent on its own (outside a batch, not counted in CONFIG_DONE), sets or
- * clears it for connections accepted from then on (reload, ctl).
+ * Two things may change on a live listener: FWD_F_PROXY and, for a TCP
+ * forward with FWD_F_TARGET_ADDR, @target_addr within @target_family (the
+ * same pool and Landlock port rule serve it).  A FORWARD for an id the
+ * relay holds, equal to it in every other field, sent on its own (outside
+ * a batch, not counted in CONFIG_DONE), applies them to connections
+ * accepted from then on (reload, ctl, rootlessport's reload).
  */
 struct msg_forward {
 	uint32_t id;
@@ -231,7 +234,7 @@ struct msg_forward {
 };
 
 /* FWD_ID_MAX - listener ids are below this: 65535 ports, two families */
-#define FWD_ID_MAX		(2U * 65536U)
+#define FWD_ID_MAX		(2U * PORTSET_PORTS)
 
 /**
  * struct msg_config_done - end of a batch of FORWARD or BIND messages
@@ -297,8 +300,8 @@ struct msg_pool_fds {
  * @addr6:	first global IPv6 address that is not loopback or link-local
  *
  * Connections from clients that are not on the listening side's loopback go
- * here instead of to the other side's loopback (see DESIGN.md, loopback
- * safety).
+ * here instead of to the other side's loopback (loopback safety:
+ * inany_loopback_safe() in inany.c).
  */
 struct msg_ns_addrs {
 	uint8_t flags;
@@ -307,13 +310,20 @@ struct msg_ns_addrs {
 	union inany addr6;
 };
 
+/* FLOW_SLOTS_MAX - most concurrent TCP flows of a relay, whatever
+ * RLIMIT_NOFILE allows: the bound of --max-conns (supervisor/config/options.c), of the
+ * relay's flow table (relay/flow.c) and of its descriptor limit
+ * (seccomp/sandbox.h RELAY_NOFILE_MAX) */
+#define FLOW_SLOTS_MAX		65536U
+
 /**
  * struct msg_relay_limits - supervisor to relay: limits read from /proc
  * @pipe_max_size:	fs.pipe-max-size, bytes
  * @pipe_pages_soft:	fs.pipe-user-pages-soft, pages; 0 means no limit
  * @pipe_accounted:	1 if the relay's uid is subject to pipe accounting
  *			(not root, no CAP_SYS_RESOURCE)
- * @max_conns:		most concurrent connections, 0 for the default
+ * @max_conns:		most concurrent connections, 0 for the default,
+ *			at most FLOW_SLOTS_MAX
  * @idle_timeout:	seconds without traffic after which a flow is
  *			closed, 0 for never
  * @udp_timeout:	seconds without a datagram after which a UDP flow
@@ -555,7 +565,7 @@ struct msg_pool_denied {
  *			on the listening side's loopback)
  * @UDP_KIND_EXTERNAL:	the forward's explicit target address, else the
  *			agent's own external address of the family (every
- *			other client: loopback safety, DESIGN.md)
+ *			other client: loopback safety, inany.c)
  */
 enum udp_kind {
 	UDP_KIND_LOCAL = 0,
@@ -593,6 +603,31 @@ struct msg_udp_pool_fds {
 	uint32_t count;
 };
 
+/* IPC_PAYLOAD_VIEWS - one member per payload type, named as in struct
+ * ipc_msg's @u: the views of a payload, also of test samples (tests/unit) */
+#define IPC_PAYLOAD_VIEWS						\
+	struct msg_hello hello;						\
+	struct msg_forward forward;					\
+	struct msg_config_done done;					\
+	struct msg_bound bound;						\
+	struct msg_listener listener;					\
+	struct msg_pool_req pool_req;					\
+	struct msg_pool_fds pool_fds;					\
+	struct msg_ns_addrs ns_addrs;					\
+	struct msg_relay_limits limits;					\
+	struct msg_id id;						\
+	struct msg_chan chan;						\
+	struct msg_agent_conf agent_conf;				\
+	struct msg_ports ports;						\
+	struct msg_stats_req stats_req;					\
+	struct msg_stats stats;						\
+	struct msg_stats_done stats_done;				\
+	struct msg_connect_allow allow;					\
+	struct msg_pool_allow pool_allow;				\
+	struct msg_pool_denied pool_denied;				\
+	struct msg_udp_pool_req udp_req;				\
+	struct msg_udp_pool_fds udp_fds;
+
 /**
  * struct ipc_msg - a received, validated message
  * @type:	enum ipc_type
@@ -605,27 +640,7 @@ struct ipc_msg {
 	unsigned nfds;
 	int fds[IPC_FDS_MAX];
 	union {
-		struct msg_hello hello;
-		struct msg_forward forward;
-		struct msg_config_done done;
-		struct msg_bound bound;
-		struct msg_listener listener;
-		struct msg_pool_req pool_req;
-		struct msg_pool_fds pool_fds;
-		struct msg_ns_addrs ns_addrs;
-		struct msg_relay_limits limits;
-		struct msg_id id;
-		struct msg_chan chan;
-		struct msg_agent_conf agent_conf;
-		struct msg_ports ports;
-		struct msg_stats_req stats_req;
-		struct msg_stats stats;
-		struct msg_stats_done stats_done;
-		struct msg_connect_allow allow;
-		struct msg_pool_allow pool_allow;
-		struct msg_pool_denied pool_denied;
-		struct msg_udp_pool_req udp_req;
-		struct msg_udp_pool_fds udp_fds;
+		IPC_PAYLOAD_VIEWS
 		uint8_t raw[IPC_PAYLOAD_MAX];
 	} u;
 };

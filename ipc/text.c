@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "text.h"
+#include "ipc/text.h"
 
 /* C1_LEAD, C1_SECOND_END - U+0080..U+009F are C2 80..C2 9F in UTF-8 */
 #define C1_LEAD		0xc2

@@ -19,8 +19,8 @@
 #include <net/if.h>
 #include <string.h>
 
-#include "../ipc/log.h"
-#include "agent.h"
+#include "ipc/log.h"
+#include "nsagent/agent.h"
 
 /**
  * usable() - can this interface address serve non-loopback clients

@@ -45,9 +45,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "../seccomp/sandbox.h"
-#include "agent.h"
+#include "ipc/log.h"
+#include "nsagent/agent.h"
+#include "seccomp/sandbox.h"
 
 /* AGENT_TICK_SEC - address refresh, pool retry and port scan period,
  * seconds */
@@ -212,15 +212,15 @@ static void on_relay_msg(struct agent *a, struct ipc_msg *m)
 }
 
 /**
- * drain() - handle every pending message on one channel
+ * agent_read_chan() - handle every pending message on one channel
  * @a:		agent state
  * @c:		channel
  * @fn:		handler
  *
  * Return: false once the channel is closed by its peer
  */
-static bool drain(struct agent *a, const struct ipc_chan *c,
-		  void (*fn)(struct agent *, struct ipc_msg *))
+static bool agent_read_chan(struct agent *a, const struct ipc_chan *c,
+			    void (*fn)(struct agent *, struct ipc_msg *))
 {
 	const char *why;
 	struct ipc_msg m;
@@ -285,9 +285,10 @@ static int agent_loop(struct agent *a)
 		p[2] = (struct pollfd){ a->timer_fd, POLLIN, 0 };
 		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			fatal("poll: %s", strerror(errno));
-		if (p[0].revents && !drain(a, &a->sup, on_sup_msg))
+		if (p[0].revents && !agent_read_chan(a, &a->sup, on_sup_msg))
 			return EXIT_SUCCESS;
-		if (p[1].revents && !drain(a, &a->relay, on_relay_msg)) {
+		if (p[1].revents &&
+		    !agent_read_chan(a, &a->relay, on_relay_msg)) {
 			/* The supervisor reports why */
 			ndebug("relay closed its channel");
 			agent_relay_lost(a);
@@ -295,7 +296,7 @@ static int agent_loop(struct agent *a)
 		/* A POOL_ALLOW sent before the FORWARD that made the relay
 		 * ask may still be unread: read it before judging. */
 		if ((a->held[0] || a->held[1]) &&
-		    !drain(a, &a->sup, on_sup_msg))
+		    !agent_read_chan(a, &a->sup, on_sup_msg))
 			return EXIT_SUCCESS;
 		agent_pool_judge(a);
 		if (p[2].revents)

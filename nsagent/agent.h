@@ -15,15 +15,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../ipc/ipc.h"
+#include "ipc/ipc.h"
+#include "ipc/portset.h"
 
 /* AGENT_POOL_PENDING_MAX - most sockets the relay may have asked for and
  * not yet received, per family; more is a protocol violation
  */
 #define AGENT_POOL_PENDING_MAX	1024
-
-/* SCAN_BITMAP_BYTES - one bit per TCP port */
-#define SCAN_BITMAP_BYTES	(65536 / 8)
 
 /* SCAN_SETS - port sets a scan reports: TCP v4, TCP v6, UDP v4, UDP v6 */
 #define SCAN_SETS		4
@@ -57,7 +55,7 @@ struct agent_scan {
 	int diag_fd;
 	int proc_fd[2];
 	bool on;
-	uint8_t sent[SCAN_SETS][SCAN_BITMAP_BYTES];
+	uint8_t sent[SCAN_SETS][PORTSET_BYTES];
 	bool reported;
 };
 

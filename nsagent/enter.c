@@ -32,9 +32,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "../ipc/msg.h"
-#include "agent.h"
+#include "ipc/log.h"
+#include "ipc/msg.h"
+#include "nsagent/agent.h"
 
 /**
  * fd_open() - is a descriptor number in use

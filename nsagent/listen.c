@@ -32,8 +32,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "agent.h"
+#include "ipc/log.h"
+#include "nsagent/agent.h"
 
 /* LISTEN_BACKLOG - connections the kernel queues per listener */
 #define LISTEN_BACKLOG	SOMAXCONN

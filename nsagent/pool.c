@@ -38,8 +38,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "agent.h"
+#include "ipc/log.h"
+#include "nsagent/agent.h"
 
 static struct log_ratelimit pool_fail_rl;
 

@@ -61,14 +61,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "agent.h"
-#include "scan_parse.h"
+#include "ipc/log.h"
+#include "nsagent/agent.h"
+#include "nsagent/scan_parse.h"
 
-_Static_assert(SCAN_BITMAP_BYTES == SCAN_PORT_BYTES,
-	       "agent.h and scan_parse.h disagree on the port bitmap size");
-
-/* SCAN_DIAG_RECV_MAX - most recv() calls for one dump, or to drain
+/* SCAN_DIAG_RECV_MAX - most recv() calls for one dump, or to discard
  * leftovers (16 MiB of 32 KiB parts, far more listeners than ports) */
 #define SCAN_DIAG_RECV_MAX	512
 
@@ -129,12 +126,12 @@ static ssize_t diag_recv(int fd)
 }
 
 /**
- * diag_drain() - throw away what an earlier, broken dump left
+ * diag_discard() - throw away what an earlier, broken dump left
  * @fd:		NETLINK_SOCK_DIAG socket
  *
  * Return: 0, or -EBUSY if the socket never ran dry
  */
-static int diag_drain(int fd)
+static int diag_discard(int fd)
 {
 	unsigned i;
 
@@ -179,7 +176,7 @@ static int diag_request(int fd, int af, bool udp)
  * @fd:		NETLINK_SOCK_DIAG socket
  * @af:		AF_INET or AF_INET6
  * @udp:	bound UDP sockets instead of TCP listeners
- * @bitmap:	SCAN_PORT_BYTES, bits set for the ports found
+ * @bitmap:	PORTSET_BYTES, bits set for the ports found
  *
  * Return: 0, or a negative errno (the bitmap may hold part of the dump)
  */
@@ -190,7 +187,7 @@ static int diag_scan(int fd, int af, bool udp, uint8_t *bitmap)
 	ssize_t n;
 	int rc;
 
-	rc = diag_drain(fd);
+	rc = diag_discard(fd);
 	if (!rc)
 		rc = diag_request(fd, af, udp);
 	for (i = 0; !rc && !done && i < SCAN_DIAG_RECV_MAX; i++) {
@@ -233,7 +230,7 @@ static int proc_grow(void)
 /**
  * proc_scan() - the listening ports of one family from /proc
  * @fd:		/proc/net/tcp or tcp6, open
- * @bitmap:	SCAN_PORT_BYTES, bits set for the ports found
+ * @bitmap:	PORTSET_BYTES, bits set for the ports found
  *
  * The file is read from offset 0 to its end, which must come before
  * SCAN_PROC_MAX bytes: a cut text would lose ports.  seq_file hands out
@@ -266,7 +263,7 @@ static int proc_scan(int fd, uint8_t *bitmap)
  * scan_udp() - the bound UDP ports of one family, from sock_diag only
  * @a:		agent state
  * @i:		SCAN_UDP or SCAN_UDP + 1
- * @bitmap:	SCAN_PORT_BYTES, zeroed, bits set for the ports found
+ * @bitmap:	PORTSET_BYTES, zeroed, bits set for the ports found
  *
  * A kernel without sock_diag, or without UDP or IPv6 in it, has no UDP
  * ports to report: that is not a failure of the whole scan.
@@ -281,7 +278,7 @@ static int scan_udp(const struct agent *a, unsigned i, uint8_t *bitmap)
 		return 0;
 	rc = diag_scan(a->scan.diag_fd, scan_families[i], true, bitmap);
 	if (rc == -ENOENT) {
-		memset(bitmap, 0, SCAN_PORT_BYTES);
+		memset(bitmap, 0, PORTSET_BYTES);
 		return 0;
 	}
 	return rc;
@@ -291,7 +288,7 @@ static int scan_udp(const struct agent *a, unsigned i, uint8_t *bitmap)
  * scan_family() - the listening ports of one family, from either source
  * @a:		agent state
  * @i:		index in scan_families[]
- * @bitmap:	SCAN_PORT_BYTES, zeroed, bits set for the ports found
+ * @bitmap:	PORTSET_BYTES, zeroed, bits set for the ports found
  *
  * Return: 0 or a negative errno (of the last source tried)
  */
@@ -306,7 +303,7 @@ static int scan_family(const struct agent *a, unsigned i, uint8_t *bitmap)
 			       bitmap);
 		if (!rc)
 			return 0;
-		memset(bitmap, 0, SCAN_PORT_BYTES);
+		memset(bitmap, 0, PORTSET_BYTES);
 		/* No IPv6 handler and no tcp6 file: the kernel has no IPv6 */
 		if (rc == -ENOENT && scan_families[i] == AF_INET6 &&
 		    a->scan.proc_fd[i] < 0)
@@ -323,14 +320,14 @@ static int scan_family(const struct agent *a, unsigned i, uint8_t *bitmap)
  * @cur:	bitmaps of the scan
  */
 static void drop_own(const struct agent *a,
-		     uint8_t cur[SCAN_SETS][SCAN_BITMAP_BYTES])
+		     uint8_t cur[SCAN_SETS][PORTSET_BYTES])
 {
 	unsigned i, k;
 
 	/* Both protocols: the listener list does not say which */
 	for (i = 0; i < a->nlisteners; i++)
 		for (k = 0; k < SCAN_SETS; k++)
-			scan_port_clear(cur[k], a->listeners[i].port);
+			portset_del(cur[k], a->listeners[i].port);
 }
 
 /**
@@ -396,7 +393,7 @@ static void report_family(struct agent *a, struct ports_out *o, unsigned i,
 	unsigned b, bit;
 	uint8_t diff;
 
-	for (b = 0; b < SCAN_BITMAP_BYTES; b++) {
+	for (b = 0; b < PORTSET_BYTES; b++) {
 		diff = flags ? cur[b] & (uint8_t)~old[b]
 			     : old[b] & (uint8_t)~cur[b];
 		for (bit = 0; diff && bit < 8; bit++)
@@ -409,11 +406,12 @@ static void report_family(struct agent *a, struct ports_out *o, unsigned i,
 }
 
 /**
- * report() - send what changed since the last report, and remember it
+ * scan_report() - send what changed since the last report, and remember it
  * @a:		agent state
  * @cur:	ports listening now, own listeners removed
  */
-static void report(struct agent *a, uint8_t cur[SCAN_SETS][SCAN_BITMAP_BYTES])
+static void scan_report(struct agent *a,
+			uint8_t cur[SCAN_SETS][PORTSET_BYTES])
 {
 	struct ports_out o;
 	unsigned i;
@@ -453,7 +451,7 @@ static void scan_failed(int af, int rc)
  */
 void agent_scan_tick(struct agent *a)
 {
-	uint8_t cur[SCAN_SETS][SCAN_BITMAP_BYTES];
+	uint8_t cur[SCAN_SETS][PORTSET_BYTES];
 	unsigned i;
 	int rc;
 
@@ -471,7 +469,7 @@ void agent_scan_tick(struct agent *a)
 		nnotice("listening ports can be listed again");
 	scan_failing = false;
 	drop_own(a, cur);
-	report(a, cur);
+	scan_report(a, cur);
 }
 
 /**
@@ -481,7 +479,7 @@ void agent_scan_tick(struct agent *a)
  */
 static int diag_open(void)
 {
-	static uint8_t probe[SCAN_PORT_BYTES];
+	static uint8_t probe[PORTSET_BYTES];
 	int fd, rc;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);

@@ -47,7 +47,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "scan_parse.h"
+#include "nsagent/scan_parse.h"
 
 /* DIAG_ALIGN - netlink messages start at multiples of this, bytes */
 #define DIAG_ALIGN		((size_t)NLMSG_ALIGNTO)
@@ -65,19 +65,6 @@
 /* PROC_PORT_HEX, PROC_STATE_HEX - hex digits of a port and of a state */
 #define PROC_PORT_HEX		4U
 #define PROC_STATE_HEX		2U
-
-/**
- * merge() - OR one port bitmap into another
- * @dst:	caller's bitmap
- * @src:	bits found
- */
-static void merge(uint8_t *dst, const uint8_t *src)
-{
-	size_t i;
-
-	for (i = 0; i < SCAN_PORT_BYTES; i++)
-		dst[i] |= src[i];
-}
 
 /**
  * diag_error() - the errno an NLMSG_ERROR carries
@@ -125,7 +112,7 @@ static int diag_entry(const uint8_t *p, size_t plen, int family,
 	port = ntohs(d.id.idiag_sport);
 	if (!port)
 		return 0;
-	scan_port_set(found, port);
+	portset_add(found, port);
 	return 1;
 }
 
@@ -190,7 +177,7 @@ int scan_parse_diag(const void *buf, size_t len, int family, uint8_t *bitmap,
  * @family:	AF_INET or AF_INET6, the family the dump asked for
  * @state:	TCP_LISTEN for TCP listeners, TCP_CLOSE for bound UDP
  *		sockets without a peer (what a UDP server is)
- * @bitmap:	SCAN_PORT_BYTES; bits of the ports found are set, only if the
+ * @bitmap:	PORTSET_BYTES; bits of the ports found are set, only if the
  *		whole buffer is valid
  * @done:	set to true if the buffer ends the dump, else false
  *
@@ -202,7 +189,7 @@ int scan_parse_diag(const void *buf, size_t len, int family, uint8_t *bitmap,
 int scan_parse_diag_state(const void *buf, size_t len, int family,
 			  unsigned state, uint8_t *bitmap, bool *done)
 {
-	uint8_t found[SCAN_PORT_BYTES];
+	uint8_t found[PORTSET_BYTES];
 	const uint8_t *p = buf;
 	struct nlmsghdr h;
 	size_t off, step;
@@ -231,7 +218,7 @@ int scan_parse_diag_state(const void *buf, size_t len, int family,
 		if (step > len - off)
 			step = len - off;	/* last message, padding cut */
 	}
-	merge(bitmap, found);
+	portset_or(bitmap, found);
 	return n;
 }
 
@@ -403,7 +390,7 @@ static bool proc_line(const char *p, const char *end, size_t *width,
  * scan_parse_proc() - listening ports in the text of /proc/net/tcp[6]
  * @text:	the whole file, not NUL-terminated
  * @len:	its bytes, at most SCAN_PROC_MAX
- * @bitmap:	SCAN_PORT_BYTES; bits of the ports found are set, only if
+ * @bitmap:	PORTSET_BYTES; bits of the ports found are set, only if
  *		the whole text is valid
  *
  * Return: number of listening sockets counted (a port can count more
@@ -411,7 +398,7 @@ static bool proc_line(const char *p, const char *end, size_t *width,
  */
 int scan_parse_proc(const char *text, size_t len, uint8_t *bitmap)
 {
-	uint8_t found[SCAN_PORT_BYTES];
+	uint8_t found[PORTSET_BYTES];
 	const char *p, *nl, *end;
 	unsigned port, state;
 	size_t width = 0;
@@ -432,9 +419,9 @@ int scan_parse_proc(const char *text, size_t len, uint8_t *bitmap)
 			return -EBADMSG;
 		if (state != TCP_LISTEN || !port)
 			continue;
-		scan_port_set(found, (uint16_t)port);
+		portset_add(found, (uint16_t)port);
 		n++;
 	}
-	merge(bitmap, found);
+	portset_or(bitmap, found);
 	return n;
 }

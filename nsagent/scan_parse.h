@@ -20,9 +20,9 @@
  * left exactly as it was, so a half-parsed buffer never shows up as ports
  * that "went away".
  *
- * Result: a bitmap with one bit per TCP port, bit (port % 8) of byte
- * (port / 8), as SCAN_BITMAP_BYTES in agent.h.  The parsers only set bits
- * (several buffers of one dump add up); port 0 is never set.
+ * Result: a port set with one bit per TCP port (ipc/portset.h).  The
+ * parsers only set bits (several buffers of one dump add up); port 0 is
+ * never set.
  */
 #ifndef NSPLICE_SCAN_PARSE_H
 #define NSPLICE_SCAN_PARSE_H
@@ -31,11 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* SCAN_PORTS - TCP port numbers, bits in a port bitmap */
-#define SCAN_PORTS		65536U
-
-/* SCAN_PORT_BYTES - bytes of one port bitmap */
-#define SCAN_PORT_BYTES		(SCAN_PORTS / 8U)
+#include "ipc/portset.h"
 
 /* SCAN_DIAG_BUF - largest sock_diag recv() buffer, bytes: the kernel
  * never builds a dump part larger than 32 KiB (netlink's
@@ -45,38 +41,6 @@
 /* SCAN_PROC_MAX - largest /proc/net/tcp* text, bytes (about 28000
  * sockets of 150 bytes a line); a longer input is refused */
 #define SCAN_PROC_MAX		(4U * 1024U * 1024U)
-
-/**
- * scan_port_set() - set the bit of one port
- * @bitmap:	SCAN_PORT_BYTES bytes
- * @port:	TCP port
- */
-static inline void scan_port_set(uint8_t *bitmap, uint16_t port)
-{
-	bitmap[port / 8U] |= (uint8_t)(1U << (port % 8U));
-}
-
-/**
- * scan_port_test() - is the bit of one port set
- * @bitmap:	SCAN_PORT_BYTES bytes
- * @port:	TCP port
- *
- * Return: true if set
- */
-static inline bool scan_port_test(const uint8_t *bitmap, uint16_t port)
-{
-	return bitmap[port / 8U] & (1U << (port % 8U));
-}
-
-/**
- * scan_port_clear() - clear the bit of one port
- * @bitmap:	SCAN_PORT_BYTES bytes
- * @port:	TCP port
- */
-static inline void scan_port_clear(uint8_t *bitmap, uint16_t port)
-{
-	bitmap[port / 8U] &= (uint8_t)~(1U << (port % 8U));
-}
 
 int scan_parse_diag_state(const void *buf, size_t len, int family,
 			  unsigned state, uint8_t *bitmap, bool *done);

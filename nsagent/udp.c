@@ -37,8 +37,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "agent.h"
+#include "ipc/log.h"
+#include "nsagent/agent.h"
 
 static struct log_ratelimit udp_fail_rl;
 

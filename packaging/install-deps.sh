@@ -24,7 +24,9 @@ build_pkgs=(cmake make gcc pkg-config libseccomp-dev libcap-ng-dev libbsd-dev)
 test_pkgs=(iproute2 util-linux passwd curl python3 procps clang
 	   libclang-rt-14-dev cppcheck clang-tidy clang-tools
 	   systemd mandoc groff-base dpkg-dev debhelper fakeroot lintian
-	   devscripts rpm rpm2cpio cpio strace gdb nginx-light)
+	   devscripts rpm rpm2cpio cpio strace gdb nginx-light
+	   # tests/engines: real rootless podman with nsplice as rootlessport
+	   podman crun uidmap slirp4netns busybox-static catatonit)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

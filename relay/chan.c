@@ -10,7 +10,7 @@
  * supervisor is fatal: the relay exits, naming the reason, and the
  * supervisor sees it go.  A violation by an agent costs only what that
  * agent concerns, as a violation costs a child of OpenSSH's monitor its
- * session and nothing else (agent_violation()): its channel is closed,
+ * session and nothing else (chan_agent_violation()): its channel is closed,
  * the pool sockets it sent are closed, and the supervisor is told
  * (AGENT_BAD) so it kills and restarts that agent, whose successor's
  * channel comes as AGENT_CHAN.  Established flows, the listeners (the
@@ -51,48 +51,69 @@
 #include <unistd.h>
 
 #include "relay/relay_int.h"
-#include "relay/udp.h"
 #include "relay/target.h"
+#include "relay/udp.h"
 #include "seccomp/sandbox.h"
 
 /* CHAN_MSGS_MAX - messages handled per channel wake-up */
 #define CHAN_MSGS_MAX		64
 
 /**
- * sup_forward_proxy() - FORWARD for a live listener: a new PROXY flag
+ * chan_sup_forward_update() - FORWARD for a live listener: new PROXY flag or
+ *			  target address
  * @l:		the listener the id names, not removed
  * @fwd:	validated forward with the same id
  *
- * Only FWD_F_PROXY may differ (msg.h); it applies to connections accepted
- * from now on, flows already open keep what they started with.  Not part
- * of a batch: @r->batch is not counted.
+ * Only FWD_F_PROXY and, for a TCP forward with FWD_F_TARGET_ADDR, the
+ * target address within its family may differ (msg.h): the pool and the
+ * Landlock port rule that serve it stay the same.  Both apply to
+ * connections accepted from now on, flows already open keep what they
+ * started with.  Not part of a batch: @r->batch is not counted.
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *sup_forward_proxy(struct listener *l,
-				     const struct msg_forward *fwd)
+static const char *chan_sup_forward_update(struct listener *l,
+					   const struct msg_forward *fwd)
 {
 	struct msg_forward same = *fwd;
+	bool addr = (fwd->flags & FWD_F_TARGET_ADDR) &&
+		    !(fwd->flags & FWD_F_UDP);
 
 	same.flags = (uint8_t)((fwd->flags & ~FWD_F_PROXY) |
 			       (l->fwd.flags & FWD_F_PROXY));
+	if (addr)
+		same.target_addr = l->fwd.target_addr;
 	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): no padding */
 	if (memcmp(&same, &l->fwd, sizeof(same)))
 		return "duplicate listener id";
-	l->fwd.flags = fwd->flags;
-	ninfo("forward %u: PROXY header %s for new connections", fwd->id,
-	      fwd->flags & FWD_F_PROXY ? "on" : "off");
+	if (addr && !inany_loopback_safe(target_family(fwd), &fwd->target_addr,
+					 INANY_USE_TARGET))
+		return "unspecified target address";
+	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): no padding */
+	if (addr && memcmp(&fwd->target_addr, &l->fwd.target_addr,
+			   sizeof(fwd->target_addr))) {
+		char ip[INANY_STRLEN];
+
+		inany_ntop(target_family(fwd), &fwd->target_addr, ip,
+			   sizeof(ip));
+		ninfo("forward %u: new connections go to %s", fwd->id, ip);
+	}
+	if ((fwd->flags ^ l->fwd.flags) & FWD_F_PROXY)
+		ninfo("forward %u: PROXY header %s for new connections",
+		      fwd->id, fwd->flags & FWD_F_PROXY ? "on" : "off");
+	l->fwd = *fwd;
 	return NULL;
 }
 
 /**
- * sup_forward() - record one FORWARD
+ * chan_sup_forward() - record one FORWARD
  * @r:		relay
  * @fwd:	validated forward
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *sup_forward(struct relay *r, const struct msg_forward *fwd)
+static const char *chan_sup_forward(struct relay *r,
+				    const struct msg_forward *fwd)
 {
 	struct listener *l, *old;
 	int taf = target_family(fwd);
@@ -103,7 +124,7 @@ static const char *sup_forward(struct relay *r, const struct msg_forward *fwd)
 		return "FORWARD while draining";
 	old = r->listeners[fwd->id];
 	if (old && !old->removed)
-		return sup_forward_proxy(old, fwd);
+		return chan_sup_forward_update(old, fwd);
 	/* Checked by ipc.c already; again here, where it is stored */
 	if ((fwd->flags & FWD_F_TARGET_ADDR) &&
 	    !inany_loopback_safe(taf, &fwd->target_addr, INANY_USE_TARGET))
@@ -135,26 +156,25 @@ static const char *sup_forward(struct relay *r, const struct msg_forward *fwd)
 }
 
 /**
- * sup_config_done() - end of a FORWARD batch: fill pools, say ready
+ * chan_sup_config_done() - end of a FORWARD batch: fill pools, say ready
  * @r:		relay
  * @done:	CONFIG_DONE with the supervisor's count
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *sup_config_done(struct relay *r,
-				   const struct msg_config_done *done)
+static const char *chan_sup_config_done(struct relay *r,
+					const struct msg_config_done *done)
 {
 	struct msg_config_done ready = { .count = done->count };
 	unsigned s, fam;
+	struct sock_pool *p;
 
 	if (!r->have_limits)
 		return "CONFIG_DONE before RELAY_LIMITS";
 	if (done->count != r->batch)
 		return "CONFIG_DONE count differs from FORWARDs sent";
-	for (s = 0; s < SIDE_COUNT; s++)
-		for (fam = 0; fam < POOL_FAMILIES; fam++)
-			pool_refill(&r->pools[s][fam], &r->chan[CHAN_AGENT(s)],
-				    pool_fam_af(fam));
+	pool_foreach(r, s, fam, p)
+		pool_refill(p, &r->chan[CHAN_AGENT(s)], pool_fam_af(fam));
 	if (ipc_send(&r->chan[CHAN_SUPERVISOR], MSG_RELAY_READY, &ready,
 		     NULL, 0)) {
 		int err = errno;
@@ -174,14 +194,14 @@ static const char *sup_config_done(struct relay *r,
 }
 
 /**
- * sup_limits() - RELAY_LIMITS: size the flow table and the pipe budget
+ * chan_sup_limits() - RELAY_LIMITS: size the flow table and the pipe budget
  * @r:		relay
  * @l:		validated limits
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *sup_limits(struct relay *r,
-			      const struct msg_relay_limits *l)
+static const char *chan_sup_limits(struct relay *r,
+				   const struct msg_relay_limits *l)
 {
 	if (r->have_limits)
 		return "RELAY_LIMITS sent twice";
@@ -192,13 +212,13 @@ static const char *sup_limits(struct relay *r,
 }
 
 /**
- * sup_forward_del() - FORWARD_DEL: stop listening on one forward
+ * chan_sup_forward_del() - FORWARD_DEL: stop listening on one forward
  * @r:		relay
  * @id:		listener id
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *sup_forward_del(struct relay *r, uint32_t id)
+static const char *chan_sup_forward_del(struct relay *r, uint32_t id)
 {
 	if (!r->listeners[id] || r->listeners[id]->removed)
 		return "unknown listener id";
@@ -207,13 +227,14 @@ static const char *sup_forward_del(struct relay *r, uint32_t id)
 }
 
 /**
- * agent_chan_close() - close an agent's channel, keep its number taken
+ * chan_agent_close() - close an agent's channel, keep its number taken
  * @r:		relay
  * @side:	the agent's side, channel open
  */
-static void agent_chan_close(struct relay *r, unsigned side)
+static void chan_agent_close(struct relay *r, unsigned side)
 {
 	unsigned ch = CHAN_AGENT(side), fam;
+	struct sock_pool *p;
 
 	ipc_chan_close(&r->chan[ch]);	/* close() leaves the epoll set */
 	/* Keep the channel's fixed number taken (by a placeholder), so
@@ -224,13 +245,13 @@ static void agent_chan_close(struct relay *r, unsigned side)
 		 O_CLOEXEC) < 0)
 		fatal("dup3: %s", strerror(errno));
 	r->chan_out[ch] = false;
-	for (fam = 0; fam < POOL_FAMILIES; fam++)
-		r->pools[side][fam].outstanding = 0;
+	side_pool_foreach(r, side, fam, p)
+		p->outstanding = 0;
 	udp_agent_lost(r, side);
 }
 
 /**
- * agent_chan_lost() - an agent closed its channel: it ended
+ * chan_agent_lost() - an agent closed its channel: it ended
  * @r:		relay
  * @side:	its side
  *
@@ -239,7 +260,7 @@ static void agent_chan_close(struct relay *r, unsigned side)
  * refilled; the sockets in them stay usable, they belong to the
  * namespace, not to the agent.
  */
-static void agent_chan_lost(struct relay *r, unsigned side)
+static void chan_agent_lost(struct relay *r, unsigned side)
 {
 	unsigned ch = CHAN_AGENT(side);
 
@@ -249,11 +270,11 @@ static void agent_chan_lost(struct relay *r, unsigned side)
 	if (!r->draining)
 		ninfo("%s closed its channel: waiting for its successor",
 		      r->chan[ch].name);
-	agent_chan_close(r, side);
+	chan_agent_close(r, side);
 }
 
 /**
- * agent_report_bad() - tell the supervisor an agent broke the protocol
+ * chan_agent_report_bad() - tell the supervisor an agent broke the protocol
  * @r:		relay
  * @side:	the agent's side
  *
@@ -262,7 +283,7 @@ static void agent_chan_lost(struct relay *r, unsigned side)
  * pending and is tried again after every round of events
  * (chan_report_retry()).
  */
-static void agent_report_bad(struct relay *r, unsigned side)
+static void chan_agent_report_bad(struct relay *r, unsigned side)
 {
 	struct msg_chan bad = { .side = side };
 
@@ -286,11 +307,11 @@ void chan_report_retry(struct relay *r)
 
 	for (side = 0; side < SIDE_COUNT; side++)
 		if (r->report_bad & (1U << side))
-			agent_report_bad(r, side);
+			chan_agent_report_bad(r, side);
 }
 
 /**
- * agent_cut_off() - stop trusting one agent's channel, and only that
+ * chan_agent_cut_off() - stop trusting one agent's channel, and only that
  * @r:		relay
  * @side:	its side
  *
@@ -302,34 +323,35 @@ void chan_report_retry(struct relay *r)
  * through this side wait in their listen backlog (LWAIT_POOL).  The
  * supervisor is told (AGENT_BAD) so that it replaces the agent.
  */
-static void agent_cut_off(struct relay *r, unsigned side)
+static void chan_agent_cut_off(struct relay *r, unsigned side)
 {
 	unsigned fam;
+	struct sock_pool *p;
 
-	agent_chan_close(r, side);
-	for (fam = 0; fam < POOL_FAMILIES; fam++)
-		pool_fini(&r->pools[side][fam]);
-	agent_report_bad(r, side);
+	chan_agent_close(r, side);
+	side_pool_foreach(r, side, fam, p)
+		pool_fini(p);
+	chan_agent_report_bad(r, side);
 }
 
 /**
- * agent_violation() - an agent broke the protocol: cut it off, alone
+ * chan_agent_violation() - an agent broke the protocol: cut it off, alone
  * @r:		relay
  * @side:	its side
  * @why:	the violation
  * @type:	type of the offending message, 0 if none was read
  */
-static void agent_violation(struct relay *r, unsigned side, const char *why,
-			    unsigned type)
+static void chan_agent_violation(struct relay *r, unsigned side,
+				 const char *why, unsigned type)
 {
 	nerr("%s: protocol violation: %s%s%s%s; closing its channel, flows go "
 	     "on", r->chan[CHAN_AGENT(side)].name, why, type ? " (" : "",
 	     type ? ipc_type_name(type) : "", type ? ")" : "");
-	agent_cut_off(r, side);
+	chan_agent_cut_off(r, side);
 }
 
 /**
- * agent_chan_failed() - reading an agent's channel failed: cut it off
+ * chan_agent_failed() - reading an agent's channel failed: cut it off
  * @r:		relay
  * @side:	its side
  * @err:	errno of the failed recvmsg()
@@ -338,23 +360,24 @@ static void agent_violation(struct relay *r, unsigned side, const char *why,
  * lost or may have lost a message cannot be trusted to be in step, so it
  * ends the same way.
  */
-static void agent_chan_failed(struct relay *r, unsigned side, int err)
+static void chan_agent_failed(struct relay *r, unsigned side, int err)
 {
 	nerr("%s: receive failed: %s; closing its channel, flows go on",
 	     r->chan[CHAN_AGENT(side)].name, strerror(err));
-	agent_cut_off(r, side);
+	chan_agent_cut_off(r, side);
 }
 
 /**
- * sup_agent_chan() - AGENT_CHAN: the channel to a restarted agent
+ * chan_sup_agent_chan() - AGENT_CHAN: the channel to a restarted agent
  * @r:		relay
  * @m:		message with one descriptor, taken on success
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *sup_agent_chan(struct relay *r, struct ipc_msg *m)
+static const char *chan_sup_agent_chan(struct relay *r, struct ipc_msg *m)
 {
 	unsigned side = m->u.chan.side, ch = CHAN_AGENT(side), fam;
+	struct sock_pool *p;
 	struct ipc_chan *c = &r->chan[ch];
 	const char *why;
 	int fd = m->fds[0], fl;
@@ -364,7 +387,7 @@ static const char *sup_agent_chan(struct relay *r, struct ipc_msg *m)
 	if ((why = ipc_chan_check(fd)))
 		return why;
 	if (c->fd >= 0)
-		agent_chan_lost(r, side);	/* its EOF is still queued */
+		chan_agent_lost(r, side);	/* its EOF is still queued */
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
 		return "cannot make the new channel non-blocking";
@@ -379,24 +402,25 @@ static const char *sup_agent_chan(struct relay *r, struct ipc_msg *m)
 		return "cannot poll the new channel";
 	c->fd = fd;
 	ninfo("%s: new channel", c->name);
-	for (fam = 0; fam < POOL_FAMILIES; fam++)
-		pool_refill(&r->pools[side][fam], c, pool_fam_af(fam));
+	side_pool_foreach(r, side, fam, p)
+		pool_refill(p, c, pool_fam_af(fam));
 	udp_agent_back(r, side);
 	return NULL;
 }
 
 /**
- * sup_drain_relay() - DRAIN: hand over to a new relay, finish the flows
+ * chan_sup_drain() - DRAIN: hand over to a new relay, finish the flows
  * @r:		relay
  *
  * Listeners and agent channels are closed (the new relay has its own
  * copies and channels), pool sockets too; flows go on, and the loop ends
  * once the last one does.
  */
-static void sup_drain_relay(struct relay *r)
+static void chan_sup_drain(struct relay *r)
 {
 	uint32_t id;
 	unsigned s, fam;
+	struct sock_pool *p;
 
 	if (r->draining)
 		return;
@@ -405,10 +429,10 @@ static void sup_drain_relay(struct relay *r)
 			listener_remove(r, id);
 	r->draining = true;
 	for (s = 0; s < SIDE_COUNT; s++) {
-		agent_chan_lost(r, s);
-		for (fam = 0; fam < POOL_FAMILIES; fam++) {
-			pool_fini(&r->pools[s][fam]);
-			pool_init(&r->pools[s][fam]);
+		chan_agent_lost(r, s);
+		side_pool_foreach(r, s, fam, p) {
+			pool_fini(p);
+			pool_init(p);
 		}
 	}
 	ninfo("draining: %u flow%s still open", r->flows.used,
@@ -416,14 +440,14 @@ static void sup_drain_relay(struct relay *r)
 }
 
 /**
- * sup_stats_req() - STATS_REQ: start a report
+ * chan_sup_stats_req() - STATS_REQ: start a report
  * @r:		relay
  * @q:		request
  *
  * Return: NULL (a request during a report restarts it)
  */
-static const char *sup_stats_req(struct relay *r,
-				 const struct msg_stats_req *q)
+static const char *chan_sup_stats_req(struct relay *r,
+				      const struct msg_stats_req *q)
 {
 	r->stats.active = true;
 	r->stats.seq = q->seq;
@@ -435,63 +459,63 @@ static const char *sup_stats_req(struct relay *r,
 }
 
 /**
- * sup_connect_allow() - CONNECT_ALLOW: more ports to allow connect() to
+ * chan_sup_connect_allow() - CONNECT_ALLOW: more ports to allow connect() to
  * @r:		relay
  * @a:		validated range
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *sup_connect_allow(struct relay *r,
-				     const struct msg_connect_allow *a)
+static const char *chan_sup_connect_allow(struct relay *r,
+					  const struct msg_connect_allow *a)
 {
 	unsigned p;
 
 	if (!sandbox_relay_connect_pending())
 		return "CONNECT_ALLOW after the connect rules are fixed";
 	if (!r->connect_ports) {
-		r->connect_ports = calloc(65536 / 8, 1);
+		r->connect_ports = calloc(PORTSET_BYTES, 1);
 		if (!r->connect_ports)
 			fatal("out of memory for the connect ports");
 	}
 	for (p = a->first; p <= a->last; p++)
-		r->connect_ports[p / 8] |= (uint8_t)(1U << (p % 8));
+		portset_add(r->connect_ports, (uint16_t)p);
 	return NULL;
 }
 
 /**
- * sup_handle() - act on one message from the supervisor
+ * chan_sup_handle() - act on one message from the supervisor
  * @r:		relay
  * @m:		validated message
  */
-static void sup_handle(struct relay *r, struct ipc_msg *m)
+static void chan_sup_handle(struct relay *r, struct ipc_msg *m)
 {
 	const char *why;
 
 	switch (m->type) {
 	case MSG_RELAY_LIMITS:
-		why = sup_limits(r, &m->u.limits);
+		why = chan_sup_limits(r, &m->u.limits);
 		break;
 	case MSG_FORWARD:
-		why = sup_forward(r, &m->u.forward);
+		why = chan_sup_forward(r, &m->u.forward);
 		break;
 	case MSG_CONFIG_DONE:
-		why = sup_config_done(r, &m->u.done);
+		why = chan_sup_config_done(r, &m->u.done);
 		break;
 	case MSG_FORWARD_DEL:
-		why = sup_forward_del(r, m->u.id.id);
+		why = chan_sup_forward_del(r, m->u.id.id);
 		break;
 	case MSG_AGENT_CHAN:
-		why = sup_agent_chan(r, m);
+		why = chan_sup_agent_chan(r, m);
 		break;
 	case MSG_DRAIN:
-		sup_drain_relay(r);
+		chan_sup_drain(r);
 		why = NULL;
 		break;
 	case MSG_STATS_REQ:
-		why = sup_stats_req(r, &m->u.stats_req);
+		why = chan_sup_stats_req(r, &m->u.stats_req);
 		break;
 	case MSG_CONNECT_ALLOW:
-		why = sup_connect_allow(r, &m->u.allow);
+		why = chan_sup_connect_allow(r, &m->u.allow);
 		break;
 	default:
 		why = "unexpected message";
@@ -504,13 +528,13 @@ static void sup_handle(struct relay *r, struct ipc_msg *m)
 }
 
 /**
- * sup_drain() - handle what the supervisor sent
+ * chan_sup_read() - handle what the supervisor sent
  * @r:		relay
  * @max:	most messages to handle
  *
  * Sets r->stop when the supervisor closed its channel.
  */
-static void sup_drain(struct relay *r, unsigned max)
+static void chan_sup_read(struct relay *r, unsigned max)
 {
 	struct ipc_chan *c = &r->chan[CHAN_SUPERVISOR];
 	struct ipc_msg m;
@@ -531,26 +555,26 @@ static void sup_drain(struct relay *r, unsigned max)
 		}
 		if (rc < 0)
 			fatal("%s: %s", c->name, why ? why : "receive failed");
-		sup_handle(r, &m);
+		chan_sup_handle(r, &m);
 	}
 }
 
 /**
- * agent_listener() - LISTENER: register a listening socket
+ * chan_agent_listener() - LISTENER: register a listening socket
  * @r:		relay
  * @side:	side of the agent
  * @m:		message with one descriptor
  *
  * Return: NULL on success or when stopping, else the protocol violation
  */
-static const char *agent_listener(struct relay *r, unsigned side,
-				  struct ipc_msg *m)
+static const char *chan_agent_listener(struct relay *r, unsigned side,
+				       struct ipc_msg *m)
 {
 	if (!r->listeners[m->u.listener.id]) {
 		/* Its FORWARD may still be queued on the supervisor channel */
 		ndebug("listener %u: unknown yet, reading the supervisor first",
 		       m->u.listener.id);
-		sup_drain(r, UINT_MAX);
+		chan_sup_read(r, UINT_MAX);
 		if (r->stop) {
 			ipc_close_fds(m);
 			return NULL;
@@ -560,15 +584,15 @@ static const char *agent_listener(struct relay *r, unsigned side,
 }
 
 /**
- * agent_pool_fds() - POOL_FDS: add sockets to a pool
+ * chan_agent_pool_fds() - POOL_FDS: add sockets to a pool
  * @r:		relay
  * @side:	side of the agent
  * @m:		message with its sockets
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *agent_pool_fds(struct relay *r, unsigned side,
-				  struct ipc_msg *m)
+static const char *chan_agent_pool_fds(struct relay *r, unsigned side,
+				       struct ipc_msg *m)
 {
 	int af = (int)m->u.pool_fds.family;
 	const char *why;
@@ -580,15 +604,15 @@ static const char *agent_pool_fds(struct relay *r, unsigned side,
 }
 
 /**
- * agent_ns_addrs() - NS_ADDRS: the side's external addresses changed
+ * chan_agent_ns_addrs() - NS_ADDRS: the side's external addresses changed
  * @r:		relay
  * @side:	side of the agent
  * @a:		validated addresses
  *
  * Return: NULL on success, else the protocol violation
  */
-static const char *agent_ns_addrs(struct relay *r, unsigned side,
-				  const struct msg_ns_addrs *a)
+static const char *chan_agent_ns_addrs(struct relay *r, unsigned side,
+				       const struct msg_ns_addrs *a)
 {
 	char b4[INANY_STRLEN], b6[INANY_STRLEN];
 
@@ -613,27 +637,27 @@ static const char *agent_ns_addrs(struct relay *r, unsigned side,
 }
 
 /**
- * agent_handle() - act on one message from an agent
+ * chan_agent_handle() - act on one message from an agent
  * @r:		relay
  * @side:	side of the agent
  * @m:		validated message
  */
-static void agent_handle(struct relay *r, unsigned side, struct ipc_msg *m)
+static void chan_agent_handle(struct relay *r, unsigned side, struct ipc_msg *m)
 {
 	const char *why;
 
 	switch (m->type) {
 	case MSG_LISTENER:
-		why = agent_listener(r, side, m);
+		why = chan_agent_listener(r, side, m);
 		break;
 	case MSG_POOL_FDS:
-		why = agent_pool_fds(r, side, m);
+		why = chan_agent_pool_fds(r, side, m);
 		break;
 	case MSG_UDP_POOL_FDS:
 		why = udp_pool_fds(r, side, m);
 		break;
 	case MSG_NS_ADDRS:
-		why = agent_ns_addrs(r, side, &m->u.ns_addrs);
+		why = chan_agent_ns_addrs(r, side, &m->u.ns_addrs);
 		break;
 	default:
 		why = "unexpected message";
@@ -642,11 +666,11 @@ static void agent_handle(struct relay *r, unsigned side, struct ipc_msg *m)
 	if (!why)
 		return;
 	ipc_close_fds(m);
-	agent_violation(r, side, why, m->type);
+	chan_agent_violation(r, side, why, m->type);
 }
 
 /**
- * agent_fds_truncated() - descriptors of an agent's message were lost
+ * chan_agent_fds_truncated() - descriptors of an agent's message were lost
  * @r:		relay
  * @side:	side of the agent
  *
@@ -659,8 +683,8 @@ static void agent_handle(struct relay *r, unsigned side, struct ipc_msg *m)
  * it will never receive and asks again, and the listeners pause until a
  * flow closes or the next retry.  Anything else is still a violation.
  */
-static void agent_fds_truncated(struct relay *r, unsigned side,
-				const struct ipc_msg *m)
+static void chan_agent_fds_truncated(struct relay *r, unsigned side,
+				     const struct ipc_msg *m)
 {
 	static struct log_ratelimit rl;
 	const char *name = r->chan[CHAN_AGENT(side)].name;
@@ -676,7 +700,7 @@ static void agent_fds_truncated(struct relay *r, unsigned side,
 	} else if (m->type == MSG_UDP_POOL_FDS) {
 		udp_pool_lost(r, &m->u.udp_fds);
 	} else if (m->type != MSG_POOL_FDS) {
-		agent_violation(r, side, "descriptors truncated", m->type);
+		chan_agent_violation(r, side, "descriptors truncated", m->type);
 		return;
 	}
 	if (log_due(&rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
@@ -694,12 +718,12 @@ static void agent_fds_truncated(struct relay *r, unsigned side,
 }
 
 /**
- * agent_drain() - handle what an agent sent
+ * chan_agent_read() - handle what an agent sent
  * @r:		relay
  * @side:	side of the agent
  * @max:	most messages to handle
  */
-static void agent_drain(struct relay *r, unsigned side, unsigned max)
+static void chan_agent_read(struct relay *r, unsigned side, unsigned max)
 {
 	struct ipc_chan *c = &r->chan[CHAN_AGENT(side)];
 	struct ipc_msg m;
@@ -714,22 +738,23 @@ static void agent_drain(struct relay *r, unsigned side, unsigned max)
 			return;
 		if (rc == IPC_EOF ||
 		    (rc == IPC_ERR_IO && errno == ECONNRESET)) {
-			agent_chan_lost(r, side);
+			chan_agent_lost(r, side);
 			return;
 		}
 		if (rc == IPC_ERR_PROTO && why == ipc_why_ctrunc) {
-			agent_fds_truncated(r, side, &m);
+			chan_agent_fds_truncated(r, side, &m);
 			continue;
 		}
 		if (rc == IPC_ERR_IO) {
-			agent_chan_failed(r, side, errno);
+			chan_agent_failed(r, side, errno);
 			return;
 		}
 		if (rc < 0) {
-			agent_violation(r, side, why ? why : "bad message", 0);
+			chan_agent_violation(r, side,
+					     why ? why : "bad message", 0);
 			return;
 		}
-		agent_handle(r, side, &m);
+		chan_agent_handle(r, side, &m);
 	}
 }
 
@@ -745,14 +770,13 @@ static void agent_drain(struct relay *r, unsigned side, unsigned max)
 void chan_pool_retry(struct relay *r)
 {
 	unsigned s, fam;
+	struct sock_pool *p;
 
 	for (s = 0; s < SIDE_COUNT; s++) {
 		unsigned ch = CHAN_AGENT(s);
 		bool pending = false;
 
-		for (fam = 0; fam < POOL_FAMILIES; fam++) {
-			struct sock_pool *p = &r->pools[s][fam];
-
+		side_pool_foreach(r, s, fam, p) {
 			/* Out of descriptors, sockets asked for would only be
 			 * dropped on arrival: wait until some are free. */
 			if (p->retry && !r->fd_pressure)
@@ -780,9 +804,9 @@ void chan_event(struct relay *r, unsigned ch, uint32_t events)
 	if (r->chan[ch].fd < 0)
 		return;		/* closed earlier in this round of events */
 	if (ch == CHAN_SUPERVISOR)
-		sup_drain(r, CHAN_MSGS_MAX);
+		chan_sup_read(r, CHAN_MSGS_MAX);
 	else
-		agent_drain(r, ch - CHAN_AGENT(0), CHAN_MSGS_MAX);
+		chan_agent_read(r, ch - CHAN_AGENT(0), CHAN_MSGS_MAX);
 }
 
 /**

@@ -11,7 +11,7 @@
  * a generation that is incremented when it is freed, and every epoll event
  * carries the generation the flow had when its socket was registered: an
  * event still queued for a closed flow (later in the same epoll_wait()
- * batch, say) names an old generation and flow_lookup() ignores it.
+ * batch, say) names an old generation and flowtab_lookup() ignores it.
  *
  * A flow that wants to read but cannot get a pipe (the pipe budget is
  * spent) stops polling that side and queues on the pipe wait list, a FIFO
@@ -52,10 +52,10 @@
 #define EV_GEN_SHIFT	32
 
 /**
- * flow_reset() - put a slot into the state of a fresh, closed flow
+ * flowtab_reset() - put a slot into the state of a fresh, closed flow
  * @f:		slot; its generation and free-list link are kept
  */
-static void flow_reset(struct flow *f)
+static void flowtab_reset(struct flow *f)
 {
 	uint32_t gen = f->gen, next = f->next_free;
 	unsigned s;
@@ -71,7 +71,7 @@ static void flow_reset(struct flow *f)
 }
 
 /**
- * flow_table_init() - allocate the slots and chain them all as free
+ * flowtab_init() - allocate the slots and chain them all as free
  * @t:		table to set up
  * @size:	number of slots, 1..FLOW_SLOTS_MAX
  *
@@ -80,7 +80,7 @@ static void flow_reset(struct flow *f)
  *
  * Return: 0 on success, -1 if @size is out of range or memory is short
  */
-int flow_table_init(struct flow_table *t, uint32_t size)
+int flowtab_init(struct flow_table *t, uint32_t size)
 {
 	uint32_t i;
 
@@ -93,7 +93,7 @@ int flow_table_init(struct flow_table *t, uint32_t size)
 	t->size = size;
 	for (i = 0; i < size; i++) {
 		t->slot[i].next_free = i + 1 < size ? i + 1 : FLOW_NONE;
-		flow_reset(&t->slot[i]);
+		flowtab_reset(&t->slot[i]);
 	}
 	t->free_head = 0;
 	t->wait_head = t->wait_tail = FLOW_NONE;
@@ -101,10 +101,10 @@ int flow_table_init(struct flow_table *t, uint32_t size)
 }
 
 /**
- * flow_table_fini() - release the slots
+ * flowtab_fini() - release the slots
  * @t:		table; every flow must already be closed
  */
-void flow_table_fini(struct flow_table *t)
+void flowtab_fini(struct flow_table *t)
 {
 	free(t->slot);
 	memset(t, 0, sizeof(*t));
@@ -112,12 +112,12 @@ void flow_table_fini(struct flow_table *t)
 }
 
 /**
- * flow_alloc() - take a slot off the free list
+ * flowtab_alloc() - take a slot off the free list
  * @t:		table
  *
  * Return: a reset flow marked FLOW_F_USED, or NULL if every slot is in use
  */
-struct flow *flow_alloc(struct flow_table *t)
+struct flow *flowtab_alloc(struct flow_table *t)
 {
 	struct flow *f;
 
@@ -126,43 +126,43 @@ struct flow *flow_alloc(struct flow_table *t)
 	f = &t->slot[t->free_head];
 	t->free_head = f->next_free;
 	f->next_free = FLOW_NONE;
-	flow_reset(f);
+	flowtab_reset(f);
 	f->flags = FLOW_F_USED;
 	t->used++;
 	return f;
 }
 
 /**
- * flow_free() - return a slot to the free list and retire its generation
+ * flowtab_free() - return a slot to the free list and retire its generation
  * @t:		table
  * @f:		flow; its sockets and pipes must already be released, and it
  *		must not be on the pipe wait list
  */
-void flow_free(struct flow_table *t, struct flow *f)
+void flowtab_free(struct flow_table *t, struct flow *f)
 {
 	if (!(f->flags & FLOW_F_USED))
 		return;
 	f->flags = 0;
 	f->gen++;
 	f->next_free = t->free_head;
-	t->free_head = flow_index(t, f);
+	t->free_head = flowtab_index(t, f);
 	t->used--;
 }
 
 /**
- * flow_index() - slot number of a flow
+ * flowtab_index() - slot number of a flow
  * @t:		table
  * @f:		flow in @t
  *
  * Return: index of @f in the table
  */
-uint32_t flow_index(const struct flow_table *t, const struct flow *f)
+uint32_t flowtab_index(const struct flow_table *t, const struct flow *f)
 {
 	return (uint32_t)(f - t->slot);
 }
 
 /**
- * flow_lookup() - find the live flow an event refers to
+ * flowtab_lookup() - find the live flow an event refers to
  * @t:		table
  * @idx:	slot from the event
  * @gen:	generation from the event
@@ -170,8 +170,8 @@ uint32_t flow_index(const struct flow_table *t, const struct flow *f)
  * Return: the flow, or NULL if @idx is out of range, free, or reused since
  * the event was registered
  */
-struct flow *flow_lookup(const struct flow_table *t, uint32_t idx,
-			 uint32_t gen)
+struct flow *flowtab_lookup(const struct flow_table *t, uint32_t idx,
+			    uint32_t gen)
 {
 	struct flow *f;
 
@@ -199,14 +199,14 @@ static struct flow *wait_node(const struct flow_table *t, uint32_t node,
 }
 
 /**
- * flow_wait_add() - queue direction @d of a flow for the next free pipe
+ * flowtab_wait_add() - queue direction @d of a flow for the next free pipe
  * @t:		table
  * @f:		flow; FLOW_F_PIPE_WAIT(@d) is set here
  * @d:		direction that needs a pipe
  */
-void flow_wait_add(struct flow_table *t, struct flow *f, unsigned d)
+void flowtab_wait_add(struct flow_table *t, struct flow *f, unsigned d)
 {
-	uint32_t node = flow_index(t, f) * 2U + d;
+	uint32_t node = flowtab_index(t, f) * 2U + d;
 	unsigned td;
 
 	if (f->flags & FLOW_F_PIPE_WAIT(d))
@@ -222,7 +222,7 @@ void flow_wait_add(struct flow_table *t, struct flow *f, unsigned d)
 }
 
 /**
- * flow_wait_del() - take direction @d of a flow off the pipe wait list
+ * flowtab_wait_del() - take direction @d of a flow off the pipe wait list
  * @t:		table
  * @f:		flow; FLOW_F_PIPE_WAIT(@d) is cleared here
  * @d:		direction
@@ -230,7 +230,7 @@ void flow_wait_add(struct flow_table *t, struct flow *f, unsigned d)
  * A no-op if that direction is not waiting, so closing paths can call it
  * unconditionally.
  */
-void flow_wait_del(struct flow_table *t, struct flow *f, unsigned d)
+void flowtab_wait_del(struct flow_table *t, struct flow *f, unsigned d)
 {
 	uint32_t prev = f->wait_prev[d], next = f->wait_next[d];
 	unsigned td;
@@ -250,58 +250,58 @@ void flow_wait_del(struct flow_table *t, struct flow *f, unsigned d)
 }
 
 /**
- * flow_wait_pop() - take the oldest waiter off the pipe wait list
+ * flowtab_wait_pop() - take the oldest waiter off the pipe wait list
  * @t:		table
  * @d:		set to the waiting direction
  *
  * Return: the flow, FLOW_F_PIPE_WAIT(*@d) cleared, or NULL if none waits
  */
-struct flow *flow_wait_pop(struct flow_table *t, unsigned *d)
+struct flow *flowtab_wait_pop(struct flow_table *t, unsigned *d)
 {
 	struct flow *f;
 
 	if (t->wait_head == FLOW_NONE)
 		return NULL;
 	f = wait_node(t, t->wait_head, d);
-	flow_wait_del(t, f, *d);
+	flowtab_wait_del(t, f, *d);
 	return f;
 }
 
 /**
- * flow_idle_set() - switch the idle timeout on or off
+ * flowtab_idle_set() - switch the idle timeout on or off
  * @t:		table
  * @timeout:	seconds, 0 for off
  * @now_ms:	CLOCK_MONOTONIC now, milliseconds
  */
-void flow_idle_set(struct flow_table *t, uint32_t timeout, uint64_t now_ms)
+void flowtab_idle_set(struct flow_table *t, uint32_t timeout, uint64_t now_ms)
 {
 	struct flow_idle *id = &t->idle;
 
 	id->timeout = timeout;
 	id->period = timeout / IDLE_SWEEPS ? timeout / IDLE_SWEEPS : 1;
-	flow_idle_clock(t, now_ms);
+	flowtab_idle_clock(t, now_ms);
 	id->next_ms = now_ms + (uint64_t)id->period * IDLE_MS_PER_S;
 }
 
 /**
- * flow_idle_clock() - take the time of this loop round
+ * flowtab_idle_clock() - take the time of this loop round
  * @t:		table
  * @now_ms:	CLOCK_MONOTONIC now, milliseconds
  */
-void flow_idle_clock(struct flow_table *t, uint64_t now_ms)
+void flowtab_idle_clock(struct flow_table *t, uint64_t now_ms)
 {
 	t->idle.now_ms = now_ms;
 	t->idle.now = (uint32_t)(now_ms / IDLE_MS_PER_S);
 }
 
 /**
- * flow_idle_wait_ms() - how long the loop may sleep before the next sweep
+ * flowtab_idle_wait_ms() - how long the loop may sleep before the next sweep
  * @t:		table, clock taken this round
  *
  * Return: -1 (no limit) with the timeout off, else milliseconds until the
  * sweep is due, 0 if it is
  */
-int flow_idle_wait_ms(const struct flow_table *t)
+int flowtab_idle_wait_ms(const struct flow_table *t)
 {
 	const struct flow_idle *id = &t->idle;
 
@@ -314,18 +314,18 @@ int flow_idle_wait_ms(const struct flow_table *t)
 }
 
 /**
- * flow_idle_due() - tell whether a sweep is due
+ * flowtab_idle_due() - tell whether a sweep is due
  * @t:		table, clock taken this round
  *
  * Return: true with the timeout on and its deadline reached
  */
-bool flow_idle_due(const struct flow_table *t)
+bool flowtab_idle_due(const struct flow_table *t)
 {
 	return t->idle.timeout && t->idle.now_ms >= t->idle.next_ms;
 }
 
 /**
- * flow_idle_next() - find the next flow that has been idle too long
+ * flowtab_idle_next() - find the next flow that has been idle too long
  * @t:		table
  * @pos:	slot to start at; set past the flow returned
  *
@@ -334,7 +334,7 @@ bool flow_idle_due(const struct flow_table *t)
  * Return: a live flow with no event for at least the timeout, or NULL once
  * the table is done
  */
-struct flow *flow_idle_next(struct flow_table *t, uint32_t *pos)
+struct flow *flowtab_idle_next(struct flow_table *t, uint32_t *pos)
 {
 	while (*pos < t->size) {
 		struct flow *f = &t->slot[(*pos)++];
@@ -348,14 +348,14 @@ struct flow *flow_idle_next(struct flow_table *t, uint32_t *pos)
 }
 
 /**
- * flow_idle_swept() - a sweep is done: schedule the next one
+ * flowtab_idle_swept() - a sweep is done: schedule the next one
  * @t:		table
  *
  * One period after this one was due, or after now if the loop fell
  * behind by more than a period (a stopped process, say): sweeps never
  * queue up.
  */
-void flow_idle_swept(struct flow_table *t)
+void flowtab_idle_swept(struct flow_table *t)
 {
 	struct flow_idle *id = &t->idle;
 	uint64_t step = (uint64_t)id->period * IDLE_MS_PER_S;

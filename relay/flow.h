@@ -13,10 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ipc/msg.h"
 #include "relay/pipes.h"
-
-/* FLOW_SLOTS_MAX - most concurrent flows, whatever RLIMIT_NOFILE allows */
-#define FLOW_SLOTS_MAX		65536U
 
 /* FLOW_NONE - "no slot" in free and wait lists */
 #define FLOW_NONE		UINT32_MAX
@@ -35,7 +33,8 @@ enum flow_side {
 };
 
 /*
- * FLOW_F_* - state bits of a flow (pasta's event bits, see DESIGN.md).
+ * FLOW_F_* - state bits of a flow (the idea of pasta's tcp_splice.c event
+ * bits: one bit per thing seen or done, per side where it matters).
  * OUT_WAIT, FIN_RCVD, FIN_SENT and PIPE_WAIT exist once per side: use the
  * macros with the side index.
  */
@@ -126,22 +125,22 @@ struct flow_table {
 	struct flow_idle idle;
 };
 
-int flow_table_init(struct flow_table *t, uint32_t size);
-void flow_table_fini(struct flow_table *t);
-struct flow *flow_alloc(struct flow_table *t);
-void flow_free(struct flow_table *t, struct flow *f);
-uint32_t flow_index(const struct flow_table *t, const struct flow *f);
-struct flow *flow_lookup(const struct flow_table *t, uint32_t idx,
-			 uint32_t gen);
-void flow_wait_add(struct flow_table *t, struct flow *f, unsigned d);
-void flow_wait_del(struct flow_table *t, struct flow *f, unsigned d);
-struct flow *flow_wait_pop(struct flow_table *t, unsigned *d);
-void flow_idle_set(struct flow_table *t, uint32_t timeout, uint64_t now_ms);
-void flow_idle_clock(struct flow_table *t, uint64_t now_ms);
-int flow_idle_wait_ms(const struct flow_table *t);
-bool flow_idle_due(const struct flow_table *t);
-struct flow *flow_idle_next(struct flow_table *t, uint32_t *pos);
-void flow_idle_swept(struct flow_table *t);
+int flowtab_init(struct flow_table *t, uint32_t size);
+void flowtab_fini(struct flow_table *t);
+struct flow *flowtab_alloc(struct flow_table *t);
+void flowtab_free(struct flow_table *t, struct flow *f);
+uint32_t flowtab_index(const struct flow_table *t, const struct flow *f);
+struct flow *flowtab_lookup(const struct flow_table *t, uint32_t idx,
+			    uint32_t gen);
+void flowtab_wait_add(struct flow_table *t, struct flow *f, unsigned d);
+void flowtab_wait_del(struct flow_table *t, struct flow *f, unsigned d);
+struct flow *flowtab_wait_pop(struct flow_table *t, unsigned *d);
+void flowtab_idle_set(struct flow_table *t, uint32_t timeout, uint64_t now_ms);
+void flowtab_idle_clock(struct flow_table *t, uint64_t now_ms);
+int flowtab_idle_wait_ms(const struct flow_table *t);
+bool flowtab_idle_due(const struct flow_table *t);
+struct flow *flowtab_idle_next(struct flow_table *t, uint32_t *pos);
+void flowtab_idle_swept(struct flow_table *t);
 
 /**
  * enum ev_kind - what an epoll event refers to

@@ -51,8 +51,8 @@
 #include <unistd.h>
 
 #include "relay/relay_int.h"
-#include "relay/udp.h"
 #include "relay/target.h"
+#include "relay/udp.h"
 
 /* ACCEPT_BATCH - most connections accepted per listener wake-up */
 #define ACCEPT_BATCH		16
@@ -97,7 +97,7 @@ struct sock_pool *listener_pool(struct relay *r, const struct listener *l)
 static struct port_group *listener_group(struct relay *r,
 					 const struct listener *l)
 {
-	return &r->groups[l->fwd.listen_side * PORT_COUNT +
+	return &r->groups[l->fwd.listen_side * PORTSET_PORTS +
 			  l->fwd.listen_port];
 }
 
@@ -352,7 +352,7 @@ void listener_event(struct relay *r, struct listener *l, uint32_t events)
 		}
 		l->cnt.accepted++;
 		r->cnt.accepted++;
-		flow_open(r, l, fd, &sa, salen);
+		splice_open(r, l, fd, &sa, salen);
 	}
 }
 
@@ -368,15 +368,15 @@ void listener_event(struct relay *r, struct listener *l, uint32_t events)
 void listener_rearm(struct relay *r)
 {
 	unsigned left[SIDE_COUNT][POOL_FAMILIES], s, fam;
+	struct sock_pool *p;
 	uint32_t id = r->disarmed_head, slots;
 
 	r->rearm = false;
 	if (r->fd_pressure || r->flows.used >= r->flow_limit)
 		return;
 	slots = r->flow_limit - r->flows.used;
-	for (s = 0; s < SIDE_COUNT; s++)
-		for (fam = 0; fam < POOL_FAMILIES; fam++)
-			left[s][fam] = r->pools[s][fam].avail;
+	pool_foreach(r, s, fam, p)
+		left[s][fam] = p->avail;
 	r->disarmed_head = r->disarmed_tail = LISTENER_NONE;
 	while (id != LISTENER_NONE) {
 		struct listener *l = r->listeners[id];
@@ -586,7 +586,7 @@ void listener_flow_added(struct relay *r, struct listener *l)
  * @r:		relay
  * @l:		new listener, @l->open carried over from @old
  * @old:	removed listener whose id @l reuses, NULL if none: its open
- *		flows now count for @l (sup_forward()), so they move to
+ *		flows now count for @l (chan_sup_forward()), so they move to
  *		@l's group
  */
 void listener_group_join(struct relay *r, struct listener *l,

@@ -16,10 +16,10 @@
  * needed, and filled, after its last forward is removed: the supervisor
  * keeps allowing it until the next relay (see supervisor/fwdtab.c).
  *
- * The pool is kept near POOL_TARGET sockets without a timer: whenever a
+ * The pool is kept near POOL_FILL_GOAL sockets without a timer: whenever a
  * socket is taken, or sockets arrive, and the available plus outstanding
  * (asked for, not yet received) count falls below POOL_REFILL_BELOW, the
- * relay asks the agent for the difference to POOL_TARGET with one
+ * relay asks the agent for the difference to POOL_FILL_GOAL with one
  * POOL_REQ.  Counting outstanding sockets means a slow agent is never asked
  * twice for the same sockets, and it is what lets pool_receive() treat any
  * socket beyond what was asked for as a protocol violation.  Refilling is
@@ -83,7 +83,7 @@ int pool_fam_af(unsigned i)
 void pool_init(struct sock_pool *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->target = POOL_TARGET;
+	p->goal = POOL_FILL_GOAL;
 }
 
 /**
@@ -101,7 +101,8 @@ void pool_refill(struct sock_pool *p, const struct ipc_chan *c, int af)
 	struct msg_pool_req req;
 	unsigned have = p->avail + p->outstanding;
 
-	if (!p->needed || have >= (p->target * POOL_REFILL_BELOW) / POOL_TARGET) {
+	if (!p->needed ||
+	    have >= (p->goal * POOL_REFILL_BELOW) / POOL_FILL_GOAL) {
 		/* Nothing to ask for: a pending retry is moot, and left set
 		 * it would keep the channel polled for EPOLLOUT - a spin */
 		p->retry = false;
@@ -113,7 +114,7 @@ void pool_refill(struct sock_pool *p, const struct ipc_chan *c, int af)
 		return;
 	}
 	req.family = (uint32_t)af;
-	req.count = p->target - have;
+	req.count = p->goal - have;
 	if (ipc_send(c, MSG_POOL_REQ, &req, NULL, 0)) {
 		int err = errno;
 
@@ -148,7 +149,7 @@ int pool_take(struct sock_pool *p, const struct ipc_chan *c, int af)
 }
 
 /**
- * sockopt_int() - read an integer socket option
+ * sock_opt_get() - read an integer socket option
  * @fd:		socket
  * @level:	option level
  * @name:	option name
@@ -156,7 +157,7 @@ int pool_take(struct sock_pool *p, const struct ipc_chan *c, int af)
  *
  * Return: 0 on success, -1 if @fd is not a socket or lacks the option
  */
-static int sockopt_int(int fd, int level, int name, int *val)
+static int sock_opt_get(int fd, int level, int name, int *val)
 {
 	socklen_t len = sizeof(*val);
 
@@ -193,15 +194,15 @@ const char *sock_check(int fd, int af, bool listening)
 {
 	int v;
 
-	if (sockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &v))
+	if (sock_opt_get(fd, SOL_SOCKET, SO_DOMAIN, &v))
 		return "not a socket";
 	if (v != af)
 		return "wrong address family";
-	if (sockopt_int(fd, SOL_SOCKET, SO_TYPE, &v) || v != SOCK_STREAM)
+	if (sock_opt_get(fd, SOL_SOCKET, SO_TYPE, &v) || v != SOCK_STREAM)
 		return "not a stream socket";
-	if (sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &v) || v != IPPROTO_TCP)
+	if (sock_opt_get(fd, SOL_SOCKET, SO_PROTOCOL, &v) || v != IPPROTO_TCP)
 		return "not a TCP socket";
-	if (sockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, &v) ||
+	if (sock_opt_get(fd, SOL_SOCKET, SO_ACCEPTCONN, &v) ||
 	    !!v != listening)
 		return listening ? "not listening" : "listening";
 	return sock_check_nonblock(fd);
@@ -220,7 +221,7 @@ const char *pool_receive(struct sock_pool *p, struct ipc_msg *m)
 	int af = (int)m->u.pool_fds.family;
 	unsigned i;
 
-	if (m->nfds > p->outstanding || p->avail + m->nfds > POOL_TARGET) {
+	if (m->nfds > p->outstanding || p->avail + m->nfds > POOL_FILL_GOAL) {
 		ipc_close_fds(m);
 		return "more sockets than asked for";
 	}
@@ -253,18 +254,18 @@ void pool_fini(struct sock_pool *p)
 }
 
 /**
- * pool_set_target() - change how many sockets a pool keeps
+ * pool_set_goal() - change how many sockets a pool keeps
  * @p:		pool
- * @target:	1..POOL_TARGET
+ * @goal:	1..POOL_FILL_GOAL
  *
- * Sockets beyond a lowered target are closed at once: they are what the
+ * Sockets beyond a lowered goal are closed at once: they are what the
  * relay can give back when its descriptor limit is cut from outside.
  */
-void pool_set_target(struct sock_pool *p, unsigned target)
+void pool_set_goal(struct sock_pool *p, unsigned goal)
 {
-	p->target = target;
-	/* avail + outstanding stays within the array (POOL_TARGET) */
-	while (p->avail && (p->avail > target ||
-			    p->avail + p->outstanding > POOL_TARGET))
+	p->goal = goal;
+	/* avail + outstanding stays within the array (POOL_FILL_GOAL) */
+	while (p->avail && (p->avail > goal ||
+			    p->avail + p->outstanding > POOL_FILL_GOAL))
 		close(p->fd[--p->avail]);
 }

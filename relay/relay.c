@@ -66,6 +66,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipc/clock.h"
 #include "relay/relay.h"
 #include "relay/relay_int.h"
 #include "relay/udp.h"
@@ -84,7 +85,7 @@
 #define FD_RESERVE_IPC		(IPC_FDS_MAX + 1)
 
 /* FD_RESERVE_POOL - every socket pool full, sockets in flight included */
-#define FD_RESERVE_POOL		(SIDE_COUNT * POOL_FAMILIES * POOL_TARGET)
+#define FD_RESERVE_POOL	(SIDE_COUNT * POOL_FAMILIES * POOL_FILL_GOAL)
 
 /* LISTENER_FDS_RESERVED - listeners the reserve covers; more lower the limit */
 #define LISTENER_FDS_RESERVED	256
@@ -96,8 +97,6 @@
 /* FLOW_SLOTS_MIN - below this many flows, RLIMIT_NOFILE is too low to run */
 #define FLOW_SLOTS_MIN		16
 
-/* NSEC_PER_SEC - nanoseconds per second */
-#define NSEC_PER_SEC		1000000000U
 
 static const char *const chan_names[CHAN_COUNT] = {
 	"supervisor", "agent host", "agent target"
@@ -143,11 +142,10 @@ static unsigned long fd_in_use(const struct relay *r)
 {
 	unsigned long n = FD_RESERVE_BASE + FD_RESERVE_IPC + r->nlisteners;
 	unsigned s, fam;
+	const struct sock_pool *p;
 
-	for (s = 0; s < SIDE_COUNT; s++)
-		for (fam = 0; fam < POOL_FAMILIES; fam++)
-			n += r->pools[s][fam].avail +
-			     r->pools[s][fam].outstanding;
+	pool_foreach(r, s, fam, p)
+		n += p->avail + p->outstanding;
 	return n;
 }
 
@@ -172,7 +170,7 @@ static unsigned long fd_reserve(const struct relay *r)
  *
  * Called when accept4() or pipe2() runs out of descriptors.  Someone may
  * have lowered the relay's RLIMIT_NOFILE (prlimit) below what its budget
- * was sized for: the socket pools shrink to POOL_CUT_TARGET (their
+ * was sized for: the socket pools shrink to POOL_CUT_FILL_GOAL (their
  * sockets are the descriptors the relay can give back), and the budget is
  * recomputed from what the relay holds now, half the rest for pipes and
  * half for flows, so it stops accepting connections it could not give a
@@ -183,16 +181,16 @@ void relay_nofile_refresh(struct relay *r)
 {
 	unsigned long spare, used;
 	unsigned s, fam;
+	struct sock_pool *p;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == r->nofile)
 		return;
 	r->nofile = rl.rlim_cur;
 	r->nofile_cut = r->nofile < r->nofile_start;
-	for (s = 0; s < SIDE_COUNT; s++)
-		for (fam = 0; fam < POOL_FAMILIES; fam++)
-			pool_set_target(&r->pools[s][fam], r->nofile_cut ?
-					POOL_CUT_TARGET : POOL_TARGET);
+	pool_foreach(r, s, fam, p)
+		pool_set_goal(p, r->nofile_cut ? POOL_CUT_FILL_GOAL :
+						    POOL_FILL_GOAL);
 	used = fd_in_use(r);
 	spare = r->nofile > used ? r->nofile - used : 0;
 	if (!r->nofile_cut)
@@ -229,28 +227,13 @@ void relay_flow_limit(struct relay *r)
 }
 
 /**
- * relay_clock_ms() - CLOCK_MONOTONIC in milliseconds
- *
- * Return: milliseconds since an arbitrary point, never going back
- */
-static uint64_t relay_clock_ms(void)
-{
-	struct timespec ts;
-
-	/* Cannot fail for CLOCK_MONOTONIC with a valid pointer */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * IDLE_MS_PER_S +
-	       (uint64_t)ts.tv_nsec / (NSEC_PER_SEC / IDLE_MS_PER_S);
-}
-
-/**
  * relay_clock() - take the time of this loop round, if anything needs it
  * @r:		relay
  */
 static void relay_clock(struct relay *r)
 {
 	if (r->flows.idle.timeout)
-		flow_idle_clock(&r->flows, relay_clock_ms());
+		flowtab_idle_clock(&r->flows, (uint64_t)clock_ms());
 }
 
 /**
@@ -275,11 +258,11 @@ int relay_table_init(struct relay *r)
 		size = FLOW_SLOTS_MAX;
 	if (r->limits.max_conns && r->limits.max_conns < size)
 		size = r->limits.max_conns;
-	if (flow_table_init(&r->flows, (uint32_t)size))
+	if (flowtab_init(&r->flows, (uint32_t)size))
 		return -1;
 	if (r->limits.idle_timeout) {
-		flow_idle_set(&r->flows, r->limits.idle_timeout,
-			      relay_clock_ms());
+		flowtab_idle_set(&r->flows, r->limits.idle_timeout,
+				 (uint64_t)clock_ms());
 		ninfo("idle timeout: %u s", r->limits.idle_timeout);
 	}
 	relay_flow_limit(r);
@@ -344,21 +327,21 @@ static void relay_setup(struct relay *r)
 				   .role = ROLE_RELAY, .side = 0,
 				   .pid = (uint32_t)getpid() };
 	unsigned s, fam;
+	struct sock_pool *p;
 
 	udp_hold_low_fds();
 	r->nofile = r->nofile_start = nofile_raise();
 	pipes_init(&r->pipes, r->nofile);
 	r->disarmed_head = r->disarmed_tail = LISTENER_NONE;
 	r->flows.free_head = r->flows.wait_head = FLOW_NONE;
-	for (s = 0; s < SIDE_COUNT; s++)
-		for (fam = 0; fam < POOL_FAMILIES; fam++)
-			pool_init(&r->pools[s][fam]);
+	pool_foreach(r, s, fam, p)
+		pool_init(p);
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	r->listeners = calloc(FWD_ID_MAX, sizeof(*r->listeners));
 	if (!r->listeners)
 		fatal("out of memory for the listener table");
 	/* Untouched pages of it cost nothing: most ports have no forward */
-	r->groups = calloc(SIDE_COUNT * PORT_COUNT, sizeof(*r->groups));
+	r->groups = calloc(SIDE_COUNT * PORTSET_PORTS, sizeof(*r->groups));
 	if (!r->groups)
 		fatal("out of memory for the port groups");
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -407,9 +390,9 @@ static void relay_dispatch(struct relay *r, const struct epoll_event *e)
 			listener_event(r, l, e->events);
 		break;
 	case EV_FLOW:
-		f = flow_lookup(&r->flows, ref.idx, ref.gen);
+		f = flowtab_lookup(&r->flows, ref.idx, ref.gen);
 		if (f)
-			flow_event(r, f, ref.side, e->events);
+			splice_event(r, f, ref.side, e->events);
 		break;
 	case EV_UDP_LISTEN:
 		l = ref.idx < FWD_ID_MAX ? r->listeners[ref.idx] : NULL;
@@ -446,8 +429,8 @@ static void relay_sandbox_connect(struct relay *r)
 		if (r->listeners[id] &&
 		    !(r->listeners[id]->fwd.flags & FWD_F_UDP))
 			sandbox_relay_connect_allow(r->listeners[id]->fwd.target_port);
-	for (p = 1; r->connect_ports && p < 65536; p++)
-		if (r->connect_ports[p / 8] & (1U << (p % 8)))
+	for (p = 1; r->connect_ports && p < PORTSET_PORTS; p++)
+		if (portset_has(r->connect_ports, (uint16_t)p))
 			sandbox_relay_connect_allow((uint16_t)p);
 	free(r->connect_ports);
 	r->connect_ports = NULL;
@@ -464,7 +447,7 @@ static void relay_loop(struct relay *r)
 	int i;
 
 	while (!r->stop && !(r->draining && !r->flows.used)) {
-		int wait = udp_wait_ms(r, flow_idle_wait_ms(&r->flows));
+		int wait = udp_wait_ms(r, flowtab_idle_wait_ms(&r->flows));
 		int n;
 
 		/* Out of descriptors with nothing left to close: retry each
@@ -489,10 +472,10 @@ static void relay_loop(struct relay *r)
 		}
 		for (i = 0; i < n && !r->stop; i++)
 			relay_dispatch(r, &ev[i]);
-		flow_idle_sweep(r);
+		splice_idle_sweep(r);
 		udp_tick(r);
 		if (r->flows.wait_head != FLOW_NONE)
-			flow_serve_waiters(r);
+			splice_serve_waiters(r);
 		if (r->rearm)
 			listener_rearm(r);
 		chan_pool_retry(r);
@@ -515,6 +498,7 @@ static void relay_loop(struct relay *r)
 static void relay_teardown(struct relay *r)
 {
 	unsigned s, fam, ch;
+	struct sock_pool *p;
 
 	ninfo("stopping: %llu connections accepted, %llu refused, %llu "
 	      "errors, %llu bytes client->server, %llu server->client",
@@ -523,14 +507,13 @@ static void relay_teardown(struct relay *r)
 	      (unsigned long long)r->cnt.errors,
 	      (unsigned long long)r->cnt.bytes[FSIDE_CLIENT],
 	      (unsigned long long)r->cnt.bytes[FSIDE_SERVER]);
-	flow_close_all(r);
+	splice_close_all(r);
 	udp_fini(r);
 	listener_close_all(r);
-	for (s = 0; s < SIDE_COUNT; s++)
-		for (fam = 0; fam < POOL_FAMILIES; fam++)
-			pool_fini(&r->pools[s][fam]);
+	pool_foreach(r, s, fam, p)
+		pool_fini(p);
 	pipes_fini(&r->pipes);
-	flow_table_fini(&r->flows);
+	flowtab_fini(&r->flows);
 	for (ch = 0; ch < CHAN_COUNT; ch++)
 		ipc_chan_close(&r->chan[ch]);
 	close(r->epfd);

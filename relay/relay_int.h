@@ -19,6 +19,7 @@
 #include "ipc/inany.h"
 #include "ipc/ipc.h"
 #include "ipc/log.h"
+#include "ipc/portset.h"
 #include "relay/flow.h"
 #include "relay/pipes.h"
 #include "relay/pool.h"
@@ -32,9 +33,6 @@ struct udp_state;
 
 /* LISTENER_NONE - end of the disarmed listener list */
 #define LISTENER_NONE		UINT32_MAX
-
-/* PORT_COUNT - TCP ports, 0 included: port groups per side */
-#define PORT_COUNT		65536U
 
 /* FWD_SHARE_DEN - with forwards on more than one port, the flows of one
  * port may fill at most 1/FWD_SHARE_DEN of the flow limit (listener.c) */
@@ -138,7 +136,7 @@ struct stats_report {
  * @listeners:	forwards by id, FWD_ID_MAX pointers, NULL if unknown
  * @nforwards:	forwards known
  * @nlisteners:	listening sockets held
- * @groups:	port groups, [side * PORT_COUNT + port]
+ * @groups:	port groups, [side * PORTSET_PORTS + port]
  * @nports:	port groups with at least one forward
  * @batch:	FORWARDs since the last CONFIG_DONE
  * @lgen:	last listener generation handed out
@@ -226,12 +224,12 @@ void listener_group_join(struct relay *r, struct listener *l,
 void listener_live_bytes(struct relay *r);
 
 /* splice.c */
-void flow_open(struct relay *r, struct listener *l, int fd,
-	       const union sockaddr_inany *sa, socklen_t salen);
-void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev);
-void flow_serve_waiters(struct relay *r);
-void flow_idle_sweep(struct relay *r);
-void flow_close_all(struct relay *r);
+void splice_open(struct relay *r, struct listener *l, int fd,
+		 const union sockaddr_inany *sa, socklen_t salen);
+void splice_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev);
+void splice_serve_waiters(struct relay *r);
+void splice_idle_sweep(struct relay *r);
+void splice_close_all(struct relay *r);
 void sock_reset(int fd);
 
 #endif /* NSPLICE_RELAY_INT_H */

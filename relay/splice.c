@@ -15,10 +15,10 @@
  * both sides are polled at once; CONNECT only means "not confirmed yet",
  * until the server side reports an event or moves a byte, and a failure
  * of the server side before that counts as a refused connection
- * (flow_connect()).  Per side OUT_WAIT (output to that side is blocked),
+ * (splice_connect()).  Per side OUT_WAIT (output to that side is blocked),
  * FIN_RCVD (that side sent EOF), FIN_SENT (we shut down writing to it) and
- * PIPE_WAIT (reading it waits for a pipe).  flow_mask() derives each side's
- * epoll mask from the bits and flow_arm() calls epoll_ctl() only when the
+ * PIPE_WAIT (reading it waits for a pipe).  splice_mask() derives each side's
+ * epoll mask from the bits and splice_arm() calls epoll_ctl() only when the
  * mask really changes.  The epoll is level-triggered, so every rule below
  * is about never being woken for something we will not act on:
  *
@@ -44,7 +44,7 @@
  *  - EOF read from side d becomes shutdown(SHUT_WR) on side !d once pipe[d]
  *    is drained: a half-close is propagated, and the other direction keeps
  *    flowing.  The flow ends when both EOFs are read and both pipes are
- *    empty; close() then sends the FIN still owed (flow_settle()).
+ *    empty; close() then sends the FIN still owed (splice_settle()).
  *  - errno is saved right after the failing call, EINTR is retried, and
  *    bytes are counted only from a successful write (#8).
  *
@@ -54,7 +54,7 @@
  * bytes are already coming, no need to push a partial segment) and the pipe
  * is grown.  Small request/response traffic never waits for Nagle: the
  * agents set TCP_NODELAY on pool sockets and listeners, and accepted
- * sockets inherit it (checked: see flow_open()).
+ * sockets inherit it (checked: see splice_open()).
  *
  * Work per event is bounded: a direction loops read -> write until a read
  * comes back short (the socket is drained; one more read would only return
@@ -67,7 +67,7 @@
  * by then; while the connection is still in SYN_SENT the kernel answers
  * EAGAIN, and the header is kept (flow.pp) until the server's first event
  * proves the connection up.  While it is owed the client is not read at
- * all (flow_mask(), flow_move()) and the server is polled for EPOLLOUT,
+ * all (splice_mask(), splice_move()) and the server is polled for EPOLLOUT,
  * so the client's first bytes, however early they come, wait in its
  * socket and cannot overtake the header.  Any other outcome - an error, or
  * fewer bytes than the header's - resets both sides: a service that
@@ -102,7 +102,7 @@
 #define FLOW_GONE		(-1)
 
 /* FLOW_END_CLEAN, FLOW_END_CUT - ends of a flow that are not one side's
- * failure (flow_release() @bad) */
+ * failure (splice_release() @bad) */
 #define FLOW_END_CLEAN		(-1)
 #define FLOW_END_CUT		(-2)
 
@@ -137,19 +137,19 @@ static int sock_error(int fd)
 }
 
 /**
- * flow_id() - slot number of a flow, for log lines
+ * splice_id() - slot number of a flow, for log lines
  * @r:		relay
  * @f:		flow
  *
  * Return: the slot
  */
-static unsigned flow_id(const struct relay *r, const struct flow *f)
+static unsigned splice_id(const struct relay *r, const struct flow *f)
 {
-	return flow_index(&r->flows, f);
+	return flowtab_index(&r->flows, f);
 }
 
 /**
- * flow_sock_close() - close one socket of a flow
+ * splice_sock_close() - close one socket of a flow
  * @r:		relay
  * @f:		flow
  * @s:		side
@@ -161,8 +161,8 @@ static unsigned flow_id(const struct relay *r, const struct flow *f)
  * registration would keep reporting a socket we no longer know.  The client
  * socket was created by accept4() here and is ours alone.
  */
-static void flow_sock_close(struct relay *r, struct flow *f, unsigned s,
-			    bool reset)
+static void splice_sock_close(struct relay *r, struct flow *f, unsigned s,
+			      bool reset)
 {
 	int fd = f->sock[s];
 
@@ -179,12 +179,12 @@ static void flow_sock_close(struct relay *r, struct flow *f, unsigned s,
 }
 
 /**
- * flow_count() - add a closing flow's counters to its listener's and ours
+ * splice_count() - add a closing flow's counters to its listener's and ours
  * @r:		relay
  * @f:		flow
  * @error:	the flow ends on an error after it was established
  */
-static void flow_count(struct relay *r, const struct flow *f, bool error)
+static void splice_count(struct relay *r, const struct flow *f, bool error)
 {
 	struct listener *l = r->listeners[f->listener];
 	unsigned d;
@@ -203,7 +203,7 @@ static void flow_count(struct relay *r, const struct flow *f, bool error)
 }
 
 /**
- * flow_release() - close a flow and free its slot
+ * splice_release() - close a flow and free its slot
  * @r:		relay
  * @f:		flow
  * @bad:	side that failed, FLOW_END_CLEAN for a clean end, or
@@ -214,13 +214,13 @@ static void flow_count(struct relay *r, const struct flow *f, bool error)
  *
  * Pipes still holding bytes are closed, empty ones go back to the pool.
  */
-static void flow_release(struct relay *r, struct flow *f, int bad, int err,
-			 const char *why)
+static void splice_release(struct relay *r, struct flow *f, int bad, int err,
+			   const char *why)
 {
 	unsigned s;
 
 	for (s = 0; s < FSIDES; s++) {
-		flow_wait_del(&r->flows, f, s);
+		flowtab_wait_del(&r->flows, f, s);
 		if (f->pending[s])
 			pipe_discard(&r->pipes, &f->pipe[s]);
 		else
@@ -230,29 +230,29 @@ static void flow_release(struct relay *r, struct flow *f, int bad, int err,
 	 * peer of the failed side (or of a flow cut by shutdown) that a
 	 * truncated transfer was complete. */
 	for (s = 0; s < FSIDES; s++)
-		flow_sock_close(r, f, s, bad != FLOW_END_CLEAN);
+		splice_sock_close(r, f, s, bad != FLOW_END_CLEAN);
 	free(f->pp);
 	f->pp = NULL;
-	flow_count(r, f, bad >= 0 && (f->flags & FLOW_F_ESTABLISHED));
+	splice_count(r, f, bad >= 0 && (f->flags & FLOW_F_ESTABLISHED));
 	ndebug("flow %u closed (%s%s%s%s%s): %llu bytes client->server, "
-	       "%llu server->client", flow_id(r, f), why,
+	       "%llu server->client", splice_id(r, f), why,
 	       bad >= 0 ? " on " : "", bad >= 0 ? fside_name[bad] : "",
 	       err ? ": " : "", err ? strerror(err) : "",
 	       (unsigned long long)f->bytes[FSIDE_CLIENT],
 	       (unsigned long long)f->bytes[FSIDE_SERVER]);
-	flow_free(&r->flows, f);
+	flowtab_free(&r->flows, f);
 	/* A slot and descriptors are free: disarmed listeners may go on */
 	r->fd_pressure = false;
 	r->rearm = true;
 }
 
 /**
- * flow_connect_failed() - the server refused or could not be reached
+ * splice_connect_failed() - the server refused or could not be reached
  * @r:		relay
  * @f:		flow, closed here: the client gets a reset at once
  * @err:	errno of connect(), of the first write, or SO_ERROR
  */
-static void flow_connect_failed(struct relay *r, struct flow *f, int err)
+static void splice_connect_failed(struct relay *r, struct flow *f, int err)
 {
 	static struct log_ratelimit rl;
 	struct listener *l = r->listeners[f->listener];
@@ -273,11 +273,11 @@ static void flow_connect_failed(struct relay *r, struct flow *f, int err)
 				strerror(err), err == ECONNREFUSED ?
 				" (nothing listens there?)" : "");
 	}
-	flow_release(r, f, FSIDE_SERVER, err, "connect");
+	splice_release(r, f, FSIDE_SERVER, err, "connect");
 }
 
 /**
- * flow_abort() - end a flow on an error of one side, resetting the other
+ * splice_abort() - end a flow on an error of one side, resetting the other
  * @r:		relay
  * @f:		flow
  * @bad:	side that failed
@@ -289,18 +289,18 @@ static void flow_connect_failed(struct relay *r, struct flow *f, int err)
  *
  * Return: FLOW_GONE
  */
-static int flow_abort(struct relay *r, struct flow *f, unsigned bad, int err,
-		      const char *why)
+static int splice_abort(struct relay *r, struct flow *f, unsigned bad, int err,
+			const char *why)
 {
 	if (bad == FSIDE_SERVER && (f->flags & FLOW_F_CONNECT))
-		flow_connect_failed(r, f, err);
+		splice_connect_failed(r, f, err);
 	else
-		flow_release(r, f, (int)bad, err, why);
+		splice_release(r, f, (int)bad, err, why);
 	return FLOW_GONE;
 }
 
 /**
- * flow_mask() - epoll events a side of a flow must be polled for
+ * splice_mask() - epoll events a side of a flow must be polled for
  * @f:		flow
  * @s:		side
  *
@@ -314,7 +314,7 @@ static int flow_abort(struct relay *r, struct flow *f, unsigned bad, int err,
  *
  * Return: EPOLLIN and/or EPOLLOUT, possibly none
  */
-static uint32_t flow_mask(const struct flow *f, unsigned s)
+static uint32_t splice_mask(const struct flow *f, unsigned s)
 {
 	uint32_t ev = 0;
 
@@ -331,7 +331,7 @@ static uint32_t flow_mask(const struct flow *f, unsigned s)
 }
 
 /**
- * flow_arm() - bring one side's epoll registration in line with its state
+ * splice_arm() - bring one side's epoll registration in line with its state
  * @r:		relay
  * @f:		flow
  * @s:		side
@@ -346,9 +346,9 @@ static uint32_t flow_mask(const struct flow *f, unsigned s)
  *
  * Return: 0 on success, -1 if epoll_ctl() failed (errno set)
  */
-static int flow_arm(struct relay *r, struct flow *f, unsigned s)
+static int splice_arm(struct relay *r, struct flow *f, unsigned s)
 {
-	uint32_t ev = flow_mask(f, s);
+	uint32_t ev = splice_mask(f, s);
 	bool want = ev || !(f->flags & FLOW_F_FIN_SENT(s));
 	bool in = f->in_epoll & (1U << s);
 	int op;
@@ -357,7 +357,7 @@ static int flow_arm(struct relay *r, struct flow *f, unsigned s)
 		return 0;
 	op = !want ? EPOLL_CTL_DEL : in ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 	if (relay_ep_ctl(r, op, f->sock[s], ev,
-			 ev_encode(EV_FLOW, flow_id(r, f), s, f->gen)))
+			 ev_encode(EV_FLOW, splice_id(r, f), s, f->gen)))
 		return -1;
 	if (want)
 		f->in_epoll |= (uint8_t)(1U << s);
@@ -368,24 +368,24 @@ static int flow_arm(struct relay *r, struct flow *f, unsigned s)
 }
 
 /**
- * flow_update() - apply the state of both sides to the epoll set
+ * splice_update() - apply the state of both sides to the epoll set
  * @r:		relay
  * @f:		flow
  *
  * Return: 0, or FLOW_GONE if epoll_ctl() failed and the flow was closed
  */
-static int flow_update(struct relay *r, struct flow *f)
+static int splice_update(struct relay *r, struct flow *f)
 {
 	unsigned s;
 
 	for (s = 0; s < FSIDES; s++)
-		if (flow_arm(r, f, s))
-			return flow_abort(r, f, s, errno, "epoll_ctl");
+		if (splice_arm(r, f, s))
+			return splice_abort(r, f, s, errno, "epoll_ctl");
 	return 0;
 }
 
 /**
- * flow_connected() - the server's connection is confirmed
+ * splice_connected() - the server's connection is confirmed
  * @r:		relay
  * @f:		flow; a no-op unless FLOW_F_CONNECT
  *
@@ -393,24 +393,24 @@ static int flow_update(struct relay *r, struct flow *f)
  * an error, or by the first byte read from or written to it: no SO_ERROR
  * query is needed for that.
  */
-static void flow_connected(const struct relay *r, struct flow *f)
+static void splice_connected(const struct relay *r, struct flow *f)
 {
 	if (!(f->flags & FLOW_F_CONNECT))
 		return;
 	f->flags &= (uint16_t)~FLOW_F_CONNECT;
 	f->flags |= FLOW_F_ESTABLISHED;
-	ntrace("flow %u: connected", flow_id(r, f));
+	ntrace("flow %u: connected", splice_id(r, f));
 }
 
 /**
- * flow_splice_in() - read from side @d into pipe[@d]
+ * splice_in() - read from side @d into pipe[@d]
  * @f:		flow
  * @d:		direction
  * @len:	room in the pipe, bytes
  *
  * Return: bytes read, 0 on EOF, or -errno (-EAGAIN: nothing to read)
  */
-static ssize_t flow_splice_in(const struct flow *f, unsigned d, size_t len)
+static ssize_t splice_in(const struct flow *f, unsigned d, size_t len)
 {
 	ssize_t n;
 	int err;
@@ -424,7 +424,7 @@ static ssize_t flow_splice_in(const struct flow *f, unsigned d, size_t len)
 }
 
 /**
- * flow_splice_out() - write everything pending in pipe[@d] to side !@d
+ * splice_out() - write everything pending in pipe[@d] to side !@d
  * @r:		relay
  * @f:		flow
  * @d:		direction
@@ -438,8 +438,8 @@ static ssize_t flow_splice_in(const struct flow *f, unsigned d, size_t len)
  *
  * Return: 0, or FLOW_GONE if the write failed and the flow was closed
  */
-static int flow_splice_out(struct relay *r, struct flow *f, unsigned d,
-			   bool more)
+static int splice_out(struct relay *r, struct flow *f, unsigned d,
+		      bool more)
 {
 	unsigned flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 	ssize_t n;
@@ -453,12 +453,12 @@ static int flow_splice_out(struct relay *r, struct flow *f, unsigned d,
 		err = n < 0 ? errno : 0;
 	} while (err == EINTR);
 	if (n < 0 && err != EAGAIN)
-		return flow_abort(r, f, !d, err, "write");
+		return splice_abort(r, f, !d, err, "write");
 	if (n > 0) {
 		f->pending[d] -= (uint32_t)n;
 		f->bytes[d] += (uint64_t)n;
 		if (d == FSIDE_CLIENT)	/* written to the server */
-			flow_connected(r, f);
+			splice_connected(r, f);
 	}
 	if (f->pending[d])
 		f->flags |= FLOW_F_OUT_WAIT(!d);
@@ -468,7 +468,7 @@ static int flow_splice_out(struct relay *r, struct flow *f, unsigned d,
 }
 
 /**
- * flow_pipe_get() - make sure direction @d has a pipe to read into
+ * splice_pipe_get() - make sure direction @d has a pipe to read into
  * @r:		relay
  * @f:		flow
  * @d:		direction
@@ -478,17 +478,17 @@ static int flow_splice_out(struct relay *r, struct flow *f, unsigned d,
  *
  * Return: true if pipe[@d] is usable
  */
-static bool flow_pipe_get(struct relay *r, struct flow *f, unsigned d)
+static bool splice_pipe_get(struct relay *r, struct flow *f, unsigned d)
 {
 	if (f->pipe[d].rd >= 0 || !pipe_borrow(&r->pipes, &f->pipe[d]))
 		return true;
-	flow_wait_add(&r->flows, f, d);
-	ntrace("flow %u: waiting for a pipe", flow_id(r, f));
+	flowtab_wait_add(&r->flows, f, d);
+	ntrace("flow %u: waiting for a pipe", splice_id(r, f));
 	return false;
 }
 
 /**
- * flow_move() - move data in direction @d while it flows, within bounds
+ * splice_move() - move data in direction @d while it flows, within bounds
  * @r:		relay
  * @f:		flow
  * @d:		direction: read side @d, write side !@d
@@ -499,7 +499,7 @@ static bool flow_pipe_get(struct relay *r, struct flow *f, unsigned d)
  *
  * Return: 0, or FLOW_GONE if the flow was closed on an error
  */
-static int flow_move(struct relay *r, struct flow *f, unsigned d)
+static int splice_move(struct relay *r, struct flow *f, unsigned d)
 {
 	const uint16_t stop = FLOW_F_FIN_RCVD(d) | FLOW_F_OUT_WAIT(!d) |
 			      FLOW_F_PIPE_WAIT(d);
@@ -511,26 +511,26 @@ static int flow_move(struct relay *r, struct flow *f, unsigned d)
 		size_t room;
 		ssize_t n;
 
-		if ((f->flags & stop) || !flow_pipe_get(r, f, d))
+		if ((f->flags & stop) || !splice_pipe_get(r, f, d))
 			return 0;
 		room = f->pipe[d].size - f->pending[d];
-		n = flow_splice_in(f, d, room);
+		n = splice_in(f, d, room);
 		if (n == -EAGAIN)
 			return 0;
 		if (n < 0)
-			return flow_abort(r, f, d, (int)-n, "read");
+			return splice_abort(r, f, d, (int)-n, "read");
 		if (d == FSIDE_SERVER)
-			flow_connected(r, f);
+			splice_connected(r, f);
 		if (n == 0) {
 			f->flags |= FLOW_F_FIN_RCVD(d);
 			return 0;
 		}
 		f->pending[d] += (uint32_t)n;
 		if ((size_t)n * PIPE_BULK_DEN >= room * PIPE_BULK_NUM) {
-			if (flow_splice_out(r, f, d, true))
+			if (splice_out(r, f, d, true))
 				return FLOW_GONE;
 			pipe_grow(&r->pipes, &f->pipe[d]);
-		} else if (flow_splice_out(r, f, d, false)) {
+		} else if (splice_out(r, f, d, false)) {
 			return FLOW_GONE;
 		}
 		/* A short read drained the socket: another would see EAGAIN */
@@ -541,18 +541,18 @@ static int flow_move(struct relay *r, struct flow *f, unsigned d)
 }
 
 /**
- * flow_fin() - propagate the EOF read from side @d to side !@d
+ * splice_fin() - propagate the EOF read from side @d to side !@d
  * @r:		relay
  * @f:		flow
  * @d:		direction
  *
  * Only once pipe[@d] is drained, and not to a server whose connection is
  * unconfirmed: shutdown() would abort a connection in SYN_SENT.  Its
- * EPOLLOUT is armed meanwhile (flow_mask()).
+ * EPOLLOUT is armed meanwhile (splice_mask()).
  *
  * Return: 0, or FLOW_GONE if shutdown() failed and the flow was closed
  */
-static int flow_fin(struct relay *r, struct flow *f, unsigned d)
+static int splice_fin(struct relay *r, struct flow *f, unsigned d)
 {
 	if (!(f->flags & FLOW_F_FIN_RCVD(d)) || f->pending[d] ||
 	    (f->flags & FLOW_F_FIN_SENT(!d)))
@@ -560,13 +560,13 @@ static int flow_fin(struct relay *r, struct flow *f, unsigned d)
 	if (d == FSIDE_CLIENT && (f->flags & FLOW_F_CONNECT))
 		return 0;
 	if (shutdown(f->sock[!d], SHUT_WR))
-		return flow_abort(r, f, !d, errno, "shutdown");
+		return splice_abort(r, f, !d, errno, "shutdown");
 	f->flags |= FLOW_F_FIN_SENT(!d);
 	return 0;
 }
 
 /**
- * flow_settle() - after an event: return pipes, propagate FINs, close the
+ * splice_settle() - after an event: return pipes, propagate FINs, close the
  *		   flow if both directions are done, re-arm epoll
  * @r:		relay
  * @f:		flow
@@ -578,7 +578,7 @@ static int flow_fin(struct relay *r, struct flow *f, unsigned d)
  *
  * Return: 0, or FLOW_GONE if the flow was closed
  */
-static int flow_settle(struct relay *r, struct flow *f)
+static int splice_settle(struct relay *r, struct flow *f)
 {
 	const uint16_t eofs = FLOW_F_FIN_RCVD(FSIDE_CLIENT) |
 			      FLOW_F_FIN_RCVD(FSIDE_SERVER);
@@ -589,17 +589,17 @@ static int flow_settle(struct relay *r, struct flow *f)
 			pipe_return(&r->pipes, &f->pipe[d]);
 	if ((f->flags & eofs) == eofs && !f->pending[FSIDE_CLIENT] &&
 	    !f->pending[FSIDE_SERVER]) {
-		flow_release(r, f, FLOW_END_CLEAN, 0, "done");
+		splice_release(r, f, FLOW_END_CLEAN, 0, "done");
 		return FLOW_GONE;
 	}
 	for (d = 0; d < FSIDES; d++)
-		if (flow_fin(r, f, d))
+		if (splice_fin(r, f, d))
 			return FLOW_GONE;
-	return flow_update(r, f);
+	return splice_update(r, f);
 }
 
 /**
- * flow_pp_send() - write a PROXY header to the server, all or nothing
+ * splice_pp_send() - write a PROXY header to the server, all or nothing
  * @r:		relay
  * @f:		flow
  * @hdr:	the header
@@ -610,8 +610,8 @@ static int flow_settle(struct relay *r, struct flow *f)
  * Return: 0 when it was written or is kept in @f->pp, FLOW_GONE if the
  * flow was reset (error, short write, or no memory to keep it)
  */
-static int flow_pp_send(struct relay *r, struct flow *f, const uint8_t *hdr,
-			size_t len, bool may_wait)
+static int splice_pp_send(struct relay *r, struct flow *f, const uint8_t *hdr,
+			  size_t len, bool may_wait)
 {
 	ssize_t n;
 	int err;
@@ -624,7 +624,7 @@ static int flow_pp_send(struct relay *r, struct flow *f, const uint8_t *hdr,
 	if (n >= 0 && (size_t)n == len) {
 		free(f->pp);
 		f->pp = NULL;
-		flow_connected(r, f);
+		splice_connected(r, f);
 		return 0;
 	}
 	if (err == EAGAIN && may_wait && (f->flags & FLOW_F_CONNECT)) {
@@ -635,28 +635,29 @@ static int flow_pp_send(struct relay *r, struct flow *f, const uint8_t *hdr,
 		}
 		err = ENOMEM;
 	}
-	return flow_abort(r, f, FSIDE_SERVER, err ? err : EIO, "PROXY header");
+	return splice_abort(r, f, FSIDE_SERVER, err ? err : EIO,
+			    "PROXY header");
 }
 
 /**
- * flow_pp_flush() - the server is up: write the header kept, then forward
+ * splice_pp_flush() - the server is up: write the header kept, then forward
  *		     what the client sent meanwhile
  * @r:		relay
  * @f:		flow with @f->pp set
  *
  * Return: 0, or FLOW_GONE if the flow was closed
  */
-static int flow_pp_flush(struct relay *r, struct flow *f)
+static int splice_pp_flush(struct relay *r, struct flow *f)
 {
 	size_t len = PP2_HDR_LEN + (((size_t)f->pp[14] << 8) | f->pp[15]);
 
-	if (flow_pp_send(r, f, f->pp, len, false))
+	if (splice_pp_send(r, f, f->pp, len, false))
 		return FLOW_GONE;
-	return flow_move(r, f, FSIDE_CLIENT);
+	return splice_move(r, f, FSIDE_CLIENT);
 }
 
 /**
- * flow_connect_event() - an event on the server socket while its
+ * splice_connect_event() - an event on the server socket while its
  *			  connection is unconfirmed
  * @r:		relay
  * @f:		flow in FLOW_F_CONNECT
@@ -667,21 +668,21 @@ static int flow_pp_flush(struct relay *r, struct flow *f)
  *
  * Return: 0, or FLOW_GONE if the connection failed and the flow was closed
  */
-static int flow_connect_event(struct relay *r, struct flow *f, uint32_t ev)
+static int splice_connect_event(struct relay *r, struct flow *f, uint32_t ev)
 {
 	int err;
 
 	if (!(ev & (EPOLLERR | EPOLLHUP))) {
-		flow_connected(r, f);
+		splice_connected(r, f);
 		return 0;
 	}
 	err = sock_error(f->sock[FSIDE_SERVER]);
-	flow_connect_failed(r, f, err ? err : ECONNABORTED);
+	splice_connect_failed(r, f, err ? err : ECONNABORTED);
 	return FLOW_GONE;
 }
 
 /**
- * flow_drain() - EPOLLOUT on a blocked side: write what is pending, then
+ * splice_flush() - EPOLLOUT on a blocked side: write what is pending, then
  *		  read more from the opposite side at once
  * @r:		relay
  * @f:		flow
@@ -689,52 +690,53 @@ static int flow_connect_event(struct relay *r, struct flow *f, uint32_t ev)
  *
  * Return: 0, or FLOW_GONE if the flow was closed
  */
-static int flow_drain(struct relay *r, struct flow *f, unsigned d)
+static int splice_flush(struct relay *r, struct flow *f, unsigned d)
 {
-	if (flow_splice_out(r, f, d, false))
+	if (splice_out(r, f, d, false))
 		return FLOW_GONE;
 	if (f->flags & FLOW_F_OUT_WAIT(!d))
 		return 0;
-	return flow_move(r, f, d);
+	return splice_move(r, f, d);
 }
 
 /**
- * flow_event() - handle epoll events on one side of a flow
+ * splice_event() - handle epoll events on one side of a flow
  * @r:		relay
  * @f:		flow
  * @s:		side the events are for
  * @ev:		epoll events
  */
-void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev)
+void splice_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev)
 {
-	ntrace("flow %u: %s events 0x%x, flags 0x%x", flow_id(r, f),
+	ntrace("flow %u: %s events 0x%x, flags 0x%x", splice_id(r, f),
 	       fside_name[s], ev, f->flags);
 	f->last = r->flows.idle.now;
 	if (s == FSIDE_SERVER && (f->flags & FLOW_F_CONNECT) &&
-	    flow_connect_event(r, f, ev))
+	    splice_connect_event(r, f, ev))
 		return;
 	if (ev & EPOLLERR) {
-		flow_abort(r, f, s, sock_error(f->sock[s]), "error");
+		splice_abort(r, f, s, sock_error(f->sock[s]), "error");
 		return;
 	}
-	if (s == FSIDE_SERVER && f->pp && flow_pp_flush(r, f))
+	if (s == FSIDE_SERVER && f->pp && splice_pp_flush(r, f))
 		return;
 	if ((ev & EPOLLOUT) && (f->flags & FLOW_F_OUT_WAIT(s)) &&
-	    flow_drain(r, f, !s))
+	    splice_flush(r, f, !s))
 		return;
-	/* Data first, even with EPOLLHUP: the peer's last bytes (bug #7) */
-	if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) && flow_move(r, f, s))
+	/* Data first, even with EPOLLHUP: a peer that writes and closes at
+	 * once has its last bytes in the socket when the hang-up arrives */
+	if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) && splice_move(r, f, s))
 		return;
 	/* A hang-up we did not cause: the peer is gone */
 	if ((ev & EPOLLHUP) && !(f->flags & FLOW_F_FIN_SENT(s))) {
-		flow_abort(r, f, s, sock_error(f->sock[s]), "hang-up");
+		splice_abort(r, f, s, sock_error(f->sock[s]), "hang-up");
 		return;
 	}
-	flow_settle(r, f);
+	splice_settle(r, f);
 }
 
 /**
- * flow_connect() - start connecting the server socket, and forward what
+ * splice_connect() - start connecting the server socket, and forward what
  *		    the client already sent
  * @r:		relay
  * @f:		new flow with both sockets
@@ -748,11 +750,11 @@ void flow_event(struct relay *r, struct flow *f, unsigned s, uint32_t ev)
  * SO_ERROR query; both sides are then polled straight away.  If the client
  * sent nothing yet, this costs one splice() that returns EAGAIN.
  * A PROXY header (@hlen non-zero) is written first, or kept for when the
- * connection is up (flow_pp_send()).
+ * connection is up (splice_pp_send()).
  */
-static void flow_connect(struct relay *r, struct flow *f,
-			 const struct flow_target *t, const uint8_t *hdr,
-			 size_t hlen)
+static void splice_connect(struct relay *r, struct flow *f,
+			   const struct flow_target *t, const uint8_t *hdr,
+			   size_t hlen)
 {
 	union sockaddr_inany sa;
 	socklen_t len = sockaddr_from_inany(&sa, t->af, &t->addr, t->port, 0);
@@ -766,18 +768,18 @@ static void flow_connect(struct relay *r, struct flow *f,
 		/* EINTR: a non-blocking connect goes on in the background */
 		f->flags |= FLOW_F_CONNECT;
 	} else {
-		flow_connect_failed(r, f, err);
+		splice_connect_failed(r, f, err);
 		return;
 	}
-	if (hlen && flow_pp_send(r, f, hdr, hlen, true))
+	if (hlen && splice_pp_send(r, f, hdr, hlen, true))
 		return;
-	if (flow_move(r, f, FSIDE_CLIENT))
+	if (splice_move(r, f, FSIDE_CLIENT))
 		return;
-	flow_settle(r, f);
+	splice_settle(r, f);
 }
 
 /**
- * flow_pp_header() - the PROXY header of a new flow, if its forward wants
+ * splice_pp_header() - the PROXY header of a new flow, if its forward wants
  *		      one
  * @l:		listener it was accepted on
  * @caf:	client address family, AF_UNSPEC if unknown
@@ -791,9 +793,9 @@ static void flow_connect(struct relay *r, struct flow *f,
  *
  * Return: header length, 0 for a forward without FWD_F_PROXY
  */
-static size_t flow_pp_header(const struct listener *l, int caf,
-			     const union inany *ca, uint16_t cport,
-			     uint8_t *buf)
+static size_t splice_pp_header(const struct listener *l, int caf,
+			       const union inany *ca, uint16_t cport,
+			       uint8_t *buf)
 {
 	struct pp2_ends e = {
 		.af = caf == l->fwd.family ? caf : AF_UNSPEC,
@@ -809,15 +811,15 @@ static size_t flow_pp_header(const struct listener *l, int caf,
 }
 
 /**
- * flow_refuse() - reset a client that has no target
+ * splice_refuse() - reset a client that has no target
  * @r:		relay
  * @l:		listener it was accepted on
  * @fd:		accepted socket, closed here
  * @caf:	client address family, AF_UNSPEC if unknown
  * @ca:		client address
  */
-static void flow_refuse(struct relay *r, struct listener *l, int fd, int caf,
-			const union inany *ca)
+static void splice_refuse(struct relay *r, struct listener *l, int fd, int caf,
+			  const union inany *ca)
 {
 	static struct log_ratelimit rl;
 	char lbuf[INANY_STRLEN], cbuf[INANY_STRLEN];
@@ -840,7 +842,7 @@ static void flow_refuse(struct relay *r, struct listener *l, int fd, int caf,
 }
 
 /**
- * flow_log_open() - debug line for a new flow (formatting costs: call it
+ * splice_log_open() - debug line for a new flow (formatting costs: call it
  *		     only at debug level)
  * @r:		relay
  * @f:		flow
@@ -850,16 +852,16 @@ static void flow_refuse(struct relay *r, struct listener *l, int fd, int caf,
  * @cport:	client port
  * @t:		target
  */
-static void flow_log_open(const struct relay *r, const struct flow *f,
-			  const struct listener *l, int caf,
-			  const union inany *ca, uint16_t cport,
-			  const struct flow_target *t)
+static void splice_log_open(const struct relay *r, const struct flow *f,
+			    const struct listener *l, int caf,
+			    const union inany *ca, uint16_t cport,
+			    const struct flow_target *t)
 {
 	char lbuf[INANY_STRLEN], cbuf[INANY_STRLEN], tbuf[INANY_STRLEN];
 
 	log_msg(LOG_LVL_DEBUG,
 		"flow %u: listener %u [%s]:%u, client [%s]:%u -> [%s]:%u (%s)",
-		flow_id(r, f), l->fwd.id,
+		splice_id(r, f), l->fwd.id,
 		inany_ntop(l->fwd.family, &l->fwd.listen_addr, lbuf,
 			   sizeof(lbuf)), l->fwd.listen_port,
 		inany_af_valid(caf) ? inany_ntop(caf, ca, cbuf, sizeof(cbuf))
@@ -869,7 +871,7 @@ static void flow_log_open(const struct relay *r, const struct flow *f,
 }
 
 /**
- * flow_open() - splice a newly accepted connection to its target
+ * splice_open() - splice a newly accepted connection to its target
  * @r:		relay
  * @l:		listener it was accepted on; the caller made sure a slot and
  *		a pool socket are available
@@ -882,8 +884,8 @@ static void flow_log_open(const struct relay *r, const struct flow *f,
  * test_flow, "accepted socket inherits TCP_NODELAY"), and the agents set it
  * on listeners, so no setsockopt() is needed here.
  */
-void flow_open(struct relay *r, struct listener *l, int fd,
-	       const union sockaddr_inany *sa, socklen_t salen)
+void splice_open(struct relay *r, struct listener *l, int fd,
+		 const union sockaddr_inany *sa, socklen_t salen)
 {
 	unsigned other = !l->fwd.listen_side;
 	uint8_t hdr[PP2_MAX_LEN];
@@ -897,10 +899,10 @@ void flow_open(struct relay *r, struct listener *l, int fd,
 		caf = AF_UNSPEC;	/* never loopback: safe default */
 	if (target_select(&l->fwd, caf, &ca, &r->ns_addrs[other], &t) ==
 	    TARGET_REFUSE) {
-		flow_refuse(r, l, fd, caf, &ca);
+		splice_refuse(r, l, fd, caf, &ca);
 		return;
 	}
-	f = flow_alloc(&r->flows);
+	f = flowtab_alloc(&r->flows);
 	sfd = f ? pool_take(listener_pool(r, l), &r->chan[CHAN_AGENT(other)],
 			    t.af) : -1;
 	if (sfd < 0) {
@@ -908,7 +910,7 @@ void flow_open(struct relay *r, struct listener *l, int fd,
 		nerr("listener %u: no %s for an accepted client",
 		     l->fwd.id, f ? "pool socket" : "flow slot");
 		if (f)
-			flow_free(&r->flows, f);
+			flowtab_free(&r->flows, f);
 		sock_reset(fd);
 		return;
 	}
@@ -918,26 +920,27 @@ void flow_open(struct relay *r, struct listener *l, int fd,
 	f->listener = l->fwd.id;
 	listener_flow_added(r, l);
 	if (log_level >= LOG_LVL_DEBUG)
-		flow_log_open(r, f, l, caf, &ca, cport, &t);
-	flow_connect(r, f, &t, hdr, flow_pp_header(l, caf, &ca, cport, hdr));
+		splice_log_open(r, f, l, caf, &ca, cport, &t);
+	splice_connect(r, f, &t, hdr,
+		       splice_pp_header(l, caf, &ca, cport, hdr));
 }
 
 /**
- * flow_serve_waiters() - hand freed pipes to flows waiting for one
+ * splice_serve_waiters() - hand freed pipes to flows waiting for one
  * @r:		relay
  *
  * Called from the main loop, not from where pipes are returned, so a chain
  * of flows returning pipes to each other never nests.
  */
-void flow_serve_waiters(struct relay *r)
+void splice_serve_waiters(struct relay *r)
 {
 	struct flow *f;
 	unsigned d;
 
 	while (pipe_can_lend(&r->pipes) &&
-	       (f = flow_wait_pop(&r->flows, &d))) {
+	       (f = flowtab_wait_pop(&r->flows, &d))) {
 		f->last = r->flows.idle.now;
-		if (flow_move(r, f, d) || flow_settle(r, f))
+		if (splice_move(r, f, d) || splice_settle(r, f))
 			continue;
 		/* pipe2() failed even within budget: wait for a close */
 		if (f->flags & FLOW_F_PIPE_WAIT(d))
@@ -946,7 +949,7 @@ void flow_serve_waiters(struct relay *r)
 }
 
 /**
- * flow_idle_close() - close a flow that had no event for the idle timeout
+ * splice_idle_close() - close a flow that had no event for the idle timeout
  * @r:		relay
  * @f:		flow
  *
@@ -957,7 +960,7 @@ void flow_serve_waiters(struct relay *r)
  * reset both ways: a FIN after a truncated transfer would look like a
  * complete one.
  */
-static void flow_idle_close(struct relay *r, struct flow *f)
+static void splice_idle_close(struct relay *r, struct flow *f)
 {
 	static const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	bool reset = f->pending[FSIDE_CLIENT] || f->pending[FSIDE_SERVER];
@@ -965,45 +968,45 @@ static void flow_idle_close(struct relay *r, struct flow *f)
 
 	for (s = 0; reset && s < FSIDES; s++)
 		setsockopt(f->sock[s], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	flow_release(r, f, FLOW_END_CLEAN, 0,
-		     reset ? "idle timeout, data unsent: reset"
+	splice_release(r, f, FLOW_END_CLEAN, 0,
+		       reset ? "idle timeout, data unsent: reset"
 			   : "idle timeout");
 }
 
 /**
- * flow_idle_sweep() - close the flows idle for the timeout, if a sweep is
+ * splice_idle_sweep() - close the flows idle for the timeout, if a sweep is
  *		       due
  * @r:		relay, clock taken this round
  */
-void flow_idle_sweep(struct relay *r)
+void splice_idle_sweep(struct relay *r)
 {
 	uint32_t pos = 0, n = 0;
 	struct flow *f;
 
-	if (!flow_idle_due(&r->flows))
+	if (!flowtab_idle_due(&r->flows))
 		return;
-	while ((f = flow_idle_next(&r->flows, &pos))) {
-		flow_idle_close(r, f);
+	while ((f = flowtab_idle_next(&r->flows, &pos))) {
+		splice_idle_close(r, f);
 		n++;
 	}
-	flow_idle_swept(&r->flows);
+	flowtab_idle_swept(&r->flows);
 	if (n)
 		ndebug("idle timeout: %u flows closed", n);
 }
 
 /**
- * flow_close_all() - close every flow at shutdown
+ * splice_close_all() - close every flow at shutdown
  * @r:		relay
  *
  * Flows still open were cut short: both peers get a reset, so neither
  * takes what it received for the whole of it.
  */
-void flow_close_all(struct relay *r)
+void splice_close_all(struct relay *r)
 {
 	uint32_t i;
 
 	for (i = 0; i < r->flows.size; i++)
 		if (r->flows.slot[i].flags & FLOW_F_USED)
-			flow_release(r, &r->flows.slot[i], FLOW_END_CUT, 0,
-				     "shutdown");
+			splice_release(r, &r->flows.slot[i], FLOW_END_CUT, 0,
+				       "shutdown");
 }

@@ -4,7 +4,7 @@
  *
  * DOC: Theory of Operation
  *
- * This is where nsplice keeps its loopback-safety promise (DESIGN.md,
+ * This is where nsplice keeps its loopback-safety promise (README.md,
  * "Addresses and loopback safety"; CVE-2021-20199 is what happens
  * otherwise).  For a connection accepted on forward R from client C, the
  * other side is connected at:

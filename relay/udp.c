@@ -24,7 +24,7 @@
  * to its own external address - never to loopback unless the forward's
  * target names it (nsagent/udp.c).
  *
- * Pools: one per forward and kind, kept near a target that starts at
+ * Pools: one per forward and kind, kept near a goal that starts at
  * UDP_POOL_START and doubles, up to UDP_POOL_MAX, each time a new client
  * finds it empty.  At most one request per pool is in flight, for at most
  * IPC_FDS_MAX sockets, answered by exactly one UDP_POOL_FDS (possibly
@@ -63,6 +63,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipc/clock.h"
 #include "relay/relay_int.h"
 #include "relay/udp.h"
 
@@ -83,7 +84,7 @@
 /* UDP_HASH_BUCKETS - flow hash buckets, a power of two */
 #define UDP_HASH_BUCKETS	16384U
 
-/* UDP_POOL_START, UDP_POOL_MAX - pool target at first and at most,
+/* UDP_POOL_START, UDP_POOL_MAX - pool goal at first and at most,
  * sockets per forward and kind */
 #define UDP_POOL_START		8U
 #define UDP_POOL_MAX		64U
@@ -94,9 +95,8 @@
 /* UDP_SWEEP_MIN_MS - shortest time between two sweeps, milliseconds */
 #define UDP_SWEEP_MIN_MS	250U
 
-/* MS_PER_S, NS_PER_MS - clock units */
+/* MS_PER_S - clock unit */
 #define MS_PER_S		1000U
-#define NS_PER_MS		1000000U
 
 /* UDP_NONE - no flow: end of a hash chain or the free list */
 #define UDP_NONE		UINT32_MAX
@@ -121,14 +121,14 @@ static const char *const udp_drop_name[UDROPS] = {
  * struct udp_pool - connected sockets of one forward and kind
  * @fd:		available sockets, @avail of them
  * @avail:	sockets in @fd
- * @target:	sockets to keep, UDP_POOL_START..UDP_POOL_MAX
+ * @goal:	sockets to keep, UDP_POOL_START..UDP_POOL_MAX
  * @asked:	sockets asked for by the request in flight, 0 if none
  * @retry:	a request could not be sent: send it from udp_tick()
  */
 struct udp_pool {
 	int fd[UDP_POOL_MAX];
 	uint16_t avail;
-	uint16_t target;
+	uint16_t goal;
 	uint16_t asked;
 	bool retry;
 };
@@ -245,12 +245,8 @@ void udp_hold_low_fds(void)
  */
 static void udp_clock(struct udp_state *u)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	u->now_s = (uint32_t)ts.tv_sec;
-	u->now_ms = (uint64_t)ts.tv_sec * MS_PER_S +
-		    (uint64_t)ts.tv_nsec / NS_PER_MS;
+	u->now_ms = (uint64_t)clock_ms();
+	u->now_s = (uint32_t)(u->now_ms / MS_PER_S);
 }
 
 /**
@@ -366,12 +362,12 @@ static void udp_pool_refill(struct relay *r, const struct listener *l,
 	struct msg_udp_pool_req req = { l->fwd.id, kind, 0 };
 	bool was = p->retry;
 
-	if (p->asked || p->avail >= p->target / 2 || l->removed) {
+	if (p->asked || p->avail >= p->goal / 2 || l->removed) {
 		p->retry = false;
 	} else if (c->fd < 0) {
 		p->retry = true;	/* agent restarting: ask its successor */
 	} else {
-		req.count = p->target - p->avail;
+		req.count = p->goal - p->avail;
 		if (req.count > IPC_FDS_MAX)
 			req.count = IPC_FDS_MAX;
 		p->retry = ipc_send(c, MSG_UDP_POOL_REQ, &req, NULL, 0) != 0;
@@ -422,7 +418,7 @@ static void udp_drop(struct listener *l, struct udp_fwd *uf, unsigned why,
  * @l:		UDP forward
  * @kind:	enum udp_kind
  *
- * An empty pool doubles its target, so a burst of new clients gets a
+ * An empty pool doubles its goal, so a burst of new clients gets a
  * larger pool after its first drops.
  *
  * Return: socket, or -1 if the pool is empty
@@ -434,8 +430,8 @@ static int udp_take_socket(struct relay *r, struct listener *l, unsigned kind)
 
 	if (p->avail)
 		fd = p->fd[--p->avail];
-	else if (p->target < UDP_POOL_MAX)
-		p->target = (uint16_t)(p->target * 2U);
+	else if (p->goal < UDP_POOL_MAX)
+		p->goal = (uint16_t)(p->goal * 2U);
 	udp_pool_refill(r, l, kind);
 	return fd;
 }
@@ -852,7 +848,7 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 		if (!uf)
 			fatal("out of memory for UDP forward %u", l->fwd.id);
 		for (k = 0; k < UDP_KINDS; k++)
-			uf->pool[k].target = UDP_POOL_START;
+			uf->pool[k].goal = UDP_POOL_START;
 		u->fwd[l->fwd.id] = uf;
 	}
 	l->gen = ++r->lgen;

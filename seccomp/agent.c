@@ -51,10 +51,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "seccomp.h"
-
-/* SOCK_TYPE_MASK - socket type without SOCK_NONBLOCK and SOCK_CLOEXEC */
-#define SOCK_TYPE_MASK	0xf
+#include "seccomp/seccomp.h"
 
 /* agent_sockets - listeners, pool sockets, address discovery */
 static const int agent_sockets[] = {
@@ -87,16 +84,7 @@ static const int agent_loop[] = {
  */
 static void agent_socket_calls(scmp_filter_ctx ctx)
 {
-	static const int inet[] = { AF_INET, AF_INET6 };
-	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
-	size_t i, j;
-
-	for (i = 0; i < ARRAY_LEN(inet); i++)
-		for (j = 0; j < ARRAY_LEN(types); j++)
-			ALLOW_IF(ctx, socket,
-				 SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)inet[i]),
-				 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK,
-					    (uint32_t)types[j]));
+	filter_add_inet_sockets(ctx);
 	ALLOW_IF(ctx, socket, SCMP_A0_32(SCMP_CMP_EQ, AF_NETLINK),
 		 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_RAW),
 		 SCMP_A2_32(SCMP_CMP_EQ, NETLINK_ROUTE));

@@ -33,10 +33,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../ipc/inany.h"
-#include "../ipc/log.h"
-#include "../ipc/msg.h"
-#include "sandbox.h"
+#include "ipc/inany.h"
+#include "ipc/log.h"
+#include "ipc/msg.h"
+#include "ipc/portset.h"
+#include "seccomp/sandbox.h"
 
 /* ATTEMPT_FD_SCAN - descriptors searched for a pool socket */
 #define ATTEMPT_FD_SCAN		1024
@@ -172,7 +173,7 @@ static int try_connect_other(int tcp, const uint8_t *allowed)
 	int af = AF_INET;
 
 	getsockopt(tcp, SOL_SOCKET, SO_DOMAIN, &af, &len);
-	while (allowed[port / 8] & (1U << (port % 8)))
+	while (portset_has(allowed, port))
 		port++;
 	inany_loopback(af, &lo);
 	len = sockaddr_from_inany(&sa, af, &lo, port, 0);

@@ -24,7 +24,7 @@
  * with ENOSYS rather than slipping past it.
  *
  * NO_NEW_PRIVS is not set: COMMAND runs in a user namespace of its own
- * (supervisor/target.c), where it holds CAP_SYS_ADMIN, which is what the
+ * (supervisor/netns.c), where it holds CAP_SYS_ADMIN, which is what the
  * kernel asks of a process loading a filter without NO_NEW_PRIVS.  So a
  * setuid program inside COMMAND still gains its privileges (sudo works
  * as root's COMMAND); the filter only makes two ioctl requests fail,
@@ -37,7 +37,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 
-#include "seccomp.h"
+#include "seccomp/seccomp.h"
 
 /* CMD_IOCTL_REQ_MASK - the bits of an ioctl request the tty code reads */
 #define CMD_IOCTL_REQ_MASK	0xffffffffULL

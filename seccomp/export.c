@@ -24,8 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "seccomp.h"
+#include "ipc/log.h"
+#include "seccomp/seccomp.h"
 
 /**
  * usage() - print how to call the tool

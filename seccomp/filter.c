@@ -24,9 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 
-#include "../ipc/log.h"
-#include "seccomp.h"
+#include "ipc/log.h"
+#include "seccomp/seccomp.h"
 
 const char *const seccomp_role_names[SECCOMP_ROLE_COUNT] = {
 	[SECCOMP_RELAY] = "relay",
@@ -122,6 +123,29 @@ void filter_add_exit(scmp_filter_ctx ctx)
 	ALLOW(ctx, exit_group);
 	ALLOW(ctx, exit);
 	ALLOW(ctx, restart_syscall);	/* issued by the kernel after a stop */
+}
+
+/**
+ * filter_add_inet_sockets() - allow TCP and UDP sockets of both families
+ * @ctx:	filter
+ *
+ * socket(AF_INET or AF_INET6, SOCK_STREAM or SOCK_DGRAM, any protocol),
+ * with SOCK_NONBLOCK and SOCK_CLOEXEC: what an agent makes listeners and
+ * pool sockets with, and what the spawner's children inherit the right
+ * to.
+ */
+void filter_add_inet_sockets(scmp_filter_ctx ctx)
+{
+	static const int inet[] = { AF_INET, AF_INET6 };
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_LEN(inet); i++)
+		for (j = 0; j < ARRAY_LEN(types); j++)
+			ALLOW_IF(ctx, socket,
+				 SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)inet[i]),
+				 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK,
+					    (uint32_t)types[j]));
 }
 
 /**

@@ -30,7 +30,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "landlock.h"
+#include "seccomp/landlock.h"
 
 /* LL_FS_ABI1 - filesystem rights of ABI 1: EXECUTE .. MAKE_SYM */
 #define LL_FS_ABI1		((1ULL << 13) - 1)

@@ -6,7 +6,8 @@
  *
  * The relay holds the accepted and pooled sockets it was given and its
  * pipes; it may not create a socket, open a file, exec, fork, or gain any
- * privilege (DESIGN.md).  Its list is the data path and nothing else:
+ * privilege: it is the process a hostile peer reaches first.  Its list is
+ * the data path and nothing else:
  * accept4, connect, splice, shutdown, pipe2, epoll.
  *
  * Absent on purpose, each an escape the relay must not have: socket,
@@ -44,8 +45,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "landlock.h"
-#include "seccomp.h"
+#include "seccomp/landlock.h"
+#include "seccomp/seccomp.h"
 
 /* relay_data_path - moving bytes between the sockets it holds */
 static const int relay_data_path[] = {
@@ -81,8 +82,8 @@ static const int relay_misc[] = {
  *
  * SO_LINGER {1, 0} to reset a peer (relay/splice.c), nothing else: the
  * agents set TCP_NODELAY on listeners and pool sockets (accepted sockets
- * inherit it), and SO_RCVLOWAT and TCP_QUICKACK were measured and not
- * used (DESIGN.md).  Not SO_ATTACH_* (BPF), TCP_ULP (kernel TLS and
+ * inherit it), and SO_RCVLOWAT and TCP_QUICKACK were measured and gained
+ * nothing on loopback, so they are not used.  Not SO_ATTACH_* (BPF), TCP_ULP (kernel TLS and
  * friends), SO_BINDTODEVICE, IP_*.
  */
 static void relay_sockopts(scmp_filter_ctx ctx)

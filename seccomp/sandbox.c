@@ -68,11 +68,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "../ipc/msg.h"
-#include "../relay/flow.h"
-#include "landlock.h"
-#include "sandbox.h"
+#include "ipc/log.h"
+#include "ipc/msg.h"
+#include "ipc/portset.h"
+#include "seccomp/landlock.h"
+#include "seccomp/sandbox.h"
 
 /* Equal by today's definitions, which is the point: the assertion holds
  * whichever of the three constants is changed later */
@@ -95,8 +95,6 @@ _Static_assert(RELAY_NOFILE_MAX >= 2U * FLOW_SLOTS_MAX + RELAY_NOFILE_RESERVE,
 /* ID_MAP_MAX - bytes of one uid_map or gid_map line */
 #define ID_MAP_MAX		64
 
-/* PORTS_COUNT - TCP port numbers, the size of the connect bitmap */
-#define PORTS_COUNT		65536U
 
 /* LOG_LAYERS_MAX - bytes of the line naming the active layers */
 #define LOG_LAYERS_MAX		400
@@ -152,7 +150,7 @@ static struct sandbox_state {
 	uid_t uid;
 	struct ll_layers ll;
 	int connect;
-	uint8_t ports[PORTS_COUNT / 8];
+	uint8_t ports[PORTSET_BYTES];
 	unsigned nports;
 } sbx = { .connect = -1 };
 
@@ -641,11 +639,9 @@ bool sandbox_relay_connect_pending(void)
  */
 void sandbox_relay_connect_allow(uint16_t port)
 {
-	uint8_t bit = (uint8_t)(1U << (port % 8));
-
-	if (sbx.ports[port / 8] & bit)
+	if (portset_has(sbx.ports, port))
 		return;
-	sbx.ports[port / 8] |= bit;
+	portset_add(sbx.ports, port);
 	sbx.nports++;
 }
 
@@ -666,8 +662,8 @@ void sandbox_relay_connect_lock(void)
 	ports = calloc(sbx.nports ? sbx.nports : 1, sizeof(*ports));
 	if (!ports)
 		fatal("out of memory for the connect rules");
-	for (p = 0; p < PORTS_COUNT; p++)
-		if (sbx.ports[p / 8] & (1U << (p % 8)))
+	for (p = 0; p < PORTSET_PORTS; p++)
+		if (portset_has(sbx.ports, (uint16_t)p))
 			ports[n++] = (uint16_t)p;
 	sbx.connect = landlock_restrict_connect(ports, n);
 	free(ports);

@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "seccomp.h"
+#include "seccomp/seccomp.h"
 
 /* RELAY_NOFILE_RESERVE - descriptors beyond two per flow: channels,
  * pools, listeners and pipes (relay/relay.c computes the exact split) */

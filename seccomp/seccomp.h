@@ -97,12 +97,16 @@ int seccomp_command_apply(void);
 #define SECCOMP_PIDFD_GET_USERNS	_IO(0xFF, 9)
 
 /* filter.c: helpers shared by the role files */
+/* SOCK_TYPE_MASK - socket type without SOCK_NONBLOCK and SOCK_CLOEXEC */
+#define SOCK_TYPE_MASK	0xf
+
 scmp_filter_ctx filter_new(enum sandbox_mode mode);
 void filter_rule(scmp_filter_ctx ctx, uint32_t action, int nr,
 		 const struct scmp_arg_cmp *cmp, unsigned ncmp);
 void filter_allow_list(scmp_filter_ctx ctx, const int *nrs, size_t n);
 void filter_add_memory(scmp_filter_ctx ctx);
 void filter_add_exit(scmp_filter_ctx ctx);
+void filter_add_inet_sockets(scmp_filter_ctx ctx);
 void filter_add_fcntl(scmp_filter_ctx ctx);
 void filter_add_sanitizer(scmp_filter_ctx ctx, enum seccomp_role role);
 int filter_load(scmp_filter_ctx ctx);

@@ -54,10 +54,7 @@
 #include <sys/socket.h>
 #include <termios.h>
 
-#include "seccomp.h"
-
-/* SOCK_TYPE_MASK - socket type without SOCK_NONBLOCK and SOCK_CLOEXEC */
-#define SOCK_TYPE_MASK	0xf
+#include "seccomp/seccomp.h"
 
 /* SPAWNER_CLONE - the spawner's only clone(): a plain fork whose child
  * is the supervisor's (supervisor/spawner.c) */
@@ -206,17 +203,10 @@ static void spawner_restricted(scmp_filter_ctx ctx)
  */
 static void sup_sockets(scmp_filter_ctx ctx)
 {
-	static const int inet[] = { AF_INET, AF_INET6 };
-	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
 	static const int netlink[] = { NETLINK_ROUTE, NETLINK_SOCK_DIAG };
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(inet); i++)
-		for (j = 0; j < ARRAY_LEN(types); j++)
-			ALLOW_IF(ctx, socket,
-				 SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)inet[i]),
-				 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK,
-					    (uint32_t)types[j]));
+	filter_add_inet_sockets(ctx);
 	for (i = 0; i < ARRAY_LEN(netlink); i++)
 		ALLOW_IF(ctx, socket, SCMP_A0_32(SCMP_CMP_EQ, AF_NETLINK),
 			 SCMP_A1_32(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK,

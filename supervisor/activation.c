@@ -41,8 +41,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "activation.h"
+#include "ipc/log.h"
+#include "supervisor/activation.h"
 
 /* LISTEN_*_ENV - the variables of sd_listen_fds(3) */
 #define LISTEN_PID_ENV		"LISTEN_PID"
@@ -77,8 +77,13 @@ struct act_sock {
 	char name[ACTIVATION_NAME_MAX];
 };
 
-static struct act_sock act_socks[ACTIVATION_FDS_MAX];
+/* ACTIVATION_ADOPT_MAX - sockets activation_adopt() takes at most */
+#define ACTIVATION_ADOPT_MAX	4
+
+/* act_socks - adopted sockets first (act_kept of them), then systemd's */
+static struct act_sock act_socks[ACTIVATION_ADOPT_MAX + ACTIVATION_FDS_MAX];
 static unsigned act_n;
+static unsigned act_kept;
 
 /**
  * activation_unsetenv() - remove the variables, whatever happens
@@ -91,15 +96,18 @@ static void activation_unsetenv(void)
 }
 
 /**
- * activation_reset() - close every collected socket and forget them
+ * activation_reset() - close every socket systemd passed and forget them
+ *
+ * Adopted sockets (activation_adopt()) stay: they were taken before the
+ * supervisor collects systemd's.
  */
 static void activation_reset(void)
 {
 	unsigned i;
 
-	for (i = 0; i < act_n; i++)
+	for (i = act_kept; i < act_n; i++)
 		close(act_socks[i].fd);
-	act_n = 0;
+	act_n = act_kept;
 }
 
 /**
@@ -155,8 +163,10 @@ static int read_names(const char *v, unsigned n, char *err, size_t errlen)
 	size_t len;
 
 	for (i = 0; i < n; i++) {
+		struct act_sock *a = &act_socks[act_kept + i];
+
 		if (!v) {
-			strlcpy(act_socks[i].name, ACTIVATION_NAME_DEFAULT,
+			strlcpy(a->name, ACTIVATION_NAME_DEFAULT,
 				ACTIVATION_NAME_MAX);
 			continue;
 		}
@@ -166,8 +176,8 @@ static int read_names(const char *v, unsigned n, char *err, size_t errlen)
 			return errfmt(err, errlen, LISTEN_FDNAMES_ENV " \"%.80s"
 				      "\": expected %u printable names separated"
 				      " by ':', one per socket", v, n);
-		memcpy(act_socks[i].name, p, len);
-		act_socks[i].name[len] = '\0';
+		memcpy(a->name, p, len);
+		a->name[len] = '\0';
 		p = colon ? colon + 1 : p + len;
 	}
 	return 0;
@@ -252,17 +262,16 @@ static int set_nonblock(int fd)
 }
 
 /**
- * collect_one() - check one inherited socket, record it and move it up
- * @i:		index, the socket is on ACTIVATION_FDS_START + @i
+ * collect_fd() - check one inherited socket, record it and move it up
+ * @fd:		the descriptor it was inherited on
+ * @a:		the next free slot, act_socks[act_n], its @name set
  * @err:	error buffer
  * @errlen:	its size
  *
  * Return: 0, or -1 with @err set (the descriptor is left where it was)
  */
-static int collect_one(unsigned i, char *err, size_t errlen)
+static int collect_fd(int fd, struct act_sock *a, char *err, size_t errlen)
 {
-	struct act_sock *a = &act_socks[i];
-	int fd = ACTIVATION_FDS_START + (int)i;
 	union sockaddr_inany sa;
 	socklen_t len = sizeof(sa);
 
@@ -285,7 +294,51 @@ static int collect_one(unsigned i, char *err, size_t errlen)
 	close(fd);
 	a->orig_fd = fd;
 	a->taken = false;
-	act_n = i + 1;
+	act_n++;
+	return 0;
+}
+
+/**
+ * collect_one() - check one socket systemd passed, record it, move it up
+ * @i:		index, the socket is on ACTIVATION_FDS_START + @i
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set (the descriptor is left where it was)
+ */
+static int collect_one(unsigned i, char *err, size_t errlen)
+{
+	return collect_fd(ACTIVATION_FDS_START + (int)i,
+			  &act_socks[act_kept + i], err, errlen);
+}
+
+/**
+ * activation_adopt() - take an inherited listener as if systemd passed it
+ * @fd:		descriptor it was inherited on (docker-proxy: 4)
+ * @name:	its name, for messages
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * For a caller that passes a bound socket by another convention than
+ * LISTEN_FDS (dockerd's -use-listen-fd).  The same checks and the same
+ * move to a close-on-exec descriptor at ACTIVATION_FD_MIN or above;
+ * the forward with the socket's address and port takes it like any
+ * activated socket, and it must be taken.  Call before supervisor_main(),
+ * which keeps adopted sockets when it collects systemd's.
+ *
+ * Return: 0, or -1 with @err set (the descriptor is left where it was)
+ */
+int activation_adopt(int fd, const char *name, char *err, size_t errlen)
+{
+	struct act_sock *a = &act_socks[act_n];
+
+	if (act_kept >= ACTIVATION_ADOPT_MAX || act_n != act_kept)
+		return errfmt(err, errlen, "socket activation: fd %d (%s): "
+			      "too many adopted sockets", fd, name);
+	strlcpy(a->name, name, ACTIVATION_NAME_MAX);
+	if (collect_fd(fd, a, err, errlen))
+		return -1;
+	act_kept = act_n;
 	return 0;
 }
 
@@ -407,7 +460,7 @@ int activation_check_all_taken(char *err, size_t errlen)
 }
 
 /**
- * activation_count() - number of sockets systemd passed
+ * activation_count() - number of sockets systemd passed or adopted
  *
  * Return: sockets collected, 0 without socket activation
  */

@@ -20,6 +20,10 @@
  * one must be used by some forward (activation_check_all_taken()): a
  * socket nobody accepts on would leave clients hanging without a word.
  *
+ * activation_adopt() takes a listener passed by another convention
+ * (dockerd's "-use-listen-fd": fd 4) the same way, before the supervisor
+ * starts; activation_collect() keeps it.
+ *
  * Inherited sockets belong to systemd, which keeps them across restarts
  * of the service: nsplice closes its copies but never shutdown()s them.
  */
@@ -29,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../ipc/inany.h"
+#include "ipc/inany.h"
 
 /* ACTIVATION_FDS_START - first inherited descriptor (SD_LISTEN_FDS_START) */
 #define ACTIVATION_FDS_START	3
@@ -43,6 +47,7 @@
 /* ACTIVATION_NAME_MAX - bytes of one FileDescriptorName=, NUL included */
 #define ACTIVATION_NAME_MAX	256
 
+int activation_adopt(int fd, const char *name, char *err, size_t errlen);
 int activation_collect(char *err, size_t errlen);
 int activation_take(int family, const union inany *addr, uint16_t port,
 		    bool udp);

@@ -1,26 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * control.c - the control socket: request parser, status formatter, server
+ * control.c - the control socket's server
  *
  * DOC: Theory of Operation
  *
- * See control.h for the protocol.  Three parts live here, in this order:
+ * See ctlproto.h for the protocol; requests are parsed by ctl_req_parse()
+ * (ctlproto.c) and reports formatted by ctl_format() (ctlfmt.c).  Here:
  *
- * - ctl_req_parse(): one request line, from a client nsplice does not
- *   trust (any local user who can reach the socket, or a fuzzer).  It
- *   checks the length and every byte before it looks at a word, splits on
- *   single spaces or tabs, and fills the struct only once the whole line
- *   is valid, so a refused line leaves it all zeroes.  Messages quote what
- *   was typed only after every byte is known to be printable ASCII.
- *
- * - ctl_format(): the status report as text for people, or as one JSON
- *   object for programs.  Strings in the report (the target description,
- *   process names) go through an escaper: text goes through text_safe()
- *   (controls, C1 and invalid UTF-8 become '?'), so a namespace path
- *   cannot move a terminal's cursor; JSON escapes what it must and keeps valid UTF-8, replacing
- *   invalid bytes with U+FFFD, so any JSON parser accepts the output.
- *
- * - the server: control_open() creates the socket before the supervisor's
+ * - control_open() creates the socket before the supervisor's
  *   sandbox (which forbids socket(AF_UNIX)); everything after it uses only
  *   accept4, recvfrom, sendto, getsockopt, close, unlink, clock_gettime and
  *   the caller's poll().  Every client socket is non-blocking, every read
@@ -40,7 +27,7 @@
  * uid is not enough: COMMAND runs as the caller's uid (rootless) or as
  * root (root mode) and shares the mount namespace, so it can reach the
  * socket.  It always runs in a user namespace of its own, though
- * (supervisor/target.c), so the peer's user namespace must also be the
+ * (supervisor/netns.c), so the peer's user namespace must also be the
  * supervisor's (compared by device and inode with /proc/self/ns/user,
  * read in control_new()).  The peer is pinned as of connect() by
  * SO_PEERPIDFD (Linux 6.5) and its namespace read with ioctl(pidfd,
@@ -78,33 +65,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cmd/config.h"
-#include "../ipc/inany.h"
-#include "../ipc/log.h"
-#include "../ipc/text.h"
-#include "../seccomp/seccomp.h"
-#include "control.h"
+#include "ipc/clock.h"
+#include "ipc/inany.h"
+#include "ipc/log.h"
+#include "ipc/text.h"
+#include "seccomp/seccomp.h"
+#include "supervisor/config/config.h"
+#include "supervisor/control.h"
 
 /* SO_PEERPIDFD - asm-generic/socket.h of Linux 6.5, if the headers lack it */
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD		77
 #endif
 
-/* CTL_WORDS_MAX - words in the longest request,
- * "add -t SPEC --proxy-protocol" */
-#define CTL_WORDS_MAX		4
-
-/* CTL_WORD_SHOW_MAX - bytes of a word quoted in an error message */
-#define CTL_WORD_SHOW_MAX	40
-
 /* CTL_ERR_MAX - one error message of the server, bytes */
 #define CTL_ERR_MAX		512
 
 /* CTL_SUN_PATH_MAX - size of sun_path, bytes with the NUL */
 #define CTL_SUN_PATH_MAX	sizeof(((struct sockaddr_un *)NULL)->sun_path)
-
-/* CTL_BUF_MIN - first allocation of a report buffer, bytes */
-#define CTL_BUF_MIN		4096
 
 /* CTL_SOCK_MODE - mode of the socket file: owner read and write only */
 #define CTL_SOCK_MODE		0600
@@ -121,9 +99,8 @@
 /* CTL_PROC_PATH_MAX - bytes of "/proc/PID/ns/user" with the NUL */
 #define CTL_PROC_PATH_MAX	48
 
-/* MS_PER_SEC, NS_PER_MS - time unit conversions */
+/* MS_PER_SEC - time unit conversion */
 #define MS_PER_SEC		1000ULL
-#define NS_PER_MS		1000000ULL
 
 /* CTL_TIMEOUT_MS - CTL_TIMEOUT_SEC in milliseconds */
 #define CTL_TIMEOUT_MS		(CTL_TIMEOUT_SEC * MS_PER_SEC)
@@ -132,775 +109,6 @@
 #define CTL_ANS_OK		"ok\n"
 #define CTL_ANS_DENIED		"error: permission denied\n"
 #define CTL_ANS_DENIED_NS	"error: permission denied: "
-
-/* ------------------------------------------------------------------ */
-/* Request parser                                                      */
-/* ------------------------------------------------------------------ */
-
-/**
- * struct ctl_words - a request line split into words
- * @w:		start of each word, in the line
- * @len:	length of each word, bytes
- * @n:		number of words
- */
-struct ctl_words {
-	const char *w[CTL_WORDS_MAX];
-	size_t len[CTL_WORDS_MAX];
-	unsigned n;
-};
-
-/**
- * word_is() - compare a word with a string
- * @w:		words
- * @i:		index of the word, < @w->n
- * @s:		string
- *
- * Return: true if word @i is exactly @s
- */
-static bool word_is(const struct ctl_words *w, unsigned i, const char *s)
-{
-	return w->len[i] == strlen(s) && !memcmp(w->w[i], s, w->len[i]);
-}
-
-/**
- * word_show_len() - how much of a word an error message quotes
- * @w:		words
- * @i:		index of the word
- *
- * Return: length to pass to "%.*s", at most CTL_WORD_SHOW_MAX
- */
-static int word_show_len(const struct ctl_words *w, unsigned i)
-{
-	return (int)(w->len[i] < CTL_WORD_SHOW_MAX ? w->len[i]
-						   : CTL_WORD_SHOW_MAX);
-}
-
-/**
- * line_check_bytes() - every byte of a line is printable ASCII or a tab
- * @line:	the line, without its newline
- * @len:	its length
- * @err:	error buffer
- * @errlen:	its size
- *
- * Checked before anything is quoted back, so a message can never carry a
- * control byte into a terminal or a log.
- *
- * Return: 0, or -1 naming the first bad byte and its offset
- */
-static int line_check_bytes(const char *line, size_t len, char *err,
-			    size_t errlen)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (c == '\t' || (c >= ' ' && c <= '~'))
-			continue;
-		if (c == '\n')
-			return errfmt(err, errlen, "newline at offset %zu "
-				      "before the end of the line: one request "
-				      "per connection", i);
-		if (c >= 0x80)
-			return errfmt(err, errlen, "non-ASCII byte 0x%02x at "
-				      "offset %zu: requests are printable "
-				      "ASCII", c, i);
-		return errfmt(err, errlen, "NUL or control byte 0x%02x at "
-			      "offset %zu", c, i);
-	}
-	return 0;
-}
-
-/**
- * line_split() - split a checked line into words
- * @line:	the line, without its newline, bytes already checked
- * @len:	its length, non-zero
- * @w:		words, filled
- * @err:	error buffer
- * @errlen:	its size
- *
- * Strict on purpose: exactly one space or tab between words and none at
- * either end, so "add  -t 80" is an error that says where, rather than a
- * guess.
- *
- * Return: 0, or -1 for an empty word or too many words
- */
-static int line_split(const char *line, size_t len, struct ctl_words *w,
-		      char *err, size_t errlen)
-{
-	size_t i = 0, start;
-
-	w->n = 0;
-	for (;;) {
-		start = i;
-		while (i < len && line[i] != ' ' && line[i] != '\t')
-			i++;
-		if (i == start)
-			return errfmt(err, errlen, "empty word at offset %zu: "
-				      "separate words with one space or tab, "
-				      "none at the start or end", start);
-		if (w->n == CTL_WORDS_MAX)
-			return errfmt(err, errlen, "unexpected word \"%.*s\" "
-				      "at offset %zu: a request has at most "
-				      "%d words", (int)(i - start <
-				      CTL_WORD_SHOW_MAX ? i - start :
-				      CTL_WORD_SHOW_MAX), line + start, start,
-				      CTL_WORDS_MAX);
-		w->w[w->n] = line + start;
-		w->len[w->n++] = i - start;
-		if (i == len)
-			return 0;
-		i++;
-	}
-}
-
-/**
- * parse_status() - "status" or "status json"
- * @w:		words, the first one "status"
- * @r:		request, filled on success
- * @err:	error buffer
- * @errlen:	its size
- *
- * Return: 0 or -1
- */
-static int parse_status(const struct ctl_words *w, struct ctl_req *r,
-			char *err, size_t errlen)
-{
-	if (w->n >= 2 && !word_is(w, 1, "json"))
-		return errfmt(err, errlen, "status: unknown format \"%.*s\": "
-			      "expected json or nothing", word_show_len(w, 1),
-			      w->w[1]);
-	if (w->n > 2)
-		return errfmt(err, errlen, "status json: unexpected word "
-			      "\"%.*s\"", word_show_len(w, 2), w->w[2]);
-	r->op = CTL_STATUS;
-	r->json = w->n == 2;
-	return 0;
-}
-
-/**
- * parse_opt() - the option word of add and remove
- * @w:		words
- * @i:		index of the option word
- *
- * Return: 't', 'T', 'u' or 'U', or 0 if the word is no such option
- */
-static char parse_opt(const struct ctl_words *w, unsigned i)
-{
-	if (word_is(w, i, "-u") || word_is(w, i, "--udp-ports"))
-		return 'u';
-	if (word_is(w, i, "-U") || word_is(w, i, "--udp-ns-ports"))
-		return 'U';
-	if (word_is(w, i, "-t") || word_is(w, i, "--tcp-ports"))
-		return 't';
-	if (word_is(w, i, "-T") || word_is(w, i, "--tcp-ns-ports"))
-		return 'T';
-	return 0;
-}
-
-/**
- * parse_proxy() - the optional word after an add's SPEC
- * @w:		words
- * @op:		CTL_ADD or CTL_REMOVE
- * @r:		request, @proxy set on success
- * @err:	error buffer
- * @errlen:	its size
- *
- * Return: 0 or -1 (a word that is not "--proxy-protocol" after an add, or
- * any word after a remove's SPEC)
- */
-static int parse_proxy(const struct ctl_words *w, enum ctl_op op,
-		       struct ctl_req *r, char *err, size_t errlen)
-{
-	if (w->n < 4)
-		return 0;
-	if (op != CTL_ADD || w->n > 4 || !word_is(w, 3, "--proxy-protocol"))
-		return errfmt(err, errlen, "%s -%c SPEC: unexpected word "
-			      "\"%.*s\": expected %s", op == CTL_ADD ? "add" :
-			      "remove", r->opt, word_show_len(w, 3), w->w[3],
-			      op == CTL_ADD ? "nothing or --proxy-protocol"
-					    : "nothing");
-	r->proxy = true;
-	return 0;
-}
-
-/**
- * parse_change() - "add -t|-T SPEC [--proxy-protocol]",
- *		    "remove -t|-T SPEC"
- * @w:		words, the first one "add" or "remove"
- * @op:		CTL_ADD or CTL_REMOVE
- * @r:		request, filled on success
- * @err:	error buffer
- * @errlen:	its size
- *
- * The SPEC itself is the port spec parser's business (config_change()):
- * here it is one word of printable ASCII, shorter than a line.
- *
- * Return: 0 or -1
- */
-static int parse_change(const struct ctl_words *w, enum ctl_op op,
-			struct ctl_req *r, char *err, size_t errlen)
-{
-	const char *name = op == CTL_ADD ? "add" : "remove";
-	char opt;
-
-	if (w->n < 2)
-		return errfmt(err, errlen, "%s: missing option: expected -t "
-			      "SPEC or -T SPEC", name);
-	opt = parse_opt(w, 1);
-	if (!opt)
-		return errfmt(err, errlen, "%s: unknown option \"%.*s\": "
-			      "expected -t or -T", name, word_show_len(w, 1),
-			      w->w[1]);
-	if (w->n < 3)
-		return errfmt(err, errlen, "%s -%c: missing SPEC", name, opt);
-	if (w->len[2] >= sizeof(r->spec))
-		return errfmt(err, errlen, "%s -%c: SPEC too long", name, opt);
-	r->op = op;
-	r->opt = opt;
-	memcpy(r->spec, w->w[2], w->len[2]);
-	r->spec[w->len[2]] = '\0';
-	return parse_proxy(w, op, r, err, errlen);
-}
-
-/**
- * ctl_req_parse() - parse one request line of the control socket
- * @line:	the bytes received, not NUL-terminated, may hold NULs
- * @len:	their number
- * @r:		request, filled on success, all zeroes on failure
- * @err:	error buffer, set on failure, "" on success
- * @errlen:	its size
- *
- * One line: words separated by one space or tab, an optional trailing
- * newline and nothing after it, at most CTL_LINE_MAX bytes with the
- * newline, printable ASCII only.
- *
- * Return: 0, or -1 with a message naming what is wrong and where
- */
-int ctl_req_parse(const char *line, size_t len, struct ctl_req *r,
-		  char *err, size_t errlen)
-{
-	struct ctl_words w = { 0 };
-	int ret;
-
-	memset(r, 0, sizeof(*r));
-	if (errlen)
-		err[0] = '\0';
-	if (len && line[len - 1] == '\n')
-		len--;
-	if (len > CTL_LINE_MAX - 1)
-		return errfmt(err, errlen, "line too long: %zu bytes, at most "
-			      "%d with the newline", len, CTL_LINE_MAX);
-	if (!len)
-		return errfmt(err, errlen, "empty request: expected status, "
-			      "add or remove");
-	if (line_check_bytes(line, len, err, errlen) ||
-	    line_split(line, len, &w, err, errlen))
-		return -1;
-	if (word_is(&w, 0, "status"))
-		ret = parse_status(&w, r, err, errlen);
-	else if (word_is(&w, 0, "add"))
-		ret = parse_change(&w, CTL_ADD, r, err, errlen);
-	else if (word_is(&w, 0, "remove"))
-		ret = parse_change(&w, CTL_REMOVE, r, err, errlen);
-	else
-		ret = errfmt(err, errlen, "unknown request \"%.*s\": expected "
-			     "status, add or remove", word_show_len(&w, 0),
-			     w.w[0]);
-	if (ret)
-		memset(r, 0, sizeof(*r));
-	return ret;
-}
-
-/* ------------------------------------------------------------------ */
-/* Status formatter                                                    */
-/* ------------------------------------------------------------------ */
-
-/**
- * struct ctl_buf - a growing output buffer
- * @p:		text, NUL-terminated while @failed is false
- * @len:	bytes in @p without the NUL
- * @cap:	bytes allocated
- * @failed:	an allocation failed or CTL_ANSWER_MAX was reached: the
- *		text is incomplete
- */
-struct ctl_buf {
-	char *p;
-	size_t len;
-	size_t cap;
-	bool failed;
-};
-
-/**
- * buf_reserve() - make room for more bytes
- * @b:		buffer
- * @more:	bytes needed after @b->len, the NUL included
- *
- * Return: 0, or -1 (and @b->failed set) if memory or CTL_ANSWER_MAX runs
- * out
- */
-static int buf_reserve(struct ctl_buf *b, size_t more)
-{
-	size_t cap = b->cap ? b->cap : CTL_BUF_MIN;
-	char *p;
-
-	if (b->failed || more > CTL_ANSWER_MAX - b->len)
-		goto fail;
-	if (b->len + more <= b->cap)
-		return 0;
-	while (cap < b->len + more)
-		cap *= 2;
-	if (!(p = realloc(b->p, cap)))
-		goto fail;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-fail:
-	b->failed = true;
-	return -1;
-}
-
-/**
- * buf_printf() - append formatted text
- * @b:		buffer
- * @fmt:	printf format
- */
-static void __attribute__((format(printf, 2, 3)))
-buf_printf(struct ctl_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n + 1))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-/**
- * buf_putc() - append one byte
- * @b:		buffer
- * @c:		byte
- */
-static void buf_putc(struct ctl_buf *b, char c)
-{
-	if (buf_reserve(b, 2))
-		return;
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
-}
-
-/**
- * utf8_seq_len() - length of a valid UTF-8 sequence starting a string
- * @s:		NUL-terminated string, @s[0] >= 0x80
- *
- * Overlong forms, surrogates and code points above U+10FFFF are invalid
- * (RFC 3629).  Stops at the first byte out of range, so it never reads
- * past the NUL.
- *
- * Return: 2, 3 or 4, or 0 if the bytes are not valid UTF-8
- */
-static size_t utf8_seq_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		lo = c == 0xe0 ? 0xa0 : lo;
-		hi = c == 0xed ? 0x9f : hi;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		lo = c == 0xf0 ? 0x90 : lo;
-		hi = c == 0xf4 ? 0x8f : hi;
-	} else {
-		return 0;
-	}
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/**
- * json_str() - append a string as a JSON string literal
- * @b:		buffer
- * @s:		string, or NULL for a JSON null
- */
-static void json_str(struct ctl_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-
-	if (!s) {
-		buf_printf(b, "null");
-		return;
-	}
-	buf_putc(b, '"');
-	while (*p) {
-		if (*p == '"' || *p == '\\') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)*p++);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			buf_printf(b, "\\u%04x", *p++);
-		} else if (*p < 0x80) {
-			buf_putc(b, (char)*p++);
-		} else if ((n = utf8_seq_len(p))) {
-			while (n--)
-				buf_putc(b, (char)*p++);
-		} else {
-			buf_printf(b, "\\ufffd");
-			p++;
-		}
-	}
-	buf_putc(b, '"');
-}
-
-/**
- * text_str() - append a string for a terminal
- * @b:		buffer
- * @s:		string, or NULL, shown as "-"
- */
-static void text_str(struct ctl_buf *b, const char *s)
-{
-	size_t len;
-
-	if (!s)
-		s = "-";
-	len = strlen(s);
-	if (buf_reserve(b, len + 1))
-		return;
-	/* text_safe() never writes more than it reads */
-	b->len += text_safe(b->p + b->len, s, len, 0, NULL);
-	b->p[b->len] = '\0';
-}
-
-/**
- * src_name() - name of a CONFIG_SRC_* value
- * @src:	CONFIG_SRC_*
- *
- * Return: "args", "file", "ctl", "auto" or "unknown"
- */
-static const char *src_name(int src)
-{
-	switch (src) {
-	case CONFIG_SRC_ARGS:	return "args";
-	case CONFIG_SRC_FILE:	return "file";
-	case CONFIG_SRC_CTL:	return "ctl";
-	case CONFIG_SRC_AUTO:	return "auto";
-	default:		return "unknown";
-	}
-}
-
-/**
- * side_name() - name of the listening side
- * @side:	enum nsp_side
- *
- * Return: "host", "namespace" or "unknown"
- */
-static const char *side_name(unsigned side)
-{
-	if (side == SIDE_HOST)
-		return "host";
-	return side == SIDE_TARGET ? "namespace" : "unknown";
-}
-
-/**
- * opt_char() - the option letter of a forward, safe to print
- * @opt:	't', 'T', 'u' or 'U'
- *
- * Return: @opt, or '?' for anything else
- */
-static char opt_char(char opt)
-{
-	return (char)(opt == 't' || opt == 'T' || opt == 'u' || opt == 'U' ?
-		      opt : '?');
-}
-
-/**
- * fwd_ifname() - the interface name of a forward, terminated
- * @m:		forward
- * @buf:	output, IF_NAMESIZE + 1 bytes
- *
- * Return: @buf
- */
-static const char *fwd_ifname(const struct msg_forward *m, char *buf)
-{
-	size_t n = strnlen(m->ifname, IF_NAMESIZE);
-
-	memcpy(buf, m->ifname, n);
-	buf[n] = '\0';
-	return buf;
-}
-
-/**
- * text_addr_port() - append "ADDR[%IF]:PORT", IPv6 in brackets
- * @b:		buffer
- * @af:		AF_INET or AF_INET6
- * @a:		address
- * @ifname:	interface, "" for none
- * @port:	port
- */
-static void text_addr_port(struct ctl_buf *b, int af, const union inany *a,
-			   const char *ifname, unsigned port)
-{
-	char addr[INANY_STRLEN];
-	bool v6 = af == AF_INET6;
-
-	inany_ntop(af, a, addr, sizeof(addr));
-	buf_printf(b, "%s%s", v6 ? "[" : "", addr);
-	if (*ifname) {
-		buf_putc(b, '%');
-		text_str(b, ifname);
-	}
-	buf_printf(b, "%s:%u", v6 ? "]" : "", port);
-}
-
-/* udp_drop_names - enum stats_drop, as status reports name them */
-static const char *const udp_drop_names[STATS_DROPS] = {
-	"no_socket", "flow_limit", "buffer_full", "refused", "truncated",
-};
-
-/**
- * text_udp() - append a UDP forward's datagram counters, indented
- * @b:		buffer
- * @f:		forward, FWD_F_UDP
- *
- * For UDP, "accepted" counts flows, "refused" dropped datagrams and
- * "errors" ICMP errors; this line adds datagrams and drops by reason.
- */
-static void text_udp(struct ctl_buf *b, const struct ctl_fwd_status *f)
-{
-	unsigned i;
-
-	buf_printf(b, "      udp  datagrams c->s %" PRIu64 " s->c %" PRIu64
-		   "  drops", f->dgrams[0], f->dgrams[1]);
-	for (i = 0; i < STATS_DROPS; i++)
-		buf_printf(b, " %s %" PRIu64, udp_drop_names[i], f->drops[i]);
-	buf_printf(b, "\n");
-}
-
-/**
- * json_udp() - append a UDP forward's counters as JSON members
- * @b:		buffer
- * @f:		forward; nothing is added for a TCP one
- */
-static void json_udp(struct ctl_buf *b, const struct ctl_fwd_status *f)
-{
-	unsigned i;
-
-	if (!(f->m.flags & FWD_F_UDP))
-		return;		/* TCP objects keep their shape */
-	buf_printf(b, ",\"protocol\":\"udp\",\"datagrams_to_server\":%" PRIu64
-		   ",\"datagrams_to_client\":%" PRIu64 ",\"drops\":{",
-		   f->dgrams[0], f->dgrams[1]);
-	for (i = 0; i < STATS_DROPS; i++)
-		buf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
-			   udp_drop_names[i], f->drops[i]);
-	buf_printf(b, "}");
-}
-
-/**
- * text_fwd() - append one forward's line of the text report
- * @b:		buffer
- * @f:		forward
- */
-static void text_fwd(struct ctl_buf *b, const struct ctl_fwd_status *f)
-{
-	const struct msg_forward *m = &f->m;
-	char ifname[IF_NAMESIZE + 1];
-
-	buf_printf(b, "  -%c ", opt_char(f->opt));
-	text_addr_port(b, m->family, &m->listen_addr, fwd_ifname(m, ifname),
-		       m->listen_port);
-	buf_printf(b, " -> ");
-	if (m->flags & FWD_F_TARGET_ADDR)
-		text_addr_port(b, m->target_family, &m->target_addr, "",
-			       m->target_port);
-	else
-		buf_printf(b, "%u", m->target_port);
-	buf_printf(b, "  side %s  source %s  bound %s  open %" PRIu32
-		   "  accepted %" PRIu64 "  refused %" PRIu64 "  errors %"
-		   PRIu64 "  bytes c->s %" PRIu64 " s->c %" PRIu64 "%s\n",
-		   side_name(m->listen_side), src_name(f->src),
-		   f->bound ? "yes" : "no", f->open, f->accepted, f->refused,
-		   f->errors, f->bytes[0], f->bytes[1],
-		   m->flags & FWD_F_PROXY ? "  proxy-protocol v2" : "");
-	if (m->flags & FWD_F_UDP)
-		text_udp(b, f);
-}
-
-/**
- * text_report() - the whole report as text
- * @b:		buffer
- * @st:		report
- */
-static void text_report(struct ctl_buf *b, const struct ctl_status *st)
-{
-	const struct ctl_proc_status *p;
-	unsigned i;
-
-	buf_printf(b, "nsplice ");
-	text_str(b, st->version);
-	buf_printf(b, "  target ");
-	text_str(b, st->target);
-	buf_printf(b, "\nflows %" PRIu32 " of %" PRIu32 "  listeners waiting %"
-		   PRIu32 "  counters %" PRIu64 " ms old\nforwards %u\n",
-		   st->flows, st->flow_limit, st->waiting, st->stats_age_ms,
-		   st->nfwd);
-	for (i = 0; i < st->nfwd; i++)
-		text_fwd(b, &st->fwd[i]);
-	buf_printf(b, "processes %u\n", st->nproc);
-	for (i = 0; i < st->nproc && i < CTL_PROCS_MAX; i++) {
-		p = &st->proc[i];
-		buf_printf(b, "  ");
-		text_str(b, p->name);
-		buf_printf(b, "  pid %ld  ", (long)p->pid);
-		text_str(b, p->state);
-		buf_printf(b, "  restarts %u\n", p->restarts);
-	}
-}
-
-/**
- * json_addr() - append an address as a JSON string
- * @b:		buffer
- * @af:		AF_INET or AF_INET6
- * @a:		address
- */
-static void json_addr(struct ctl_buf *b, int af, const union inany *a)
-{
-	char addr[INANY_STRLEN];
-
-	json_str(b, inany_ntop(af, a, addr, sizeof(addr)));
-}
-
-/**
- * json_fwd() - append one forward as a JSON object
- * @b:		buffer
- * @f:		forward
- */
-static void json_fwd(struct ctl_buf *b, const struct ctl_fwd_status *f)
-{
-	const struct msg_forward *m = &f->m;
-	char ifname[IF_NAMESIZE + 1];
-	char opt[2] = { opt_char(f->opt), '\0' };
-
-	buf_printf(b, "{\"opt\":");
-	json_str(b, opt);
-	buf_printf(b, ",\"side\":\"%s\",\"family\":\"%s\",\"listen_address\":",
-		   side_name(m->listen_side), m->family == AF_INET ? "ipv4" :
-		   m->family == AF_INET6 ? "ipv6" : "unknown");
-	json_addr(b, m->family, &m->listen_addr);
-	buf_printf(b, ",\"listen_port\":%u,\"interface\":", m->listen_port);
-	json_str(b, fwd_ifname(m, ifname));
-	buf_printf(b, ",\"target_address\":");
-	if (m->flags & FWD_F_TARGET_ADDR)
-		json_addr(b, m->target_family, &m->target_addr);
-	else
-		json_str(b, NULL);
-	buf_printf(b, ",\"target_port\":%u,\"source\":\"%s\",\"bound\":%s,"
-		   "\"open\":%" PRIu32 ",\"accepted\":%" PRIu64 ",\"refused\":%"
-		   PRIu64 ",\"errors\":%" PRIu64 ",\"bytes_to_server\":%" PRIu64
-		   ",\"bytes_to_client\":%" PRIu64, m->target_port,
-		   src_name(f->src), f->bound ? "true" : "false", f->open,
-		   f->accepted, f->refused, f->errors, f->bytes[0],
-		   f->bytes[1]);
-	json_udp(b, f);
-	buf_printf(b, ",\"proxy_protocol\":%s}",
-		   m->flags & FWD_F_PROXY ? "true" : "false");
-}
-
-/**
- * json_proc() - append one process as a JSON object
- * @b:		buffer
- * @p:		process
- */
-static void json_proc(struct ctl_buf *b, const struct ctl_proc_status *p)
-{
-	buf_printf(b, "{\"name\":");
-	json_str(b, p->name);
-	buf_printf(b, ",\"pid\":%ld,\"state\":", (long)p->pid);
-	json_str(b, p->state);
-	buf_printf(b, ",\"restarts\":%u}", p->restarts);
-}
-
-/**
- * json_report() - the whole report as one JSON object and a newline
- * @b:		buffer
- * @st:		report
- */
-static void json_report(struct ctl_buf *b, const struct ctl_status *st)
-{
-	unsigned i;
-
-	buf_printf(b, "{\"version\":");
-	json_str(b, st->version);
-	buf_printf(b, ",\"target\":");
-	json_str(b, st->target);
-	buf_printf(b, ",\"flows\":%" PRIu32 ",\"flow_limit\":%" PRIu32
-		   ",\"waiting\":%" PRIu32 ",\"stats_age_ms\":%" PRIu64
-		   ",\"forwards\":[", st->flows, st->flow_limit, st->waiting,
-		   st->stats_age_ms);
-	for (i = 0; i < st->nfwd; i++) {
-		if (i)
-			buf_putc(b, ',');
-		json_fwd(b, &st->fwd[i]);
-	}
-	buf_printf(b, "],\"processes\":[");
-	for (i = 0; i < st->nproc && i < CTL_PROCS_MAX; i++) {
-		if (i)
-			buf_putc(b, ',');
-		json_proc(b, &st->proc[i]);
-	}
-	buf_printf(b, "]}\n");
-}
-
-/**
- * ctl_format() - format a status report
- * @st:		report
- * @json:	one JSON object instead of text
- * @out:	set to the report, NUL-terminated, malloc'd: the caller frees
- *		it; NULL on failure
- * @len:	set to its length without the NUL
- *
- * Return: 0, or -1 if memory ran out or the report would be longer than
- * CTL_ANSWER_MAX
- */
-int ctl_format(const struct ctl_status *st, bool json, char **out,
-	       size_t *len)
-{
-	struct ctl_buf b = { 0 };
-
-	*out = NULL;
-	*len = 0;
-	if (buf_reserve(&b, 1))
-		return -1;
-	b.p[0] = '\0';
-	if (json)
-		json_report(&b, st);
-	else
-		text_report(&b, st);
-	if (b.failed) {
-		free(b.p);
-		return -1;
-	}
-	*out = b.p;
-	*len = b.len;
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Server                                                              */
-/* ------------------------------------------------------------------ */
 
 /**
  * struct ctl_answer - bytes to send, shared by the clients sending them
@@ -984,20 +192,6 @@ struct control {
 	struct log_ratelimit rl_denied;
 	struct log_ratelimit rl_accept;
 };
-
-/**
- * now_ms() - CLOCK_MONOTONIC in milliseconds
- *
- * Return: milliseconds since an arbitrary start
- */
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * MS_PER_SEC +
-	       (uint64_t)ts.tv_nsec / NS_PER_MS;
-}
 
 /**
  * sun_from_path() - build a unix socket address
@@ -1356,7 +550,7 @@ static void client_say(struct control *c, struct ctl_client *cl,
 static void status_request(struct control *c, struct ctl_client *cl,
 			   bool json)
 {
-	uint64_t now = now_ms();
+	uint64_t now = (uint64_t)clock_ms();
 
 	cl->state = CL_WAIT;
 	cl->json = json;
@@ -1610,7 +804,7 @@ static void client_add(struct control *c, int fd)
 	}
 	cl->fd = fd;
 	cl->state = CL_READ;
-	cl->deadline = now_ms() + CTL_TIMEOUT_MS;
+	cl->deadline = (uint64_t)clock_ms() + CTL_TIMEOUT_MS;
 	c->ncl++;
 	cl->uid = cred.uid;
 	if (peer_cred(fd, &cred) || (cred.uid != c->owner && cred.uid != 0)) {
@@ -1804,7 +998,7 @@ void control_tick(struct control *c)
 {
 	char msg[CTL_ERR_MAX];
 	struct ctl_client *cl;
-	uint64_t now = now_ms();
+	uint64_t now = (uint64_t)clock_ms();
 	unsigned i;
 
 	for (i = 0; i < CTL_CLIENTS_MAX; i++) {

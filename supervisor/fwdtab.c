@@ -52,9 +52,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "activation.h"
-#include "supervisor.h"
+#include "ipc/log.h"
+#include "supervisor/activation.h"
+#include "supervisor/supervisor.h"
 
 /* BIND_WINDOW - BIND and UNBIND requests in flight per agent */
 #define BIND_WINDOW	64
@@ -161,11 +161,10 @@ static bool live(const struct sup_fwd *f)
 static bool port_listens(const struct supervisor *s, int side, unsigned port,
 			 bool udp)
 {
-	uint8_t bit = (uint8_t)(1U << (port % 8));
 	unsigned set = udp ? 2 : 0;
 
-	return (s->listening[side][set][port / 8] & bit) ||
-	       (s->listening[side][set + 1][port / 8] & bit);
+	return portset_has(s->listening[side][set], (uint16_t)port) ||
+	       portset_has(s->listening[side][set + 1], (uint16_t)port);
 }
 
 /**
@@ -202,7 +201,7 @@ static int add_desired(struct fwd_entry **list, unsigned *n, unsigned *cap,
  */
 static uint8_t pp_flag(const struct nsp_config *cfg, unsigned port)
 {
-	return cfg->pp && (cfg->pp[port / 8] & (1U << (port % 8))) ?
+	return cfg->pp && portset_has(cfg->pp, (uint16_t)port) ?
 	       FWD_F_PROXY : 0;
 }
 
@@ -235,8 +234,8 @@ static int desired(const struct supervisor *s, struct fwd_entry **list,
 
 			if (!s->scan_seen[other])
 				continue;
-			for (p = 1; p < 65536; p++) {
-				if (!(r->allowed[p / 8] & (1U << (p % 8))) ||
+			for (p = 1; p < PORTSET_PORTS; p++) {
+				if (!portset_has(r->allowed, (uint16_t)p) ||
 				    !port_listens(s, other, p, udp))
 					continue;
 				e.m.listen_port = (uint16_t)p;
@@ -323,7 +322,7 @@ static struct sup_fwd *slot_alloc(struct supervisor *s)
  */
 static bool port_allowed(const struct supervisor *s, unsigned port)
 {
-	return s->relay_ports[port / 8] & (1U << (port % 8));
+	return portset_has(s->relay_ports, (uint16_t)port);
 }
 
 /**
@@ -389,22 +388,21 @@ static void fwd_remove(struct supervisor *s, struct sup_fwd *f)
  *		auto port has a listener per family: one line says it)
  */
 static void auto_note(struct supervisor *s, const struct fwd_entry *e,
-		      bool added, uint8_t done[AUTO_SETS][PORT_BITMAP_BYTES])
+		      bool added, uint8_t done[AUTO_SETS][PORTSET_BYTES])
 {
 	unsigned set = sup_auto_set(e), p = e->m.listen_port;
 	unsigned side = e->m.listen_side;
-	uint8_t bit = (uint8_t)(1U << (p % 8));
 
-	if (e->src != CONFIG_SRC_AUTO || (done[set][p / 8] & bit))
+	if (e->src != CONFIG_SRC_AUTO || portset_has(done[set], (uint16_t)p))
 		return;
-	done[set][p / 8] |= bit;
+	portset_add(done[set], (uint16_t)p);
 	if (added) {
 		nnotice("-%c %s: port %u listens %s: forwarding it", e->opt,
 			e->spec, p, side == SIDE_HOST ? "in the namespace" :
 							"on the host");
 		return;
 	}
-	s->auto_failed[set][p / 8] &= (uint8_t)~bit;
+	portset_del(s->auto_failed[set], (uint16_t)p);
 	nnotice("-%c %s: port %u no longer listens %s: forward removed",
 		e->opt, e->spec, p, side == SIDE_HOST ? "in the namespace" :
 							"on the host");
@@ -434,6 +432,51 @@ static void fwd_proxy_set(struct supervisor *s, struct sup_fwd *f,
 }
 
 /**
+ * retarget_in_place() - may a forward take a new target without a rebind
+ * @have:	forward in the table
+ * @want:	same listening socket, from the new configuration
+ *
+ * A TCP forward to an explicit address whose new address has the same
+ * family and port: the relay connects to it from the same pool and within
+ * the same Landlock port rule, so only the address it connects to changes
+ * (msg.h).  Anything else is a new forward.
+ *
+ * Return: true if only the target address differs
+ */
+static bool retarget_in_place(const struct msg_forward *have,
+			      const struct msg_forward *want)
+{
+	struct msg_forward w = *want;
+
+	if ((have->flags & FWD_F_UDP) || !(have->flags & FWD_F_TARGET_ADDR) ||
+	    have->target_family != want->target_family)
+		return false;
+	w.target_addr = have->target_addr;
+	return same_target(have, &w) && !same_target(have, want);
+}
+
+/**
+ * fwd_retarget() - change a live forward's target address
+ * @s:		supervisor state
+ * @f:		table slot
+ * @want:	the forward with its new address
+ *
+ * The relay applies it to connections it accepts from now on; one yet to
+ * learn the forward gets the new address in its batch.  A PROXY flag that
+ * changes at the same time travels in the same FORWARD.
+ */
+static void fwd_retarget(struct supervisor *s, struct sup_fwd *f,
+			 const struct fwd_entry *want)
+{
+	uint32_t id = f->e.m.id;
+
+	f->e = *want;
+	f->e.m.id = id;
+	if (f->in_relay && s->ch[CH_RELAY].chan.fd >= 0)
+		sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0);
+}
+
+/**
  * merge() - turn the table into the desired list
  * @s:		supervisor state
  * @want:	desired forwards, sorted, unique sockets
@@ -445,7 +488,7 @@ static void fwd_proxy_set(struct supervisor *s, struct sup_fwd *f,
 static int merge(struct supervisor *s, const struct fwd_entry *want,
 		 unsigned n)
 {
-	static uint8_t noted[2][AUTO_SETS][PORT_BITMAP_BYTES];
+	static uint8_t noted[2][AUTO_SETS][PORTSET_BYTES];
 	struct sup_fwd **have;
 	unsigned nh = 0, i = 0, j = 0;
 	uint32_t id;
@@ -470,6 +513,8 @@ static int merge(struct supervisor *s, const struct fwd_entry *want,
 		} else if (c > 0) {
 			auto_note(s, &want[j], true, noted[1]);
 			ret |= fwd_add(s, &want[j++]);
+		} else if (retarget_in_place(&have[i]->e.m, &want[j].m)) {
+			fwd_retarget(s, have[i++], &want[j++]);
 		} else if (!same_target(&have[i]->e.m, &want[j].m)) {
 			fwd_remove(s, have[i++]);
 			ret |= fwd_add(s, &want[j++]);
@@ -581,6 +626,25 @@ static void relay_needs(struct supervisor *s, const struct msg_forward *m)
 }
 
 /**
+ * relay_send_fwd() - send the relay one forward of a batch
+ * @s:		supervisor state
+ * @f:		the forward
+ * @batch:	the batch it belongs to
+ *
+ * Return: 0, or -1 if the channel failed (the relay is being replaced)
+ */
+static int relay_send_fwd(struct supervisor *s, struct sup_fwd *f,
+			  uint32_t batch)
+{
+	relay_needs(s, &f->e.m);
+	if (sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0))
+		return -1;
+	f->in_relay = true;
+	f->batch = batch;
+	return 0;
+}
+
+/**
  * fwdtab_pool_allow() - an agent starts serving the current relay
  * @s:		supervisor state
  * @id:		agent, just up or just sent RELAY_CHAN
@@ -633,11 +697,8 @@ static void relay_send_batch(struct supervisor *s)
 
 		if (f->state != FS_RELAY || f->in_relay)
 			continue;
-		relay_needs(s, &f->e.m);
-		if (sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0))
+		if (relay_send_fwd(s, f, batch))
 			return;
-		f->in_relay = true;
-		f->batch = batch;
 		done.count++;
 	}
 	if (!done.count)
@@ -743,9 +804,7 @@ void fwdtab_pump(struct supervisor *s)
  */
 static bool auto_port_ok(const uint8_t *bm, const uint8_t *own, unsigned p)
 {
-	uint8_t bit = (uint8_t)(1U << (p % 8));
-
-	return (bm[p / 8] & bit) && !(own[p / 8] & bit);
+	return portset_has(bm, (uint16_t)p) && !portset_has(own, (uint16_t)p);
 }
 
 /**
@@ -753,39 +812,37 @@ static bool auto_port_ok(const uint8_t *bm, const uint8_t *own, unsigned p)
  * @s:		supervisor state
  *
  * The ports of each rule (no port below the unprivileged start unless the
- * rule names it, cmd/portspec.c) minus the ports the configured forwards
+ * rule names it, supervisor/config/portspec.c) minus the ports the configured forwards
  * listen on.  Narrower only costs a relay replacement when an auto
  * forward does need a port left out (fwd_add()).
  */
 static void allow_auto_ports(struct supervisor *s)
 {
-	static uint8_t own[65536 / 8];
+	static uint8_t own[PORTSET_BYTES];
 	struct msg_connect_allow a;
 	unsigned i, p, q;
 
-	memset(own, 0, sizeof(own));
-	for (i = 0; i < s->cfg->nfwd; i++) {
-		p = s->cfg->fwd[i].m.listen_port;
-		own[p / 8] |= (uint8_t)(1U << (p % 8));
-	}
+	portset_clear(own);
+	for (i = 0; i < s->cfg->nfwd; i++)
+		portset_add(own, s->cfg->fwd[i].m.listen_port);
 	for (i = 0; i < s->cfg->nautos; i++) {
 		const uint8_t *bm = s->cfg->autos[i].allowed;
 
 		/* UDP auto forwards connect nothing in the relay */
 		if (s->cfg->autos[i].tmpl[0].m.flags & FWD_F_UDP)
 			continue;
-		for (p = 1; p < 65536; p = q) {
+		for (p = 1; p < PORTSET_PORTS; p = q) {
 			q = p + 1;
 			if (!auto_port_ok(bm, own, p))
 				continue;
-			while (q < 65536 && auto_port_ok(bm, own, q))
+			while (q < PORTSET_PORTS && auto_port_ok(bm, own, q))
 				q++;
 			a.first = (uint16_t)p;
 			a.last = (uint16_t)(q - 1);
 			if (sup_send(s, CH_RELAY, MSG_CONNECT_ALLOW, &a, NULL, 0))
 				return;
 			for (; p < q; p++)
-				s->relay_ports[p / 8] |= (uint8_t)(1U << (p % 8));
+				portset_add(s->relay_ports, (uint16_t)p);
 		}
 	}
 }
@@ -806,7 +863,7 @@ void fwdtab_relay_config(struct supervisor *s)
 	sup_relay_limits(s, &lim);
 	if (sup_send(s, CH_RELAY, MSG_RELAY_LIMITS, &lim, NULL, 0))
 		return;
-	memset(s->relay_ports, 0, sizeof(s->relay_ports));
+	portset_clear(s->relay_ports);
 	s->relay_pools[SIDE_HOST] = s->relay_pools[SIDE_TARGET] = 0;
 	allow_auto_ports(s);
 	for (id = 0; id < FWD_ID_MAX; id++) {
@@ -814,14 +871,10 @@ void fwdtab_relay_config(struct supervisor *s)
 
 		if (!live(f))
 			continue;
-		relay_needs(s, &f->e.m);
-		if (sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0))
+		if (relay_send_fwd(s, f, batch))
 			return;
-		f->in_relay = true;
-		f->batch = batch;
 		if (udp_fwd_needs_relay_port(&f->e.m))
-			s->relay_ports[f->e.m.target_port / 8] |=
-				(uint8_t)(1U << (f->e.m.target_port % 8));
+			portset_add(s->relay_ports, f->e.m.target_port);
 		done.count++;
 	}
 	s->relay_replace = false;
@@ -876,22 +929,13 @@ void fwdtab_relay_ready(struct supervisor *s, uint32_t count)
 void fwdtab_relay_gone(struct supervisor *s)
 {
 	uint32_t id;
-	unsigned d;
 
 	for (id = 0; id < FWD_ID_MAX; id++) {
 		struct sup_fwd *f = &s->ft[id];
 
 		if (f->state == FS_FREE)
 			continue;
-		f->base.accepted += f->cnt.accepted;
-		f->base.refused += f->cnt.refused;
-		f->base.errors += f->cnt.errors;
-		for (d = 0; d < 2; d++) {
-			f->base.bytes[d] += f->cnt.bytes[d];
-			f->base.dgrams[d] += f->cnt.dgrams[d];
-		}
-		for (d = 0; d < STATS_DROPS; d++)
-			f->base.drops[d] += f->cnt.drops[d];
+		stats_add(&f->base, &f->cnt);
 		memset(&f->cnt, 0, sizeof(f->cnt));
 		f->in_relay = false;
 		if ((f->state == FS_BOUND && !f->agent_holds) ||
@@ -1000,10 +1044,10 @@ void fwdtab_ports(struct supervisor *s, enum sup_child_id id,
 		return;
 	}
 	for (i = 0; i < p->count; i++) {
-		uint8_t bit = (uint8_t)(1U << (p->port[i] % 8));
-		uint8_t *b = &s->listening[id][fam][p->port[i] / 8];
-
-		*b = p->flags & PORTS_F_LISTENING ? *b | bit : *b & ~bit;
+		if (p->flags & PORTS_F_LISTENING)
+			portset_add(s->listening[id][fam], p->port[i]);
+		else
+			portset_del(s->listening[id][fam], p->port[i]);
 	}
 	if (!(p->flags & PORTS_F_LAST))
 		return;
@@ -1025,14 +1069,7 @@ void fwdtab_stats(struct supervisor *s, const struct msg_stats *st)
 
 	if (!live(f) || !f->in_relay)
 		return;
-	f->cnt.open = st->open;
-	f->cnt.accepted = st->accepted;
-	f->cnt.refused = st->refused;
-	f->cnt.errors = st->errors;
-	f->cnt.bytes[0] = st->bytes[0];
-	f->cnt.bytes[1] = st->bytes[1];
-	memcpy(f->cnt.dgrams, st->dgrams, sizeof(f->cnt.dgrams));
-	memcpy(f->cnt.drops, st->drops, sizeof(f->cnt.drops));
+	f->cnt = *st;
 }
 
 /**

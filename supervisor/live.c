@@ -7,8 +7,8 @@
  *
  * Changes: SIGHUP (live_reload()) and the control socket's add/remove
  * (ctl_change()) each build a complete new configuration next to the
- * running one (config_reload() in cmd/conffile.c, config_change() in
- * cmd/options.c); a new configuration with any error is dropped with the
+ * running one (config_reload() in supervisor/config/conffile.c, config_change() in
+ * supervisor/config/options.c); a new configuration with any error is dropped with the
  * error logged or answered, and the running one is untouched.  Otherwise
  * it replaces the running one and fwdtab_apply() carries the difference
  * to the children: new listeners are bound, removed ones closed,
@@ -36,27 +36,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "activation.h"
-#include "control.h"
-#include "notify.h"
-#include "supervisor.h"
+#include "ipc/clock.h"
+#include "ipc/log.h"
+#include "supervisor/activation.h"
+#include "supervisor/control.h"
+#include "supervisor/engine.h"
+#include "supervisor/notify.h"
+#include "supervisor/supervisor.h"
 
 /* STATUS_TARGET_MAX - bytes of the target description in a report */
 #define STATUS_TARGET_MAX	4200
-
-/**
- * sup_now_ms() - monotonic clock in milliseconds
- *
- * Return: milliseconds
- */
-long long sup_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /**
  * live_agent_conf() - tell an agent whether to scan, and keepalive
@@ -196,6 +185,7 @@ static void first_ready(struct supervisor *s)
 	      host, host == 1 ? "" : "s", target);
 	ready_line(s);
 	notify_send("READY=1");
+	engine_ready(s->eng);
 	status_line(s);
 }
 
@@ -277,7 +267,7 @@ void live_reload(struct supervisor *s)
 		return;
 	}
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
-		    (unsigned long long)sup_now_ms() * 1000ULL);
+		    (unsigned long long)clock_ms() * 1000ULL);
 	fresh = calloc(1, sizeof(*fresh));
 	if (!fresh)
 		errfmt(err, sizeof(err), "out of memory");
@@ -293,6 +283,39 @@ void live_reload(struct supervisor *s)
 	nnotice("SIGHUP: %s reloaded", s->cfg->config_path);
 	s->reloading = true;
 	live_settled(s);
+}
+
+/**
+ * live_retarget() - send new connections to another target address
+ * @s:		supervisor state
+ * @af:		family of @addr
+ * @addr:	the container's new address
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * rootlessport's reload: listeners stay bound and open connections keep
+ * their target; fwdtab_apply() changes the forwards in place where the
+ * family is unchanged.
+ *
+ * Return: 0, or -1 with @err set and nothing changed
+ */
+int live_retarget(struct supervisor *s, int af, const union inany *addr,
+		  char *err, size_t errlen)
+{
+	struct nsp_config *fresh = calloc(1, sizeof(*fresh));
+
+	if (!fresh)
+		return errfmt(err, errlen, "out of memory");
+	if (config_retarget(s->cfg, af, addr, fresh, err, errlen)) {
+		free(fresh);
+		return -1;
+	}
+	if (replace_config(s, fresh, err, errlen))
+		return err[0] ? -1 : errfmt(err, errlen, "cannot apply the "
+					    "change");
+	s->reloading = true;
+	live_settled(s);
+	return 0;
 }
 
 /**
@@ -411,22 +434,14 @@ static void fill_procs(const struct supervisor *s, struct ctl_status *st)
  */
 static void fill_fwd(const struct sup_fwd *f, struct ctl_fwd_status *o)
 {
-	unsigned d;
-
 	o->m = f->e.m;
 	o->opt = f->e.opt;
 	o->src = f->e.src;
 	o->bound = f->state == FS_BOUND;
-	o->open = f->cnt.open;
-	o->accepted = f->base.accepted + f->cnt.accepted;
-	o->refused = f->base.refused + f->cnt.refused;
-	o->errors = f->base.errors + f->cnt.errors;
-	for (d = 0; d < 2; d++) {
-		o->bytes[d] = f->base.bytes[d] + f->cnt.bytes[d];
-		o->dgrams[d] = f->base.dgrams[d] + f->cnt.dgrams[d];
-	}
-	for (d = 0; d < STATS_DROPS; d++)
-		o->drops[d] = f->base.drops[d] + f->cnt.drops[d];
+	o->c = f->base;
+	stats_add(&o->c, &f->cnt);
+	o->c.id = f->e.m.id;
+	o->c.open = f->cnt.open;
 }
 
 /**
@@ -459,7 +474,7 @@ static void answer_status(struct supervisor *s)
 	st.flows = s->flows;
 	st.flow_limit = s->flow_limit;
 	st.waiting = s->waiting;
-	st.stats_age_ms = s->stats_at_ms ? (uint64_t)(sup_now_ms() -
+	st.stats_age_ms = s->stats_at_ms ? (uint64_t)(clock_ms() -
 						      s->stats_at_ms)
 					 : UINT64_MAX;
 	control_status_ready(s->ctl, &st);
@@ -500,7 +515,7 @@ static void ctl_status(void *ctx)
  */
 static void watchdog(struct supervisor *s)
 {
-	long long period = notify_watchdog_ping_ms(), now = sup_now_ms();
+	long long period = notify_watchdog_ping_ms(), now = clock_ms();
 	struct msg_stats_req q = { 0, 0 };
 
 	if (!period || now < s->wd_next_ms)
@@ -588,7 +603,7 @@ void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
 	s->flows = d->flows;
 	s->flow_limit = d->flow_limit;
 	s->waiting = d->waiting;
-	s->stats_at_ms = sup_now_ms();
+	s->stats_at_ms = clock_ms();
 	watchdog_answer(s);	/* the answer proves the relay's loop turns */
 	if (s->stats_want)
 		answer_status(s);

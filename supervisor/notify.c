@@ -30,8 +30,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "notify.h"
+#include "ipc/log.h"
+#include "supervisor/notify.h"
 
 /* NOTIFY_ENV, WATCHDOG_USEC_ENV, WATCHDOG_PID_ENV - sd_notify variables */
 #define NOTIFY_ENV		"NOTIFY_SOCKET"

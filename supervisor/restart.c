@@ -50,8 +50,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "supervisor.h"
+#include "ipc/clock.h"
+#include "ipc/log.h"
+#include "supervisor/supervisor.h"
 
 /* RESTART_DELAY_MS, RESTART_DELAY_MAX_MS - back-off of restarts */
 #define RESTART_DELAY_MS	100
@@ -369,7 +370,7 @@ void restart_replace_relay(struct supervisor *s)
  */
 static long long backoff_ms(struct supervisor *s, struct sup_child *c)
 {
-	long now = (long)(sup_now_ms() / 1000);
+	long now = (long)(clock_ms() / 1000);
 	unsigned i, recent = 0;
 
 	(void)s;
@@ -411,7 +412,7 @@ void restart_child_died(struct supervisor *s, enum sup_child_id id)
 		sup_stop(s, EXIT_FAILURE, NULL);
 		return;
 	}
-	c->restart_at = sup_now_ms() + delay;
+	c->restart_at = clock_ms() + delay;
 	nwarn("restarting %s in %lld ms", c->name, delay);
 }
 
@@ -427,7 +428,7 @@ void restart_tick(struct supervisor *s)
 		struct sup_child *c = &s->ch[id];
 		int ret;
 
-		if (!c->restart_at || sup_now_ms() < c->restart_at)
+		if (!c->restart_at || clock_ms() < c->restart_at)
 			continue;
 		c->restart_at = 0;
 		c->restarts++;

@@ -33,9 +33,9 @@
 
 #include <bsd/string.h>
 
-#include "../ipc/log.h"
-#include "spawner.h"
-#include "supervisor.h"
+#include "ipc/log.h"
+#include "supervisor/spawner.h"
+#include "supervisor/supervisor.h"
 
 /**
  * req_fill() - the request for one child

@@ -57,11 +57,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../cmd/role.h"
-#include "../ipc/log.h"
-#include "../seccomp/sandbox.h"
-#include "spawner.h"
-#include "supervisor.h"
+#include "ipc/log.h"
+#include "ipc/proctitle.h"
+#include "seccomp/sandbox.h"
+#include "supervisor/spawner.h"
+#include "supervisor/supervisor.h"
 
 /* SPAWNER_CHAN_FD, SPAWNER_EXE_FD - the spawner's own descriptors; 2 is
  * its log line */
@@ -282,19 +282,6 @@ child_exec(const struct spawn_req *r, const int *fds, int nfds)
 }
 
 /**
- * close_all() - close received descriptors
- * @fds:	descriptors
- * @n:		how many
- */
-static void close_all(const int *fds, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		close(fds[i]);
-}
-
-/**
  * take_fds() - collect the descriptors of a received message
  * @mh:		the message
  * @fds:	output, SPAWN_FD_MAX + 1 entries
@@ -330,7 +317,7 @@ static int take_fds(struct msghdr *mh, int *fds)
 		}
 	}
 	if (bad) {
-		close_all(fds, n);
+		ipc_fds_close(fds, (unsigned)n);
 		return -1;
 	}
 	return n;
@@ -368,7 +355,7 @@ static int recv_req(struct spawn_req *r, int *fds, int *nfds)
 	if (*nfds < 0)
 		return -1;
 	if ((size_t)n != sizeof(*r) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		close_all(fds, *nfds);
+		ipc_fds_close(fds, (unsigned)*nfds);
 		return -1;
 	}
 	return 1;
@@ -485,7 +472,7 @@ static int serve(const struct spawn_req *r, const int *got, int ngot)
 	if (pid == 0)
 		child_exec(r, fds, nfds);
 	err = errno;
-	close_all(got, ngot);
+	ipc_fds_close(got, (unsigned)ngot);
 	return answer(pid, err);
 }
 
@@ -512,7 +499,7 @@ static void __attribute__((noreturn)) spawner_loop(void)
 			_exit(EXIT_FAILURE);
 		}
 		if ((why = req_bad(&r, nfds))) {
-			close_all(fds, nfds);
+			ipc_fds_close(fds, (unsigned)nfds);
 			spawner_say("supervisor: protocol violation: %s: "
 				    "exiting", why);
 			_exit(EXIT_FAILURE);

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../seccomp/seccomp.h"
+#include "seccomp/seccomp.h"
 
 /* SPAWN_FD_MAX - highest fixed descriptor a child receives */
 #define SPAWN_FD_MAX		8

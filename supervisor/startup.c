@@ -27,8 +27,9 @@
 
 #include <bsd/stdlib.h>
 
-#include "../ipc/log.h"
-#include "supervisor.h"
+#include "ipc/log.h"
+#include "supervisor/engine.h"
+#include "supervisor/supervisor.h"
 
 /* PROC_NUM_MAX - bytes read from a /proc number file */
 #define PROC_NUM_MAX	32
@@ -208,12 +209,11 @@ void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
 {
 	unsigned set = sup_auto_set(e), p = e->m.listen_port;
 	unsigned side = e->m.listen_side;
-	uint8_t bit = (uint8_t)(1U << (p % 8));
 	char why[64];
 
-	if (s->auto_failed[set][p / 8] & bit)
+	if (portset_has(s->auto_failed[set], (uint16_t)p))
 		return;
-	s->auto_failed[set][p / 8] |= bit;
+	portset_add(s->auto_failed[set], (uint16_t)p);
 	nnotice("-%c %s: cannot listen on port %u %s: %s%s; not forwarded",
 		e->opt, e->spec, p, side == SIDE_HOST ? "on the host" :
 		"in the namespace", lower_first(strerror(error), why,
@@ -251,6 +251,8 @@ void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
 		       a, e->m.listen_port, where, strerror(error));
 		return;
 	}
+	if (!s->ready && s->eng)
+		engine_bind_failed(s->eng, e, error);	/* before nerr()'s */
 	nerr("-%c %s: cannot listen on %s%s%s:%u%s: %s%s", e->opt, e->spec,
 	     e->m.family == AF_INET6 ? "[" : "", a,
 	     e->m.family == AF_INET6 ? "]" : "", e->m.listen_port, where,

@@ -11,7 +11,7 @@
  * lines, which it copies to its stderr.
  *
  * Start: open nsplice's own binary once; find or create the target
- * namespace (target.c); create the log pipe; fork the spawner
+ * namespace (netns.c); create the log pipe; fork the spawner
  * (spawner.c), which takes the binary, and close it; create five
  * SOCK_SEQPACKET channels (supervisor to each child, each agent to the
  * relay); start the relay and both agents (spawn.c, through the spawner);
@@ -31,8 +31,8 @@
  * Stop (sup_stop): close every channel, which each child takes as the order
  * to exit; send COMMAND SIGTERM; after STOP_GRACE_SEC, SIGKILL whatever is
  * left.  Every child is reaped and its end logged with its cause.  A child
- * that ends while nsplice is not stopping is an error: restart policy is a
- * later step, so for now everything stops with status 1.
+ * that ends while nsplice is not stopping is restarted or, before it ever
+ * served, ends nsplice (restart.c has the policy).
  *
  * Exit status: COMMAND's (128+N for signal N) in COMMAND mode; 0 on
  * SIGTERM/SIGINT or when the target goes away; 1 when something failed.
@@ -53,14 +53,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cmd/role.h"
-#include "../ipc/log.h"
-#include "../seccomp/sandbox.h"
-#include "activation.h"
-#include "control.h"
-#include "notify.h"
-#include "spawner.h"
-#include "supervisor.h"
+#include "ipc/clock.h"
+#include "ipc/log.h"
+#include "ipc/proctitle.h"
+#include "seccomp/sandbox.h"
+#include "supervisor/activation.h"
+#include "supervisor/control.h"
+#include "supervisor/engine.h"
+#include "supervisor/notify.h"
+#include "supervisor/spawner.h"
+#include "supervisor/supervisor.h"
 
 /* STOP_GRACE_SEC - seconds children get to exit before SIGKILL */
 #define STOP_GRACE_SEC		2
@@ -97,10 +99,7 @@ enum sup_poll {
  */
 static long now_sec(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec;
+	return (long)(clock_ms() / CLOCK_MS_PER_S);
 }
 
 /**
@@ -503,7 +502,7 @@ static void on_timer(struct supervisor *s)
 	judge_deferred(s);
 	restart_tick(s);
 	live_tick(s);
-	if (!s->stopping && target_netns_gone(s)) {
+	if (!s->stopping && netns_gone(s)) {
 		snprintf(why, sizeof(why), "network namespace %s was removed: "
 			 "stopping", s->cfg->netns_path);
 		nnotice("%s", why);	/* why nsplice ends on its own */
@@ -528,29 +527,44 @@ static bool all_gone(const struct supervisor *s)
 }
 
 /**
+ * fill_pollfds() - the supervisor's poll set for one round
+ * @s:		supervisor state
+ * @p:		output, P_COUNT + CTL_CLIENTS_MAX + 1 + ENGINE_POLLFDS slots
+ * @nctl:	set to the control socket's slots after P_COUNT
+ * @neng:	set to the engine's slots after those
+ */
+static void fill_pollfds(struct supervisor *s, struct pollfd *p,
+			 unsigned *nctl, unsigned *neng)
+{
+	int i;
+
+	for (i = 0; i < CH_COUNT; i++)
+		p[P_CHAN0 + i] = (struct pollfd){ s->ch[i].chan.fd, POLLIN, 0 };
+	p[P_SIG] = (struct pollfd){ s->sig_fd, POLLIN, 0 };
+	p[P_LOG] = (struct pollfd){ s->log_fd, POLLIN, 0 };
+	p[P_TIMER] = (struct pollfd){ s->timer_fd, POLLIN, 0 };
+	p[P_TARGET] = (struct pollfd){
+		s->cfg->target == TARGET_PID && !s->stopping ?
+		s->target_pidfd : -1, POLLIN, 0 };
+	*nctl = s->ctl && !s->stopping ?
+		control_pollfds(s->ctl, p + P_COUNT, CTL_CLIENTS_MAX + 1) : 0;
+	*neng = s->stopping ? 0 : engine_pollfds(s->eng, p + P_COUNT + *nctl,
+						 ENGINE_POLLFDS);
+}
+
+/**
  * loop() - the supervisor's poll loop, until everything has ended
  * @s:		supervisor state
  */
 static void loop(struct supervisor *s)
 {
-	struct pollfd p[P_COUNT + CTL_CLIENTS_MAX + 1];
-	unsigned nctl;
+	struct pollfd p[P_COUNT + CTL_CLIENTS_MAX + 1 + ENGINE_POLLFDS];
+	unsigned nctl, neng;
 	int i;
 
 	while (!(s->stopping && all_gone(s))) {
-		for (i = 0; i < CH_COUNT; i++)
-			p[P_CHAN0 + i] = (struct pollfd){ s->ch[i].chan.fd,
-							 POLLIN, 0 };
-		p[P_SIG] = (struct pollfd){ s->sig_fd, POLLIN, 0 };
-		p[P_LOG] = (struct pollfd){ s->log_fd, POLLIN, 0 };
-		p[P_TIMER] = (struct pollfd){ s->timer_fd, POLLIN, 0 };
-		p[P_TARGET] = (struct pollfd){
-			s->cfg->target == TARGET_PID && !s->stopping ?
-			s->target_pidfd : -1, POLLIN, 0 };
-		nctl = s->ctl && !s->stopping ?
-		       control_pollfds(s->ctl, p + P_COUNT,
-				       CTL_CLIENTS_MAX + 1) : 0;
-		if (poll(p, P_COUNT + nctl, -1) < 0 && errno != EINTR)
+		fill_pollfds(s, p, &nctl, &neng);
+		if (poll(p, P_COUNT + nctl + neng, -1) < 0 && errno != EINTR)
 			fatal("poll: %s", strerror(errno));
 		if (p[P_SIG].revents)
 			on_signal(s);
@@ -568,6 +582,8 @@ static void loop(struct supervisor *s)
 		}
 		if (nctl && s->ctl)
 			control_events(s->ctl, p + P_COUNT, nctl);
+		if (neng)
+			engine_events(s, s->eng, p + P_COUNT + nctl, neng);
 	}
 	copy_logs(s);
 }
@@ -730,9 +746,9 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 		return EXIT_FAILURE;
 	}
 	if (s->cfg->target == TARGET_COMMAND) {
-		if (target_command_start(s, err, errlen))
+		if (netns_command_start(s, err, errlen))
 			return EXIT_FAILURE;
-	} else if (target_open(s, err, errlen)) {
+	} else if (netns_open(s, err, errlen)) {
 		return EXIT_USAGE;
 	}
 	if (s->cfg->pid_file && write_pid_file(s->cfg->pid_file)) {
@@ -793,10 +809,11 @@ static int early(struct supervisor *s, char *err, size_t errlen)
 /**
  * supervisor_main() - run nsplice for a validated configuration
  * @cfg:	configuration
+ * @eng:	a container engine's contract (engine.h), or NULL
  *
  * Return: exit status
  */
-int supervisor_main(const struct nsp_config *cfg)
+int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 {
 	char err[CONFIG_ERR_MAX];
 	struct supervisor s;
@@ -807,6 +824,7 @@ int supervisor_main(const struct nsp_config *cfg)
 	s.exe_fd = s.netns_fd = s.userns_fd = s.target_pidfd = -1;
 	s.spawner_fd = -1;
 	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
+	s.eng = eng;
 	log_init("supervisor", cfg->log_level);
 	proctitle_set("nsplice: supervisor");
 
@@ -819,11 +837,13 @@ int supervisor_main(const struct nsp_config *cfg)
 		ret = EXIT_FAILURE;
 	if (ret) {
 		fprintf(stderr, "nsplice: %s\n", err);
+		if (eng)
+			engine_fail(eng, "%s", err);
 		if (s.cmd_pid > 0)
 			kill(s.cmd_pid, SIGKILL);
 		live_fini(&s);
 		fwdtab_fini(&s);
-		return ret;
+		return engine_finish(eng, ret);
 	}
 	live_init(&s);
 	if (restart_start_all(&s)) {
@@ -837,5 +857,5 @@ int supervisor_main(const struct nsp_config *cfg)
 	fwdtab_fini(&s);
 	if (cfg->pid_file)
 		unlink(cfg->pid_file);
-	return s.exit_code;
+	return engine_finish(eng, s.exit_code);
 }

@@ -6,7 +6,7 @@
  *
  * See supervisor.c for the role.  The state is one struct supervisor, owned
  * by supervisor_main(); spawn.c starts children (through the spawner,
- * spawner.c, the one process that may exec), target.c finds or creates
+ * spawner.c, the one process that may exec), netns.c finds or creates
  * the target namespace, startup.c speaks the start-up protocol with the
  * children over their channels.
  */
@@ -18,8 +18,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "../cmd/config.h"
-#include "../ipc/ipc.h"
+#include "ipc/ipc.h"
+#include "supervisor/config/config.h"
+
+struct engine;
 
 /**
  * enum sup_child_id - the supervisor's children, index into sup->ch[]
@@ -108,26 +110,6 @@ enum sup_fwd_state {
 };
 
 /**
- * struct sup_counters - what the relay reports about one listener
- * @open:	flows open
- * @accepted:	connections accepted
- * @refused:	connections refused
- * @errors:	flows ended on an error
- * @bytes:	bytes each direction
- * @dgrams:	UDP: datagrams each direction
- * @drops:	UDP: datagrams dropped, by enum stats_drop
- */
-struct sup_counters {
-	uint32_t open;
-	uint64_t accepted;
-	uint64_t refused;
-	uint64_t errors;
-	uint64_t bytes[2];
-	uint64_t dgrams[2];
-	uint64_t drops[STATS_DROPS];
-};
-
-/**
  * struct sup_fwd - one forward in the supervisor's table (index = id)
  * @e:		the forward; @e.m.id is the slot index
  * @spec:	copy of the SPEC text (@e.spec points here)
@@ -150,8 +132,8 @@ struct sup_fwd {
 	bool bind_pending;
 	bool agent_holds;
 	bool remove_relay;
-	struct sup_counters cnt;
-	struct sup_counters base;
+	struct msg_stats cnt;
+	struct msg_stats base;
 };
 
 /**
@@ -166,8 +148,6 @@ struct sup_drain {
 
 struct control;
 
-/* PORT_BITMAP_BYTES - one bit per port */
-#define PORT_BITMAP_BYTES	(65536 / 8)
 
 /* AUTO_SETS - port sets of auto forwards: listening side x TCP or UDP */
 #define AUTO_SETS		(SIDE_COUNT * 2)
@@ -236,6 +216,7 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @flows:	from the last STATS_DONE
  * @flow_limit:	from the last STATS_DONE
  * @waiting:	from the last STATS_DONE
+ * @eng:	a container engine's contract (engine.h), or NULL
  * @ready:	every listener bound and the relay serving
  * @reloading:	RELOADING=1 sent, READY=1 due once the change is applied
  * @stopping:	shutdown in progress
@@ -267,15 +248,15 @@ struct supervisor {
 	uint32_t nft;
 	uint32_t nstate[FS_COUNT][SIDE_COUNT];
 	uint32_t batch_seq;
-	uint8_t relay_ports[65536 / 8];
+	uint8_t relay_ports[PORTSET_BYTES];
 	uint32_t relay_pools[SIDE_COUNT];
 	uint32_t pool_allow[SIDE_COUNT];
 	bool relay_replace;
 	bool relay_new;
 	struct sup_drain drain_pending;
-	uint8_t listening[SIDE_COUNT][4][65536 / 8];
+	uint8_t listening[SIDE_COUNT][4][PORTSET_BYTES];
 	bool scan_seen[SIDE_COUNT];
-	uint8_t auto_failed[AUTO_SETS][PORT_BITMAP_BYTES];
+	uint8_t auto_failed[AUTO_SETS][PORTSET_BYTES];
 	struct control *ctl;
 	uint32_t stats_seq;
 	bool stats_want;
@@ -285,6 +266,7 @@ struct supervisor {
 	uint32_t flows;
 	uint32_t flow_limit;
 	uint32_t waiting;
+	struct engine *eng;
 	bool ready;
 	bool reloading;
 	bool stopping;
@@ -294,18 +276,17 @@ struct supervisor {
 	long long wd_next_ms;
 };
 
-int supervisor_main(const struct nsp_config *cfg);
+int supervisor_main(const struct nsp_config *cfg, struct engine *eng);
 void sup_stop(struct supervisor *s, int code, const char *why);
-long long sup_now_ms(void);
 
 /* spawn.c */
 pid_t spawn_role(const struct supervisor *s, enum sup_child_id id,
 		 const int *fds, int nfds);
 
-/* target.c */
-int target_open(struct supervisor *s, char *err, size_t errlen);
-int target_command_start(struct supervisor *s, char *err, size_t errlen);
-bool target_netns_gone(const struct supervisor *s);
+/* netns.c */
+int netns_open(struct supervisor *s, char *err, size_t errlen);
+int netns_command_start(struct supervisor *s, char *err, size_t errlen);
+bool netns_gone(const struct supervisor *s);
 
 /* startup.c */
 void startup_on_msg(struct supervisor *s, enum sup_child_id id,
@@ -374,5 +355,7 @@ void live_stats_abort(struct supervisor *s);
 void live_agent_conf(struct supervisor *s, enum sup_child_id id);
 void live_fini(struct supervisor *s);
 int live_control(struct supervisor *s, int fd);
+int live_retarget(struct supervisor *s, int af, const union inany *addr,
+		  char *err, size_t errlen);
 
 #endif /* NSPLICE_SUPERVISOR_H */

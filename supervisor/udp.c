@@ -17,8 +17,8 @@
  * No Landlock connect rule and no pool family is needed for UDP: the
  * relay never calls connect() on a UDP socket (udp_fwd_needs_relay_port()).
  */
-#include "../ipc/log.h"
-#include "supervisor.h"
+#include "ipc/log.h"
+#include "supervisor/supervisor.h"
 
 /**
  * udp_other_agent() - the agent that connects a forward's flows

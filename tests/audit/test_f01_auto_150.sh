@@ -16,15 +16,10 @@
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$(dirname "$0")/lib/load.sh"
 
-need_root
-need_nsplice
-
 # N - listeners the namespace opens
 N=150
 
-NS="nsp-$$-f01auto"
-make_netns "$NS"
-free_block "$N" BASE
+f01_start f01auto "$N" BASE
 SOCK=$TMPDIR_TEST/ctl.sock
 
 start_nsplice "$TMPDIR_TEST/nsp.log" --netns "$NS" -t auto \
@@ -49,15 +44,8 @@ probe_all "$N auto forwards over ::1" ::1 "$PAIRS"
 expect_alive "traffic over $N auto forwards"
 
 kill_pids "$SRV"
-for ((i = 0; i < 100; i++)); do
-	port_listening "$BASE" || port_listening $((BASE + N - 1)) || break
-	sleep 0.1
-done
-if ! port_listening "$BASE" && ! port_listening $((BASE + N - 1)); then
-	ok "-t auto: the $N ports closed after the namespace server went away"
-else
-	fail "-t auto: ports still listen after the namespace server went away"
-fi
+expect_block_closed "$BASE" "$N" 10 \
+	"-t auto: the $N ports closed after the namespace server went away"
 expect_alive "$N auto forwards going away"
 expect_clean_stop
 finish

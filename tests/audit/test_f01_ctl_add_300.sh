@@ -14,17 +14,12 @@
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$(dirname "$0")/lib/load.sh"
 
-need_root
-need_nsplice
-
 # N - forwards added by the one ctl request
 N=300
 # TBASE - first target port in the namespace
 TBASE=9000
 
-NS="nsp-$$-f01ctl"
-make_netns "$NS"
-free_block $((N + 1)) HBASE
+f01_start f01ctl $((N + 1)) HBASE
 FIRST=$((HBASE + N))
 SOCK=$TMPDIR_TEST/ctl.sock
 

@@ -16,18 +16,13 @@
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$(dirname "$0")/lib/load.sh"
 
-need_root
-need_nsplice
-
 # N, LINES - forwards after the reload, and config lines they take
 N=2000
 LINES=20
 # TBASE - first target port in the namespace
 TBASE=40000
 
-NS="nsp-$$-f01rl"
-make_netns "$NS"
-free_block $((N + 1)) HBASE
+f01_start f01rl $((N + 1)) HBASE
 KEEP=$((HBASE + N))
 CONF=$TMPDIR_TEST/nsplice.conf
 
@@ -72,15 +67,8 @@ expect_alive "traffic over $N forwards"
 
 write_conf small
 kill -HUP "$NSP_PID"
-for ((i = 0; i < 300; i++)); do
-	port_listening "$HBASE" || port_listening $((HBASE + N - 1)) || break
-	sleep 0.1
-done
-if ! port_listening "$HBASE" && ! port_listening $((HBASE + N - 1)); then
-	ok "reload back to one forward closed the $N ports"
-else
-	fail "reload back to one forward: ports still listen"
-fi
+expect_block_closed "$HBASE" "$N" 30 \
+	"reload back to one forward closed the $N ports"
 probe_all "the kept forward after shrinking" 127.0.0.1 "$KEEP:$((TBASE + N))"
 expect_alive "a reload back to one forward"
 expect_clean_stop

@@ -46,40 +46,6 @@ NS="nsp-$$-f02"
 make_netns "$NS"
 alloc_ports 15200 HP TP HP2 TP2
 
-# accept_counter ADDR PORT LOG - a host TCP listener on ADDR:PORT only
-# (IPv6 sockets are v6-only) that logs one line per connection; BG_PID set.
-accept_counter() {
-	local prog='
-import socket, sys, time
-fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_STREAM)
-if fam == socket.AF_INET6:
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(16)
-print("listening", flush=True)
-s.settimeout(0.2)
-end = time.monotonic() + float(sys.argv[3])
-while time.monotonic() < end:
-    try:
-        c, a = s.accept()
-    except socket.timeout:
-        continue
-    print("accepted", a, flush=True)
-    c.sendall(b"host-only secret\n")
-    c.close()
-'
-	local i
-	start_bg "$3" timeout -k 2 "$LIFETIME" "$PY" -c "$prog" "$1" "$2" \
-		"$LIFETIME"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^listening' "$3" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	die "host service on $1:$2 did not start"
-}
-
 # gdb_sockaddr_any VAR ADDR PORT - gdb commands writing a sockaddr_in or
 # sockaddr_in6 (loopback only: 127.0.0.1 or ::1) at VAR.
 gdb_sockaddr_any() {
@@ -126,12 +92,7 @@ relay_asks() {
 		"${sa[@]}"
 		"print (long)syscall($SYS_connect, *(int *)(\$b + 272), \$b + 1024, 28, 0, 0, 0)"
 		"shell sleep 0.5")
-	# The relay's root is an empty tmpfs: gdb must read its binary and
-	# libraries from the host's (the same files), not through it.
-	local args=() c
-	for c in "${cmds[@]}"; do args+=(-ex "$c"); done
-	timeout -k 5 "$GDB_TIMEOUT" gdb -nx -q -batch -iex 'set sysroot /' \
-		-p "$RELAY" "${args[@]}" >"$out" 2>&1 </dev/null || true
+	gdb_run "$RELAY" "$out" "${cmds[@]}"
 }
 
 # attack NAME CHANFD FAMILY ADDR PORT AGENT FAMNAME NSPLICE-ARGS... - one
@@ -141,7 +102,7 @@ attack() {
 	local svc=$TMPDIR_TEST/$name-svc.log out=$TMPDIR_TEST/$name-gdb.out
 	local got new
 	shift 7
-	accept_counter "$addr" "$port" "$svc"
+	start_accept_counter_at "" "$addr" "$port" "$svc" "host-only secret"
 	local svc_pid=$BG_PID
 	start_nsplice --wait 127.0.0.1 "$HP" "$TMPDIR_TEST/$name-nsp.log" \
 		--netns "$NS" "$@" || { kill "$svc_pid"; return 0; }

@@ -202,8 +202,7 @@ for ((i = 0; i < 40; i++)); do
 	grep -q "F7END" "$NSP_LOG" && break
 	sleep 0.05
 done
-stop_nsplice TERM 10 || fail "nsplice did not stop"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 10
 if grep -q $'\\[f07\\] .*caf\xc3\xa9 \xe2\x86\x92 F7END' "$NSP_LOG"; then
 	ok "relay's line reached the log, valid UTF-8 kept"
 else

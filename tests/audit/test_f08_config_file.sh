@@ -103,8 +103,7 @@ if pid_alive "$NSP_PID" && wait_port 127.0.0.1 "$PX" >/dev/null 2>&1; then
 else
 	fail "nsplice stopped forwarding after the refused reload"
 fi
-stop_nsplice TERM 10 || fail "nsplice did not stop"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 10
 no_secret "reload log" "$NSP_LOG" "$SHADOW_LINE" "root:"
 
 # ------------------------------------------------------ 40,000 lines

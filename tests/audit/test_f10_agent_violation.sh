@@ -27,6 +27,7 @@
 # On the code before the fix the relay exited ("protocol violation"), both
 # uploads were cut (reset, no sha) and the relay pid changed.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+. "$NSPLICE_TESTLIB/gdbcall.sh"
 
 need_root
 need_nsplice
@@ -86,13 +87,12 @@ sleep 1.5
 pid_alive "$UP_T" && pid_alive "$UP_TT" || die "an upload ended before the attack"
 
 # The malformed message, sent from inside agent target on its relay channel
-timeout -k 5 60 gdb -nx -q -batch -iex "set sysroot /" "$NSPLICE" -p "$AGENT" \
-	-ex 'set $p = (char *)syscall(9, 0, 4096, 3, 0x22, -1, 0)' \
-	-ex 'set *(unsigned int *)$p = 0x0000ffff' \
-	-ex 'print (long)syscall(44, 4, $p, 4, 0, 0, 0)' \
-	>"$TMPDIR_TEST/gdb.out" 2>&1 </dev/null || true
+gdb_run "$AGENT" "$TMPDIR_TEST/gdb.out" \
+	'set $p = (char *)syscall(9, 0, 4096, 3, 0x22, -1, 0)' \
+	'set *(unsigned int *)$p = 0x0000ffff' \
+	"print (long)syscall($SYS_sendto, 4, \$p, 4, 0, 0, 0)"
 # gdb may not see send() return: the supervisor can kill the agent first
-SENT=$(sed -n 's/^\$1 = //p' "$TMPDIR_TEST/gdb.out" | tail -n 1)
+SENT=$(gdb_value "$TMPDIR_TEST/gdb.out" 1)
 note "send() from inside agent target ($AGENT) returned '${SENT:-(agent killed before gdb read it)}'"
 pid_alive "$UP_T" && pid_alive "$UP_TT" && ok "both uploads were still running when the message went" ||
 	note "an upload had finished before the attack (pacing too fast?)"

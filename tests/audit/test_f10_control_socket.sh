@@ -130,6 +130,5 @@ else
 	fail "sticky directory: no working control socket"
 	show_log "$NSP_LOG"
 fi
-stop_nsplice TERM 10 || fail "nsplice still running 10 s after SIGTERM"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 10
 finish

@@ -20,6 +20,7 @@
 #    warns that the relay does not answer;
 #  - once gdb detaches, the relay answers the ping and WATCHDOG=1 resumes.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+. "$NSPLICE_TESTLIB/gdbcall.sh"
 
 need_root
 need_nsplice
@@ -93,18 +94,14 @@ relay=$(find_role relay) || die "no relay process found"
 	echo 'set *(unsigned short *)($p + 2) = 20'
 	echo 'set *(unsigned int *)($p + 4) = 0xdeadbeef'
 	for ((i = 0; i < INJECTIONS; i++)); do
-		echo 'printf "sent %ld\n", (long)syscall(44, 3, $p, 24, 0, 0, 0)'
+		echo "printf \"sent %ld\\n\", (long)syscall($SYS_sendto, 3, \$p, 24, 0, 0, 0)"
 		echo 'shell sleep 0.25'
 	done
 	echo "shell $PY -c 'import time; print(int(time.monotonic() * 1000))' > $TMPDIR_TEST/t1"
 	echo 'detach'
 	echo 'quit'
 } >"$TMPDIR_TEST/inject.gdb"
-# The relay's root is an empty tmpfs: gdb reads the binary and its
-# libraries from the host's root instead.
-timeout -k 5 60 gdb -nx -q -batch -iex 'set sysroot /' "$NSPLICE" \
-	-p "$relay" -x "$TMPDIR_TEST/inject.gdb" \
-	>"$TMPDIR_TEST/gdb.out" 2>&1 </dev/null || true
+gdb_run "$relay" "$TMPDIR_TEST/gdb.out" "source $TMPDIR_TEST/inject.gdb"
 sent=$(grep -c '^sent 24$' "$TMPDIR_TEST/gdb.out" || true)
 if ((sent == INJECTIONS)); then
 	ok "the stopped relay sent $sent unsolicited STATS_DONE (seq 0xdeadbeef)"
@@ -134,6 +131,5 @@ n=$(pings "$t" "$(now_ms)")
 ((n >= 2)) && ok "watchdog resumes once the relay answers: $n in 2 s" ||
 	fail "watchdog did not resume: $n pings in 2 s"
 
-stop_nsplice TERM 10 || fail "nsplice still running 10 s after SIGTERM"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 10
 finish

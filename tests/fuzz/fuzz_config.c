@@ -18,7 +18,7 @@
  *   ids in order, and no two listeners on the same socket; every number is
  *   within the bounds the option documents; a target is complete; nothing
  *   is marked as given on the command line (which would make it win over
- *   the file, cmd/conffile.c);
+ *   the file, supervisor/config/conffile.c);
  * - config_free() then releases everything, which the leak check verifies.
  *
  * The ephemeral range is read from the machine, as at start; it only
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "cmd/config.h"
+#include "supervisor/config/config.h"
 #include "ipc/msg.h"
 #include "relay/flow.h"
 #include "tests/fuzz/fuzz.h"

@@ -34,7 +34,7 @@
 
 #include "ipc/msg.h"
 #include "ipc/text.h"
-#include "supervisor/control.h"
+#include "supervisor/ctlproto.h"
 #include "tests/fuzz/fuzz.h"
 
 /* ERR_MAX - message buffer, bytes */
@@ -290,7 +290,7 @@ static void build_status(const uint8_t *data, size_t size,
 	f->opt = size ? (char)data[0] : 0;
 	f->src = size > 1 ? data[1] : 0;
 	f->bound = size > 2 && (data[2] & 1);
-	f->bytes[1] = UINT64_MAX;
+	f->c.bytes[1] = UINT64_MAX;
 	st->version = name;
 	st->target = name;
 	st->fwd = f;

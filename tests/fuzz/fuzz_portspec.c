@@ -35,9 +35,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "cmd/portspec.h"
 #include "ipc/text.h"
+#include "supervisor/config/portspec.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/unit/portspec_format.h"
 
 /* EPH_FIRST, EPH_LAST - Linux's default ephemeral range, fixed for repeats */
 #define EPH_FIRST		32768

@@ -50,7 +50,7 @@
 #define ADDR6_HEX	32
 
 /* CANON_MAX - canonical text of every port, header and one extra line */
-#define CANON_MAX	((SCAN_PORTS + 2U) * LINE_MAX_LEN)
+#define CANON_MAX	((PORTSET_PORTS + 2U) * LINE_MAX_LEN)
 
 /* NEEDLE_LEN - ":PPPP " */
 #define NEEDLE_LEN	6
@@ -74,7 +74,7 @@ static unsigned popcount(const uint8_t *bm)
 	unsigned n = 0;
 	size_t i;
 
-	for (i = 0; i < SCAN_PORT_BYTES; i++)
+	for (i = 0; i < PORTSET_BYTES; i++)
 		n += (unsigned)__builtin_popcount(bm[i]);
 	return n;
 }
@@ -128,7 +128,7 @@ static size_t canon_line(char *buf, unsigned slot, bool six, unsigned port,
  */
 static void round_trip(const uint8_t *bm, bool six)
 {
-	uint8_t again[SCAN_PORT_BYTES];
+	uint8_t again[PORTSET_BYTES];
 	size_t len = strlen(TCP_HEADER);
 	unsigned p, slot = 0;
 	int rc;
@@ -136,8 +136,8 @@ static void round_trip(const uint8_t *bm, bool six)
 	memcpy(canon, TCP_HEADER, len);
 	/* A TIME_WAIT socket first: it must not count */
 	len += canon_line(canon + len, slot++, six, 0x1F90, 0x06);
-	for (p = 1; p < SCAN_PORTS; p++)
-		if (scan_port_test(bm, (uint16_t)p))
+	for (p = 1; p < PORTSET_PORTS; p++)
+		if (portset_has(bm, (uint16_t)p))
 			len += canon_line(canon + len, slot++, six, p, 0x0A);
 	if (len > SCAN_PROC_MAX)
 		return;		/* more ports than the parser takes */
@@ -165,8 +165,8 @@ static void check_ports_in_text(const char *text, size_t len,
 	for (i = 0; i < len; i++)
 		lower[i] = text[i] >= 'A' && text[i] <= 'F' ?
 			   (char)(text[i] - 'A' + 'a') : text[i];
-	for (p = 1; p < SCAN_PORTS; p++) {
-		if (!scan_port_test(bm, (uint16_t)p))
+	for (p = 1; p < PORTSET_PORTS; p++) {
+		if (!portset_has(bm, (uint16_t)p))
 			continue;
 		snprintf(needle, sizeof(needle), ":%04x ", p);
 		FUZZ_CHECK(memmem(lower, len, needle, NEEDLE_LEN),
@@ -182,7 +182,7 @@ static void check_ports_in_text(const char *text, size_t len,
  */
 static void check_prefix(const char *text, size_t len, const uint8_t *bm)
 {
-	uint8_t part[SCAN_PORT_BYTES];
+	uint8_t part[PORTSET_BYTES];
 	const char *nl = memrchr(text, '\n', len / 2);
 	size_t i;
 	int rc;
@@ -215,7 +215,7 @@ static void check_accepted(const char *text, size_t len, int rc,
 		   "accepted text does not end with a newline");
 	FUZZ_CHECK((size_t)rc < lines, "more sockets than lines");
 	FUZZ_CHECK(popcount(bm) <= (unsigned)rc, "more ports than sockets");
-	FUZZ_CHECK(!scan_port_test(bm, 0), "port 0 set");
+	FUZZ_CHECK(!portset_has(bm, 0), "port 0 set");
 	check_ports_in_text(text, len, bm);
 	check_prefix(text, len, bm);
 	round_trip(bm, wide(text, len));
@@ -231,7 +231,7 @@ static void check_accepted(const char *text, size_t len, int rc,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
-	uint8_t bm[SCAN_PORT_BYTES], pat[SCAN_PORT_BYTES];
+	uint8_t bm[PORTSET_BYTES], pat[PORTSET_BYTES];
 	size_t i;
 	int rc;
 

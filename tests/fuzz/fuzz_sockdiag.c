@@ -62,7 +62,7 @@
 
 /* aligned, canon - the reference walk's copy, the round trip's dump */
 static uint8_t aligned[SCAN_DIAG_BUF] __attribute__((aligned(8)));
-static uint8_t canon[SCAN_PORTS * ENTRY_LEN + DONE_LEN]
+static uint8_t canon[PORTSET_PORTS * ENTRY_LEN + DONE_LEN]
 	__attribute__((aligned(8)));
 
 /**
@@ -74,7 +74,7 @@ static uint8_t canon[SCAN_PORTS * ENTRY_LEN + DONE_LEN]
 struct ref {
 	int rc;
 	bool done;
-	uint8_t bm[SCAN_PORT_BYTES];
+	uint8_t bm[PORTSET_BYTES];
 };
 
 /* ref_state - the socket state the input asked to count */
@@ -120,7 +120,7 @@ static bool ref_message(const struct nlmsghdr *h, int family, struct ref *r)
 	}
 	if (d->idiag_family == family && d->idiag_state == ref_state &&
 	    d->id.idiag_sport) {
-		scan_port_set(r->bm, ntohs(d->id.idiag_sport));
+		portset_add(r->bm, ntohs(d->id.idiag_sport));
 		r->rc++;
 	}
 	return true;
@@ -193,8 +193,8 @@ static size_t canon_dump(const uint8_t *bm, int family, unsigned *n)
 	size_t off = 0;
 	unsigned p;
 
-	for (*n = 0, p = 1; p < SCAN_PORTS; p++) {
-		if (!scan_port_test(bm, (uint16_t)p))
+	for (*n = 0, p = 1; p < PORTSET_PORTS; p++) {
+		if (!portset_has(bm, (uint16_t)p))
 			continue;
 		memset(canon + off, 0, ENTRY_LEN);
 		h = (void *)(canon + off);
@@ -222,7 +222,7 @@ static size_t canon_dump(const uint8_t *bm, int family, unsigned *n)
  */
 static void round_trip(const uint8_t *bm, int family)
 {
-	uint8_t again[SCAN_PORT_BYTES];
+	uint8_t again[PORTSET_BYTES];
 	size_t len, off;
 	unsigned n;
 	bool done;
@@ -270,7 +270,7 @@ static void check_rc(int rc, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ref ref;
-	uint8_t bm[SCAN_PORT_BYTES], pat[SCAN_PORT_BYTES];
+	uint8_t bm[PORTSET_BYTES], pat[PORTSET_BYTES];
 	int family, rc, rc2;
 	bool done, done2;
 	size_t i, len;
@@ -290,7 +290,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(pat[i] == (rc < 0 ? PATTERN : (PATTERN | bm[i])),
 			   "bitmap changed on an error, or bits cleared");
 	FUZZ_CHECK(rc >= 0 || !done, "done set with an error");
-	FUZZ_CHECK(!scan_port_test(bm, 0), "port 0 set");
+	FUZZ_CHECK(!portset_has(bm, 0), "port 0 set");
 	if (len > SCAN_DIAG_BUF)
 		return 0;
 	ref_walk(data + 1, len, family, &ref);

@@ -13,7 +13,9 @@
  * and field values the per-type checks refuse).
  *
  * Hand-written bytes rot when a payload changes, so the seeds are built
- * from the structs in msg.h, and every one is run through ipc_validate()
+ * from the structs in msg.h, each starting from the valid message of its
+ * type in tests/unit/ipc_samples.c (the one test_ipc.c uses too), and
+ * every one is run through ipc_validate()
  * here before it is written: a "valid" seed that the catalogue refuses, or
  * a malformed one it accepts, stops the generator with a message instead
  * of producing a corpus that tests less than it claims; so does a type of
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "tests/unit/ipc_samples.h"
 
 /* HDR_LEN - bytes of struct ipc_hdr on the wire */
 #define HDR_LEN		sizeof(struct ipc_hdr)
@@ -82,7 +85,7 @@ static bool has_valid[MSG_TYPE_MAX];
  * seed_new() - a well-formed seed of a type with a given payload
  * @name:	file name
  * @type:	enum ipc_type
- * @payload:	payload, ipc_payload_size(@type) bytes
+ * @payload:	payload, ipc_sample_size(@type) bytes
  * @self:	receiver role
  * @peer:	sender role
  * @nfds:	descriptors
@@ -98,7 +101,7 @@ static struct seed seed_new(const char *name, unsigned type,
 	memset(&s, 0, sizeof(s));
 	s.name = name;
 	s.type = type;
-	s.len = ipc_payload_size(type);
+	s.len = ipc_sample_size(type);
 	s.hdr_len = (unsigned)s.len;
 	memcpy(s.payload, payload, s.len);
 	s.roles = ROLES(self, peer);
@@ -190,6 +193,25 @@ static void put(const char *name, unsigned type, const void *payload,
 }
 
 /**
+ * sample() - the valid payload of a type that every seed of it starts from
+ * @type:	enum ipc_type
+ * @nfds:	descriptors the message will carry
+ *
+ * Return: the payload; exits if ipc_samples.c has no sample of @type
+ */
+static union ipc_sample sample(unsigned type, unsigned nfds)
+{
+	union ipc_sample p;
+
+	memset(&p, 0, sizeof(p));
+	if (!ipc_sample_fill(type, &p, nfds)) {
+		fprintf(stderr, "gen_ipc_corpus: no sample of type %u\n", type);
+		exit(1);
+	}
+	return p;
+}
+
+/**
  * addr() - parse an address known to be valid
  * @text:	numeric IPv4 or IPv6 address
  *
@@ -210,7 +232,7 @@ static union inany addr(const char *text)
  */
 static void gen_hello(void)
 {
-	struct msg_hello h = { IPC_PROTO_VERSION, ROLE_AGENT, SIDE_TARGET, 42 };
+	struct msg_hello h = sample(MSG_HELLO, 0).hello;
 	struct seed s;
 
 	put("hello-agent", MSG_HELLO, &h, ROLE_SUPERVISOR, ROLE_AGENT, 0, true);
@@ -249,30 +271,25 @@ static void gen_hello(void)
 }
 
 /**
- * forward() - a valid forward
+ * forward() - a valid forward listening on loopback
  * @af:		listener family
- * @taddr:	explicit target address, or NULL
+ * @taddr:	explicit target address, or NULL for the sample's
  *
- * Return: the forward
+ * Return: the forward: the sample's, moved to loopback of @af
  */
 static struct msg_forward forward(int af, const char *taddr)
 {
-	struct msg_forward f;
+	struct msg_forward f = sample(MSG_FORWARD, 0).forward;
 
-	memset(&f, 0, sizeof(f));
-	f.id = 3;
 	f.family = (uint8_t)af;
-	f.listen_port = 8080;
-	f.target_port = 80;
 	f.listen_addr = addr(af == AF_INET ? "127.0.0.1" : "::1");
 	if (taddr) {
 		int taf;
 
 		inany_parse(taddr, &taf, &f.target_addr);
-		f.flags = FWD_F_TARGET_ADDR;
 		f.target_family = (uint8_t)taf;
-		memcpy(f.ifname, "eth0", sizeof("eth0"));
 	}
+	f.flags &= (uint8_t)~FWD_F_UDP;		/* TCP unless a seed says UDP */
 	return f;
 }
 
@@ -293,7 +310,7 @@ static void gen_forward(void)
 	put("bad-forward-fd", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR, 1,
 	    false);
 	f = forward(AF_INET6, "2001:db8::5");
-	f.flags |= FWD_F_OPTIONAL;
+	f.flags |= FWD_F_PROXY;
 	put("forward-v6-explicit", MSG_FORWARD, &f, ROLE_RELAY, ROLE_SUPERVISOR,
 	    0, true);
 	f = forward(AF_INET6, "::");
@@ -314,8 +331,8 @@ static void gen_forward(void)
  */
 static void gen_counts(void)
 {
-	struct msg_config_done d = { 2 };
-	struct msg_bound b = { 3, 98 };
+	struct msg_config_done d = sample(MSG_CONFIG_DONE, 0).done;
+	struct msg_bound b = sample(MSG_BOUND, 0).bound;
 
 	put("config-done-relay", MSG_CONFIG_DONE, &d, ROLE_RELAY,
 	    ROLE_SUPERVISOR, 0, true);
@@ -336,9 +353,9 @@ static void gen_counts(void)
  */
 static void gen_fds(void)
 {
-	struct msg_pool_req r = { AF_INET6, 8 };
-	struct msg_pool_fds p = { AF_INET, 3 };
-	struct msg_listener l = { 3 };
+	struct msg_pool_req r = sample(MSG_POOL_REQ, 0).pool_req;
+	struct msg_pool_fds p = sample(MSG_POOL_FDS, 3).pool_fds;
+	struct msg_listener l = sample(MSG_LISTENER, 1).listener;
 
 	put("listener", MSG_LISTENER, &l, ROLE_RELAY, ROLE_AGENT, 1, true);
 	put("bad-listener-no-fd", MSG_LISTENER, &l, ROLE_RELAY, ROLE_AGENT, 0,
@@ -366,13 +383,9 @@ static void gen_fds(void)
  */
 static void gen_addrs_limits(void)
 {
-	struct msg_relay_limits lim = { 1048576, 16384, 1, 0, 0, 0 };
-	struct msg_ns_addrs a;
+	struct msg_relay_limits lim = sample(MSG_RELAY_LIMITS, 0).limits;
+	struct msg_ns_addrs a = sample(MSG_NS_ADDRS, 0).ns_addrs;
 
-	memset(&a, 0, sizeof(a));
-	a.flags = NS_ADDR_F_V4 | NS_ADDR_F_V6;
-	a.addr4 = addr("192.0.2.1");
-	a.addr6 = addr("2001:db8::1");
 	put("ns-addrs", MSG_NS_ADDRS, &a, ROLE_RELAY, ROLE_AGENT, 0, true);
 	a.addr4 = addr("127.0.0.2");
 	put("bad-ns-addrs-loopback", MSG_NS_ADDRS, &a, ROLE_RELAY, ROLE_AGENT,
@@ -400,7 +413,7 @@ static void gen_addrs_limits(void)
  */
 static void gen_ids(void)
 {
-	struct msg_id id = { 3 };
+	struct msg_id id = sample(MSG_UNBIND, 0).id;
 
 	put("unbind", MSG_UNBIND, &id, ROLE_AGENT, ROLE_SUPERVISOR, 0, true);
 	put("unbound", MSG_UNBOUND, &id, ROLE_SUPERVISOR, ROLE_AGENT, 0, true);
@@ -420,7 +433,7 @@ static void gen_ids(void)
  */
 static void gen_chans(void)
 {
-	struct msg_chan c = { SIDE_TARGET };
+	struct msg_chan c = sample(MSG_RELAY_CHAN, 1).chan;
 
 	put("relay-chan", MSG_RELAY_CHAN, &c, ROLE_AGENT, ROLE_SUPERVISOR, 1,
 	    true);
@@ -442,9 +455,11 @@ static void gen_chans(void)
  */
 static void gen_agent_conf(void)
 {
-	struct msg_agent_conf c = { 1, KEEPALIVE_MAX, KEEPALIVE_MAX,
-				    KEEPALIVE_CNT_MAX };
+	struct msg_agent_conf c = sample(MSG_AGENT_CONF, 0).agent_conf;
 
+	c.ka_idle = KEEPALIVE_MAX;	/* every keepalive field at its edge */
+	c.ka_intvl = KEEPALIVE_MAX;
+	c.ka_cnt = KEEPALIVE_CNT_MAX;
 	put("agent-conf", MSG_AGENT_CONF, &c, ROLE_AGENT, ROLE_SUPERVISOR, 0,
 	    true);
 	c.ka_cnt++;
@@ -468,14 +483,9 @@ static void gen_agent_conf(void)
  */
 static void gen_ports(void)
 {
-	struct msg_ports p;
+	struct msg_ports p = sample(MSG_PORTS, 0).ports;
 	unsigned i;
 
-	memset(&p, 0, sizeof(p));
-	p.family = AF_INET6;
-	p.flags = PORTS_F_LISTENING;
-	p.count = 2;
-	p.port[0] = 22;
 	p.port[1] = 65535;
 	put("ports", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT, 0, true);
 	p.port[2] = 1;
@@ -486,7 +496,7 @@ static void gen_ports(void)
 	put("bad-ports-zero-port", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT,
 	    0, false);
 	p.port[1] = 80;
-	p.flags = 0x04;
+	p.flags = PORTS_F_UDP << 1;	/* the first bit msg.h does not define */
 	put("bad-ports-flags", MSG_PORTS, &p, ROLE_SUPERVISOR, ROLE_AGENT, 0,
 	    false);
 	for (i = 0; i < PORTS_MAX; i++)
@@ -512,11 +522,10 @@ static void gen_ports(void)
  */
 static void gen_stats(void)
 {
-	struct msg_stats st = { 3, 2, 100, 1, 0, { 1ULL << 33, 4096 }, { 0, 0 },
-				{ 0, 0, 0, 0, 0 } };
-	struct msg_stats_done sd = { 9, 2, 1024, 4, 0 };
-	struct msg_stats_req r = { 9, STATS_F_LISTENERS };
-	struct msg_config_done d = { 0 };
+	struct msg_stats_done sd = sample(MSG_STATS_DONE, 0).stats_done;
+	struct msg_config_done d = sample(MSG_DRAIN, 0).done;
+	struct msg_stats_req r = sample(MSG_STATS_REQ, 0).stats_req;
+	struct msg_stats st = sample(MSG_STATS, 0).stats;
 	struct seed s;
 
 	put("stats-req", MSG_STATS_REQ, &r, ROLE_RELAY, ROLE_SUPERVISOR, 0,
@@ -548,7 +557,10 @@ static void gen_stats(void)
  */
 static void gen_connect_allow(void)
 {
-	struct msg_connect_allow a = { 1, 65535 };
+	struct msg_connect_allow a = sample(MSG_CONNECT_ALLOW, 0).allow;
+
+	a.first = 1;			/* the widest range */
+	a.last = 65535;
 
 	put("connect-allow", MSG_CONNECT_ALLOW, &a, ROLE_RELAY,
 	    ROLE_SUPERVISOR, 0, true);
@@ -569,8 +581,8 @@ static void gen_connect_allow(void)
  */
 static void gen_pool_allow(void)
 {
-	struct msg_pool_allow a = { POOL_ALLOW_V4 };
-	struct msg_pool_denied d = { AF_INET6, 16 };
+	struct msg_pool_allow a = sample(MSG_POOL_ALLOW, 0).pool_allow;
+	struct msg_pool_denied d = sample(MSG_POOL_DENIED, 0).pool_denied;
 
 	put("pool-allow-v4", MSG_POOL_ALLOW, &a, ROLE_AGENT, ROLE_SUPERVISOR,
 	    0, true);
@@ -598,7 +610,7 @@ static void gen_pool_allow(void)
  */
 static void gen_agent_bad(void)
 {
-	struct msg_chan c = { SIDE_TARGET };
+	struct msg_chan c = sample(MSG_AGENT_BAD, 0).chan;
 
 	put("agent-bad", MSG_AGENT_BAD, &c, ROLE_SUPERVISOR, ROLE_RELAY, 0,
 	    true);
@@ -616,9 +628,9 @@ static void gen_agent_bad(void)
 static void gen_udp(void)
 {
 	struct msg_forward f = forward(AF_INET, NULL);
-	struct msg_udp_pool_req r = { 3, UDP_KIND_EXTERNAL, 16 };
-	struct msg_udp_pool_fds p = { 3, UDP_KIND_LOCAL, 2 };
-	struct msg_id id = { 3 };
+	struct msg_udp_pool_req r = sample(MSG_UDP_POOL_REQ, 0).udp_req;
+	struct msg_udp_pool_fds p = sample(MSG_UDP_POOL_FDS, 2).udp_fds;
+	struct msg_id id = sample(MSG_UDP_TARGET_DEL, 0).id;
 
 	f.flags |= FWD_F_UDP;
 	put("udp-target", MSG_UDP_TARGET, &f, ROLE_AGENT, ROLE_SUPERVISOR, 0,
@@ -651,7 +663,7 @@ static void gen_udp(void)
  */
 static void gen_shapes(void)
 {
-	struct msg_config_done d = { 1 };
+	struct msg_config_done d = sample(MSG_CONFIG_DONE, 0).done;
 	struct seed s;
 
 	s = seed_new("bad-empty", MSG_CONFIG_DONE, &d, ROLE_RELAY,

@@ -39,14 +39,18 @@ INPUT_TIMEOUT=10
 # target_sources NAME - nsplice sources fuzz_NAME.c links, repo-relative
 target_sources() {
 	case $1 in
-	portspec)	echo cmd/portspec.c ipc/inany.c ipc/text.c ;;
+	portspec)	echo supervisor/config/portspec.c ipc/inany.c ipc/text.c \
+			tests/unit/portspec_format.c ;;
 	ipc)		echo ipc/ipc.c ipc/inany.c ;;
 	target)		echo relay/target.c ipc/ipc.c ipc/inany.c ;;
-	ctl)		echo supervisor/control.c ipc/inany.c ipc/log.c ipc/text.c ;;
+	ctl)		echo supervisor/ctlproto.c supervisor/ctlfmt.c ipc/clock.c ipc/inany.c ipc/log.c \
+			ipc/text.c ;;
 	sockdiag)	echo nsagent/scan_parse.c ;;
 	proc_net_tcp)	echo nsagent/scan_parse.c ;;
-	config)		echo cmd/conffile.c cmd/options.c cmd/portspec.c ipc/log.c ipc/inany.c \
-			ipc/text.c cmd/proxyopt.c ;;
+	config)		echo supervisor/config/conffile.c supervisor/config/options.c supervisor/config/portspec.c ipc/log.c ipc/inany.c \
+			ipc/text.c supervisor/config/proxyopt.c ;;
+	dockerproxy_args) echo cmd/dpargs.c ipc/inany.c ipc/log.c ipc/text.c ;;
+	rootlessport_json) echo supervisor/config/rpconf.c ipc/inany.c ipc/log.c ipc/text.c ;;
 	*)		return 1 ;;
 	esac
 }

@@ -3,8 +3,8 @@
 #
 # test_kill_children - kill -9 of the relay and of each agent under load.
 #
-# NEEDS restart with back-off and the control socket (issue 7; HEAD
-# 1ea7d68 stops nsplice with status 1 on any child's death and rejects
+# NEEDS restart with back-off and the control socket (commit 1ea7d68
+# and earlier stop nsplice with status 1 on any child's death and reject
 # --control), so it fails on a tree without them.
 # nsplice runs with --control PATH; for each of relay, agent host, agent
 # target in turn, while 100 framed transfers run, the child gets SIGKILL.

@@ -49,11 +49,11 @@ figure "connections=$(jget "$OUT" conns) ok=$(jget "$OUT" ok)" \
 	"bytes_up=$(jget "$OUT" bytes_up) bytes_down=$(jget "$OUT" bytes_down)" \
 	"secs=$(jget "$OUT" secs)"
 
-pid_alive "$NSP_PID" && ok "nsplice still running" || fail "nsplice died"
+assert_still_running
 pid_alive "$RELAY" && ok "the same relay still running" || fail "the relay died"
 
 # Every flow has closed: the relay's sockets return to their idle number
-# (channels, listeners, the pool, which may hold up to POOL_TARGET = 32
+# (channels, listeners, the pool, which may hold up to POOL_FILL_GOAL = 32
 # more than it did before; refills may still be on their way, hence the
 # short wait) and at most PIPE_IDLE_FDS pipe ends stay for reuse.
 fds_back() {
@@ -74,6 +74,5 @@ load_ok "fresh transfers after the load" "$OUT" || true
 (($(log_count 'error:') == 0)) && ok "no error in the log" ||
 	{ fail "errors logged"; grep 'error:' "$NSP_LOG" | head | indent; }
 
-stop_nsplice TERM 3 || fail "SIGTERM: nsplice still running after 3 s"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 3
 finish

@@ -154,7 +154,7 @@ NSP_TPID=$!
 cleanup_pid "$NSP_TPID"
 wait "$NSP_TPID" || rc=$?
 # A port that cannot be bound at start is permanent: exit 2, nothing
-# retried (issue 13; test_ux_permanent_errors.sh)
+# retried (test_ux_permanent_errors.sh)
 if ((rc == 2)); then
 	ok "port $P2 already in use: exit status 2"
 else

@@ -85,8 +85,7 @@ else
 	fail "file's tcp-ns-ports $TN not listening in $NSC"
 fi
 not_listening "$TN" "$NSF" "the file's netns is not used"
-stop_nsplice TERM 5 || fail "nsplice still running 5 s after SIGTERM"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 5
 
 # ------------------------------------------- lists: -t replaces tcp-ports
 start_nsplice --wait 127.0.0.1 "$C" "$TMPDIR_TEST/n2.log" \
@@ -125,8 +124,7 @@ if grep -q -i -E 'target.*changed|netns.*changed' "$NSP_LOG"; then
 else
 	ok "SIGHUP: no warning about the file's netns (the command line holds it)"
 fi
-stop_nsplice TERM 5 || fail "nsplice still running 5 s after SIGTERM"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 5
 [[ ${NSP_RC:-} == 0 ]] || fail "exit status ${NSP_RC:-none} after SIGTERM, expected 0"
 
 # ------------------------------------------- -t none: none of the file's
@@ -136,6 +134,5 @@ start_nsplice --wait-in "$NSC" 127.0.0.1 "$TN" "$TMPDIR_TEST/n3.log" \
 	die "nsplice -c FILE --netns NSC -t none did not start"
 not_listening "$A" "" "-t none: the file's tcp-ports are left out"
 ok "-t none: the file's tcp-ns-ports $TN listens in $NSC"
-stop_nsplice TERM 5 || fail "nsplice still running 5 s after SIGTERM"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 5
 finish

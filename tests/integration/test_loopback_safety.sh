@@ -88,9 +88,7 @@ if start_nsplice --wait 127.0.0.1 "$HL" --wait "$H4" "$HE" --wait "$H4" "$HX" \
 		"port=$PL addr=127.0.0.1 " "$H4" "$HX"
 	expect_ident "after all that, loopback clients are still served" \
 		"port=$PL addr=127.0.0.1 " 127.0.0.1 "$HL"
-	stop_nsplice TERM 2 || fail "SIGTERM: nsplice still running after 2 s"
-	[[ ${NSP_RC:-} == 0 ]] || fail "SIGTERM: exit status ${NSP_RC:-none}, expected 0"
-	assert_no_nsplice_procs "phase 1: no nsplice process left"
+	shutdown_nsplice 2 "phase 1"
 fi
 
 note "phase 2: namespace $NSB with loopback only"
@@ -102,10 +100,8 @@ if start_nsplice --wait 127.0.0.1 "$HN" --wait "$H4" "$HN" \
 		"port=$PL addr=127.0.0.1 " 127.0.0.1 "$HN"
 	expect_ident "no external address: nsplice keeps serving IPv6 loopback clients" \
 		"port=$PL addr=::1 " ::1 "$HN"
-	if pid_alive "$NSP_PID"; then ok "nsplice still running"; else fail "nsplice died"; show_log "$NSP_LOG"; fi
-	stop_nsplice TERM 2 || fail "SIGTERM: nsplice still running after 2 s"
-	[[ ${NSP_RC:-} == 0 ]] || fail "SIGTERM: exit status ${NSP_RC:-none}, expected 0"
-	assert_no_nsplice_procs "phase 2: no nsplice process left"
+	assert_still_running
+	shutdown_nsplice 2 "phase 2"
 fi
 
 finish

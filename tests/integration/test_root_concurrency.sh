@@ -42,13 +42,6 @@ for round in 1 2; do
 	done
 done
 
-if pid_alive "$NSP_PID"; then
-	ok "nsplice still running"
-else
-	fail "nsplice died"
-	show_log "$NSP_LOG"
-fi
-stop_nsplice TERM 2 || fail "SIGTERM: nsplice still running after 2 s"
-[[ ${NSP_RC:-} == 0 ]] || fail "SIGTERM: exit status ${NSP_RC:-none}, expected 0"
-assert_no_nsplice_procs
+assert_still_running
+shutdown_nsplice 2
 finish

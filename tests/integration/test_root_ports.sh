@@ -111,7 +111,5 @@ else
 	fail "-T $TN:$TQ listens in the namespace on '$addrs', expected 127.0.0.1:$TN and [::1]:$TN"
 fi
 
-stop_nsplice TERM 2 || fail "SIGTERM: nsplice still running after 2 s"
-[[ ${NSP_RC:-} == 0 ]] || fail "SIGTERM: exit status ${NSP_RC:-none}, expected 0"
-assert_no_nsplice_procs
+shutdown_nsplice 2
 finish

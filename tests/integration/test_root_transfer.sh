@@ -100,12 +100,8 @@ else
 	RATE[T-down-dir]=FAILED
 fi
 
-if pid_alive "$NSP_PID"; then
-	ok "nsplice still running after the transfers"
-else
-	fail "nsplice died during the transfers"
-	show_log "$NSP_LOG"
-fi
+assert_still_running "nsplice still running after the transfers" \
+	"nsplice died during the transfers"
 
 for fam in v4 v6; do
 	for dir in up down; do
@@ -116,6 +112,5 @@ for dir in up down; do
 	echo "# transfer v4 -T $dir: nsplice ${RATE[T-$dir-nsp]} MB/s, direct ${RATE[T-$dir-dir]} MB/s"
 done
 
-stop_nsplice TERM 2 || fail "SIGTERM: nsplice still running after 2 s"
-assert_no_nsplice_procs
+shutdown_nsplice --any-status 2
 finish

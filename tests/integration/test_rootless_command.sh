@@ -158,9 +158,7 @@ if start_nsplice --as-user --bin "$USER_NSPLICE" "$TMPDIR_TEST/xfer.log" \
 	if check "rootless: $SIZE namespace -> host intact" nstool recv "$SIZE" 127.0.0.1 "$H2"; then
 		note "rootless down: $CHECK_OUT"
 	fi
-	stop_nsplice TERM 2 || fail "SIGTERM: nsplice still running after 2 s"
-	[[ ${NSP_RC:-} == 0 ]] || fail "SIGTERM: exit status ${NSP_RC:-none}, expected 0"
-	assert_no_nsplice_procs "transfer run: no process left"
+	shutdown_nsplice 2 "transfer run"
 fi
 
 # 4. Exit status of COMMAND becomes nsplice's.

@@ -31,10 +31,7 @@
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$NSPLICE_TESTLIB/sandbox.sh"
 
-need_root
-need_nsplice
-ensure_test_user
-user_copy_binary
+sandbox_test_start
 
 NS="nsp-$$-sbxagent"
 make_netns "$NS"
@@ -130,8 +127,7 @@ if start_nsplice --wait 127.0.0.1 "$HPORT" --wait 127.0.0.1 "$LOW" \
 		denied root_without_ptrace /usr/bin/python3 "$PROBE" "$host"
 	expect_probe "root without CAP_SYS_PTRACE: agent target is not dumpable" \
 		denied root_without_ptrace /usr/bin/python3 "$PROBE" "$target"
-	stop_nsplice TERM 3 || fail "root: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "root: no process left"
+	shutdown_nsplice --any-status 3 "root"
 fi
 
 # 2. Root, --pid of a rootless container owned by nsplice-test.
@@ -154,8 +150,7 @@ if start_nsplice --wait 127.0.0.1 "$PHPORT" "$TMPDIR_TEST/pid.log" \
 		allowed as_test_user /usr/bin/python3 "$PROBE" --userns-of "$CTR" "$CTR"
 	expect_probe "--pid: container root cannot ptrace agent target" \
 		sealed as_test_user /usr/bin/python3 "$PROBE" --userns-of "$CTR" "$target"
-	stop_nsplice TERM 3 || fail "--pid: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "--pid: no process left"
+	shutdown_nsplice --any-status 3 "--pid"
 fi
 
 # 3. nsplice-test, COMMAND mode.
@@ -203,8 +198,7 @@ if start_nsplice --as-user --bin "$USER_NSPLICE" "$TMPDIR_TEST/user.log" \
 			sealed as_test_user /usr/bin/python3 "$PROBE" --userns-of "$cmd" "$target"
 		check "user: forwarding still works" nstool concurrent 127.0.0.1 "$UHPORT" 4
 	fi
-	stop_nsplice TERM 3 || fail "user: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "user: no process left"
+	shutdown_nsplice --any-status 3 "user"
 fi
 
 finish

@@ -27,10 +27,7 @@
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$NSPLICE_TESTLIB/sandbox.sh"
 
-need_root
-need_nsplice
-ensure_test_user
-user_copy_binary
+sandbox_test_start
 
 TEST_UID=$(id -u "$TEST_USER")
 TEST_GID=$(id -g "$TEST_USER")
@@ -121,8 +118,7 @@ if start_nsplice --bin "$ROOT_BIN" --wait 127.0.0.1 "$HPORT" \
 	else
 		fail "root: no relay process"
 	fi
-	stop_nsplice TERM 3 || fail "root: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "root: no process left"
+	shutdown_nsplice --any-status 3 "root"
 fi
 
 # 3. nsplice-test in C.
@@ -145,8 +141,7 @@ if start_nsplice --bin "$USER_BIN" --wait 127.0.0.1 "$UHPORT" \
 	else
 		fail "user: no relay process"
 	fi
-	stop_nsplice TERM 3 || fail "user: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "user: no process left"
+	shutdown_nsplice --any-status 3 "user"
 fi
 
 finish

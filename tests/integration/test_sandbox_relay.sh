@@ -26,10 +26,7 @@
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$NSPLICE_TESTLIB/sandbox.sh"
 
-need_root
-need_nsplice
-ensure_test_user
-user_copy_binary
+sandbox_test_start
 
 NS="nsp-$$-sbxrelay"
 make_netns "$NS"
@@ -87,9 +84,7 @@ if start_nsplice --wait 127.0.0.1 "$HPORT" "$TMPDIR_TEST/root.log" \
 	else
 		fail "root: no relay process"
 	fi
-	stop_nsplice TERM 3 || fail "root: nsplice still running 3 s after SIGTERM"
-	[[ ${NSP_RC:-} == 0 ]] || fail "root: exit status ${NSP_RC:-none} after SIGTERM"
-	assert_no_nsplice_procs "root: no process left"
+	shutdown_nsplice 3 "root"
 fi
 
 # 2. nsplice as nsplice-test, COMMAND mode: the echo server is COMMAND.
@@ -108,8 +103,7 @@ if start_nsplice --as-user --bin "$USER_NSPLICE" "$TMPDIR_TEST/user.log" \
 	else
 		fail "user: no relay process"
 	fi
-	stop_nsplice TERM 3 || fail "user: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "user: no process left"
+	shutdown_nsplice --any-status 3 "user"
 fi
 
 finish

@@ -27,10 +27,7 @@
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$NSPLICE_TESTLIB/sandbox.sh"
 
-need_root
-need_nsplice
-ensure_test_user
-user_copy_binary
+sandbox_test_start
 
 # SUPERVISOR_CAPS - CAP_KILL(5)
 SUPERVISOR_CAPS=0x20
@@ -82,8 +79,7 @@ if start_nsplice --wait 127.0.0.1 "$HPORT" "$TMPDIR_TEST/root.log" \
 	else
 		fail "root: no nsplice: spawner"
 	fi
-	stop_nsplice TERM 3 || fail "root: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "root: no process left"
+	shutdown_nsplice --any-status 3 "root"
 fi
 
 # command_checks DESC - COMMAND (a sleep) is unrestricted, the supervisor not.
@@ -106,8 +102,7 @@ if start_nsplice "$TMPDIR_TEST/rootcmd.log" -t "127.0.0.1/$CPORT:$PORT" \
 	-- sleep "$LIFETIME"; then
 	wait_port 127.0.0.1 "$CPORT" >/dev/null 2>&1 || true
 	command_checks "root COMMAND mode"
-	stop_nsplice TERM 3 || fail "root COMMAND: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "root COMMAND: no process left"
+	shutdown_nsplice --any-status 3 "root COMMAND"
 fi
 
 # 3. nsplice-test, COMMAND mode.
@@ -118,8 +113,7 @@ if start_nsplice --as-user --bin "$USER_NSPLICE" "$TMPDIR_TEST/user.log" \
 	for f in CapPrm CapEff CapAmb; do
 		check_status "user: supervisor" "$NSP_PID" "$f" 0000000000000000
 	done
-	stop_nsplice TERM 3 || fail "user COMMAND: nsplice still running 3 s after SIGTERM"
-	assert_no_nsplice_procs "user COMMAND: no process left"
+	shutdown_nsplice --any-status 3 "user COMMAND"
 fi
 
 finish

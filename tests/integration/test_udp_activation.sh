@@ -14,7 +14,7 @@
 #  - a TCP forward on the same port does not take the UDP socket: with
 #    -t 127.0.0.1/HP as the only forward, nsplice refuses to start,
 #    naming the socket no -u forward took (as for a stray TCP socket).
-# Why it matters: issue 14 asks for ListenDatagram= like ListenStream=.
+# Why it matters: ListenDatagram= must work like ListenStream=.
 # On a build without it, the inherited UDP socket is "not a TCP socket"
 # and nsplice refuses to start.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"

@@ -24,7 +24,7 @@
 #    replies, conntrack's 30/120 ratio) and their sockets close;
 #  - SIGTERM ends it with status 0 and nothing left;
 #  - bad -u/-U/--udp-timeout values exit 2 naming option and value.
-# Why it matters: DNS, QUIC, syslog, WireGuard in containers (issue 14).
+# Why it matters: DNS, QUIC, syslog, WireGuard in containers.
 # On a build without UDP, -u is an unknown option: nsplice exits at once.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 

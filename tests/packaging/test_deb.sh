@@ -40,8 +40,14 @@ list=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/nsplice ./lib/systemd/system/nsplice@.service \
 	./lib/systemd/system/nsplice@.socket ./usr/lib/sysusers.d/nsplice.conf \
 	./usr/share/man/man1/nsplice.1.gz ./usr/share/man/man5/nsplice.conf.5.gz \
-	./usr/share/doc/nsplice/copyright; do
+	./usr/share/doc/nsplice/copyright \
+	./usr/share/doc/nsplice/examples/engines/containers.conf; do
 	grep -q " $f\$" <<<"$list" && ok "package has $f" || fail "package lacks $f"
+done
+for l in rootlessport docker-proxy; do
+	grep -q " ./usr/libexec/nsplice/$l -> ../../bin/nsplice\$" <<<"$list" &&
+		ok "package links /usr/libexec/nsplice/$l to nsplice" ||
+		fail "package lacks the link /usr/libexec/nsplice/$l"
 done
 dpkg-deb -e "$deb" "$TMP/ctl"
 grep -q 'systemd-sysusers.*nsplice.conf' "$TMP/ctl/postinst" 2>/dev/null &&

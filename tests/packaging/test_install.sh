@@ -23,10 +23,27 @@ expect=(
 	"$prefix/lib/systemd/system/nsplice@.socket"
 	"$prefix/lib/sysusers.d/nsplice.conf"
 	"$prefix/share/doc/nsplice/examples/example.conf"
+	"$prefix/share/doc/nsplice/examples/engines/containers.conf"
+	"$prefix/share/doc/nsplice/examples/engines/daemon.json"
 )
+# The engines' helper names: relative links to the binary (cmd/main.c)
+links=("$prefix/libexec/nsplice/rootlessport"
+       "$prefix/libexec/nsplice/docker-proxy")
 for f in "${expect[@]}"; do
 	[[ -f $dest$f ]] && ok "installed $f" || fail "missing $f"
 done
+for l in "${links[@]}"; do
+	t=$(readlink "$dest$l" 2>/dev/null)
+	if [[ -L $dest$l && $t != /* && $(readlink -f "$dest$l") == "$dest$prefix/bin/nsplice" ]]; then
+		ok "installed $l -> $t"
+	else
+		fail "$l: not a relative link to $prefix/bin/nsplice (${t:-missing})"
+	fi
+done
+out=$(printf '' | "$dest${links[0]}" 2>&1) && rc=0 || rc=$?
+[[ $rc == 1 && $out == "bad JSON at byte 0: expected '{'"* ]] &&
+	ok "rootlessport link speaks podman's contract: $out" ||
+	fail "rootlessport link, empty stdin: exit $rc, '$out'"
 extra=$(cd "$dest" && find . -type f | sed 's|^\.||' | sort |
 	comm -23 - <(printf '%s\n' "${expect[@]}" | sort))
 [[ -z $extra ]] && ok "nothing else installed" ||

@@ -21,7 +21,9 @@ list=$(rpm -qlp "$rpmf" 2>/dev/null)
 for f in /usr/bin/nsplice /usr/lib/systemd/system/nsplice@.service \
 	/usr/lib/systemd/system/nsplice@.socket /usr/lib/sysusers.d/nsplice.conf \
 	/usr/share/man/man1/nsplice.1 /usr/share/man/man5/nsplice.conf.5 \
-	/usr/share/doc/nsplice/examples/example.conf; do
+	/usr/share/doc/nsplice/examples/example.conf \
+	/usr/share/doc/nsplice/examples/engines/containers.conf \
+	/usr/libexec/nsplice/rootlessport /usr/libexec/nsplice/docker-proxy; do
 	grep -qx "$f" <<<"$list" && ok "rpm has $f" || fail "rpm lacks $f"
 done
 scripts=$(rpm -qp --scripts "$rpmf" 2>/dev/null)

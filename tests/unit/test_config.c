@@ -35,8 +35,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd/config.h"
+#include "supervisor/config/config.h"
 #include "ipc/log.h"
+#include "unit.h"
 
 /* ARGV_MAX - arguments in one simulated command line */
 #define ARGV_MAX		32
@@ -55,53 +56,9 @@
 /* LOW_PORTS - ports below 1024, which need CAP_NET_BIND_SERVICE */
 #define LOW_PORTS		1023U
 
-static unsigned passed, failed;
 static char dir[DIR_BUF];
 static char *arg_pool[ARGV_MAX * 64];
 static unsigned arg_pool_n;
-
-/**
- * report() - count a check and print it if it failed
- * @ok:		result
- * @fmt:	description, printf format
- *
- * Return: @ok
- */
-__attribute__((format(printf, 2, 3)))
-static bool report(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return true;
-	}
-	failed++;
-	printf("FAIL: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return false;
-}
-
-/**
- * all_zero() - tell whether a buffer is all zero bytes
- * @p:		buffer
- * @len:	its size
- *
- * Return: true if every byte is zero
- */
-static bool all_zero(const void *p, size_t len)
-{
-	const unsigned char *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
 
 /**
  * path_of() - a file name in the test directory
@@ -191,7 +148,7 @@ static int args(struct nsp_config *cfg, char *err, const char *first, ...)
  */
 static bool has(const char *what, const char *err, const char *want)
 {
-	return report(strstr(err, want) != NULL,
+	return check(strstr(err, want) != NULL,
 		      "%s: message \"%s\" lacks \"%s\"", what, err, want);
 }
 
@@ -226,7 +183,7 @@ static bool text_ok(struct nsp_config *cfg, const char *text)
 {
 	char err[CONFIG_ERR_MAX] = "";
 
-	return report(!config_parse_text(cfg, "t.conf", text, strlen(text),
+	return check(!config_parse_text(cfg, "t.conf", text, strlen(text),
 					 CONFIG_SRC_FILE, err, sizeof(err)),
 		      "\"%s\" refused: %s", text, err);
 }
@@ -248,11 +205,11 @@ static void text_bad(const char *text, size_t len, const char *want,
 	memset(&cfg, 0xa5, sizeof(cfg));
 	rc = config_parse_text(&cfg, "t.conf", text, len, CONFIG_SRC_FILE,
 			       err, sizeof(err));
-	if (!report(rc == -1, "\"%.60s\" accepted, expected %s", text, want))
+	if (!check(rc == -1, "\"%.60s\" accepted, expected %s", text, want))
 		return config_free(&cfg);
-	report(all_zero(&cfg, sizeof(cfg)), "\"%.60s\": config not emptied",
+	check(all_zero(&cfg, sizeof(cfg)), "\"%.60s\": config not emptied",
 	       text);
-	report(!strncmp(err, want, strlen(want)),
+	check(!strncmp(err, want, strlen(want)),
 	       "\"%.60s\": message \"%s\" does not start with \"%s\"", text,
 	       err, want);
 	has(text, err, why);
@@ -283,39 +240,39 @@ static void test_text_valid(void)
 		    "control = /run/n.sock\nquiet\nsyslog = no\n"
 		    "pid-file = /run/a#b.pid # trailing comment\n"
 		    "sandbox = log\nuserns = /proc/1/ns/user")) {
-		report(c.target == TARGET_NETNS &&
+		check(c.target == TARGET_NETNS &&
 		       !strcmp(c.netns_path, "/run/netns/web"), "netns NAME");
-		report(c.nfwd == 5 && count_src(&c, 0, CONFIG_SRC_FILE) == 5,
+		check(c.nfwd == 5 && count_src(&c, 0, CONFIG_SRC_FILE) == 5,
 		       "forwards add up, all from the file: %u", c.nfwd);
-		report(c.max_conns == 1000 && c.idle_timeout == 3600,
+		check(c.max_conns == 1000 && c.idle_timeout == 3600,
 		       "numbers");
-		report(c.ka_idle == 60 && c.ka_intvl == KEEPALIVE_DEF_INTVL &&
+		check(c.ka_idle == 60 && c.ka_intvl == KEEPALIVE_DEF_INTVL &&
 		       c.ka_cnt == KEEPALIVE_DEF_CNT, "keepalive defaults");
-		report(!strcmp(c.control_path, "/run/n.sock"), "control");
-		report(c.log_level == LOG_LVL_ERR && !c.use_syslog,
+		check(!strcmp(c.control_path, "/run/n.sock"), "control");
+		check(c.log_level == LOG_LVL_ERR && !c.use_syslog,
 		       "quiet, syslog = no");
-		report(!strcmp(c.pid_file, "/run/a#b.pid"),
+		check(!strcmp(c.pid_file, "/run/a#b.pid"),
 		       "'#' inside a value, comment after a blank: \"%s\"",
 		       c.pid_file);
-		report(c.sandbox == 1 && !strcmp(c.userns_path,
+		check(c.sandbox == 1 && !strcmp(c.userns_path,
 						 "/proc/1/ns/user"),
 		       "sandbox, userns (no final newline)");
 		config_free(&c);
 	}
 	if (text_ok(&c, "trace = yes\nsyslog = true\nkeepalive = 5,6,7\n")) {
-		report(c.log_level == LOG_LVL_TRACE && c.use_syslog &&
+		check(c.log_level == LOG_LVL_TRACE && c.use_syslog &&
 		       c.ka_idle == 5 && c.ka_intvl == 6 && c.ka_cnt == 7,
 		       "flags = yes/true, full keepalive");
 		config_free(&c);
 	}
 	if (text_ok(&c, "debug = false\nkeepalive = off\npid = 42\n")) {
-		report(c.log_level == LOG_LVL_NOTICE && !c.ka_idle &&
+		check(c.log_level == LOG_LVL_NOTICE && !c.ka_idle &&
 		       !c.ka_intvl && !c.ka_cnt && c.pid == 42 &&
 		       c.target == TARGET_PID, "flag = false, keepalive off");
 		config_free(&c);
 	}
 	if (text_ok(&c, "tcp-ports = auto,~22\ntcp-ns-ports = 8000\n")) {
-		report(c.nautos == 1 && c.autos[0].src == CONFIG_SRC_FILE &&
+		check(c.nautos == 1 && c.autos[0].src == CONFIG_SRC_FILE &&
 		       !strcmp(c.autos[0].spec, "auto,~22") && c.nfwd == 2,
 		       "auto rule from a file");
 		config_free(&c);
@@ -334,17 +291,17 @@ static void test_text_quotes(void)
 		    "pid-file = \"/run/a #b'c.pid\"  # the '#' is kept\n"
 		    "control = '/run/x\\\"y.sock'\nquiet = \"yes\"\n"
 		    "userns = /x/it's\n")) {
-		report(c.nfwd == 4 && c.fwd[0].m.listen_port == 9200 &&
+		check(c.nfwd == 4 && c.fwd[0].m.listen_port == 9200 &&
 		       !strcmp(c.fwd[0].spec, "9200:80"),
 		       "quoted spec without its quotes: \"%s\"",
 		       c.nfwd ? c.fwd[0].spec : "");
-		report(!strcmp(c.pid_file, "/run/a #b'c.pid"),
+		check(!strcmp(c.pid_file, "/run/a #b'c.pid"),
 		       "'#' and the other quote inside quotes: \"%s\"",
 		       c.pid_file);
-		report(!strcmp(c.control_path, "/run/x\\\"y.sock"),
+		check(!strcmp(c.control_path, "/run/x\\\"y.sock"),
 		       "no escapes: \"%s\"", c.control_path);
-		report(c.log_level == LOG_LVL_ERR, "quoted flag value");
-		report(!strcmp(c.userns_path, "/x/it's"), "a quote inside an "
+		check(c.log_level == LOG_LVL_ERR, "quoted flag value");
+		check(!strcmp(c.userns_path, "/x/it's"), "a quote inside an "
 		       "unquoted value is kept: \"%s\"", c.userns_path);
 		config_free(&c);
 	}
@@ -391,7 +348,7 @@ static void test_text_lines(void)
 		 "at most 4096 bytes");
 	memcpy(big, "quiet   #", 9);
 	big[CONFIG_LINE_MAX] = '\n';
-	if (report(!config_parse_text(&c, "t.conf", big, CONFIG_LINE_MAX + 1,
+	if (check(!config_parse_text(&c, "t.conf", big, CONFIG_LINE_MAX + 1,
 				      CONFIG_SRC_FILE, big, 0),
 		   "a line of exactly 4096 bytes is accepted"))
 		config_free(&c);
@@ -467,31 +424,31 @@ static void test_files(void)
 
 	path_of("a-dir", p);
 	mkdir(p, 0700);
-	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "dir");
+	check(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "dir");
 	has("directory", err, "not a regular file");
 	path_of("fifo", p);
 	mkfifo(p, 0600);
-	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "fifo");
+	check(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "fifo");
 	has("FIFO (and no hang)", err, "not a regular file");
 	path_of("missing.conf", p);
-	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "missing");
+	check(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "missing");
 	has("missing file", err, "cannot open: No such file");
 	huge = calloc(1, CONFIG_FILE_MAX + 2);
 	memset(huge, '\n', CONFIG_FILE_MAX + 1);
 	snprintf(p, sizeof(p), "%s", write_file("huge.conf", huge,
 						CONFIG_FILE_MAX + 1));
 	free(huge);
-	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "huge");
+	check(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "huge");
 	has("file over 1 MiB", err, "expected a config file of at most "
 	    "1048576 bytes");
 	snprintf(p, sizeof(p), "%s", write_text("line3.conf", "quiet\n\n"
 						"max-conns = none\n"));
-	report(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "line 3");
+	check(args(&c, err, "-c", p, "--netns", "x", NULL) == -1, "line 3");
 	snprintf(want, sizeof(want), "%s:3: max-conns \"none\": not a number",
 		 p);
-	report(!strncmp(err, want, strlen(want)), "message \"%s\" does not "
+	check(!strncmp(err, want, strlen(want)), "message \"%s\" does not "
 	       "start with \"%s\"", err, want);
-	report(args(&c, err, "-c", "", "--netns", "x", NULL) == -1 &&
+	check(args(&c, err, "-c", "", "--netns", "x", NULL) == -1 &&
 	       strstr(err, "-c \"\": empty path"), "-c \"\": %s", err);
 }
 
@@ -507,84 +464,84 @@ static void test_precedence(void)
 		 "tcp-ports = 8080\ntcp-ports = 8081\nmax-conns = 5\n"
 		 "idle-timeout = 60\nquiet\ncontrol = /run/file.sock\n"
 		 "tcp-ns-ports = 5432\n"));
-	if (report(!args(&c, err, "--netns", "x", "-c", p, "--max-conns", "7",
+	if (check(!args(&c, err, "--netns", "x", "-c", p, "--max-conns", "7",
 			 "-t", "9090", "-d", NULL), "precedence: %s", err)) {
-		report(c.max_conns == 7 && c.idle_timeout == 60,
+		check(c.max_conns == 7 && c.idle_timeout == 60,
 		       "command line wins, file fills in: %u %u",
 		       c.max_conns, c.idle_timeout);
-		report(c.log_level == LOG_LVL_DEBUG, "-d wins over quiet");
-		report(!count_src(&c, 8080, CONFIG_SRC_FILE) &&
+		check(c.log_level == LOG_LVL_DEBUG, "-d wins over quiet");
+		check(!count_src(&c, 8080, CONFIG_SRC_FILE) &&
 		       !count_src(&c, 8081, CONFIG_SRC_FILE) &&
 		       count_src(&c, 9090, CONFIG_SRC_ARGS) == 2 &&
 		       count_src(&c, 5432, CONFIG_SRC_FILE) == 2 &&
 		       c.nfwd == 4, "-t replaces every tcp-ports of the file, "
 		       "tcp-ns-ports stays: %u", c.nfwd);
-		report(!strcmp(c.config_path, p) &&
+		check(!strcmp(c.config_path, p) &&
 		       !strcmp(c.control_path, "/run/file.sock"),
 		       "config path, control from the file");
 		config_free(&c);
 	}
-	if (report(!args(&c, err, "--netns", "x", "-c", p, "-t", "8080",
+	if (check(!args(&c, err, "--netns", "x", "-c", p, "-t", "8080",
 			 "-T", "none", NULL), "same port as the file: %s",
 		   err)) {
-		report(count_src(&c, 8080, CONFIG_SRC_ARGS) == 2 &&
+		check(count_src(&c, 8080, CONFIG_SRC_ARGS) == 2 &&
 		       c.nfwd == 2, "-t 8080 replaces the file's 8080 and "
 		       "8081, -T none its tcp-ns-ports: %u", c.nfwd);
 		config_free(&c);
 	}
 	snprintf(p, sizeof(p), "%s", write_text("target.conf",
 		 "quiet\nnetns = web\nuserns = /proc/1/ns/user\n"));
-	if (report(!args(&c, err, "-c", p, NULL), "target from file: %s",
+	if (check(!args(&c, err, "-c", p, NULL), "target from file: %s",
 		   err)) {
-		report(c.target == TARGET_NETNS && c.args_given == 0 &&
+		check(c.target == TARGET_NETNS && c.args_given == 0 &&
 		       !strcmp(c.userns_path, "/proc/1/ns/user"),
 		       "target from the file, nothing from args");
 		config_free(&c);
 	}
-	if (report(!args(&c, err, "-c", p, "--netns", "other", NULL),
+	if (check(!args(&c, err, "-c", p, "--netns", "other", NULL),
 		   "the unit's command line: %s", err)) {
-		report(c.target == TARGET_NETNS &&
+		check(c.target == TARGET_NETNS &&
 		       !strcmp(c.netns_path, "/run/netns/other") &&
 		       !c.userns_path, "--netns wins over netns, the file's "
 		       "userns goes with it");
 		config_free(&c);
 	}
-	if (report(!args(&c, err, "--pid", "1", "-c", p, NULL), "--pid over "
+	if (check(!args(&c, err, "--pid", "1", "-c", p, NULL), "--pid over "
 		   "netns: %s", err)) {
-		report(c.target == TARGET_PID && c.pid == 1 && !c.userns_path,
+		check(c.target == TARGET_PID && c.pid == 1 && !c.userns_path,
 		       "--pid wins over the file's netns");
 		config_free(&c);
 	}
-	if (report(!args(&c, err, "-c", p, "--", "true", NULL), "COMMAND: %s",
+	if (check(!args(&c, err, "-c", p, "--", "true", NULL), "COMMAND: %s",
 		   err)) {
-		report(c.target == TARGET_COMMAND, "COMMAND wins");
+		check(c.target == TARGET_COMMAND, "COMMAND wins");
 		config_free(&c);
 	}
 	snprintf(p, sizeof(p), "%s", write_text("userns.conf",
 		 "userns = /proc/1/ns/user\n"));
-	if (report(!args(&c, err, "-c", p, "--netns", "web", NULL), "userns "
+	if (check(!args(&c, err, "-c", p, "--netns", "web", NULL), "userns "
 		   "alone in the file: %s", err)) {
-		report(!strcmp(c.userns_path, "/proc/1/ns/user"), "a file's "
+		check(!strcmp(c.userns_path, "/proc/1/ns/user"), "a file's "
 		       "userns without netns goes with --netns");
 		config_free(&c);
 	}
-	report(args(&c, err, "-c", p, "--pid", "1", NULL) == -1, "userns "
+	check(args(&c, err, "-c", p, "--pid", "1", NULL) == -1, "userns "
 	       "with --pid");
 	has("userns with --pid", err, "only valid with --netns");
 	snprintf(p, sizeof(p), "%s", write_text("notarget.conf", "quiet\n"));
-	report(args(&c, err, "-c", p, NULL) == -1, "no target at all");
+	check(args(&c, err, "-c", p, NULL) == -1, "no target at all");
 	has("no target", err, "missing target");
 	if (!getcwd(cwd, sizeof(cwd)) || chdir(dir))
-		return (void)report(false, "chdir");
-	if (report(!args(&c, err, "-c", "target.conf", NULL), "relative -c: "
+		return (void)check(false, "chdir");
+	if (check(!args(&c, err, "-c", "target.conf", NULL), "relative -c: "
 		   "%s", err)) {
 		path_of("target.conf", p);
-		report(!strcmp(c.config_path, p), "relative -c made absolute: "
+		check(!strcmp(c.config_path, p), "relative -c made absolute: "
 		       "%s", c.config_path);
 		config_free(&c);
 	}
 	if (chdir(cwd))
-		report(false, "chdir back");
+		check(false, "chdir back");
 }
 
 /**
@@ -595,11 +552,11 @@ static void test_new_options(void)
 	char err[CONFIG_ERR_MAX], longp[200];
 	struct nsp_config c;
 
-	if (report(!args(&c, err, "--pid", "1", "--max-conns", "65536",
+	if (check(!args(&c, err, "--pid", "1", "--max-conns", "65536",
 			 "--idle-timeout", "0", "--keepalive", "30,5",
 			 "--control", "ctl.sock", "--syslog", NULL),
 		   "new options: %s", err)) {
-		report(c.max_conns == 65536 && !c.idle_timeout &&
+		check(c.max_conns == 65536 && !c.idle_timeout &&
 		       c.ka_idle == 30 && c.ka_intvl == 5 &&
 		       c.ka_cnt == KEEPALIVE_DEF_CNT && c.use_syslog &&
 		       !strcmp(c.control_path, "ctl.sock"),
@@ -666,12 +623,12 @@ static void test_autos(void)
 	/* Bare "auto" starts at this namespace's unprivileged port start */
 	portspec_env_read(&env);
 	lo = env.unpriv_first ? env.unpriv_first : 1;
-	if (report(!args(&c, err, "--pid", "1", "-t", "auto", "-T",
+	if (check(!args(&c, err, "--pid", "1", "-t", "auto", "-T",
 			 "*/auto,~22", "-t", "192.0.2.1/auto,8000-8100",
 			 "-t", "8080", NULL), "autos: %s", err) &&
-	    report(c.nautos == 3 && c.nfwd == 2, "three rules and -t 8080")) {
+	    check(c.nautos == 3 && c.nfwd == 2, "three rules and -t 8080")) {
 		r = &c.autos[0];
-		report(r->opt == 't' && r->src == CONFIG_SRC_ARGS &&
+		check(r->opt == 't' && r->src == CONFIG_SRC_ARGS &&
 		       r->ntmpl == 2 && r->tmpl[0].m.family == AF_INET &&
 		       r->tmpl[1].m.family == AF_INET6 &&
 		       r->tmpl[0].m.listen_side == SIDE_HOST &&
@@ -679,21 +636,21 @@ static void test_autos(void)
 		       r->tmpl[0].tolerate == FWD_TOL_ANY &&
 		       r->tmpl[1].tolerate == FWD_TOL_ANY,
 		       "-t auto: loopback of both families, best effort");
-		report(!bit(r, 0) && (lo == 1 || !bit(r, lo - 1)) &&
+		check(!bit(r, 0) && (lo == 1 || !bit(r, lo - 1)) &&
 		       bit(r, lo) && bit(r, 65535) &&
 		       count_bits(r) == ALL_PORTS - (lo - 1),
 		       "auto allows the unprivileged start..65535");
 		r = &c.autos[1];
-		report(r->opt == 'T' && r->ntmpl == 2 &&
+		check(r->opt == 'T' && r->ntmpl == 2 &&
 		       r->tmpl[0].m.listen_side == SIDE_TARGET &&
 		       !r->tmpl[0].m.listen_addr.a4.s_addr && !bit(r, 22) &&
 		       count_bits(r) == ALL_PORTS - (lo - 1) - (lo <= 22),
 		       "-T */auto,~22: wildcard, 22 left out");
 		r = &c.autos[2];
-		report(r->ntmpl == 1 && bit(r, 8000) && bit(r, 8100) &&
+		check(r->ntmpl == 1 && bit(r, 8000) && bit(r, 8100) &&
 		       !bit(r, 7999) && count_bits(r) == 101,
 		       "ADDR/auto,LIST: one family, listed ports");
-		report(config_side_needs_low_ports(&c, SIDE_HOST) ==
+		check(config_side_needs_low_ports(&c, SIDE_HOST) ==
 		       (lo <= LOW_PORTS) &&
 		       config_side_needs_low_ports(&c, SIDE_TARGET) ==
 		       (lo <= LOW_PORTS),
@@ -701,16 +658,16 @@ static void test_autos(void)
 		       "port_start %u)", lo);
 		config_free(&c);
 	}
-	if (report(!args(&c, err, "--pid", "1", "-t", "auto,25,8000", NULL),
+	if (check(!args(&c, err, "--pid", "1", "-t", "auto,25,8000", NULL),
 		   "auto low: %s", err)) {
-		report(config_side_needs_low_ports(&c, SIDE_HOST) &&
+		check(config_side_needs_low_ports(&c, SIDE_HOST) &&
 		       bit(&c.autos[0], 25) && count_bits(&c.autos[0]) == 2,
 		       "auto naming port 25 needs low ports");
 		config_free(&c);
 	}
-	if (report(!args(&c, err, "--pid", "1", "-t", "127.0.0.1/auto,8000",
+	if (check(!args(&c, err, "--pid", "1", "-t", "127.0.0.1/auto,8000",
 			 NULL), "auto high: %s", err)) {
-		report(!config_side_needs_low_ports(&c, SIDE_HOST),
+		check(!config_side_needs_low_ports(&c, SIDE_HOST),
 		       "auto of high ports needs no low ports");
 		config_free(&c);
 	}
@@ -718,7 +675,7 @@ static void test_autos(void)
 	     NULL);
 	has("two overlapping autos", err, "-t \"*/auto,~1-1100\": port 1101 "
 	    "on 0.0.0.0 overlaps with -t \"auto\"");
-	if (report(!args(&c, err, "--pid", "1", "-t", "127.0.0.1/auto",
+	if (check(!args(&c, err, "--pid", "1", "-t", "127.0.0.1/auto",
 			 "-t", "::1/auto", "-T", "auto", NULL),
 		   "disjoint autos: %s", err))
 		config_free(&c);
@@ -750,7 +707,7 @@ static void unchanged(const char *what, const struct nsp_config *cfg,
 		      const struct nsp_config *shot,
 		      const struct fwd_entry *fwd, unsigned n)
 {
-	report(!memcmp(cfg, shot, sizeof(*cfg)) && cfg->nfwd == n &&
+	check(!memcmp(cfg, shot, sizeof(*cfg)) && cfg->nfwd == n &&
 	       !memcmp(cfg->fwd, fwd, n * sizeof(*fwd)),
 	       "%s: running configuration changed", what);
 }
@@ -833,12 +790,12 @@ static void test_reload(void)
 	snprintf(p, sizeof(p), "%s", write_text("reload.conf",
 		 "netns = web\ntcp-ports = 8080\nmax-conns = 5\n"
 		 "tcp-ns-ports = auto\n"));
-	if (!report(!args(&run, err, "-c", p, "-T", "9090", "--idle-timeout",
+	if (!check(!args(&run, err, "-c", p, "-T", "9090", "--idle-timeout",
 			  "9", NULL), "reload start: %s", err))
 		return;
-	report(!run.nautos && count_src(&run, 8080, CONFIG_SRC_FILE) == 2,
+	check(!run.nautos && count_src(&run, 8080, CONFIG_SRC_FILE) == 2,
 	       "start: -T replaced the file's tcp-ns-ports = auto");
-	if (!report(!config_change(&run, true, 't', "7070", &ctl, err,
+	if (!check(!config_change(&run, true, 't', "7070", &ctl, err,
 				   sizeof(err)), "add 7070: %s", err))
 		return config_free(&run);
 	config_free(&run);
@@ -847,10 +804,10 @@ static void test_reload(void)
 	shot = ctl;
 	n = snapshot(&ctl, &fwd);
 	cap = capture_start(&saved);
-	if (report(!config_reload(&ctl, &fresh, err, sizeof(err)),
+	if (check(!config_reload(&ctl, &fresh, err, sizeof(err)),
 		   "reload: %s", err)) {
 		capture_end(saved, cap, log);
-		report(count_src(&fresh, 9090, CONFIG_SRC_ARGS) == 2 &&
+		check(count_src(&fresh, 9090, CONFIG_SRC_ARGS) == 2 &&
 		       count_src(&fresh, 7070, CONFIG_SRC_CTL) == 2 &&
 		       count_src(&fresh, 8081, CONFIG_SRC_FILE) == 2 &&
 		       !count_src(&fresh, 8080, CONFIG_SRC_FILE) &&
@@ -859,18 +816,18 @@ static void test_reload(void)
 		       "reload: args and ctl kept, file's replaced, its "
 		       "tcp-ns-ports left out for -T (%u, %u)",
 		       fresh.nfwd, fresh.nautos);
-		report(fresh.max_conns == 5 && fresh.idle_timeout == 9,
+		check(fresh.max_conns == 5 && fresh.idle_timeout == 9,
 		       "reload: settings not applied");
 		snprintf(w, sizeof(w), "%s:4: max-conns changed: takes effect "
 			 "at the next start", p);
 		has("reload warning", log, w);
-		report(!strstr(log, "idle-timeout"), "no warning for a "
+		check(!strstr(log, "idle-timeout"), "no warning for a "
 		       "setting given on the command line: %s", log);
-		report(owns_specs(&fresh, &ctl), "reload result owns its "
+		check(owns_specs(&fresh, &ctl), "reload result owns its "
 		       "strings");
 		unchanged("reload", &ctl, &shot, fwd, n);
 		config_free(&ctl);
-		report(!strcmp(fresh.netns_path, "/run/netns/web") &&
+		check(!strcmp(fresh.netns_path, "/run/netns/web") &&
 		       !strcmp(fresh.config_path, p) &&
 		       !strcmp(fresh.fwd[0].spec, fresh.fwd[0].m.listen_port ==
 			       7070 ? "7070" : fresh.fwd[0].spec),
@@ -895,14 +852,14 @@ static void test_reload_refused(void)
 
 	snprintf(p, sizeof(p), "%s", write_text("refuse.conf",
 						"tcp-ports = 8080\n"));
-	if (!report(!args(&run, err, "--pid", "1", "-c", p, "-T", "9090",
+	if (!check(!args(&run, err, "--pid", "1", "-c", p, "-T", "9090",
 			  NULL), "refuse start: %s", err))
 		return;
 	write_text("refuse.conf", "tcp-ports = 8080\nnetns = web\n"
 		   "userns = /proc/1/ns/user\n");
-	if (report(!config_reload(&run, &fresh, err, sizeof(err)), "--pid "
+	if (check(!config_reload(&run, &fresh, err, sizeof(err)), "--pid "
 		   "wins over the file's netns on reload: %s", err)) {
-		report(fresh.target == TARGET_PID && fresh.pid == 1 &&
+		check(fresh.target == TARGET_PID && fresh.pid == 1 &&
 		       !fresh.userns_path, "reload keeps --pid");
 		config_free(&fresh);
 	}
@@ -910,26 +867,26 @@ static void test_reload_refused(void)
 	n = snapshot(&run, &fwd);
 	write_text("refuse.conf", "tcp-ports = 8080\nmax-conns = x\n");
 	memset(&fresh, 0xa5, sizeof(fresh));
-	report(config_reload(&run, &fresh, err, sizeof(err)) == -1 &&
+	check(config_reload(&run, &fresh, err, sizeof(err)) == -1 &&
 	       all_zero(&fresh, sizeof(fresh)), "bad file: refused, empty");
 	has("bad file", err, ":2: max-conns \"x\": not a number");
 	write_text("refuse.conf", "tcp-ports = 8080\ntcp-ports = 8080\n");
-	report(config_reload(&run, &fresh, err, sizeof(err)) == -1 &&
+	check(config_reload(&run, &fresh, err, sizeof(err)) == -1 &&
 	       all_zero(&fresh, sizeof(fresh)), "overlap in the file refused");
 	has("reload overlap", err, "overlaps");
 	write_text("refuse.conf", "tcp-ports = 8080\nuserns = /proc/1/ns/user\n");
-	report(config_reload(&run, &fresh, err, sizeof(err)) == -1,
+	check(config_reload(&run, &fresh, err, sizeof(err)) == -1,
 	       "userns beside --pid refused");
 	has("reload userns", err, "userns \"/proc/1/ns/user\": only valid");
 	unlink(p);
-	report(config_reload(&run, &fresh, err, sizeof(err)) == -1,
+	check(config_reload(&run, &fresh, err, sizeof(err)) == -1,
 	       "missing file refused");
 	has("reload missing", err, "cannot open");
 	unchanged("refused reloads", &run, &shot, fwd, n);
 	free(fwd);
 	config_free(&run);
-	if (report(!args(&run, err, "--pid", "1", NULL), "%s", err)) {
-		report(config_reload(&run, &fresh, err, sizeof(err)) == -1,
+	if (check(!args(&run, err, "--pid", "1", NULL), "%s", err)) {
+		check(config_reload(&run, &fresh, err, sizeof(err)) == -1,
 		       "reload without -c");
 		has("reload without -c", err, "no config file");
 		config_free(&run);
@@ -959,9 +916,9 @@ static void control_is(const char *rtdir, const char *conf,
 	else
 		rc = args(&c, err, "--pid", "1", NULL);
 	unsetenv("RUNTIME_DIRECTORY");
-	if (!report(!rc, "RUNTIME_DIRECTORY=%s: %s", rtdir, err))
+	if (!check(!rc, "RUNTIME_DIRECTORY=%s: %s", rtdir, err))
 		return;
-	report(want ? c.control_path && !strcmp(c.control_path, want) :
+	check(want ? c.control_path && !strcmp(c.control_path, want) :
 		      !c.control_path, "RUNTIME_DIRECTORY=%s -c %s: control "
 	       "\"%s\", expected \"%s\"", rtdir, conf ? conf : "-",
 	       c.control_path ? c.control_path : "(none)",
@@ -997,24 +954,24 @@ static void test_control_default(void)
 	longdir[0] = '/';
 	longdir[100] = '\0';
 	setenv("RUNTIME_DIRECTORY", longdir, 1);
-	report(args(&run, err, "--pid", "1", "-c", p, NULL) == -1,
+	check(args(&run, err, "--pid", "1", "-c", p, NULL) == -1,
 	       "default path over sun_path refused");
 	has("long RUNTIME_DIRECTORY", err, "path too long");
-	if (report(!args(&run, err, "--pid", "1", "-c", p, "--control",
+	if (check(!args(&run, err, "--pid", "1", "-c", p, "--control",
 			 "/run/c.sock", NULL), "--control beside a long "
 		   "RUNTIME_DIRECTORY: %s", err))
 		config_free(&run);
 	setenv("RUNTIME_DIRECTORY", "/run/nsplice/web", 1);
-	if (!report(!args(&run, err, "--pid", "1", "-c", p, NULL), "%s",
+	if (!check(!args(&run, err, "--pid", "1", "-c", p, NULL), "%s",
 		    err)) {
 		unsetenv("RUNTIME_DIRECTORY");
 		return;
 	}
 	cap = capture_start(&saved);
-	if (report(!config_reload(&run, &fresh, err, sizeof(err)),
+	if (check(!config_reload(&run, &fresh, err, sizeof(err)),
 		   "reload with a default control: %s", err)) {
 		capture_end(saved, cap, log);
-		report(!strstr(log, "control"), "the default control socket is "
+		check(!strstr(log, "control"), "the default control socket is "
 		       "not a change on reload: %s", log);
 		config_free(&fresh);
 	} else {
@@ -1041,7 +998,7 @@ static void change_bad(const struct nsp_config *run, bool add, char opt,
 	unsigned n = snapshot(run, &fwd);
 
 	memset(&fresh, 0xa5, sizeof(fresh));
-	report(config_change(run, add, opt, spec, &fresh, err,
+	check(config_change(run, add, opt, spec, &fresh, err,
 			     sizeof(err)) == -1 &&
 	       all_zero(&fresh, sizeof(fresh)),
 	       "%s -%c \"%s\": not refused, or result not empty",
@@ -1059,43 +1016,43 @@ static void test_change(void)
 	char err[CONFIG_ERR_MAX];
 	struct nsp_config run, a, b;
 
-	if (!report(!args(&run, err, "--pid", "1", "-t", "9090", "-t",
+	if (!check(!args(&run, err, "--pid", "1", "-t", "9090", "-t",
 			  "8080:80", "-T", "5432", NULL), "change: %s", err))
 		return;
-	if (report(!config_change(&run, true, 't', "7070-7071", &a, err,
+	if (check(!config_change(&run, true, 't', "7070-7071", &a, err,
 				  sizeof(err)), "add: %s", err)) {
-		report(count_src(&a, 7070, CONFIG_SRC_CTL) == 2 &&
+		check(count_src(&a, 7070, CONFIG_SRC_CTL) == 2 &&
 		       count_src(&a, 7071, CONFIG_SRC_CTL) == 2 &&
 		       a.nfwd == run.nfwd + 4 && owns_specs(&a, &run),
 		       "add: four CTL listeners, own strings");
-		if (report(!config_change(&a, false, 't', "7070-7071", &b,
+		if (check(!config_change(&a, false, 't', "7070-7071", &b,
 					  err, sizeof(err)),
 			   "remove added: %s", err)) {
-			report(b.nfwd == run.nfwd && !count_src(&b, 0,
+			check(b.nfwd == run.nfwd && !count_src(&b, 0,
 				CONFIG_SRC_CTL), "remove: back as before");
 			config_free(&b);
 		}
 		config_free(&a);
 	}
-	if (report(!config_change(&run, false, 't', "9090", &a, err,
+	if (check(!config_change(&run, false, 't', "9090", &a, err,
 				  sizeof(err)), "remove args: %s", err)) {
-		report(a.nfwd == run.nfwd - 2 && !count_src(&a, 9090,
+		check(a.nfwd == run.nfwd - 2 && !count_src(&a, 9090,
 			CONFIG_SRC_ARGS), "remove a command-line forward");
 		config_free(&a);
 	}
-	if (report(!config_change(&run, true, 'T', "auto,~22", &a, err,
+	if (check(!config_change(&run, true, 'T', "auto,~22", &a, err,
 				  sizeof(err)), "add auto: %s", err)) {
-		report(a.nautos == 1 && a.autos[0].src == CONFIG_SRC_CTL &&
+		check(a.nautos == 1 && a.autos[0].src == CONFIG_SRC_CTL &&
 		       a.autos[0].opt == 'T', "auto rule added");
 		change_bad(&a, false, 'T', "auto", "no auto forward has this "
 			   "SPEC");
 		change_bad(&a, false, 't', "auto,~22", "no auto forward");
 		change_bad(&a, true, 'T', "auto", "overlaps with -T "
 			   "\"auto,~22\"");
-		if (report(!config_change(&a, false, 'T', "auto,~22", &b, err,
+		if (check(!config_change(&a, false, 'T', "auto,~22", &b, err,
 					  sizeof(err)), "remove auto: %s",
 			   err)) {
-			report(!b.nautos, "auto rule removed");
+			check(!b.nautos, "auto rule removed");
 			config_free(&b);
 		}
 		config_free(&a);
@@ -1110,9 +1067,9 @@ static void test_change(void)
 	change_bad(&run, false, 't', "9090-9091", "-t 9090-9091 is not "
 		   "forwarded whole: port 9091 on 127.0.0.1 is not forwarded");
 	change_bad(&run, false, 'T', "9090", "-T 9090 is not forwarded");
-	if (report(!config_change(&run, false, 't', "127.0.0.1/9090", &a, err,
+	if (check(!config_change(&run, false, 't', "127.0.0.1/9090", &a, err,
 				  sizeof(err)), "remove one family: %s", err)) {
-		report(a.nfwd == run.nfwd - 1 && count_src(&a, 9090,
+		check(a.nfwd == run.nfwd - 1 && count_src(&a, 9090,
 			CONFIG_SRC_ARGS) == 1 && a.fwd[0].m.id == 0,
 		       "ADDR/PORT removes that listener alone");
 		change_bad(&a, false, 't', "9090", "port 9090 on 127.0.0.1 is "
@@ -1156,68 +1113,68 @@ static void test_proxy_protocol(void)
 	char err[CONFIG_ERR_MAX], p[PATH_BUF];
 	struct nsp_config c, fresh, ctl;
 
-	if (report(!args(&c, err, "--netns", "web", "-t", "8080", "-t",
+	if (check(!args(&c, err, "--netns", "web", "-t", "8080", "-t",
 			 "9000-9001", "--proxy-protocol", "8080,9001", NULL),
 		   "pp: %s", err)) {
-		report(count_pp(&c, 8080) == 2 && count_pp(&c, 9001) == 2 &&
+		check(count_pp(&c, 8080) == 2 && count_pp(&c, 9001) == 2 &&
 		       !count_pp(&c, 9000), "pp: exactly the ports listed");
 		config_free(&c);
 	}
-	report(args(&c, err, "--netns", "web", "-t", "8080",
+	check(args(&c, err, "--netns", "web", "-t", "8080",
 		    "--proxy-protocol", "8080,7777", NULL) == -1 &&
 	       has("pp unused port", err, "--proxy-protocol: port 7777: no "
 		   "TCP forward listens on it"), "pp: unused port refused");
-	report(args(&c, err, "--netns", "web", "-t", "8080",
+	check(args(&c, err, "--netns", "web", "-t", "8080",
 		    "--proxy-protocol", "8080:80", NULL) == -1 &&
 	       has("pp mapping", err, "--proxy-protocol \"8080:80\": a "
 		   "mapping is not a port"), "pp: mapping refused");
-	report(args(&c, err, "--netns", "web", "-t", "8080",
+	check(args(&c, err, "--netns", "web", "-t", "8080",
 		    "--proxy-protocol", "127.0.0.1/8080", NULL) == -1 &&
 	       has("pp address", err, "an address or interface is not a port"),
 	       "pp: address refused");
-	report(args(&c, err, "--netns", "web", "-t", "8080",
+	check(args(&c, err, "--netns", "web", "-t", "8080",
 		    "--proxy-protocol", "auto", NULL) == -1 &&
 	       has("pp auto", err, "are not port lists"), "pp: auto refused");
-	if (report(!args(&c, err, "--netns", "web", "-T", "auto",
+	if (check(!args(&c, err, "--netns", "web", "-T", "auto",
 			 "--proxy-protocol", "5432", NULL), "pp auto: %s", err))
 		config_free(&c);
 
 	snprintf(p, sizeof(p), "%s", write_text("pp.conf",
 		 "netns = web\ntcp-ports = 8080\ntcp-ports = 9090\n"
 		 "proxy-protocol = 8080\n"));
-	if (report(!args(&c, err, "-c", p, "--proxy-protocol", "9090", NULL),
+	if (check(!args(&c, err, "-c", p, "--proxy-protocol", "9090", NULL),
 		   "pp file: %s", err)) {
-		report(!count_pp(&c, 8080) && count_pp(&c, 9090) == 2,
+		check(!count_pp(&c, 8080) && count_pp(&c, 9090) == 2,
 		       "pp: the command line's list replaces the file's");
 		config_free(&c);
 	}
-	if (!report(!args(&c, err, "-c", p, NULL), "pp file: %s", err))
+	if (!check(!args(&c, err, "-c", p, NULL), "pp file: %s", err))
 		return;
-	report(count_pp(&c, 8080) == 2 && !count_pp(&c, 9090),
+	check(count_pp(&c, 8080) == 2 && !count_pp(&c, 9090),
 	       "pp: proxy-protocol from the file");
-	if (report(!config_change(&c, true, 't', "7070", &ctl, err,
+	if (check(!config_change(&c, true, 't', "7070", &ctl, err,
 				  sizeof(err)) &&
 		   !config_pp_mark(&ctl, 't', "7070", err, sizeof(err)),
 		   "pp ctl: %s", err)) {
-		report(count_pp(&ctl, 7070) == 2 && count_pp(&ctl, 8080) == 2,
+		check(count_pp(&ctl, 7070) == 2 && count_pp(&ctl, 8080) == 2,
 		       "pp: ctl add --proxy-protocol marks its forwards");
 		write_text("pp.conf", "netns = web\ntcp-ports = 8080\n");
-		if (report(!config_reload(&ctl, &fresh, err, sizeof(err)),
+		if (check(!config_reload(&ctl, &fresh, err, sizeof(err)),
 			   "pp reload: %s", err)) {
-			report(!count_pp(&fresh, 8080) &&
+			check(!count_pp(&fresh, 8080) &&
 			       count_pp(&fresh, 7070) == 2, "pp: a reload "
 			       "without it turns it off; ctl's mark stays");
 			config_free(&fresh);
 		}
 		write_text("pp.conf", "netns = web\ntcp-ports = 8080\n"
 			   "proxy-protocol = 8081\n");
-		report(config_reload(&ctl, &fresh, err, sizeof(err)) == -1 &&
+		check(config_reload(&ctl, &fresh, err, sizeof(err)) == -1 &&
 		       has("pp reload unused", err, "port 8081: no TCP "
 			   "forward"), "pp: reload naming an unused port "
 		       "refused");
 		config_free(&ctl);
 	}
-	report(config_change(&c, true, 't', "auto", &ctl, err,
+	check(config_change(&c, true, 't', "auto", &ctl, err,
 			     sizeof(err)) ||
 	       (config_pp_mark(&ctl, 't', "auto", err, sizeof(err)) == -1 &&
 		has("pp ctl auto", err, "not auto")),
@@ -1257,6 +1214,5 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		printf("could not remove %s\n", dir);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return unit_summary(NULL);
 }

@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/config.h"
-#include "cmd/portspec.h"
+#include "supervisor/config/config.h"
+#include "supervisor/config/portspec.h"
 #include "unit.h"
 
 /* LINES_SMALL, LINES_BIG - config file sizes compared, lines */
@@ -150,6 +150,5 @@ int main(void)
 	check_lines();
 	check_exclusions();
 	report(fd_count() == fds, "fds", "parsing leaked a descriptor");
-	printf("%u passed, %u failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return unit_summary(NULL);
 }

@@ -49,7 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/config.h"
+#include "supervisor/config/config.h"
 #include "cmd/ctl.h"
 #include "ipc/inany.h"
 #include "ipc/log.h"
@@ -96,28 +96,6 @@ static long now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
-
-/**
- * all_zero() - tell whether a buffer is all zero bytes
- * @p:		buffer
- * @len:	its size
- *
- * Return: true if every byte is zero
- */
-static bool all_zero(const void *p, size_t len)
-{
-	const unsigned char *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* Parser                                                              */
-/* ------------------------------------------------------------------ */
 
 /**
  * struct parse_case - one line and what the parser must make of it
@@ -394,14 +372,14 @@ static void sample_forwards(void)
 
 	memset(sample_fwd, 0, sizeof(sample_fwd));
 	f[0] = (struct ctl_fwd_status){ .opt = 't', .src = CONFIG_SRC_ARGS,
-		.bound = true, .open = 2, .accepted = 10, .refused = 1,
-		.bytes = { 100, 2000 } };
+		.bound = true, .c = { .open = 2, .accepted = 10, .refused = 1,
+		.bytes = { 100, 2000 } } };
 	f[0].m.family = (uint8_t)addr("127.0.0.1", &f[0].m.listen_addr);
 	f[0].m.listen_side = SIDE_HOST;
 	f[0].m.listen_port = 8080;
 	f[0].m.target_port = 80;
 	f[1] = (struct ctl_fwd_status){ .opt = 'T', .src = CONFIG_SRC_CTL,
-		.errors = 7 };
+		.c = { .errors = 7 } };
 	f[1].m.family = (uint8_t)addr("::1", &f[1].m.listen_addr);
 	f[1].m.listen_side = SIDE_TARGET;
 	strcpy(f[1].m.ifname, "eth0");
@@ -410,7 +388,7 @@ static void sample_forwards(void)
 	f[1].m.target_family = (uint8_t)addr("fd00::1", &f[1].m.target_addr);
 	f[1].m.target_port = 53;
 	f[2] = (struct ctl_fwd_status){ .opt = 't', .src = CONFIG_SRC_AUTO,
-		.bound = true, .bytes = { 0, UINT64_MAX } };
+		.bound = true, .c = { .bytes = { 0, UINT64_MAX } } };
 	f[2].m.family = (uint8_t)addr("0.0.0.0", &f[2].m.listen_addr);
 	f[2].m.listen_port = 443;
 	f[2].m.flags = FWD_F_TARGET_ADDR | FWD_F_OPTIONAL | FWD_F_PROXY;
@@ -556,9 +534,9 @@ static void format_large(void)
 		f[i].m.target_addr = f[i].m.listen_addr;
 		memset(f[i].m.ifname, 'i', IF_NAMESIZE - 1);
 		f[i].m.listen_port = f[i].m.target_port = 65535;
-		f[i].accepted = f[i].refused = f[i].errors = UINT64_MAX;
-		f[i].bytes[0] = f[i].bytes[1] = UINT64_MAX;
-		f[i].open = UINT32_MAX;
+		f[i].c.accepted = f[i].c.refused = f[i].c.errors = UINT64_MAX;
+		f[i].c.bytes[0] = f[i].c.bytes[1] = UINT64_MAX;
+		f[i].c.open = UINT32_MAX;
 	}
 	st.fwd = f;
 	st.nfwd = FWD_ID_MAX;
@@ -1240,6 +1218,5 @@ int main(void)
 	format_cases_all();
 	server_cases_all();
 	cleanup_tmpdir();
-	printf("%u passed, %u failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return unit_summary(NULL);
 }

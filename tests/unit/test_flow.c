@@ -5,9 +5,9 @@
  *
  * DOC: Theory of Operation
  *
- * Standalone program (CTest "unit.flow"): every check prints one line,
- * the last line is "N passed, N failed", and the exit status is non-zero
- * if anything failed.  The flow table, the pipe wait list, the idle
+ * Standalone program (CTest "unit.flow"): every failing check prints one
+ * line, the last line is "N passed, N failed", and the exit status is
+ * non-zero if anything failed.  The flow table, the pipe wait list, the idle
  * timeout's bookkeeping, ev_encode() / ev_decode() and target_select() are
  * pure, so they are driven directly.
  *
@@ -33,32 +33,10 @@
 
 #include "relay/flow.h"
 #include "relay/target.h"
+#include "unit.h"
 
 /* SWEEP_CLIENTS - pseudo-random client addresses per family in the sweep */
 #define SWEEP_CLIENTS		4096
-
-static unsigned passed, failed, skipped;
-
-/**
- * check() - record and print the outcome of one check
- * @ok:		outcome
- * @fmt:	description, printf format
- */
-static void __attribute__((format(printf, 2, 3)))
-check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
 
 /**
  * addr() - parse an address for a test case, which must be valid
@@ -87,28 +65,30 @@ static void test_table_alloc(void)
 	struct flow *f[4];
 	unsigned i;
 
-	check(flow_table_init(&t, 0) == -1, "table of 0 slots refused");
-	check(flow_table_init(&t, FLOW_SLOTS_MAX + 1) == -1,
+	check(flowtab_init(&t, 0) == -1, "table of 0 slots refused");
+	check(flowtab_init(&t, FLOW_SLOTS_MAX + 1) == -1,
 	      "table above FLOW_SLOTS_MAX refused");
-	check(flow_table_init(&t, 4) == 0, "table of 4 slots");
+	check(flowtab_init(&t, 4) == 0, "table of 4 slots");
 	for (i = 0; i < 4; i++)
-		f[i] = flow_alloc(&t);
-	check(f[0] && f[1] && f[2] && f[3] && flow_index(&t, f[0]) == 0 &&
-	      flow_index(&t, f[3]) == 3, "first flows get slots 0..3 in order");
-	check(t.used == 4 && !flow_alloc(&t), "exhausted table: alloc fails");
+		f[i] = flowtab_alloc(&t);
+	check(f[0] && f[1] && f[2] && f[3] && flowtab_index(&t, f[0]) == 0 &&
+	      flowtab_index(&t, f[3]) == 3,
+	      "first flows get slots 0..3 in order");
+	check(t.used == 4 && !flowtab_alloc(&t),
+	      "exhausted table: alloc fails");
 	check(f[2]->sock[0] == -1 && f[2]->sock[1] == -1 &&
 	      f[2]->pipe[0].rd == -1 && f[2]->flags == FLOW_F_USED,
 	      "fresh flow has no sockets, no pipes, only FLOW_F_USED");
-	flow_free(&t, f[1]);
-	flow_free(&t, f[3]);
+	flowtab_free(&t, f[1]);
+	flowtab_free(&t, f[3]);
 	check(t.used == 2, "two freed: 2 used");
-	check(flow_alloc(&t) == f[3] && flow_alloc(&t) == f[1],
+	check(flowtab_alloc(&t) == f[3] && flowtab_alloc(&t) == f[1],
 	      "free list is LIFO: last freed is reused first");
-	check(!flow_alloc(&t), "exhausted again");
-	flow_free(&t, f[0]);
-	flow_free(&t, f[0]);
+	check(!flowtab_alloc(&t), "exhausted again");
+	flowtab_free(&t, f[0]);
+	flowtab_free(&t, f[0]);
 	check(t.used == 3, "double free is a no-op");
-	flow_table_fini(&t);
+	flowtab_fini(&t);
 }
 
 /**
@@ -122,27 +102,29 @@ static void test_generations(void)
 	uint32_t idx, gen;
 	uint64_t ev;
 
-	flow_table_init(&t, 2);
-	f = flow_alloc(&t);
-	idx = flow_index(&t, f);
+	flowtab_init(&t, 2);
+	f = flowtab_alloc(&t);
+	idx = flowtab_index(&t, f);
 	gen = f->gen;
 	ev = ev_encode(EV_FLOW, idx, FSIDE_SERVER, gen);
 	r = ev_decode(ev);
-	check(flow_lookup(&t, r.idx, r.gen) == f, "live event finds its flow");
-	flow_free(&t, f);
+	check(flowtab_lookup(&t, r.idx, r.gen) == f,
+	      "live event finds its flow");
+	flowtab_free(&t, f);
 	check(f->gen == gen + 1, "free increments the generation");
-	check(!flow_lookup(&t, r.idx, r.gen), "event for a freed slot: stale");
-	g = flow_alloc(&t);
-	check(g == f && !flow_lookup(&t, r.idx, r.gen),
+	check(!flowtab_lookup(&t, r.idx, r.gen),
+	      "event for a freed slot: stale");
+	g = flowtab_alloc(&t);
+	check(g == f && !flowtab_lookup(&t, r.idx, r.gen),
 	      "event for a reused slot: still stale");
-	check(flow_lookup(&t, idx, g->gen) == g, "new generation is live");
-	check(!flow_lookup(&t, 2, 0) && !flow_lookup(&t, UINT32_MAX, 0),
+	check(flowtab_lookup(&t, idx, g->gen) == g, "new generation is live");
+	check(!flowtab_lookup(&t, 2, 0) && !flowtab_lookup(&t, UINT32_MAX, 0),
 	      "index out of range: no flow");
-	check(!flow_lookup(&t, 1, 0), "free slot: no flow");
+	check(!flowtab_lookup(&t, 1, 0), "free slot: no flow");
 	f->gen = UINT32_MAX;
-	flow_free(&t, f);
+	flowtab_free(&t, f);
 	check(f->gen == 0, "generation wraps");
-	flow_table_fini(&t);
+	flowtab_fini(&t);
 }
 
 /**
@@ -154,33 +136,33 @@ static void test_wait_list(void)
 	struct flow *a, *b, *c, *p;
 	unsigned d;
 
-	flow_table_init(&t, 3);
-	a = flow_alloc(&t);
-	b = flow_alloc(&t);
-	c = flow_alloc(&t);
-	check(!flow_wait_pop(&t, &d), "empty wait list pops nothing");
-	flow_wait_add(&t, a, 0);
-	flow_wait_add(&t, b, 1);
-	flow_wait_add(&t, a, 1);
-	flow_wait_add(&t, c, 0);
-	flow_wait_add(&t, a, 0);	/* already waiting: ignored */
+	flowtab_init(&t, 3);
+	a = flowtab_alloc(&t);
+	b = flowtab_alloc(&t);
+	c = flowtab_alloc(&t);
+	check(!flowtab_wait_pop(&t, &d), "empty wait list pops nothing");
+	flowtab_wait_add(&t, a, 0);
+	flowtab_wait_add(&t, b, 1);
+	flowtab_wait_add(&t, a, 1);
+	flowtab_wait_add(&t, c, 0);
+	flowtab_wait_add(&t, a, 0);	/* already waiting: ignored */
 	check((a->flags & FLOW_F_PIPE_WAIT(0)) && (a->flags &
 	      FLOW_F_PIPE_WAIT(1)), "both directions of a flow can wait");
-	flow_wait_del(&t, b, 1);
-	flow_wait_del(&t, b, 1);	/* not waiting: no-op */
+	flowtab_wait_del(&t, b, 1);
+	flowtab_wait_del(&t, b, 1);	/* not waiting: no-op */
 	check(!(b->flags & FLOW_F_PIPE_WAIT(1)), "leaving clears the flag");
-	p = flow_wait_pop(&t, &d);
+	p = flowtab_wait_pop(&t, &d);
 	check(p == a && d == 0 && !(a->flags & FLOW_F_PIPE_WAIT(0)),
 	      "pop 1: oldest (a, 0)");
-	p = flow_wait_pop(&t, &d);
+	p = flowtab_wait_pop(&t, &d);
 	check(p == a && d == 1, "pop 2: (a, 1), b left from the middle");
-	flow_wait_add(&t, b, 0);
-	p = flow_wait_pop(&t, &d);
+	flowtab_wait_add(&t, b, 0);
+	p = flowtab_wait_pop(&t, &d);
 	check(p == c && d == 0, "pop 3: (c, 0)");
-	flow_wait_del(&t, b, 0);
-	check(!flow_wait_pop(&t, &d) && t.wait_tail == FLOW_NONE,
+	flowtab_wait_del(&t, b, 0);
+	check(!flowtab_wait_pop(&t, &d) && t.wait_tail == FLOW_NONE,
 	      "last waiter left: list empty, tail reset");
-	flow_table_fini(&t);
+	flowtab_fini(&t);
 }
 
 /**
@@ -190,34 +172,35 @@ static void test_idle_clock(void)
 {
 	struct flow_table t;
 
-	flow_table_init(&t, 4);
-	check(flow_idle_wait_ms(&t) == -1 && !flow_idle_due(&t),
+	flowtab_init(&t, 4);
+	check(flowtab_idle_wait_ms(&t) == -1 && !flowtab_idle_due(&t),
 	      "idle timeout off: epoll_wait() unbounded, no sweep due");
-	flow_idle_set(&t, 8, 1000);
-	check(t.idle.period == 2 && flow_idle_wait_ms(&t) == 2000,
+	flowtab_idle_set(&t, 8, 1000);
+	check(t.idle.period == 2 && flowtab_idle_wait_ms(&t) == 2000,
 	      "timeout 8 s: sweep every 2 s, first one 2000 ms ahead");
-	flow_idle_clock(&t, 2500);
-	check(!flow_idle_due(&t) && flow_idle_wait_ms(&t) == 500,
+	flowtab_idle_clock(&t, 2500);
+	check(!flowtab_idle_due(&t) && flowtab_idle_wait_ms(&t) == 500,
 	      "500 ms before the deadline: not due, wait 500 ms");
-	flow_idle_clock(&t, 3000);
-	check(flow_idle_due(&t) && flow_idle_wait_ms(&t) == 0,
+	flowtab_idle_clock(&t, 3000);
+	check(flowtab_idle_due(&t) && flowtab_idle_wait_ms(&t) == 0,
 	      "at the deadline: due, no wait");
-	flow_idle_swept(&t);
+	flowtab_idle_swept(&t);
 	check(t.idle.next_ms == 5000, "next sweep one period after the last");
-	flow_idle_clock(&t, 60000);
-	flow_idle_swept(&t);
+	flowtab_idle_clock(&t, 60000);
+	flowtab_idle_swept(&t);
 	check(t.idle.next_ms == 62000,
 	      "loop fell behind: next sweep a period from now, none queued");
-	flow_idle_set(&t, 3, 0);
+	flowtab_idle_set(&t, 3, 0);
 	check(t.idle.period == 1, "timeout 3 s: sweep every second");
-	flow_idle_set(&t, IDLE_TIMEOUT_MAX, 0);
-	check(flow_idle_wait_ms(&t) > 0 && (uint64_t)flow_idle_wait_ms(&t) ==
+	flowtab_idle_set(&t, IDLE_TIMEOUT_MAX, 0);
+	check(flowtab_idle_wait_ms(&t) > 0 &&
+	      (uint64_t)flowtab_idle_wait_ms(&t) ==
 	      (uint64_t)IDLE_TIMEOUT_MAX / IDLE_SWEEPS * IDLE_MS_PER_S,
 	      "longest timeout: the wait fits in epoll_wait()'s int");
-	flow_idle_set(&t, 0, 0);
-	check(flow_idle_wait_ms(&t) == -1 && !flow_idle_due(&t),
+	flowtab_idle_set(&t, 0, 0);
+	check(flowtab_idle_wait_ms(&t) == -1 && !flowtab_idle_due(&t),
 	      "timeout set back to 0: off again");
-	flow_table_fini(&t);
+	flowtab_fini(&t);
 }
 
 /**
@@ -229,31 +212,31 @@ static void test_idle_sweep(void)
 	struct flow *a, *b, *c, *f;
 	uint32_t pos = 0;
 
-	flow_table_init(&t, 4);
-	flow_idle_set(&t, 8, 100000);
-	a = flow_alloc(&t);
-	b = flow_alloc(&t);
-	c = flow_alloc(&t);
+	flowtab_init(&t, 4);
+	flowtab_idle_set(&t, 8, 100000);
+	a = flowtab_alloc(&t);
+	b = flowtab_alloc(&t);
+	c = flowtab_alloc(&t);
 	a->last = 100;
 	b->last = 101;
 	c->last = 105;
-	flow_idle_clock(&t, 108999);	/* 8.999 s after a's second */
-	check(!flow_idle_next(&t, &pos), "no flow idle for more than 8 s");
-	flow_idle_clock(&t, 109000);
+	flowtab_idle_clock(&t, 108999);	/* 8.999 s after a's second */
+	check(!flowtab_idle_next(&t, &pos), "no flow idle for more than 8 s");
+	flowtab_idle_clock(&t, 109000);
 	pos = 0;
-	f = flow_idle_next(&t, &pos);
-	check(f == a && !flow_idle_next(&t, &pos),
+	f = flowtab_idle_next(&t, &pos);
+	check(f == a && !flowtab_idle_next(&t, &pos),
 	      "9 whole seconds after its last event: a only");
-	flow_free(&t, b);
-	flow_idle_clock(&t, 200000);
+	flowtab_free(&t, b);
+	flowtab_idle_clock(&t, 200000);
 	pos = 0;
-	f = flow_idle_next(&t, &pos);
+	f = flowtab_idle_next(&t, &pos);
 	check(f == a, "sweep: first a");
-	flow_free(&t, f);	/* closed by the caller mid-sweep */
-	f = flow_idle_next(&t, &pos);
-	check(f == c && !flow_idle_next(&t, &pos),
+	flowtab_free(&t, f);	/* closed by the caller mid-sweep */
+	f = flowtab_idle_next(&t, &pos);
+	check(f == c && !flowtab_idle_next(&t, &pos),
 	      "then c; free slots skipped; freeing mid-sweep is safe");
-	flow_table_fini(&t);
+	flowtab_fini(&t);
 }
 
 /**
@@ -266,20 +249,20 @@ static void test_idle_sweep_cost(void)
 	struct flow_table t;
 	uint32_t i, pos = 0, n = 0;
 
-	if (flow_table_init(&t, FLOW_SLOTS_MAX))
+	if (flowtab_init(&t, FLOW_SLOTS_MAX))
 		return;
-	flow_idle_set(&t, 60, 0);
+	flowtab_idle_set(&t, 60, 0);
 	for (i = 0; i < FLOW_SLOTS_MAX; i++)
-		flow_alloc(&t)->last = 1;
-	flow_idle_clock(&t, 10000);
+		flowtab_alloc(&t)->last = 1;
+	flowtab_idle_clock(&t, 10000);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (flow_idle_next(&t, &pos))
+	while (flowtab_idle_next(&t, &pos))
 		n++;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	check(n == 0, "sweep of %u busy flows finds none idle: %.0f us",
 	      FLOW_SLOTS_MAX, (double)(t1.tv_sec - t0.tv_sec) * 1e6 +
 	      (double)(t1.tv_nsec - t0.tv_nsec) / 1e3);
-	flow_table_fini(&t);
+	flowtab_fini(&t);
 }
 
 /**
@@ -543,8 +526,8 @@ struct lcase {
  * The cases the five former copies of the rule handled: ipc.c
  * check_forward() (explicit target: not unspecified), ipc.c ns_addr_ok()
  * (external: not loopback, not unspecified, unicast, no IPv4-mapped),
- * chan.c sup_forward() (explicit target, ::ffff:0.0.0.0 included),
- * chan.c agent_ns_addrs() and target.c external_addr() (external).
+ * chan.c chan_sup_forward() (explicit target, ::ffff:0.0.0.0 included),
+ * chan.c chan_agent_ns_addrs() and target.c external_addr() (external).
  */
 static const struct lcase lcases[] = {
 	{ INANY_USE_TARGET, "10.0.0.5", true },
@@ -682,9 +665,8 @@ static void test_nodelay_inherited(void)
 	int on = 0, off = 1;
 
 	if (nodelay_of_accepted(1, &on) || nodelay_of_accepted(0, &off)) {
-		printf("skip accepted socket inherits TCP_NODELAY: %s\n",
-		       strerror(errno));
-		skipped++;
+		unit_skip("accepted socket inherits TCP_NODELAY: %s",
+			  strerror(errno));
 		return;
 	}
 	check(on != 0, "accepted socket inherits TCP_NODELAY from listener");
@@ -710,9 +692,5 @@ int main(void)
 	test_loopback_rule();
 	test_loopback_rule_sweep();
 	test_nodelay_inherited();
-	printf("%u passed, %u failed", passed, failed);
-	if (skipped)
-		printf(", %u skipped", skipped);
-	printf("\n");
-	return failed ? 1 : 0;
+	return unit_summary(NULL);
 }

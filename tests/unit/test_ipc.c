@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "ipc_samples.h"
 #include "unit.h"
 
 /* HDR_LEN - bytes of struct ipc_hdr on the wire */
@@ -89,56 +90,6 @@
 #define OFF(s, f)	offsetof(struct s, f)
 
 /**
- * union test_payload - any payload, plus room for one byte too many
- * @hello:	HELLO
- * @forward:	FORWARD and BIND
- * @done:	CONFIG_DONE, RELAY_READY, AGENT_READY
- * @bound:	BOUND
- * @listener:	LISTENER
- * @pool_req:	POOL_REQ
- * @pool_fds:	POOL_FDS
- * @ns_addrs:	NS_ADDRS
- * @limits:	RELAY_LIMITS
- * @id:		UNBIND, UNBOUND, FORWARD_DEL
- * @chan:	RELAY_CHAN, AGENT_CHAN
- * @agent_conf:	AGENT_CONF
- * @ports:	PORTS
- * @stats_req:	STATS_REQ
- * @stats:	STATS
- * @stats_done:	STATS_DONE
- * @allow:	CONNECT_ALLOW
- * @pool_allow:	POOL_ALLOW
- * @pool_denied: POOL_DENIED
- * @udp_req:	UDP_POOL_REQ
- * @udp_fds:	UDP_POOL_FDS
- * @raw:	bytes
- */
-union test_payload {
-	struct msg_hello hello;
-	struct msg_forward forward;
-	struct msg_config_done done;
-	struct msg_bound bound;
-	struct msg_listener listener;
-	struct msg_pool_req pool_req;
-	struct msg_pool_fds pool_fds;
-	struct msg_ns_addrs ns_addrs;
-	struct msg_relay_limits limits;
-	struct msg_id id;
-	struct msg_chan chan;
-	struct msg_agent_conf agent_conf;
-	struct msg_ports ports;
-	struct msg_stats_req stats_req;
-	struct msg_stats stats;
-	struct msg_stats_done stats_done;
-	struct msg_connect_allow allow;
-	struct msg_pool_allow pool_allow;
-	struct msg_pool_denied pool_denied;
-	struct msg_udp_pool_req udp_req;
-	struct msg_udp_pool_fds udp_fds;
-	uint8_t raw[IPC_PAYLOAD_MAX + 1];
-};
-
-/**
  * enum layout - payload struct of a type, to share field cases
  */
 enum layout {
@@ -158,7 +109,6 @@ enum layout {
  * @dirs:	IPC_DIR() bits it may travel
  * @nfds:	descriptors in the valid message of most cases
  * @layout:	payload struct
- * @fill:	write valid field values for a message with @nfds descriptors
  */
 struct type_spec {
 	unsigned type;
@@ -169,7 +119,6 @@ struct type_spec {
 	unsigned dirs;
 	unsigned nfds;
 	enum layout layout;
-	void (*fill)(union test_payload *p, unsigned nfds);
 };
 
 /**
@@ -384,360 +333,71 @@ static const char *role_name(unsigned role)
 	return role < ROLE_COUNT ? names[role] : "?";
 }
 
-/**
- * addr_set() - store a numeric address
- * @a:		output
- * @text:	IPv4 or IPv6 address
- */
-static void addr_set(union inany *a, const char *text)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(strchr(text, ':') ? AF_INET6 : AF_INET, text, a) != 1)
-		die(text);
-}
-
-/**
- * fill_hello() - valid HELLO from agent[host]
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_hello(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->hello.version = IPC_PROTO_VERSION;
-	p->hello.role = ROLE_AGENT;
-	p->hello.side = SIDE_HOST;
-	p->hello.pid = 4242;
-}
-
-/**
- * fill_forward() - valid FORWARD or BIND using every flag
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_forward(union test_payload *p, unsigned nfds)
-{
-	struct msg_forward *f = &p->forward;
-
-	(void)nfds;
-	f->id = 7;
-	f->listen_side = SIDE_TARGET;
-	f->family = AF_INET;
-	f->target_family = AF_INET6;
-	f->flags = FWD_F_ALL & ~FWD_F_PROXY;	/* PROXY is TCP only */
-	f->listen_port = 8080;
-	f->target_port = 80;
-	strcpy(f->ifname, "eth0");
-	addr_set(&f->listen_addr, "192.0.2.1");
-	addr_set(&f->target_addr, "2001:db8::1");
-}
-
-/**
- * fill_done() - valid CONFIG_DONE, RELAY_READY or AGENT_READY
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_done(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->done.count = 3;
-}
-
-/**
- * fill_bound() - valid BOUND reporting EADDRINUSE
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_bound(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->bound.id = 7;
-	p->bound.error = EADDRINUSE;
-}
-
-/**
- * fill_listener() - valid LISTENER
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_listener(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->listener.id = 7;
-}
-
-/**
- * fill_pool_req() - valid POOL_REQ
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_pool_req(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->pool_req.family = AF_INET6;
-	p->pool_req.count = 8;
-}
-
-/**
- * fill_pool_fds() - POOL_FDS whose count matches the descriptors
- * @p:		payload
- * @nfds:	descriptors attached
- */
-static void fill_pool_fds(union test_payload *p, unsigned nfds)
-{
-	p->pool_fds.family = AF_INET;
-	p->pool_fds.count = nfds;
-}
-
-/**
- * fill_ns_addrs() - valid NS_ADDRS with both families
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_ns_addrs(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->ns_addrs.flags = NS_ADDR_F_V4 | NS_ADDR_F_V6;
-	addr_set(&p->ns_addrs.addr4, "192.0.2.1");
-	addr_set(&p->ns_addrs.addr6, "2001:db8::1");
-}
-
-/**
- * fill_limits() - valid RELAY_LIMITS
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_limits(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->limits.pipe_max_size = 1048576;
-	p->limits.pipe_pages_soft = 16384;
-	p->limits.pipe_accounted = 1;
-	p->limits.max_conns = 0;
-	p->limits.idle_timeout = 300;
-}
-
-/**
- * fill_id() - valid UNBIND, UNBOUND or FORWARD_DEL
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_id(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->id.id = 7;
-}
-
-/**
- * fill_chan() - valid RELAY_CHAN or AGENT_CHAN
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_chan(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->chan.side = SIDE_TARGET;
-}
-
-/**
- * fill_agent_conf() - valid AGENT_CONF: scanning, keepalive on
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_agent_conf(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->agent_conf.scan = 1;
-	p->agent_conf.ka_idle = 60;
-	p->agent_conf.ka_intvl = 10;
-	p->agent_conf.ka_cnt = 5;
-}
-
-/**
- * fill_ports() - valid PORTS: two ports started listening, not the last
- *		  message of the scan
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_ports(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->ports.family = AF_INET;
-	p->ports.flags = PORTS_F_LISTENING;
-	p->ports.count = 2;
-	p->ports.port[0] = 22;
-	p->ports.port[1] = 8080;
-}
-
-/**
- * fill_stats_req() - valid STATS_REQ asking for every listener
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_stats_req(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->stats_req.seq = 11;
-	p->stats_req.flags = STATS_F_LISTENERS;
-}
-
-/**
- * fill_stats() - valid STATS
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_stats(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->stats.id = 7;
-	p->stats.open = 2;
-	p->stats.accepted = 100;
-	p->stats.refused = 3;
-	p->stats.errors = 1;
-	p->stats.bytes[0] = 1ULL << 40;
-	p->stats.bytes[1] = 12345;
-}
-
-/**
- * fill_stats_done() - valid STATS_DONE
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_stats_done(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->stats_done.seq = 11;
-	p->stats_done.flows = 2;
-	p->stats_done.flow_limit = 1024;
-	p->stats_done.pipes = 4;
-	p->stats_done.waiting = 0;
-}
-
-/**
- * fill_allow() - valid CONNECT_ALLOW
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_allow(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->allow.first = 1000;
-	p->allow.last = 2000;
-}
-
-/**
- * fill_pool_allow() - valid POOL_ALLOW
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_pool_allow(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->pool_allow.families = POOL_ALLOW_V4;
-}
-
-/**
- * fill_pool_denied() - valid POOL_DENIED
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_pool_denied(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->pool_denied.family = AF_INET6;
-	p->pool_denied.count = 16;
-}
-
-/**
- * fill_udp_req() - valid UDP_POOL_REQ
- * @p:		payload
- * @nfds:	unused
- */
-static void fill_udp_req(union test_payload *p, unsigned nfds)
-{
-	(void)nfds;
-	p->udp_req.id = 7;
-	p->udp_req.kind = UDP_KIND_EXTERNAL;
-	p->udp_req.count = 16;
-}
-
-/**
- * fill_udp_fds() - valid UDP_POOL_FDS for @nfds sockets
- * @p:		payload
- * @nfds:	descriptors attached
- */
-static void fill_udp_fds(union test_payload *p, unsigned nfds)
-{
-	p->udp_fds.id = 7;
-	p->udp_fds.kind = UDP_KIND_LOCAL;
-	p->udp_fds.count = nfds;
-}
 
 /* specs - the catalogue as msg.h describes it, one row per type */
 static const struct type_spec specs[] = {
 	{ MSG_HELLO, "HELLO", sizeof(struct msg_hello), 0, 0,
-	  D(AGENT, SUPERVISOR) | D(RELAY, SUPERVISOR), 0, L_HELLO,
-	  fill_hello },
+	  D(AGENT, SUPERVISOR) | D(RELAY, SUPERVISOR), 0, L_HELLO },
 	{ MSG_FORWARD, "FORWARD", sizeof(struct msg_forward), 0, 0,
-	  D(SUPERVISOR, RELAY), 0, L_FORWARD, fill_forward },
+	  D(SUPERVISOR, RELAY), 0, L_FORWARD },
 	{ MSG_CONFIG_DONE, "CONFIG_DONE", sizeof(struct msg_config_done), 0, 0,
-	  D(SUPERVISOR, RELAY) | D(SUPERVISOR, AGENT), 0, L_DONE, fill_done },
+	  D(SUPERVISOR, RELAY) | D(SUPERVISOR, AGENT), 0, L_DONE },
 	{ MSG_RELAY_READY, "RELAY_READY", sizeof(struct msg_config_done), 0, 0,
-	  D(RELAY, SUPERVISOR), 0, L_DONE, fill_done },
+	  D(RELAY, SUPERVISOR), 0, L_DONE },
 	{ MSG_BIND, "BIND", sizeof(struct msg_forward), 0, 1,
-	  D(SUPERVISOR, AGENT), 1, L_FORWARD, fill_forward },
+	  D(SUPERVISOR, AGENT), 1, L_FORWARD },
 	{ MSG_BOUND, "BOUND", sizeof(struct msg_bound), 0, 0,
-	  D(AGENT, SUPERVISOR), 0, L_BOUND, fill_bound },
+	  D(AGENT, SUPERVISOR), 0, L_BOUND },
 	{ MSG_AGENT_READY, "AGENT_READY", sizeof(struct msg_config_done), 0, 0,
-	  D(AGENT, SUPERVISOR), 0, L_DONE, fill_done },
+	  D(AGENT, SUPERVISOR), 0, L_DONE },
 	{ MSG_LISTENER, "LISTENER", sizeof(struct msg_listener), 1, 1,
-	  D(AGENT, RELAY), 1, L_LISTENER, fill_listener },
+	  D(AGENT, RELAY), 1, L_LISTENER },
 	{ MSG_POOL_REQ, "POOL_REQ", sizeof(struct msg_pool_req), 0, 0,
-	  D(RELAY, AGENT), 0, L_POOL_REQ, fill_pool_req },
+	  D(RELAY, AGENT), 0, L_POOL_REQ },
 	{ MSG_POOL_FDS, "POOL_FDS", sizeof(struct msg_pool_fds), 1, IPC_FDS_MAX,
-	  D(AGENT, RELAY), 2, L_POOL_FDS, fill_pool_fds },
+	  D(AGENT, RELAY), 2, L_POOL_FDS },
 	{ MSG_NS_ADDRS, "NS_ADDRS", sizeof(struct msg_ns_addrs), 0, 0,
-	  D(AGENT, RELAY), 0, L_NS_ADDRS, fill_ns_addrs },
+	  D(AGENT, RELAY), 0, L_NS_ADDRS },
 	{ MSG_RELAY_LIMITS, "RELAY_LIMITS", sizeof(struct msg_relay_limits),
-	  0, 0, D(SUPERVISOR, RELAY), 0, L_LIMITS, fill_limits },
+	  0, 0, D(SUPERVISOR, RELAY), 0, L_LIMITS },
 	{ MSG_UNBIND, "UNBIND", sizeof(struct msg_id), 0, 0,
-	  D(SUPERVISOR, AGENT), 0, L_ID, fill_id },
+	  D(SUPERVISOR, AGENT), 0, L_ID },
 	{ MSG_UNBOUND, "UNBOUND", sizeof(struct msg_id), 0, 0,
-	  D(AGENT, SUPERVISOR), 0, L_ID, fill_id },
+	  D(AGENT, SUPERVISOR), 0, L_ID },
 	{ MSG_FORWARD_DEL, "FORWARD_DEL", sizeof(struct msg_id), 0, 0,
-	  D(SUPERVISOR, RELAY), 0, L_ID, fill_id },
+	  D(SUPERVISOR, RELAY), 0, L_ID },
 	{ MSG_RELAY_CHAN, "RELAY_CHAN", sizeof(struct msg_chan), 1, 1,
-	  D(SUPERVISOR, AGENT), 1, L_CHAN, fill_chan },
+	  D(SUPERVISOR, AGENT), 1, L_CHAN },
 	{ MSG_AGENT_CHAN, "AGENT_CHAN", sizeof(struct msg_chan), 1, 1,
-	  D(SUPERVISOR, RELAY), 1, L_CHAN, fill_chan },
+	  D(SUPERVISOR, RELAY), 1, L_CHAN },
 	{ MSG_AGENT_CONF, "AGENT_CONF", sizeof(struct msg_agent_conf), 0, 0,
-	  D(SUPERVISOR, AGENT), 0, L_AGENT_CONF, fill_agent_conf },
+	  D(SUPERVISOR, AGENT), 0, L_AGENT_CONF },
 	{ MSG_PORTS, "PORTS", sizeof(struct msg_ports), 0, 0,
-	  D(AGENT, SUPERVISOR), 0, L_PORTS, fill_ports },
+	  D(AGENT, SUPERVISOR), 0, L_PORTS },
 	{ MSG_STATS_REQ, "STATS_REQ", sizeof(struct msg_stats_req), 0, 0,
-	  D(SUPERVISOR, RELAY), 0, L_STATS_REQ, fill_stats_req },
+	  D(SUPERVISOR, RELAY), 0, L_STATS_REQ },
 	{ MSG_STATS, "STATS", sizeof(struct msg_stats), 0, 0,
-	  D(RELAY, SUPERVISOR), 0, L_STATS, fill_stats },
+	  D(RELAY, SUPERVISOR), 0, L_STATS },
 	{ MSG_STATS_DONE, "STATS_DONE", sizeof(struct msg_stats_done), 0, 0,
-	  D(RELAY, SUPERVISOR), 0, L_STATS_DONE, fill_stats_done },
+	  D(RELAY, SUPERVISOR), 0, L_STATS_DONE },
 	{ MSG_DRAIN, "DRAIN", sizeof(struct msg_config_done), 0, 0,
-	  D(SUPERVISOR, RELAY), 0, L_DONE, fill_done },
+	  D(SUPERVISOR, RELAY), 0, L_DONE },
 	{ MSG_CONNECT_ALLOW, "CONNECT_ALLOW", sizeof(struct msg_connect_allow),
-	  0, 0, D(SUPERVISOR, RELAY), 0, L_ALLOW, fill_allow },
+	  0, 0, D(SUPERVISOR, RELAY), 0, L_ALLOW },
 	{ MSG_POOL_ALLOW, "POOL_ALLOW", sizeof(struct msg_pool_allow), 0, 0,
-	  D(SUPERVISOR, AGENT), 0, L_POOL_ALLOW, fill_pool_allow },
+	  D(SUPERVISOR, AGENT), 0, L_POOL_ALLOW },
 	{ MSG_POOL_DENIED, "POOL_DENIED", sizeof(struct msg_pool_denied), 0, 0,
-	  D(AGENT, SUPERVISOR), 0, L_POOL_DENIED, fill_pool_denied },
+	  D(AGENT, SUPERVISOR), 0, L_POOL_DENIED },
 	{ MSG_AGENT_BAD, "AGENT_BAD", sizeof(struct msg_chan), 0, 0,
-	  D(RELAY, SUPERVISOR), 0, L_CHAN, fill_chan },
+	  D(RELAY, SUPERVISOR), 0, L_CHAN },
 	{ MSG_UDP_TARGET, "UDP_TARGET", sizeof(struct msg_forward), 0, 0,
-	  D(SUPERVISOR, AGENT), 0, L_UDP_TARGET, fill_forward },
+	  D(SUPERVISOR, AGENT), 0, L_UDP_TARGET },
 	{ MSG_UDP_TARGET_DEL, "UDP_TARGET_DEL", sizeof(struct msg_id), 0, 0,
-	  D(SUPERVISOR, AGENT), 0, L_ID, fill_id },
+	  D(SUPERVISOR, AGENT), 0, L_ID },
 	{ MSG_UDP_POOL_REQ, "UDP_POOL_REQ", sizeof(struct msg_udp_pool_req),
-	  0, 0, D(RELAY, AGENT), 0, L_UDP_REQ, fill_udp_req },
+	  0, 0, D(RELAY, AGENT), 0, L_UDP_REQ },
 	{ MSG_UDP_POOL_FDS, "UDP_POOL_FDS", sizeof(struct msg_udp_pool_fds),
-	  0, IPC_FDS_MAX, D(AGENT, RELAY), 2, L_UDP_FDS, fill_udp_fds },
+	  0, IPC_FDS_MAX, D(AGENT, RELAY), 2, L_UDP_FDS },
 };
 
 _Static_assert(sizeof(specs) / sizeof(specs[0]) == MSG_TYPE_MAX - 1,
@@ -1110,11 +770,12 @@ static unsigned mode_nfds(const struct type_spec *t, enum fds_mode mode)
  * @p:		output
  */
 static void payload_make(const struct type_spec *t, unsigned nfds,
-			 union test_payload *p)
+			 union ipc_sample *p)
 {
 	memset(p, 0xa5, sizeof(*p));
 	memset(p, 0, t->size);
-	t->fill(p, nfds);
+	if (!ipc_sample_fill(t->type, p, nfds))
+		die("no sample of this type in ipc_samples.c");
 }
 
 /**
@@ -1127,7 +788,7 @@ static void payload_make(const struct type_spec *t, unsigned nfds,
  * @nfds:	descriptors to attach
  */
 static void dgram_make(struct dgram *d, unsigned type, size_t hdr_len,
-		       const union test_payload *p, size_t len, unsigned nfds)
+		       const union ipc_sample *p, size_t len, unsigned nfds)
 {
 	struct ipc_hdr h = { (uint16_t)type, (uint16_t)hdr_len };
 
@@ -1150,7 +811,7 @@ static void dgram_make(struct dgram *d, unsigned type, size_t hdr_len,
 static void valid_dgram(const struct type_spec *t, unsigned nfds,
 			struct dgram *d)
 {
-	union test_payload p;
+	union ipc_sample p;
 
 	payload_make(t, nfds, &p);
 	dgram_make(d, t->type, t->size, &p, t->size, nfds);
@@ -1356,7 +1017,7 @@ static const char *received_fds_diff(const struct ipc_msg *m,
  * Return: NULL if the message arrived unchanged, else what is wrong
  */
 static const char *roundtrip_diff(const struct type_spec *t,
-				  const union test_payload *p, unsigned nfds,
+				  const union ipc_sample *p, unsigned nfds,
 				  const struct stat *st,
 				  const struct ipc_msg *m, int rc)
 {
@@ -1384,7 +1045,7 @@ static void roundtrip_case(const struct type_spec *t, unsigned from,
 	struct ipc_chan tx, rx;
 	struct stat st[IPC_FDS_MAX];
 	int fds[IPC_FDS_MAX], sv[2], before = fd_count(), sent, rc = 0;
-	union test_payload p;
+	union ipc_sample p;
 	const char *why = NULL, *bad;
 	struct ipc_msg m;
 
@@ -1439,7 +1100,7 @@ static void shape_case(const struct type_spec *t, const struct shape *s)
 	unsigned nfds = mode_nfds(t, s->fds), from, to;
 	size_t len = s->big ? BIG_DGRAM - HDR_LEN : t->size + (size_t)s->dlen;
 	char what[WHAT_LEN];
-	union test_payload p;
+	union ipc_sample p;
 	struct dgram d;
 
 	if (s->fds == FDS_MISSING && !t->fds_min)
@@ -1467,7 +1128,7 @@ static void send_refused(const struct type_spec *t, unsigned from,
 {
 	int fds[RAW_FDS_MAX], sv[2], before = fd_count(), rc, err, got;
 	struct ipc_chan tx, rx;
-	union test_payload p;
+	union ipc_sample p;
 	const char *why;
 	struct ipc_msg m;
 
@@ -1548,7 +1209,7 @@ static void patch_ports(uint8_t *f, uint32_t n)
  * @p:		payload
  * @fc:		field and value
  */
-static void patch(union test_payload *p, const struct field_case *fc)
+static void patch(union ipc_sample *p, const struct field_case *fc)
 {
 	uint8_t *f = p->raw + fc->off;
 	uint16_t v16 = (uint16_t)fc->value;
@@ -1568,7 +1229,7 @@ static void patch(union test_payload *p, const struct field_case *fc)
 		memset(f, (int)fc->value, IF_NAMESIZE);
 		break;
 	case P_ADDR:
-		addr_set(&a, fc->addr);
+		ipc_sample_addr(&a, fc->addr);
 		memcpy(f, &a, sizeof(a));
 		break;
 	case P_PORTS:
@@ -1584,7 +1245,7 @@ static void patch(union test_payload *p, const struct field_case *fc)
 static void field_cases_of(const struct type_spec *t)
 {
 	const struct field_case *fc;
-	union test_payload p;
+	union ipc_sample p;
 	unsigned from, to;
 	bool fresh = true;
 	struct dgram d;
@@ -1678,12 +1339,12 @@ static void send_unknown_cases(void)
 {
 	static const unsigned types[] = { 0, MSG_TYPE_MAX, 0xffff };
 	struct ipc_chan c = { -1, ROLE_AGENT, ROLE_SUPERVISOR, "closed" };
-	union test_payload p;
+	union ipc_sample p;
 	int sv[2];
 	size_t i;
 
 	memset(&p, 0, sizeof(p));
-	fill_hello(&p, 0);
+	ipc_sample_fill(MSG_HELLO, &p, 0);
 	pair_open(sv, false);
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		c.fd = sv[0];
@@ -1989,6 +1650,5 @@ int main(void)
 	eof_again_cases();
 	chan_check_cases();
 	fuzz_cases();
-	printf("%u passed, %u failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return unit_summary(NULL);
 }

@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/portspec.h"
+#include "supervisor/config/portspec.h"
+#include "tests/unit/portspec_format.h"
+#include "unit.h"
 
 /* EPH_FIRST, EPH_LAST - the fixed ephemeral range of every case */
 #define EPH_FIRST		32768
@@ -319,32 +321,33 @@ static const struct portspec_env env = {
 	.ephemeral_last = EPH_LAST,
 };
 
-static unsigned passed, failed;
 static struct portspec *ps, *ps2, *zero;
 static char *fmtbuf;
 
 /**
- * report() - count a case, and print why if it failed
- * @ok:		the case passed
+ * spec_report() - print why a case failed
+ * @ok:		the check passed
  * @spec:	the spec, cut to SPEC_SHOW_MAX bytes when printed
  * @fmt:	printf() format saying what went wrong
  * @...:	arguments
  *
+ * A case runs several checks and counts as one pass (n_pass++ at its end),
+ * so only failures are counted here.
+ *
  * Return: @ok, so callers can stop checking a case after its first failure
  */
 __attribute__((format(printf, 3, 4)))
-static bool report(bool ok, const char *spec, const char *fmt, ...)
+static bool spec_report(bool ok, const char *spec, const char *fmt, ...)
 {
+	char name[SPEC_SHOW_MAX + 3];
 	va_list ap;
 
 	if (ok)
 		return true;
-	failed++;
-	printf("FAIL \"%.*s\": ", SPEC_SHOW_MAX, spec);
+	snprintf(name, sizeof(name), "\"%.*s\"", SPEC_SHOW_MAX, spec);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vreport(false, name, fmt, ap);
 	va_end(ap);
-	putchar('\n');
 	return false;
 }
 
@@ -378,13 +381,13 @@ static bool check_port(const char *spec, const struct port_check *c)
 {
 	const struct portspec_target *t = &ps->map[c->listen];
 
-	if (!report(t->port == c->target, spec, "port %u -> %u, expected %u",
+	if (!spec_report(t->port == c->target, spec, "port %u -> %u, expected %u",
 		    c->listen, t->port, c->target))
 		return false;
 	if (!c->taddr && !t->port)
-		return report(!t->has_addr && !t->af, spec,
+		return spec_report(!t->has_addr && !t->af, spec,
 			      "port %u off but has an address", c->listen);
-	return report(t->has_addr == !!c->taddr &&
+	return spec_report(t->has_addr == !!c->taddr &&
 		      addr_is(t->af, &t->addr, c->taddr), spec,
 		      "port %u: wrong target address, expected %s",
 		      c->listen, c->taddr ? c->taddr : "none");
@@ -400,20 +403,20 @@ static bool check_header(const struct valid_case *c)
 {
 	const char *ifname = c->ifname ? c->ifname : "";
 
-	if (!report(ps->nports == c->nports, c->spec, "nports %u, expected %u",
+	if (!spec_report(ps->nports == c->nports, c->spec, "nports %u, expected %u",
 		    ps->nports, c->nports) ||
-	    !report(ps->auto_ == c->auto_, c->spec, "auto_ %d, expected %d",
+	    !spec_report(ps->auto_ == c->auto_, c->spec, "auto_ %d, expected %d",
 		    ps->auto_, c->auto_) ||
-	    !report(ps->none == c->none && ps->best_effort == c->best_effort,
+	    !spec_report(ps->none == c->none && ps->best_effort == c->best_effort,
 		    c->spec, "none/best_effort %d/%d, expected %d/%d",
 		    ps->none, ps->best_effort, c->none, c->best_effort) ||
-	    !report(ps->addr_any_both == c->any_both, c->spec,
+	    !spec_report(ps->addr_any_both == c->any_both, c->spec,
 		    "addr_any_both %d", ps->addr_any_both))
 		return false;
-	return report(addr_is(ps->addr_af, &ps->addr, c->laddr), c->spec,
+	return spec_report(addr_is(ps->addr_af, &ps->addr, c->laddr), c->spec,
 		      "listen address wrong, expected %s",
 		      c->laddr ? c->laddr : "none") &&
-	       report(!strcmp(ps->ifname, ifname), c->spec,
+	       spec_report(!strcmp(ps->ifname, ifname), c->spec,
 		      "ifname \"%s\", expected \"%s\"", ps->ifname, ifname);
 }
 
@@ -442,19 +445,19 @@ static void check_valid(const struct valid_case *c)
 	bool ok;
 	int i;
 
-	if (!report(!portspec_parse(c->spec, &env, ps, err, sizeof(err)),
+	if (!spec_report(!portspec_parse(c->spec, &env, ps, err, sizeof(err)),
 		    c->spec, "refused: %s", err))
 		return;
-	ok = report(!err[0], c->spec, "message on success: %s", err) &&
+	ok = spec_report(!err[0], c->spec, "message on success: %s", err) &&
 	     check_header(c) &&
-	     report(count_ports(ps) == ps->nports, c->spec,
+	     spec_report(count_ports(ps) == ps->nports, c->spec,
 		    "nports %u but %u ports in map", ps->nports,
 		    count_ports(ps)) &&
-	     report(!ps->map[0].port, c->spec, "port 0 forwarded");
+	     spec_report(!ps->map[0].port, c->spec, "port 0 forwarded");
 	for (i = 0; ok && i < CHECKS_MAX && c->port[i].listen; i++)
 		ok = check_port(c->spec, &c->port[i]);
 	if (ok)
-		passed++;
+		n_pass++;
 }
 
 /**
@@ -467,10 +470,10 @@ static void check_valid(const struct valid_case *c)
  */
 static bool check_message(const char *spec, const char *err, const char *want)
 {
-	return report(err[0] && !strchr(err, '\n'), spec,
+	return spec_report(err[0] && !strchr(err, '\n'), spec,
 		      "message empty or not one line: \"%s\"", err) &&
-	       report(strlen(err) < PORTSPEC_ERR_MAX, spec, "message too long") &&
-	       report(strstr(err, want) != NULL, spec,
+	       spec_report(strlen(err) < PORTSPEC_ERR_MAX, spec, "message too long") &&
+	       spec_report(strstr(err, want) != NULL, spec,
 		      "message \"%s\" lacks \"%s\"", err, want);
 }
 
@@ -485,13 +488,13 @@ static void check_invalid(const char *spec, const char *want)
 
 	/* Dirty the struct first: parse must clear it, not rely on calloc */
 	memset(ps, 0xa5, sizeof(*ps));
-	if (!report(portspec_parse(spec, &env, ps, err, sizeof(err)) == -1,
+	if (!spec_report(portspec_parse(spec, &env, ps, err, sizeof(err)) == -1,
 		    spec, "accepted") ||
-	    !report(!memcmp(ps, zero, sizeof(*ps)), spec,
+	    !spec_report(!memcmp(ps, zero, sizeof(*ps)), spec,
 		    "struct not zeroed after failure") ||
 	    !check_message(spec, err, want))
 		return;
-	passed++;
+	n_pass++;
 }
 
 /**
@@ -502,7 +505,7 @@ static void check_long_spec(void)
 	char *spec = malloc(LONG_SPEC_LEN + 1);
 
 	if (!spec) {
-		report(false, "(long)", "out of memory");
+		spec_report(false, "(long)", "out of memory");
 		return;
 	}
 	memset(spec, '1', LONG_SPEC_LEN);
@@ -521,21 +524,21 @@ static void check_small_buffers(void)
 	memset(err, 'X', sizeof(err));
 	memset(buf, 'X', sizeof(buf));
 	buf[0] = '\0';
-	if (!report(portspec_parse("70000", &env, ps, err, SMALL_ERR) == -1 &&
+	if (!spec_report(portspec_parse("70000", &env, ps, err, SMALL_ERR) == -1 &&
 		    strlen(err) == SMALL_ERR - 1 && err[SMALL_ERR] == 'X',
 		    "70000", "small message buffer mishandled") ||
-	    !report(portspec_parse("70000", &env, ps, NULL, 0) == -1,
+	    !spec_report(portspec_parse("70000", &env, ps, NULL, 0) == -1,
 		    "70000", "NULL message buffer mishandled") ||
-	    !report(portspec_parse(NULL, &env, ps, err, SMALL_ERR) == -1,
+	    !spec_report(portspec_parse(NULL, &env, ps, err, SMALL_ERR) == -1,
 		    "(null)", "NULL spec accepted") ||
-	    !report(!portspec_parse("22", NULL, ps, NULL, 0), "22",
+	    !spec_report(!portspec_parse("22", NULL, ps, NULL, 0), "22",
 		    "NULL env refused") ||
-	    !report(!portspec_parse("22-80:32-90", &env, ps, NULL, 0) &&
+	    !spec_report(!portspec_parse("22-80:32-90", &env, ps, NULL, 0) &&
 		    portspec_format(ps, buf, SMALL_FMT) == -1 &&
 		    !strcmp(buf, "22-8") && buf[SMALL_FMT] == 'X',
 		    "22-80:32-90", "small format buffer mishandled: \"%s\"", buf))
 		return;
-	passed++;
+	n_pass++;
 }
 
 /**
@@ -575,12 +578,12 @@ static void check_roundtrips(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(valid); i++) {
-		/* Not inside report(): its other arguments would be read first */
+		/* Not inside spec_report(): its other arguments would be read first */
 		bool ok = roundtrip(valid[i].spec, &why);
 
-		if (report(ok, valid[i].spec, "round trip: %s (\"%s\")", why,
+		if (spec_report(ok, valid[i].spec, "round trip: %s (\"%s\")", why,
 			   fmtbuf))
-			passed++;
+			n_pass++;
 	}
 }
 
@@ -592,14 +595,14 @@ static void check_format(const struct format_case *c)
 {
 	char err[PORTSPEC_ERR_MAX];
 
-	if (!report(!portspec_parse(c->spec, &env, ps, err, sizeof(err)),
+	if (!spec_report(!portspec_parse(c->spec, &env, ps, err, sizeof(err)),
 		    c->spec, "refused: %s", err) ||
-	    !report(!portspec_format(ps, fmtbuf, FMT_BUF), c->spec,
+	    !spec_report(!portspec_format(ps, fmtbuf, FMT_BUF), c->spec,
 		    "format failed") ||
-	    !report(!strcmp(fmtbuf, c->text), c->spec,
+	    !spec_report(!strcmp(fmtbuf, c->text), c->spec,
 		    "formatted as \"%s\", expected \"%s\"", fmtbuf, c->text))
 		return;
-	passed++;
+	n_pass++;
 }
 
 /**
@@ -640,17 +643,17 @@ static void fuzz(void)
 					   (sizeof(alphabet) - 1)];
 		spec[len] = '\0';
 		if (portspec_parse(spec, &env, ps, err, sizeof(err))) {
-			bad += !report(!memcmp(ps, zero, sizeof(*ps)) && err[0],
+			bad += !spec_report(!memcmp(ps, zero, sizeof(*ps)) && err[0],
 				       spec, "fuzz: failure left state");
 			continue;
 		}
 		accepted++;
 		ok = roundtrip(spec, &why);
-		bad += !report(ok, spec, "fuzz round trip: %s (\"%s\")", why,
+		bad += !spec_report(ok, spec, "fuzz round trip: %s (\"%s\")", why,
 			       fmtbuf);
 	}
-	if (report(!bad, "(fuzz)", "%u failures", bad))
-		passed++;
+	if (spec_report(!bad, "(fuzz)", "%u failures", bad))
+		n_pass++;
 	printf("fuzz: %u specs, %u accepted\n", i, accepted);
 }
 
@@ -732,17 +735,17 @@ static void fuzz_grammar(void)
 			grammar_item(&seed, j ? "," : "", spec, sizeof(spec));
 		}
 		if (portspec_parse(spec, &env, ps, err, sizeof(err))) {
-			bad += !report(!memcmp(ps, zero, sizeof(*ps)) && err[0],
+			bad += !spec_report(!memcmp(ps, zero, sizeof(*ps)) && err[0],
 				       spec, "grammar: failure left state");
 			continue;
 		}
 		accepted++;
 		ok = roundtrip(spec, &why);
-		bad += !report(ok, spec, "grammar round trip: %s (\"%s\")", why,
+		bad += !spec_report(ok, spec, "grammar round trip: %s (\"%s\")", why,
 			       fmtbuf);
 	}
-	if (report(!bad, "(grammar)", "%u failures", bad))
-		passed++;
+	if (spec_report(!bad, "(grammar)", "%u failures", bad))
+		n_pass++;
 	printf("grammar fuzz: %u specs, %u accepted\n", i, accepted);
 }
 
@@ -766,15 +769,15 @@ static void check_auto_unpriv(const char *spec, unsigned nports,
 		.unpriv_first = 1024,
 	};
 
-	if (!report(!portspec_parse(spec, &env1024, ps, NULL, 0), spec,
+	if (!spec_report(!portspec_parse(spec, &env1024, ps, NULL, 0), spec,
 		    "refused"))
 		return;
-	report(ps->nports == nports && ps->map[port].port == port, spec,
+	spec_report(ps->nports == nports && ps->map[port].port == port, spec,
 	       "%u ports, port %u -> %u", ps->nports, port,
 	       ps->map[port].port);
-	report(!portspec_format(ps, fmtbuf, FMT_BUF) && !strcmp(fmtbuf, text),
+	spec_report(!portspec_format(ps, fmtbuf, FMT_BUF) && !strcmp(fmtbuf, text),
 	       spec, "prints as \"%s\", expected \"%s\"", fmtbuf, text);
-	passed++;
+	n_pass++;
 }
 
 /**
@@ -785,15 +788,15 @@ static void check_env_read(void)
 	struct portspec_env e;
 	int ret = portspec_env_read(&e);
 
-	if (!report(e.ephemeral_first >= 1 &&
+	if (!spec_report(e.ephemeral_first >= 1 &&
 		    e.ephemeral_first <= e.ephemeral_last,
 		    "(env)", "range %u-%u", e.ephemeral_first,
 		    e.ephemeral_last) ||
-	    !report(!ret || (e.ephemeral_first == EPH_FIRST &&
+	    !spec_report(!ret || (e.ephemeral_first == EPH_FIRST &&
 			     e.ephemeral_last == EPH_LAST),
 		    "(env)", "failure without the default range"))
 		return;
-	passed++;
+	n_pass++;
 }
 
 /**
@@ -831,10 +834,9 @@ int main(void)
 	check_auto_unpriv("auto,1-65535", PORT_MAX, 80, "auto,1-65535");
 	fuzz();
 	fuzz_grammar();
-	printf("%u passed, %u failed\n", passed, failed);
 	free(ps);
 	free(ps2);
 	free(zero);
 	free(fmtbuf);
-	return failed ? 1 : 0;
+	return unit_summary(NULL);
 }

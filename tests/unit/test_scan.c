@@ -63,6 +63,7 @@
 #include "nsagent/agent.h"
 #include "nsagent/scan_parse.h"
 #include "seccomp/sandbox.h"
+#include "unit.h"
 
 /* PATTERN - filler of a bitmap that an error must leave as it is */
 #define PATTERN		0xa5
@@ -76,9 +77,6 @@
 /* E2E_TIMEOUT_SEC - the end-to-end child is killed after this, seconds */
 #define E2E_TIMEOUT_SEC	60
 
-/* OUT_LINE_MAX - bytes of one line of output */
-#define OUT_LINE_MAX	512
-
 /* MSGS_MAX - most PORTS messages one tick of the test may send */
 #define MSGS_MAX	16
 
@@ -90,71 +88,6 @@
 #define E2E_BOUND	20300	/* bound, not listening */
 #define E2E_NEW		20050	/* opened later */
 
-static unsigned n_pass, n_fail;
-
-/* report_fd - where results go: stdout, or the log descriptor (2) in the
- * sandboxed child, whose filter allows write() there only */
-static int report_fd = STDOUT_FILENO;
-
-/**
- * out() - write one formatted line to report_fd
- * @fmt:	printf format, newline included
- *
- * One vsnprintf() and one write(): stdio's dprintf() calls fstat(), which
- * the agents' filter does not allow.
- */
-static void __attribute__((format(printf, 1, 2))) out(const char *fmt, ...)
-{
-	char line[OUT_LINE_MAX];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = (int)sizeof(line) - 1;
-	if (write(report_fd, line, (size_t)n) < 0) {
-		/* Nowhere left to say it */
-	}
-}
-
-/**
- * report() - count one case and print a line if it failed
- * @ok:		case passed
- * @name:	area
- * @fmt:	printf format describing the case and what went wrong
- */
-static void __attribute__((format(printf, 3, 4)))
-report(bool ok, const char *name, const char *fmt, ...)
-{
-	char what[OUT_LINE_MAX];
-	va_list ap;
-
-	if (ok) {
-		n_pass++;
-		return;
-	}
-	n_fail++;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	out("FAIL %s: %s\n", name, what);
-}
-
-/**
- * die() - stop on a failure of the test's own set-up
- * @what:	what failed, errno says why
- */
-static void __attribute__((noreturn)) die(const char *what)
-{
-	out("FAIL setup: %s: %s\n", what, strerror(errno));
-	out("%u passed, %u failed\n", n_pass, n_fail + 1);
-	_exit(1);
-}
-
 /**
  * bitmap_is() - does a bitmap hold exactly these ports
  * @bm:		bitmap
@@ -165,12 +98,12 @@ static void __attribute__((noreturn)) die(const char *what)
  */
 static bool bitmap_is(const uint8_t *bm, const uint16_t *ports, size_t n)
 {
-	uint8_t want[SCAN_PORT_BYTES];
+	uint8_t want[PORTSET_BYTES];
 	size_t i;
 
 	memset(want, 0, sizeof(want));
 	for (i = 0; i < n; i++)
-		scan_port_set(want, ports[i]);
+		portset_add(want, ports[i]);
 	return !memcmp(want, bm, sizeof(want));
 }
 
@@ -184,7 +117,7 @@ static bool bitmap_untouched(const uint8_t *bm)
 {
 	size_t i;
 
-	for (i = 0; i < SCAN_PORT_BYTES; i++)
+	for (i = 0; i < PORTSET_BYTES; i++)
 		if (bm[i] != PATTERN)
 			return false;
 	return true;
@@ -201,7 +134,7 @@ static bool bitmap_subset(const uint8_t *a, const uint8_t *b)
 {
 	size_t i;
 
-	for (i = 0; i < SCAN_PORT_BYTES; i++)
+	for (i = 0; i < PORTSET_BYTES; i++)
 		if (a[i] & ~b[i])
 			return false;
 	return true;
@@ -327,7 +260,7 @@ static size_t count_ports(const uint16_t *ports, size_t max)
  */
 static void proc_case_run(const struct proc_case *c)
 {
-	uint8_t bm[SCAN_PORT_BYTES];
+	uint8_t bm[PORTSET_BYTES];
 	size_t len = c->len ? c->len : strlen(c->text);
 	int rc;
 
@@ -354,7 +287,7 @@ static void proc_case_run(const struct proc_case *c)
  */
 static void proc_prefixes(const char *text, const char *name)
 {
-	uint8_t full[SCAN_PORT_BYTES], bm[SCAN_PORT_BYTES];
+	uint8_t full[PORTSET_BYTES], bm[PORTSET_BYTES];
 	size_t len = strlen(text), i, bad = 0;
 	const char *nl = strchr(text, '\n');
 	bool line_end;
@@ -379,7 +312,7 @@ static void proc_prefixes(const char *text, const char *name)
  */
 static void proc_too_long(void)
 {
-	uint8_t bm[SCAN_PORT_BYTES];
+	uint8_t bm[PORTSET_BYTES];
 	size_t len = SCAN_PROC_MAX + 1U;
 	char *big = malloc(len);
 	int rc;
@@ -542,7 +475,7 @@ static void diag_expect(const char *what, const struct nlbuf *nb, int family,
 			int rc_want, bool done_want, const uint16_t *ports,
 			size_t n)
 {
-	uint8_t bm[SCAN_PORT_BYTES];
+	uint8_t bm[PORTSET_BYTES];
 	bool done = !done_want;
 	int rc;
 
@@ -659,7 +592,7 @@ static void diag_unaligned(void)
 	static const uint16_t v4[] = { 80, 443 };
 	static struct nlbuf nb;
 	static uint8_t odd[NLBUF_MAX + 1];
-	uint8_t bm[SCAN_PORT_BYTES];
+	uint8_t bm[PORTSET_BYTES];
 	bool done = false;
 	int rc;
 
@@ -681,7 +614,7 @@ static void diag_unaligned(void)
 static void diag_prefixes(void)
 {
 	const size_t entry = NLMSG_HDRLEN + sizeof(struct inet_diag_msg);
-	uint8_t full[SCAN_PORT_BYTES], bm[SCAN_PORT_BYTES];
+	uint8_t full[PORTSET_BYTES], bm[PORTSET_BYTES];
 	static struct nlbuf nb;
 	size_t i, bad = 0;
 	bool done, whole;
@@ -831,7 +764,7 @@ static void tick_expect(struct e2e *t, const char *what,
 		if (ok && exp[i].extra)
 			ok = p->port[j] == exp[i].extra;
 		if (!ok)
-			out("  %s: message %u: family %u flags %#x count %u "
+			unit_out("  %s: message %u: family %u flags %#x count %u "
 			    "first %u\n", what, i, p->family, p->flags,
 			    p->count, p->count ? p->port[0] : 0);
 	}
@@ -997,14 +930,13 @@ static int e2e_child(void)
 	if (unshare(flags))
 		die("unshare of a network namespace");
 	lo_up();
-	report_fd = STDERR_FILENO;
+	unit_out_fd = STDERR_FILENO;
 	e2e_spawner_filter();
 	e2e_open(&t);
 	sandbox_agent_enter();
 	e2e_diag(&t);
 	e2e_proc(&t);
-	out("end to end: %u passed, %u failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return unit_summary("end to end");
 }
 
 /**
@@ -1048,6 +980,5 @@ int main(void)
 	diag_unaligned();
 	diag_prefixes();
 	e2e_run();
-	out("%u passed, %u failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return unit_summary(NULL);
 }

@@ -255,6 +255,5 @@ int main(void)
 	fds = fd_count();
 	check_sink();
 	report(fd_count() == fds, "sink", "descriptors leaked");
-	printf("%u passed, %u failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return unit_summary(NULL);
 }

@@ -34,6 +34,33 @@ free_block() {
 	die "no block of $n free ports in 20000-32767"
 }
 
+# f01_start NAME COUNT VAR - the start of every finding-1 test: root and
+# the binary are needed, NS is a new namespace nsp-PID-NAME, VAR the first
+# of COUNT free consecutive host ports (free_block).
+f01_start() {
+	need_root
+	need_nsplice
+	NS="nsp-$$-$1"
+	make_netns "$NS"
+	free_block "$2" "$3"
+}
+
+# expect_block_closed FIRST N SECONDS DESC - ok DESC once neither the
+# first nor the last port of FIRST..FIRST+N-1 listens, polled for up to
+# SECONDS; fail "DESC: ports still listen" if they still do.
+expect_block_closed() {
+	local first=$1 last=$(($1 + $2 - 1)) i
+	for ((i = 0; i < $3 * 10; i++)); do
+		port_listening "$first" || port_listening "$last" || break
+		sleep 0.1
+	done
+	if ! port_listening "$first" && ! port_listening "$last"; then
+		ok "$4"
+	else
+		fail "$4: ports still listen"
+	fi
+}
+
 # many_server NETNS PORTS LOG - manyports.py serving PORTS on 127.0.0.1
 # and ::1 of NETNS; waits (<= 20 s) until every socket is bound.
 many_server() {

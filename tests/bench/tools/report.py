@@ -69,7 +69,7 @@ ORDER = ["direct", "nsplice", "nsplice-ref", "nsplice-pp", "pasta", "proxyd",
 PP_METRICS = [("rate.1", True), ("rate.8", True), ("lat.mean", False),
               ("lat.p99", False), ("lat_pin.mean", False)]
 
-# PP_COST_MAX - the header may cost at most this share (issue 16: 5 %)
+# PP_COST_MAX - the header may cost at most this share (target: 5 %)
 PP_COST_MAX = 0.05
 
 

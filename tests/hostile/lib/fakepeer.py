@@ -48,14 +48,13 @@ import sys
 import threading
 import time
 
+from msgnums import MSG, NUMS   # type numbers and constants of ipc/msg.h
+
 HDR = struct.Struct("<HH")
-MSG = {"HELLO": 1, "FORWARD": 2, "CONFIG_DONE": 3, "RELAY_READY": 4,
-       "BIND": 5, "BOUND": 6, "AGENT_READY": 7, "LISTENER": 8,
-       "POOL_REQ": 9, "POOL_FDS": 10, "NS_ADDRS": 11, "RELAY_LIMITS": 12,
-       "AGENT_CONF": 18, "POOL_ALLOW": 25, "POOL_DENIED": 26,
-       "AGENT_BAD": 27, "UDP_TARGET": 28, "UDP_TARGET_DEL": 29,
-       "UDP_POOL_REQ": 30, "UDP_POOL_FDS": 31}
-FD_LOG, FD_SUP, FD_PEER, FD_PEER2 = 2, 3, 4, 5
+# The fixed descriptors of a started role (ipc/msg.h IPC_FD_*)
+FD_LOG, FD_SUP = NUMS["IPC_FD_LOG"], NUMS["IPC_FD_SUPERVISOR"]
+FD_PEER, FD_PEER2 = NUMS["IPC_FD_AGENT_HOST"], NUMS["IPC_FD_AGENT_TARGET"]
+UNKNOWN_TYPE = 999      # no type: check_msgnums.py asserts it stays so
 EXIT_WAIT = 5.0         # seconds a receiver gets to end after a bad message
 FLOOD_SECS = 2.0
 SYS_PIDFD_OPEN = 434
@@ -92,6 +91,34 @@ def limits(version):
     fields = [1 << 20, 16384, 1, 0] + ([0] if version >= 2 else []) + \
         ([0] if version >= 4 else [])
     return u32(*fields)
+
+
+def count(n=0):
+    """A msg_config_done (CONFIG_DONE, RELAY_READY, AGENT_READY): N."""
+    return u32(n)
+
+
+# BUILDERS - the payload functions a msg() call may use for each type
+# instead of samples(); samples() calls each, so its length is checked.
+BUILDERS = {"FORWARD": "forward", "BIND": "forward", "NS_ADDRS": "ns_addrs",
+            "RELAY_LIMITS": "limits", "CONFIG_DONE": "count",
+            "AGENT_READY": "count"}
+
+
+def samples(version=NUMS["IPC_PROTO_VERSION"]):
+    """A valid payload of each type this peer packs, by type name, for
+    protocol VERSION.  check_msgnums.py compares each length with sizeof
+    of the payload struct, for the current version."""
+    return {"HELLO": u32(version, 0, 0, 0),
+            "FORWARD": forward(), "BIND": forward(),
+            "CONFIG_DONE": count(), "AGENT_READY": count(),
+            "LISTENER": u32(1),
+            "POOL_REQ": u32(socket.AF_INET, 1),
+            "NS_ADDRS": ns_addrs(),
+            "RELAY_LIMITS": limits(version),
+            "RELAY_CHAN": u32(0), "AGENT_CHAN": u32(0),
+            "AGENT_CONF": u32(0, 0, 0, 0),
+            "POOL_ALLOW": u32(NUMS["POOL_ALLOW_V4"])}
 
 
 def send_fds(sock, data, fds):
@@ -139,33 +166,33 @@ def bad_message(role, chan, kind):
     if kind == "oversized":
         return msg(MSG["CONFIG_DONE"], bytes(196)), []
     if kind == "unknown":
-        return msg(999, u32(0)), []
+        return msg(UNKNOWN_TYPE, u32(0)), []
     if kind == "wrong-dir":
         # HELLO only travels to the supervisor; POOL_REQ only to an agent;
         # LISTENER only to the relay; BIND only from the supervisor.
         t = {("relay", "sup"): "HELLO", ("relay", "peer"): "POOL_REQ",
              ("agent", "sup"): "LISTENER", ("agent", "peer"): "BIND"}
-        mt = MSG[t[(role, chan)]]
-        size = {1: 16, 9: 8, 8: 4, 5: 60}[mt]
-        return msg(mt, bytes(size)), []
+        name = t[(role, chan)]
+        return msg(MSG[name], bytes(len(samples()[name]))), []
     if kind == "missing-fd":
         # LISTENER needs one.  Towards an agent, and from the supervisor
         # to the relay, no type of protocol 1 carries a descriptor, so
-        # RELAY_CHAN (16) / AGENT_CHAN (17) of protocol 2 are used:
+        # RELAY_CHAN / AGENT_CHAN of protocol 2 are used:
         # "missing descriptor" there, "unknown type" for protocol 1.
         # From the relay to an agent RELAY_CHAN is also the wrong
         # direction, which the validator checks first.
         if role == "relay" and chan == "peer":
-            return msg(MSG["LISTENER"], u32(1)), []
-        return msg(16 if role == "agent" else 17, u32(0)), []
+            return msg(MSG["LISTENER"], samples()["LISTENER"]), []
+        name = "RELAY_CHAN" if role == "agent" else "AGENT_CHAN"
+        return msg(MSG[name], samples()[name]), []
     if kind == "extra-fd":
         a, b = socket.socketpair()
         b.close()
-        payload = {("relay", "sup"): msg(MSG["CONFIG_DONE"], u32(0)),
+        payload = {("relay", "sup"): msg(MSG["CONFIG_DONE"], count()),
                    ("relay", "peer"): msg(MSG["NS_ADDRS"], ns_addrs()),
-                   ("agent", "sup"): msg(MSG["CONFIG_DONE"], u32(0)),
+                   ("agent", "sup"): msg(MSG["CONFIG_DONE"], count()),
                    ("agent", "peer"): msg(MSG["POOL_REQ"],
-                                          u32(socket.AF_INET, 1))}
+                                          samples()["POOL_REQ"])}
         return payload[(role, chan)], [a.detach()]
     raise ValueError("unknown case " + kind)
 
@@ -268,7 +295,7 @@ def relay_configure(c, version, port=1):
     if version:
         c.sup.send(msg(MSG["RELAY_LIMITS"], limits(version)))
     c.sup.send(msg(MSG["FORWARD"], forward(port, port)))
-    c.sup.send(msg(MSG["CONFIG_DONE"], u32(1)))
+    c.sup.send(msg(MSG["CONFIG_DONE"], count(1)))
     return c.expect(c.sup, MSG["RELAY_READY"])
 
 
@@ -276,7 +303,8 @@ def start(binary, role):
     """Start ROLE and read its HELLO; return (child, protocol version)."""
     c = Child(binary, role)
     m = recv_msg(c.sup, 5.0)
-    if not m or m[0] != MSG["HELLO"] or len(m[1]) != 16:
+    hello = len(samples()["HELLO"])
+    if not m or m[0] != MSG["HELLO"] or len(m[1]) != hello:
         c.kill()
         raise RuntimeError("no HELLO from %s: %r; log %r" % (role, m, c.log))
     version = struct.unpack("<IIII", m[1])[0]
@@ -304,10 +332,10 @@ def flood(c, role, version):
     elif version >= 2:
         # An agent makes pool sockets only after AGENT_CONF (scan off,
         # no keepalive), as the real supervisor sends it after HELLO.
-        c.sup.send(msg(MSG["AGENT_CONF"], u32(0, 0, 0, 0)))
+        c.sup.send(msg(MSG["AGENT_CONF"], samples()["AGENT_CONF"]))
     if role != "relay" and version >= 3:
         # ... and only of the families POOL_ALLOW names (1: IPv4).
-        c.sup.send(msg(MSG["POOL_ALLOW"], u32(1)))
+        c.sup.send(msg(MSG["POOL_ALLOW"], samples()["POOL_ALLOW"]))
     stop = threading.Event()
     counts = {"msgs": 0, "fds": 0}
     reader = threading.Thread(target=drain_peer, args=(c, stop, counts),
@@ -316,7 +344,7 @@ def flood(c, role, version):
     time.sleep(0.3)
     out["fds_before"] = fd_count(c.pid)
     data = msg(MSG["NS_ADDRS"], ns_addrs()) if role == "relay" else \
-        msg(MSG["POOL_REQ"], u32(socket.AF_INET, 1))
+        msg(MSG["POOL_REQ"], samples()["POOL_REQ"])
     c.peer.settimeout(0.05)
     sent = 0
     end = time.monotonic() + FLOOD_SECS
@@ -340,7 +368,7 @@ def flood(c, role, version):
     if role == "relay":
         out["responsive"] = relay_configure(c, 0, 2)
     else:
-        c.sup.send(msg(MSG["CONFIG_DONE"], u32(0)))
+        c.sup.send(msg(MSG["CONFIG_DONE"], count()))
         out["responsive"] = c.expect(c.sup, MSG["AGENT_READY"])
     return out
 
@@ -419,14 +447,14 @@ def cmd_inject(pid, fd, case):
     n = pidfd_getfd(pid, fd)
     sock = socket.socket(fileno=n)
     if kind == "unknown":
-        data, fds = msg(999, u32(0)), []
+        data, fds = msg(UNKNOWN_TYPE, u32(0)), []
     elif kind == "oversized":
         data, fds = msg(MSG["CONFIG_DONE"], bytes(196)), []
     elif kind == "extra-fd":
         # AGENT_READY travels agent -> supervisor and carries no descriptor
         a, b = socket.socketpair()
         b.close()
-        data, fds = msg(MSG["AGENT_READY"], u32(0)), [a.detach()]
+        data, fds = msg(MSG["AGENT_READY"], count()), [a.detach()]
     else:
         raise ValueError("inject supports unknown, oversized, extra-fd")
     send_fds(sock, data, fds)

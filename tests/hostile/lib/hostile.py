@@ -41,6 +41,7 @@ Clients:
 import argparse
 import asyncio
 import ctypes
+import functools
 import hashlib
 import json
 import math
@@ -53,6 +54,13 @@ import sys
 import threading
 import time
 
+# nstool.py (tests/integration/lib) owns the helpers both tools share; it
+# stays a single file because user_copy_binary copies it alone.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "integration", "lib"))
+from nstool import (family_of, log_as, parse_size,  # noqa: E402
+                    random_block, recv_exact)
+
 BASE_LEN = (1 << 20) + 4099     # not a power of two: no aligned period
 SEED = 0x686F7374               # "host"
 CHUNK = 64 * 1024
@@ -63,20 +71,13 @@ PG_HDR = struct.Struct("!cI")   # PostgreSQL-style: type byte, length
 CLONE_NEWNET = 0x40000000
 LISTEN_BACKLOG = 4096           # the servers' accept queue (somaxconn)
 
-_base = None
 
-
-def log(msg):
-    """Print a diagnostic line on stderr."""
-    print("hostile: " + msg, file=sys.stderr, flush=True)
+log = functools.partial(log_as, "hostile")
 
 
 def base_block():
     """Return the shared pseudo-random block (created once)."""
-    global _base
-    if _base is None:
-        _base = memoryview(random.Random(SEED).randbytes(BASE_LEN))
-    return _base
+    return memoryview(random_block(SEED, BASE_LEN))
 
 
 def stream(seed, total, chunk=CHUNK):
@@ -90,12 +91,6 @@ def stream(seed, total, chunk=CHUNK):
         off = (off + n) % BASE_LEN
 
 
-def parse_size(text):
-    """Parse a byte count with an optional K/M/G (binary) suffix."""
-    mult = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}.get(text[-1:].lower())
-    return int(text[:-1]) * mult if mult else int(text)
-
-
 def raise_nofile():
     """Raise the descriptor soft limit to the hard one (1000+ sockets)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -106,11 +101,6 @@ def raise_nofile():
 def emit(obj):
     """Print OBJ as one JSON line on stdout."""
     print(json.dumps(obj, sort_keys=True), flush=True)
-
-
-def family_of(host):
-    """Return AF_INET6 for an IPv6 literal, else AF_INET."""
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 def listen_on(addrs, port, backlog=LISTEN_BACKLOG):
@@ -431,20 +421,9 @@ def pg_send(sock, kind, body, gap):
 
 def pg_recv(sock):
     """Read one message; return (kind, body)."""
-    hdr = recv_exact(sock, PG_HDR.size)
+    hdr = recv_exact(sock, PG_HDR.size, strict=True)
     kind, n = PG_HDR.unpack(hdr)
-    return kind, recv_exact(sock, n - 4)
-
-
-def recv_exact(sock, n):
-    """Read exactly N bytes or raise ConnectionError."""
-    buf = bytearray()
-    while len(buf) < n:
-        d = sock.recv(n - len(buf))
-        if not d:
-            raise ConnectionError("EOF after %d of %d bytes" % (len(buf), n))
-        buf += d
-    return bytes(buf)
+    return kind, recv_exact(sock, n - 4, strict=True)
 
 
 def pingpong_handler(conn, args):

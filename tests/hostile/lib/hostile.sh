@@ -16,30 +16,24 @@ HOSTILE_PY="${HOSTILE_LIB:?HOSTILE_LIB not set}/hostile.py"
 # CLK_TCK - clock ticks per second, for CPU figures
 CLK_TCK=$(getconf CLK_TCK)
 
+# hostile, hostile_in, start_hostile_server - common.sh's nstool,
+# nstool_in and start_ns_server, with hostile.py in place of nstool.py (and
+# HOSTILE_TIMEOUT in place of NSTOOL_TIMEOUT) for the call.
+
 # hostile ARGS... - run hostile.py in the host netns, bounded.
 hostile() {
-	timeout -k 2 "${HOSTILE_TIMEOUT:-150}" "$PY" "$HOSTILE_PY" "$@"
+	NSTOOL=$HOSTILE_PY NSTOOL_TIMEOUT=${HOSTILE_TIMEOUT:-150} nstool "$@"
 }
 
 # hostile_in NETNS ARGS... - run hostile.py inside NETNS, bounded.
 hostile_in() {
-	local ns=$1
-	shift
-	in_netns "$ns" timeout -k 2 "${HOSTILE_TIMEOUT:-150}" "$PY" "$HOSTILE_PY" "$@"
+	NSTOOL=$HOSTILE_PY NSTOOL_TIMEOUT=${HOSTILE_TIMEOUT:-150} nstool_in "$@"
 }
 
 # start_hostile_server NETNS LOG ARGS... - a hostile.py server in NETNS
 # (empty: the host) in the background; BG_PID is set.
 start_hostile_server() {
-	local ns=$1 log=$2
-	shift 2
-	if [[ -n $ns ]]; then
-		start_bg "$log" ip netns exec "$ns" timeout -k 2 "$LIFETIME" \
-			"$PY" "$HOSTILE_PY" "$@" --lifetime "$LIFETIME"
-	else
-		start_bg "$log" timeout -k 2 "$LIFETIME" \
-			"$PY" "$HOSTILE_PY" "$@" --lifetime "$LIFETIME"
-	fi
+	NSTOOL=$HOSTILE_PY start_ns_server "$@"
 }
 
 # jget JSON KEY - print field KEY of the JSON object JSON ("" if absent;

@@ -511,6 +511,38 @@ assert_no_nsplice_procs() {
 	return 1
 }
 
+# assert_still_running [OK-DESC [FAIL-DESC]] - ok if the supervisor
+# ($NSP_PID) still runs, else fail and show the tail of $NSP_LOG.
+assert_still_running() {
+	if pid_alive "$NSP_PID"; then
+		ok "${1:-nsplice still running}"
+	else
+		fail "${2:-nsplice died}"
+		show_log "$NSP_LOG"
+	fi
+}
+
+# shutdown_nsplice [--any-status] SECONDS [WHAT] - the usual end of a run:
+# SIGTERM to the supervisor; fail unless it exits within SECONDS, with
+# status 0 (not checked with --any-status), leaving no process behind.
+# WHAT ("phase 1") prefixes the lines.  Returns what
+# assert_no_nsplice_procs returns, as the open-coded endings did (under
+# set -e a process left behind ends the test there).
+shutdown_nsplice() {
+	local any=0 what
+	if [[ $1 == --any-status ]]; then
+		any=1
+		shift
+	fi
+	what=${2:+$2: }
+	stop_nsplice TERM "$1" ||
+		fail "${what}SIGTERM: nsplice still running after $1 s"
+	if ((!any)) && [[ ${NSP_RC:-} != 0 ]]; then
+		fail "${what}SIGTERM: exit status ${NSP_RC:-none}, expected 0"
+	fi
+	assert_no_nsplice_procs "${what}no nsplice process left"
+}
+
 # ------------------------------------------------------- unprivileged user
 
 TEST_USER=nsplice-test

@@ -102,32 +102,47 @@ wait_filters() {
 	return 1
 }
 
-# start_accept_counter NETNS PORT LOG - a TCP listener on 127.0.0.1:PORT
-# in NETNS (empty: the host) that writes one line per accepted connection
-# to LOG; BG_PID is set.
-start_accept_counter() {
-	local ns=$1 port=$2 log=$3
+# start_accept_counter_at NETNS ADDR PORT LOG [REPLY] - a TCP listener on
+# ADDR:PORT only (an IPv6 one is v6-only) in NETNS (empty: the host) that
+# writes "listening" once bound, then one "accepted" line per connection
+# to LOG, and sends REPLY (plus a newline) to each if given.  Returns once
+# it listens (dies after 5 s if it does not); BG_PID is set.
+start_accept_counter_at() {
+	local ns=$1 addr=$2 port=$3 log=$4 reply=${5:-} i run=()
 	local prog='
 import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM)
+if fam == socket.AF_INET6:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
+s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen(16)
+print("listening", flush=True)
 s.settimeout(0.2)
-end = time.monotonic() + float(sys.argv[2])
+end = time.monotonic() + float(sys.argv[3])
 while time.monotonic() < end:
     try:
         c, a = s.accept()
     except socket.timeout:
         continue
     print("accepted", a, flush=True)
+    if sys.argv[4]:
+        c.sendall(sys.argv[4].encode() + b"\n")
     c.close()
 '
-	if [[ -n $ns ]]; then
-		start_bg "$log" ip netns exec "$ns" timeout -k 2 "$LIFETIME" \
-			"$PY" -c "$prog" "$port" "$LIFETIME"
-	else
-		start_bg "$log" timeout -k 2 "$LIFETIME" "$PY" -c "$prog" \
-			"$port" "$LIFETIME"
-	fi
+	[[ -z $ns ]] || run=(ip netns exec "$ns")
+	start_bg "$log" "${run[@]}" timeout -k 2 "$LIFETIME" "$PY" -c "$prog" \
+		"$addr" "$port" "$LIFETIME" "$reply"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^listening' "$log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	die "service on $addr:$port did not start"
+}
+
+# start_accept_counter NETNS PORT LOG - start_accept_counter_at on
+# 127.0.0.1:PORT, no reply.
+start_accept_counter() {
+	start_accept_counter_at "$1" 127.0.0.1 "$2" "$3"
 }

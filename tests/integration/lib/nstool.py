@@ -38,6 +38,7 @@ BYTES accepts K, M, G suffixes (binary).
 
 import argparse
 import errno
+import functools
 import hashlib
 import random
 import socket
@@ -53,15 +54,22 @@ HALF_ANSWER = 1 << 20
 RESET_BYTES = 4 << 20
 CONN_TIMEOUT = 60.0
 
-_base_block = None
+_blocks = {}
+
+
+def random_block(seed, length):
+    """Return LENGTH pseudo-random bytes drawn from SEED (made once each).
+
+    Shared with tests/hostile/lib/hostile.py, which imports this module
+    for its byte streams and small helpers."""
+    if (seed, length) not in _blocks:
+        _blocks[(seed, length)] = random.Random(seed).randbytes(length)
+    return _blocks[(seed, length)]
 
 
 def base_block():
     """Return the shared 1 MiB pseudo-random block (created once)."""
-    global _base_block
-    if _base_block is None:
-        _base_block = random.Random(SEED).randbytes(BLOCK)
-    return _base_block
+    return random_block(SEED, BLOCK)
 
 
 def stream_block(index, buf=None):
@@ -115,9 +123,12 @@ def parse_size(text):
     return value
 
 
-def log(msg):
-    """Print a diagnostic line on stderr, flushed."""
-    print("nstool: " + msg, file=sys.stderr, flush=True)
+def log_as(prog, msg):
+    """Print a diagnostic line of tool PROG on stderr, flushed."""
+    print(prog + ": " + msg, file=sys.stderr, flush=True)
+
+
+log = functools.partial(log_as, "nstool")
 
 
 def family_of(host):
@@ -521,12 +532,17 @@ def cmd_hold(args):
         s.close()
 
 
-def recv_exact(sock, n):
-    """Read exactly N bytes (less only at EOF)."""
+def recv_exact(sock, n, strict=False):
+    """Read exactly N bytes; less only at EOF, where STRICT raises
+    ConnectionError instead."""
     parts = []
+    want = n
     while n > 0:
         data = sock.recv(n)
         if not data:
+            if strict:
+                raise ConnectionError("EOF after %d of %d bytes"
+                                      % (want - n, want))
             break
         parts.append(data)
         n -= len(data)

@@ -182,3 +182,13 @@ find_command_pid() {
 	done
 	echo "$p"
 }
+
+# sandbox_test_start - the start of every test_sandbox_*.sh: root and the
+# binary are needed; the unprivileged test user exists and has its own
+# readable copy of the binary and nstool.py (USER_NSPLICE, USER_NSTOOL).
+sandbox_test_start() {
+	need_root
+	need_nsplice
+	ensure_test_user
+	user_copy_binary
+}

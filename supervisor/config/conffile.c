@@ -62,10 +62,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "../ipc/text.h"
-#include "conffile.h"
-#include "config.h"
+#include "ipc/log.h"
+#include "ipc/text.h"
+#include "supervisor/config/conffile.h"
+#include "supervisor/config/config.h"
 
 /* LABEL_MAX - "FILE:LINE: KEY" of one message, bytes; longer is cut */
 #define LABEL_MAX	CONFIG_ERR_MAX

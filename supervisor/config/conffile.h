@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "portspec.h"
+#include "supervisor/config/config.h"
+#include "supervisor/config/portspec.h"
 
 /* OPT_* - option codes beyond the short options' characters */
 enum {

@@ -48,11 +48,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "../relay/flow.h"
-#include "../seccomp/sandbox.h"
-#include "conffile.h"
-#include "config.h"
+#include "ipc/log.h"
+#include "ipc/msg.h"
+#include "seccomp/sandbox.h"
+#include "supervisor/config/conffile.h"
+#include "supervisor/config/config.h"
 
 /* NETNS_DIR - where `ip netns` keeps named network namespaces */
 #define NETNS_DIR "/run/netns/"
@@ -67,9 +67,6 @@
 
 /* LOW_PORT_LIMIT - ports below this need CAP_NET_BIND_SERVICE by default */
 #define LOW_PORT_LIMIT 1024
-
-/* PORT_SLOTS - one per 16-bit port value, the size of an allowed bitmap */
-#define PORT_SLOTS 65536U
 
 /* CONTROL_PATH_MAX - room for --control in sun_path, bytes with the NUL */
 #define CONTROL_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -586,9 +583,9 @@ static int expand_auto(struct nsp_config *cfg, const struct portspec *ps,
 		r->tmpl[i].tolerate = FWD_TOL_ANY;
 		r->tmpl[i].m.flags |= FWD_F_OPTIONAL;
 	}
-	for (p = 1; p < PORT_SLOTS; p++)
+	for (p = 1; p < PORTSET_PORTS; p++)
 		if (ps->map[p].port)
-			r->allowed[p / 8] |= (uint8_t)(1U << (p % 8));
+			portset_add(r->allowed, (uint16_t)p);
 	ret = config_auto_append(cfg, r, err, errlen);
 	free(r);
 	return ret;
@@ -1691,6 +1688,47 @@ int config_change(const struct nsp_config *running, bool add, char opt,
 }
 
 /**
+ * config_retarget() - the running configuration with a new target address
+ * @running:	running configuration
+ * @af:		family of @addr
+ * @addr:	the address every forward with an explicit target goes to
+ * @fresh:	output: a complete configuration of its own
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * rootlessport's reload (supervisor/engine.c): the container moved to
+ * another address, its ports did not.  Forwards with FWD_F_TARGET_ADDR
+ * take @addr; their listeners and every other setting stay as they are.
+ *
+ * Return: 0 or -1
+ */
+int config_retarget(const struct nsp_config *running, int af,
+		    const union inany *addr, struct nsp_config *fresh,
+		    char *err, size_t errlen)
+{
+	unsigned i;
+
+	memset(fresh, 0, sizeof(*fresh));
+	if (!inany_loopback_safe(af, addr, INANY_USE_TARGET))
+		return errfmt(err, errlen, "not an address to connect to");
+	if (config_clone(fresh, running, true, err, errlen))
+		return -1;
+	for (i = 0; i < fresh->nfwd; i++) {
+		struct msg_forward *m = &fresh->fwd[i].m;
+
+		if (!(m->flags & FWD_F_TARGET_ADDR))
+			continue;
+		m->target_family = (uint8_t)af;
+		m->target_addr = *addr;
+	}
+	if (config_check(fresh, err, errlen)) {
+		config_free(fresh);
+		return -1;
+	}
+	return 0;
+}
+
+/**
  * config_free() - release what a configuration holds
  * @cfg:	configuration; left empty
  */
@@ -1727,7 +1765,7 @@ static bool auto_has_low_port(const struct auto_rule *r)
  * The agent of that side then keeps CAP_NET_BIND_SERVICE and nothing else.
  * An auto rule counts if it may forward such a port: what listens on the
  * other side is only known later.  A bare "auto" takes no port below
- * net.ipv4.ip_unprivileged_port_start (cmd/portspec.c), so only a rule
+ * net.ipv4.ip_unprivileged_port_start (supervisor/config/portspec.c), so only a rule
  * that names one ("auto,25") keeps the capability: a process on the other
  * side must not get this side's privileged ports by listening.
  *

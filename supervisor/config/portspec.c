@@ -17,7 +17,7 @@
  * a bad listen address: that is what the user meant to write.  Text that
  * parses as an address wins over a mapping, as in pasta, which means
  * "8080:fd00::2/80" listens on 8080:fd00::2; "8080:[fd00::2]/80" is the way
- * to spell that target, and portspec_format() always brackets targets.
+ * to spell that target.
  *
  * Inclusions are written straight into the caller's map as they are met;
  * the map doubles as the record of taken listen ports, so a port listed twice
@@ -37,16 +37,6 @@
  * anything unprintable replaced, so one message stays one line of bounded
  * length whatever was typed.
  *
- * portspec_format() walks the map once and merges runs of ports that move by
- * the same offset to the same target address.  The text parses back to the
- * same struct except for one field: a best-effort spec ("all", "~N") prints
- * as its expansion, and an explicit list is not best effort, so best_effort
- * does not survive a round trip.  An auto spec prints as it was written:
- * "auto" followed by its listed ports, or by its exclusions from the first
- * port a bare "auto" takes (the unprivileged start, @auto_first), so
- * "auto,~22" stays that and not 65534 ports in two ranges, and "auto,1-99"
- * never turns into exclusions that a bare "auto" would read differently.
- *
  * The ephemeral range comes from procfs, which is read with a fixed-size
  * buffer and parsed as strictly as a spec: a kernel that prints something
  * unexpected gets Linux's default range rather than a guess.
@@ -59,14 +49,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../ipc/text.h"
-#include "portspec.h"
+#include "ipc/portset.h"
+#include "ipc/text.h"
+#include "supervisor/config/portspec.h"
 
 /* PORT_FIRST, PORT_LAST - valid TCP ports; port 0 in the map means "off" */
 #define PORT_FIRST		1
 #define PORT_LAST		UINT16_MAX
-/* PORT_SLOTS - entries in struct portspec.map: one per 16-bit value */
-#define PORT_SLOTS		((size_t)PORT_LAST + 1)
 /* PORT_DIGITS_MAX - longest decimal port we read, leading zeros included */
 #define PORT_DIGITS_MAX		5
 /* DECIMAL_BASE - ports are decimal only, never octal or hexadecimal */
@@ -78,8 +67,6 @@
 #define QUOTE_ELLIPSIS		"..."
 /* QUOTE_BUF - one excerpt: QUOTE_MAX bytes, ellipsis and NUL */
 #define QUOTE_BUF		(QUOTE_MAX + sizeof(QUOTE_ELLIPSIS))
-/* QUOTE_BAD_CHAR - stands in for bytes that could break a log line */
-#define QUOTE_BAD_CHAR		'?'
 
 /* ADDR_TEXT_MAX - longest numeric address in a spec, plus NUL */
 #define ADDR_TEXT_MAX		INET6_ADDRSTRLEN
@@ -100,7 +87,7 @@
 #define UNPRIV_PATH		"/proc/sys/net/ipv4/ip_unprivileged_port_start"
 
 _Static_assert(sizeof(((struct portspec *)0)->map) ==
-	       PORT_SLOTS * sizeof(struct portspec_target),
+	       PORTSET_PORTS * sizeof(struct portspec_target),
 	       "struct portspec.map must have one entry per 16-bit port");
 
 /**
@@ -163,7 +150,7 @@ struct parse {
 	struct portspec *ps;
 	const struct portspec_env *env;
 	struct span spec;
-	uint8_t excluded[PORT_SLOTS / CHAR_BIT];
+	uint8_t excluded[PORTSET_BYTES];
 	bool all;
 	bool included;
 	struct span mapped;
@@ -174,20 +161,6 @@ struct parse {
 };
 
 unsigned long portspec_work;
-
-/**
- * struct writer - bounded output for portspec_format()
- * @buf:	output, always NUL-terminated
- * @len:	size of @buf, at least one
- * @pos:	length written so far
- * @full:	something did not fit; nothing more is written
- */
-struct writer {
-	char *buf;
-	size_t len;
-	size_t pos;
-	bool full;
-};
 
 /**
  * span_of() - make a span
@@ -278,7 +251,7 @@ static const char *quote(struct quote *q, struct span sp)
 	n = text_safe(q->s, sp.p, n, 0, NULL);
 	for (i = 0; i < n; i++)
 		if (q->s[i] == '"')
-			q->s[i] = QUOTE_BAD_CHAR;
+			q->s[i] = TEXT_BAD_CHAR;
 	q->s[n] = '\0';
 	if (sp.len > QUOTE_MAX)
 		memcpy(q->s + n, QUOTE_ELLIPSIS, sizeof(QUOTE_ELLIPSIS));
@@ -668,7 +641,7 @@ static int item_exclude(struct parse *st, struct span item)
 	/* whole bytes at once: a list of "~1-65535" items costs 8 KiB of
 	 * bitmap each, not 65535 steps */
 	for (p = r.first; p <= r.last && p % CHAR_BIT; p++)
-		st->excluded[p / CHAR_BIT] |= (uint8_t)(1U << (p % CHAR_BIT));
+		portset_add(st->excluded, (uint16_t)p);
 	if (p + CHAR_BIT - 1 <= r.last) {
 		memset(&st->excluded[p / CHAR_BIT], 0xff,
 		       (r.last + 1 - p) / CHAR_BIT);
@@ -676,7 +649,7 @@ static int item_exclude(struct parse *st, struct span item)
 		p += (r.last + 1 - p) / CHAR_BIT * CHAR_BIT;
 	}
 	for (; p <= r.last; p++)
-		st->excluded[p / CHAR_BIT] |= (uint8_t)(1U << (p % CHAR_BIT));
+		portset_add(st->excluded, (uint16_t)p);
 	return 0;
 }
 
@@ -742,7 +715,7 @@ static int list_parse(struct parse *st, struct span list)
  */
 static bool port_excluded(const struct parse *st, unsigned p)
 {
-	return st->excluded[p / CHAR_BIT] & (1U << (p % CHAR_BIT));
+	return portset_has(st->excluded, (uint16_t)p);
 }
 
 /**
@@ -1017,230 +990,4 @@ int portspec_env_read(struct portspec_env *env)
 	env->ephemeral_first = EPHEMERAL_FIRST_DEFAULT;
 	env->ephemeral_last = EPHEMERAL_LAST_DEFAULT;
 	return -1;
-}
-
-/**
- * put() - append formatted text, or mark the writer full
- * @w:		writer
- * @fmt:	printf() format
- * @...:	arguments
- *
- * After the first piece that does not fit nothing more is written, so the
- * buffer holds a clean prefix of the text rather than a spliced one.
- */
-__attribute__((format(printf, 2, 3)))
-static void put(struct writer *w, const char *fmt, ...)
-{
-	size_t room = w->len - w->pos;
-	va_list ap;
-	int n;
-
-	if (w->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(w->buf + w->pos, room, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		w->buf[w->pos] = '\0';
-		w->full = true;
-	} else if ((size_t)n >= room) {
-		w->pos = w->len - 1;
-		w->full = true;
-	} else {
-		w->pos += (size_t)n;
-	}
-}
-
-/**
- * put_addr() - append an address, IPv6 in brackets
- * @w:		writer
- * @af:		AF_INET or AF_INET6
- * @a:		address
- *
- * Brackets keep an IPv6 address from being read back as part of a port
- * mapping, or a listen address from swallowing the list.
- */
-static void put_addr(struct writer *w, int af, const union inany *a)
-{
-	char text[INANY_STRLEN];
-
-	inany_ntop(af, a, text, sizeof(text));
-	if (af == AF_INET6)
-		put(w, "[%s]", text);
-	else
-		put(w, "%s", text);
-}
-
-/**
- * put_laddr() - append the listen address prefix, if there is one
- * @w:		writer
- * @ps:		parsed spec
- */
-static void put_laddr(struct writer *w, const struct portspec *ps)
-{
-	if (ps->addr_af != AF_UNSPEC)
-		put_addr(w, ps->addr_af, &ps->addr);
-	else if (!ps->addr_any_both)
-		return;
-	else if (!ps->ifname[0])
-		put(w, "*");
-	if (ps->ifname[0])
-		put(w, "%%%.*s", IF_NAMESIZE - 1, ps->ifname);
-	put(w, "/");
-}
-
-/**
- * run_continues() - tell whether the next listen port extends a run
- * @a:		target of a listen port
- * @b:		target of the listen port after it
- *
- * Return: true if @b is forwarded to the port after @a's, same address
- */
-static bool run_continues(const struct portspec_target *a,
-			  const struct portspec_target *b)
-{
-	if (!b->port || b->port != a->port + 1)
-		return false;
-	if (a->has_addr != b->has_addr || a->af != b->af)
-		return false;
-	return inany_equal(a->af, &a->addr, &b->addr);
-}
-
-/**
- * run_last() - find the end of the run of ports starting at a port
- * @ps:		parsed spec
- * @first:	forwarded listen port
- *
- * Return: last listen port of the run, >= @first
- */
-static unsigned run_last(const struct portspec *ps, unsigned first)
-{
-	unsigned p = first;
-
-	while (p < PORT_LAST && run_continues(&ps->map[p], &ps->map[p + 1]))
-		p++;
-	return p;
-}
-
-/**
- * put_run() - append one run as "N", "N-M", "N:P" or "N-M:[TADDR/]P-Q"
- * @w:		writer
- * @ps:		parsed spec
- * @first:	first listen port of the run
- * @last:	last listen port of the run
- */
-static void put_run(struct writer *w, const struct portspec *ps,
-		    unsigned first, unsigned last)
-{
-	const struct portspec_target *t = &ps->map[first];
-
-	put(w, "%u", first);
-	if (last > first)
-		put(w, "-%u", last);
-	if (!t->has_addr && t->port == first)
-		return;
-	put(w, ":");
-	if (t->has_addr) {
-		put_addr(w, t->af, &t->addr);
-		put(w, "/");
-	}
-	put(w, "%u", (unsigned)t->port);
-	if (last > first)
-		put(w, "-%u", t->port + (last - first));
-}
-
-/**
- * port_on() - tell whether a listen port is forwarded
- * @ps:		parsed spec
- * @p:		port, 0 counts as off
- *
- * Return: true if @p has a target
- */
-static bool port_on(const struct portspec *ps, unsigned p)
-{
-	return p >= PORT_FIRST && ps->map[p].port;
-}
-
-/**
- * put_auto_gaps() - append ",~N" or ",~N-M" for every run of ports left out
- * @w:		writer
- * @ps:		parsed auto spec without listed ports (@auto_first set)
- */
-static void put_auto_gaps(struct writer *w, const struct portspec *ps)
-{
-	unsigned p, last;
-
-	/* Ports below the first a bare "auto" takes are left out without
-	 * an exclusion: they print as nothing and parse back the same */
-	for (p = ps->auto_first; p <= PORT_LAST; p = last + 1) {
-		last = p;
-		if (port_on(ps, p))
-			continue;
-		while (last < PORT_LAST && !port_on(ps, last + 1))
-			last++;
-		put(w, ",~%u", p);
-		if (last > p)
-			put(w, "-%u", last);
-	}
-}
-
-/**
- * put_runs() - append every run of forwarded ports, comma-separated
- * @w:		writer
- * @ps:		parsed spec
- * @sep:	separator before the first run: "" or ","
- */
-static void put_runs(struct writer *w, const struct portspec *ps,
-		     const char *sep)
-{
-	unsigned p, last;
-
-	for (p = PORT_FIRST; p <= PORT_LAST; p = last + 1) {
-		last = p;
-		if (!ps->map[p].port)
-			continue;
-		last = run_last(ps, p);
-		put(w, "%s", sep);
-		put_run(w, ps, p, last);
-		sep = ",";
-	}
-}
-
-/**
- * portspec_format() - print a parsed spec as text that parses back to it
- * @ps:		parsed spec
- * @buf:	output
- * @len:	size of @buf
- *
- * A best-effort spec prints as its expansion, which parses back with
- * best_effort false: that one field does not round-trip.  A struct that
- * forwards nothing prints as "none", the only spelling of that.  An auto
- * spec prints as "auto" and its listed ports or its exclusions, and stays
- * one (best effort included) when parsed with the same environment.
- *
- * Return: 0, or -1 if @len is too small (@buf then holds a truncated,
- * NUL-terminated prefix, if @len is at least one)
- */
-int portspec_format(const struct portspec *ps, char *buf, size_t len)
-{
-	struct writer w = { .buf = buf, .len = len };
-
-	if (!buf || !len)
-		return -1;
-	buf[0] = '\0';
-	if (ps->none || !ps->nports) {
-		put(&w, "none");
-		return w.full ? -1 : 0;
-	}
-	put_laddr(&w, ps);
-	if (!ps->auto_) {
-		put_runs(&w, ps, "");
-	} else {
-		put(&w, "auto");
-		if (ps->auto_first)
-			put_auto_gaps(&w, ps);
-		else
-			put_runs(&w, ps, ",");
-	}
-	return w.full ? -1 : 0;
 }

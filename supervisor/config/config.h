@@ -36,8 +36,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../ipc/msg.h"
-#include "portspec.h"
+#include "ipc/msg.h"
+#include "ipc/portset.h"
+#include "supervisor/config/portspec.h"
 
 /* CONFIG_ERR_MAX - size of one error message, bytes */
 #define CONFIG_ERR_MAX 512
@@ -101,10 +102,6 @@ struct fwd_entry {
 	bool pp;
 };
 
-/* PP_PORTS_BYTES - size of the --proxy-protocol port bitmap: bit p of byte
- * p / 8 for each of the 65536 port values */
-#define PP_PORTS_BYTES		(65536U / 8U)
-
 /**
  * struct auto_rule - an "auto" SPEC: forward what listens on the other side
  * @opt:	't' (host listens, target agent scans) or 'T'
@@ -125,7 +122,7 @@ struct auto_rule {
 	const char *spec;
 	struct fwd_entry tmpl[2];
 	unsigned ntmpl;
-	uint8_t allowed[65536 / 8];
+	uint8_t allowed[PORTSET_BYTES];
 };
 
 /* CONFIG_AUTOS_MAX - most "auto" rules in one configuration */
@@ -179,14 +176,14 @@ struct auto_rule {
  *			into argv (config file values, copies in a reload or
  *			change result), freed by config_free(); see
  *			config_strdup()
- * @args_given:		bit (1 << enum config_slot, cmd/conffile.h) per
+ * @args_given:		bit (1 << enum config_slot, supervisor/config/conffile.h) per
  *			setting given on the command line: a reload keeps
  *			those whatever the file says
  * @args_lists:		config_list_bit() of each option given on the command
  *			line: the file's forwards of those options are left
  *			out, at start and on reload
- * @pp:			--proxy-protocol ports, PP_PORTS_BYTES, NULL for none;
- *			owned, see cmd/proxyopt.c
+ * @pp:			--proxy-protocol ports, PORTSET_BYTES, NULL for
+ *			none; owned, see supervisor/config/proxyopt.c
  * @pp_args:		the command line gave --proxy-protocol: the file's
  *			is not used
  * @netns_buf:		storage for a NAME expanded to /run/netns/NAME
@@ -239,6 +236,9 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 int config_change(const struct nsp_config *running, bool add, char opt,
 		  const char *spec, struct nsp_config *fresh, char *err,
 		  size_t errlen);
+int config_retarget(const struct nsp_config *running, int af,
+		    const union inany *addr, struct nsp_config *fresh,
+		    char *err, size_t errlen);
 int config_pp_mark(struct nsp_config *cfg, char opt, const char *spec,
 		   char *err, size_t errlen);
 int config_parse_text(struct nsp_config *cfg, const char *name,

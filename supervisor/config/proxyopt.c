@@ -31,21 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ipc/log.h"
-#include "conffile.h"
-#include "config.h"
-
-/**
- * pp_bit() - is a port in a set
- * @pp:		bitmap, PP_PORTS_BYTES
- * @port:	port
- *
- * Return: true if set
- */
-static bool pp_bit(const uint8_t *pp, unsigned port)
-{
-	return pp[port / 8] & (1U << (port % 8));
-}
+#include "ipc/log.h"
+#include "supervisor/config/conffile.h"
+#include "supervisor/config/config.h"
 
 /**
  * pp_list_check() - is a parsed SPEC a plain port list
@@ -96,7 +84,7 @@ int config_pp_parse(struct nsp_config *cfg, const char *v,
 		bad = why;
 	else
 		bad = pp_list_check(ps);
-	pp = bad ? NULL : cfg->pp ? cfg->pp : calloc(1, PP_PORTS_BYTES);
+	pp = bad ? NULL : cfg->pp ? cfg->pp : calloc(1, PORTSET_BYTES);
 	if (!pp) {
 		free(ps);
 		return errfmt(err, errlen, "%s \"%s\": %s: expected listening "
@@ -105,7 +93,7 @@ int config_pp_parse(struct nsp_config *cfg, const char *v,
 	}
 	for (p = ps->lo; p && p <= ps->hi; p++)
 		if (ps->map[p].port)
-			pp[p / 8] |= (uint8_t)(1U << (p % 8));
+			portset_add(pp, (uint16_t)p);
 	cfg->pp = pp;
 	if (ctx->src == CONFIG_SRC_ARGS)
 		cfg->pp_args = true;
@@ -127,10 +115,10 @@ int config_pp_copy(struct nsp_config *dst, const struct nsp_config *src)
 	dst->pp_args = src->pp_args;
 	if (!src->pp)
 		return 0;
-	dst->pp = malloc(PP_PORTS_BYTES);
+	dst->pp = malloc(PORTSET_BYTES);
 	if (!dst->pp)
 		return -1;
-	memcpy(dst->pp, src->pp, PP_PORTS_BYTES);
+	memcpy(dst->pp, src->pp, PORTSET_BYTES);
 	return 0;
 }
 
@@ -162,7 +150,7 @@ void config_pp_apply(struct nsp_config *cfg)
 	for (i = 0; i < cfg->nfwd; i++) {
 		struct msg_forward *m = &cfg->fwd[i].m;
 		bool on = cfg->fwd[i].pp ||
-			  (cfg->pp && pp_bit(cfg->pp, m->listen_port));
+			  (cfg->pp && portset_has(cfg->pp, m->listen_port));
 
 		m->flags &= (uint8_t)~FWD_F_PROXY;
 		if (on && !(m->flags & FWD_F_UDP))
@@ -186,7 +174,7 @@ static bool pp_port_used(const struct nsp_config *cfg, unsigned port)
 		    !(cfg->fwd[i].m.flags & FWD_F_UDP))
 			return true;
 	for (i = 0; i < cfg->nautos; i++)
-		if (cfg->autos[i].allowed[port / 8] & (1U << (port % 8)))
+		if (portset_has(cfg->autos[i].allowed, (uint16_t)port))
 			return true;
 	return false;
 }
@@ -207,8 +195,8 @@ int config_pp_check(const struct nsp_config *cfg, const char *label,
 
 	if (!cfg->pp)
 		return 0;
-	for (p = 1; p < PP_PORTS_BYTES * 8; p++) {
-		if (!pp_bit(cfg->pp, p) || pp_port_used(cfg, p))
+	for (p = 1; p < PORTSET_PORTS; p++) {
+		if (!portset_has(cfg->pp, (uint16_t)p) || pp_port_used(cfg, p))
 			continue;
 		return errfmt(err, errlen, "%s: port %u: no TCP forward "
 			      "listens on it: expected ports of -t or -T "

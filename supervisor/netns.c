@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * target.c - find, or create, the target namespace and watch its lifetime
+ * netns.c - find, or create, the target namespace and watch its lifetime
  *
  * DOC: Theory of Operation
  *
@@ -58,9 +58,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../ipc/log.h"
-#include "../seccomp/seccomp.h"
-#include "supervisor.h"
+#include "ipc/log.h"
+#include "seccomp/seccomp.h"
+#include "supervisor/supervisor.h"
 
 /* ID_MAP_LEN - room for one line of /proc/PID/uid_map, bytes */
 #define ID_MAP_LEN	64
@@ -247,14 +247,14 @@ static int open_pid(struct supervisor *s, char *err, size_t errlen)
 }
 
 /**
- * target_open() - open the handles of a --netns or --pid target
+ * netns_open() - open the handles of a --netns or --pid target
  * @s:		supervisor state
  * @err:	error buffer (usage error: exit 2)
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
-int target_open(struct supervisor *s, char *err, size_t errlen)
+int netns_open(struct supervisor *s, char *err, size_t errlen)
 {
 	if (s->cfg->target == TARGET_NETNS)
 		return open_netns_path(s, err, errlen);
@@ -262,12 +262,12 @@ int target_open(struct supervisor *s, char *err, size_t errlen)
 }
 
 /**
- * target_netns_gone() - has the --netns path been removed or replaced
+ * netns_gone() - has the --netns path been removed or replaced
  * @s:		supervisor state
  *
  * Return: true if the path no longer names the namespace we started with
  */
-bool target_netns_gone(const struct supervisor *s)
+bool netns_gone(const struct supervisor *s)
 {
 	struct stat st;
 
@@ -355,12 +355,12 @@ static int lo_up(void)
 }
 
 /**
- * report() - tell the supervisor how a step of command_child() went
+ * stage_report() - tell the supervisor how a step of command_child() went
  * @fd:		sync pipe
  * @stage:	enum cmd_stage
  * @e:		errno, 0 for success
  */
-static void report(int fd, int stage, int e)
+static void stage_report(int fd, int stage, int e)
 {
 	int msg[2] = { stage, e };
 
@@ -403,17 +403,17 @@ command_child(char **cmd, int sync_w, int go_r)
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	report(sync_w, CMD_UNSHARE,
-	       unshare(CLONE_NEWUSER | CLONE_NEWNET) ? errno : 0);
+	stage_report(sync_w, CMD_UNSHARE,
+		     unshare(CLONE_NEWUSER | CLONE_NEWNET) ? errno : 0);
 	if (read(go_r, &c, 1) != 1)
 		_exit(127);
-	report(sync_w, CMD_LO, lo_up() ? errno : 0);
+	stage_report(sync_w, CMD_LO, lo_up() ? errno : 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	report(sync_w, CMD_FILTER, -seccomp_command_apply());
+	stage_report(sync_w, CMD_FILTER, -seccomp_command_apply());
 	execvp(cmd[0], cmd);
-	report(sync_w, CMD_EXEC, errno);
+	stage_report(sync_w, CMD_EXEC, errno);
 	_exit(127);
 }
 
@@ -468,14 +468,14 @@ static int open_command_ns(struct supervisor *s, char *err, size_t errlen)
 }
 
 /**
- * target_command_start() - create the namespace and start COMMAND in it
+ * netns_command_start() - create the namespace and start COMMAND in it
  * @s:		supervisor state; cmd_pid, netns_fd, userns_fd, target_pidfd
  * @err:	error buffer (runtime error: exit 1)
  * @errlen:	its size
  *
  * Return: 0 or -1
  */
-int target_command_start(struct supervisor *s, char *err, size_t errlen)
+int netns_command_start(struct supervisor *s, char *err, size_t errlen)
 {
 	int sync[2], go[2], ret = -1;
 	int msg[2];

@@ -53,7 +53,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../ipc/inany.h"
+#include "ipc/inany.h"
+#include "ipc/portset.h"
+
+/* PORT_FIRST, PORT_LAST - valid TCP ports; port 0 in the map means "off" */
+#define PORT_FIRST		1
+#define PORT_LAST		UINT16_MAX
 
 /* PORTSPEC_ERR_MAX - size of the buffer for one error message */
 #define PORTSPEC_ERR_MAX 256
@@ -105,7 +110,7 @@ struct portspec {
 	unsigned nports;
 	uint16_t lo;
 	uint16_t hi;
-	struct portspec_target map[65536];
+	struct portspec_target map[PORTSET_PORTS];
 };
 
 /**
@@ -129,6 +134,5 @@ extern unsigned long portspec_work;
 int portspec_parse(const char *spec, const struct portspec_env *env,
 		   struct portspec *ps, char *err, size_t errlen);
 int portspec_env_read(struct portspec_env *env);
-int portspec_format(const struct portspec *ps, char *buf, size_t len);
 
 #endif /* NSPLICE_PORTSPEC_H */
