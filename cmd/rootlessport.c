@@ -88,7 +88,7 @@ struct rp_run {
 	char **argv;
 	int argc;
 	char (*specs)[RP_SPEC_MAX];
-	char ctl[SUN_PATH_SIZE + RP_PATH_MAX];
+	char ctl[RP_PATH_MAX + RP_ID_MAX + 16];
 	struct engine eng;
 };
 
