@@ -549,6 +549,7 @@ int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	struct iovec iov;
+	size_t size;
 	ssize_t n;
 
 	if (!r || nfds < r->fds_min || nfds > r->fds_max ||
@@ -557,12 +558,13 @@ int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 		errno = EINVAL;
 		return -1;
 	}
+	size = ipc_payload_size(type);
 	h.type = (uint16_t)type;
-	h.len = (uint16_t)r->size;
+	h.len = (uint16_t)size;
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), payload, r->size);
+	memcpy(buf + sizeof(h), payload, size);
 	iov.iov_base = buf;
-	iov.iov_len = sizeof(h) + r->size;
+	iov.iov_len = sizeof(h) + size;
 
 	if (!nfds) {
 		do

@@ -724,31 +724,42 @@ static void err_defang(char *err, size_t errlen)
 }
 
 /**
- * text_parse() - parse a whole file's text into a configuration of its own
- * @cfg:	overwritten with defaults and the file's settings
- * @fl:		overwritten with what the file set
+ * config_parse_text() - parse a whole file's text into a configuration of
+ *			 its own
+ * @cfg:	overwritten (not freed first) with the defaults and the file's
+ *		settings; on failure left empty
+ * @fl:		overwritten with what the file set, or NULL
  * @name:	file name, for messages
- * @text:	content, need not be terminated
+ * @text:	content, need not be terminated; NUL bytes are refused
  * @len:	its length
  * @src:	CONFIG_SRC_* for its forwards
- * @env:	ephemeral port range
- * @err:	error buffer
+ * @env:	ephemeral port range, or NULL to read it now
+ * @err:	error line on failure, "NAME:LINE: ..."
  * @errlen:	its size
  *
- * The file's own forwards must not overlap; other checks need the whole
+ * What -c FILE does with the file's content (config_layer_read() reads
+ * the file and calls this), and the fuzz target's entry point: the file's
+ * own forwards must not overlap; other checks need the whole
  * configuration and are left to the merge.
  *
  * Return: 0, or -1 with @cfg empty
  */
-static int text_parse(struct nsp_config *cfg, struct config_layer *fl,
+int config_parse_text(struct nsp_config *cfg, struct config_layer *fl,
 		      const char *name, const char *text, size_t len, int src,
-		      const struct portspec_env *env, char *err,
-		      size_t errlen)
+		      const struct portspec_env *env, char *err, size_t errlen)
 {
+	struct config_layer own;
+	struct portspec_env now;
 	size_t pos = 0;
 	unsigned no = 0;
 	int ret = 0;
 
+	if (!fl)
+		fl = &own;
+	if (!env) {
+		portspec_env_read(&now);	/* defaults if unreadable */
+		env = &now;
+	}
 	config_defaults(cfg);
 	memset(fl, 0, sizeof(*fl));
 	fl->name = name;
@@ -768,34 +779,6 @@ static int text_parse(struct nsp_config *cfg, struct config_layer *fl,
 		err_defang(err, errlen);
 	}
 	return ret;
-}
-
-/**
- * config_parse_text() - parse config file text, without a file
- * @cfg:	overwritten (not freed first) with the file's settings over
- *		the defaults; on failure left empty
- * @name:	file name for messages
- * @text:	content, need not be terminated; NUL bytes are refused
- * @len:	its length
- * @src:	CONFIG_SRC_* for its forwards
- * @err:	error line on failure, "NAME:LINE: ..."
- * @errlen:	its size
- *
- * What -c FILE does with the file's content, alone: no target or other
- * whole-configuration check is made, but the file's forwards must not
- * overlap.  The fuzz target's entry point.
- *
- * Return: 0 or -1
- */
-int config_parse_text(struct nsp_config *cfg, const char *name,
-		      const char *text, size_t len, int src, char *err,
-		      size_t errlen)
-{
-	struct config_layer fl;
-	struct portspec_env env;
-
-	portspec_env_read(&env);
-	return text_parse(cfg, &fl, name, text, len, src, &env, err, errlen);
 }
 
 /**
@@ -821,8 +804,8 @@ int config_layer_read(const char *path, const struct portspec_env *env,
 	text = file_read(path, &len, err, errlen);
 	if (!text)
 		return -1;
-	ret = text_parse(cfg, fl, path, text, len, CONFIG_SRC_FILE, env, err,
-			 errlen);
+	ret = config_parse_text(cfg, fl, path, text, len, CONFIG_SRC_FILE, env,
+				err, errlen);
 	free(text);
 	return ret;
 }

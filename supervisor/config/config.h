@@ -40,6 +40,8 @@
 #include "ipc/portset.h"
 #include "supervisor/config/portspec.h"
 
+struct config_layer;
+
 /* CONFIG_ERR_MAX - size of one error message, bytes */
 #define CONFIG_ERR_MAX 512
 
@@ -241,9 +243,9 @@ int config_retarget(const struct nsp_config *running, int af,
 		    char *err, size_t errlen);
 int config_pp_mark(struct nsp_config *cfg, char opt, const char *spec,
 		   char *err, size_t errlen);
-int config_parse_text(struct nsp_config *cfg, const char *name,
-		      const char *text, size_t len, int src, char *err,
-		      size_t errlen);
+int config_parse_text(struct nsp_config *cfg, struct config_layer *fl,
+		      const char *name, const char *text, size_t len, int src,
+		      const struct portspec_env *env, char *err, size_t errlen);
 const char *config_strdup(struct nsp_config *cfg, const char *s);
 void config_free(struct nsp_config *cfg);
 void config_usage(const char *prog);

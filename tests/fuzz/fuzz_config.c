@@ -195,8 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	memset(err, 0, sizeof(err));
-	rc = config_parse_text(&cfg, FILE_NAME, (const char *)data, size,
-			       CONFIG_SRC_FILE, err, sizeof(err));
+	rc = config_parse_text(&cfg, NULL, FILE_NAME, (const char *)data, size,
+			       CONFIG_SRC_FILE, NULL, err, sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == -1, "parse returned neither 0 nor -1");
 	if (rc) {
 		FUZZ_CHECK(all_zero(&cfg, sizeof(cfg)),

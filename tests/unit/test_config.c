@@ -183,8 +183,9 @@ static bool text_ok(struct nsp_config *cfg, const char *text)
 {
 	char err[CONFIG_ERR_MAX] = "";
 
-	return check(!config_parse_text(cfg, "t.conf", text, strlen(text),
-					 CONFIG_SRC_FILE, err, sizeof(err)),
+	return check(!config_parse_text(cfg, NULL, "t.conf", text,
+					strlen(text), CONFIG_SRC_FILE, NULL,
+					err, sizeof(err)),
 		      "\"%s\" refused: %s", text, err);
 }
 
@@ -203,8 +204,8 @@ static void text_bad(const char *text, size_t len, const char *want,
 	int rc;
 
 	memset(&cfg, 0xa5, sizeof(cfg));
-	rc = config_parse_text(&cfg, "t.conf", text, len, CONFIG_SRC_FILE,
-			       err, sizeof(err));
+	rc = config_parse_text(&cfg, NULL, "t.conf", text, len,
+			       CONFIG_SRC_FILE, NULL, err, sizeof(err));
 	if (!check(rc == -1, "\"%.60s\" accepted, expected %s", text, want))
 		return config_free(&cfg);
 	check(all_zero(&cfg, sizeof(cfg)), "\"%.60s\": config not emptied",
@@ -348,8 +349,9 @@ static void test_text_lines(void)
 		 "at most 4096 bytes");
 	memcpy(big, "quiet   #", 9);
 	big[CONFIG_LINE_MAX] = '\n';
-	if (check(!config_parse_text(&c, "t.conf", big, CONFIG_LINE_MAX + 1,
-				      CONFIG_SRC_FILE, big, 0),
+	if (check(!config_parse_text(&c, NULL, "t.conf", big,
+				     CONFIG_LINE_MAX + 1, CONFIG_SRC_FILE,
+				     NULL, big, 0),
 		   "a line of exactly 4096 bytes is accepted"))
 		config_free(&c);
 	bad("config = /x\n", "t.conf:1: config: not allowed in a config file",

@@ -84,8 +84,8 @@ static unsigned long parse_work(const char *text, size_t len,
 	struct nsp_config cfg;
 	int rc;
 
-	rc = config_parse_text(&cfg, "cost.conf", text, len, CONFIG_SRC_FILE,
-			       err, sizeof(err));
+	rc = config_parse_text(&cfg, NULL, "cost.conf", text, len,
+			       CONFIG_SRC_FILE, NULL, err, sizeof(err));
 	report(!rc, what, "parse failed: %s", err);
 	if (!rc)
 		config_free(&cfg);
