@@ -26,7 +26,10 @@ test_pkgs=(iproute2 util-linux passwd curl python3 procps clang
 	   systemd mandoc groff-base dpkg-dev debhelper fakeroot lintian
 	   devscripts rpm rpm2cpio cpio strace gdb nginx-light
 	   # tests/engines: real rootless podman with nsplice as rootlessport
-	   podman crun uidmap slirp4netns busybox-static catatonit)
+	   podman crun uidmap slirp4netns busybox-static catatonit
+	   # tests/engines: dockerd 20.10 (apt-get download, not installed)
+	   # runs with --iptables in its own namespace
+	   iptables)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
