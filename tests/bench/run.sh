@@ -6,6 +6,7 @@
 #
 # Usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH]
 #                           [--ref PATH] [--only LIST] [--rounds N]
+#                           [--profile]
 #
 # What is measured, and why (details in tests/bench/README.md):
 #  - Every forwarder joins the host's 127.0.0.1:HPORT to 127.0.0.1:PORT
@@ -47,6 +48,18 @@
 #    before echoing: the header's cost on connections per second and on
 #    request/response latency, beside "nsplice" in the same rounds
 #    (report.py adds the per-round ratio nsplice-pp / nsplice).
+#  - Where the time goes, for every transfer and latency run: the busy
+#    and idle time of each CPU (/proc/stat before and after: "busy/idle
+#    cores" beside the row), context switches on the machine (/proc/stat
+#    ctxt) and of the forwarder's and the server's threads (voluntary =
+#    times blocked and woken again, /proc/PID/task/*/status) per GB or
+#    per round trip.  These are counters read between runs: free.
+#  - --profile adds, after the rounds, extra runs under perf and ss for
+#    direct, nsplice(-ref), pasta and proxyd: the data-path process's
+#    syscalls per GB and per round trip, bytes per splice() by leg,
+#    machine-wide wake-ups per GB, socket queue occupancy sampled every
+#    100 ms.  They are separate runs, so the rounds' figures are those of
+#    a plain run.
 # Benchmarks are not tests: no number makes this script fail.  It fails
 # only if it cannot set up (not root, no namespace, build failure...).
 # Everything is bounded in time: each client runs under timeout(1), and a
@@ -60,7 +73,7 @@ top=$(cd "$here/../.." && pwd)
 
 usage() {
 	cat <<EOF
-usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH] [--ref PATH] [--only LIST] [--rounds N]
+usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH] [--ref PATH] [--only LIST] [--rounds N] [--profile]
   --quick          one round, short durations, 1,000 idle connections only,
                    no 4-stream runs: under a minute once built
   --out DIR        results directory (default: build-bench/bench-DATE-TIME)
@@ -70,6 +83,8 @@ usage: tests/bench/run.sh [--quick] [--out DIR] [--nsplice PATH] [--ref PATH] [-
                    nsplice-pp pasta proxyd socat)
                    and/or phases (tput lat rate idle pipe); direct always runs
   --rounds N       rounds (default 3, --quick 1)
+  --profile        after the rounds, extra runs under perf and ss: syscalls,
+                   bytes per splice, wake-ups, socket queues (tests/bench/README.md)
 EOF
 	exit "${1:-0}"
 }
@@ -78,10 +93,11 @@ die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
 
-quick=0 out="" nsplice="" ref="" only="" rounds=""
+quick=0 out="" nsplice="" ref="" only="" rounds="" profile=0
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--quick) quick=1 ;;
+	--profile) profile=1 ;;
 	--out) [[ $# -ge 2 ]] || usage 2; out=$2; shift ;;
 	--out=*) out=${1#*=} ;;
 	--nsplice) [[ $# -ge 2 ]] || usage 2; nsplice=$2; shift ;;
@@ -138,10 +154,14 @@ else
 	PIPE_SIZES=(65536 131072 262144 524288 1048576 4194304)
 fi
 [[ -n $rounds ]] && R=$rounds
+# The profile runs: per forwarder 4 transfers and 1 latency run, plus
+# perf's start-up and the digestion of its records
+((profile)) && BUDGET=$((BUDGET + (quick ? 240 : 480)))
 NCPU=$(nproc)
 CLK_TCK=$(getconf CLK_TCK)
 PORT_BASE=${NSPBENCH_PORT_BASE:-20000}
 NS_IPERF=5201 NS_ECHO=7000 NS_ECHO_PP=7001
+LAT_WARMUP=1000	# pingpong's untimed round trips (its -w default)
 ns=nspbench-$$
 out=${out:-$top/build-bench/bench-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out/logs" "$out/tools"
@@ -156,10 +176,11 @@ raw=$out/raw.tsv
 declare -A pkg_of=(
 	[ip]=iproute2 [ss]=iproute2 [taskset]=util-linux [prlimit]=util-linux
 	[timeout]=coreutils [ps]=procps [gcc]=gcc [python3]=python3
-	[jq]=jq [iperf3]=iperf3 [pasta]=passt [socat]=socat
+	[jq]=jq [iperf3]=iperf3 [pasta]=passt [socat]=socat [perf]=linux-perf
 	[systemd-socket-activate]=systemd [/lib/systemd/systemd-socket-proxyd]=systemd
 )
 need=(ip ss taskset prlimit timeout ps gcc python3 jq iperf3)
+((profile)) && need+=(perf)
 has_fwd pasta && need+=(pasta)
 has_fwd socat && need+=(socat)
 has_fwd proxyd && need+=(systemd-socket-activate /lib/systemd/systemd-socket-proxyd)
@@ -320,7 +341,8 @@ log "namespace $ns, servers, forwarders"
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" iperf3 -s -B 127.0.0.1 -p "$NS_IPERF" >"$out/logs/iperf3-server.log" 2>&1 &
-server_pids+=($!)
+iperf_srv_pid=$!	# ip netns exec execs iperf3: the same pid
+server_pids+=("$iperf_srv_pid")
 ip netns exec "$ns" "$tools/benchsrv" -a 127.0.0.1 -p "$NS_ECHO" -t "$NCPU" \
 	>"$out/logs/benchsrv.log" 2>&1 &
 srv_pid=$!
@@ -330,7 +352,8 @@ if has_fwd nsplice-pp; then
 	# The same echo server, reading the PROXY header first (-P)
 	ip netns exec "$ns" "$tools/benchsrv" -a 127.0.0.1 -p "$NS_ECHO_PP" \
 		-t "$NCPU" -P >"$out/logs/benchsrv-pp.log" 2>&1 &
-	server_pids+=($!)
+	pp_srv_pid=$!
+	server_pids+=("$pp_srv_pid")
 	wait_listen "$NS_ECHO_PP" "$ns" || die "benchsrv -P did not start"
 fi
 iperf_port[direct]=$NS_IPERF
@@ -429,6 +452,83 @@ cpu_ticks() {	# cpu_ticks FWD: CPU ticks of its process trees so far
 	[[ $1 == direct ]] && { echo 0; return; }
 	kv ticks "$(python3 "$here/tools/procstat.py" cpu ${roots[$1]})"
 }
+echo_srv() {	# echo_srv FWD: pid of the echo server FWD forwards to
+	[[ $1 == nsplice-pp ]] && echo "$pp_srv_pid" || echo "$srv_pid"
+}
+
+fwd_snap() {	# fwd_snap FWD SRVPID: "ticks= vcs= nvcs= srv_vcs= srv_nvcs="
+	local r=""
+	[[ $1 != direct ]] && r=${roots[$1]}
+	python3 "$here/tools/procstat.py" snap "$2" $r
+}
+
+# stat_snap VAR - the cpuN and ctxt lines of /proc/stat into array VAR,
+# without a fork: taken right before and after a client runs
+stat_snap() {
+	local -n _snap=$1
+	local l
+	_snap=()
+	while read -r l; do
+		case $l in cpu[0-9]* | ctxt\ *) _snap+=("$l") ;; esac
+	done </proc/stat
+}
+
+# stat_delta A B - "busy=CORES idle=CORES cpus=B0,B1,.. ctxt=N" between
+# the snapshots A and B: busy = user+nice+system+irq+softirq+steal, idle =
+# idle+iowait, in cores (CPU time / wall time, the wall time being the
+# mean of the CPUs' total ticks); cpus = each CPU's busy share
+stat_delta() {
+	local -n _sa=$1 _sb=$2
+	printf '%s\n' "${_sa[@]}" -- "${_sb[@]}" | awk '
+		BEGIN { after = 0 }
+		$1 == "--" { after = 1; next }
+		$1 == "ctxt" { c[after] = $2; next }
+		{
+			t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9
+			i = $5 + $6
+			if (!after) { t0[$1] = t; i0[$1] = i; cpu[++n] = $1; next }
+			dt[$1] = t - t0[$1]; di[$1] = i - i0[$1]
+		}
+		END {
+			for (k = 1; k <= n; k++) wall += dt[cpu[k]] / n
+			if (wall <= 0) wall = 1
+			for (k = 1; k <= n; k++) {
+				b = dt[cpu[k]] - di[cpu[k]]
+				busy += b; idle += di[cpu[k]]
+				list = list (k > 1 ? "," : "") sprintf("%.3f", dt[cpu[k]] > 0 ? b / dt[cpu[k]] : 0)
+			}
+			printf "busy=%.3f idle=%.3f cpus=%s ctxt=%d\n", busy / wall, idle / wall, list, c[1] - c[0]
+		}'
+}
+
+# record_sched ROUND FWD ROW KEY DIV UNIT P0 P1 - from the snapshots s0/s1
+# (stat_snap) and P0/P1 (fwd_snap) around one client run: the busy/idle
+# cores beside table row ROW, and context switches (machine, forwarder,
+# server) per DIV (GB or round trips) as KEY metrics, e.g.
+# ctxt_per_gb.tput.c2s.1
+record_sched() {
+	local r=$1 f=$2 row=$3 key=$4 div=$5 unit=$6 p0=$7 p1=$8 d k i=0 c
+	d=$(stat_delta s0 s1)
+	record "$r" "$f" "cores.busy.$row" "$(kv busy "$d")"
+	record "$r" "$f" "cores.idle.$row" "$(kv idle "$d")"
+	for c in $(kv cpus "$d" | tr , ' '); do
+		record "$r" "$f" "cores.cpu$i.$row" "$c"
+		i=$((i + 1))
+	done
+	# parenthesised: a bare ">" in awk's printf redirects to a file
+	[[ $(calc "($div > 0)") == 1 ]] || return 0
+	record "$r" "$f" "ctxt_$unit.$key" "$(calc "$(kv ctxt "$d") / $div")"
+	for k in srv_vcs srv_nvcs vcs nvcs; do
+		# socat's per-connection children exited before the second
+		# reading: their switches are lost, a 0 would mislead
+		[[ ($f == direct || $f == socat) && $k != srv_* ]] && continue
+		local name=$k
+		[[ $k != srv_* ]] && name=fwd_$k
+		record "$r" "$f" "${name}_$unit.$key" \
+			"$(calc "($(kv "$k" "$p1") - $(kv "$k" "$p0")) / $div")"
+	done
+}
+
 pin_fwd() {	# pin_fwd FWD CPULIST: every thread of every process of FWD
 	local p
 	[[ $1 == direct ]] && return 0
@@ -487,22 +587,28 @@ done
 
 # ----------------------------------------------------------------- phases
 phase_tput() {	# phase_tput ROUND ORDER...
-	local r=$1 f s d res bps bytes t0 t1
+	local r=$1 f s d res bps bytes p0 p1
+	# shellcheck disable=SC2034  # filled and read by name: stat_snap, record_sched
+	local -a s0 s1
 	shift
 	declare -A ticks=() moved=()
 	for s in "${STREAMS[@]}"; do
 		for d in c2s s2c; do
 			for f in "$@"; do
 				alive "$f" || continue
-				t0=$(cpu_ticks "$f")
+				p0=$(fwd_snap "$f" "$iperf_srv_pid")
 				local args=(-P "$s")
 				[[ $d == s2c ]] && args+=(-R)
+				stat_snap s0
 				res=$(iperf "$f" "$T_TPUT" "${args[@]}") || continue
+				stat_snap s1
 				[[ $f == socat ]] && sleep 0.1	# children reaped
-				t1=$(cpu_ticks "$f")
+				p1=$(fwd_snap "$f" "$iperf_srv_pid")
 				read -r bps bytes <<<"$res"
 				record "$r" "$f" "tput.$d.$s" "$(calc "$bps / 1e9")"
-				ticks[$f]=$((${ticks[$f]:-0} + t1 - t0))
+				record_sched "$r" "$f" "tput.$d.$s" "tput.$d.$s" \
+					"$(calc "$bytes / 1e9")" per_gb "$p0" "$p1"
+				ticks[$f]=$((${ticks[$f]:-0} + $(kv ticks "$p1") - $(kv ticks "$p0")))
 				moved[$f]=$(calc "${moved[$f]:-0} + $bytes")
 				log "round $r tput $d x$s $f: $(calc "$bps / 1e9") Gbit/s"
 			done
@@ -518,14 +624,24 @@ phase_tput() {	# phase_tput ROUND ORDER...
 latency() {	# latency ROUND FWD METRIC [taskset -c CPU]
 	local r=$1 f=$2 m=$3 res
 	shift 3
-	local t0 t1
+	local p0 p1 t0 t1 n
+	# shellcheck disable=SC2034  # filled and read by name: stat_snap, record_sched
+	local -a s0 s1
 	alive "$f" || return 0
-	t0=$(cpu_ticks "$f")
+	p0=$(fwd_snap "$f" "$(echo_srv "$f")")
+	stat_snap s0
 	res=$(cl "$f" "$@" timeout "$(calc "$T_LAT + 15")" "$tools/pingpong" \
 		-p "${echo_port[$f]}" -d "$T_LAT") || { log "$f: pingpong failed"; return 0; }
-	t1=$(cpu_ticks "$f")
+	stat_snap s1
+	p1=$(fwd_snap "$f" "$(echo_srv "$f")")
+	t0=$(kv ticks "$p0") t1=$(kv ticks "$p1")
 	record "$r" "$f" "$m.mean" "$(kv mean_us "$res")"
 	record "$r" "$f" "$m.p99" "$(kv p99_us "$res")"
+	# n counts the timed round trips; the warm-up's are in the window
+	# too: per round trip over both
+	n=$(kv n "$res")
+	record_sched "$r" "$f" "$m.mean" "$m" "$((${n:-0} + LAT_WARMUP))" \
+		per_rt "$p0" "$p1"
 	[[ $f != direct && $m == lat ]] && record "$r" "$f" cpu_per_rt \
 		"$(calc "($t1 - $t0) / $CLK_TCK * 1e6 / $(kv n "$res")")"
 	log "round $r $m $f: $res"
@@ -664,6 +780,198 @@ phase_pipe() {	# phase_pipe ROUND: direct, then nsplice at every pipe-max-size
 	done
 }
 
+# ---------------------------------------------------------------- profile
+# The --profile runs.  perf starts with its events disabled (-D -1) and is
+# driven through two FIFOs: "enable" is acknowledged once the events
+# count, so its start-up (a second or more) stays out of the window, and
+# the window holds the client run only.
+PROF_FWDS=(direct nsplice nsplice-ref pasta proxyd)
+PERF_ACK_S=30	# longest wait for perf to acknowledge a command, s
+SS_PERIOD=0.1	# ss sampling period, s
+declare -A perf_pid=() perf_ctl=() perf_ack=()
+
+aux_drop() {	# aux_drop PID: PID no longer needs stopping on exit
+	local p keep=()
+	for p in "${aux_pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+	aux_pids=("${keep[@]}")
+}
+
+perf_start() {	# perf_start TAG ARGS...: "perf ARGS" counting from now on
+	local tag=$1 base=$pdir/perf-$1 a
+	shift
+	rm -f "$base.ctl" "$base.ack"
+	mkfifo "$base.ctl" "$base.ack"
+	perf "$@" -D -1 --control "fifo:$base.ctl,$base.ack" >>"$pdir/perf.log" 2>&1 &
+	perf_pid[$tag]=$!
+	aux_pids+=("${perf_pid[$tag]}")
+	# read-write opens of a FIFO do not block, whether perf is there or not
+	exec {a}<>"$base.ctl"
+	perf_ctl[$tag]=$a
+	exec {a}<>"$base.ack"
+	perf_ack[$tag]=$a
+	echo enable 1>&"${perf_ctl[$tag]}"
+	read -r -t "$PERF_ACK_S" -u "${perf_ack[$tag]}" a && [[ $a == ack ]] ||
+		{ log "perf $tag did not start (see $pdir/perf.log)"; perf_stop "$tag"; return 1; }
+}
+
+perf_stop() {	# perf_stop TAG: stop counting, let perf write its output
+	local tag=$1 p=${perf_pid[$1]:-} a
+	[[ -n $p ]] || return 0
+	echo disable 1>&"${perf_ctl[$tag]}" || true
+	read -r -t "$PERF_ACK_S" -u "${perf_ack[$tag]}" a || true
+	kill -INT "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	local c=${perf_ctl[$tag]} k=${perf_ack[$tag]}
+	exec {c}>&- {k}>&-
+	rm -f "$pdir/perf-$tag.ctl" "$pdir/perf-$tag.ack"
+	aux_drop "$p"
+	unset "perf_pid[$tag]" "perf_ctl[$tag]" "perf_ack[$tag]"
+}
+
+# dp_pids FWD [echo]: the processes that move FWD's bytes; for proxyd,
+# one instance per port: the iperf3 port's, or with "echo" the echo port's
+dp_pids() {
+	case $1 in
+	direct) ;;
+	nsplice*) python3 "$here/tools/procstat.py" relay ${roots[$1]} ;;
+	proxyd)
+		local r=${roots[$1]%% *}
+		[[ ${2:-} == echo ]] && r=${roots[$1]##* }
+		python3 "$here/tools/procstat.py" tree "$r"
+		;;
+	*) python3 "$here/tools/procstat.py" tree ${roots[$1]} ;;
+	esac
+}
+
+record_lines() {	# record_lines FWD PREFIX: "metric value" lines of stdin
+	local m v
+	while read -r m v; do record 1 "$1" "$2.$m" "$v"; done
+}
+
+# prof_run FWD KIND DP CLIENT...: run CLIENT with perf recording DP's
+# syscalls and splices (if DP is not empty) and counting the machine's
+# wake-ups; KIND names the files.  For transfers, the descriptors of DP
+# and the TCP sockets of both sides are watched during the run, to tell
+# the splices' legs apart.  The client's output goes to FWD.KIND.out.
+prof_run() {
+	local f=$1 kind=$2 dp=$3 base=$pdir/$1.$2 rc=0 snap=""
+	shift 3
+	if [[ -n $dp ]]; then
+		perf_start rec record -q -o "$base.data" -m 1024 -e raw_syscalls:sys_enter \
+			-e syscalls:sys_enter_splice -e syscalls:sys_exit_splice -p "${dp// /,}" ||
+			return 1
+	fi
+	perf_start sched stat -a -x, -o "$base.sched.csv" \
+		-e sched:sched_wakeup,sched:sched_wakeup_new,sched:sched_switch ||
+		{ perf_stop rec; return 1; }
+	if [[ $kind == tput.* && -n $dp ]]; then
+		python3 "$here/tools/profdigest.py" watch "$base" "$iperf_srv_pid" \
+			"$((${T_TPUT%.*} + 30))" $dp &
+		snap=$!
+		aux_pids+=("$snap")
+	fi
+	"$@" >"$base.out" || rc=1
+	perf_stop sched
+	perf_stop rec
+	if [[ -n $snap ]]; then
+		kill -TERM "$snap" 2>/dev/null || true
+		wait "$snap" || true
+		aux_drop "$snap"
+	fi
+	return "$rc"
+}
+
+# ss_sampler FILE PORT [NS]: every SS_PERIOD s, the established TCP
+# sockets on PORT (either end), in the host or namespace NS, until killed
+# or for at most the transfer's time plus 10 s; its pid joins aux_pids.
+# At a higher priority than the processes measured (nice -5 from ours):
+# at equal priority, on two busy CPUs, it got 3 samples a second.
+ss_sampler() {
+	local n cmd=(nice -n -5)
+	n=$(calc "int(($T_TPUT + 10) / $SS_PERIOD)")
+	[[ -n ${3:-} ]] && cmd+=(ip netns exec "$3")
+	"${cmd[@]}" bash -c 'for ((i = 0; i < $1; i++)); do
+			echo "#"; ss -Htnmi state established "( sport = :$2 or dport = :$2 )"
+			sleep "$3"; done' _ "$n" "$2" "$SS_PERIOD" >"$1" 2>&1 &
+	aux_pids+=($!)
+}
+
+prof_fwd() {	# prof_fwd FWD: the profile runs of one forwarder
+	local f=$1 dp="" dpe="" d res bytes n hs nsp base
+	((prof_tp)) && dp=$(dp_pids "$f") && dpe=$(dp_pids "$f" echo)
+	((prof_tp)) && [[ $f != direct && -z $dp ]] &&
+		{ log "profile $f: no data-path process"; return 0; }
+	for d in c2s s2c; do
+		local args=(-P 1)
+		[[ $d == s2c ]] && args+=(-R)
+		base=$pdir/$f.tput.$d
+		prof_run "$f" "tput.$d" "$dp" iperf "$f" "$T_TPUT" "${args[@]}" ||
+			{ log "profile $f tput $d failed"; continue; }
+		res=$(<"$base.out")
+		bytes=${res#* }
+		record 1 "$f" "prof.tput.$d.gbit" "$(calc "${res%% *} / 1e9")"
+		python3 "$here/tools/profdigest.py" sched "$base.sched.csv" "$(calc "$bytes / 1e9")" |
+			record_lines "$f" "prof.tput.$d"
+		[[ -n $dp ]] && python3 "$here/tools/profdigest.py" syscalls "$base.data" \
+			"$(calc "$bytes / 1e9")" "$base" "${iperf_port[$f]}" "$NS_IPERF" |
+			record_lines "$f" "prof.tput.$d"
+		log "profile $f tput $d: $(calc "${res%% *} / 1e9") Gbit/s"
+	done
+	# Pinned as in phase_lat
+	base=$pdir/$f.lat_pin
+	taskset -a -p -c 1 "$srv_pid" >/dev/null
+	pin_fwd "$f" 0
+	res=""
+	prof_run "$f" lat_pin "$dpe" cl "$f" taskset -c 0 timeout "$(calc "$T_LAT + 15")" \
+		"$tools/pingpong" -p "${echo_port[$f]}" -d "$T_LAT" && res=$(<"$base.out")
+	pin_fwd "$f" "0-$((NCPU - 1))"
+	taskset -a -p -c "0-$((NCPU - 1))" "$srv_pid" >/dev/null
+	n=$(kv n "$res")
+	if [[ -n $n ]]; then
+		n=$((n + LAT_WARMUP))
+		record 1 "$f" prof.lat_pin.mean "$(kv mean_us "$res")"
+		python3 "$here/tools/profdigest.py" sched "$base.sched.csv" "$n" |
+			record_lines "$f" prof.lat_pin
+		[[ -n $dpe ]] && python3 "$here/tools/profdigest.py" syscalls "$base.data" "$n" |
+			record_lines "$f" prof.lat_pin
+		log "profile $f lat_pin: $res"
+	fi
+	# Socket queues over one transfer, both sides
+	base=$pdir/$f.ss
+	ss_sampler "$base.host" "${iperf_port[$f]}"
+	hs=$!
+	ss_sampler "$base.ns" "$NS_IPERF" "$ns"
+	nsp=$!
+	res=$(iperf "$f" "$T_TPUT" -P 1) || res=""
+	kill "$hs" "$nsp" 2>/dev/null || true
+	wait "$hs" "$nsp" 2>/dev/null || true
+	aux_drop "$hs"
+	aux_drop "$nsp"
+	if [[ -n $res ]]; then
+		record 1 "$f" prof.ss.gbit "$(calc "${res%% *} / 1e9")"
+		python3 "$here/tools/profdigest.py" ss "$base.host" "$base.ns" \
+			"${iperf_port[$f]}" "$NS_IPERF" | record_lines "$f" prof
+	fi
+}
+
+phase_profile() {	# phase_profile: the --profile runs, after the rounds
+	local f
+	pdir=$out/profile
+	mkdir -p "$pdir"
+	# Without the syscall tracepoints (a kernel without ftrace
+	# syscalls) only the wake-ups and the socket queues are measured
+	prof_tp=1
+	perf list 'raw_syscalls:sys_enter' 'syscalls:sys_exit_splice' 2>/dev/null |
+		grep -q sys_exit_splice || { prof_tp=0; log "profile: no syscall tracepoints, syscalls not counted"; }
+	meta profile "perf $(perf --version 2>/dev/null | awk '{print $3}'); extra runs after the rounds, ss every ${SS_PERIOD}s"
+	for f in "${fwds[@]}"; do
+		[[ " ${PROF_FWDS[*]} " == *" $f "* ]] && alive "$f" || continue
+		# in a || list, errexit is off inside: a failed step is skipped
+		# (and logged), it does not end the run
+		prof_fwd "$f" || log "profile $f: incomplete"
+	done
+}
+
 meta pinning "latency pinned: client CPU 0, server CPU 1, forwarder (all its threads) CPU 0"
 meta order "rounds interleave forwarders; in pairs of rounds, forward then backward, rotated by one each pair"
 for ((r = 1; r <= R; r++)); do
@@ -673,6 +981,10 @@ for ((r = 1; r <= R; r++)); do
 	has_phase lat && phase_lat "$r" "${order[@]}"
 	has_phase rate && phase_rate "$r" "${order[@]}"
 done
+if ((profile)); then
+	log "profile: ${fwds[*]}"
+	phase_profile
+fi
 if has_phase idle; then
 	log "idle connections: ${IDLE_N[*]}"
 	phase_idle

@@ -15,6 +15,15 @@
 #                 exited and were reaped, e.g. socat's per-connection
 #                 processes), so before/after differences are the CPU
 #                 time the forwarder spent in between
+#   snap SRV ROOT...
+#                 "ticks=T vcs=V nvcs=N srv_vcs=.. srv_nvcs=..": the cpu
+#                 figure plus voluntary and involuntary context switches
+#                 summed over every thread of the tree (/proc/PID/task/
+#                 TID/status: /proc/PID/status counts the main thread
+#                 only) and of process SRV alone (a server; 0: none).  A
+#                 voluntary switch is the task blocking, so it is also
+#                 the number of times it was woken
+#   relay ROOT... the pids of the processes titled "nsplice: relay"
 #   mem ROOT...   "procs=N fds=F rss_kib=R pss_kib=P relay_fds=..
 #                 relay_rss_kib=.. relay_pss_kib=.." - open descriptors
 #                 (/proc/PID/fd entries), VmRSS and Pss (smaps_rollup;
@@ -65,6 +74,27 @@ def cpu_ticks(pids):
     return t
 
 
+def switches(pids):
+    """(voluntary, involuntary) context switches over every thread."""
+    v = n = 0
+    for p in pids:
+        try:
+            tids = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tids:
+            try:
+                with open(f"/proc/{p}/task/{t}/status") as f:
+                    for line in f:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            v += int(line.split()[1])
+                        elif line.startswith("nonvoluntary_ctxt_switches:"):
+                            n += int(line.split()[1])
+            except OSError:
+                pass
+    return v, n
+
+
 def proc_mem(pid):
     """(fds, rss_kib, pss_kib) of one process; zeros if it is gone."""
     try:
@@ -96,13 +126,25 @@ def is_relay(pid):
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ("tree", "cpu", "mem"):
-        sys.exit("usage: procstat.py tree|cpu|mem ROOT...")
-    pids = tree([int(a) for a in sys.argv[2:]])
+    cmds = ("tree", "cpu", "snap", "relay", "mem")
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
+            (sys.argv[1] == "snap" and len(sys.argv) < 3):
+        sys.exit("usage: procstat.py tree|cpu|relay|mem ROOT...\n"
+                 "       procstat.py snap SRVPID ROOT...")
+    args = sys.argv[2:]
+    srv = int(args.pop(0)) if sys.argv[1] == "snap" else 0
+    pids = tree([int(a) for a in args])
     if sys.argv[1] == "tree":
         print(" ".join(str(p) for p in pids))
+    elif sys.argv[1] == "relay":
+        print(" ".join(str(p) for p in pids if is_relay(p)))
     elif sys.argv[1] == "cpu":
         print(f"ticks={cpu_ticks(pids)}")
+    elif sys.argv[1] == "snap":
+        v, n = switches(pids)
+        sv, sn = switches([srv] if srv > 0 else [])
+        print(f"ticks={cpu_ticks(pids)} vcs={v} nvcs={n} "
+              f"srv_vcs={sv} srv_nvcs={sn}")
     else:
         tot = [0, 0, 0]
         rel = [0, 0, 0]
