@@ -65,12 +65,6 @@
 /* RP_ARGS_FIXED - synthesized arguments besides the forwards */
 #define RP_ARGS_FIXED		8
 
-/* PORT_PRIV_DEFAULT - net.ipv4.ip_unprivileged_port_start's default */
-#define PORT_PRIV_DEFAULT	1024
-
-/* UNPRIV_PORT_PATH - the sysctl podman's message quotes */
-#define UNPRIV_PORT_PATH	"/proc/sys/net/ipv4/ip_unprivileged_port_start"
-
 /* SUN_PATH_SIZE - size of sun_path, bytes with the NUL */
 #define SUN_PATH_SIZE		sizeof(((struct sockaddr_un *)NULL)->sun_path)
 
@@ -328,32 +322,6 @@ static int reload_socket(struct rp_run *r, char *err, size_t errlen)
 }
 
 /**
- * unpriv_start() - net.ipv4.ip_unprivileged_port_start, for messages
- *
- * Return: its value, or 1024 if it cannot be read
- */
-static unsigned unpriv_start(void)
-{
-	char buf[16] = "", *end;
-	unsigned long v;
-	ssize_t n;
-	int fd = open(UNPRIV_PORT_PATH, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return PORT_PRIV_DEFAULT;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return PORT_PRIV_DEFAULT;
-	buf[n] = '\0';
-	errno = 0;
-	v = strtoul(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || v > 65536)
-		return PORT_PRIV_DEFAULT;
-	return (unsigned)v;
-}
-
-/**
  * rp_prepare() - everything between stdin and the supervisor
  * @r:		helper state
  * @cfg:	output: nsplice's configuration
@@ -365,6 +333,7 @@ static unsigned unpriv_start(void)
 static int rp_prepare(struct rp_run *r, struct nsp_config *cfg, char *err,
 		      size_t errlen)
 {
+	struct portspec_env env;
 	size_t len;
 	char *text = read_stdin(&len, err, errlen);
 	int ret;
@@ -381,7 +350,10 @@ static int rp_prepare(struct rp_run *r, struct nsp_config *cfg, char *err,
 	r->eng.exit_fd = r->conf.exit_fd;
 	r->eng.ready_fd = r->conf.ready_fd;
 	r->eng.wildcard = true;
-	r->eng.unpriv_start = unpriv_start();
+	/* The sysctl podman's privileged-port message quotes; the port
+	 * spec parser reads it anyway (defaults if it cannot) */
+	portspec_env_read(&env);
+	r->eng.unpriv_start = env.unpriv_first;
 	r->eng.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (r->conf.container_id[0] && r->conf.tmp_dir[0] == '/' &&
 	    rp_dir(r, err, errlen))

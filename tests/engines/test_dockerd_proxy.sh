@@ -219,23 +219,8 @@ through_proxy() {
 # udp_roundtrip ADDR PORT - in dockerd's netns, send datagrams to
 # ADDR:PORT until one comes back; print "match|mismatch SRCPORT" or "none".
 udp_roundtrip() {
-	in_dk timeout -k 2 $((UDP_TRIES + 10)) "$PY" - "$1" "$2" "$UDP_TRIES" <<-'EOF'
-		import os, socket, sys
-		addr, port, tries = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-		fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-		s = socket.socket(fam, socket.SOCK_DGRAM)
-		s.settimeout(1.0)
-		msg = b"nsplice-udp-" + os.urandom(6).hex().encode()
-		for _ in range(tries):
-		    s.sendto(msg, (addr, port))
-		    try:
-		        data, src = s.recvfrom(2048)
-		    except socket.timeout:
-		        continue
-		    print("%s %d" % ("match" if data == msg else "mismatch", src[1]))
-		    sys.exit(0)
-		print("none")
-	EOF
+	in_dk timeout -k 2 $((UDP_TRIES + 10)) "$PY" "$ENGINES_LIB/udprt.py" \
+		"$1" "$2" "$UDP_TRIES"
 }
 
 # port_rebindable PORT PROTO - true if, in dockerd's netns, PROTO PORT can

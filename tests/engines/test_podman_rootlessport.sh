@@ -132,22 +132,7 @@ get() { curl -sf -m 5 "$1" 2>/dev/null || true; }
 # back; print "match|mismatch SRCPORT" (payload equal or not, source port
 # of the answer) or "none".
 udp_roundtrip() {
-	"$PY" - "$1" "$UDP_TRIES" <<-'EOF'
-		import socket, sys, os
-		port, tries = int(sys.argv[1]), int(sys.argv[2])
-		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-		s.settimeout(1.0)
-		msg = b"nsplice-udp-" + os.urandom(6).hex().encode()
-		for _ in range(tries):
-		    s.sendto(msg, ("127.0.0.1", port))
-		    try:
-		        data, src = s.recvfrom(2048)
-		    except socket.timeout:
-		        continue
-		    print("%s %d" % ("match" if data == msg else "mismatch", src[1]))
-		    sys.exit(0)
-		print("none")
-	EOF
+	"$PY" "$ENGINES_LIB/udprt.py" 127.0.0.1 "$1" "$UDP_TRIES"
 }
 
 # port_rebindable PORT - true if nothing listens on PORT and a dual-stack

@@ -46,6 +46,8 @@
 # too (idempotent).  Every docker command and every wait is bounded.  A
 # lock serialises users of this file (they share DK_CACHE).
 
+. "$(dirname "${BASH_SOURCE[0]}")/image.sh"
+
 # DK_CACHE - where the downloaded .deb files are kept between runs
 DK_CACHE=${NSPLICE_DOCKERD_CACHE:-/var/cache/nsplice-engines/dockerd}
 # DK_PKGS - the packages a rootful dockerd 20.10 needs beyond the base
@@ -206,24 +208,11 @@ dk() {
 # in_dk CMD... - run CMD in dockerd's network namespace (host mounts).
 in_dk() { nsenter -t "$DK_PID" -n -- "$@"; }
 
-# dk_build_image [STATIC-BINARY]... - import DK_IMAGE: static busybox with
+# dk_build_image [STATIC-BINARY]... - import DK_IMAGE (image.sh): busybox with
 # its applets, /www/index.html ("nsplice engines test page"), /etc/passwd,
 # and each STATIC-BINARY in /bin.
 dk_build_image() {
-	local r=$DK_DIR/rootfs a b
-	mkdir -p "$r/bin" "$r/www" "$r/etc" "$r/tmp" "$r/proc" "$r/sys" "$r/dev"
-	cp "$(command -v busybox)" "$r/bin/busybox"
-	for a in $(busybox --list); do
-		[[ $a == busybox ]] || ln -sf busybox "$r/bin/$a"
-	done
-	for b in "$@"; do
-		cp "$b" "$r/bin/$(basename "$b")"
-		chmod 755 "$r/bin/$(basename "$b")"
-	done
-	echo "nsplice engines test page" >"$r/www/index.html"
-	printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
-	chmod 1777 "$r/tmp"
-	tar -C "$r" -cf "$DK_DIR/bb.tar" .
+	engine_rootfs_tar "$DK_DIR" "$@"
 	dk import --change 'CMD ["/bin/sh"]' "$DK_DIR/bb.tar" "$DK_IMAGE" \
 		>"$DK_DIR/import.out" 2>&1 || {
 		indent <"$DK_DIR/import.out"

@@ -35,6 +35,8 @@
 # bounded by `timeout`.  A lock serialises users of this file: they share
 # the user name and the host's subuid file.
 
+. "$(dirname "${BASH_SOURCE[0]}")/image.sh"
+
 # PM_USER - the dedicated user podman runs as
 PM_USER=nsplice-podman
 # PM_LIFETIME - most seconds the holder lives (bounds a whole run)
@@ -251,24 +253,11 @@ pm_helper_dir() {
 	PM_HELPER_DIR=$dir
 }
 
-# pm_build_image [STATIC-BINARY]... - import PM_IMAGE: static busybox with
+# pm_build_image [STATIC-BINARY]... - import PM_IMAGE (image.sh): busybox with
 # its applets, /www/index.html ("nsplice engines test page"), /etc/passwd,
 # and each STATIC-BINARY in /bin.
 pm_build_image() {
-	local r=$PM_DIR/rootfs a b
-	mkdir -p "$r/bin" "$r/www" "$r/etc" "$r/tmp" "$r/proc" "$r/sys" "$r/dev"
-	cp "$(command -v busybox)" "$r/bin/busybox"
-	for a in $(busybox --list); do
-		[[ $a == busybox ]] || ln -sf busybox "$r/bin/$a"
-	done
-	for b in "$@"; do
-		cp "$b" "$r/bin/$(basename "$b")"
-		chmod 755 "$r/bin/$(basename "$b")"
-	done
-	echo "nsplice engines test page" >"$r/www/index.html"
-	printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
-	chmod 1777 "$r/tmp" "$r/www"
-	tar -C "$r" -cf "$PM_DIR/bb.tar" .
+	engine_rootfs_tar "$PM_DIR" "$@"
 	chown "$PM_USER:" "$PM_DIR/bb.tar"
 	pod import --change CMD=/bin/sh "$PM_DIR/bb.tar" "$PM_IMAGE" >"$PM_DIR/import.out" 2>&1 || {
 		indent <"$PM_DIR/import.out"
