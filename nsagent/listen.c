@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ipc/localcc.h"
 #include "ipc/log.h"
 #include "nsagent/agent.h"
 
@@ -62,7 +63,9 @@ static int set_int_opt(int fd, int level, int opt, int v)
  * One place for the address rules of both protocols: SO_REUSEADDR (a
  * restarted agent binds over its predecessor's TIME-WAIT), IPV6_V6ONLY
  * (the IPv4 listener of the same port is a forward of its own) and
- * SO_BINDTODEVICE for an address with an interface.
+ * SO_BINDTODEVICE for an address with an interface.  A TCP listener on a
+ * loopback address also gets a non-pacing congestion control
+ * (ipc/localcc.c).
  *
  * Return: 0, or the errno that socket(), setsockopt(), bind() or listen()
  * failed with
@@ -89,6 +92,8 @@ int agent_bind(const struct msg_forward *f, int type, int *fdp)
 	     setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, f->ifname,
 			(socklen_t)strlen(f->ifname))))
 		goto fail;
+	if (tcp && inany_is_loopback(f->family, &f->listen_addr))
+		local_cc_set(fd);
 	len = sockaddr_from_inany(&sa, f->family, &f->listen_addr,
 				  f->listen_port, scope);
 	if (bind(fd, &sa.sa, len) || (tcp && listen(fd, LISTEN_BACKLOG)))

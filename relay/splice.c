@@ -76,7 +76,8 @@
  * write does not happen in practice.
  *
  * Syscalls: splice, shutdown, connect, send (the PROXY header),
- * getsockopt(SO_ERROR), setsockopt(SO_LINGER), epoll_ctl, close.
+ * getsockopt(SO_ERROR), setsockopt(SO_LINGER, TCP_CONGESTION), epoll_ctl,
+ * close.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +88,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ipc/localcc.h"
 #include "relay/proxyv2.h"
 #include "relay/relay_int.h"
 #include "relay/target.h"
@@ -882,7 +884,8 @@ static void splice_log_open(const struct relay *r, const struct flow *f,
  * Accepted sockets inherit TCP_NODELAY from the listener (Linux copies the
  * listener's tcp_sock into the child; checked on 6.18 by the unit test
  * test_flow, "accepted socket inherits TCP_NODELAY"), and the agents set it
- * on listeners, so no setsockopt() is needed here.
+ * on listeners, so no setsockopt() is needed here.  A loopback target gets
+ * its congestion control set before connect() (ipc/localcc.c).
  */
 void splice_open(struct relay *r, struct listener *l, int fd,
 		 const union sockaddr_inany *sa, socklen_t salen)
@@ -921,6 +924,8 @@ void splice_open(struct relay *r, struct listener *l, int fd,
 	listener_flow_added(r, l);
 	if (log_level >= LOG_LVL_DEBUG)
 		splice_log_open(r, f, l, caf, &ca, cport, &t);
+	if (inany_is_loopback(t.af, &t.addr))
+		local_cc_set(sfd);
 	splice_connect(r, f, &t, hdr,
 		       splice_pp_header(l, caf, &ca, cport, hdr));
 }

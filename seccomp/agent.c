@@ -106,6 +106,7 @@ static void agent_sockopts(scmp_filter_ctx ctx)
 		{ IPPROTO_TCP, TCP_KEEPIDLE },
 		{ IPPROTO_TCP, TCP_KEEPINTVL },
 		{ IPPROTO_TCP, TCP_KEEPCNT },
+		{ IPPROTO_TCP, TCP_CONGESTION },	/* loopback listeners */
 	};
 	size_t i;
 

@@ -43,6 +43,7 @@
  */
 #include <linux/landlock.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "seccomp/landlock.h"
@@ -80,7 +81,10 @@ static const int relay_misc[] = {
  * relay_sockopts() - the socket options the data path sets
  * @ctx:	filter
  *
- * SO_LINGER {1, 0} to reset a peer (relay/splice.c), nothing else: the
+ * SO_LINGER {1, 0} to reset a peer (relay/splice.c) and TCP_CONGESTION on
+ * a pool socket about to connect to a loopback target (ipc/localcc.c: an
+ * unprivileged process may only pick an algorithm the administrator
+ * allowed, and cannot load one), nothing else: the
  * agents set TCP_NODELAY on listeners and pool sockets (accepted sockets
  * inherit it), and SO_RCVLOWAT and TCP_QUICKACK were measured and gained
  * nothing on loopback, so they are not used.  Not SO_ATTACH_* (BPF), TCP_ULP (kernel TLS and
@@ -90,6 +94,7 @@ static void relay_sockopts(scmp_filter_ctx ctx)
 {
 	static const struct { int level, opt; } opts[] = {
 		{ SOL_SOCKET, SO_LINGER },
+		{ IPPROTO_TCP, TCP_CONGESTION },
 	};
 	size_t i;
 

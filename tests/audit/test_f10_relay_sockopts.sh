@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# test_f10_relay_sockopts - the relay may set SO_LINGER and no other
-# socket option.
+# test_f10_relay_sockopts - the relay may set SO_LINGER and TCP_CONGESTION
+# and no other socket option.
 #
 # Audit finding 10e: the relay's allowlist permitted setsockopt()
 # SO_RCVLOWAT, TCP_NODELAY and TCP_QUICKACK, which the relay never sets
@@ -10,8 +10,9 @@
 # the test calls setsockopt(3, ...) with each of them: the relay must be
 # killed by seccomp (the supervisor logs "relay (pid N) was killed by
 # seccomp (SIGSYS)") and restarted.  Positive control: SO_LINGER, which the
-# relay uses to reset a peer, returns without killing it, and the forward
-# serves after the restarts.  On the code before the fix none of the three
+# relay uses to reset a peer, and TCP_CONGESTION, which it sets on pool
+# sockets bound for a loopback target (ipc/localcc.c), return without
+# killing it, and the forward serves after the restarts.  On the code before the fix none of the three
 # killed the relay.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$NSPLICE_TESTLIB/gdbcall.sh"
@@ -53,8 +54,10 @@ sockopt() {
 }
 
 # SOL_SOCKET 1: SO_LINGER 13 (struct linger, 8 bytes), SO_RCVLOWAT 18;
-# IPPROTO_TCP 6: TCP_NODELAY 1, TCP_QUICKACK 12.
+# IPPROTO_TCP 6: TCP_NODELAY 1, TCP_QUICKACK 12, TCP_CONGESTION 13 (a name;
+# the empty one is refused with ENOENT, which is all the control needs).
 sockopt SO_LINGER 1 13 8 0
+sockopt TCP_CONGESTION 6 13 6 0
 sockopt SO_RCVLOWAT 1 18 4 1
 sockopt TCP_NODELAY 6 1 4 1
 sockopt TCP_QUICKACK 6 12 4 1
