@@ -253,6 +253,10 @@ meta cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 meta pipe-max-size "$orig_pipe_max"
 meta pipe-user-pages-soft "$(cat /proc/sys/fs/pipe-user-pages-soft)"
 meta RLIMIT_NOFILE "$NOFILE"
+# The default congestion control decides loopback throughput (BBR paces,
+# and paced loopback segments arrive out of order: ipc/localcc.c); every
+# client and server here uses it, nsplice's loopback legs do not
+meta tcp_congestion_control "$(cat /proc/sys/net/ipv4/tcp_congestion_control)"
 meta durations "iperf3 ${T_TPUT}s, latency ${T_LAT}s, rate ${T_RATE}s, pipe curve ${T_PIPE}s"
 meta date "$(date -u +%FT%TZ)"
 meta loadavg-at-start "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -501,13 +505,11 @@ stat_delta() {
 		}'
 }
 
-# record_sched ROUND FWD ROW KEY DIV UNIT P0 P1 - from the snapshots s0/s1
-# (stat_snap) and P0/P1 (fwd_snap) around one client run: the busy/idle
-# cores beside table row ROW, and context switches (machine, forwarder,
-# server) per DIV (GB or round trips) as KEY metrics, e.g.
-# ctxt_per_gb.tput.c2s.1
-record_sched() {
-	local r=$1 f=$2 row=$3 key=$4 div=$5 unit=$6 p0=$7 p1=$8 d k i=0 c
+# record_cores ROUND FWD ROW - the busy/idle cores beside table row ROW,
+# from the snapshots s0/s1 (stat_snap) around one client run; prints the
+# stat_delta line for the caller
+record_cores() {
+	local r=$1 f=$2 row=$3 d i=0 c
 	d=$(stat_delta s0 s1)
 	record "$r" "$f" "cores.busy.$row" "$(kv busy "$d")"
 	record "$r" "$f" "cores.idle.$row" "$(kv idle "$d")"
@@ -515,6 +517,17 @@ record_sched() {
 		record "$r" "$f" "cores.cpu$i.$row" "$c"
 		i=$((i + 1))
 	done
+	printf '%s\n' "$d"
+}
+
+# record_sched ROUND FWD ROW KEY DIV UNIT P0 P1 - from the snapshots s0/s1
+# (stat_snap) and P0/P1 (fwd_snap) around one client run: the busy/idle
+# cores beside table row ROW, and context switches (machine, forwarder,
+# server) per DIV (GB or round trips) as KEY metrics, e.g.
+# ctxt_per_gb.tput.c2s.1
+record_sched() {
+	local r=$1 f=$2 row=$3 key=$4 div=$5 unit=$6 p0=$7 p1=$8 d k
+	d=$(record_cores "$r" "$f" "$row")
 	# parenthesised: a bare ">" in awk's printf redirects to a file
 	[[ $(calc "($div > 0)") == 1 ]] || return 0
 	record "$r" "$f" "ctxt_$unit.$key" "$(calc "$(kv ctxt "$d") / $div")"
@@ -662,17 +675,22 @@ phase_lat() {	# phase_lat ROUND ORDER...
 
 phase_rate() {	# phase_rate ROUND ORDER...
 	local r=$1 f c res t0 t1
+	# shellcheck disable=SC2034  # filled and read by name: stat_snap, record_cores
+	local -a s0 s1
 	shift
 	for c in 1 8; do
 		for f in "$@"; do
 			alive "$f" || continue
 			t0=$(cpu_ticks "$f")
+			stat_snap s0
 			res=$(cl "$f" timeout "$(calc "$T_RATE + 20")" "$tools/connrate" \
 				-p "${echo_port[$f]}" -c "$c" -d "$T_RATE") ||
 				{ log "$f: connrate failed: $res"; continue; }
+			stat_snap s1
 			[[ $f == socat ]] && sleep 0.1	# children reaped
 			t1=$(cpu_ticks "$f")
 			record "$r" "$f" "rate.$c" "$(kv rate "$res")"
+			record_cores "$r" "$f" "rate.$c" >/dev/null
 			[[ $f != direct ]] && record "$r" "$f" "cpu_per_conn.$c" \
 				"$(calc "($t1 - $t0) / $CLK_TCK * 1e6 / $(kv ok "$res")")"
 			log "round $r rate x$c $f: $res"

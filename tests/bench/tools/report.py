@@ -38,22 +38,23 @@ import sys
 
 # metric key -> (label, unit, format, nsplice target (kind, bound) or None)
 # kind "ratio>=": ratio to direct at least; "ratio<=": at most;
-# "abs<=" / "abs>=": the absolute median.
+# "abs<=" / "abs>=": the absolute median.  The targets are issue 18's (its
+# "119 µs per connection" is the README's 8-loop figure of that day).
 METRICS = [
-    ("tput.c2s.1", "bulk client→server, 1 stream", "Gbit/s", "{:.2f}", ("ratio>=", 0.90)),
-    ("tput.s2c.1", "bulk server→client, 1 stream", "Gbit/s", "{:.2f}", ("ratio>=", 0.90)),
-    ("tput.c2s.4", "bulk client→server, 4 streams", "Gbit/s", "{:.2f}", ("ratio>=", 0.90)),
-    ("tput.s2c.4", "bulk server→client, 4 streams", "Gbit/s", "{:.2f}", ("ratio>=", 0.90)),
-    ("cpu_per_gb", "forwarder CPU per GB moved", "CPU s/GB", "{:.3f}", None),
-    ("lat.mean", "1-byte req/resp, mean, unpinned", "µs", "{:.1f}", ("ratio<=", 1.6)),
+    ("tput.c2s.1", "bulk client→server, 1 stream", "Gbit/s", "{:.2f}", ("ratio>=", 0.80)),
+    ("tput.s2c.1", "bulk server→client, 1 stream", "Gbit/s", "{:.2f}", ("ratio>=", 0.80)),
+    ("tput.c2s.4", "bulk client→server, 4 streams", "Gbit/s", "{:.2f}", ("ratio>=", 0.95)),
+    ("tput.s2c.4", "bulk server→client, 4 streams", "Gbit/s", "{:.2f}", ("ratio>=", 0.95)),
+    ("cpu_per_gb", "forwarder CPU per GB moved", "CPU s/GB", "{:.3f}", ("abs<=", 0.22)),
+    ("lat.mean", "1-byte req/resp, mean, unpinned", "µs", "{:.1f}", None),
     ("lat.p99", "1-byte req/resp, p99, unpinned", "µs", "{:.1f}", None),
     ("cpu_per_rt", "forwarder CPU per round trip, unpinned", "µs", "{:.1f}", None),
-    ("lat_pin.mean", "1-byte req/resp, mean, pinned", "µs", "{:.1f}", ("ratio<=", 1.6)),
+    ("lat_pin.mean", "1-byte req/resp, mean, pinned", "µs", "{:.1f}", ("ratio<=", 2.0)),
     ("lat_pin.p99", "1-byte req/resp, p99, pinned", "µs", "{:.1f}", None),
-    ("rate.1", "connections/s, 1 loop", "conn/s", "{:.0f}", ("ratio>=", 0.75)),
-    ("rate.8", "connections/s, 8 loops", "conn/s", "{:.0f}", ("ratio>=", 0.60)),
+    ("rate.1", "connections/s, 1 loop", "conn/s", "{:.0f}", ("ratio>=", 0.60)),
+    ("rate.8", "connections/s, 8 loops", "conn/s", "{:.0f}", ("ratio>=", 0.50)),
     ("cpu_per_conn.1", "forwarder CPU per connection, 1 loop", "µs", "{:.1f}", None),
-    ("cpu_per_conn.8", "forwarder CPU per connection, 8 loops", "µs", "{:.1f}", None),
+    ("cpu_per_conn.8", "forwarder CPU per connection, 8 loops", "µs", "{:.1f}", ("abs<=", 119)),
 ]
 for n in (1000, 10000):
     k = f"{n // 1000}k"
@@ -71,6 +72,13 @@ METRICS += [
     ("pipe.s2c.1", "pipe curve: bulk server→client, 1 stream", "Gbit/s", "{:.2f}", None),
     ("pipe.cpu_per_gb", "pipe curve: forwarder CPU per GB", "CPU s/GB", "{:.3f}", None),
 ]
+# PEER_TARGETS - metric -> (factor, higher is better): nsplice's ratio to
+# direct must beat every peer's in the same run by this factor (issue 18:
+# single stream 15 % above pasta's, pinned latency below every peer's)
+PEER_TARGETS = {"tput.c2s.1": (1.15, True), "tput.s2c.1": (1.15, True),
+                "lat_pin.mean": (1.0, False)}
+PEERS = ("pasta", "proxyd", "socat")
+
 ORDER = ["direct", "nsplice", "nsplice-ref", "nsplice-pp", "pasta", "proxyd",
          "socat"]
 
@@ -160,7 +168,34 @@ def build_rows(raw):
             if c:
                 row["cores_busy"], row["cores_idle"], row["cpu_busy"] = c
             rows.append(row)
+    peer_check(rows)
     return rows
+
+
+def peer_check(rows):
+    """Add PEER_TARGETS to nsplice's rows: its ratio to direct against the
+    peers' in the same run (pasta's only for throughput, as issue 18 puts
+    it; every peer's for latency)."""
+    for key, (factor, higher) in PEER_TARGETS.items():
+        mine = [r for r in rows if r["metric"] == key and
+                r["forwarder"] == "nsplice" and r["ratio"] is not None]
+        peers = [r for r in rows if r["metric"] == key and
+                 r["forwarder"] in (("pasta",) if higher else PEERS) and
+                 r["ratio"] is not None]
+        if not mine or not peers:
+            continue
+        row = mine[0]
+        if higher:
+            ok = all(row["ratio"] >= p["ratio"] * factor for p in peers)
+            text = f"≥{factor:g}× pasta"
+        else:
+            ok = all(row["ratio"] < p["ratio"] for p in peers)
+            text = "< every peer"
+        if row["target"]:
+            row["target"] += f", {text}"
+            row["meets_target"] = row["meets_target"] and ok
+        else:
+            row["target"], row["meets_target"] = text, ok
 
 
 # SCHED_RUNS - (row metric whose cores are shown, key of the switch
