@@ -38,7 +38,7 @@
 #    that cannot hold them all reports how many it held.
 #  - pipe: nsplice's throughput and CPU per GB as a function of
 #    fs.pipe-max-size (nsplice grows a bulk flow's pipe to
-#    min(1 MiB, pipe-max-size)); the sysctl is written for those nsplice
+#    min(512 KiB, pipe-max-size)); the sysctl is written for those nsplice
 #    runs only and restored afterwards (also on abort).
 #  - --ref PATH adds "nsplice-ref", a second nsplice binary (the code
 #    before a change) measured in the same rounds as "nsplice": a change

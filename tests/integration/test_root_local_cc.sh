@@ -15,8 +15,8 @@
 # the test can set without touching the machine's.
 # Why it matters: a pacing congestion control on loopback sends from a
 # timer on another CPU, segments arrive out of order and are retransmitted
-# for nothing, and a single stream through nsplice ran at 0.49-0.75x direct
-# instead of 0.9x (ipc/localcc.c, tests/bench/README.md).
+# for nothing, and a single stream through nsplice ran at 0.72-0.73x direct
+# instead of 0.92-0.96x (ipc/localcc.c, tests/bench/README.md).
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 
 need_root
