@@ -25,7 +25,10 @@
  * kernel and always allowed): a listener bound to a loopback address, whose
  * accepted sockets inherit it, and a pool socket about to be connected to a
  * loopback target.  It must be set before the connection exists: a socket
- * already set up by BBR keeps pacing after a switch.  Sockets that may face
+ * already set up by BBR keeps pacing after a switch (measured: cubic set on
+ * accepted sockets after accept() left server-to-client at 0.72x direct,
+ * no better than BBR's 0.68x, against 1.03x with cubic on the listener;
+ * 6 paired rounds).  Sockets that may face
  * another machine (a wildcard or external listener, a non-loopback target)
  * keep the system's choice, which was made for real networks.
  *
