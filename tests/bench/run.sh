@@ -460,7 +460,7 @@ echo_srv() {	# echo_srv FWD: pid of the echo server FWD forwards to
 	[[ $1 == nsplice-pp ]] && echo "$pp_srv_pid" || echo "$srv_pid"
 }
 
-fwd_snap() {	# fwd_snap FWD SRVPID: "ticks= vcs= nvcs= srv_vcs= srv_nvcs="
+fwd_snap() {	# fwd_snap FWD SRVPID: "ticks= vcs= nvcs= srv_vcs= srv_nvcs= rqwait= srv_rqwait="
 	local r=""
 	[[ $1 != direct ]] && r=${roots[$1]}
 	python3 "$here/tools/procstat.py" snap "$2" $r
@@ -531,14 +531,18 @@ record_sched() {
 	# parenthesised: a bare ">" in awk's printf redirects to a file
 	[[ $(calc "($div > 0)") == 1 ]] || return 0
 	record "$r" "$f" "ctxt_$unit.$key" "$(calc "$(kv ctxt "$d") / $div")"
-	for k in srv_vcs srv_nvcs vcs nvcs; do
+	# run-queue waits: ms per GB, or µs per round trip
+	local scale=1e6
+	[[ $unit == per_rt ]] && scale=1e3
+	for k in srv_vcs srv_nvcs vcs nvcs srv_rqwait rqwait; do
 		# socat's per-connection children exited before the second
 		# reading: their switches are lost, a 0 would mislead
 		[[ ($f == direct || $f == socat) && $k != srv_* ]] && continue
-		local name=$k
+		local name=$k v
 		[[ $k != srv_* ]] && name=fwd_$k
-		record "$r" "$f" "${name}_$unit.$key" \
-			"$(calc "($(kv "$k" "$p1") - $(kv "$k" "$p0")) / $div")"
+		v=$(calc "$(kv "$k" "$p1") - $(kv "$k" "$p0")")
+		[[ $k == *rqwait ]] && v=$(calc "$v / $scale")
+		record "$r" "$f" "${name}_$unit.$key" "$(calc "$v / $div")"
 	done
 }
 

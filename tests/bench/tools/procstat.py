@@ -22,7 +22,11 @@
 #                 TID/status: /proc/PID/status counts the main thread
 #                 only) and of process SRV alone (a server; 0: none).  A
 #                 voluntary switch is the task blocking, so it is also
-#                 the number of times it was woken
+#                 the number of times it was woken.  Also "rqwait=W
+#                 srv_rqwait=..": nanoseconds the same threads spent
+#                 runnable but waiting for a CPU (/proc/PID/task/TID/
+#                 schedstat, second field): a task queued behind another
+#                 while a CPU idles is a pipeline bubble
 #   relay ROOT... the pids of the processes titled "nsplice: relay"
 #   mem ROOT...   "procs=N fds=F rss_kib=R pss_kib=P relay_fds=..
 #                 relay_rss_kib=.. relay_pss_kib=.." - open descriptors
@@ -75,8 +79,9 @@ def cpu_ticks(pids):
 
 
 def switches(pids):
-    """(voluntary, involuntary) context switches over every thread."""
-    v = n = 0
+    """(voluntary, involuntary) context switches over every thread, and
+    the nanoseconds they waited on a run queue (schedstat)."""
+    v = n = w = 0
     for p in pids:
         try:
             tids = os.listdir(f"/proc/{p}/task")
@@ -90,9 +95,11 @@ def switches(pids):
                             v += int(line.split()[1])
                         elif line.startswith("nonvoluntary_ctxt_switches:"):
                             n += int(line.split()[1])
-            except OSError:
+                with open(f"/proc/{p}/task/{t}/schedstat") as f:
+                    w += int(f.read().split()[1])
+            except (OSError, IndexError, ValueError):
                 pass
-    return v, n
+    return v, n, w
 
 
 def proc_mem(pid):
@@ -141,10 +148,10 @@ def main():
     elif sys.argv[1] == "cpu":
         print(f"ticks={cpu_ticks(pids)}")
     elif sys.argv[1] == "snap":
-        v, n = switches(pids)
-        sv, sn = switches([srv] if srv > 0 else [])
+        v, n, w = switches(pids)
+        sv, sn, sw = switches([srv] if srv > 0 else [])
         print(f"ticks={cpu_ticks(pids)} vcs={v} nvcs={n} "
-              f"srv_vcs={sv} srv_nvcs={sn}")
+              f"srv_vcs={sv} srv_nvcs={sn} rqwait={w} srv_rqwait={sw}")
     else:
         tot = [0, 0, 0]
         rel = [0, 0, 0]

@@ -211,7 +211,9 @@ SCHED_RUNS = [
 # SCHED_COLS - the switch metrics, in column order
 SCHED_COLS = [("ctxt", "machine ctxt"), ("fwd_vcs", "fwd vol."),
               ("fwd_nvcs", "fwd invol."), ("srv_vcs", "server vol."),
-              ("srv_nvcs", "server invol.")]
+              ("srv_nvcs", "server invol."),
+              ("fwd_rqwait", "fwd run-queue wait"),
+              ("srv_rqwait", "server run-queue wait")]
 
 
 def med(raw, metric, fwd):
