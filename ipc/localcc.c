@@ -22,15 +22,18 @@
  *
  * So the sockets whose peer is this host's loopback get "cubic", or "reno"
  * where cubic is not available or not allowed (reno is built into every
- * kernel and always allowed): a listener bound to a loopback address, whose
- * accepted sockets inherit it, and a pool socket about to be connected to a
- * loopback target.  It must be set before the connection exists: a socket
- * already set up by BBR keeps pacing after a switch (measured: cubic set on
- * accepted sockets after accept() left server-to-client at 0.72x direct,
- * no better than BBR's 0.68x, against 1.03x with cubic on the listener;
- * 6 paired rounds).  Sockets that may face
- * another machine (a wildcard or external listener, a non-loopback target)
- * keep the system's choice, which was made for real networks.
+ * kernel and always allowed): a listener bound to a loopback address,
+ * whose accepted sockets inherit it, and a pool socket about to be
+ * connected to a target in the other namespace itself - its loopback, or
+ * its own external address, which the local routing table also sends over
+ * lo (relay/target.c, target_is_local()).  It must be set before the
+ * connection exists: a socket already set up by BBR keeps pacing after a
+ * switch (measured: cubic set on accepted sockets after accept() left
+ * server-to-client at 0.72x direct, no better than BBR's 0.68x, against
+ * 1.03x with cubic on the listener; 6 paired rounds).  Sockets that may
+ * face another machine (a wildcard or external listener, an explicit
+ * target that is not loopback) keep the system's choice, which was made
+ * for real networks.
  *
  * Unprivileged processes may choose any algorithm listed in
  * net.ipv4.tcp_allowed_congestion_control, and loading a module takes

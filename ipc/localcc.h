@@ -6,7 +6,8 @@
  *
  * See localcc.c.  Agents call local_cc_set() on listeners bound to a
  * loopback address (accepted sockets inherit the choice), the relay on a
- * pool socket before connect() when the target is loopback.
+ * pool socket before connect() when the target is in the other namespace
+ * itself.
  */
 #ifndef NSPLICE_LOCALCC_H
 #define NSPLICE_LOCALCC_H

@@ -884,8 +884,9 @@ static void splice_log_open(const struct relay *r, const struct flow *f,
  * Accepted sockets inherit TCP_NODELAY from the listener (Linux copies the
  * listener's tcp_sock into the child; checked on 6.18 by the unit test
  * test_flow, "accepted socket inherits TCP_NODELAY"), and the agents set it
- * on listeners, so no setsockopt() is needed here.  A loopback target gets
- * its congestion control set before connect() (ipc/localcc.c).
+ * on listeners, so no setsockopt() is needed here.  A target reached over
+ * the other side's loopback device gets its congestion control set before
+ * connect() (target_is_local(), ipc/localcc.c).
  */
 void splice_open(struct relay *r, struct listener *l, int fd,
 		 const union sockaddr_inany *sa, socklen_t salen)
@@ -924,7 +925,7 @@ void splice_open(struct relay *r, struct listener *l, int fd,
 	listener_flow_added(r, l);
 	if (log_level >= LOG_LVL_DEBUG)
 		splice_log_open(r, f, l, caf, &ca, cport, &t);
-	if (inany_is_loopback(t.af, &t.addr))
+	if (target_is_local(&t))
 		local_cc_set(sfd);
 	splice_connect(r, f, &t, hdr,
 		       splice_pp_header(l, caf, &ca, cport, hdr));

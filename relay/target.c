@@ -104,6 +104,24 @@ unsigned target_select(const struct msg_forward *fwd, int client_af,
 }
 
 /**
+ * target_is_local() - tell whether a target is in the other namespace
+ *		       itself, reached over its loopback device
+ * @t:		target chosen by target_select()
+ *
+ * The other side's loopback is, and so is its external address: one of its
+ * own interface addresses (nsagent/addrs.c), which the local routing table
+ * sends over lo.  An explicit target counts only if it is a loopback
+ * address: it may name another machine.
+ *
+ * Return: true if the connection to @t never leaves this kernel's loopback
+ */
+bool target_is_local(const struct flow_target *t)
+{
+	return t->how == TARGET_LOOPBACK || t->how == TARGET_EXTERNAL ||
+	       inany_is_loopback(t->af, &t->addr);
+}
+
+/**
  * target_how_str() - name of a target rule, for log lines
  * @how:	enum target_how
  *

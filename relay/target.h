@@ -9,6 +9,7 @@
 #ifndef NSPLICE_RELAY_TARGET_H
 #define NSPLICE_RELAY_TARGET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ipc/msg.h"
@@ -46,6 +47,7 @@ unsigned target_select(const struct msg_forward *fwd, int client_af,
 		       const union inany *client,
 		       const struct msg_ns_addrs *other,
 		       struct flow_target *t);
+bool target_is_local(const struct flow_target *t);
 const char *target_how_str(unsigned how);
 
 #endif /* NSPLICE_RELAY_TARGET_H */

@@ -445,6 +445,46 @@ static void test_target_table(void)
 }
 
 /**
+ * test_target_local() - which targets get the loopback congestion control
+ *
+ * The other side's loopback and its own external address are reached over
+ * its lo (ipc/localcc.c); an explicit target only if it is loopback, since
+ * it may name another machine.
+ */
+static void test_target_local(void)
+{
+	static const struct {
+		unsigned how;
+		const char *addr;
+		bool local;
+	} c[] = {
+		{ TARGET_LOOPBACK, "127.0.0.1", true },
+		{ TARGET_LOOPBACK, "::1", true },
+		{ TARGET_EXTERNAL, "10.0.0.2", true },
+		{ TARGET_EXTERNAL, "fd00::2", true },
+		{ TARGET_EXPLICIT, "127.0.0.5", true },
+		{ TARGET_EXPLICIT, "::1", true },
+		{ TARGET_EXPLICIT, "192.0.2.1", false },
+		{ TARGET_EXPLICIT, "2001:db8::1", false },
+	};
+	unsigned i, bad = 0;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct flow_target t = { .how = c[i].how, .port = 80 };
+
+		inany_parse(c[i].addr, &t.af, &t.addr);
+		if (target_is_local(&t) != c[i].local) {
+			bad++;
+			unit_out("  target_is_local(%s %s) != %d\n",
+				  target_how_str(c[i].how), c[i].addr,
+				  c[i].local);
+		}
+	}
+	check(!bad, "target_is_local: loopback and external targets are "
+	      "local, explicit ones only if loopback (%u cases)", i);
+}
+
+/**
  * sweep_client() - a pseudo-random client address that is not loopback
  * @af:		family
  * @seed:	state, advanced
@@ -691,6 +731,7 @@ int main(void)
 	test_target_sweep();
 	test_loopback_rule();
 	test_loopback_rule_sweep();
+	test_target_local();
 	test_nodelay_inherited();
 	return unit_summary(NULL);
 }
