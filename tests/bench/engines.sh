@@ -81,8 +81,8 @@ cleanup_pid $!
 pm_setup
 T=$PM_DIR/tools
 mkdir -p "$T"
-pm_build_tool "$REPO/tests/engines/tools/stream.c" "$T/stream"
-pm_build_tool "$REPO/tests/bench/tools/benchsrv.c" "$T/benchsrv" -pthread
+engine_build_tool "$REPO/tests/engines/tools/stream.c" "$T/stream"
+engine_build_tool "$REPO/tests/bench/tools/benchsrv.c" "$T/benchsrv" -pthread
 for c in pingpong connrate; do
 	gcc -O2 -Wall -Wextra -Werror -pthread -o "$T/$c.host" \
 		"$REPO/tests/bench/tools/$c.c" -lm 2>"$T/$c.log" || { cat "$T/$c.log"; die "cannot build $c"; }

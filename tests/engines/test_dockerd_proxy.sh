@@ -100,7 +100,7 @@ fi
 WANT_EXE=$(readlink -f "$DK_DIR/proxy/docker-proxy")
 note "proxy under test: $DP_HELPER ($WANT_EXE)"
 mkdir -p "$DK_DIR/tools"
-dk_build_tool "$TOOLS_SRC/udpecho.c" "$DK_DIR/tools/udpecho"
+engine_build_tool "$TOOLS_SRC/udpecho.c" "$DK_DIR/tools/udpecho"
 dk_start "$DK_DIR/proxy/docker-proxy"
 dk_build_image "$DK_DIR/tools/udpecho"
 
@@ -367,7 +367,7 @@ kill_pids "$HOLD_PID" $(pgrep -P "$HOLD_PID") $(dk_port_owners "$PE") 2>/dev/nul
 # stop_case NAME PROTO PORT - `docker stop NAME` ends every proxy process
 # of PORT, which can then be bound again; `docker rm NAME` works.
 stop_case() {
-	local name=$1 proto=$2 port=$3 r p e i starts=() left=()
+	local name=$1 proto=$2 port=$3 r p i starts=() left=()
 	for r in $(dk_proxy_roots "$port" "$proto"); do
 		for p in $(proc_tree "$r"); do starts+=("$p:$(proc_start "$p")"); done
 	done
@@ -380,11 +380,7 @@ stop_case() {
 		indent <"$DK_DIR/$name.stop"
 	}
 	for ((i = 0; i < STOP_MAX_S * 20; i++)); do
-		left=()
-		for e in "${starts[@]}"; do
-			p=${e%%:*}
-			[[ $(proc_start "$p") == "${e#*:}" ]] && pid_alive "$p" && left+=("$p")
-		done
+		mapfile -t left < <(still_running "${starts[@]}")
 		((${#left[@]} == 0)) && [[ -z $(dk_port_owners "$port" "$proto") ]] && break
 		sleep 0.05
 	done

@@ -86,7 +86,7 @@ else
 fi
 pm_setup
 mkdir -p "$PM_DIR/tools"
-pm_build_tool "$TOOLS_SRC/udpecho.c" "$PM_DIR/tools/udpecho"
+engine_build_tool "$TOOLS_SRC/udpecho.c" "$PM_DIR/tools/udpecho"
 pm_build_image "$PM_DIR/tools/udpecho"
 if [[ $RP_HELPER == real ]]; then
 	pm_helper_dir "$PM_REAL_HELPER"
@@ -364,10 +364,7 @@ stop_case() {
 		indent <"$PM_DIR/$name.stop"
 	}
 	for ((i = 0; i < STOP_MAX_S * 20; i++)); do
-		left=()
-		for e in "${starts[@]}"; do
-			[[ $(proc_start "${e%%:*}") == "${e#*:}" ]] && pid_alive "${e%%:*}" && left+=("${e%%:*}")
-		done
+		mapfile -t left < <(still_running "${starts[@]}")
 		((${#left[@]} == 0)) && ! port_listening "$port" && break
 		sleep 0.05
 	done

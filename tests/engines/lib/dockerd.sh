@@ -220,17 +220,6 @@ dk_build_image() {
 	}
 }
 
-# dk_build_tool SRC OUT [GCC-ARGS]... - compile a C tool statically for
-# the image (OUT), with the project's warning flags.
-dk_build_tool() {
-	local src=$1 out=$2
-	shift 2
-	gcc -static -O2 -Wall -Wextra -Werror -o "$out" "$src" "$@" 2>"$out.log" || {
-		indent <"$out.log"
-		die "cannot compile $src statically"
-	}
-}
-
 # dk_run NAME ARGS... - `docker run -d --name NAME ARGS`, remembering the
 # container's first process; output in DK_DIR/NAME.run.  Returns docker's
 # status.

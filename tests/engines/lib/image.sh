@@ -8,8 +8,20 @@
 # one image made from the host's static busybox: its applets as links
 # (not "busybox" itself: a self-link makes crun fail), /www/index.html
 # ("nsplice engines test page"), a two-line /etc/passwd, world-writable
-# /tmp and /www, and the static test tools given.  Sourced by the two
-# harnesses; the tar is theirs to import with their own engine.
+# /tmp and /www, and the static test tools given (engine_build_tool()
+# compiles them).  Sourced by the two harnesses; the tar is theirs to
+# import with their own engine.
+
+# engine_build_tool SRC OUT [GCC-ARGS]... - compile a C tool statically for
+# the image (OUT), with the project's warning flags.
+engine_build_tool() {
+	local src=$1 out=$2
+	shift 2
+	gcc -static -O2 -Wall -Wextra -Werror -o "$out" "$src" "$@" 2>"$out.log" || {
+		indent <"$out.log"
+		die "cannot compile $src statically"
+	}
+}
 
 # engine_rootfs_tar DIR [STATIC-BINARY]... - build DIR/rootfs and pack it
 # as DIR/bb.tar; each STATIC-BINARY goes to /bin under its own name.

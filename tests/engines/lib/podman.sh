@@ -329,17 +329,6 @@ pm_teardown() {
 	PM_DIR=""
 }
 
-# pm_build_tool SRC OUT [GCC-ARGS]... - compile a C tool statically for
-# the image (OUT), with the project's warning flags.
-pm_build_tool() {
-	local src=$1 out=$2
-	shift 2
-	gcc -static -O2 -Wall -Wextra -Werror -o "$out" "$src" "$@" 2>"$out.log" || {
-		indent <"$out.log"
-		die "cannot compile $src statically"
-	}
-}
-
 # pm_container_id NAME - print the full id of container NAME.
 pm_container_id() {
 	pod inspect --format '{{.Id}}' "$1" 2>/dev/null || true

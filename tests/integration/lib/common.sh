@@ -123,6 +123,18 @@ pid_alive() {
 	[[ -n $s && $s != Z && $s != X ]]
 }
 
+# still_running PID:START... - print, one per line, each PID that is alive
+# and still the process started at START (proc_start): a pid reused by a
+# newer process does not count.
+still_running() {
+	local e
+	for e in "$@"; do
+		[[ $(proc_start "${e%%:*}") == "${e#*:}" ]] && pid_alive "${e%%:*}" &&
+			printf '%s\n' "${e%%:*}"
+	done
+	return 0
+}
+
 # proc_tree PID - print PID and all its descendants, one per line.
 proc_tree() {
 	ps -e -o pid=,ppid= | awk -v root="$1" '
