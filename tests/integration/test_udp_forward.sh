@@ -69,7 +69,6 @@ udptool_in "$NS" wait ::1 "$PORT" --timeout 10 >/dev/null ||
 	die "echo server [::1]:$PORT in $NS did not start"
 udptool wait 127.0.0.1 "$P4" --timeout 10 >/dev/null ||
 	die "echo server 127.0.0.1:$P4 on the host did not start"
-BASE4=$(count_lines "$TMPDIR_TEST/src4.log")
 BASE6=$(count_lines "$TMPDIR_TEST/src6.log")
 
 # Bad input: status 2 and one line naming the option and the value
@@ -120,19 +119,19 @@ if [[ $(count_lines "$TMPDIR_TEST/src6.log") -gt $BASE6 ]] &&
 	ok "each family reaches the namespace's loopback of the same family"
 else
 	fail "family mix-up: IPv4 sources / IPv6 sources at the targets:"
-	indent <"$TMPDIR_TEST/src4.log"
-	indent <"$TMPDIR_TEST/src6.log"
+	sort -u -k2,3 "$TMPDIR_TEST/src4.log" | head -n 20 | indent
+	sort -u -k2,3 "$TMPDIR_TEST/src6.log" | head -n 20 | indent
 fi
 
 # 3: one client socket is one stable source
 n0=$(count_lines "$TMPDIR_TEST/src4.log")
 udptool client 127.0.0.1 "$HP" --sizes 10,20,30,40,50 --repeat 4 \
 	>"$TMPDIR_TEST/c-stable.out" || fail "20 datagrams from one socket: $(cat "$TMPDIR_TEST/c-stable.out")"
-n1=$(count_lines "$TMPDIR_TEST/src4.log")
-if ((n1 - n0 == 1)); then
+seen=$(udptool sources "$TMPDIR_TEST/src4.log" --from "$n0")
+if [[ $seen == "sources 1 "* ]]; then
 	ok "20 datagrams from one client socket reach the target from one source"
 else
-	fail "20 datagrams from one client socket reached the target from $((n1 - n0)) sources"
+	fail "20 datagrams from one client socket reached the target from: $seen"
 fi
 
 # 4: 300 concurrent flows
@@ -143,11 +142,11 @@ else
 	fail "300 concurrent client flows: $(cat "$TMPDIR_TEST/flows.out")"
 	show_log "$NSP_LOG"
 fi
-n1=$(count_lines "$TMPDIR_TEST/src4.log")
-if ((n1 - n0 == 300)); then
-	ok "the target saw 300 distinct sources, one per client flow"
+seen=$(udptool sources "$TMPDIR_TEST/src4.log" --from "$n0")
+if [[ $seen == "sources 300 tags 300 pairs 300" ]]; then
+	ok "the target saw 300 distinct sources, one per client flow ($seen)"
 else
-	fail "the target saw $((n1 - n0)) new sources for 300 client flows"
+	fail "the target did not see one source per client flow: $seen (want 300 of each)"
 fi
 conn=$(connected_to "$NS" "$PORT")
 if ((conn >= 300)); then

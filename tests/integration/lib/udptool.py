@@ -5,9 +5,15 @@
 Subcommands (every wait bounded; exit 0 on success, 1 on a failed check):
 
   echo ADDR PORT [--lifetime S] [--log FILE]
-      Echo every datagram back to its source.  The first datagram of each
-      new source address:port writes "src ADDR PORT" to FILE (flushed), so
-      a test can count the sources the target saw.
+      Echo every datagram back to its source.  Every datagram writes
+      "src ADDR PORT TAG" to FILE (flushed); TAG is the flow number a
+      "flows" payload starts with, or "-".  Every datagram rather than each
+      new source: a closed flow socket's port can be handed to a later
+      one, and a test must not count that as one source.
+  sources FILE [--from N]
+      Read an echo log from line N+1 on and print "sources S tags T
+      pairs P": distinct sources, distinct flow tags, distinct
+      (tag, source) pairs.
   wait HOST PORT [--timeout S]
       Send probes until one is echoed back.
   client HOST PORT --sizes N,N,... [--timeout S] [--retries N] [--repeat R]
@@ -45,15 +51,20 @@ def same_source(src, host, port):
     return src[0] == host and src[1] == port
 
 
+def flow_tag(data):
+    """The flow number a "flows" payload starts with, or "-"."""
+    head = data[:8]
+    return head.decode() if len(head) == 8 and head.isdigit() else "-"
+
+
 def cmd_echo(a):
-    """Echo server; logs each new source once."""
+    """Echo server; logs the source of every datagram."""
     s = socket.socket(family_of(a.addr), socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if family_of(a.addr) == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((a.addr, a.port))
     log = open(a.log, "a", buffering=1) if a.log else None
-    seen = set()
     end = time.monotonic() + a.lifetime
     print("listening", flush=True)
     while time.monotonic() < end:
@@ -62,9 +73,8 @@ def cmd_echo(a):
             continue
         data, src = s.recvfrom(MAX_DGRAM)
         key = (src[0], src[1])
-        if log and key not in seen:
-            seen.add(key)
-            log.write("src %s %d\n" % key)
+        if log:
+            log.write("src %s %d %s\n" % (src[0], src[1], flow_tag(data)))
         try:
             s.sendto(data, src)
         except OSError as e:
@@ -168,6 +178,25 @@ def cmd_flows(a):
     return 0 if len(done) - bad == a.count else 1
 
 
+def cmd_sources(a):
+    """Count distinct sources, tags and pairs in an echo log."""
+    srcs, tags, pairs = set(), set(), set()
+    with open(a.file) as f:
+        for n, line in enumerate(f):
+            if n < a.start:
+                continue
+            w = line.split()
+            if len(w) != 4 or w[0] != "src":
+                print("line %d: not an echo log line: %r" % (n + 1, line))
+                return 1
+            srcs.add((w[1], w[2]))
+            if w[3] != "-":
+                tags.add(w[3])
+                pairs.add((w[3], w[1], w[2]))
+    print("sources %d tags %d pairs %d" % (len(srcs), len(tags), len(pairs)))
+    return 0
+
+
 def cmd_silent(a):
     """One datagram; no answer expected."""
     s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
@@ -228,6 +257,9 @@ def main():
     s.add_argument("host")
     s.add_argument("port", type=int)
     s.add_argument("--wait", type=float, default=1)
+    o = sub.add_parser("sources")
+    o.add_argument("file")
+    o.add_argument("--from", dest="start", type=int, default=0)
     q = sub.add_parser("persist")
     q.add_argument("host")
     q.add_argument("port", type=int)
@@ -235,7 +267,7 @@ def main():
     q.add_argument("--interval", type=float, default=0.1)
     a = p.parse_args()
     return {"echo": cmd_echo, "wait": cmd_wait, "client": cmd_client,
-            "flows": cmd_flows, "silent": cmd_silent,
+            "flows": cmd_flows, "silent": cmd_silent, "sources": cmd_sources,
             "persist": cmd_persist}[a.cmd](a)
 
 
