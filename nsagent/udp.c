@@ -29,7 +29,20 @@
  * only its peer's datagrams, so the relay needs no address checks on
  * replies.
  *
- * Syscalls: socket, connect, close, sendmsg (channel).
+ * Why a socket bound for a loopback peer is bound to the loopback address
+ * first, explicitly: it fences a compromised relay.  The relay needs
+ * connect() for its TCP pool sockets and seccomp cannot tell that call
+ * from one that re-aims a UDP socket, so it could disconnect (AF_UNSPEC)
+ * and re-connect a flow socket anywhere.  An unbound socket takes its
+ * source from connect() and loses it on disconnect; an explicitly bound
+ * one keeps 127.0.0.1 or ::1 (SOCK_BINDADDR_LOCK), and the kernel routes
+ * a loopback source to no address but this namespace's own (IPv4 fails
+ * with EINVAL, IPv6 drops it).  The relay cannot bind, so it cannot undo
+ * this.  Sockets for the external address keep the kernel's choice: a
+ * loopback source there would make a remote client look local to the
+ * target, and that source could reach other machines anyway.
+ *
+ * Syscalls: socket, bind, connect, close, sendmsg (channel).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -90,11 +103,15 @@ void agent_udp_target_del(struct agent *a, uint32_t id)
  * @t:		the forward
  * @kind:	enum udp_kind
  * @sa:		filled with the peer
+ * @lo:		filled with the loopback address (port 0) to bind to first
+ *		if the peer is on loopback
+ * @lolen:	set to @lo's length, 0 if the peer is not on loopback
  *
- * Return: its length, or 0 if there is none (no external address)
+ * Return: @sa's length, or 0 if there is none (no external address)
  */
 static socklen_t udp_peer(const struct agent *a, const struct msg_forward *t,
-			  unsigned kind, union sockaddr_inany *sa)
+			  unsigned kind, union sockaddr_inany *sa,
+			  union sockaddr_inany *lo, socklen_t *lolen)
 {
 	int af = t->flags & FWD_F_TARGET_ADDR ? t->target_family : t->family;
 	const union inany *ext = af == AF_INET ? &a->addrs.addr4
@@ -113,6 +130,13 @@ static socklen_t udp_peer(const struct agent *a, const struct msg_forward *t,
 			return 0;
 		addr = *ext;
 	}
+	*lolen = 0;
+	if (inany_is_loopback(af, &addr)) {
+		union inany any_lo;
+
+		inany_loopback(af, &any_lo);
+		*lolen = sockaddr_from_inany(lo, af, &any_lo, 0, 0);
+	}
 	return sockaddr_from_inany(sa, af, &addr, t->target_port, 0);
 }
 
@@ -120,10 +144,14 @@ static socklen_t udp_peer(const struct agent *a, const struct msg_forward *t,
  * udp_connected_socket() - a new UDP socket connected to @sa
  * @sa:		peer
  * @len:	its length
+ * @lo:		if not NULL, bind to this loopback address (port 0) first:
+ *		see "Why a socket bound for a loopback peer" above
+ * @lolen:	its length
  *
  * Return: the socket, or -1 with errno set
  */
-static int udp_connected_socket(const union sockaddr_inany *sa, socklen_t len)
+static int udp_connected_socket(const union sockaddr_inany *sa, socklen_t len,
+				const union sockaddr_inany *lo, socklen_t lolen)
 {
 	int fd = socket(sa->sa.sa_family,
 			SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -131,7 +159,7 @@ static int udp_connected_socket(const union sockaddr_inany *sa, socklen_t len)
 
 	if (fd < 0)
 		return -1;
-	if (!connect(fd, &sa->sa, len))
+	if ((!lo || !bind(fd, &lo->sa, lolen)) && !connect(fd, &sa->sa, len))
 		return fd;
 	e = errno;
 	close(fd);
@@ -152,16 +180,17 @@ void agent_answer_udp_pool_req(struct agent *a, const struct msg_udp_pool_req *r
 {
 	struct msg_udp_pool_fds m = { r->id, r->kind, 0 };
 	const struct msg_forward *t;
-	union sockaddr_inany sa;
+	union sockaddr_inany sa, lo;
+	socklen_t len = 0, lolen = 0;
 	int fds[IPC_FDS_MAX];
-	socklen_t len = 0;
 	unsigned i;
 
 	t = a->udp_targets ? a->udp_targets[r->id] : NULL;
 	if (t)
-		len = udp_peer(a, t, r->kind, &sa);
+		len = udp_peer(a, t, r->kind, &sa, &lo, &lolen);
 	while (len && m.count < r->count && m.count < IPC_FDS_MAX) {
-		int fd = udp_connected_socket(&sa, len);
+		int fd = udp_connected_socket(&sa, len, lolen ? &lo : NULL,
+					      lolen);
 
 		if (fd < 0) {
 			log_ratelimited(&udp_fail_rl, LOG_LVL_WARN, "UDP "

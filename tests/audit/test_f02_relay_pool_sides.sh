@@ -29,7 +29,6 @@ need_nsplice
 command -v gdb >/dev/null || die "gdb is needed"
 
 # x86_64 system calls and flags not in gdbcall.sh
-SYS_connect=42
 SYS_recvmsg=47
 MSG_DONTWAIT=0x40
 MSG_POOL_REQ=9

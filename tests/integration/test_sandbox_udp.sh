@@ -31,8 +31,6 @@ need_root
 need_nsplice
 command -v gdb >/dev/null || die "gdb is not installed"
 
-SYS_connect=42
-SYS_sendmmsg=307
 EACCES=13
 UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
 # udptool ARGS... - run udptool.py in the host netns, bounded

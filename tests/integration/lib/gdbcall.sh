@@ -13,6 +13,7 @@
 SYS_close=3
 SYS_dup2=33
 SYS_socket=41
+SYS_connect=42
 SYS_sendto=44
 SYS_sendmsg=46
 SYS_setsockopt=54
@@ -20,6 +21,7 @@ SYS_execve=59
 SYS_openat=257
 SYS_dup3=292
 SYS_execveat=322
+SYS_sendmmsg=307
 MSG_FASTOPEN=0x20000000
 AT_EMPTY_PATH=0x1000
 AT_FDCWD=-100
@@ -55,12 +57,27 @@ gdb_sockaddr() {
 		"set *(unsigned int *)($v + 4) = 0x0100007f"
 }
 
-# gdb_msghdr VAR NAME DATA - gdb commands that write, at VAR, a msghdr
-# naming the sockaddr at NAME with one iovec of 1 byte at DATA (the iovec
-# itself sits at VAR + 64).
+# gdb_sockaddr_ip VAR ADDR PORT - gdb commands that write a sockaddr_in
+# (ADDR has no ':') or sockaddr_in6 for ADDR:PORT at VAR, which must hold
+# 28 zeroed bytes (calloc).
+gdb_sockaddr_ip() {
+	local v=$1 addr=$2 port=$3 off=4 fam=2 i b
+	if [[ $addr == *:* ]]; then off=8 fam=10; fi
+	echo "set *(unsigned short *)$v = $fam"
+	echo "set *(unsigned short *)($v + 2) = $(((port >> 8) | ((port & 255) << 8)))"
+	i=0
+	for b in $("$PY" -c 'import ipaddress, sys
+print(" ".join(str(b) for b in ipaddress.ip_address(sys.argv[1]).packed))' "$addr"); do
+		echo "set *(unsigned char *)($v + $((off + i))) = $b"
+		i=$((i + 1))
+	done
+}
+# gdb_msghdr VAR NAME DATA [NAMELEN] - gdb commands that write, at VAR, a
+# msghdr naming the sockaddr at NAME (NAMELEN bytes, 16 if not given) with
+# one iovec of 1 byte at DATA (the iovec itself sits at VAR + 64).
 gdb_msghdr() {
-	local v=$1 name=$2 data=$3
-	printf '%s\n' "set *(long *)$v = $name" "set *(int *)($v + 8) = 16" \
+	local v=$1 name=$2 data=$3 len=${4:-16}
+	printf '%s\n' "set *(long *)$v = $name" "set *(int *)($v + 8) = $len" \
 		"set *(long *)($v + 64) = $data" "set *(long *)($v + 72) = 1" \
 		"set *(long *)($v + 16) = $v + 64" "set *(long *)($v + 24) = 1"
 }
