@@ -40,11 +40,8 @@ NS="nsp-$$-udpsbx"
 make_netns "$NS"
 alloc_ports 23500 HP PORT LT
 
-start_bg "$TMPDIR_TEST/echo.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
-	"$PY" "$UDPTOOL" echo 127.0.0.1 "$PORT" --lifetime "$LIFETIME"
+start_udp_echo "$NS" 127.0.0.1 "$PORT"
 start_accept_counter "$NS" "$LT" "$TMPDIR_TEST/accept.log"
-ip netns exec "$NS" timeout 20 "$PY" "$UDPTOOL" wait 127.0.0.1 "$PORT" \
-	--timeout 10 >/dev/null || die "echo server did not start"
 wait_port 127.0.0.1 "$LT" "$NS" || die "TCP listener in $NS did not start"
 sleep 0.3
 ACC0=$(wc -l <"$TMPDIR_TEST/accept.log")

@@ -68,23 +68,14 @@ alloc_ports 23540 HP PORT UP UPT PO
 
 # run_in NETNS CMD... - run CMD in NETNS, bounded
 run_in() { local ns=$1; shift; ip netns exec "$ns" timeout -k 2 60 "$@"; }
-# echo_in NETNS ADDR PORT [LOG] - a logging echo server; waits until it answers
-echo_in() {
-	local ns=$1 a=$2 p=$3 log=${4:-} args=()
-	[[ -n $log ]] && args=(--log "$log")
-	start_bg "$TMPDIR_TEST/echo-$ns-$a-$p.out" ip netns exec "$ns" timeout -k 2 \
-		"$LIFETIME" "$PY" "$UDPTOOL" echo "$a" "$p" "${args[@]}" --lifetime "$LIFETIME"
-	run_in "$ns" "$PY" "$UDPTOOL" wait "$a" "$p" --timeout 10 >/dev/null ||
-		die "echo server [$a]:$p in $ns did not start"
-}
 for a in 127.0.0.1 ::1; do
-	echo_in "$NS" "$a" "$PORT"
-	echo_in "$NSH" "$a" "$UPT"
+	start_udp_echo "$NS" "$a" "$PORT"
+	start_udp_echo "$NSH" "$a" "$UPT"
 done
 OUTS=(10.205.0.2 fd00:205::2 10.206.0.2 fd00:206::2)
 for a in "${OUTS[@]}"; do
 	: >"$TMPDIR_TEST/out-$a.log"
-	echo_in "$OUT" "$a" "$PO" "$TMPDIR_TEST/out-$a.log"
+	start_udp_echo "$OUT" "$a" "$PO" --log "$TMPDIR_TEST/out-$a.log"
 done
 # out_count ADDR - datagrams OUT's server on ADDR has received
 out_count() { wc -l <"$TMPDIR_TEST/out-$1.log"; }

@@ -32,10 +32,7 @@ NS="nsp-$$-udpact"
 make_netns "$NS"
 alloc_ports 23800 HP PORT
 
-start_bg "$TMPDIR_TEST/echo.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
-	"$PY" "$UDPTOOL" echo 127.0.0.1 "$PORT" --lifetime "$LIFETIME"
-ip netns exec "$NS" timeout 20 "$PY" "$UDPTOOL" wait 127.0.0.1 "$PORT" \
-	--timeout 10 >/dev/null || die "echo server did not start"
+start_udp_echo "$NS" 127.0.0.1 "$PORT"
 
 NSPLICE_REAL=$NSPLICE
 cat >"$TMPDIR_TEST/wrap.sh" <<WEOF

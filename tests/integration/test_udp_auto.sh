@@ -41,11 +41,8 @@ NS="nsp-$$-udpauto"
 make_netns "$NS"
 alloc_ports 23700 P1 P2 Q R
 
-start_bg "$TMPDIR_TEST/echo1.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
-	"$PY" "$UDPTOOL" echo 127.0.0.1 "$P1" --lifetime "$LIFETIME"
+start_udp_echo "$NS" 127.0.0.1 "$P1"
 start_ns_server "$NS" "$TMPDIR_TEST/tcp.log" echo-server "$Q" --addr 127.0.0.1
-ip netns exec "$NS" timeout 20 "$PY" "$UDPTOOL" wait 127.0.0.1 "$P1" \
-	--timeout 10 >/dev/null || die "echo server on $P1 did not start"
 wait_port 127.0.0.1 "$Q" "$NS" || die "TCP server on $Q did not start"
 
 start_nsplice "$TMPDIR_TEST/nsplice.log" -d --netns "$NS" \

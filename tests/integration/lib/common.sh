@@ -226,6 +226,19 @@ start_bg() {
 	cleanup_pid "$BG_PID"
 }
 
+# start_udp_echo NETNS ADDR PORT [ARGS...] - udptool.py's echo server on
+# ADDR:PORT in NETNS for the test's lifetime (ARGS: e.g. --log FILE);
+# returns once it answers, dies if it does not within 10 s.
+start_udp_echo() {
+	local ns=$1 a=$2 p=$3
+	shift 3
+	start_bg "$TMPDIR_TEST/udpecho-$ns-$a-$p.out" ip netns exec "$ns" \
+		timeout -k 2 "$LIFETIME" "$PY" "$TESTLIB/udptool.py" echo "$a" "$p" \
+		--lifetime "$LIFETIME" "$@"
+	ip netns exec "$ns" timeout 20 "$PY" "$TESTLIB/udptool.py" wait "$a" "$p" \
+		--timeout 10 >/dev/null || die "UDP echo server [$a]:$p in $ns did not start"
+}
+
 # nstool ARGS... - run nstool.py (bounded by timeout) in the host netns.
 nstool() {
 	timeout -k 2 "${NSTOOL_TIMEOUT:-150}" "$PY" "$NSTOOL" "$@"

@@ -19,11 +19,12 @@ Subcommands (every wait bounded; exit 0 on success, 1 on a failed check):
   client HOST PORT --sizes N,N,... [--timeout S] [--retries N] [--repeat R]
       From ONE socket: for each size send random bytes, expect the exact
       bytes back, from exactly HOST:PORT (the forwarded address and port).
-  flows HOST PORT --count N [--timeout S] [--size B]
+  flows HOST PORT --count N [--timeout S] [--size B] [--src ADDR]
       N sockets (N client flows) at once, each a unique payload; resend
       what is unanswered every 200 ms; every flow must get its own payload
-      back from HOST:PORT.  Prints "answered K/N".
-  silent HOST PORT [--wait S]
+      back from HOST:PORT.  Prints "answered K/N".  --src binds the
+      sockets to ADDR (port 0) first.
+  silent HOST PORT [--wait S] [--src ADDR]
       Send one datagram, expect NO answer within S seconds.
   persist HOST PORT --duration S [--interval S]
       One socket, one datagram every interval for S seconds, each must
@@ -142,6 +143,8 @@ def cmd_flows(a):
     want = {}
     for i in range(a.count):
         s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+        if a.src:
+            s.bind((a.src, 0))
         s.setblocking(False)
         socks.append(s)
         want[s.fileno()] = (s, (b"%08d" % i) + os.urandom(max(0, a.size - 8)))
@@ -200,6 +203,8 @@ def cmd_sources(a):
 def cmd_silent(a):
     """One datagram; no answer expected."""
     s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+    if a.src:
+        s.bind((a.src, 0))
     s.sendto(b"anyone", (a.host, a.port))
     r, _, _ = select.select([s], [], [], a.wait)
     if r:
@@ -253,10 +258,12 @@ def main():
     f.add_argument("--count", type=int, default=300)
     f.add_argument("--timeout", type=float, default=20)
     f.add_argument("--size", type=int, default=64)
+    f.add_argument("--src")
     s = sub.add_parser("silent")
     s.add_argument("host")
     s.add_argument("port", type=int)
     s.add_argument("--wait", type=float, default=1)
+    s.add_argument("--src")
     o = sub.add_parser("sources")
     o.add_argument("file")
     o.add_argument("--from", dest="start", type=int, default=0)
