@@ -44,6 +44,15 @@
  * forward and reported on that socket only: the flow stays, no other flow
  * or forward sees it.
  *
+ * Shares: with UDP forwards on more than one port, the flows of one port
+ * (its group: the forwards of every family and address of one "-u P" or
+ * "-U P") may hold at most 1/FWD_SHARE_DEN of the table, as TCP's port
+ * groups do (listener.c).  A flood of new source ports on one forward -
+ * cheap for any client, and spoofable from afar on a wildcard forward -
+ * would otherwise take every slot for udp_timeout seconds and starve
+ * every other UDP forward.  A new client over the share is dropped and
+ * counted as "flow limit", and a warning (rate-limited) names the port.
+ *
  * Expiry: a flow without a datagram for udp_timeout seconds ends (its
  * socket is closed); one that carried replies lasts UDP_STREAM_FACTOR
  * times longer, as conntrack's udp_timeout and udp_timeout_stream.  The
@@ -74,8 +83,12 @@
  * payload (65,507 bytes over IPv4, 65,527 over IPv6) fits */
 #define UDP_BUF_SIZE		65536U
 
-/* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each */
+/* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each; also
+ * what a uint16_t per-group count must hold */
 #define UDP_FLOWS_MAX		16384U
+
+/* UDP_GROUPS - port groups: one per side and port */
+#define UDP_GROUPS		(2U * 65536U)
 
 /* UDP_FLOWS_FD_SHARE - UDP flows take at most 1/this of RLIMIT_NOFILE:
  * 10,000 flows with the 20,000 a common hard limit gives */
@@ -139,12 +152,15 @@ struct udp_pool {
  * @dgrams:	datagrams delivered, [FSIDE_CLIENT] to the target, and back
  * @drops:	datagrams dropped, per enum udp_drop
  * @icmp:	ICMP errors reported on its flows' sockets
+ * @grouped:	counted in udp_state.gfwd (once, however often its socket
+ *		is added)
  */
 struct udp_fwd {
 	struct udp_pool pool[UDP_KINDS];
 	uint64_t dgrams[FSIDES];
 	uint64_t drops[UDROPS];
 	uint64_t icmp;
+	bool grouped;
 };
 
 /**
@@ -154,6 +170,7 @@ struct udp_fwd {
  * @gen:	generation, bumped when the slot is freed
  * @last:	second (udp_state.now_s) of its last datagram
  * @next:	next flow in its hash chain, or next free slot
+ * @group:	its forward's port group, udp_group()
  * @scope:	client's IPv6 scope id
  * @port:	client port, network byte order
  * @af:		client family
@@ -166,6 +183,7 @@ struct udp_flow {
 	uint32_t gen;
 	uint32_t last;
 	uint32_t next;
+	uint32_t group;
 	uint32_t scope;
 	uint16_t port;
 	uint8_t af;
@@ -192,6 +210,9 @@ struct udp_flow {
  * @out:	sendmmsg() headers
  * @names:	client addresses from recvmmsg()
  * @slot:	flow of each received datagram, UDP_NONE if dropped
+ * @gopen:	flows open per port group, UDP_GROUPS entries
+ * @gfwd:	UDP forwards per port group, UDP_GROUPS entries
+ * @ngroups:	port groups with a UDP forward
  * @rl:		rate limit of warnings
  */
 struct udp_state {
@@ -212,8 +233,14 @@ struct udp_state {
 	struct mmsghdr out[UDP_BATCH];
 	union sockaddr_inany names[UDP_BATCH];
 	uint32_t slot[UDP_BATCH];
+	uint16_t *gopen;
+	uint16_t *gfwd;
+	uint32_t ngroups;
 	struct log_ratelimit rl;
 };
+
+/* a flow's state stays small: 10,000 flows must fit in the defaults */
+_Static_assert(sizeof(struct udp_flow) <= 48, "struct udp_flow grew");
 
 /**
  * udp_hold_low_fds() - keep descriptors 0 and 1 taken, by a pipe
@@ -284,7 +311,11 @@ static struct udp_state *udp_state_get(struct relay *r)
 	u->flows = calloc(u->size, sizeof(*u->flows));
 	u->hash = malloc(UDP_HASH_BUCKETS * sizeof(*u->hash));
 	u->buf = malloc((size_t)UDP_BATCH * UDP_BUF_SIZE);
-	if (!u->fwd || !u->flows || !u->hash || !u->buf)
+	/* zeroed pages: only the groups in use are ever touched */
+	u->gopen = calloc(UDP_GROUPS, sizeof(*u->gopen));
+	u->gfwd = calloc(UDP_GROUPS, sizeof(*u->gfwd));
+	if (!u->fwd || !u->flows || !u->hash || !u->buf || !u->gopen ||
+	    !u->gfwd)
 		fatal("out of memory for UDP");
 	memset(u->hash, 0xff, UDP_HASH_BUCKETS * sizeof(*u->hash));
 	for (i = 0; i < u->size; i++) {
@@ -399,6 +430,33 @@ static unsigned udp_kind_of(const struct listener *l, int af,
 }
 
 /**
+ * udp_group() - port group of a UDP forward
+ * @l:		the forward
+ *
+ * Return: index into udp_state.gopen and .gfwd
+ */
+static uint32_t udp_group(const struct listener *l)
+{
+	return (uint32_t)l->fwd.listen_side * 65536U + l->fwd.listen_port;
+}
+
+/**
+ * udp_share() - most flows one port group may hold now
+ * @u:		UDP state
+ *
+ * Return: 1/FWD_SHARE_DEN of the table (at least one flow) while UDP
+ * forwards listen on more than one port, else the whole table
+ */
+static uint32_t udp_share(const struct udp_state *u)
+{
+	uint32_t share = u->size / FWD_SHARE_DEN;
+
+	if (u->ngroups < 2)
+		return u->size;
+	return share ? share : 1;
+}
+
+/**
  * udp_drop() - count dropped datagrams
  * @l:		forward
  * @uf:		its UDP state
@@ -462,6 +520,16 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
 		return UDP_NONE;
 	}
+	if (u->gopen[udp_group(l)] >= udp_share(u)) {
+		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
+		log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP port %u on the %s "
+				"side: %u flows open, its share of the %u flow "
+				"slots; new clients are dropped",
+				l->fwd.listen_port, l->fwd.listen_side ==
+				SIDE_HOST ? "host" : "target",
+				u->gopen[udp_group(l)], u->size);
+		return UDP_NONE;
+	}
 	fd = udp_take_socket(r, l, udp_kind_of(l, af, &a));
 	if (fd < 0) {
 		udp_drop(l, uf, UDROP_NO_SOCKET, 1);
@@ -478,6 +546,8 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 	u->free_head = f->next;
 	f->fd = fd;
 	f->id = l->fwd.id;
+	f->group = udp_group(l);
+	u->gopen[f->group]++;
 	f->last = u->now_s;
 	f->af = (uint8_t)af;
 	f->addr = a;
@@ -514,6 +584,7 @@ static void udp_flow_close(struct relay *r, uint32_t i)
 	f->next = u->free_head;
 	u->free_head = i;
 	u->used--;
+	u->gopen[f->group]--;
 	if (l && l->open)
 		l->open--;
 }
@@ -859,6 +930,11 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 	m->fds[0] = -1;
 	m->nfds = 0;
 	r->nlisteners++;
+	if (!uf->grouped) {
+		uf->grouped = true;
+		if (!u->gfwd[udp_group(l)]++)
+			u->ngroups++;
+	}
 	udp_pool_refill(r, l, UDP_KIND_LOCAL);
 	ndebug("UDP forward %u: port %u on the %s side", l->fwd.id,
 	       l->fwd.listen_port,
@@ -914,6 +990,8 @@ void udp_forward_del(struct relay *r, struct listener *l)
 			u->retries--;
 		udp_pool_close(&uf->pool[k]);
 	}
+	if (uf->grouped && !--u->gfwd[udp_group(l)])
+		u->ngroups--;
 	free(uf);
 	u->fwd[l->fwd.id] = NULL;
 }
@@ -1141,6 +1219,8 @@ void udp_fini(struct relay *r)
 	free(u->flows);
 	free(u->hash);
 	free(u->buf);
+	free(u->gopen);
+	free(u->gfwd);
 	free(u);
 	r->udp = NULL;
 }
