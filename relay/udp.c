@@ -65,6 +65,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -241,6 +242,7 @@ struct udp_state {
 
 /* a flow's state stays small: 10,000 flows must fit in the defaults */
 _Static_assert(sizeof(struct udp_flow) <= 48, "struct udp_flow grew");
+_Static_assert(UDP_FLOWS_MAX <= UINT16_MAX, "gopen counts are uint16_t");
 
 /**
  * udp_hold_low_fds() - keep descriptors 0 and 1 taken, by a pipe
