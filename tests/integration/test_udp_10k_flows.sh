@@ -74,16 +74,17 @@ else
 fi
 
 # status_line PORT - the udp counters line of forward -u 127.0.0.1:PORT
+# (empty if ctl fails: the checks then fail with what they got)
 status_line() {
-	timeout 10 "$NSPLICE" ctl "$CTL" status 2>/dev/null |
-		grep -A1 -E -- "-u 127\.0\.0\.1:$1 " | tail -n1
+	{ timeout 10 "$NSPLICE" ctl "$CTL" status 2>/dev/null |
+		grep -A1 -E -- "-u 127\.0\.0\.1:$1 " | tail -n1; } || true
 }
 # status_drops PORT - its flow_limit drop count
 status_drops() { status_line "$1" | sed -n 's/.*flow_limit \([0-9]*\).*/\1/p'; }
 # status_open PORT - its flows open
 status_open() {
-	timeout 10 "$NSPLICE" ctl "$CTL" status 2>/dev/null |
-		sed -n "s/.*-u 127\.0\.0\.1:$1 .* open \([0-9]*\) .*/\1/p" | head -n1
+	{ timeout 10 "$NSPLICE" ctl "$CTL" status 2>/dev/null |
+		sed -n "s/.*-u 127\.0\.0\.1:$1 .* open \([0-9]*\) .*/\1/p" | sed -n 1p; } || true
 }
 
 # fill_and_overflow PORT LIMIT WHAT - top forward PORT up to exactly LIMIT
