@@ -110,11 +110,7 @@ static struct port_group *listener_group(struct relay *r,
  */
 static uint32_t listener_share(const struct relay *r)
 {
-	uint32_t share = r->flow_limit / FWD_SHARE_DEN;
-
-	if (r->nports < 2)
-		return r->flow_limit;
-	return share ? share : 1;
+	return port_share(r->flow_limit, r->nports);
 }
 
 /**

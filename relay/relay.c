@@ -50,13 +50,11 @@
  * Syscalls: epoll_create1, epoll_ctl, epoll_wait, accept4, connect,
  * shutdown, splice, pipe2, fcntl (F_GETFL, F_SETFL, F_GETPIPE_SZ,
  * F_SETPIPE_SZ), getsockopt (SO_ERROR, SO_DOMAIN, SO_TYPE, SO_PROTOCOL,
- * SO_ACCEPTCONN), setsockopt (SO_LINGER, TCP_CONGESTION), recvmsg, send (no
- * descriptors),
- * write (log, fd 2), close, getrlimit/setrlimit (prlimit64), getpid,
- * clock_gettime (idle timeout, rate-limited logging; vDSO where it
- * can), brk/mmap/munmap (malloc),
- * exit_group.  No socket(), open*(), bind(), listen(), getpeername(),
- * sendmsg().
+ * SO_ACCEPTCONN), setsockopt (SO_LINGER, TCP_CONGESTION), recvmsg, send
+ * (no descriptors), write (log, fd 2), close, getrlimit/setrlimit
+ * (prlimit64), getpid, clock_gettime (idle timeout, rate-limited logging;
+ * vDSO where it can), brk/mmap/munmap (malloc), exit_group.  No
+ * socket(), open*(), bind(), listen(), getpeername(), sendmsg().
  */
 #include <errno.h>
 #include <fcntl.h>

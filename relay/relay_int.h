@@ -72,6 +72,26 @@ struct port_group {
 };
 
 /**
+ * port_share() - most flows one port group may hold
+ * @limit:	flows the table holds
+ * @nports:	port groups with a forward
+ *
+ * The one rule of TCP's listeners (listener.c) and UDP's flow table
+ * (udp.c): the whole @limit while forwards listen on one port, else
+ * 1/FWD_SHARE_DEN of it (at least one flow).
+ *
+ * Return: the share
+ */
+static inline uint32_t port_share(uint32_t limit, unsigned nports)
+{
+	uint32_t share = limit / FWD_SHARE_DEN;
+
+	if (nports < 2)
+		return limit;
+	return share ? share : 1;
+}
+
+/**
  * struct counters - traffic counters, kept per listener and in total
  * @accepted:	connections accepted
  * @refused:	connections reset before splicing: no target, connect failed

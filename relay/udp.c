@@ -65,7 +65,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -84,12 +83,11 @@
  * payload (65,507 bytes over IPv4, 65,527 over IPv6) fits */
 #define UDP_BUF_SIZE		65536U
 
-/* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each; also
- * what a uint16_t per-group count must hold */
+/* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each */
 #define UDP_FLOWS_MAX		16384U
 
-/* UDP_GROUPS - port groups: one per side and port */
-#define UDP_GROUPS		(2U * 65536U)
+/* UDP_GROUPS - port groups: one per side and port, as relay.groups */
+#define UDP_GROUPS		(SIDE_COUNT * PORTSET_PORTS)
 
 /* UDP_FLOWS_FD_SHARE - UDP flows take at most 1/this of RLIMIT_NOFILE:
  * 10,000 flows with the 20,000 a common hard limit gives */
@@ -153,8 +151,8 @@ struct udp_pool {
  * @dgrams:	datagrams delivered, [FSIDE_CLIENT] to the target, and back
  * @drops:	datagrams dropped, per enum udp_drop
  * @icmp:	ICMP errors reported on its flows' sockets
- * @grouped:	counted in udp_state.gfwd (once, however often its socket
- *		is added)
+ * @grouped:	counted in its entry of udp_state.groups (once, however
+ *		often its socket is added)
  */
 struct udp_fwd {
 	struct udp_pool pool[UDP_KINDS];
@@ -211,9 +209,9 @@ struct udp_flow {
  * @out:	sendmmsg() headers
  * @names:	client addresses from recvmmsg()
  * @slot:	flow of each received datagram, UDP_NONE if dropped
- * @gopen:	flows open per port group, UDP_GROUPS entries
- * @gfwd:	UDP forwards per port group, UDP_GROUPS entries
- * @ngroups:	port groups with a UDP forward
+ * @groups:	UDP port groups, UDP_GROUPS entries: flows open and UDP
+ *		forwards per side and port (TCP's are relay.groups)
+ * @nports:	port groups with a UDP forward
  * @rl:		rate limit of warnings
  */
 struct udp_state {
@@ -234,15 +232,13 @@ struct udp_state {
 	struct mmsghdr out[UDP_BATCH];
 	union sockaddr_inany names[UDP_BATCH];
 	uint32_t slot[UDP_BATCH];
-	uint16_t *gopen;
-	uint16_t *gfwd;
-	uint32_t ngroups;
+	struct port_group *groups;
+	unsigned nports;
 	struct log_ratelimit rl;
 };
 
 /* a flow's state stays small: 10,000 flows must fit in the defaults */
 _Static_assert(sizeof(struct udp_flow) <= 48, "struct udp_flow grew");
-_Static_assert(UDP_FLOWS_MAX <= UINT16_MAX, "gopen counts are uint16_t");
 
 /**
  * udp_hold_low_fds() - keep descriptors 0 and 1 taken, by a pipe
@@ -314,10 +310,8 @@ static struct udp_state *udp_state_get(struct relay *r)
 	u->hash = malloc(UDP_HASH_BUCKETS * sizeof(*u->hash));
 	u->buf = malloc((size_t)UDP_BATCH * UDP_BUF_SIZE);
 	/* zeroed pages: only the groups in use are ever touched */
-	u->gopen = calloc(UDP_GROUPS, sizeof(*u->gopen));
-	u->gfwd = calloc(UDP_GROUPS, sizeof(*u->gfwd));
-	if (!u->fwd || !u->flows || !u->hash || !u->buf || !u->gopen ||
-	    !u->gfwd)
+	u->groups = calloc(UDP_GROUPS, sizeof(*u->groups));
+	if (!u->fwd || !u->flows || !u->hash || !u->buf || !u->groups)
 		fatal("out of memory for UDP");
 	memset(u->hash, 0xff, UDP_HASH_BUCKETS * sizeof(*u->hash));
 	for (i = 0; i < u->size; i++) {
@@ -435,11 +429,12 @@ static unsigned udp_kind_of(const struct listener *l, int af,
  * udp_group() - port group of a UDP forward
  * @l:		the forward
  *
- * Return: index into udp_state.gopen and .gfwd
+ * Return: index into udp_state.groups
  */
 static uint32_t udp_group(const struct listener *l)
 {
-	return (uint32_t)l->fwd.listen_side * 65536U + l->fwd.listen_port;
+	return (uint32_t)l->fwd.listen_side * PORTSET_PORTS +
+	       l->fwd.listen_port;
 }
 
 /**
@@ -451,11 +446,7 @@ static uint32_t udp_group(const struct listener *l)
  */
 static uint32_t udp_share(const struct udp_state *u)
 {
-	uint32_t share = u->size / FWD_SHARE_DEN;
-
-	if (u->ngroups < 2)
-		return u->size;
-	return share ? share : 1;
+	return port_share(u->size, u->nports);
 }
 
 /**
@@ -513,7 +504,7 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 	union inany a;
 	uint16_t port;
 	struct udp_flow *f;
-	uint32_t i;
+	uint32_t i, g;
 	int af, fd;
 
 	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
@@ -522,14 +513,15 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
 		return UDP_NONE;
 	}
-	if (u->gopen[udp_group(l)] >= udp_share(u)) {
+	g = udp_group(l);
+	if (u->groups[g].open >= udp_share(u)) {
 		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
 		log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP port %u on the %s "
 				"side: %u flows open, its share of the %u flow "
 				"slots; new clients are dropped",
 				l->fwd.listen_port, l->fwd.listen_side ==
 				SIDE_HOST ? "host" : "target",
-				u->gopen[udp_group(l)], u->size);
+				u->groups[g].open, u->size);
 		return UDP_NONE;
 	}
 	fd = udp_take_socket(r, l, udp_kind_of(l, af, &a));
@@ -548,8 +540,8 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 	u->free_head = f->next;
 	f->fd = fd;
 	f->id = l->fwd.id;
-	f->group = udp_group(l);
-	u->gopen[f->group]++;
+	f->group = g;
+	u->groups[g].open++;
 	f->last = u->now_s;
 	f->af = (uint8_t)af;
 	f->addr = a;
@@ -586,7 +578,7 @@ static void udp_flow_close(struct relay *r, uint32_t i)
 	f->next = u->free_head;
 	u->free_head = i;
 	u->used--;
-	u->gopen[f->group]--;
+	u->groups[f->group].open--;
 	if (l && l->open)
 		l->open--;
 }
@@ -934,8 +926,8 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 	r->nlisteners++;
 	if (!uf->grouped) {
 		uf->grouped = true;
-		if (!u->gfwd[udp_group(l)]++)
-			u->ngroups++;
+		if (!u->groups[udp_group(l)].forwards++)
+			u->nports++;
 	}
 	udp_pool_refill(r, l, UDP_KIND_LOCAL);
 	ndebug("UDP forward %u: port %u on the %s side", l->fwd.id,
@@ -992,8 +984,8 @@ void udp_forward_del(struct relay *r, struct listener *l)
 			u->retries--;
 		udp_pool_close(&uf->pool[k]);
 	}
-	if (uf->grouped && !--u->gfwd[udp_group(l)])
-		u->ngroups--;
+	if (uf->grouped && !--u->groups[udp_group(l)].forwards)
+		u->nports--;
 	free(uf);
 	u->fwd[l->fwd.id] = NULL;
 }
@@ -1221,8 +1213,7 @@ void udp_fini(struct relay *r)
 	free(u->flows);
 	free(u->hash);
 	free(u->buf);
-	free(u->gopen);
-	free(u->gfwd);
+	free(u->groups);
 	free(u);
 	r->udp = NULL;
 }
