@@ -67,7 +67,7 @@ veth_to_out "$NSH" 206
 alloc_ports 23540 HP PORT UP UPT PO
 
 # run_in NETNS CMD... - run CMD in NETNS, bounded
-run_in() { local ns=$1; shift; ip netns exec "$ns" timeout -k 2 60 "$@"; }
+run_in() { local ns=$1; shift; in_netns "$ns" timeout -k 2 60 "$@"; }
 for a in 127.0.0.1 ::1; do
 	start_udp_echo "$NS" "$a" "$PORT"
 	start_udp_echo "$NSH" "$a" "$UPT"
