@@ -21,6 +21,8 @@
 #    runs round 1's order backwards, and each such pair of rounds rotates
 #    the order by one, so no forwarder always runs first or last, or always
 #    before another.  Medians of the rounds are reported with min-max.
+#    A forwarder found dead before a round is restarted on its ports
+#    (a warning, and "restarted-NAME" in meta.tsv).
 #  - tput: bulk throughput with iperf3, client->server and server->client
 #    (-R), 1 and 4 streams; the forwarder's CPU time (utime+stime of all
 #    its processes, /proc/PID/stat) over those transfers per GB moved.
@@ -426,6 +428,23 @@ alive() {	# alive FWD: direct, or all its root processes still running
 	[[ $1 == direct ]] && return 0
 	[[ -n ${roots[$1]:-} ]] || return 1
 	for p in ${roots[$1]}; do kill -0 "$p" 2>/dev/null || return 1; done
+}
+
+# revive ROUND: restart, on its own ports, every forwarder that died
+# since the last round (proxyd once ended mid-run, silently, and every
+# later row of it was lost); the restart is logged and kept in meta.tsv
+revive() {
+	local f p
+	for f in "${fwds[@]:1}"; do
+		alive "$f" && continue
+		log "WARNING: $f is no longer running before round $1; restarting it (see $out/logs/$f.log)"
+		for p in ${roots[$f]:-}; do kill "$p" 2>/dev/null || true; done
+		for p in ${roots[$f]:-}; do wait "$p" 2>/dev/null || true; done
+		start_fwd "$f" "${iperf_port[$f]}" "${echo_port[$f]}"
+		wait_listen "${iperf_port[$f]}" && wait_listen "${echo_port[$f]}" ||
+			die "$f did not listen again after its restart (see $out/logs/$f.log)"
+		meta "restarted-$f" "before round $1"
+	done
 }
 
 n=0
@@ -998,6 +1017,7 @@ meta pinning "latency pinned: client CPU 0, server CPU 1, forwarder (all its thr
 meta order "rounds interleave forwarders; in pairs of rounds, forward then backward, rotated by one each pair"
 for ((r = 1; r <= R; r++)); do
 	read -ra order <<<"$(round_order "$r")"
+	((r == 1)) || revive "$r"
 	log "round $r/$R: ${order[*]}"
 	has_phase tput && phase_tput "$r" "${order[@]}"
 	has_phase lat && phase_lat "$r" "${order[@]}"
