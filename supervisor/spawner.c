@@ -38,10 +38,11 @@
  * emptied except for the sanitizer options.
  *
  * The spawner ends when its channel closes (the supervisor exited) or with
- * the supervisor (PR_SET_PDEATHSIG); it ignores the terminal's signals,
- * which it keeps blocked as the supervisor left them.  Its own lines are
- * written straight to descriptor 2: the supervisor's syslog socket, if
- * any, is closed here, so log_msg() is never used.
+ * the supervisor (PR_SET_PDEATHSIG); a supervisor that stops normally
+ * kills and reaps it last (stop_spawner()).  It ignores the terminal's
+ * signals, which it keeps blocked as the supervisor left them.  Its own
+ * lines are written straight to descriptor 2: the supervisor's syslog
+ * socket, if any, is closed here, so log_msg() is never used.
  */
 #include <bsd/unistd.h>
 #include <errno.h>

@@ -397,6 +397,33 @@ static void reaped_spawner(struct supervisor *s, int st)
 }
 
 /**
+ * stop_spawner() - end and reap the spawner before the supervisor exits
+ * @s:		supervisor state
+ *
+ * The spawner ends by itself once its channel closes (spawner.c), but
+ * after the supervisor has gone: an orphan left for init (or a container's
+ * PID 1, or podman's conmon) to reap, so nsplice's exit did not mean that
+ * all its processes were gone - on the development machine every stopped
+ * nsplice left a "[nsplice] <defunct>" under PID 1 for 5-10 s.  SIGKILL
+ * after closing the channel makes the wait bounded: the spawner holds
+ * nothing that needs a clean exit, and a wait on it cannot hang.
+ */
+static void stop_spawner(struct supervisor *s)
+{
+	int st;
+
+	if (s->spawner_fd >= 0)
+		close(s->spawner_fd);
+	s->spawner_fd = -1;
+	if (s->spawner_pid <= 0)
+		return;
+	kill(s->spawner_pid, SIGKILL);
+	while (waitpid(s->spawner_pid, &st, 0) < 0 && errno == EINTR)
+		;
+	s->spawner_pid = 0;
+}
+
+/**
  * reap() - collect every child that has ended
  * @s:		supervisor state
  */
@@ -841,6 +868,7 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 			engine_fail(eng, "%s", err);
 		if (s.cmd_pid > 0)
 			kill(s.cmd_pid, SIGKILL);
+		stop_spawner(&s);
 		live_fini(&s);
 		fwdtab_fini(&s);
 		return engine_finish(eng, ret);
@@ -851,6 +879,7 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 		sup_stop(&s, EXIT_FAILURE, NULL);
 	}
 	loop(&s);
+	stop_spawner(&s);
 	log_sink_flush();
 	report_child_ends(&s);
 	live_fini(&s);

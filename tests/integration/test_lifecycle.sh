@@ -6,7 +6,8 @@
 # Proves:
 #  - --pid PID: when the target process exits, nsplice exits within 2 s;
 #  - --netns NAME: `ip netns del NAME` makes nsplice exit within 2 s;
-#  - SIGINT: exit status 0, nothing left;
+#  - SIGINT: exit status 0, nothing left, and the spawner was reaped by
+#    the supervisor itself (not left to PID 1 as an orphan or zombie);
 #  - SIGTERM with connections open: exit 0 within 2 s, the clients see
 #    their connections end instead of hanging;
 #  - a child killed with SIGKILL (relay, agent target, agent host): the
@@ -75,11 +76,21 @@ if start_nsplice --wait 127.0.0.1 "$HDEL" "$TMPDIR_TEST/del.log" \
 	expect_gone "ip netns del $NSDEL" "$HDEL" 2
 fi
 
-# 3. SIGINT.
+# 3. SIGINT; and the supervisor reaps the spawner it forked: once it has
+# exited, that process is gone, not an orphan (or zombie) left to PID 1.
 if start_nsplice --wait 127.0.0.1 "$HINT" "$TMPDIR_TEST/int.log" \
 	--netns "$NS" -t "$HINT:$PORT"; then
+	spawner=$(pgrep -P "$NSP_PID" -f '^nsplice: spawner' | head -n1) || true
+	spawner_start=$( [[ -n $spawner ]] && proc_start "$spawner")
 	kill -INT "$NSP_PID"
 	expect_gone "SIGINT" "$HINT" 2 0
+	if [[ -z $spawner ]]; then
+		fail "SIGINT: no spawner found under the supervisor (pid $NSP_PID)"
+	elif [[ -e /proc/$spawner && $(proc_start "$spawner") == "$spawner_start" ]]; then
+		fail "SIGINT: the spawner (pid $spawner) outlived the supervisor, state $(awk '{print $3}' "/proc/$spawner/stat" 2>/dev/null)"
+	else
+		ok "SIGINT: the supervisor reaped its spawner before it exited"
+	fi
 fi
 
 # 3b. SIGTERM while connections are open: still exits within 2 s, and the
