@@ -84,14 +84,23 @@ for ((r = 1; r <= N; r++)); do
 	unset 'pids[-1]'
 	g=$(python3 -c 'import json, sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$work/t.json")
 	perf sched timehist -i "$work/sched.data" >"$work/timehist" 2>/dev/null
+	rs="" rc="" sc=""
 	read -r _ rs _ rc _ sc < <(python3 "$here/tools/placement.py" \
-		"$work/timehist" "$relay" "$srv" "$cli")
+		"$work/timehist" "$relay" "$srv" "$cli" || true) || true
+	if [[ -z $rs ]]; then
+		# perf saw the three tasks together nowhere: no share to give
+		printf '%-3s %-8s %s\n' "$r" "$g" "(not all three tasks seen by perf)"
+		continue
+	fi
 	printf '%-3s %-8s %-14s %-14s %s\n' "$r" "$g" "$rs" "$rc" "$sc"
 	echo "$g $rs $rc" >>"$work/rows"
 done
 python3 - "$work/rows" <<'EOF'
 import statistics, sys
 rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+if len(rows) < 3:
+    print("too few transfers with placement figures for a correlation")
+    sys.exit(0)
 g = [r[0] for r in rows]
 for name, i in (("relay=server", 1), ("relay=client", 2)):
     try:
