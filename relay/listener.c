@@ -97,8 +97,7 @@ struct sock_pool *listener_pool(struct relay *r, const struct listener *l)
 static struct port_group *listener_group(struct relay *r,
 					 const struct listener *l)
 {
-	return &r->groups[l->fwd.listen_side * PORTSET_PORTS +
-			  l->fwd.listen_port];
+	return &r->groups[port_group_index(&l->fwd)];
 }
 
 /**

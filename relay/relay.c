@@ -340,7 +340,7 @@ static void relay_setup(struct relay *r)
 	if (!r->listeners)
 		fatal("out of memory for the listener table");
 	/* Untouched pages of it cost nothing: most ports have no forward */
-	r->groups = calloc(SIDE_COUNT * PORTSET_PORTS, sizeof(*r->groups));
+	r->groups = calloc(PORT_GROUPS, sizeof(*r->groups));
 	if (!r->groups)
 		fatal("out of memory for the port groups");
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);

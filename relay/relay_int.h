@@ -71,6 +71,21 @@ struct port_group {
 	bool capped;
 };
 
+/* PORT_GROUPS - port groups of a table: one per side and port */
+#define PORT_GROUPS		(SIDE_COUNT * PORTSET_PORTS)
+
+/**
+ * port_group_index() - where a forward's port group sits in a table of
+ *			PORT_GROUPS (relay.groups for TCP, UDP's own)
+ * @fwd:	the forward
+ *
+ * Return: index of its listening side and port
+ */
+static inline uint32_t port_group_index(const struct msg_forward *fwd)
+{
+	return (uint32_t)fwd->listen_side * PORTSET_PORTS + fwd->listen_port;
+}
+
 /**
  * port_share() - most flows one port group may hold
  * @limit:	flows the table holds
@@ -156,7 +171,7 @@ struct stats_report {
  * @listeners:	forwards by id, FWD_ID_MAX pointers, NULL if unknown
  * @nforwards:	forwards known
  * @nlisteners:	listening sockets held
- * @groups:	port groups, [side * PORTSET_PORTS + port]
+ * @groups:	port groups, PORT_GROUPS, [port_group_index()]
  * @nports:	port groups with at least one forward
  * @batch:	FORWARDs since the last CONFIG_DONE
  * @lgen:	last listener generation handed out

@@ -86,9 +86,6 @@
 /* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each */
 #define UDP_FLOWS_MAX		16384U
 
-/* UDP_GROUPS - port groups: one per side and port, as relay.groups */
-#define UDP_GROUPS		(SIDE_COUNT * PORTSET_PORTS)
-
 /* UDP_FLOWS_FD_SHARE - UDP flows take at most 1/this of RLIMIT_NOFILE:
  * 10,000 flows with the 20,000 a common hard limit gives */
 #define UDP_FLOWS_FD_SHARE	2U
@@ -169,7 +166,7 @@ struct udp_fwd {
  * @gen:	generation, bumped when the slot is freed
  * @last:	second (udp_state.now_s) of its last datagram
  * @next:	next flow in its hash chain, or next free slot
- * @group:	its forward's port group, udp_group()
+ * @group:	its forward's port group, port_group_index()
  * @scope:	client's IPv6 scope id
  * @port:	client port, network byte order
  * @af:		client family
@@ -209,7 +206,7 @@ struct udp_flow {
  * @out:	sendmmsg() headers
  * @names:	client addresses from recvmmsg()
  * @slot:	flow of each received datagram, UDP_NONE if dropped
- * @groups:	UDP port groups, UDP_GROUPS entries: flows open and UDP
+ * @groups:	UDP port groups, PORT_GROUPS entries: flows open and UDP
  *		forwards per side and port (TCP's are relay.groups)
  * @nports:	port groups with a UDP forward
  * @rl:		rate limit of warnings
@@ -310,7 +307,7 @@ static struct udp_state *udp_state_get(struct relay *r)
 	u->hash = malloc(UDP_HASH_BUCKETS * sizeof(*u->hash));
 	u->buf = malloc((size_t)UDP_BATCH * UDP_BUF_SIZE);
 	/* zeroed pages: only the groups in use are ever touched */
-	u->groups = calloc(UDP_GROUPS, sizeof(*u->groups));
+	u->groups = calloc(PORT_GROUPS, sizeof(*u->groups));
 	if (!u->fwd || !u->flows || !u->hash || !u->buf || !u->groups)
 		fatal("out of memory for UDP");
 	memset(u->hash, 0xff, UDP_HASH_BUCKETS * sizeof(*u->hash));
@@ -426,18 +423,6 @@ static unsigned udp_kind_of(const struct listener *l, int af,
 }
 
 /**
- * udp_group() - port group of a UDP forward
- * @l:		the forward
- *
- * Return: index into udp_state.groups
- */
-static uint32_t udp_group(const struct listener *l)
-{
-	return (uint32_t)l->fwd.listen_side * PORTSET_PORTS +
-	       l->fwd.listen_port;
-}
-
-/**
  * udp_share() - most flows one port group may hold now
  * @u:		UDP state
  *
@@ -513,7 +498,7 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
 		return UDP_NONE;
 	}
-	g = udp_group(l);
+	g = port_group_index(&l->fwd);
 	if (u->groups[g].open >= udp_share(u)) {
 		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
 		log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP port %u on the %s "
@@ -926,7 +911,7 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 	r->nlisteners++;
 	if (!uf->grouped) {
 		uf->grouped = true;
-		if (!u->groups[udp_group(l)].forwards++)
+		if (!u->groups[port_group_index(&l->fwd)].forwards++)
 			u->nports++;
 	}
 	udp_pool_refill(r, l, UDP_KIND_LOCAL);
@@ -984,7 +969,7 @@ void udp_forward_del(struct relay *r, struct listener *l)
 			u->retries--;
 		udp_pool_close(&uf->pool[k]);
 	}
-	if (uf->grouped && !--u->groups[udp_group(l)].forwards)
+	if (uf->grouped && !--u->groups[port_group_index(&l->fwd)].forwards)
 		u->nports--;
 	free(uf);
 	u->fwd[l->fwd.id] = NULL;
