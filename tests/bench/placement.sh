@@ -38,7 +38,7 @@ done
 	{ echo "placement.sh: --transfers 3..100" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "placement.sh: needs root (namespaces, perf)" >&2; exit 1; }
 [[ -x $NSPLICE ]] || { echo "placement.sh: no nsplice at $NSPLICE (--nsplice PATH)" >&2; exit 1; }
-for t in iperf3 perf; do
+for t in iperf3 perf jq; do
 	command -v "$t" >/dev/null || { echo "placement.sh: $t missing" >&2; exit 1; }
 done
 
@@ -65,7 +65,8 @@ pids+=("$sup")
 
 relay=""
 for ((i = 0; i < 50; i++)); do
-	relay=$(pgrep -P "$sup" -f '^nsplice: relay' | head -1 || true)
+	relay=$(python3 "$here/tools/procstat.py" relay "$sup")
+	relay=${relay%% *}
 	[[ -n $relay ]] && ss -Htln "sport = :6201" | grep -q . && break
 	sleep 0.1
 done
@@ -82,7 +83,8 @@ for ((r = 1; r <= N; r++)); do
 		{ echo "placement.sh: perf sched record failed" >&2; exit 1; }
 	wait "$cli" || { echo "placement.sh: iperf3 failed" >&2; exit 1; }
 	unset 'pids[-1]'
-	g=$(python3 -c 'import json, sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$work/t.json")
+	g=$(jq -r '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100' \
+		"$work/t.json")
 	perf sched timehist -i "$work/sched.data" >"$work/timehist" 2>/dev/null
 	rs="" rc="" sc=""
 	read -r _ rs _ rc _ sc < <(python3 "$here/tools/placement.py" \
