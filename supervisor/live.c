@@ -117,29 +117,92 @@ static int spec_list_add(char *buf, size_t len, char opt, const char *spec)
 }
 
 /**
+ * spec_ref_cmp() - qsort() order of forward entries: by option and SPEC
+ *		    text, then by position
+ * @a:		const struct fwd_entry *const *
+ * @b:		const struct fwd_entry *const *
+ *
+ * Return: <0, 0 or >0 as for strcmp()
+ */
+static int spec_ref_cmp(const void *a, const void *b)
+{
+	const struct fwd_entry *x = *(const struct fwd_entry *const *)a;
+	const struct fwd_entry *y = *(const struct fwd_entry *const *)b;
+	int c;
+
+	if (x->opt != y->opt)
+		return x->opt < y->opt ? -1 : 1;
+	c = strcmp(x->spec ? x->spec : "", y->spec ? y->spec : "");
+	if (c)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * spec_repeats() - mark the entries whose SPEC an earlier entry has
+ * @cfg:	configuration
+ *
+ * One SPEC makes an entry per family and port, and the entries of two
+ * SPECs interleave (every IPv4 listener, then every IPv6 one), so
+ * comparing neighbours listed "-u A, -u B, -u A, -u B".  Sorting
+ * references keeps this O(n log n) for a range of thousands of ports.
+ *
+ * Return: array of @cfg->nfwd flags, true for an entry to leave out, to be
+ * freed; NULL if out of memory
+ */
+static bool *spec_repeats(const struct nsp_config *cfg)
+{
+	size_t n = cfg->nfwd ? cfg->nfwd : 1;	/* calloc(0) may be NULL */
+	const struct fwd_entry **ref;
+	bool *rep;
+	unsigned i;
+
+	ref = calloc(n, sizeof(const struct fwd_entry *));
+	rep = calloc(n, sizeof(*rep));
+	if (!ref || !rep) {
+		free(ref);
+		free(rep);
+		return NULL;
+	}
+	for (i = 0; i < cfg->nfwd; i++)
+		ref[i] = &cfg->fwd[i];
+	qsort(ref, cfg->nfwd, sizeof(const struct fwd_entry *), spec_ref_cmp);
+	for (i = 1; i < cfg->nfwd; i++)
+		if (ref[i]->opt == ref[i - 1]->opt &&
+		    !strcmp(ref[i]->spec ? ref[i]->spec : "",
+			    ref[i - 1]->spec ? ref[i - 1]->spec : ""))
+			rep[ref[i] - cfg->fwd] = true;
+	free(ref);
+	return rep;
+}
+
+/**
  * ready_line() - say, in one line, what is forwarded where, and ready
  * @s:		supervisor state
  *
  * The one line a successful start prints at the default level: every
- * forward as the user wrote it (an expanded SPEC once, however many
- * listeners it made), and the target.  Everything else about the start is
- * at -v and in `nsplice ctl status`.
+ * forward as the user wrote it (each SPEC once, however many listeners
+ * it made, where its first listener is in the table), and the target.
+ * Everything else about the start is at -v and in `nsplice ctl status`.
  */
 static void ready_line(const struct supervisor *s)
 {
 	char list[READY_LIST_MAX] = "", buf[STATUS_TARGET_MAX];
+	bool *rep = spec_repeats(s->cfg);
 	const char *last = NULL, *tgt;
 	unsigned i, more = 0;
 
 	for (i = 0; i < s->cfg->nfwd; i++) {
 		const struct fwd_entry *e = &s->cfg->fwd[i];
 
-		if (last && !strcmp(last, e->spec))
+		/* out of memory: neighbours at least */
+		if (rep ? rep[i] : last && !strcmp(last, e->spec))
 			continue;
 		last = e->spec;
 		if (more || spec_list_add(list, sizeof(list), e->opt, e->spec))
 			more++;
 	}
+	free(rep);
 	for (i = 0; i < s->cfg->nautos; i++)
 		if (more || spec_list_add(list, sizeof(list),
 					  s->cfg->autos[i].opt,

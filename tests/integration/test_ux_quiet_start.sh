@@ -11,7 +11,10 @@
 #  - default level, COMMAND: the same, one line naming the command;
 #  - -v: the start-up details (relay sandbox, flow table, pipes, the
 #    configuration batch) are all still there, and the ready line too;
-#  - `nsplice ctl status` still reports the forward and its target.
+#  - `nsplice ctl status` still reports the forward and its target;
+#  - several SPECs, each listening on IPv4 and IPv6: each is named once
+#    (their listeners interleave by family, and the line once listed
+#    "-u A, -u B, -u A, -u B").
 # Why it matters: seven lines of internals on every start hide the one
 # line a user needs, and teach operators to skip nsplice's output.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
@@ -21,7 +24,7 @@ need_nsplice
 
 NS="nsp-$$-uxq"
 make_netns "$NS"
-alloc_ports 31200 HP HC HV EPORT
+alloc_ports 31200 HP HC HV EPORT HM1 HM2 HM3 HM4
 start_ns_server "$NS" "$TMPDIR_TEST/sink.log" sink-server "$EPORT" --addr 127.0.0.1
 wait_port 127.0.0.1 "$EPORT" "$NS" || die "sink server in $NS did not start"
 
@@ -31,6 +34,16 @@ wait_port 127.0.0.1 "$EPORT" "$NS" || die "sink server in $NS did not start"
 user_view() {
 	grep -v -E '^\[supervisor\] warning: --sandbox=log: ' "$1" >"$1.user" || true
 	printf '%s\n' "$1.user"
+}
+
+# wait_ready LOG - wait up to 5 s for the ready line in LOG
+wait_ready() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'ready$' "$1" && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # settle - give late lines (relay, agents) time to arrive: 1 s
@@ -70,10 +83,7 @@ stop_nsplice TERM 5 || fail "nsplice did not stop on SIGTERM"
 # 2. COMMAND at the default level
 start_nsplice "$TMPDIR_TEST/cmd.log" -t "$HC" -- sleep 30 ||
 	die "nsplice (COMMAND) did not start"
-for ((i = 0; i < 100; i++)); do
-	grep -q 'ready$' "$TMPDIR_TEST/cmd.log" && break
-	sleep 0.05
-done
+wait_ready "$TMPDIR_TEST/cmd.log"
 settle
 one_ready_line "COMMAND start" "$TMPDIR_TEST/cmd.log" \
 	"^\[supervisor\] forwarding -t $HC to command sleep .*; ready\$"
@@ -95,5 +105,15 @@ done
 (($(wc -l <"$TMPDIR_TEST/verbose.log") > 2)) ||
 	fail "-v printed no more than the default level"
 stop_nsplice TERM 5 || fail "nsplice -v did not stop on SIGTERM"
+
+# 4. several SPECs on both families: each named once, in the ready line
+start_nsplice --wait 127.0.0.1 "$HM1" "$TMPDIR_TEST/multi.log" --netns "$NS" \
+	-t "$HM1:$EPORT" -t "$HM2:$EPORT" -u "$HM3:$EPORT" -u "$HM4:$EPORT" ||
+	die "nsplice with four SPECs did not start"
+wait_ready "$TMPDIR_TEST/multi.log"
+settle
+one_ready_line "four SPECs, IPv4 and IPv6 each" "$TMPDIR_TEST/multi.log" \
+	"^\[supervisor\] forwarding -t $HM1:$EPORT, -t $HM2:$EPORT, -u $HM3:$EPORT, -u $HM4:$EPORT to netns [^ ]*$NS; ready\$"
+stop_nsplice TERM 5 || fail "nsplice with four SPECs did not stop on SIGTERM"
 
 finish
