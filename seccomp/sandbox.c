@@ -311,8 +311,13 @@ static void stage_namespaces(void)
 	if (!unshare(RELAY_NS)) {
 		sbx.ns = RELAY_NS;
 		/* After a uid change the process is not dumpable and its
-		 * /proc files belong to root: there is no map to write. */
-		if (!cfg.runas)
+		 * /proc files belong to root: there is no map to write.  As
+		 * uid 0 of a user namespace that does not map the --runas
+		 * user (supervisor.c, runas_check()) there is none either:
+		 * mapping the parent's uid 0 needs CAP_SETFCAP at unshare()
+		 * time (the kernel's verify_root_map()), which the spawner's
+		 * bounding set has dropped. */
+		if (!cfg.runas && uid != 0)
 			map_self(uid, gid);
 		return;
 	}

@@ -19,7 +19,8 @@
  *
  * COMMAND: a child unshares a user and a network namespace and waits; the
  * supervisor maps the caller's uid and gid to 0 in it (like `unshare -r`;
- * root maps the whole range) and opens its namespace handles; the child
+ * root maps every id it has: the whole range, or in a user namespace
+ * what that namespace maps) and opens its namespace handles; the child
  * then brings lo up, loads COMMAND's filter and execs COMMAND.  Each
  * step's result comes back through a close-on-exec pipe, so EOF there
  * means the exec succeeded.
@@ -60,10 +61,8 @@
 
 #include "ipc/log.h"
 #include "seccomp/seccomp.h"
+#include "supervisor/idmap.h"
 #include "supervisor/supervisor.h"
-
-/* ID_MAP_LEN - room for one line of /proc/PID/uid_map, bytes */
-#define ID_MAP_LEN	64
 
 /* NETNS_RUN_DIR - where `ip netns add NAME` mounts NAME */
 #define NETNS_RUN_DIR	"/run/netns/"
@@ -299,24 +298,45 @@ static int write_file(const char *path, const char *text)
 }
 
 /**
+ * root_map() - the map root writes for COMMAND: every id of our namespace
+ * @file:	"uid_map" or "gid_map"
+ * @map:	filled, NUL-terminated
+ * @len:	its size, IDMAP_TEXT_MAX + 1
+ *
+ * Real root maps the whole range, so files keep their owners.  uid 0 of a
+ * user namespace (`unshare -r`, podman's rootless helper) can only map the
+ * ids its own namespace maps, and is refused the whole range with EPERM,
+ * so it maps exactly those.  A map that cannot be read or is not the
+ * kernel's format falls back to the whole range, whose refusal then names
+ * the problem.
+ */
+static void root_map(const char *file, char *map, size_t len)
+{
+	static struct idmap own;
+
+	if (idmap_read(file, &own) || idmap_identity(&own, map, len))
+		snprintf(map, len, "0 0 4294967295");
+}
+
+/**
  * map_ids() - map the caller to uid/gid 0 in COMMAND's user namespace
  * @pid:	COMMAND's process, already in its new user namespace
  *
  * Written from the parent namespace: only there does root hold the
- * CAP_SETUID that a full-range map needs.  Root maps the whole range so
- * files keep their owners; anyone else may only map itself, and must deny
- * setgroups() first.
+ * CAP_SETUID that a full-range map needs.  Root maps what it has (see
+ * root_map()); anyone else may only map itself, and must deny setgroups()
+ * first.
  *
  * Return: 0 or -1
  */
 static int map_ids(pid_t pid)
 {
-	char path[64], map[ID_MAP_LEN];
+	char path[64], map[IDMAP_TEXT_MAX + 1];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 
 	if (uid == 0)
-		snprintf(map, sizeof(map), "0 0 4294967295");
+		root_map("uid_map", map, sizeof(map));
 	else
 		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
@@ -325,7 +345,9 @@ static int map_ids(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 	if (write_file(path, map))
 		return -1;
-	if (uid != 0)
+	if (uid == 0)
+		root_map("gid_map", map, sizeof(map));
+	else
 		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 	return write_file(path, map);

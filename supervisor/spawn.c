@@ -62,7 +62,8 @@ static int req_fill(const struct supervisor *s, enum sup_child_id id,
 	r->log_level = cfg->log_level;
 	r->log_mode = (uint32_t)log_get_mode();
 	r->sandbox_log = cfg->sandbox == SANDBOX_LOG;
-	if (id == CH_RELAY && geteuid() == 0 && cfg->runas_name) {
+	if (id == CH_RELAY && geteuid() == 0 && cfg->runas_name &&
+	    !s->relay_keeps_uid) {
 		r->runas = 1;
 		r->uid = (uint32_t)cfg->runas_uid;
 		r->gid = (uint32_t)cfg->runas_gid;

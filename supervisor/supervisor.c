@@ -60,6 +60,7 @@
 #include "supervisor/activation.h"
 #include "supervisor/control.h"
 #include "supervisor/engine.h"
+#include "supervisor/idmap.h"
 #include "supervisor/notify.h"
 #include "supervisor/spawner.h"
 #include "supervisor/supervisor.h"
@@ -740,6 +741,49 @@ static int start_spawner(struct supervisor *s, char *err, size_t errlen)
 }
 
 /**
+ * runas_check() - can the relay change to its user in our user namespace?
+ * @s:		supervisor state; relay_keeps_uid set
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Real root maps every id.  uid 0 of a user namespace (`unshare -r`,
+ * podman's rootless helper without subordinate ids) may map only itself,
+ * and then setresuid() to nobody fails in the relay, which ended nsplice
+ * with "cannot change to uid 65534".  The default user unmapped, the relay
+ * keeps uid 0 of that namespace - outside it, the unprivileged uid that
+ * owns it, as when nsplice runs unprivileged - and every other stage of
+ * its sandbox (its own user namespace, no capabilities, seccomp,
+ * Landlock) is the same.  A user named with --runas must be mapped.  A
+ * map that cannot be read changes nothing: the relay then reports what
+ * it could not do.
+ *
+ * Return: 0, or -1 for an unmapped --runas user
+ */
+static int runas_check(struct supervisor *s, char *err, size_t errlen)
+{
+	static struct idmap uids, gids;
+
+	if (geteuid() != 0 || !s->cfg->runas_name ||
+	    idmap_read("uid_map", &uids) || idmap_read("gid_map", &gids) ||
+	    (idmap_has(&uids, (uint32_t)s->cfg->runas_uid) &&
+	     idmap_has(&gids, (uint32_t)s->cfg->runas_gid)))
+		return 0;
+	if (s->cfg->runas_given)
+		return errfmt(err, errlen, "--runas %s: uid %u or gid %u is "
+			      "not mapped in nsplice's user namespace "
+			      "(/proc/self/uid_map, gid_map): name a user it "
+			      "maps, or leave --runas out",
+			      s->cfg->runas_name, (unsigned)s->cfg->runas_uid,
+			      (unsigned)s->cfg->runas_gid);
+	s->relay_keeps_uid = true;
+	ninfo("the relay keeps uid 0 of nsplice's user namespace, which does "
+	      "not map user %s (uid %u): outside it, that is the uid that "
+	      "owns the namespace; the rest of its sandbox is unchanged",
+	      s->cfg->runas_name, (unsigned)s->cfg->runas_uid);
+	return 0;
+}
+
+/**
  * prepare() - everything before the children start
  * @s:		supervisor state
  * @err:	error buffer
@@ -760,6 +804,8 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 	if (geteuid() != 0 && s->cfg->runas_given)
 		nwarn("--runas %s ignored: nsplice is not root, the relay keeps "
 		      "your uid", s->cfg->runas_name);
+	if (runas_check(s, err, errlen))
+		return EXIT_FAILURE;
 	if (check_nofile(err, errlen))
 		return EXIT_FAILURE;
 	s->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

@@ -169,6 +169,9 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @cfg_initial: the configuration from the command line (owned by main)
  * @cfg_owned:	@cfg when a reload or change replaced @cfg_initial, else
  *		NULL
+ * @relay_keeps_uid: nsplice is uid 0 of a user namespace that does not map
+ *		the relay's default user: the relay keeps uid 0 there
+ *		(runas_check())
  * @exe_fd:	nsplice's own binary, opened once, handed to the spawner
  *		and closed before the supervisor's filter (-1 from then on)
  * @spawner_pid: the spawner (spawner.c), which execs every child; 0 once
@@ -229,6 +232,7 @@ struct supervisor {
 	const struct nsp_config *cfg;
 	const struct nsp_config *cfg_initial;
 	struct nsp_config *cfg_owned;
+	bool relay_keeps_uid;
 	int exe_fd;
 	pid_t spawner_pid;
 	int spawner_fd;

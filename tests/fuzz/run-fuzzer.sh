@@ -47,6 +47,7 @@ target_sources() {
 			ipc/text.c ;;
 	sockdiag)	echo nsagent/scan_parse.c ;;
 	proc_net_tcp)	echo nsagent/scan_parse.c ;;
+	idmap)		echo supervisor/idmap.c ;;
 	config)		echo supervisor/config/conffile.c supervisor/config/options.c supervisor/config/portspec.c ipc/log.c ipc/inany.c \
 			ipc/text.c supervisor/config/proxyopt.c ;;
 	dockerproxy_args) echo cmd/dpargs.c ipc/inany.c ipc/log.c ipc/text.c ;;
