@@ -37,14 +37,7 @@ alloc_ports 23880 HP PORT HP2 PORT2
 
 # The sink: smallest receive buffer, never reads, lives for the test
 start_bg "$TMPDIR_TEST/sink.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
-	"$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-print("bound", flush=True)
-time.sleep(float(sys.argv[2]))
-' "$PORT" "$LIFETIME"
+	"$PY" "$UDPTOOL" hold 127.0.0.1 "$PORT" --rcvbuf 1 --lifetime "$LIFETIME"
 start_udp_echo "$NS" 127.0.0.1 "$PORT2"
 for ((i = 0; i < 100; i++)); do
 	grep -q bound "$TMPDIR_TEST/sink.out" 2>/dev/null && break

@@ -26,6 +26,10 @@ Subcommands (every wait bounded; exit 0 on success, 1 on a failed check):
       sockets to ADDR (port 0) first.
   silent HOST PORT [--wait S] [--src ADDR]
       Send one datagram, expect NO answer within S seconds.
+  hold ADDR PORT [--reuseaddr] [--rcvbuf B] [--lifetime S]
+      Bind ADDR:PORT (SO_REUSEADDR, SO_RCVBUF if asked) and never read:
+      print "bound" and keep the socket S seconds, or print the errno
+      name (EADDRINUSE) and fail.
   persist HOST PORT --duration S [--interval S]
       One socket, one datagram every interval for S seconds, each must
       come back within 1 s (one resend allowed); prints "answered K/N"
@@ -33,6 +37,7 @@ Subcommands (every wait bounded; exit 0 on success, 1 on a failed check):
       survive them.
 """
 import argparse
+import errno
 import os
 import select
 import socket
@@ -217,6 +222,24 @@ def cmd_silent(a):
     return 0
 
 
+def cmd_hold(a):
+    """Bind ADDR:PORT and never read: print "bound" (then keep the socket
+    for --lifetime seconds) or the errno name of the failed bind()."""
+    s = socket.socket(family_of(a.addr), socket.SOCK_DGRAM)
+    if a.reuseaddr:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
+    try:
+        s.bind((a.addr, a.port))
+    except OSError as e:
+        print(errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+        return 1
+    print("bound", flush=True)
+    time.sleep(a.lifetime)
+    return 0
+
+
 def cmd_persist(a):
     """One long flow: every datagram must come back."""
     s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
@@ -267,6 +290,12 @@ def main():
     o = sub.add_parser("sources")
     o.add_argument("file")
     o.add_argument("--from", dest="start", type=int, default=0)
+    h = sub.add_parser("hold")
+    h.add_argument("addr")
+    h.add_argument("port", type=int)
+    h.add_argument("--reuseaddr", action="store_true")
+    h.add_argument("--rcvbuf", type=int, default=0)
+    h.add_argument("--lifetime", type=float, default=0)
     q = sub.add_parser("persist")
     q.add_argument("host")
     q.add_argument("port", type=int)
@@ -275,7 +304,7 @@ def main():
     a = p.parse_args()
     return {"echo": cmd_echo, "wait": cmd_wait, "client": cmd_client,
             "flows": cmd_flows, "silent": cmd_silent, "sources": cmd_sources,
-            "persist": cmd_persist}[a.cmd](a)
+            "persist": cmd_persist, "hold": cmd_hold}[a.cmd](a)
 
 
 if __name__ == "__main__":
