@@ -45,12 +45,15 @@
  * the moment it exists (unix_bind() applies the umask itself, so a
  * default ACL of the directory can only narrow it); nothing is done to it
  * by path after bind(), so a path swapped for a symlink in between
- * cannot redirect a chmod().  A directory others may write to without the
- * sticky bit is refused: anyone there could replace the socket with one
- * of their own and answer `nsplice ctl` in nsplice's place.
+ * cannot redirect a chmod().  A path through a directory others may write
+ * to without the sticky bit is refused, at any depth (dir_check()):
+ * anyone there could replace the socket, or a directory above it, with
+ * their own and answer `nsplice ctl` in nsplice's place.  At exit the
+ * file is unlinked only if it is still the one bound at start.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +75,7 @@
 #include "seccomp/seccomp.h"
 #include "supervisor/config/config.h"
 #include "supervisor/control.h"
+#include "supervisor/idmap.h"
 
 /* SO_PEERPIDFD - asm-generic/socket.h of Linux 6.5, if the headers lack it */
 #ifndef SO_PEERPIDFD
@@ -92,6 +96,11 @@
 
 /* CTL_DIR_SHARED - directory mode bits that let others replace entries */
 #define CTL_DIR_SHARED		(S_IWGRP | S_IWOTH)
+
+/* CTL_OVERFLOW_UID, CTL_OVERFLOW_UID_FILE - the uid an unmapped owner shows
+ * as in a user namespace: the kernel's default, and where it is set */
+#define CTL_OVERFLOW_UID	65534
+#define CTL_OVERFLOW_UID_FILE	"/proc/sys/kernel/overflowuid"
 
 /* CTL_SELF_USERNS - the supervisor's user namespace */
 #define CTL_SELF_USERNS		"/proc/self/ns/user"
@@ -174,6 +183,8 @@ struct ctl_client {
  * @ncl:	clients in use
  * @cl:		clients
  * @path:	socket path, unlinked by control_free()
+ * @file:	the socket file's lstat() at start (st_ino 0: unknown), so
+ *		that control_free() unlinks nothing else
  * @rl_denied:	rate limit of "refused a client" lines
  * @rl_accept:	rate limit of accept() failure lines
  */
@@ -189,6 +200,7 @@ struct control {
 	unsigned ncl;
 	struct ctl_client cl[CTL_CLIENTS_MAX];
 	char path[CTL_SUN_PATH_MAX];
+	struct stat file;
 	struct log_ratelimit rl_denied;
 	struct log_ratelimit rl_accept;
 };
@@ -254,22 +266,132 @@ static int path_clear(const char *path, char *err, size_t errlen)
 }
 
 /**
- * dir_check() - refuse a directory where others could replace the socket
+ * unmapped_owner() - the uid a directory of an owner our user namespace
+ *		      does not map shows, if we are in such a namespace
+ *
+ * In the initial user namespace every uid is mapped, and real root is 0.
+ * In another one (rootless podman, `unshare -r`), real root's directories
+ * - /, /run, /run/user - show the kernel's overflow uid, as does every
+ * owner the namespace does not map: from inside, they cannot be told
+ * apart, and they are taken as root's.
+ *
+ * Return: the overflow uid (/proc/sys/kernel/overflowuid, 65534 if it
+ * cannot be read) in a user namespace that does not map every uid, or
+ * (uid_t)-1 (none) in the initial one
+ */
+static uid_t unmapped_owner(void)
+{
+	static struct idmap own;
+	unsigned long v = 0;
+	char buf[16], *end;
+	ssize_t n = -1;
+	int fd;
+
+	if (idmap_read("uid_map", &own) ||
+	    (own.n == 1 && !own.r[0].inside && !own.r[0].outside &&
+	     own.r[0].count == UINT32_MAX))
+		return (uid_t)-1;
+	fd = open(CTL_OVERFLOW_UID_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		errno = 0;
+		v = strtoul(buf, &end, 10);
+		if (errno || end == buf || (*end && *end != '\n') ||
+		    v >= UINT32_MAX)
+			v = 0;
+	}
+	return (uid_t)(v ? v : CTL_OVERFLOW_UID);
+}
+
+/**
+ * dir_trusted() - whether only the supervisor's user or root can change the
+ *		   entries of a directory
+ * @st:		the directory's stat()
+ * @unmapped:	unmapped_owner()
+ *
+ * Return: true if it belongs to either and nobody else may write to it,
+ * or it is sticky (as /tmp is: there only an entry's owner may unlink or
+ * rename it)
+ */
+static bool dir_trusted(const struct stat *st, uid_t unmapped)
+{
+	return (st->st_uid == geteuid() || st->st_uid == 0 ||
+		(unmapped != (uid_t)-1 && st->st_uid == unmapped)) &&
+	       (!(st->st_mode & CTL_DIR_SHARED) || (st->st_mode & S_ISVTX));
+}
+
+/**
+ * dir_walk() - check a directory and every directory above it
+ * @path:	socket path, for messages
+ * @dir:	absolute path of the socket's directory
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Each prefix of @dir is stat()ed as a lookup would reach it, symlinks
+ * followed: a directory anywhere on the way that others may write to
+ * lets them rename the rest of the path away and put their own in its
+ * place, so that `nsplice ctl` talks to their server and nsplice, at
+ * exit, unlinks whatever is then at the path.
+ *
+ * Return: 0, or -1 with @err naming the first directory that is not
+ * trusted, from the top
+ */
+static int dir_walk(const char *path, const char *dir, char *err,
+		    size_t errlen)
+{
+	uid_t unmapped = unmapped_owner();
+	char prefix[PATH_MAX];
+	struct stat st;
+	size_t i, len = strlen(dir);
+
+	if (len >= sizeof(prefix) || dir[0] != '/')
+		return errfmt(err, errlen, "control socket %s: directory %s: "
+			      "not an absolute path that fits", path, dir);
+	for (i = 1; i <= len; i++) {
+		if (i < len && dir[i] != '/')
+			continue;
+		/* the prefix up to here, "/" for the first component */
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)(i > 1 ? i : 1),
+			 dir);
+		if (stat(prefix, &st))
+			return errfmt(err, errlen, "control socket %s: "
+				      "directory %s: %s", path, prefix,
+				      strerror(errno));
+		if (!dir_trusted(&st, unmapped))
+			return errfmt(err, errlen, "control socket %s: "
+				      "directory %s (owner uid %u, mode %04o) "
+				      "lets others replace the socket: use a "
+				      "directory only you (or root) can write "
+				      "to, or a sticky one, on a path of such "
+				      "directories", path, prefix,
+				      (unsigned)st.st_uid,
+				      (unsigned)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
+/**
+ * dir_check() - refuse a path where others could replace the socket
  * @path:	socket path
  * @err:	error buffer
  * @errlen:	its size
  *
- * The directory must belong to the supervisor's user or root, and be
- * writable by nobody else unless it is sticky (as /tmp is): there, only
- * the socket's owner may unlink or rename it.
+ * Every directory from / down to the socket's must belong to the
+ * supervisor's user or root and be writable by nobody else unless it is
+ * sticky (dir_trusted()): the path as given (a relative one from the
+ * working directory), and the path with its symlinks resolved, whose
+ * directories a lookup passes through too.
  *
  * Return: 0, or -1 with @err set
  */
 static int dir_check(const char *path, char *err, size_t errlen)
 {
-	char dir[CTL_SUN_PATH_MAX];
+	char dir[PATH_MAX], abs[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
 	const char *slash = strrchr(path, '/');
-	struct stat st;
 
 	if (!slash)
 		snprintf(dir, sizeof(dir), ".");
@@ -277,18 +399,23 @@ static int dir_check(const char *path, char *err, size_t errlen)
 		snprintf(dir, sizeof(dir), "/");
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (stat(dir, &st))
+	if (dir[0] == '/') {
+		snprintf(abs, sizeof(abs), "%s", dir);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return errfmt(err, errlen, "control socket %s: working "
+				      "directory: %s", path, strerror(errno));
+		if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, dir) >=
+		    sizeof(abs))
+			return errfmt(err, errlen, "control socket %s: path "
+				      "too long", path);
+	}
+	if (dir_walk(path, abs, err, errlen))
+		return -1;
+	if (!realpath(abs, real))
 		return errfmt(err, errlen, "control socket %s: directory %s: "
-			      "%s", path, dir, strerror(errno));
-	if ((st.st_uid != geteuid() && st.st_uid != 0) ||
-	    ((st.st_mode & CTL_DIR_SHARED) && !(st.st_mode & S_ISVTX)))
-		return errfmt(err, errlen, "control socket %s: directory %s "
-			      "(owner uid %u, mode %04o) lets others replace the "
-			      "socket: use a directory only you (or root) can "
-			      "write to, or a sticky one", path, dir,
-			      (unsigned)st.st_uid,
-			      (unsigned)(st.st_mode & 07777));
-	return 0;
+			      "%s", path, abs, strerror(errno));
+	return strcmp(real, abs) ? dir_walk(path, real, err, errlen) : 0;
 }
 
 /**
@@ -401,6 +528,9 @@ struct control *control_new(int listen_fd, const char *path, uid_t owner,
 	c->ops = ops;
 	c->ctx = ctx;
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	/* what control_free() may unlink: this file, nothing else */
+	if (lstat(path, &c->file) || !S_ISSOCK(c->file.st_mode))
+		c->file.st_ino = 0;
 	for (i = 0; i < CTL_CLIENTS_MAX; i++)
 		c->cl[i].fd = -1;
 	return c;
@@ -1026,6 +1156,7 @@ void control_tick(struct control *c)
  */
 void control_free(struct control *c)
 {
+	struct stat st;
 	unsigned i;
 
 	if (!c)
@@ -1034,7 +1165,18 @@ void control_free(struct control *c)
 		if (c->cl[i].state != CL_FREE)
 			client_drop(c, &c->cl[i]);
 	close(c->fd);
-	if (unlink(c->path) && errno != ENOENT)
+	/* Only the socket bound at start: if the path leads elsewhere now
+	 * (a directory on it renamed by its owner), what is there is not
+	 * ours to delete. */
+	if (lstat(c->path, &st)) {
+		if (errno != ENOENT)
+			nwarn("control: %s: %s", c->path, strerror(errno));
+	} else if (!c->file.st_ino || st.st_dev != c->file.st_dev ||
+		   st.st_ino != c->file.st_ino) {
+		nwarn("control: %s is no longer the socket nsplice made: "
+		      "leaving it", c->path);
+	} else if (unlink(c->path) && errno != ENOENT) {
 		nwarn("control: removing %s: %s", c->path, strerror(errno));
+	}
 	free(c);
 }

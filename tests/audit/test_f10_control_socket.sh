@@ -17,7 +17,14 @@
 #  - without interference the socket is 0600 even under umask 000;
 #  - a directory others may write to without the sticky bit, or owned by
 #    another user, is refused at start with a message naming it, and no
-#    socket is created; a sticky world-writable directory is accepted.
+#    socket is created; a sticky world-writable directory is accepted;
+#  - so is such a directory higher up the path (a second audit renamed a
+#    root-owned 0755 directory away from under a 0777 one, put its own
+#    server in its place and answered root's `nsplice ctl`), and one that
+#    the path reaches only through a symlink;
+#  - at exit nsplice unlinks the socket it bound, and nothing that has
+#    taken its path since (the same audit had a root supervisor delete a
+#    root-owned file that way).
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 
 need_root
@@ -91,12 +98,13 @@ pid_alive "$RACE_PID" && fail "nsplice under strace did not stop"
 	fail "the victim changed mode at exit"
 
 # -------------------------------------------------------- directory checks
-# refused DESC DIR - nsplice --control DIR/ctl.sock must refuse to start
+# refused DESC DIR [BAD] - nsplice --control DIR/ctl.sock must refuse to
+# start, naming BAD (default DIR) as the directory at fault
 refused() {
-	local desc=$1 dir=$2 rc=0
+	local desc=$1 dir=$2 bad=${3:-$2} rc=0
 	timeout -k 5 20 "$NSPLICE" --netns "$NS" -t "$P2" \
 		--control "$dir/ctl.sock" >"$TMPDIR_TEST/dir.log" 2>&1 || rc=$?
-	if ((rc != 0)) && grep -q "directory $dir .*lets others replace" \
+	if ((rc != 0)) && grep -q "directory $bad .*lets others replace" \
 		"$TMPDIR_TEST/dir.log" && [[ ! -e $dir/ctl.sock ]]; then
 		ok "$desc: refused (exit $rc): $(head -n1 "$TMPDIR_TEST/dir.log")"
 	else
@@ -113,6 +121,13 @@ refused "group-writable directory" "$TMPDIR_TEST/group"
 mkdir -m 755 "$TMPDIR_TEST/other"
 chown "$TEST_USER:" "$TMPDIR_TEST/other"
 refused "directory owned by $TEST_USER" "$TMPDIR_TEST/other"
+
+mkdir -m 755 "$TMPDIR_TEST/open/sub"
+refused "root's 0755 directory under a world-writable one" \
+	"$TMPDIR_TEST/open/sub" "$TMPDIR_TEST/open"
+ln -s "$TMPDIR_TEST/open/sub" "$TMPDIR_TEST/link"
+refused "a symlink to a directory under a world-writable one" \
+	"$TMPDIR_TEST/link" "$TMPDIR_TEST/open"
 
 mkdir -m 1777 "$TMPDIR_TEST/sticky"
 chmod 1777 "$TMPDIR_TEST/sticky"
@@ -131,4 +146,29 @@ else
 	show_log "$NSP_LOG"
 fi
 shutdown_nsplice --any-status 10
+
+# --------------------------------------------- at exit, only its own socket
+# The directory holding the socket is renamed by its owner (root here)
+# while nsplice runs, and a file of root's takes the path: at SIGTERM it
+# must stay, and the log say why nothing was removed.
+mkdir -m 700 "$TMPDIR_TEST/safe" "$TMPDIR_TEST/safe/d"
+start_nsplice "$TMPDIR_TEST/exit.log" --netns "$NS" -t "$P3" \
+	--control "$TMPDIR_TEST/safe/d/ctl.sock" || true
+for ((i = 0; i < 200; i++)); do
+	[[ -S $TMPDIR_TEST/safe/d/ctl.sock ]] && break
+	pid_alive "$NSP_PID" || break
+	sleep 0.05
+done
+[[ -S $TMPDIR_TEST/safe/d/ctl.sock ]] || die "no control socket in $TMPDIR_TEST/safe/d"
+mv "$TMPDIR_TEST/safe/d" "$TMPDIR_TEST/safe/d.old"
+mkdir -m 700 "$TMPDIR_TEST/safe/d"
+echo "root's" >"$TMPDIR_TEST/safe/d/ctl.sock"
+shutdown_nsplice --any-status 10
+if [[ -f $TMPDIR_TEST/safe/d/ctl.sock ]] &&
+	grep -q "no longer the socket nsplice made" "$TMPDIR_TEST/exit.log"; then
+	ok "at exit, a file that took the socket's path is left alone, and logged"
+else
+	fail "at exit: the file at the socket's path is $( [[ -e $TMPDIR_TEST/safe/d/ctl.sock ]] && echo there || echo gone)"
+	indent <"$TMPDIR_TEST/exit.log"
+fi
 finish
