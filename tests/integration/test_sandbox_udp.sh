@@ -32,9 +32,6 @@ need_nsplice
 command -v gdb >/dev/null || die "gdb is not installed"
 
 EACCES=13
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
-# udptool ARGS... - run udptool.py in the host netns, bounded
-udptool() { timeout -k 2 60 "$PY" "$UDPTOOL" "$@"; }
 
 NS="nsp-$$-udpsbx"
 make_netns "$NS"

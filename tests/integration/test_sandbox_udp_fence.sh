@@ -39,9 +39,6 @@ command -v gdb >/dev/null || die "gdb is not installed"
 command -v ss >/dev/null || die "ss is not installed"
 
 EINVAL=22
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
-# udptool ARGS... - run udptool.py in the host netns, bounded
-udptool() { timeout -k 2 60 "$PY" "$UDPTOOL" "$@"; }
 
 NSH="nsp-$$-fhost"
 NS="nsp-$$-fence"

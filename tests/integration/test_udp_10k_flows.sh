@@ -27,9 +27,7 @@ need_root
 need_nsplice
 
 FLOWS=10000
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
-# udptool ARGS... - run udptool.py in the host netns, bounded
-udptool() { timeout -k 2 150 "$PY" "$UDPTOOL" "$@"; }
+UDPTOOL_TIMEOUT=150
 # the clients hold 10,000 sockets at once: soft limit up to the hard one
 # (root here may lack CAP_SYS_RESOURCE, so the hard limit stays)
 ulimit -Sn "$(ulimit -Hn)" || die "cannot raise the soft descriptor limit"

@@ -24,9 +24,6 @@ need_nsplice
 command -v systemd-socket-activate >/dev/null ||
 	die "systemd-socket-activate missing (Debian package systemd)"
 
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
-# udptool ARGS... - run udptool.py in the host netns, bounded
-udptool() { timeout -k 2 60 "$PY" "$UDPTOOL" "$@"; }
 
 NS="nsp-$$-udpact"
 make_netns "$NS"

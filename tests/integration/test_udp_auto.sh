@@ -22,9 +22,6 @@
 need_root
 need_nsplice
 
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
-# udptool ARGS... - run udptool.py in the host netns, bounded
-udptool() { timeout -k 2 60 "$PY" "$UDPTOOL" "$@"; }
 # udp_bound PORT - true if a UDP socket is bound to PORT on the host
 udp_bound() { [[ -n $(ss -Huan "sport = :$1") ]]; }
 # wait_unbound PORT SECONDS - wait until nothing is bound to UDP PORT

@@ -31,9 +31,7 @@
 need_root
 need_nsplice
 
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
-# udptool ARGS... - run udptool.py in the host netns, bounded
-udptool() { timeout -k 2 90 "$PY" "$UDPTOOL" "$@"; }
+UDPTOOL_TIMEOUT=90
 # udptool_in NETNS ARGS... - the same inside NETNS
 udptool_in() {
 	local ns=$1

@@ -26,10 +26,6 @@
 need_root
 need_nsplice
 
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
-# udptool ARGS... - run udptool.py in the host netns, bounded
-udptool() { timeout -k 2 60 "$PY" "$UDPTOOL" "$@"; }
-
 NS="nsp-$$-udpfull"
 CTL=$TMPDIR_TEST/ctl.sock
 make_netns "$NS"

@@ -23,7 +23,6 @@ need_root
 need_nsplice
 ensure_test_user
 
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
 NS="nsp-$$-udpown"
 make_netns "$NS"
 alloc_ports 24880 HP HP6 HQ PORT

@@ -27,9 +27,6 @@
 need_root
 need_nsplice
 
-UDPTOOL="$NSPLICE_TESTLIB/udptool.py"
-# udptool ARGS... - run udptool.py in the host netns, bounded
-udptool() { timeout -k 2 60 "$PY" "$UDPTOOL" "$@"; }
 # count_lines FILE - lines in FILE, 0 if it does not exist
 count_lines() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
 

@@ -239,6 +239,13 @@ start_udp_echo() {
 		--timeout 10 >/dev/null || die "UDP echo server [$a]:$p in $ns did not start"
 }
 
+# UDPTOOL - the UDP tests' echo server and checking clients
+UDPTOOL=$TESTLIB/udptool.py
+
+# udptool ARGS... - run udptool.py in the host netns, bounded by
+# UDPTOOL_TIMEOUT seconds (default 60)
+udptool() { timeout -k 2 "${UDPTOOL_TIMEOUT:-60}" "$PY" "$UDPTOOL" "$@"; }
+
 # nstool ARGS... - run nstool.py (bounded by timeout) in the host netns.
 nstool() {
 	timeout -k 2 "${NSTOOL_TIMEOUT:-150}" "$PY" "$NSTOOL" "$@"
