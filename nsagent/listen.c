@@ -75,6 +75,14 @@ static int set_int_opt(int fd, int level, int opt, int v)
  * replies accepted).  Without it, bind() fails with EADDRINUSE if anyone
  * holds the port, and nobody can bind it while we do.
  *
+ * A UDP socket bound to the wildcard address also gets IP_PKTINFO or
+ * IPV6_RECVPKTINFO: each datagram then tells the relay which local
+ * address the client sent to, and the relay answers from that address
+ * (relay/udp.c), not from whichever one the kernel would pick for the
+ * route back - a client that sent to 127.0.0.2, to a secondary address,
+ * or to a stable IPv6 address beside a temporary one must get its reply
+ * from the address it asked, or a connected client (dig) never sees it.
+ *
  * Return: 0, or the errno that socket(), setsockopt(), bind() or listen()
  * failed with
  */
@@ -93,6 +101,10 @@ int agent_bind(const struct msg_forward *f, int type, int *fdp)
 	if (f->ifname[0])
 		scope = if_nametoindex(f->ifname);
 	if ((tcp && set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1)) ||
+	    (!tcp && inany_is_any(f->family, &f->listen_addr) &&
+	     (f->family == AF_INET6 ?
+	      set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) :
+	      set_int_opt(fd, IPPROTO_IP, IP_PKTINFO, 1))) ||
 	    (f->family == AF_INET6 &&
 	     set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)) ||
 	    (tcp && set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1)) ||

@@ -15,7 +15,14 @@
  * stable source address and port per flow.  Replies are read from the
  * flow's socket (connected, so the kernel passes only the target's
  * datagrams) and sent out of the listening socket with the client as
- * destination, so they come from the forwarded address and port.
+ * destination, so they come from the forwarded address and port.  On a
+ * wildcard listener "the forwarded address" is the one the client sent
+ * to: the agent asked for IP_PKTINFO/IPV6_RECVPKTINFO there, the flow
+ * keeps the local address of its first datagram, and replies carry it
+ * as IP_PKTINFO/IPV6_PKTINFO.  Without that, the kernel picks the source
+ * for the route back, and a client that sent to 127.0.0.2, a secondary
+ * address or a stable IPv6 address beside a temporary one got an answer
+ * from another address, which a connected client (dig) never reads.
  *
  * Loopback safety is the TCP rule (relay/target.c): a client on the
  * loopback network takes a socket of kind UDP_KIND_LOCAL (the explicit
@@ -65,6 +72,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -82,6 +90,15 @@
 /* UDP_BUF_SIZE - receive buffer per datagram, bytes: the largest UDP
  * payload (65,507 bytes over IPv4, 65,527 over IPv6) fits */
 #define UDP_BUF_SIZE		65536U
+
+/* UDP_CTL_SIZE - ancillary data of one datagram: its IPV6_PKTINFO (or the
+ * smaller IP_PKTINFO) */
+#define UDP_CTL_SIZE		CMSG_SPACE(sizeof(struct in6_pktinfo))
+
+/* UDPF_STREAM, UDPF_LOCAL - struct udp_flow flags: it carried a reply
+ * (the longer timeout applies); @local holds the address to reply from */
+#define UDPF_STREAM		0x01U
+#define UDPF_LOCAL		0x02U
 
 /* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each */
 #define UDP_FLOWS_MAX		16384U
@@ -170,8 +187,10 @@ struct udp_fwd {
  * @scope:	client's IPv6 scope id
  * @port:	client port, network byte order
  * @af:		client family
- * @stream:	it carried a reply: the longer timeout applies
+ * @flags:	UDPF_*
  * @addr:	client address
+ * @local:	address the client sent to, on a wildcard listener
+ *		(UDPF_LOCAL): replies come from it
  */
 struct udp_flow {
 	int fd;
@@ -183,8 +202,20 @@ struct udp_flow {
 	uint32_t scope;
 	uint16_t port;
 	uint8_t af;
-	uint8_t stream;
+	uint8_t flags;
 	union inany addr;
+	union inany local;
+};
+
+/**
+ * union udp_ctl - ancillary data buffer of one datagram, aligned for
+ *		   struct cmsghdr
+ * @h:		alignment
+ * @b:		bytes
+ */
+union udp_ctl {
+	struct cmsghdr h;
+	uint8_t b[UDP_CTL_SIZE];
 };
 
 /**
@@ -205,6 +236,9 @@ struct udp_flow {
  * @in:		recvmmsg() headers
  * @out:	sendmmsg() headers
  * @names:	client addresses from recvmmsg()
+ * @ctl:	their ancillary data (the local address, on a wildcard
+ *		listener)
+ * @reply_ctl:	IP_PKTINFO/IPV6_PKTINFO of the replies being sent
  * @slot:	flow of each received datagram, UDP_NONE if dropped
  * @groups:	UDP port groups, PORT_GROUPS entries: flows open and UDP
  *		forwards per side and port (TCP's are relay.groups)
@@ -228,6 +262,8 @@ struct udp_state {
 	struct mmsghdr in[UDP_BATCH];
 	struct mmsghdr out[UDP_BATCH];
 	union sockaddr_inany names[UDP_BATCH];
+	union udp_ctl ctl[UDP_BATCH];
+	union udp_ctl reply_ctl;
 	uint32_t slot[UDP_BATCH];
 	struct port_group *groups;
 	unsigned nports;
@@ -235,7 +271,7 @@ struct udp_state {
 };
 
 /* a flow's state stays small: 10,000 flows must fit in the defaults */
-_Static_assert(sizeof(struct udp_flow) <= 48, "struct udp_flow grew");
+_Static_assert(sizeof(struct udp_flow) <= 64, "struct udp_flow grew");
 
 /**
  * udp_hold_low_fds() - keep descriptors 0 and 1 taken, by a pipe
@@ -473,16 +509,105 @@ static int udp_take_socket(struct relay *r, struct listener *l, unsigned kind)
 }
 
 /**
+ * udp_local_get() - the local address a datagram was sent to
+ * @h:		its header from recvmmsg()
+ * @af:		family of the listening socket
+ * @a:		set to the address on success
+ *
+ * Only a wildcard listener has IP_PKTINFO/IPV6_RECVPKTINFO on
+ * (nsagent/listen.c), so elsewhere there is nothing to find.  For IPv4
+ * the kernel's ipi_spec_dst is the local address to answer from (the
+ * header's destination, unless that was a broadcast); an IPv6 multicast
+ * destination is no source, and gives nothing.
+ *
+ * Return: true if @a was set
+ */
+static bool udp_local_get(struct msghdr *h, int af, union inany *a)
+{
+	struct cmsghdr *c;
+
+	if (!h->msg_control || (h->msg_flags & MSG_CTRUNC))
+		return false;
+	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		if (af == AF_INET && c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			memset(a, 0, sizeof(*a));
+			a->a4 = pi.ipi_spec_dst;
+			return true;
+		}
+		if (af == AF_INET6 && c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
+				return false;
+			a->a6 = pi.ipi6_addr;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * udp_reply_ctl() - IP_PKTINFO/IPV6_PKTINFO that makes replies come from
+ *		     the address a flow's client sent to
+ * @u:		UDP state; @reply_ctl is filled
+ * @f:		flow with UDPF_LOCAL
+ *
+ * Return: length of the ancillary data in @u->reply_ctl
+ */
+static size_t udp_reply_ctl(struct udp_state *u, const struct udp_flow *f)
+{
+	struct msghdr h = { .msg_control = u->reply_ctl.b,
+			    .msg_controllen = sizeof(u->reply_ctl.b) };
+	struct cmsghdr *c;
+
+	memset(&u->reply_ctl, 0, sizeof(u->reply_ctl));
+	c = CMSG_FIRSTHDR(&h);
+	if (f->af == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst = f->local.a4 };
+
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	{
+		/* a link-local address names its link: the client's */
+		struct in6_pktinfo pi = {
+			.ipi6_addr = f->local.a6,
+			.ipi6_ifindex = IN6_IS_ADDR_LINKLOCAL(&f->local.a6) ?
+					f->scope : 0,
+		};
+
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+}
+
+/**
  * udp_flow_new() - open a flow for a new client
  * @r:		relay
  * @l:		UDP forward
  * @sa:		client address from recvmmsg()
  * @salen:	its length
+ * @h:		the datagram's header, for its local address
  *
  * Return: slot index, or UDP_NONE with the drop counted
  */
 static uint32_t udp_flow_new(struct relay *r, struct listener *l,
-			     const union sockaddr_inany *sa, socklen_t salen)
+			     const union sockaddr_inany *sa, socklen_t salen,
+			     struct msghdr *h)
 {
 	struct udp_state *u = r->udp;
 	struct udp_fwd *uf = u->fwd[l->fwd.id];
@@ -532,7 +657,7 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 	f->addr = a;
 	f->port = htons(port);
 	f->scope = af == AF_INET6 ? sa->sin6.sin6_scope_id : 0;
-	f->stream = 0;
+	f->flags = udp_local_get(h, af, &f->local) ? UDPF_LOCAL : 0;
 	f->next = u->hash[udp_hash(f->id, af, &a, f->port)];
 	u->hash[udp_hash(f->id, af, &a, f->port)] = i;
 	u->used++;
@@ -594,7 +719,7 @@ static uint32_t udp_flow_for(struct relay *r, struct listener *l, unsigned k)
 		return UDP_NONE;
 	i = udp_flow_find(u, l->fwd.id, af, &a, htons(port));
 	if (i == UDP_NONE)
-		i = udp_flow_new(r, l, sa, salen);
+		i = udp_flow_new(r, l, sa, salen, &u->in[k].msg_hdr);
 	else
 		u->flows[i].last = u->now_s;
 	return i;
@@ -753,6 +878,8 @@ static int udp_recv(struct udp_state *u, int fd, bool names)
 		if (names) {
 			h->msg_name = &u->names[k];
 			h->msg_namelen = sizeof(u->names[k]);
+			h->msg_control = u->ctl[k].b;
+			h->msg_controllen = sizeof(u->ctl[k].b);
 		}
 	}
 	return recvmmsg(fd, u->in, UDP_BATCH, MSG_DONTWAIT, NULL);
@@ -802,6 +929,7 @@ void udp_flow_event(struct relay *r, uint32_t idx, uint32_t gen)
 	struct listener *l;
 	unsigned k, sent;
 	socklen_t salen;
+	size_t ctl_len;
 	int n, err;
 
 	if (!u || idx >= u->size || u->flows[idx].gen != gen ||
@@ -826,11 +954,17 @@ void udp_flow_event(struct relay *r, uint32_t idx, uint32_t gen)
 		return;
 	}
 	f->last = u->now_s;
-	f->stream = 1;
+	f->flags |= UDPF_STREAM;
 	salen = sockaddr_from_inany(&sa, f->af, &f->addr, ntohs(f->port),
 				    f->scope);
-	for (k = 0; k < (unsigned)n; k++)
+	ctl_len = f->flags & UDPF_LOCAL ? udp_reply_ctl(u, f) : 0;
+	for (k = 0; k < (unsigned)n; k++) {
 		udp_out_set(u, k, &sa, salen);
+		if (ctl_len) {
+			u->out[k].msg_hdr.msg_control = u->reply_ctl.b;
+			u->out[k].msg_hdr.msg_controllen = ctl_len;
+		}
+	}
 	sent = udp_send(l->fd, u->out, (unsigned)n, &err, &u->fwd[f->id]->icmp);
 	udp_account(l, u->fwd[f->id], FSIDE_SERVER, u->out, (unsigned)n, sent,
 		    err);
@@ -1121,7 +1255,7 @@ static void udp_sweep(struct relay *r)
 					UDP_SWEEP_MIN_MS : step);
 	for (i = 0; i < u->size && u->used; i++) {
 		const struct udp_flow *f = &u->flows[i];
-		uint32_t t = u->timeout * (f->stream ? UDP_STREAM_FACTOR : 1U);
+		uint32_t t = u->timeout * (f->flags & UDPF_STREAM ? UDP_STREAM_FACTOR : 1U);
 
 		if (f->fd >= 0 && u->now_s - f->last >= t) {
 			udp_flow_close(r, i);

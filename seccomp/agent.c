@@ -107,6 +107,8 @@ static void agent_sockopts(scmp_filter_ctx ctx)
 		{ IPPROTO_TCP, TCP_KEEPINTVL },
 		{ IPPROTO_TCP, TCP_KEEPCNT },
 		{ IPPROTO_TCP, TCP_CONGESTION },	/* loopback listeners */
+		{ IPPROTO_IP, IP_PKTINFO },		/* wildcard UDP */
+		{ IPPROTO_IPV6, IPV6_RECVPKTINFO },	/* listeners */
 	};
 	size_t i;
 
