@@ -5,8 +5,8 @@
  * DOC: Theory of Operation
  *
  *   nsplice ctl PATH status [--json]
- *   nsplice ctl PATH add -t|-T SPEC [--proxy-protocol]
- *   nsplice ctl PATH remove -t|-T SPEC
+ *   nsplice ctl PATH add -t|-T|-u|-U SPEC [--proxy-protocol]
+ *   nsplice ctl PATH remove -t|-T|-u|-U SPEC
  *
  * The arguments become one request line ("status json", "add -t 8080"),
  * checked with ctl_req_parse(), the parser the server runs, and the SPEC
@@ -102,10 +102,11 @@ struct ctl_answer_buf {
 static void ctl_usage(FILE *f)
 {
 	fprintf(f, "Usage: nsplice ctl PATH status [--json]\n"
-		   "       nsplice ctl PATH add -t|-T SPEC [--proxy-protocol]\n"
-		   "       nsplice ctl PATH remove -t|-T SPEC\n"
+		   "       nsplice ctl PATH add -t|-T|-u|-U SPEC "
+		   "[--proxy-protocol]\n"
+		   "       nsplice ctl PATH remove -t|-T|-u|-U SPEC\n"
 		   "Talk to the nsplice started with --control PATH: show its "
-		   "status, or add or\nremove forwards as -t/-T would "
+		   "status, or add or\nremove forwards as -t/-T/-u/-U would "
 		   "(SPEC as on the command line, one word).\n"
 		   "Exit status: 0 ok; 1 refused by nsplice (e.g. not "
 		   "forwarded) or no\nconnection; 2 bad usage (e.g. a SPEC "

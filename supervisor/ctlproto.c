@@ -198,7 +198,7 @@ static char parse_opt(const struct ctl_words *w, unsigned i)
  * @errlen:	its size
  *
  * Return: 0 or -1 (a word that is not "--proxy-protocol" after an add, or
- * any word after a remove's SPEC)
+ * any word after a remove's SPEC, or --proxy-protocol on a UDP forward)
  */
 static int parse_proxy(const struct ctl_words *w, enum ctl_op op,
 		       struct ctl_req *r, char *err, size_t errlen)
@@ -211,13 +211,18 @@ static int parse_proxy(const struct ctl_words *w, enum ctl_op op,
 			      "remove", r->opt, word_show_len(w, 3), w->w[3],
 			      op == CTL_ADD ? "nothing or --proxy-protocol"
 					    : "nothing");
+	/* a usage error here, so `nsplice ctl` exits 2 before sending */
+	if (r->opt == 'u' || r->opt == 'U')
+		return errfmt(err, errlen, "add -%c SPEC --proxy-protocol: "
+			      "the PROXY header is for TCP forwards (-t, -T), "
+			      "not UDP", r->opt);
 	r->proxy = true;
 	return 0;
 }
 
 /**
- * parse_change() - "add -t|-T SPEC [--proxy-protocol]",
- *		    "remove -t|-T SPEC"
+ * parse_change() - "add -t|-T|-u|-U SPEC [--proxy-protocol]",
+ *		    "remove -t|-T|-u|-U SPEC"
  * @w:		words, the first one "add" or "remove"
  * @op:		CTL_ADD or CTL_REMOVE
  * @r:		request, filled on success
@@ -236,12 +241,13 @@ static int parse_change(const struct ctl_words *w, enum ctl_op op,
 	char opt;
 
 	if (w->n < 2)
-		return errfmt(err, errlen, "%s: missing option: expected -t "
-			      "SPEC or -T SPEC", name);
+		return errfmt(err, errlen, "%s: missing option: expected -t, "
+			      "-T, -u or -U and a SPEC", name);
 	opt = parse_opt(w, 1);
 	if (!opt)
 		return errfmt(err, errlen, "%s: unknown option \"%.*s\": "
-			      "expected -t or -T", name, word_show_len(w, 1),
+			      "expected -t, -T, -u or -U", name,
+			      word_show_len(w, 1),
 			      w->w[1]);
 	if (w->n < 3)
 		return errfmt(err, errlen, "%s -%c: missing SPEC", name, opt);

@@ -1079,7 +1079,7 @@ static void test_change(void)
 		config_free(&a);
 	}
 	change_bad(&run, false, 't', "none", "forwards nothing");
-	change_bad(&run, true, 'x', "80", "expected -t or -T");
+	change_bad(&run, true, 'x', "80", "expected -t or -T (TCP), -u or -U");
 	config_free(&run);
 }
 

@@ -154,9 +154,9 @@ static const struct parse_case parse_cases[] = {
 	REFUSE("status json json json json", "unexpected word \"json\" at "
 	       "offset 22: a request has at most 4 words"),
 	REFUSE("status json json json", "status json: unexpected word"),
-	REFUSE("add", "add: missing option: expected -t SPEC or -T SPEC"),
+	REFUSE("add", "add: missing option: expected -t, -T, -u or -U and a SPEC"),
 	REFUSE("remove\n", "remove: missing option"),
-	REFUSE("add -x 80", "add: unknown option \"-x\": expected -t or -T"),
+	REFUSE("add -x 80", "add: unknown option \"-x\": expected -t, -T, -u or -U"),
 	REFUSE("add -t", "add -t: missing SPEC"),
 	REFUSE("remove -T\n", "remove -T: missing SPEC"),
 	REFUSE("add -t=80", "unknown option \"-t=80\""),
@@ -167,6 +167,9 @@ static const struct parse_case parse_cases[] = {
 	       "expected nothing or --proxy-protocol"),
 	REFUSE("remove -t 80 --proxy-protocol", "remove -t SPEC: unexpected "
 	       "word \"--proxy-protocol\": expected nothing"),
+	REFUSE("add -u 53 --proxy-protocol", "add -u SPEC --proxy-protocol: "
+	       "the PROXY header is for TCP forwards"),
+	REFUSE("add -U 53 --proxy-protocol", "the PROXY header is for TCP"),
 	REFUSE("add -t 80 --proxy-protocol x", "unexpected word \"x\" at "
 	       "offset 27: a request has at most 4 words"),
 	REFUSE("status\r\n", "NUL or control byte 0x0d at offset 6"),
