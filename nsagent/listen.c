@@ -82,6 +82,9 @@ static int set_int_opt(int fd, int level, int opt, int v)
  * route back - a client that sent to 127.0.0.2, to a secondary address,
  * or to a stable IPv6 address beside a temporary one must get its reply
  * from the address it asked, or a connected client (dig) never sees it.
+ * Every UDP listener gets SO_RXQ_OVFL: the kernel then tells, with each
+ * datagram, how many it dropped at this socket's full receive buffer, so
+ * that those drops are counted too (relay/udp.c).
  *
  * Return: 0, or the errno that socket(), setsockopt(), bind() or listen()
  * failed with
@@ -101,6 +104,7 @@ int agent_bind(const struct msg_forward *f, int type, int *fdp)
 	if (f->ifname[0])
 		scope = if_nametoindex(f->ifname);
 	if ((tcp && set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1)) ||
+	    (!tcp && set_int_opt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1)) ||
 	    (!tcp && inany_is_any(f->family, &f->listen_addr) &&
 	     (f->family == AF_INET6 ?
 	      set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) :

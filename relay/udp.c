@@ -46,7 +46,9 @@
  * marks truncated (cannot happen with UDP_BUF_SIZE buffers) is dropped.
  * A full socket buffer (EAGAIN) drops and counts the rest of the batch:
  * EPOLLOUT is never waited for, so a target that does not read costs
- * nothing but its drop counter.  An ICMP error on a flow's socket
+ * nothing but its drop counter.  What the listening socket's own receive
+ * buffer drops, when clients send faster than the relay reads, is counted
+ * as well ("buffer full"), from the kernel's SO_RXQ_OVFL count.  An ICMP error on a flow's socket
  * (ECONNREFUSED: its target does not listen) is counted against that
  * forward and reported on that socket only: the flow stays, no other flow
  * or forward sees it.
@@ -92,8 +94,9 @@
 #define UDP_BUF_SIZE		65536U
 
 /* UDP_CTL_SIZE - ancillary data of one datagram: its IPV6_PKTINFO (or the
- * smaller IP_PKTINFO) */
-#define UDP_CTL_SIZE		CMSG_SPACE(sizeof(struct in6_pktinfo))
+ * smaller IP_PKTINFO), and its SO_RXQ_OVFL count */
+#define UDP_CTL_SIZE		(CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
+				 CMSG_SPACE(sizeof(uint32_t)))
 
 /* UDPF_STREAM, UDPF_LOCAL - struct udp_flow flags: it carried a reply
  * (the longer timeout applies); @local holds the address to reply from */
@@ -165,6 +168,7 @@ struct udp_pool {
  * @dgrams:	datagrams delivered, [FSIDE_CLIENT] to the target, and back
  * @drops:	datagrams dropped, per enum udp_drop
  * @icmp:	ICMP errors reported on its flows' sockets
+ * @rxq_seen:	the listener's SO_RXQ_OVFL count already counted as drops
  * @grouped:	counted in its entry of udp_state.groups (once, however
  *		often its socket is added)
  */
@@ -173,6 +177,7 @@ struct udp_fwd {
 	uint64_t dgrams[FSIDES];
 	uint64_t drops[UDROPS];
 	uint64_t icmp;
+	uint32_t rxq_seen;
 	bool grouped;
 };
 
@@ -555,6 +560,45 @@ static bool udp_local_get(struct msghdr *h, int af, union inany *a)
 }
 
 /**
+ * udp_rxq_drops() - count what the listener's own receive buffer dropped
+ * @u:		UDP state, the batch in @in
+ * @l:		UDP forward
+ * @uf:		its UDP state
+ * @n:		datagrams just received
+ *
+ * SO_RXQ_OVFL (set by the agent, nsagent/listen.c) gives each datagram
+ * the socket's running count of datagrams dropped at its full receive
+ * buffer, since the socket was made; the newest count in the batch,
+ * less what was counted before, is the drops since.  A socket without it
+ * (socket activation, docker-proxy's fd 4) gives nothing to count.
+ */
+static void udp_rxq_drops(struct udp_state *u, struct listener *l,
+			  struct udp_fwd *uf, unsigned n)
+{
+	struct cmsghdr *c;
+	uint32_t v;
+	unsigned k;
+
+	for (k = n; k-- > 0;) {
+		struct msghdr *h = &u->in[k].msg_hdr;
+
+		if (!h->msg_control)
+			return;
+		for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+			if (c->cmsg_level != SOL_SOCKET ||
+			    c->cmsg_type != SO_RXQ_OVFL ||
+			    c->cmsg_len < CMSG_LEN(sizeof(v)))
+				continue;
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			if (v != uf->rxq_seen)
+				udp_drop(l, uf, UDROP_FULL, v - uf->rxq_seen);
+			uf->rxq_seen = v;
+			return;
+		}
+	}
+}
+
+/**
  * udp_reply_ctl() - IP_PKTINFO/IPV6_PKTINFO that makes replies come from
  *		     the address a flow's client sent to
  * @u:		UDP state; @reply_ctl is filled
@@ -907,6 +951,7 @@ void udp_listen_event(struct relay *r, struct listener *l, uint32_t ev)
 					strerror(errno));
 		return;
 	}
+	udp_rxq_drops(u, l, u->fwd[l->fwd.id], (unsigned)n);
 	for (k = 0; k < (unsigned)n; k++)
 		u->slot[k] = udp_flow_for(r, l, k);
 	udp_to_targets(r, l, (unsigned)n);

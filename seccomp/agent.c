@@ -109,6 +109,7 @@ static void agent_sockopts(scmp_filter_ctx ctx)
 		{ IPPROTO_TCP, TCP_CONGESTION },	/* loopback listeners */
 		{ IPPROTO_IP, IP_PKTINFO },		/* wildcard UDP */
 		{ IPPROTO_IPV6, IPV6_RECVPKTINFO },	/* listeners */
+		{ SOL_SOCKET, SO_RXQ_OVFL },		/* UDP listeners */
 	};
 	size_t i;
 

@@ -13,14 +13,16 @@
 #    buffer, not held anywhere on the way;
 #  - the relay's resident memory grew by less than 8 MiB (what it could
 #    have queued was 27 MB) and ctl status counts the datagrams it passed
-#    on;
+#    on, and every one it did not as a drop (sent = passed + dropped);
 #  - once the flood is over, the relay uses less than 0.2 s of CPU in 2 s:
 #    it does not spin on the full target (a relay that waited for EPOLLOUT
 #    or retried would);
 #  - the other forward answers during and after, from the same relay.
 # On loopback a send to a full receive buffer does not fail (the datagram
-# is dropped at the receiver), so nsplice's own "buffer_full" counter,
-# which counts EAGAIN on its send, stays 0 here: the kernel counts them.
+# is dropped at the receiver), so nsplice's sends to the sink never fail:
+# the kernel of NS counts those drops.  nsplice's own listening socket,
+# though, drops what the relay cannot read in time, and those are counted
+# (buffer_full, from SO_RXQ_OVFL): sent = passed on + counted as dropped.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 
 need_root
@@ -97,6 +99,18 @@ if [[ $line =~ datagrams\ c-\>s\ ([0-9]+) ]] && ((BASH_REMATCH[1] > 1000)); then
 	ok "ctl status counts the datagrams passed on:$line"
 else
 	fail "ctl status has no datagram count for -u $HP: '$line'"
+fi
+# Every datagram sent is passed on or counted as dropped, including those
+# nsplice's own listening socket dropped at its full receive buffer (the
+# kernel's SO_RXQ_OVFL count): the client's sends never fail on loopback.
+sent=$(sed -n 's/^sent \([0-9]*\)$/\1/p' "$TMPDIR_TEST/flood.out")
+passed=$(sed -n 's/.*datagrams c->s \([0-9]*\).*/\1/p' <<<"$line")
+dropped=$(grep -o -E '(no_socket|flow_limit|buffer_full|refused|truncated) [0-9]+' <<<"$line" |
+	awk '{ n += $2 } END { print n + 0 }')
+if [[ -n $sent && -n $passed ]] && ((passed + dropped == sent)); then
+	ok "all $sent datagrams accounted for: $passed passed on, $dropped counted as dropped"
+else
+	fail "sent ${sent:-?}, passed on ${passed:-?}, counted as dropped $dropped: some went uncounted"
 fi
 
 c0=$(cpu_ticks "$RELAY")
