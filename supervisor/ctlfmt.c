@@ -351,6 +351,27 @@ static void text_fwd(struct ctl_buf *b, const struct ctl_fwd_status *f)
 }
 
 /**
+ * udp_flows() - UDP flows open, over every UDP forward of a report
+ * @st:		report
+ *
+ * The header's "flows N of M" is the relay's TCP flow table; UDP flows
+ * live in a table of their own, and each UDP forward reports its open
+ * ones, which is all the header needs.
+ *
+ * Return: the sum
+ */
+static uint64_t udp_flows(const struct ctl_status *st)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < st->nfwd; i++)
+		if (st->fwd[i].opt == 'u' || st->fwd[i].opt == 'U')
+			n += st->fwd[i].c.open;
+	return n;
+}
+
+/**
  * text_report() - the whole report as text
  * @b:		buffer
  * @st:		report
@@ -364,10 +385,10 @@ static void text_report(struct ctl_buf *b, const struct ctl_status *st)
 	text_str(b, st->version);
 	buf_printf(b, "  target ");
 	text_str(b, st->target);
-	buf_printf(b, "\nflows %" PRIu32 " of %" PRIu32 "  listeners waiting %"
-		   PRIu32 "  counters %" PRIu64 " ms old\nforwards %u\n",
-		   st->flows, st->flow_limit, st->waiting, st->stats_age_ms,
-		   st->nfwd);
+	buf_printf(b, "\nflows %" PRIu32 " of %" PRIu32 " (TCP)  udp flows %"
+		   PRIu64 "  listeners waiting %" PRIu32 "  counters %" PRIu64
+		   " ms old\nforwards %u\n", st->flows, st->flow_limit,
+		   udp_flows(st), st->waiting, st->stats_age_ms, st->nfwd);
 	for (i = 0; i < st->nfwd; i++)
 		text_fwd(b, &st->fwd[i]);
 	buf_printf(b, "processes %u\n", st->nproc);
@@ -458,8 +479,9 @@ static void json_report(struct ctl_buf *b, const struct ctl_status *st)
 	buf_printf(b, ",\"target\":");
 	json_str(b, st->target);
 	buf_printf(b, ",\"flows\":%" PRIu32 ",\"flow_limit\":%" PRIu32
-		   ",\"waiting\":%" PRIu32 ",\"stats_age_ms\":%" PRIu64
-		   ",\"forwards\":[", st->flows, st->flow_limit, st->waiting,
+		   ",\"udp_flows\":%" PRIu64 ",\"waiting\":%" PRIu32
+		   ",\"stats_age_ms\":%" PRIu64 ",\"forwards\":[", st->flows,
+		   st->flow_limit, udp_flows(st), st->waiting,
 		   st->stats_age_ms);
 	for (i = 0; i < st->nfwd; i++) {
 		if (i)

@@ -292,7 +292,8 @@ static void parse_cases_all(void)
 /* Expected pieces of the text report of sample_status() */
 static const char *const text_expect[] = {
 	"nsplice 0.1.0  target netns /run/netns/we\"ird\\?\xc3\xa9?\n",
-	"\nflows 2 of 1000  listeners waiting 1  counters 250 ms old\n",
+	"\nflows 2 of 1000 (TCP)  udp flows 0  listeners waiting 1  counters "
+	"250 ms old\n",
 	"\nforwards 3\n",
 	"\n  -t 127.0.0.1:8080 -> 80  side host  source args  bound yes  "
 	"open 2  accepted 10  refused 1  errors 0  bytes c->s 100 s->c 2000\n",
@@ -315,14 +316,15 @@ static const char json_check[] =
 	"d = json.load(sys.stdin)\n"
 	"if sys.argv[1] == 'empty':\n"
 	"    assert d == {'version': '0.1.0', 'target': None, 'flows': 0,\n"
-	"                 'flow_limit': 0, 'waiting': 0, 'stats_age_ms': 0,\n"
+	"                 'flow_limit': 0, 'udp_flows': 0, 'waiting': 0,\n"
+	"                 'stats_age_ms': 0,\n"
 	"                 'forwards': [], 'processes': []}, d\n"
 	"    sys.exit(0)\n"
 	"t = 'netns /run/netns/we' + chr(34) + 'ird' + chr(92) + chr(1) + \\\n"
 	"    chr(0xe9) + chr(0xfffd)\n"
 	"assert d['version'] == '0.1.0' and d['target'] == t, d['target']\n"
-	"assert (d['flows'], d['flow_limit'], d['waiting'],\n"
-	"        d['stats_age_ms']) == (2, 1000, 1, 250), d\n"
+	"assert (d['flows'], d['flow_limit'], d['udp_flows'], d['waiting'],\n"
+	"        d['stats_age_ms']) == (2, 1000, 0, 1, 250), d\n"
 	"f = d['forwards']\n"
 	"assert f[0] == {'opt': 't', 'side': 'host', 'family': 'ipv4',\n"
 	"    'listen_address': '127.0.0.1', 'listen_port': 8080,\n"
@@ -551,6 +553,40 @@ static void format_large(void)
 }
 
 /**
+ * format_udp_flows() - the header sums the open flows of UDP forwards
+ */
+static void format_udp_flows(void)
+{
+	struct ctl_fwd_status f[3];
+	struct ctl_status st;
+	char *out = NULL;
+	size_t len = 0;
+
+	memset(&st, 0, sizeof(st));
+	memset(f, 0, sizeof(f));
+	f[0].opt = 'u';
+	f[0].c.open = 5;
+	f[1].opt = 't';
+	f[1].c.open = 7;
+	f[2].opt = 'U';
+	f[2].c.open = 2;
+	st.version = "0.1.0";
+	st.fwd = f;
+	st.nfwd = 3;
+	st.flows = 7;
+	st.flow_limit = 100;
+	if (!ctl_format(&st, false, &out, &len))
+		report(strstr(out, "flows 7 of 100 (TCP)  udp flows 7 ") != NULL,
+		       "format", "UDP flows not summed in the text: %s", out);
+	free(out);
+	out = NULL;
+	if (!ctl_format(&st, true, &out, &len))
+		report(strstr(out, "\"udp_flows\":7,") != NULL, "format",
+		       "UDP flows not summed in the JSON: %s", out);
+	free(out);
+}
+
+/**
  * format_cases_all() - the whole formatter part
  */
 static void format_cases_all(void)
@@ -561,6 +597,7 @@ static void format_cases_all(void)
 	format_text(&st);
 	format_json(&st);
 	format_large();
+	format_udp_flows();
 }
 
 /* ------------------------------------------------------------------ */
