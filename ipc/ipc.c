@@ -523,6 +523,18 @@ size_t ipc_payload_size(unsigned type)
 }
 
 /**
+ * ipc_peer_gone() - whether a failed ipc_send() means the peer has ended
+ * @err:	its errno
+ *
+ * Return: true for EPIPE and ECONNRESET: the other end is closed, and the
+ * channel's hang-up is waiting to be read
+ */
+bool ipc_peer_gone(int err)
+{
+	return err == EPIPE || err == ECONNRESET;
+}
+
+/**
  * ipc_send() - send one message, with descriptors if the type allows them
  * @c:		channel
  * @type:	enum ipc_type

@@ -18,6 +18,7 @@
 #ifndef NSPLICE_IPC_H
 #define NSPLICE_IPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -47,6 +48,7 @@ const char *ipc_type_name(unsigned type);
 size_t ipc_payload_size(unsigned type);
 int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 	     const int *fds, unsigned nfds);
+bool ipc_peer_gone(int err);
 int ipc_recv(const struct ipc_chan *c, struct ipc_msg *m, const char **why);
 int ipc_validate(const void *buf, size_t len, int msg_flags,
 		 const int *fds, unsigned nfds, unsigned self, unsigned peer,

@@ -93,8 +93,12 @@ void pool_init(struct sock_pool *p)
  * @af:		family of the pool
  *
  * A send that fails with EAGAIN (channel buffer full) sets @p->retry, and
- * the main loop tries again once the channel is writable (chan.c); any
- * other failure means the agent is gone.
+ * the main loop tries again once the channel is writable (chan.c).  EPIPE
+ * or ECONNRESET means the agent has just ended: its channel's hang-up,
+ * served in the same loop, closes the channel and the request goes to
+ * its successor (chan_agent_lost()) - ending the relay here took every
+ * flow with it whenever an agent died while a pool ran low.  Any other
+ * failure is the relay's own fault, and fatal.
  */
 void pool_refill(struct sock_pool *p, const struct ipc_chan *c, int af)
 {
@@ -118,7 +122,7 @@ void pool_refill(struct sock_pool *p, const struct ipc_chan *c, int af)
 	if (ipc_send(c, MSG_POOL_REQ, &req, NULL, 0)) {
 		int err = errno;
 
-		if (err != EAGAIN)
+		if (err != EAGAIN && !ipc_peer_gone(err))
 			fatal("%s: sending POOL_REQ: %s", c->name,
 			      strerror(err));
 		p->retry = true;

@@ -435,8 +435,9 @@ static void udp_pool_refill(struct relay *r, const struct listener *l,
 		req.count = p->goal - p->avail;
 		if (req.count > IPC_FDS_MAX)
 			req.count = IPC_FDS_MAX;
+		/* EPIPE, ECONNRESET: the agent just ended; as pool_refill() */
 		p->retry = ipc_send(c, MSG_UDP_POOL_REQ, &req, NULL, 0) != 0;
-		if (p->retry && errno != EAGAIN)
+		if (p->retry && errno != EAGAIN && !ipc_peer_gone(errno))
 			fatal("%s: sending UDP_POOL_REQ: %s", c->name,
 			      strerror(errno));
 		if (!p->retry)
