@@ -35,9 +35,18 @@
  * UDP_POOL_START and doubles, up to UDP_POOL_MAX, each time a new client
  * finds it empty.  At most one request per pool is in flight, for at most
  * IPC_FDS_MAX sockets, answered by exactly one UDP_POOL_FDS (possibly
- * with none), so a reply can be matched and a surplus is a violation.  A
- * client that finds the pool empty loses that datagram (counted): it is
- * never queued.  UDP clients retry; the pool is refilled asynchronously.
+ * with none), so a reply can be matched and a surplus is a violation.
+ *
+ * Hold: a new client that finds the pool empty still gets its flow, which
+ * waits for its socket (fd UDP_FD_WAITING), and its datagrams are copied
+ * into a fixed hold (at most UDP_HOLD_MAX datagrams and UDP_HOLD_BYTES,
+ * allocated once) until the agent's answer brings sockets; they are then
+ * sent in the order they came (udp_hold_release()).  Dropping them
+ * instead lost the first datagram of most clients of a burst: 12 of 20
+ * clients arriving at once on a fresh forward, where podman's own
+ * rootlessport and docker-proxy answer all (they call socket() on the
+ * spot, which the relay may not).  A full hold drops (counted as "no
+ * socket"); it empties whenever no held datagram waits any more.
  *
  * Data path: recvmmsg() of up to UDP_BATCH datagrams into buffers
  * allocated once, then sendmmsg() of each run of datagrams of one flow.
@@ -102,6 +111,18 @@
  * (the longer timeout applies); @local holds the address to reply from */
 #define UDPF_STREAM		0x01U
 #define UDPF_LOCAL		0x02U
+
+/* UDP_FD_WAITING - struct udp_flow.fd of a flow whose socket is on its
+ * way from the agent (-1: a free slot) */
+#define UDP_FD_WAITING		(-2)
+
+/* UDP_HOLD_MAX, UDP_HOLD_BYTES - datagrams of waiting flows held at most,
+ * and their bytes: a burst of new clients, not a queue */
+#define UDP_HOLD_MAX		256U
+#define UDP_HOLD_BYTES		(1U << 20)
+
+/* UDP_HOLD_DONE - struct udp_hold.len of an entry sent or dropped */
+#define UDP_HOLD_DONE		UINT32_MAX
 
 /* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each */
 #define UDP_FLOWS_MAX		16384U
@@ -183,7 +204,8 @@ struct udp_fwd {
 
 /**
  * struct udp_flow - one client of one forward
- * @fd:		socket connected to the target, -1 if the slot is free
+ * @fd:		socket connected to the target, -1 if the slot is free,
+ *		UDP_FD_WAITING while its socket is on its way
  * @id:		forward (listener) id
  * @gen:	generation, bumped when the slot is freed
  * @last:	second (udp_state.now_s) of its last datagram
@@ -224,6 +246,20 @@ union udp_ctl {
 };
 
 /**
+ * struct udp_hold - one datagram held for a flow that waits for its socket
+ * @flow:	flow slot
+ * @gen:	its generation then (a closed flow's datagrams are not sent)
+ * @off:	offset in udp_state.hold_buf
+ * @len:	bytes, UDP_HOLD_DONE once sent or dropped
+ */
+struct udp_hold {
+	uint32_t flow;
+	uint32_t gen;
+	uint32_t off;
+	uint32_t len;
+};
+
+/**
  * struct udp_state - everything UDP, allocated with the first UDP forward
  * @fwd:	per-forward state, FWD_ID_MAX pointers
  * @flows:	flow table, @size slots
@@ -245,6 +281,11 @@ union udp_ctl {
  *		listener)
  * @reply_ctl:	IP_PKTINFO/IPV6_PKTINFO of the replies being sent
  * @slot:	flow of each received datagram, UDP_NONE if dropped
+ * @hold:	datagrams of waiting flows, UDP_HOLD_MAX entries, in arrival
+ *		order
+ * @nhold:	entries used in @hold
+ * @hold_buf:	their bytes, UDP_HOLD_BYTES
+ * @hold_used:	bytes used in @hold_buf
  * @groups:	UDP port groups, PORT_GROUPS entries: flows open and UDP
  *		forwards per side and port (TCP's are relay.groups)
  * @nports:	port groups with a UDP forward
@@ -270,6 +311,10 @@ struct udp_state {
 	union udp_ctl ctl[UDP_BATCH];
 	union udp_ctl reply_ctl;
 	uint32_t slot[UDP_BATCH];
+	struct udp_hold *hold;
+	unsigned nhold;
+	uint8_t *hold_buf;
+	uint32_t hold_used;
 	struct port_group *groups;
 	unsigned nports;
 	struct log_ratelimit rl;
@@ -349,7 +394,10 @@ static struct udp_state *udp_state_get(struct relay *r)
 	u->buf = malloc((size_t)UDP_BATCH * UDP_BUF_SIZE);
 	/* zeroed pages: only the groups in use are ever touched */
 	u->groups = calloc(PORT_GROUPS, sizeof(*u->groups));
-	if (!u->fwd || !u->flows || !u->hash || !u->buf || !u->groups)
+	u->hold = calloc(UDP_HOLD_MAX, sizeof(*u->hold));
+	u->hold_buf = malloc(UDP_HOLD_BYTES);	/* touched only when used */
+	if (!u->fwd || !u->flows || !u->hash || !u->buf || !u->groups ||
+	    !u->hold || !u->hold_buf)
 		fatal("out of memory for UDP");
 	memset(u->hash, 0xff, UDP_HASH_BUCKETS * sizeof(*u->hash));
 	for (i = 0; i < u->size; i++) {
@@ -641,18 +689,107 @@ static size_t udp_reply_ctl(struct udp_state *u, const struct udp_flow *f)
 }
 
 /**
+ * udp_flow_close() - end a flow: close its socket, free its slot
+ * @r:		relay
+ * @i:		slot index, in use
+ */
+static void udp_flow_close(struct relay *r, uint32_t i)
+{
+	struct udp_state *u = r->udp;
+	struct udp_flow *f = &u->flows[i];
+	uint32_t *pp = &u->hash[udp_hash(f->id, f->af, &f->addr, f->port)];
+	struct listener *l = r->listeners[f->id];
+
+	while (*pp != UDP_NONE && *pp != i)
+		pp = &u->flows[*pp].next;
+	if (*pp == i)
+		*pp = f->next;
+	if (f->fd >= 0)
+		close(f->fd);	/* close() leaves the epoll set */
+	f->fd = -1;
+	f->gen++;
+	f->next = u->free_head;
+	u->free_head = i;
+	u->used--;
+	u->groups[f->group].open--;
+	if (l && l->open)
+		l->open--;
+}
+
+/**
+ * udp_flow_attach() - give a waiting flow its socket, if the pool has one
+ * @r:		relay
+ * @i:		flow slot, fd UDP_FD_WAITING
+ *
+ * Return: true if the flow has its socket now
+ */
+static bool udp_flow_attach(struct relay *r, uint32_t i)
+{
+	struct udp_flow *f = &r->udp->flows[i];
+	struct listener *l = r->listeners[f->id];
+	int fd = udp_take_socket(r, l, udp_kind_of(l, f->af, &f->addr));
+
+	if (fd < 0)
+		return false;
+	if (relay_ep_ctl(r, EPOLL_CTL_ADD, fd, EPOLLIN,
+			 ev_encode(EV_UDP_FLOW, i, 0, f->gen))) {
+		close(fd);
+		return false;
+	}
+	f->fd = fd;
+	return true;
+}
+
+/**
+ * udp_hold_room() - whether received datagram @k fits in the hold
+ * @u:		UDP state
+ * @k:		index in the batch
+ *
+ * Return: true if it does
+ */
+static bool udp_hold_room(const struct udp_state *u, unsigned k)
+{
+	return u->nhold < UDP_HOLD_MAX &&
+	       u->in[k].msg_len <= UDP_HOLD_BYTES - u->hold_used;
+}
+
+/**
+ * udp_hold_put() - hold received datagram @k for waiting flow @i
+ * @u:		UDP state
+ * @i:		flow slot
+ * @k:		index in the batch
+ *
+ * Return: true if held, false if the hold is full
+ */
+static bool udp_hold_put(struct udp_state *u, uint32_t i, unsigned k)
+{
+	uint32_t len = u->in[k].msg_len;
+
+	if (!udp_hold_room(u, k))
+		return false;
+	memcpy(u->hold_buf + u->hold_used, u->iov[k].iov_base, len);
+	u->hold[u->nhold++] = (struct udp_hold){ .flow = i,
+		.gen = u->flows[i].gen, .off = u->hold_used, .len = len };
+	u->hold_used += len;
+	return true;
+}
+
+/**
  * udp_flow_new() - open a flow for a new client
  * @r:		relay
  * @l:		UDP forward
  * @sa:		client address from recvmmsg()
  * @salen:	its length
- * @h:		the datagram's header, for its local address
+ * @k:		index of its first datagram in the batch
+ *
+ * A flow whose socket is not there yet waits for it (see "Hold"), if
+ * that first datagram fits in the hold.
  *
  * Return: slot index, or UDP_NONE with the drop counted
  */
 static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 			     const union sockaddr_inany *sa, socklen_t salen,
-			     struct msghdr *h)
+			     unsigned k)
 {
 	struct udp_state *u = r->udp;
 	struct udp_fwd *uf = u->fwd[l->fwd.id];
@@ -660,7 +797,7 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 	uint16_t port;
 	struct udp_flow *f;
 	uint32_t i, g;
-	int af, fd;
+	int af;
 
 	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
 		return UDP_NONE;
@@ -679,21 +816,10 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 				u->groups[g].open, u->size);
 		return UDP_NONE;
 	}
-	fd = udp_take_socket(r, l, udp_kind_of(l, af, &a));
-	if (fd < 0) {
-		udp_drop(l, uf, UDROP_NO_SOCKET, 1);
-		return UDP_NONE;
-	}
 	i = u->free_head;
 	f = &u->flows[i];
-	if (relay_ep_ctl(r, EPOLL_CTL_ADD, fd, EPOLLIN,
-			 ev_encode(EV_UDP_FLOW, i, 0, f->gen))) {
-		close(fd);
-		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
-		return UDP_NONE;
-	}
 	u->free_head = f->next;
-	f->fd = fd;
+	f->fd = UDP_FD_WAITING;
 	f->id = l->fwd.id;
 	f->group = g;
 	u->groups[g].open++;
@@ -702,40 +828,20 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 	f->addr = a;
 	f->port = htons(port);
 	f->scope = af == AF_INET6 ? sa->sin6.sin6_scope_id : 0;
-	f->flags = udp_local_get(h, af, &f->local) ? UDPF_LOCAL : 0;
+	f->flags = udp_local_get(&u->in[k].msg_hdr, af, &f->local) ?
+		   UDPF_LOCAL : 0;
 	f->next = u->hash[udp_hash(f->id, af, &a, f->port)];
 	u->hash[udp_hash(f->id, af, &a, f->port)] = i;
 	u->used++;
 	l->open++;
+	/* no socket yet: the flow waits, its datagrams held, if they fit */
+	if (!udp_flow_attach(r, i) && !udp_hold_room(u, k)) {
+		udp_flow_close(r, i);
+		udp_drop(l, uf, UDROP_NO_SOCKET, 1);
+		return UDP_NONE;
+	}
 	l->cnt.accepted++;
 	return i;
-}
-
-/**
- * udp_flow_close() - end a flow: close its socket, free its slot
- * @r:		relay
- * @i:		slot index, in use
- */
-static void udp_flow_close(struct relay *r, uint32_t i)
-{
-	struct udp_state *u = r->udp;
-	struct udp_flow *f = &u->flows[i];
-	uint32_t *pp = &u->hash[udp_hash(f->id, f->af, &f->addr, f->port)];
-	struct listener *l = r->listeners[f->id];
-
-	while (*pp != UDP_NONE && *pp != i)
-		pp = &u->flows[*pp].next;
-	if (*pp == i)
-		*pp = f->next;
-	close(f->fd);	/* close() leaves the epoll set */
-	f->fd = -1;
-	f->gen++;
-	f->next = u->free_head;
-	u->free_head = i;
-	u->used--;
-	u->groups[f->group].open--;
-	if (l && l->open)
-		l->open--;
 }
 
 /**
@@ -764,7 +870,7 @@ static uint32_t udp_flow_for(struct relay *r, struct listener *l, unsigned k)
 		return UDP_NONE;
 	i = udp_flow_find(u, l->fwd.id, af, &a, htons(port));
 	if (i == UDP_NONE)
-		i = udp_flow_new(r, l, sa, salen, &u->in[k].msg_hdr);
+		i = udp_flow_new(r, l, sa, salen, k);
 	else
 		u->flows[i].last = u->now_s;
 	return i;
@@ -890,6 +996,12 @@ static void udp_to_targets(struct relay *r, struct listener *l, unsigned n)
 			k++;
 			continue;
 		}
+		if (u->flows[u->slot[k]].fd == UDP_FD_WAITING) {
+			if (!udp_hold_put(u, u->slot[k], k))
+				udp_drop(l, uf, UDROP_NO_SOCKET, 1);
+			k++;
+			continue;
+		}
 		for (end = k; end < n && u->slot[end] == u->slot[k]; end++)
 			udp_out_set(u, end, NULL, 0);
 		sent = udp_send(u->flows[u->slot[k]].fd, &u->out[k], end - k,
@@ -897,6 +1009,58 @@ static void udp_to_targets(struct relay *r, struct listener *l, unsigned n)
 		udp_account(l, uf, FSIDE_CLIENT, &u->out[k], end - k, sent,
 			    err);
 		k = end;
+	}
+}
+
+/**
+ * udp_hold_release() - sockets arrived: send what waiting flows hold
+ * @r:		relay
+ * @l:		UDP forward the sockets are for
+ * @kind:	enum udp_kind of the pool they went to
+ *
+ * In arrival order, each held datagram of a flow of @l and @kind gets
+ * its flow a socket if it still waits for one, and is sent; a flow the
+ * pool runs out for keeps waiting (udp_take_socket() asked for more).
+ * Datagrams of flows closed since (expired, forward removed) are
+ * skipped.  Once nothing held is left, the hold is empty again.
+ */
+static void udp_hold_release(struct relay *r, struct listener *l,
+			     unsigned kind)
+{
+	struct udp_state *u = r->udp;
+	struct udp_fwd *uf = u->fwd[l->fwd.id];
+	unsigned i, left = 0, sent;
+	int err;
+
+	for (i = 0; i < u->nhold; i++) {
+		struct udp_hold *h = &u->hold[i];
+		struct udp_flow *f = &u->flows[h->flow];
+		struct iovec iov;
+		struct mmsghdr m;
+
+		if (h->len == UDP_HOLD_DONE)
+			continue;
+		if (f->gen != h->gen || f->fd == -1) {
+			h->len = UDP_HOLD_DONE;
+			continue;
+		}
+		if (f->id != l->fwd.id ||
+		    udp_kind_of(l, f->af, &f->addr) != kind ||
+		    (f->fd == UDP_FD_WAITING && !udp_flow_attach(r, h->flow))) {
+			left++;
+			continue;
+		}
+		iov = (struct iovec){ u->hold_buf + h->off, h->len };
+		memset(&m, 0, sizeof(m));
+		m.msg_hdr.msg_iov = &iov;
+		m.msg_hdr.msg_iovlen = 1;
+		sent = udp_send(f->fd, &m, 1, &err, &uf->icmp);
+		udp_account(l, uf, FSIDE_CLIENT, &m, 1, sent, err);
+		h->len = UDP_HOLD_DONE;
+	}
+	if (!left) {
+		u->nhold = 0;
+		u->hold_used = 0;
 	}
 }
 
@@ -1129,7 +1293,7 @@ void udp_forward_del(struct relay *r, struct listener *l)
 	if (!u || !(uf = u->fwd[l->fwd.id]))
 		return;
 	for (i = 0; i < u->size && l->open; i++)
-		if (u->flows[i].fd >= 0 && u->flows[i].id == l->fwd.id)
+		if (u->flows[i].fd != -1 && u->flows[i].id == l->fwd.id)
 			udp_flow_close(r, i);
 	ndebug("UDP forward %u: %llu datagrams in, %llu out; dropped: %llu "
 	       "%s, %llu %s, %llu %s, %llu %s; %llu ICMP errors", l->fwd.id,
@@ -1201,6 +1365,7 @@ const char *udp_pool_fds(struct relay *r, unsigned side, struct ipc_msg *m)
 	}
 	m->nfds = 0;
 	p->asked = 0;
+	udp_hold_release(r, l, h->kind);
 	if (h->count)
 		udp_pool_refill(r, l, h->kind);
 	return NULL;
@@ -1303,7 +1468,7 @@ static void udp_sweep(struct relay *r)
 		const struct udp_flow *f = &u->flows[i];
 		uint32_t t = u->timeout * (f->flags & UDPF_STREAM ? UDP_STREAM_FACTOR : 1U);
 
-		if (f->fd >= 0 && u->now_s - f->last >= t) {
+		if (f->fd != -1 && u->now_s - f->last >= t) {
 			udp_flow_close(r, i);
 			n++;
 		}
@@ -1379,6 +1544,8 @@ void udp_fini(struct relay *r)
 	free(u->hash);
 	free(u->buf);
 	free(u->groups);
+	free(u->hold);
+	free(u->hold_buf);
 	free(u);
 	r->udp = NULL;
 }

@@ -19,11 +19,12 @@ Subcommands (every wait bounded; exit 0 on success, 1 on a failed check):
   client HOST PORT --sizes N,N,... [--timeout S] [--retries N] [--repeat R]
       From ONE socket: for each size send random bytes, expect the exact
       bytes back, from exactly HOST:PORT (the forwarded address and port).
-  flows HOST PORT --count N [--timeout S] [--size B] [--src ADDR]
+  flows HOST PORT --count N [--timeout S] [--size B] [--src ADDR] [--once]
       N sockets (N client flows) at once, each a unique payload; resend
       what is unanswered every 200 ms; every flow must get its own payload
       back from HOST:PORT.  Prints "answered K/N".  --src binds the
-      sockets to ADDR (port 0) first.
+      sockets to ADDR (port 0) first.  --once: no resend, so every first
+      datagram must get through.
   silent HOST PORT [--wait S] [--src ADDR]
       Send one datagram, expect NO answer within S seconds.
   hold ADDR PORT [--reuseaddr] [--rcvbuf B] [--lifetime S]
@@ -159,13 +160,15 @@ def cmd_flows(a):
     poller = select.poll()
     for s in socks:
         poller.register(s, select.POLLIN)
+    rounds = 0
     while len(done) + bad < a.count and time.monotonic() < end:
         for fd, (s, p) in want.items():
-            if fd not in done:
+            if fd not in done and not (a.once and rounds):
                 try:
                     s.sendto(p, (a.host, a.port))
                 except OSError:
                     pass
+        rounds += 1
         resend = time.monotonic() + 0.2
         while time.monotonic() < resend:
             for fd, _ in poller.poll(50):
@@ -282,6 +285,7 @@ def main():
     f.add_argument("--timeout", type=float, default=20)
     f.add_argument("--size", type=int, default=64)
     f.add_argument("--src")
+    f.add_argument("--once", action="store_true")
     s = sub.add_parser("silent")
     s.add_argument("host")
     s.add_argument("port", type=int)
