@@ -102,7 +102,9 @@ void engine_fail(struct engine *e, const char *fmt, ...)
  * denied"), which is what podman and dockerd users know (docker-proxy
  * 20.10 names the family: "listen tcp4 ..."); rootlessport
  * puts its advice for privileged ports in front of it, as the real helper
- * does.  A rootlessport mapping without host_ip is Go's ":PORT".
+ * does.  A rootlessport mapping without host_ip reads "0.0.0.0:PORT", as
+ * podman 4.3.1's own helper says it (compared side by side by an
+ * adversarial review; ":PORT" before), whatever family failed.
  */
 void engine_bind_failed(struct engine *e, const struct fwd_entry *f,
 			int error)
@@ -116,10 +118,11 @@ void engine_bind_failed(struct engine *e, const struct fwd_entry *f,
 	snprintf(net, sizeof(net), "%s%s", udp ? "udp" : "tcp",
 		 e->kind != ENGINE_DOCKER_PROXY ? "" : v6 ? "6" : "4");
 	inany_ntop(f->m.family, &f->m.listen_addr, a, sizeof(a));
-	if (e->wildcard && inany_is_any(f->m.family, &f->m.listen_addr))
-		a[0] = '\0';
-	snprintf(addr, sizeof(addr), v6 && a[0] ?
-		 "[%s]:%u" : "%s:%u", a, port);
+	if (e->wildcard && inany_is_any(f->m.family, &f->m.listen_addr)) {
+		snprintf(a, sizeof(a), "0.0.0.0");
+		v6 = false;
+	}
+	snprintf(addr, sizeof(addr), v6 ? "[%s]:%u" : "%s:%u", a, port);
 	snprintf(why, sizeof(why), "%s", strerror(error));
 	if (why[0] >= 'A' && why[0] <= 'Z')
 		why[0] = (char)(why[0] - 'A' + 'a');

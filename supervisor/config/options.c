@@ -1698,8 +1698,11 @@ int config_change(const struct nsp_config *running, bool add, char opt,
  * @errlen:	its size
  *
  * rootlessport's reload (supervisor/engine.c): the container moved to
- * another address, its ports did not.  Forwards with FWD_F_TARGET_ADDR
- * take @addr; their listeners and every other setting stay as they are.
+ * another address, its ports did not.  Forwards with FWD_F_TARGET_ADDR of
+ * @addr's family take @addr; their listeners and every other setting stay
+ * as they are.  A loopback address is refused (the container's loopback
+ * is never a target: CVE-2021-20199), and so is an address no forward's
+ * family matches, which used to be answered OK while nothing changed.
  *
  * Return: 0 or -1
  */
@@ -1707,20 +1710,28 @@ int config_retarget(const struct nsp_config *running, int af,
 		    const union inany *addr, struct nsp_config *fresh,
 		    char *err, size_t errlen)
 {
-	unsigned i;
+	unsigned i, n = 0;
 
 	memset(fresh, 0, sizeof(*fresh));
 	if (!inany_loopback_safe(af, addr, INANY_USE_TARGET))
 		return errfmt(err, errlen, "not an address to connect to");
+	if (inany_is_loopback(af, addr))
+		return errfmt(err, errlen, "a loopback address: the container's "
+			      "loopback is never a target");
+	for (i = 0; i < running->nfwd; i++)
+		n += (running->fwd[i].m.flags & FWD_F_TARGET_ADDR) &&
+		     running->fwd[i].m.target_family == af;
+	if (!n)
+		return errfmt(err, errlen, "no forward goes to an %s address "
+			      "now, and a reload does not change the family",
+			      af == AF_INET6 ? "IPv6" : "IPv4");
 	if (config_clone(fresh, running, true, err, errlen))
 		return -1;
 	for (i = 0; i < fresh->nfwd; i++) {
 		struct msg_forward *m = &fresh->fwd[i].m;
 
-		if (!(m->flags & FWD_F_TARGET_ADDR))
-			continue;
-		m->target_family = (uint8_t)af;
-		m->target_addr = *addr;
+		if ((m->flags & FWD_F_TARGET_ADDR) && m->target_family == af)
+			m->target_addr = *addr;
 	}
 	if (config_check(fresh, err, errlen)) {
 		config_free(fresh);

@@ -984,6 +984,54 @@ static void test_control_default(void)
 }
 
 /**
+ * test_retarget() - rootlessport's reload: a new address for explicit
+ *		     targets of its family, never loopback, never a family
+ *		     no forward has
+ */
+static void test_retarget(void)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct nsp_config run, fresh;
+	union inany a;
+	unsigned i;
+	int af;
+
+	if (args(&run, err, "--netns", "x", "-t", "8080:10.0.0.2/80", "-u",
+		 "5353:10.0.0.2/53", "-t", "9090", NULL)) {
+		check(false, "retarget: set-up refused: %s", err);
+		return;
+	}
+	inany_parse("127.0.0.1", &af, &a);
+	memset(&fresh, 0xa5, sizeof(fresh));
+	check(config_retarget(&run, af, &a, &fresh, err, sizeof(err)) == -1 &&
+	      all_zero(&fresh, sizeof(fresh)), "retarget to 127.0.0.1 accepted");
+	has("retarget 127.0.0.1", err, "loopback is never a target");
+	inany_parse("fd00::5", &af, &a);
+	check(config_retarget(&run, af, &a, &fresh, err, sizeof(err)) == -1,
+	      "retarget of IPv4 targets to fd00::5 accepted");
+	has("retarget fd00::5", err, "no forward goes to an IPv6 address");
+	inany_parse("10.0.0.9", &af, &a);
+	if (check(!config_retarget(&run, af, &a, &fresh, err, sizeof(err)),
+		  "retarget to 10.0.0.9 refused: %s", err)) {
+		for (i = 0; i < fresh.nfwd; i++) {
+			const struct msg_forward *m = &fresh.fwd[i].m;
+
+			if (m->flags & FWD_F_TARGET_ADDR)
+				check(m->target_family == AF_INET &&
+				      inany_equal(AF_INET, &m->target_addr,
+						  &a), "retarget: forward %u "
+				      "not moved to 10.0.0.9", i);
+			else
+				check(!(m->flags & FWD_F_TARGET_ADDR),
+				      "retarget: forward %u gained a target",
+				      i);
+		}
+		config_free(&fresh);
+	}
+	config_free(&run);
+}
+
+/**
  * change_bad() - a change that must be refused, leaving things alone
  * @run:	running configuration
  * @add:	add or remove
@@ -1210,6 +1258,7 @@ int main(void)
 	test_reload_refused();
 	test_control_default();
 	test_change();
+	test_retarget();
 	test_proxy_protocol();
 	for (i = 0; i < arg_pool_n; i++)
 		free(arg_pool[i]);

@@ -235,8 +235,13 @@ static void test_bind_lines(void)
 		       "in use"), "bind", "in use: \"%s\"", b);
 	bind_line(ENGINE_ROOTLESSPORT, true, AF_INET, "0.0.0.0", 18080,
 		  true, EADDRINUSE, b);
-	report(!strcmp(b, "listen udp :18080: bind: address already in use"),
-	       "bind", "no host_ip, udp: \"%s\"", b);
+	report(!strcmp(b, "listen udp 0.0.0.0:18080: bind: address already in "
+		       "use"), "bind", "no host_ip, udp: \"%s\"", b);
+	bind_line(ENGINE_ROOTLESSPORT, true, AF_INET6, "::", 18080, false,
+		  EADDRINUSE, b);
+	report(!strcmp(b, "listen tcp 0.0.0.0:18080: bind: address already in "
+		       "use"), "bind", "no host_ip, its IPv6 listener: \"%s\"",
+	       b);
 	bind_line(ENGINE_ROOTLESSPORT, false, AF_INET, "127.0.0.1", 80,
 		  false, EACCES, b);
 	report(!strncmp(b, "cannot expose privileged port 80, you can add "
