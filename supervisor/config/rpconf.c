@@ -247,6 +247,9 @@ static int jstr(struct jr *j, char *out, size_t outlen, const char *what)
 	return 0;
 }
 
+/* JNUM_SHOW_MAX - characters of a refused number shown in its message */
+#define JNUM_SHOW_MAX		24
+
 /**
  * jnum() - read a number; only integers are taken as values
  * @j:		reader
@@ -273,12 +276,15 @@ static int jnum(struct jr *j, long long *v, const char *what)
 		j->p++;
 	}
 	if (j->p < j->end && (*j->p == '.' || (*j->p | 0x20) == 'e')) {
-		if (v)
-			return errfmt(j->err, j->errlen, "%s: %.*s...: expected "
-				      "a whole number", what,
-				      (int)(j->p - s + 1), s);
 		while (j->p < j->end && strchr("0123456789.eE+-", *j->p))
 			j->p++;
+		/* the whole number as written, within reason */
+		if (v)
+			return errfmt(j->err, j->errlen, "%s: %.*s%s: expected "
+				      "a whole number", what,
+				      (int)(j->p - s > JNUM_SHOW_MAX ?
+					    JNUM_SHOW_MAX : j->p - s), s,
+				      j->p - s > JNUM_SHOW_MAX ? "..." : "");
 	}
 	if (v)
 		*v = neg ? -x : x;

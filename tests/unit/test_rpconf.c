@@ -133,7 +133,10 @@ static void test_refuses(void)
 		  "\"container_port\":1,\"host_ip\":\"eth0\"}]}",
 		  "host_ip \"eth0\"" },
 		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1.5,"
-		  "\"container_port\":1}]}", "whole number" },
+		  "\"container_port\":1}]}", "host_port: 1.5: expected a whole "
+		  "number" },
+		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":4.2101e4,"
+		  "\"container_port\":1}]}", "host_port: 4.2101e4: expected" },
 		{ "{\"NetNSPath\":\"/n\",\"ChildIP\":\"0.0.0.0\"}",
 		  "not an address to connect to" },
 		{ "{\"NetNSPath\":\"/n\",\"ChildIP\":\"10.0.0\"}", "ChildIP" },
