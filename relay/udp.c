@@ -1044,9 +1044,14 @@ static void udp_hold_release(struct relay *r, struct listener *l,
 			h->len = UDP_HOLD_DONE;
 			continue;
 		}
+		/* Never ask for more from here (attach on an empty pool
+		 * would): an agent that answers with no socket would be asked
+		 * again at once, for as long as a flow waits.  The caller's
+		 * refill asks when this answer brought sockets. */
 		if (f->id != l->fwd.id ||
 		    udp_kind_of(l, f->af, &f->addr) != kind ||
-		    (f->fd == UDP_FD_WAITING && !udp_flow_attach(r, h->flow))) {
+		    (f->fd == UDP_FD_WAITING &&
+		     (!uf->pool[kind].avail || !udp_flow_attach(r, h->flow)))) {
 			left++;
 			continue;
 		}
