@@ -76,6 +76,7 @@
 #include "supervisor/config/config.h"
 #include "supervisor/control.h"
 #include "supervisor/idmap.h"
+#include "supervisor/supervisor.h"
 
 /* SO_PEERPIDFD - asm-generic/socket.h of Linux 6.5, if the headers lack it */
 #ifndef SO_PEERPIDFD
@@ -282,29 +283,15 @@ static int path_clear(const char *path, char *err, size_t errlen)
 static uid_t unmapped_owner(void)
 {
 	static struct idmap own;
-	unsigned long v = 0;
-	char buf[16], *end;
-	ssize_t n = -1;
-	int fd;
+	uint32_t v;
 
 	if (idmap_read("uid_map", &own) ||
 	    (own.n == 1 && !own.r[0].inside && !own.r[0].outside &&
 	     own.r[0].count == UINT32_MAX))
 		return (uid_t)-1;
-	fd = open(CTL_OVERFLOW_UID_FILE, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n > 0) {
-		buf[n] = '\0';
-		errno = 0;
-		v = strtoul(buf, &end, 10);
-		if (errno || end == buf || (*end && *end != '\n') ||
-		    v >= UINT32_MAX)
-			v = 0;
-	}
-	return (uid_t)(v ? v : CTL_OVERFLOW_UID);
+	v = read_proc_u32(CTL_OVERFLOW_UID_FILE, CTL_OVERFLOW_UID);
+	/* 0 and (uid_t)-1 are no overflow uid */
+	return (uid_t)(v && v != UINT32_MAX ? v : CTL_OVERFLOW_UID);
 }
 
 /**
@@ -328,6 +315,7 @@ static bool dir_trusted(const struct stat *st, uid_t unmapped)
  * dir_walk() - check a directory and every directory above it
  * @path:	socket path, for messages
  * @dir:	absolute path of the socket's directory
+ * @unmapped:	unmapped_owner()
  * @err:	error buffer
  * @errlen:	its size
  *
@@ -340,10 +328,9 @@ static bool dir_trusted(const struct stat *st, uid_t unmapped)
  * Return: 0, or -1 with @err naming the first directory that is not
  * trusted, from the top
  */
-static int dir_walk(const char *path, const char *dir, char *err,
-		    size_t errlen)
+static int dir_walk(const char *path, const char *dir, uid_t unmapped,
+		    char *err, size_t errlen)
 {
-	uid_t unmapped = unmapped_owner();
 	char prefix[PATH_MAX];
 	struct stat st;
 	size_t i, len = strlen(dir);
@@ -392,6 +379,7 @@ static int dir_check(const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], abs[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
 	const char *slash = strrchr(path, '/');
+	uid_t unmapped = unmapped_owner();
 
 	if (!slash)
 		snprintf(dir, sizeof(dir), ".");
@@ -410,12 +398,13 @@ static int dir_check(const char *path, char *err, size_t errlen)
 			return errfmt(err, errlen, "control socket %s: path "
 				      "too long", path);
 	}
-	if (dir_walk(path, abs, err, errlen))
+	if (dir_walk(path, abs, unmapped, err, errlen))
 		return -1;
 	if (!realpath(abs, real))
 		return errfmt(err, errlen, "control socket %s: directory %s: "
 			      "%s", path, abs, strerror(errno));
-	return strcmp(real, abs) ? dir_walk(path, real, err, errlen) : 0;
+	return strcmp(real, abs) ? dir_walk(path, real, unmapped, err, errlen)
+				 : 0;
 }
 
 /**

@@ -85,7 +85,7 @@ int sup_send(struct supervisor *s, enum sup_child_id id, unsigned type,
  *
  * Return: the number
  */
-static uint32_t read_proc_u32(const char *path, uint32_t fallback)
+uint32_t read_proc_u32(const char *path, uint32_t fallback)
 {
 	char buf[PROC_NUM_MAX];
 	const char *errstr;

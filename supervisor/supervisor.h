@@ -295,6 +295,7 @@ bool netns_gone(const struct supervisor *s);
 /* startup.c */
 void startup_on_msg(struct supervisor *s, enum sup_child_id id,
 		    struct ipc_msg *m);
+uint32_t read_proc_u32(const char *path, uint32_t fallback);
 void sup_relay_limits(const struct supervisor *s,
 		      struct msg_relay_limits *lim);
 void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
