@@ -34,13 +34,9 @@ make_netns "$NS"
 alloc_ports 23880 HP PORT HP2 PORT2
 
 # The sink: smallest receive buffer, never reads, lives for the test
-start_bg "$TMPDIR_TEST/sink.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
-	"$PY" "$UDPTOOL" hold 127.0.0.1 "$PORT" --rcvbuf 1 --lifetime "$LIFETIME"
+start_udp_hold "$TMPDIR_TEST/sink.out" ip netns exec "$NS" -- 127.0.0.1 "$PORT" \
+	--rcvbuf 1
 start_udp_echo "$NS" 127.0.0.1 "$PORT2"
-for ((i = 0; i < 100; i++)); do
-	grep -q bound "$TMPDIR_TEST/sink.out" 2>/dev/null && break
-	sleep 0.05
-done
 
 start_nsplice "$TMPDIR_TEST/nsplice.log" --netns "$NS" --control "$CTL" \
 	-u "$HP:$PORT" -u "$HP2:$PORT2" || die "nsplice did not start"

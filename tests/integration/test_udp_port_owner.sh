@@ -50,15 +50,9 @@ check "-u [::1]/$HP6 still echoes, replies from the forwarded port" \
 stop_nsplice TERM 5 || fail "nsplice did not stop on SIGTERM"
 
 # The test user holds HQ with SO_REUSEADDR for the rest of the test
-start_bg "$TMPDIR_TEST/holder.out" setpriv --reuid="$TEST_USER" \
-	--regid="$TEST_USER" --clear-groups --inh-caps=-all -- \
-	timeout -k 2 "$LIFETIME" "$PY" "$UDPTOOL" hold 127.0.0.1 "$HQ" \
-	--reuseaddr --lifetime "$LIFETIME"
-for ((i = 0; i < 100; i++)); do
-	grep -q bound "$TMPDIR_TEST/holder.out" 2>/dev/null && break
-	sleep 0.05
-done
-grep -q bound "$TMPDIR_TEST/holder.out" || die "the test user's socket did not bind"
+start_udp_hold "$TMPDIR_TEST/holder.out" setpriv --reuid="$TEST_USER" \
+	--regid="$TEST_USER" --clear-groups --inh-caps=-all \
+	-- 127.0.0.1 "$HQ" --reuseaddr
 
 rc=0
 timeout -k 2 20 "$NSPLICE" --netns "$NS" -u "127.0.0.1/$HQ:$PORT" \

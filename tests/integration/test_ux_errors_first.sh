@@ -39,12 +39,7 @@ start_ns_server "" "$TMPDIR_TEST/host.log" sink-server "$HTAKEN" --addr 127.0.0.
 wait_port 127.0.0.1 "$HTAKEN" || die "host server did not start"
 start_ns_server "$NS" "$TMPDIR_TEST/ns.log" sink-server "$NTAKEN" --addr 127.0.0.1
 wait_port 127.0.0.1 "$NTAKEN" "$NS" || die "namespace server did not start"
-start_bg "$TMPDIR_TEST/udp-holder.out" timeout -k 2 "$LIFETIME" "$PY" "$UDPTOOL" \
-	hold 127.0.0.1 "$UTAKEN" --lifetime "$LIFETIME"
-for ((i = 0; i < 100; i++)); do
-	grep -q bound "$TMPDIR_TEST/udp-holder.out" 2>/dev/null && break
-	sleep 0.05
-done
+start_udp_hold "$TMPDIR_TEST/udp-holder.out" -- 127.0.0.1 "$UTAKEN"
 
 # AS_USER - run as the unprivileged test user (as_test_user, for timeout)
 AS_USER=(setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups

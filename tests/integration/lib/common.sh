@@ -246,6 +246,27 @@ UDPTOOL=$TESTLIB/udptool.py
 # UDPTOOL_TIMEOUT seconds (default 60)
 udptool() { timeout -k 2 "${UDPTOOL_TIMEOUT:-60}" "$PY" "$UDPTOOL" "$@"; }
 
+# start_udp_hold LOG [RUNNER...] -- ADDR PORT [ARGS...] - udptool.py's hold
+# (bind ADDR:PORT with ARGS, never read) for the test's lifetime, started
+# through RUNNER (e.g. ip netns exec NS, or setpriv to the test user);
+# returns once it has bound, dies if it has not within 5 s.
+start_udp_hold() {
+	local log=$1 runner=() i
+	shift
+	while (($#)) && [[ $1 != -- ]]; do
+		runner+=("$1")
+		shift
+	done
+	shift
+	start_bg "$log" "${runner[@]}" timeout -k 2 "$LIFETIME" "$PY" "$UDPTOOL" \
+		hold "$@" --lifetime "$LIFETIME"
+	for ((i = 0; i < 100; i++)); do
+		grep -q bound "$log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	die "UDP socket on [$1]:$2 did not bind: $(cat "$log" 2>/dev/null)"
+}
+
 # nstool ARGS... - run nstool.py (bounded by timeout) in the host netns.
 nstool() {
 	timeout -k 2 "${NSTOOL_TIMEOUT:-150}" "$PY" "$NSTOOL" "$@"
