@@ -117,8 +117,22 @@ static int spec_list_add(char *buf, size_t len, char opt, const char *spec)
 }
 
 /**
- * spec_ref_cmp() - qsort() order of forward entries: by option and SPEC
- *		    text, then by position
+ * spec_cmp() - order of two forward entries by option, then SPEC text
+ * @x:		one entry
+ * @y:		the other
+ *
+ * Return: <0, 0 (the same SPEC) or >0
+ */
+static int spec_cmp(const struct fwd_entry *x, const struct fwd_entry *y)
+{
+	if (x->opt != y->opt)
+		return x->opt < y->opt ? -1 : 1;
+	return strcmp(x->spec ? x->spec : "", y->spec ? y->spec : "");
+}
+
+/**
+ * spec_ref_cmp() - qsort() order of references to forward entries:
+ *		    spec_cmp(), then position
  * @a:		const struct fwd_entry *const *
  * @b:		const struct fwd_entry *const *
  *
@@ -128,11 +142,8 @@ static int spec_ref_cmp(const void *a, const void *b)
 {
 	const struct fwd_entry *x = *(const struct fwd_entry *const *)a;
 	const struct fwd_entry *y = *(const struct fwd_entry *const *)b;
-	int c;
+	int c = spec_cmp(x, y);
 
-	if (x->opt != y->opt)
-		return x->opt < y->opt ? -1 : 1;
-	c = strcmp(x->spec ? x->spec : "", y->spec ? y->spec : "");
 	if (c)
 		return c;
 	return x < y ? -1 : x > y;
@@ -168,9 +179,7 @@ static bool *spec_repeats(const struct nsp_config *cfg)
 		ref[i] = &cfg->fwd[i];
 	qsort(ref, cfg->nfwd, sizeof(const struct fwd_entry *), spec_ref_cmp);
 	for (i = 1; i < cfg->nfwd; i++)
-		if (ref[i]->opt == ref[i - 1]->opt &&
-		    !strcmp(ref[i]->spec ? ref[i]->spec : "",
-			    ref[i - 1]->spec ? ref[i - 1]->spec : ""))
+		if (!spec_cmp(ref[i], ref[i - 1]))
 			rep[ref[i] - cfg->fwd] = true;
 	free(ref);
 	return rep;
