@@ -57,10 +57,10 @@
  * EPOLLOUT is never waited for, so a target that does not read costs
  * nothing but its drop counter.  What the listening socket's own receive
  * buffer drops, when clients send faster than the relay reads, is counted
- * as well ("buffer full"), from the kernel's SO_RXQ_OVFL count.  An ICMP error on a flow's socket
- * (ECONNREFUSED: its target does not listen) is counted against that
- * forward and reported on that socket only: the flow stays, no other flow
- * or forward sees it.
+ * as well ("buffer full"), from the kernel's SO_RXQ_OVFL count.  An ICMP
+ * error on a flow's socket (ECONNREFUSED: its target does not listen) is
+ * counted against that forward and reported on that socket only: the flow
+ * stays, no other flow or forward sees it.
  *
  * Shares: with UDP forwards on more than one port, the flows of one port
  * (its group: the forwards of every family and address of one "-u P" or
@@ -580,7 +580,7 @@ static bool udp_local_get(struct msghdr *h, int af, union inany *a)
 {
 	struct cmsghdr *c;
 
-	if (!h->msg_control || (h->msg_flags & MSG_CTRUNC))
+	if (h->msg_flags & MSG_CTRUNC)
 		return false;
 	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
 		if (af == AF_INET && c->cmsg_level == IPPROTO_IP &&
@@ -631,8 +631,6 @@ static void udp_rxq_drops(struct udp_state *u, struct listener *l,
 	for (k = n; k-- > 0;) {
 		struct msghdr *h = &u->in[k].msg_hdr;
 
-		if (!h->msg_control)
-			return;
 		for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
 			if (c->cmsg_level != SOL_SOCKET ||
 			    c->cmsg_type != SO_RXQ_OVFL ||
