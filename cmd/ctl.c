@@ -175,6 +175,17 @@ static int build_request(int argc, char **argv, char *line)
 		return build_status(argc - 1, argv + 1, line);
 	for (i = 0; i < argc; i++) {
 		n = strlen(argv[i]);
+		if (!n) {
+			/* The server would only see two spaces in a row; the
+			 * user typed an empty SPEC (-U "$PORTS" with nothing
+			 * in it), so say it as -t/-T/-u/-U on the command line
+			 * do. */
+			if (i > 0 && argv[i - 1][0] == '-')
+				say("%s \"\": empty spec", argv[i - 1]);
+			else
+				say("argument %d is empty: expected a word", i + 2);
+			return -1;
+		}
 		if (strpbrk(argv[i], " \t")) {
 			say("argument \"%.60s\": expected one word, without "
 			    "spaces or tabs", argv[i]);
