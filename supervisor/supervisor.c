@@ -392,8 +392,11 @@ static void reaped_spawner(struct supervisor *s, int st)
 		ndebug("spawner %s", how);	/* signalled with the group */
 		return;
 	}
+	/* The cause is logged here; the relay and agents then end for
+	 * want of their parent's channels, so report_child_ends() must not
+	 * name one of them (an "agent host exited with status 0") as the
+	 * error: child_failed stays false. */
 	nerr("spawner %s: stopping", how);
-	s->child_failed = true;
 	sup_stop(s, EXIT_FAILURE, NULL);
 }
 

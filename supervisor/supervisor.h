@@ -223,7 +223,9 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @ready:	every listener bound and the relay serving
  * @reloading:	RELOADING=1 sent, READY=1 due once the change is applied
  * @stopping:	shutdown in progress
- * @child_failed: a child failure is why nsplice stops
+ * @child_failed: a relay or agent failure, not yet logged as the error,
+ *		is why nsplice stops (not set when the spawner dies: its
+ *		end is logged as the cause at once)
  * @exit_code:	status to exit with
  * @stop_deadline: CLOCK_MONOTONIC second after which children are killed
  * @wd_next_ms:	when the next watchdog ping is due, 0 without a watchdog

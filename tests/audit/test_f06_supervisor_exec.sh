@@ -101,8 +101,9 @@ attack 2 "execveat($EXE_FD, \"/bin/true\", AT_EMPTY_PATH)" \
 attack 3 "execve(\"/bin/true\")" \
 	"call (long)syscall($SYS_execve, \"/bin/true\", 0, 0)"
 
-# 4. The spawner's end is fatal: nsplice stops with status 1, logs why, and
-# leaves no process (the children die with the supervisor).
+# 4. The spawner's end is fatal: nsplice stops with status 1, logs why (as
+# the only error), and leaves no process (the children die with the
+# supervisor).
 if start_nsplice --wait 127.0.0.1 "$FPORT" "$TMPDIR_TEST/nsplice-4.log" \
 	--netns "$NS" -t "127.0.0.1/$FPORT:$FPORT"; then
 	if sp=$(find_role spawner); then
@@ -112,6 +113,15 @@ if start_nsplice --wait 127.0.0.1 "$FPORT" "$TMPDIR_TEST/nsplice-4.log" \
 			stop_nsplice KILL 5 || true
 		elif [[ $NSP_RC == 1 ]] && grep -q "spawner was killed by signal 9 (SIGKILL): stopping" "$NSP_LOG"; then
 			ok "4. spawner killed: nsplice stopped with status 1 and said why"
+			# The relay and agents end because their parent did: the
+			# spawner is the one error ("agent host exited with
+			# status 0" was logged as a second one).
+			if [[ $(grep -c 'error:' "$NSP_LOG") == 1 ]]; then
+				ok "4. the spawner's end is the only error logged"
+			else
+				fail "4. more than one error logged after the spawner's end"
+				show_log "$NSP_LOG"
+			fi
 		else
 			fail "4. spawner killed: nsplice exited with status $NSP_RC"
 			show_log "$NSP_LOG"
