@@ -36,6 +36,14 @@
  * finds it empty.  At most one request per pool is in flight, for at most
  * IPC_FDS_MAX sockets, answered by exactly one UDP_POOL_FDS (possibly
  * with none), so a reply can be matched and a surplus is a violation.
+ * Every pooled socket (and every one asked for) is a descriptor no flow
+ * uses yet, so all pools together keep at most udp_pool_budget() of them:
+ * filling each new forward's pool at once, 4,000 UDP forwards asked for
+ * 32,000 sockets, the relay ran out of descriptors and lost listeners
+ * that nsplice had reported ready.  Past the budget a pool is filled only
+ * when a client needs a socket from it, one at a time if need be (the
+ * hold below keeps that client's datagrams meanwhile), so no forward
+ * starves.
  *
  * Hold: a new client that finds the pool empty still gets its flow, which
  * waits for its socket (fd UDP_FD_WAITING), and its datagrams are copied
@@ -138,6 +146,9 @@
  * sockets per forward and kind */
 #define UDP_POOL_START		8U
 #define UDP_POOL_MAX		64U
+
+/* UDP_POOL_FD_SHARE - all pools hold at most 1/this of RLIMIT_NOFILE */
+#define UDP_POOL_FD_SHARE	8U
 
 /* UDP_SWEEPS - expiry sweeps per timeout */
 #define UDP_SWEEPS		4U
@@ -268,6 +279,8 @@ struct udp_hold {
  * @used:	flows open
  * @free_head:	first free slot
  * @retries:	pools with @retry set
+ * @pooled:	sockets in every pool plus those asked for, against
+ *		udp_pool_budget()
  * @now_s:	coarse clock, seconds since an arbitrary point
  * @now_ms:	fine clock, milliseconds
  * @next_sweep_ms: when expiry runs next
@@ -299,6 +312,7 @@ struct udp_state {
 	uint32_t used;
 	uint32_t free_head;
 	unsigned retries;
+	unsigned long pooled;
 	uint32_t now_s;
 	uint64_t now_ms;
 	uint64_t next_sweep_ms;
@@ -461,38 +475,75 @@ static uint32_t udp_flow_find(const struct udp_state *u, uint32_t id, int af,
 }
 
 /**
+ * udp_pool_budget() - sockets all pools may hold and ask for together
+ * @r:		relay
+ *
+ * Return: 1/UDP_POOL_FD_SHARE of RLIMIT_NOFILE
+ */
+static unsigned long udp_pool_budget(const struct relay *r)
+{
+	return r->nofile / UDP_POOL_FD_SHARE;
+}
+
+/**
+ * udp_pool_unask() - a pool's request is over without its sockets
+ * @u:		UDP state
+ * @p:		pool
+ */
+static void udp_pool_unask(struct udp_state *u, struct udp_pool *p)
+{
+	u->pooled -= p->asked;
+	p->asked = 0;
+}
+
+/**
  * udp_pool_refill() - ask the other side's agent for sockets if low
  * @r:		relay
  * @l:		UDP forward
  * @kind:	enum udp_kind
+ * @need:	a client needs a socket of this pool (else the pool is only
+ *		being filled ahead of its first client)
+ *
+ * Within udp_pool_budget() a pool is topped up to its goal.  Past it,
+ * only a pool a client needs, and that is empty, asks, for one socket.
  */
 static void udp_pool_refill(struct relay *r, const struct listener *l,
-			    unsigned kind)
+			    unsigned kind, bool need)
 {
-	struct udp_fwd *uf = r->udp->fwd[l->fwd.id];
+	struct udp_state *u = r->udp;
+	struct udp_fwd *uf = u->fwd[l->fwd.id];
 	struct udp_pool *p = &uf->pool[kind];
 	const struct ipc_chan *c = &r->chan[CHAN_AGENT(!l->fwd.listen_side)];
 	struct msg_udp_pool_req req = { l->fwd.id, kind, 0 };
+	unsigned long budget = udp_pool_budget(r), room;
 	bool was = p->retry;
 
-	if (p->asked || p->avail >= p->goal / 2 || l->removed) {
+	room = u->pooled < budget ? budget - u->pooled : 0;
+	req.count = p->goal - p->avail;
+	if (req.count > IPC_FDS_MAX)
+		req.count = IPC_FDS_MAX;
+	if (req.count > room)
+		req.count = (uint32_t)room;
+	if (!req.count && need && !p->avail)
+		req.count = 1;
+	if (p->asked || p->avail >= p->goal / 2 || l->removed ||
+	    !req.count) {
 		p->retry = false;
 	} else if (c->fd < 0) {
 		p->retry = true;	/* agent restarting: ask its successor */
 	} else {
-		req.count = p->goal - p->avail;
-		if (req.count > IPC_FDS_MAX)
-			req.count = IPC_FDS_MAX;
 		/* EPIPE, ECONNRESET: the agent just ended; as pool_refill() */
 		p->retry = ipc_send(c, MSG_UDP_POOL_REQ, &req, NULL, 0) != 0;
 		if (p->retry && errno != EAGAIN && !ipc_peer_gone(errno))
 			fatal("%s: sending UDP_POOL_REQ: %s", c->name,
 			      strerror(errno));
-		if (!p->retry)
+		if (!p->retry) {
 			p->asked = (uint16_t)req.count;
+			u->pooled += req.count;
+		}
 	}
 	if (was != p->retry)
-		r->udp->retries += p->retry ? 1U : (unsigned)-1;
+		u->retries += p->retry ? 1U : (unsigned)-1;
 }
 
 /**
@@ -554,11 +605,13 @@ static int udp_take_socket(struct relay *r, struct listener *l, unsigned kind)
 	struct udp_pool *p = &r->udp->fwd[l->fwd.id]->pool[kind];
 	int fd = -1;
 
-	if (p->avail)
+	if (p->avail) {
 		fd = p->fd[--p->avail];
-	else if (p->goal < UDP_POOL_MAX)
+		r->udp->pooled--;
+	} else if (p->goal < UDP_POOL_MAX) {
 		p->goal = (uint16_t)(p->goal * 2U);
-	udp_pool_refill(r, l, kind);
+	}
+	udp_pool_refill(r, l, kind, true);
 	return fd;
 }
 
@@ -1261,7 +1314,7 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 		if (!u->groups[port_group_index(&l->fwd)].forwards++)
 			u->nports++;
 	}
-	udp_pool_refill(r, l, UDP_KIND_LOCAL);
+	udp_pool_refill(r, l, UDP_KIND_LOCAL, false);
 	ndebug("UDP forward %u: port %u on the %s side", l->fwd.id,
 	       l->fwd.listen_port,
 	       l->fwd.listen_side == SIDE_HOST ? "host" : "target");
@@ -1269,13 +1322,16 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 }
 
 /**
- * udp_pool_close() - close the sockets of a pool
+ * udp_pool_close() - close the sockets of a pool, forget its request
+ * @u:		UDP state
  * @p:		pool
  */
-static void udp_pool_close(struct udp_pool *p)
+static void udp_pool_close(struct udp_state *u, struct udp_pool *p)
 {
+	u->pooled -= p->avail;
 	while (p->avail)
 		close(p->fd[--p->avail]);
+	udp_pool_unask(u, p);
 }
 
 /**
@@ -1314,7 +1370,7 @@ void udp_forward_del(struct relay *r, struct listener *l)
 	for (k = 0; k < UDP_KINDS; k++) {
 		if (uf->pool[k].retry)
 			u->retries--;
-		udp_pool_close(&uf->pool[k]);
+		udp_pool_close(u, &uf->pool[k]);
 	}
 	if (uf->grouped && !--u->groups[port_group_index(&l->fwd)].forwards)
 		u->nports--;
@@ -1367,10 +1423,11 @@ const char *udp_pool_fds(struct relay *r, unsigned side, struct ipc_msg *m)
 		m->fds[k] = -1;
 	}
 	m->nfds = 0;
-	p->asked = 0;
+	udp_pool_unask(r->udp, p);	/* less any it did not send */
+	r->udp->pooled += k;
 	udp_hold_release(r, l, h->kind);
 	if (h->count)
-		udp_pool_refill(r, l, h->kind);
+		udp_pool_refill(r, l, h->kind, true);
 	return NULL;
 }
 
@@ -1386,7 +1443,7 @@ void udp_pool_lost(struct relay *r, const struct msg_udp_pool_fds *h)
 {
 	if (r->udp && h->id < FWD_ID_MAX && h->kind < UDP_KINDS &&
 	    r->udp->fwd[h->id])
-		r->udp->fwd[h->id]->pool[h->kind].asked = 0;
+		udp_pool_unask(r->udp, &r->udp->fwd[h->id]->pool[h->kind]);
 }
 
 /**
@@ -1408,7 +1465,7 @@ void udp_agent_lost(struct relay *r, unsigned side)
 		if (!uf || !l || l->fwd.listen_side == side)
 			continue;
 		for (k = 0; k < UDP_KINDS; k++)
-			uf->pool[k].asked = 0;
+			udp_pool_unask(r->udp, &uf->pool[k]);
 	}
 }
 
@@ -1427,7 +1484,7 @@ void udp_agent_back(struct relay *r, unsigned side)
 		const struct listener *l = r->listeners[id];
 
 		if (r->udp->fwd[id] && l && l->fwd.listen_side != side)
-			udp_pool_refill(r, l, UDP_KIND_LOCAL);
+			udp_pool_refill(r, l, UDP_KIND_LOCAL, false);
 	}
 }
 
@@ -1501,7 +1558,7 @@ void udp_tick(struct relay *r)
 
 		for (k = 0; u->fwd[id] && l && k < UDP_KINDS; k++)
 			if (u->fwd[id]->pool[k].retry)
-				udp_pool_refill(r, l, k);
+				udp_pool_refill(r, l, k, true);
 	}
 }
 
@@ -1539,7 +1596,7 @@ void udp_fini(struct relay *r)
 			close(u->flows[i].fd);
 	for (i = 0; i < FWD_ID_MAX; i++) {
 		for (k = 0; u->fwd[i] && k < UDP_KINDS; k++)
-			udp_pool_close(&u->fwd[i]->pool[k]);
+			udp_pool_close(u, &u->fwd[i]->pool[k]);
 		free(u->fwd[i]);
 	}
 	free(u->fwd);

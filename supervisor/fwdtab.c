@@ -45,6 +45,16 @@
  * one; listeners whose only copy died with it are bound again.  When an
  * agent is replaced, the relay's copies keep the ports bound; the new agent
  * binds what was never bound or failed.
+ *
+ * Descriptor budget: every listening socket is a descriptor in its agent
+ * and in the relay, under the same RLIMIT_NOFILE as the relay's flows.
+ * The listeners may take at most half of it (listen_budget()); the rest
+ * is the relay's reserve and its flows.  A configuration that needs more
+ * is refused whole before anything is bound ("-t all" is 2 x 37,000
+ * sockets): otherwise the relay lost the listeners it had no room for and
+ * nsplice said "ready" for ports that never answered.  Auto ports are
+ * what the other side happens to listen on, so past the budget they are
+ * left out with a warning instead.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +68,76 @@
 
 /* BIND_WINDOW - BIND and UNBIND requests in flight per agent */
 #define BIND_WINDOW	64
+
+/* LISTEN_FD_SHARE - listening sockets take at most 1/this of RLIMIT_NOFILE */
+#define LISTEN_FD_SHARE	2
+
+/* DESIRED_OVER - desired(): the configuration needs more listening sockets
+ * than listen_budget() */
+#define DESIRED_OVER	(-2)
+
+/**
+ * listen_budget() - how many listening sockets the forwards may have
+ * @s:		supervisor state
+ *
+ * Return: 1/LISTEN_FD_SHARE of the hard RLIMIT_NOFILE, which every child
+ * raises its soft limit to
+ */
+static unsigned listen_budget(const struct supervisor *s)
+{
+	unsigned long n = s->nofile / LISTEN_FD_SHARE;
+
+	return n < FWD_ID_MAX ? (unsigned)n : FWD_ID_MAX;
+}
+
+/* OVER_SPECS - distinct SPECs over_budget() counts listeners of */
+#define OVER_SPECS	16
+
+/**
+ * over_budget() - the message for a configuration with too many listeners
+ * @s:		supervisor state
+ * @list:	its listeners
+ * @n:		how many
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Names the SPEC that needs the most of them (of the first OVER_SPECS
+ * SPECs), since that is what to change.
+ *
+ * Return: DESIRED_OVER
+ */
+static int over_budget(const struct supervisor *s,
+		       const struct fwd_entry *list, unsigned n, char *err,
+		       size_t errlen)
+{
+	const struct fwd_entry *spec[OVER_SPECS] = { list };
+	unsigned count[OVER_SPECS] = { 0 }, nspec = 0, i, k, best = 0;
+	char all[48] = "";
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < nspec; k++)
+			if (spec[k]->opt == list[i].opt &&
+			    spec[k]->spec == list[i].spec)
+				break;
+		if (k == nspec) {
+			if (nspec == OVER_SPECS)
+				continue;
+			spec[nspec] = &list[i];
+			count[nspec++] = 0;
+		}
+		if (++count[k] > count[best])
+			best = k;
+	}
+	if (count[best] < n)
+		snprintf(all, sizeof(all), " (%u for all forwards)", n);
+	errfmt(err, errlen, "-%c %s: %u listening sockets%s, more than the "
+	       "%u that half the descriptor limit (RLIMIT_NOFILE %lu) allows: "
+	       "forward fewer ports, or raise the hard limit (ulimit -Hn, "
+	       "LimitNOFILE=)", spec[best]->opt,
+	       spec[best]->spec ? spec[best]->spec : "?", count[best], all,
+	       listen_budget(s), s->nofile);
+	return DESIRED_OVER;
+}
 
 /**
  * key_cmp() - order forwards by their listening socket
@@ -206,51 +286,87 @@ static uint8_t pp_flag(const struct nsp_config *cfg, unsigned port)
 }
 
 /**
+ * add_auto() - append the listeners of one auto rule's current ports
+ * @s:		supervisor state
+ * @r:		the rule
+ * @list:	array, grown as needed
+ * @n:		entries; updated
+ * @cap:	capacity; updated
+ * @budget:	listen_budget(): a port whose listeners would pass it is
+ *		left out whole
+ * @skipped:	incremented per port left out
+ *
+ * Return: 0 or -1 (out of memory)
+ */
+static int add_auto(const struct supervisor *s, const struct auto_rule *r,
+		    struct fwd_entry **list, unsigned *n, unsigned *cap,
+		    unsigned budget, unsigned *skipped)
+{
+	/* One rule's templates differ only in family and address */
+	int other = !r->tmpl[0].m.listen_side;
+	bool udp = r->tmpl[0].m.flags & FWD_F_UDP;
+	unsigned p, t;
+
+	if (!s->scan_seen[other])
+		return 0;
+	for (p = 1; p < PORTSET_PORTS; p++) {
+		if (!portset_has(r->allowed, (uint16_t)p) ||
+		    !port_listens(s, other, p, udp))
+			continue;
+		if (*n + r->ntmpl > budget) {
+			(*skipped)++;
+			continue;
+		}
+		for (t = 0; t < r->ntmpl; t++) {
+			struct fwd_entry e = r->tmpl[t];
+
+			e.m.listen_port = (uint16_t)p;
+			e.m.target_port = (uint16_t)p;
+			e.m.flags = udp ? FWD_F_OPTIONAL | FWD_F_UDP :
+				    FWD_F_OPTIONAL | pp_flag(s->cfg, p);
+			e.src = CONFIG_SRC_AUTO;
+			e.opt = r->opt;
+			e.spec = r->spec;
+			e.tolerate = FWD_TOL_ANY;
+			if (add_desired(list, n, cap, &e))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/**
  * desired() - every forward that should exist now
  * @s:		supervisor state
  * @list:	set to a malloc'd array, sorted, without duplicate sockets
  * @n:		set to its length
+ * @skipped:	set to the auto ports left out for listen_budget()
+ * @err:	error buffer, for DESIRED_OVER
+ * @errlen:	its size
  *
- * Return: 0 or -1 (out of memory)
+ * Return: 0, -1 (out of memory) or DESIRED_OVER (@list freed)
  */
 static int desired(const struct supervisor *s, struct fwd_entry **list,
-		   unsigned *n)
+		   unsigned *n, unsigned *skipped, char *err, size_t errlen)
 {
 	const struct nsp_config *cfg = s->cfg;
-	unsigned i, t, p, cap = 0, out = 0;
+	unsigned i, cap = 0, out = 0, budget = listen_budget(s);
 
 	*list = NULL;
 	*n = 0;
+	*skipped = 0;
 	for (i = 0; i < cfg->nfwd; i++)
 		if (add_desired(list, n, &cap, &cfg->fwd[i]))
 			return -1;
-	for (i = 0; i < cfg->nautos; i++) {
-		const struct auto_rule *r = &cfg->autos[i];
-
-		for (t = 0; t < r->ntmpl; t++) {
-			struct fwd_entry e = r->tmpl[t];
-			int other = !e.m.listen_side;
-			bool udp = e.m.flags & FWD_F_UDP;
-
-			if (!s->scan_seen[other])
-				continue;
-			for (p = 1; p < PORTSET_PORTS; p++) {
-				if (!portset_has(r->allowed, (uint16_t)p) ||
-				    !port_listens(s, other, p, udp))
-					continue;
-				e.m.listen_port = (uint16_t)p;
-				e.m.target_port = (uint16_t)p;
-				e.m.flags = udp ? FWD_F_OPTIONAL | FWD_F_UDP :
-					    FWD_F_OPTIONAL | pp_flag(cfg, p);
-				e.src = CONFIG_SRC_AUTO;
-				e.opt = r->opt;
-				e.spec = r->spec;
-				e.tolerate = FWD_TOL_ANY;
-				if (add_desired(list, n, &cap, &e))
-					return -1;
-			}
-		}
+	if (*n > budget) {
+		over_budget(s, *list, *n, err, errlen);
+		free(*list);
+		*list = NULL;
+		return DESIRED_OVER;
 	}
+	for (i = 0; i < cfg->nautos; i++)
+		if (add_auto(s, &cfg->autos[i], list, n, &cap, budget, skipped))
+			return -1;
 	if (!*n)
 		return 0;
 	qsort(*list, *n, sizeof(**list), entry_cmp);
@@ -537,16 +653,28 @@ static int merge(struct supervisor *s, const struct fwd_entry *want,
  * @err:	error buffer
  * @errlen:	its size
  *
- * Return: 0, or -1 with @err set
+ * Return: 0; FWDTAB_OVER with @err set if the configuration needs more
+ * listening sockets than the descriptor limit allows (nothing changed);
+ * -1 with @err set on other failures
  */
 int fwdtab_apply(struct supervisor *s, char *err, size_t errlen)
 {
 	struct fwd_entry *want;
-	unsigned n;
+	unsigned n, skipped;
 	int ret;
 
-	if (desired(s, &want, &n))
+	ret = desired(s, &want, &n, &skipped, err, errlen);
+	if (ret == DESIRED_OVER)
+		return FWDTAB_OVER;
+	if (ret)
 		return errfmt(err, errlen, "out of memory");
+	if (skipped > s->auto_skipped)
+		nwarn("auto: %u port%s listening on the other side not "
+		      "forwarded: the forwards have the %u listening sockets "
+		      "that half the descriptor limit (RLIMIT_NOFILE %lu) "
+		      "allows", skipped, skipped == 1 ? "" : "s",
+		      listen_budget(s), s->nofile);
+	s->auto_skipped = skipped;
 	ret = merge(s, want, n);
 	free(want);
 	fwdtab_pump(s);

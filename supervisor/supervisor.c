@@ -41,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -691,6 +692,7 @@ static int write_pid_file(const char *path)
 
 /**
  * check_nofile() - is the descriptor limit enough to run at all
+ * @s:		supervisor state: @nofile is set
  * @err:	error buffer
  * @errlen:	its size
  *
@@ -702,7 +704,7 @@ static int write_pid_file(const char *path)
  *
  * Return: 0, or -1 with @err set
  */
-static int check_nofile(char *err, size_t errlen)
+static int check_nofile(struct supervisor *s, char *err, size_t errlen)
 {
 	struct rlimit rl;
 
@@ -715,6 +717,8 @@ static int check_nofile(char *err, size_t errlen)
 			      (unsigned long long)rl.rlim_max, NOFILE_MIN);
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
+	s->nofile = rl.rlim_max == RLIM_INFINITY ? ULONG_MAX
+						  : (unsigned long)rl.rlim_max;
 	return 0;
 }
 
@@ -809,7 +813,7 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 		      "your uid", s->cfg->runas_name);
 	if (runas_check(s, err, errlen))
 		return EXIT_FAILURE;
-	if (check_nofile(err, errlen))
+	if (check_nofile(s, err, errlen))
 		return EXIT_FAILURE;
 	s->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (s->exe_fd < 0) {
@@ -893,7 +897,7 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 {
 	char err[CONFIG_ERR_MAX];
 	struct supervisor s;
-	int ret;
+	int ret, rc;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = s.cfg_initial = cfg;
@@ -909,8 +913,11 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 		ret = prepare(&s, err, sizeof(err));
 	if (!ret && sandbox_supervisor_enter(cfg->sandbox, err, sizeof(err)))
 		ret = EXIT_FAILURE;
-	if (!ret && fwdtab_apply(&s, err, sizeof(err)))
-		ret = EXIT_FAILURE;
+	/* Too many listeners for the descriptor limit is the forwards'
+	 * fault as much as the limit's: the usage status, as for a port
+	 * that cannot be bound. */
+	if (!ret && (rc = fwdtab_apply(&s, err, sizeof(err))))
+		ret = rc == FWDTAB_OVER ? EXIT_USAGE : EXIT_FAILURE;
 	if (ret) {
 		fprintf(stderr, "nsplice: %s\n", err);
 		if (eng)

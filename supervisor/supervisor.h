@@ -223,6 +223,9 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @ready:	every listener bound and the relay serving
  * @reloading:	RELOADING=1 sent, READY=1 due once the change is applied
  * @stopping:	shutdown in progress
+ * @nofile:	hard RLIMIT_NOFILE at start, which every child raises its
+ *		soft limit to: the descriptor budget (fwdtab.c)
+ * @auto_skipped: auto ports last left out for the listener budget
  * @child_failed: a relay or agent failure, not yet logged as the error,
  *		is why nsplice stops (not set when the spawner dies: its
  *		end is logged as the cause at once)
@@ -276,6 +279,8 @@ struct supervisor {
 	bool ready;
 	bool reloading;
 	bool stopping;
+	unsigned long nofile;
+	unsigned auto_skipped;
 	bool child_failed;
 	int exit_code;
 	long stop_deadline;
@@ -314,6 +319,8 @@ void sup_violation(struct supervisor *s, enum sup_child_id id,
 /* fwdtab.c */
 int fwdtab_init(struct supervisor *s);
 void fwdtab_fini(struct supervisor *s);
+/* FWDTAB_OVER - fwdtab_apply(): more listening sockets than the budget */
+#define FWDTAB_OVER	(-2)
 int fwdtab_apply(struct supervisor *s, char *err, size_t errlen);
 void fwdtab_pump(struct supervisor *s);
 void fwdtab_relay_config(struct supervisor *s);

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_listen_budget - listening sockets stay within the descriptor limit:
+# a configuration that needs more is refused whole, auto ports past the
+# budget are left out with a warning, and many UDP forwards do not spend
+# the relay's descriptors on sockets nobody asked for yet.
+#
+# The test lowers its own RLIMIT_NOFILE to 1024 (hard and soft) before
+# starting nsplice, so the budget is small: listeners may take half, 512.
+#  1. -t P-(P+299) needs 600 listening sockets (127.0.0.1 and ::1): exit 2,
+#     the first line names the SPEC, 600 and 512, and no port was opened.
+#     (With "-t all" nsplice used to say "ready" after the relay had lost
+#     the listeners it had no room for, and served nothing.)  The same
+#     change by `nsplice ctl add` is refused and changes nothing.
+#  2. -u 127.0.0.1/U-(U+249): 250 UDP forwards, each echoed in NS.  Every
+#     one must answer, and the relay must not lose a descriptor: each
+#     forward used to ask for 8 pooled sockets at once (2,250 descriptors
+#     for 250 forwards, 1,024 allowed) and listeners were lost while
+#     nsplice said "ready".
+#  3. -t auto with 300 TCP listeners in NS: 256 ports fit (512 sockets),
+#     the other 44 are not forwarded and a warning says so; nsplice serves
+#     the ones that fit.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+
+need_root
+need_nsplice
+
+NS="nsp-$$-lbud"
+make_netns "$NS"
+alloc_range 26100 P 300
+alloc_range 26100 U 250
+alloc_range 26100 A 300
+alloc_ports 26100 PX
+ulimit -n 1024 || die "cannot lower RLIMIT_NOFILE to 1024"
+
+# 1. Too many listeners for the budget: refused before anything is bound
+rc=0
+timeout -k 2 30 "$NSPLICE" --netns "$NS" -t "$PX" -t "$P-$((P + 299))" \
+	>"$TMPDIR_TEST/over.log" 2>&1 || rc=$?
+first=$(head -n1 "$TMPDIR_TEST/over.log")
+if ((rc == 2)) && [[ $first == *"-t $P-$((P + 299)): 600 listening sockets (602 for all forwards), more than the 512"* ]]; then
+	ok "600 listeners over a budget of 512: exit 2, '$first'"
+else
+	fail "600 listeners over a budget of 512: exit $rc"
+	indent <"$TMPDIR_TEST/over.log"
+fi
+if port_free "$PX" && port_free "$P"; then
+	ok "nothing was bound by the refused configuration"
+else
+	fail "a port of the refused configuration is bound"
+fi
+assert_no_nsplice_procs "1. no nsplice process left"
+
+# 1b. The same change through the control socket: refused, nothing changed
+start_nsplice --wait 127.0.0.1 "$PX" "$TMPDIR_TEST/ctl.log" --netns "$NS" \
+	-t "$PX" --control "$TMPDIR_TEST/ctl.sock" || die "nsplice -t $PX did not start"
+rc=0
+"$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" add -t "$P-$((P + 299))" \
+	>"$TMPDIR_TEST/ctl.out" 2>&1 || rc=$?
+if ((rc == 1)) && grep -q "600 listening sockets (602 for all forwards)" "$TMPDIR_TEST/ctl.out" &&
+	port_free "$P" && [[ $("$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" status | sed -n 's/^forwards //p') == 2 ]]; then
+	ok "ctl add past the budget: refused (exit 1), still 2 forwards, nothing bound"
+else
+	fail "ctl add past the budget: exit $rc"
+	indent <"$TMPDIR_TEST/ctl.out"
+	"$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" status 2>&1 | head -n3 | indent
+fi
+stop_nsplice TERM 5 || fail "1b. nsplice did not stop on SIGTERM"
+
+# 2. 250 UDP forwards, all answering
+cat >"$TMPDIR_TEST/echo250.py" <<'PYEOF'
+import selectors, socket, sys
+first, n = int(sys.argv[1]), int(sys.argv[2])
+sel = selectors.DefaultSelector()
+for p in range(first, first + n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", p))
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+print("bound", flush=True)
+while True:
+    for key, _ in sel.select():
+        try:
+            data, peer = key.fileobj.recvfrom(2048)
+            key.fileobj.sendto(data, peer)
+        except BlockingIOError:
+            pass
+PYEOF
+start_bg "$TMPDIR_TEST/echo250.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
+	"$PY" "$TMPDIR_TEST/echo250.py" "$U" 250
+for ((i = 0; i < 100; i++)); do
+	grep -q bound "$TMPDIR_TEST/echo250.out" && break
+	sleep 0.05
+done
+start_nsplice "$TMPDIR_TEST/udp.log" --netns "$NS" -u "127.0.0.1/$U-$((U + 249))" ||
+	die "nsplice -u with 250 ports did not start"
+udptool wait 127.0.0.1 "$U" --timeout "$WAIT_TIMEOUT" >/dev/null ||
+	die "-u 127.0.0.1/$U never answered"
+got=$(timeout -k 2 60 "$PY" - "$U" 250 <<'PYEOF'
+import socket, sys, time
+first, n = int(sys.argv[1]), int(sys.argv[2])
+answered = 0
+deadline = time.monotonic() + 30
+for p in range(first, first + n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("127.0.0.1", p))
+    s.settimeout(0.2)
+    msg = b"port %d" % p
+    while time.monotonic() < deadline:
+        s.send(msg)
+        try:
+            if s.recv(2048) == msg:
+                answered += 1
+                break
+        except (socket.timeout, ConnectionRefusedError):
+            pass
+    s.close()
+print(answered)
+PYEOF
+)
+if [[ $got == 250 ]]; then
+	ok "250 UDP forwards under a limit of 1024 descriptors: all 250 answer"
+else
+	fail "250 UDP forwards: $got of 250 answered"
+	show_log "$TMPDIR_TEST/udp.log"
+fi
+if grep -q -e "lost to the descriptor limit" -e "descriptors dropped" "$TMPDIR_TEST/udp.log"; then
+	fail "the relay lost descriptors with 250 UDP forwards"
+	grep -e "lost to" -e "dropped" "$TMPDIR_TEST/udp.log" | head -n3 | indent
+else
+	ok "no descriptor lost by the relay"
+fi
+stop_nsplice TERM 5 || fail "2. nsplice did not stop on SIGTERM"
+
+# 3. auto: 300 ports listen in NS, 256 fit the budget
+cat >"$TMPDIR_TEST/listen300.py" <<'PYEOF'
+import selectors, socket, sys
+first, n = int(sys.argv[1]), int(sys.argv[2])
+sel = selectors.DefaultSelector()
+for p in range(first, first + n):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", p))
+    s.listen(16)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+print("listening", flush=True)
+while True:
+    for key, _ in sel.select():
+        try:
+            c, _ = key.fileobj.accept()
+            c.sendall(b"hello\n")
+            c.close()
+        except BlockingIOError:
+            pass
+PYEOF
+start_bg "$TMPDIR_TEST/listen300.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
+	"$PY" "$TMPDIR_TEST/listen300.py" "$A" 300
+for ((i = 0; i < 100; i++)); do
+	grep -q listening "$TMPDIR_TEST/listen300.out" && break
+	sleep 0.05
+done
+start_nsplice "$TMPDIR_TEST/auto.log" --netns "$NS" -t auto ||
+	die "nsplice -t auto did not start"
+for ((i = 0; i < 100; i++)); do
+	grep -q "not forwarded: the forwards have" "$TMPDIR_TEST/auto.log" && break
+	sleep 0.1
+done
+sleep 1.5	# a second scan must not warn again
+warn=$(grep -c "auto: 44 ports listening on the other side not forwarded: the forwards have the 512" "$TMPDIR_TEST/auto.log" || true)
+if [[ $warn == 1 ]]; then
+	ok "auto past the budget: one warning, 44 ports left out"
+else
+	fail "auto past the budget: $warn warnings naming 44 ports"
+	show_log "$TMPDIR_TEST/auto.log"
+fi
+n=$(ss -Hltn | awk -v a="$A" '{ split($4, x, ":"); p = x[length(x)]; if (p >= a && p < a + 300) c++ } END { print c + 0 }')
+if [[ $n == 512 ]]; then
+	ok "512 listening sockets for the auto ports (256 ports, two families)"
+else
+	fail "$n listening sockets for the auto ports, expected 512"
+fi
+if nstool wait-port 127.0.0.1 "$A" --timeout "$WAIT_TIMEOUT" >/dev/null 2>&1; then
+	ok "an auto port within the budget is served"
+else
+	fail "auto port $A is not served"
+	show_log "$TMPDIR_TEST/auto.log"
+fi
+stop_nsplice TERM 5 || fail "3. nsplice did not stop on SIGTERM"
+assert_no_nsplice_procs "no nsplice process left"
+
+finish
