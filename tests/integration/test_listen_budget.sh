@@ -34,6 +34,46 @@ alloc_range 26100 A 300
 alloc_ports 26100 PX
 ulimit -n 1024 || die "cannot lower RLIMIT_NOFILE to 1024"
 
+# start_servers LOG udp|tcp FIRST N - in NS, on 127.0.0.1:FIRST..+N-1, a UDP
+# echo or a TCP server that says hello and closes; returns once they are up
+start_servers() {
+	local log=$1 i
+	cat >"$TMPDIR_TEST/servers.py" <<'PYEOF'
+import selectors, socket, sys
+kind, first, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sel = selectors.DefaultSelector()
+for p in range(first, first + n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if kind == "udp"
+                      else socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, kind == "tcp")
+    s.bind(("127.0.0.1", p))
+    if kind == "tcp":
+        s.listen(16)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+print("up", flush=True)
+while True:
+    for key, _ in sel.select():
+        try:
+            if kind == "udp":
+                data, peer = key.fileobj.recvfrom(2048)
+                key.fileobj.sendto(data, peer)
+            else:
+                c, _ = key.fileobj.accept()
+                c.sendall(b"hello\n")
+                c.close()
+        except BlockingIOError:
+            pass
+PYEOF
+	start_bg "$log" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
+		"$PY" "$TMPDIR_TEST/servers.py" "$2" "$3" "$4"
+	for ((i = 0; i < 100; i++)); do
+		grep -q up "$log" && return 0
+		sleep 0.05
+	done
+	die "$2 servers on $3.. in $NS did not start"
+}
+
 # 1. Too many listeners for the budget: refused before anything is bound
 rc=0
 timeout -k 2 30 "$NSPLICE" --netns "$NS" -t "$PX" -t "$P-$((P + 299))" \
@@ -69,30 +109,7 @@ fi
 stop_nsplice TERM 5 || fail "1b. nsplice did not stop on SIGTERM"
 
 # 2. 250 UDP forwards, all answering
-cat >"$TMPDIR_TEST/echo250.py" <<'PYEOF'
-import selectors, socket, sys
-first, n = int(sys.argv[1]), int(sys.argv[2])
-sel = selectors.DefaultSelector()
-for p in range(first, first + n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", p))
-    s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ)
-print("bound", flush=True)
-while True:
-    for key, _ in sel.select():
-        try:
-            data, peer = key.fileobj.recvfrom(2048)
-            key.fileobj.sendto(data, peer)
-        except BlockingIOError:
-            pass
-PYEOF
-start_bg "$TMPDIR_TEST/echo250.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
-	"$PY" "$TMPDIR_TEST/echo250.py" "$U" 250
-for ((i = 0; i < 100; i++)); do
-	grep -q bound "$TMPDIR_TEST/echo250.out" && break
-	sleep 0.05
-done
+start_servers "$TMPDIR_TEST/echo250.out" udp "$U" 250
 start_nsplice "$TMPDIR_TEST/udp.log" --netns "$NS" -u "127.0.0.1/$U-$((U + 249))" ||
 	die "nsplice -u with 250 ports did not start"
 udptool wait 127.0.0.1 "$U" --timeout "$WAIT_TIMEOUT" >/dev/null ||
@@ -134,33 +151,7 @@ fi
 stop_nsplice TERM 5 || fail "2. nsplice did not stop on SIGTERM"
 
 # 3. auto: 300 ports listen in NS, 256 fit the budget
-cat >"$TMPDIR_TEST/listen300.py" <<'PYEOF'
-import selectors, socket, sys
-first, n = int(sys.argv[1]), int(sys.argv[2])
-sel = selectors.DefaultSelector()
-for p in range(first, first + n):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", p))
-    s.listen(16)
-    s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ)
-print("listening", flush=True)
-while True:
-    for key, _ in sel.select():
-        try:
-            c, _ = key.fileobj.accept()
-            c.sendall(b"hello\n")
-            c.close()
-        except BlockingIOError:
-            pass
-PYEOF
-start_bg "$TMPDIR_TEST/listen300.out" ip netns exec "$NS" timeout -k 2 "$LIFETIME" \
-	"$PY" "$TMPDIR_TEST/listen300.py" "$A" 300
-for ((i = 0; i < 100; i++)); do
-	grep -q listening "$TMPDIR_TEST/listen300.out" && break
-	sleep 0.05
-done
+start_servers "$TMPDIR_TEST/listen300.out" tcp "$A" 300
 start_nsplice "$TMPDIR_TEST/auto.log" --netns "$NS" -t auto ||
 	die "nsplice -t auto did not start"
 for ((i = 0; i < 100; i++)); do
