@@ -553,7 +553,7 @@ static int expand_spec(struct nsp_config *cfg, const struct portspec *ps,
  * expand_auto() - turn one parsed auto spec into an auto rule
  * @cfg:	configuration being built
  * @ps:		parsed spec, auto_ set
- * @opt:	't' or 'T'
+ * @opt:	't', 'T', 'u' or 'U'
  * @spec:	spec text, for messages
  * @src:	CONFIG_SRC_*
  * @err:	error buffer
@@ -563,12 +563,20 @@ static int expand_spec(struct nsp_config *cfg, const struct portspec *ps,
  * port the other side listens on but this side cannot bind is skipped,
  * not fatal, because nobody asked for that port by number.
  *
+ * UDP auto without listed ports leaves out the ephemeral range: a bound,
+ * unconnected UDP socket there is a client's (a resolver's that calls
+ * sendto() without bind() gets one), not a service.  Forwarded, it let
+ * anything on the other side send datagrams into that client - a DNS
+ * answer to a query it never saw.  A TCP listener is a service wherever
+ * it listens, and a port a UDP spec names is forwarded as named.
+ *
  * Return: 0 or -1
  */
 static int expand_auto(struct nsp_config *cfg, const struct portspec *ps,
 		       char opt, const char *spec, int src, char *err,
 		       size_t errlen)
 {
+	bool no_ephemeral = (opt == 'u' || opt == 'U') && ps->auto_first;
 	struct auto_rule *r;
 	unsigned i, p;
 	int ret;
@@ -585,7 +593,9 @@ static int expand_auto(struct nsp_config *cfg, const struct portspec *ps,
 		r->tmpl[i].m.flags |= FWD_F_OPTIONAL;
 	}
 	for (p = 1; p < PORTSET_PORTS; p++)
-		if (ps->map[p].port)
+		if (ps->map[p].port &&
+		    !(no_ephemeral && p >= ps->eph_first &&
+		      p <= ps->eph_last))
 			portset_add(r->allowed, (uint16_t)p);
 	ret = config_auto_append(cfg, r, err, errlen);
 	free(r);

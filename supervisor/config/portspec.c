@@ -808,9 +808,12 @@ static int spec_finish(struct parse *st)
 	}
 	portspec_work += first ? last - first + 1 : 0;
 	ps->best_effort = st->all || !st->included || ps->auto_;
-	if (ps->auto_ && !st->included)
+	if (ps->auto_ && !st->included) {
 		ps->auto_first = st->env->unpriv_first > PORT_FIRST ?
 				 st->env->unpriv_first : PORT_FIRST;
+		ps->eph_first = st->env->ephemeral_first;
+		ps->eph_last = st->env->ephemeral_last;
+	}
 	if (!ps->nports)
 		return fail(st, "spec \"%s\" forwards no port",
 			    quote(&q, st->spec));

@@ -87,6 +87,9 @@ struct portspec_target {
  * @auto_first:	"auto" without listed ports: the first port it may take
  *		(the unprivileged start, at least 1), 0 otherwise; lower
  *		ports are left out without an exclusion
+ * @eph_first:	with @auto_first, the ephemeral range the parse saw (UDP
+ *		auto leaves it out, options.c)
+ * @eph_last:	its last port
  * @addr_af:	AF_UNSPEC if no listen address was given (caller applies
  *		the default), AF_INET or AF_INET6 for an address
  * @addr_any_both: "*" (or "%IFACE" alone): both 0.0.0.0 and ::
@@ -103,6 +106,8 @@ struct portspec {
 	bool auto_;
 	bool best_effort;
 	uint16_t auto_first;
+	uint16_t eph_first;
+	uint16_t eph_last;
 	int addr_af;
 	bool addr_any_both;
 	union inany addr;

@@ -14,6 +14,10 @@
 #    relay's flow sockets are) is not taken for a server: no forward;
 #  - the server on P2 stops: its forward goes (the host's UDP port P2 is
 #    free again), P1's stays.
+# Then nsplice --netns NS -U auto alone: a UDP server of the host on S is
+# forwarded into NS, but a client socket of the host that sent without
+# bind() (an ephemeral port) is not: forwarded, it let the namespace send
+# datagrams into the host's client, a DNS answer to a query it never saw.
 # Why it matters: `auto` must work on UDP as on TCP (sock_diag
 # scan of bound UDP sockets).  On a build without it, "-u auto" is an
 # unknown option or finds nothing, and the first check fails.
@@ -36,7 +40,7 @@ wait_unbound() {
 
 NS="nsp-$$-udpauto"
 make_netns "$NS"
-alloc_ports 23700 P1 P2 Q R
+alloc_ports 23700 P1 P2 Q R S
 
 start_udp_echo "$NS" 127.0.0.1 "$P1"
 start_ns_server "$NS" "$TMPDIR_TEST/tcp.log" echo-server "$Q" --addr 127.0.0.1
@@ -97,5 +101,45 @@ else
 	fail "-u auto: the forward of $P1 went away too"
 fi
 
+shutdown_nsplice --any-status 3
+
+# -U auto alone: the host's UDP server on S (below the ephemeral range) is
+# forwarded into NS; a client socket of the host that sent without bind()
+# (the kernel gave it an ephemeral port, as a resolver's gets) is not
+ns_udp_bound() { [[ -n $(ip netns exec "$NS" ss -Huan "sport = :$1") ]]; }
+start_bg "$TMPDIR_TEST/hostecho.out" timeout -k 2 "$LIFETIME" \
+	"$PY" "$UDPTOOL" echo 127.0.0.1 "$S" --lifetime "$LIFETIME"
+start_bg "$TMPDIR_TEST/eph.out" timeout -k 2 "$LIFETIME" \
+	"$PY" -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"q", ("127.0.0.1", int(sys.argv[1])))
+print(s.getsockname()[1], flush=True)
+time.sleep(float(sys.argv[2]))' "$S" "$LIFETIME"
+for ((i = 0; i < 50; i++)); do
+	E=$(head -n1 "$TMPDIR_TEST/eph.out" 2>/dev/null)
+	[[ -n $E ]] && break
+	sleep 0.1
+done
+read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range
+start_nsplice "$TMPDIR_TEST/nsplice-U.log" --netns "$NS" -U auto ||
+	die "nsplice -U auto did not start"
+for ((i = 0; i < 50; i++)); do
+	ns_udp_bound "$S" && break
+	sleep 0.1
+done
+if ns_udp_bound "$S"; then
+	ok "-U auto: the host's UDP server on $S is forwarded into the namespace"
+else
+	fail "-U auto: no forward for the host's UDP server on $S"
+	show_log "$NSP_LOG"
+fi
+sleep 2.5	# more scans
+if [[ -z $E ]] || ((E < eph_lo || E > eph_hi)); then
+	fail "-U auto: the client socket's port '$E' is not in the ephemeral range $eph_lo-$eph_hi"
+elif ns_udp_bound "$E"; then
+	fail "-U auto: the host's client socket on ephemeral port $E got a forward into the namespace"
+else
+	ok "-U auto: the host's client socket on ephemeral port $E got no forward"
+fi
 shutdown_nsplice --any-status 3
 finish
