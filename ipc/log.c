@@ -14,9 +14,17 @@
  * without a second write or a copy.  The syslog socket is opened by
  * log_syslog_open() before the supervisor's sandbox (which forbids
  * socket(AF_UNIX)); afterwards lines are send()s on it, and a line that
- * cannot be sent (syslog daemon gone, queue full) goes to stderr instead:
- * a log line is never silently lost for a slow logger, and the supervisor
- * never blocks on one.
+ * cannot be sent (syslog daemon gone, queue full) goes to stderr instead.
+ *
+ * The supervisor never blocks on its stderr either (log_set_no_block()):
+ * a pipe nobody drains (`nsplice 2>&1 | slow-reader`) froze it in write(),
+ * and with it SIGTERM, restarts, the control socket and the children's log
+ * pipe, so the relay blocked too and traffic stopped.  Before each write
+ * it polls stderr; a line that would block is dropped and counted, and the
+ * next line that can go out is preceded by the count.  POLLOUT on a pipe
+ * means a free page, and a line is at most LOG_LINE_MAX bytes, less than
+ * a page.  Children keep blocking writes: their stderr is the supervisor's
+ * log pipe, which it reads whenever it is not writing.
  *
  * log_sink_child() is the supervisor's half of the children's log pipe:
  * it makes the bytes terminal-safe with text_safe() (stderr may be a
@@ -32,11 +40,12 @@
  * a config file or a control request, and one place that cleans them all
  * cannot be forgotten by the next message.
  *
- * Syscalls: write; supervisor in syslog mode also socket, connect (at
- * start), send, getpid; fstat at start for journal detection.
+ * Syscalls: write; the supervisor also poll; in syslog mode also socket,
+ * connect (at start), send, getpid; fstat at start for journal detection.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -78,6 +87,11 @@ static enum log_mode log_out_mode = LOG_MODE_PLAIN;
 static int log_syslog_fd = -1;
 static pid_t log_syslog_pid;
 
+/* log_no_block, log_dropped - the supervisor drops what stderr cannot
+ * take at once, and counts it, see the DOC comment */
+static bool log_no_block;
+static unsigned long log_dropped;
+
 /* sink_line, sink_len - a child line whose newline has not been read
  * yet, raw: it is cleaned once whole */
 static char sink_line[LOG_LINE_MAX];
@@ -87,6 +101,47 @@ static size_t sink_len;
  * the last read cut, raw */
 static char sink_held[TEXT_SEQ_MAX];
 static size_t sink_nheld;
+
+/**
+ * log_set_no_block() - never block on stderr: drop and count instead
+ * @on:		true for the supervisor
+ */
+void log_set_no_block(bool on)
+{
+	log_no_block = on;
+}
+
+/**
+ * stderr_write() - write to stderr, without blocking if so asked
+ * @buf:	bytes
+ * @len:	their number, at most LOG_LINE_MAX plus a prefix
+ *
+ * Return: 0, or -1 if the bytes were not (all) written
+ */
+static int stderr_write(const char *buf, size_t len)
+{
+	struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
+	char note[96];
+	int n;
+
+	if (log_no_block) {
+		if (poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT)) {
+			log_dropped++;
+			return -1;
+		}
+		if (log_dropped) {
+			n = snprintf(note, sizeof(note), "[%s] warning: %lu log "
+				     "writes dropped: stderr was not being "
+				     "read\n", log_role, log_dropped);
+			log_dropped = 0;
+			if (n > 0 && write(STDERR_FILENO, note,
+					   (size_t)n < sizeof(note) ?
+					   (size_t)n : sizeof(note) - 1) < 0)
+				return -1;
+		}
+	}
+	return write(STDERR_FILENO, buf, len) == (ssize_t)len ? 0 : -1;
+}
 
 /**
  * log_init() - set the role tag and the most verbose level written
@@ -325,7 +380,7 @@ static void emit(int pri, char *line, size_t len)
 		body = line;
 		len += LOG_PREFIX_LEN;
 	}
-	if (write(STDERR_FILENO, body, len) < 0) {
+	if (stderr_write(body, len) < 0) {
 		/* Nowhere left to report it. */
 	}
 }
@@ -391,7 +446,7 @@ static void sink_plain(const char *buf, size_t n)
 		out = text_safe(work, work, len, TEXT_KEEP_NL, &sink_nheld);
 		/* text_safe() never writes past what it consumed */
 		memcpy(sink_held, work + len - sink_nheld, sink_nheld);
-		if (out && write(STDERR_FILENO, work, out) < 0)
+		if (out && stderr_write(work, out) < 0 && !log_no_block)
 			return;
 		buf += take;
 		n -= take;
@@ -467,7 +522,7 @@ void log_sink_flush(void)
 	if (sink_nheld) {
 		n = text_safe(out, sink_held, sink_nheld, 0, NULL);
 		sink_nheld = 0;
-		if (write(STDERR_FILENO, out, n) < 0)
+		if (stderr_write(out, n) < 0 && !log_no_block)
 			return;
 	}
 	if (!sink_len)

@@ -92,6 +92,7 @@ extern int log_level;
 void log_init(const char *role, int level);
 bool log_due(struct log_ratelimit *rl, int level, unsigned period);
 void log_set_mode(enum log_mode mode);
+void log_set_no_block(bool on);
 enum log_mode log_get_mode(void);
 enum log_mode log_mode_detect(bool want_syslog);
 const char *log_mode_name(enum log_mode mode);

@@ -906,6 +906,7 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
 	s.eng = eng;
 	log_init("supervisor", cfg->log_level);
+	log_set_no_block(true);
 	proctitle_set("nsplice: supervisor");
 
 	ret = early(&s, err, sizeof(err));
