@@ -523,7 +523,8 @@ void listener_remove(struct relay *r, uint32_t id)
 	}
 	l->removed = true;
 	r->nforwards--;
-	if (!--listener_group(r, l)->forwards)
+	/* UDP forwards share their own table (udp.c): not TCP's groups */
+	if (!(l->fwd.flags & FWD_F_UDP) && !--listener_group(r, l)->forwards)
 		r->nports--;
 	r->rearm = true;	/* the other ports' share may have grown */
 	ndebug("forward %u: port %u removed, %u flow%s still open", id,
@@ -583,6 +584,10 @@ void listener_flow_added(struct relay *r, struct listener *l)
  * @old:	removed listener whose id @l reuses, NULL if none: its open
  *		flows now count for @l (chan_sup_forward()), so they move to
  *		@l's group
+ *
+ * A UDP forward joins no TCP group: its flows live in UDP's own table,
+ * with its own per-port share (udp.c).  Counted here, "-t 8080 -u 53"
+ * made two TCP ports and halved what port 8080 may hold.
  */
 void listener_group_join(struct relay *r, struct listener *l,
 			 const struct listener *old)
@@ -594,6 +599,8 @@ void listener_group_join(struct relay *r, struct listener *l,
 
 		og->open -= old->open < og->open ? old->open : og->open;
 	}
+	if (l->fwd.flags & FWD_F_UDP)
+		return;
 	g->open += l->open;
 	if (!g->forwards++)
 		r->nports++;

@@ -9,7 +9,8 @@
 #                    connections, exactly 50 get their echo; the other 30
 #                    are connected at TCP level (they wait in the listen
 #                    backlog, nothing is reset) but get no byte until some
-#                    of the 50 close; then all 30 are served;
+#                    of the 50 close; then all 30 are served; a -u forward
+#                    beside the TCP one does not lower that 50;
 #   --idle-timeout 3 a connection idle in both directions is closed after
 #                    3 s and before 3 + 2 s, while a connection with a round
 #                    trip every 0.5 s stays open for 8 s;
@@ -36,7 +37,7 @@ need_nsplice
 
 NS="nsp-$$-llimits"
 make_netns "$NS"
-alloc_ports 18000 P H1 H2 H3 H4 H5
+alloc_ports 18000 P H1 H2 H3 H4 H5 H6 H7
 CLK_TCK=$(getconf CLK_TCK)
 
 # cpu_ticks PID - utime + stime of PID in clock ticks.
@@ -76,6 +77,21 @@ if start_nsplice --wait 127.0.0.1 "$H1" "$TMPDIR_TEST/maxconns.log" \
 		show_log "$NSP_LOG" 10
 	fi
 	stop_checked "--max-conns: " any
+fi
+# A UDP forward beside it takes nothing from the TCP port's connections:
+# UDP flows have their own table (it once counted as a second TCP port and
+# halved port H6's share to 25)
+if start_nsplice --wait 127.0.0.1 "$H6" "$TMPDIR_TEST/maxconns-udp.log" \
+	--netns "$NS" -t "$H6:$P" -u "$H7:$P" --max-conns 50; then
+	timeout -k 2 40 "$PY" "$LIVETOOL" many 127.0.0.1 "$H6" 80 50 2 - 10 \
+		>"$TMPDIR_TEST/many-udp.out" 2>&1 || true
+	if grep -q '^served_first=50$' "$TMPDIR_TEST/many-udp.out"; then
+		ok "--max-conns 50 with a -u forward too: still 50 of 80 served at once on the TCP port"
+	else
+		fail "--max-conns 50 with a -u forward: $(grep -m1 '^served_first' "$TMPDIR_TEST/many-udp.out" || paste -sd' ' "$TMPDIR_TEST/many-udp.out"), expected served_first=50"
+		show_log "$NSP_LOG" 10
+	fi
+	stop_checked "--max-conns with -u: " any
 fi
 
 # ----------------------------------------------------------- idle timeout
