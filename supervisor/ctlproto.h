@@ -119,8 +119,9 @@ struct ctl_proc_status {
 	unsigned restarts;
 };
 
-/* CTL_PROCS_MAX - processes in a status report */
-#define CTL_PROCS_MAX		8
+/* CTL_PROCS_MAX - processes in a status report: the supervisor, its three
+ * children, every draining relay (DRAIN_MAX) and COMMAND; live.c checks */
+#define CTL_PROCS_MAX		9
 
 /**
  * struct ctl_status - a whole status report

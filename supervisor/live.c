@@ -489,12 +489,14 @@ static void fill_procs(const struct supervisor *s, struct ctl_status *st)
 		st->proc[st->nproc++] = (struct ctl_proc_status){
 			names[i], s->ch[i].pid, proc_state(s, &s->ch[i]),
 			s->ch[i].restarts };
-	for (i = 0; i < DRAIN_MAX && st->nproc < CTL_PROCS_MAX - 1; i++)
+	_Static_assert(CTL_PROCS_MAX >= 1 + CH_COUNT + DRAIN_MAX + 1,
+		       "a status report lists every process");
+	for (i = 0; i < DRAIN_MAX; i++)
 		if (s->drain[i].pid > 0)
 			st->proc[st->nproc++] = (struct ctl_proc_status){
 				"relay (draining)", s->drain[i].pid,
 				"draining", 0 };
-	if (s->cmd_pid > 0 && st->nproc < CTL_PROCS_MAX)
+	if (s->cmd_pid > 0)
 		st->proc[st->nproc++] = (struct ctl_proc_status){
 			"command", s->cmd_pid, "running", 0 };
 }
