@@ -41,6 +41,14 @@
  * be served by that relay: the supervisor starts a new one with the full
  * configuration and lets the old one drain (restart.c).
  *
+ * Failed binds: before nsplice first served, a forward that cannot be
+ * bound stops it (exit 2).  Afterwards - a reload, `ctl add`, a forward
+ * removed and added again while a replaced relay still held its old
+ * socket - the failure is logged once and the bind is tried again, after
+ * 1 s and then at doubling intervals up to BIND_RETRY_MAX_S, until it
+ * succeeds (logged too) or the forward is removed.  Once, a port whose
+ * bind failed stayed dark until it was removed and added again.
+ *
  * Restarts: when the relay is replaced, every forward is sent to the new
  * one; listeners whose only copy died with it are bound again.  When an
  * agent is replaced, the relay's copies keep the ports bound; the new agent
@@ -62,12 +70,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ipc/clock.h"
 #include "ipc/log.h"
 #include "supervisor/activation.h"
 #include "supervisor/supervisor.h"
 
 /* BIND_WINDOW - BIND and UNBIND requests in flight per agent */
 #define BIND_WINDOW	64
+
+/* BIND_RETRY_MAX_S - longest wait between two binds of a failed forward */
+#define BIND_RETRY_MAX_S	30
 
 /* LISTEN_FD_SHARE - listening sockets take at most 1/this of RLIMIT_NOFILE */
 #define LISTEN_FD_SHARE	2
@@ -1102,6 +1114,57 @@ void fwdtab_agent_gone(struct supervisor *s, enum sup_child_id id)
 }
 
 /**
+ * bind_failed() - a BIND failed: log it (once), plan the next try
+ * @s:		supervisor state
+ * @f:		the forward, now FS_FAILED
+ * @error:	errno from the agent
+ *
+ * Only forwards someone asked for by port are tried again: an auto port
+ * follows its scan (auto_note()), and a port a range or "all" only
+ * tolerates is skipped for good, as at start.
+ */
+static void bind_failed(struct supervisor *s, struct sup_fwd *f, int error)
+{
+	bool first = !f->fail_logged;
+
+	if (first)
+		sup_bind_failed(s, &f->e, error);
+	if (!s->ready || f->e.src == CONFIG_SRC_AUTO ||
+	    f->e.tolerate == FWD_TOL_ANY)
+		return;
+	f->fail_logged = true;
+	f->retry_gap = !f->retry_gap ? 1 :
+		       f->retry_gap * 2 > BIND_RETRY_MAX_S ? BIND_RETRY_MAX_S :
+		       (uint16_t)(f->retry_gap * 2);
+	f->retry_at = clock_ms() / CLOCK_MS_PER_S + f->retry_gap;
+	if (first)
+		nnotice("-%c %s: port %u: trying again every %u s at most, "
+			"until it listens or the forward is removed", f->e.opt,
+			f->e.spec, f->e.m.listen_port, BIND_RETRY_MAX_S);
+	else
+		ndebug("-%c %s: port %u: bind failed again (%s), next try "
+		       "in %u s", f->e.opt, f->e.spec, f->e.m.listen_port,
+		       strerror(error), f->retry_gap);
+}
+
+/**
+ * bind_recovered() - a forward whose bind had failed listens now
+ * @f:		the forward, now FS_BOUND
+ */
+static void bind_recovered(struct sup_fwd *f)
+{
+	char a[INANY_STRLEN];
+
+	inany_ntop(f->e.m.family, &f->e.m.listen_addr, a, sizeof(a));
+	nnotice("-%c %s: listening on %s%s%s:%u%s now", f->e.opt, f->e.spec,
+		f->e.m.family == AF_INET6 ? "[" : "", a,
+		f->e.m.family == AF_INET6 ? "]" : "", f->e.m.listen_port,
+		f->e.m.listen_side == SIDE_HOST ? "" : " in the namespace");
+	f->fail_logged = false;
+	f->retry_gap = 0;
+}
+
+/**
  * fwdtab_bound() - BOUND: the result of one BIND
  * @s:		supervisor state
  * @id:		agent
@@ -1123,13 +1186,44 @@ void fwdtab_bound(struct supervisor *s, enum sup_child_id id,
 	if (f->state == FS_BINDING && !b->error) {
 		fwd_set(s, f, FS_BOUND);
 		f->agent_holds = true;
+		if (f->fail_logged)
+			bind_recovered(f);
 	} else if (f->state == FS_UNBINDING) {
 		f->agent_holds = !b->error;
 	} else if (f->state == FS_BINDING) {
 		fwd_set(s, f, FS_FAILED);
-		sup_bind_failed(s, &f->e, b->error);
+		bind_failed(s, f, b->error);
 	}
 	fwdtab_pump(s);
+}
+
+/**
+ * fwdtab_retry() - bind again the failed forwards whose time has come
+ * @s:		supervisor state
+ *
+ * Called from the supervisor's timer; walks the table only while some
+ * forward is FS_FAILED.
+ */
+void fwdtab_retry(struct supervisor *s)
+{
+	uint64_t now = clock_ms() / CLOCK_MS_PER_S;
+	bool any = false;
+	uint32_t i;
+
+	if (s->stopping || !s->nstate[FS_FAILED][SIDE_HOST] +
+			   s->nstate[FS_FAILED][SIDE_TARGET])
+		return;
+	for (i = 0; i < FWD_ID_MAX; i++) {
+		struct sup_fwd *f = &s->ft[i];
+
+		if (f->state == FS_FAILED && f->retry_gap &&
+		    now >= f->retry_at) {
+			fwd_set(s, f, FS_BIND);
+			any = true;
+		}
+	}
+	if (any)
+		fwdtab_pump(s);
 }
 
 /**

@@ -534,6 +534,7 @@ static void on_timer(struct supervisor *s)
 	judge_deferred(s);
 	restart_tick(s);
 	live_tick(s);
+	fwdtab_retry(s);
 	if (!s->stopping && netns_gone(s)) {
 		snprintf(why, sizeof(why), "network namespace %s was removed: "
 			 "stopping", s->cfg->netns_path);

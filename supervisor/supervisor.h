@@ -120,6 +120,11 @@ enum sup_fwd_state {
  * @agent_holds: the agent of its side holds its socket (lost when the
  *		agent is restarted; the relay's copy keeps the port bound)
  * @remove_relay: FORWARD_DEL still to be sent (relay not ready)
+ * @fail_logged: a failed bind of it was logged; retries are quiet until
+ *		one succeeds
+ * @retry_gap:	seconds between bind retries, doubling up to
+ *		BIND_RETRY_MAX_S, 0 if none is due
+ * @retry_at:	clock second of the next bind retry (FS_FAILED)
  * @cnt:	counters from the current relay
  * @base:	counters from relays that are gone
  */
@@ -132,6 +137,9 @@ struct sup_fwd {
 	bool bind_pending;
 	bool agent_holds;
 	bool remove_relay;
+	bool fail_logged;
+	uint16_t retry_gap;
+	uint64_t retry_at;
 	struct msg_stats cnt;
 	struct msg_stats base;
 };
@@ -327,6 +335,7 @@ void fwdtab_relay_config(struct supervisor *s);
 void fwdtab_relay_ready(struct supervisor *s, uint32_t count);
 void fwdtab_relay_gone(struct supervisor *s);
 void fwdtab_agent_gone(struct supervisor *s, enum sup_child_id id);
+void fwdtab_retry(struct supervisor *s);
 void fwdtab_bound(struct supervisor *s, enum sup_child_id id,
 		  const struct msg_bound *b);
 void fwdtab_unbound(struct supervisor *s, enum sup_child_id id, uint32_t fid);

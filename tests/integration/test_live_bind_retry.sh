@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_live_bind_retry - a forward whose port is taken when it is added to
+# a running nsplice listens as soon as the port is free again.
+#
+#  1. `nsplice ctl add -t B:P` while another process holds 127.0.0.1:B:
+#     the failure is logged (an error naming the port, then when it will
+#     be tried again); once the holder exits, within 5 s nsplice listens
+#     on 127.0.0.1:B (logged) and a connection there reaches P in NS.
+#  2. The same through the configuration file and SIGHUP, port C.
+#  3. A forward still failing is removed (ctl remove): no more tries, and
+#     freeing its port later binds nothing.
+# Why it matters: a reviewer reloaded quickly (each reload needing a new
+# relay); an unchanged forward was removed and added again while the old
+# relay still held its socket, failed with EADDRINUSE, and stayed dark
+# until nsplice was restarted: a failed bind was never tried again.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+
+need_root
+need_nsplice
+
+NS="nsp-$$-lretry"
+make_netns "$NS"
+alloc_ports 26900 A B C D P
+start_ns_server "$NS" "$TMPDIR_TEST/echo.log" echo-server "$P" --addr 127.0.0.1 --addr ::1
+wait_port 127.0.0.1 "$P" "$NS" || die "echo server in $NS did not start"
+CONF=$TMPDIR_TEST/nsplice.conf
+printf 'tcp-ports = %s:%s\n' "$A" "$P" >"$CONF"
+
+# hold PORT - a TCP listener of another process on 127.0.0.1:PORT; HOLD_PID
+hold() {
+	start_ns_server "" "$TMPDIR_TEST/hold-$1.log" echo-server "$1" --addr 127.0.0.1
+	HOLD_PID=$BG_PID
+	wait_port 127.0.0.1 "$1" || die "holder on $1 did not start"
+}
+# unhold PORT - stop the holder, wait (<= 10 s) until it no longer listens
+unhold() {
+	local i
+	kill "$HOLD_PID"
+	for ((i = 0; i < 100; i++)); do
+		ss -Hltnp "sport = :$1" | grep -q python || return 0
+		sleep 0.1
+	done
+	die "the holder of $1 did not go"
+}
+# listens_within PORT SECONDS - nsplice listens on 127.0.0.1:PORT in time
+listens_within() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		ss -Hltnp "src 127.0.0.1:$1" | grep -q nsplice && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start_nsplice --wait 127.0.0.1 "$A" "$TMPDIR_TEST/nsplice.log" -c "$CONF" \
+	--netns "$NS" --control "$TMPDIR_TEST/ctl.sock" || die "nsplice did not start"
+
+# 1. ctl add on a taken port
+hold "$B"
+"$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" add -t "$B:$P" >"$TMPDIR_TEST/add.out" 2>&1 || true
+for ((i = 0; i < 30; i++)); do
+	grep -q "port $B: trying again" "$NSP_LOG" && break
+	sleep 0.1
+done
+if grep -q "cannot listen on 127.0.0.1:$B: address already in use" "$NSP_LOG" &&
+	grep -q "port $B: trying again every 30 s at most" "$NSP_LOG"; then
+	ok "1. ctl add on a taken port: the failure and the retry are logged"
+else
+	fail "1. ctl add on a taken port: no error and retry notice in the log"
+	show_log "$NSP_LOG"
+fi
+unhold "$B"
+if listens_within "$B" 5 && grep -q -- "-t $B:$P: listening on 127.0.0.1:$B now" "$NSP_LOG" &&
+	nstool concurrent 127.0.0.1 "$B" 2 >/dev/null 2>&1; then
+	ok "1. once the port is free, nsplice listens on 127.0.0.1:$B within 5 s and forwards it"
+else
+	fail "1. 127.0.0.1:$B not forwarded 5 s after the port was freed"
+	show_log "$NSP_LOG"
+fi
+
+# 2. a reload on a taken port
+hold "$C"
+printf 'tcp-ports = %s:%s\ntcp-ports = %s:%s\n' "$A" "$P" "$C" "$P" >"$CONF"
+kill -HUP "$NSP_PID"
+for ((i = 0; i < 30; i++)); do
+	grep -q "port $C: trying again" "$NSP_LOG" && break
+	sleep 0.1
+done
+unhold "$C"
+if listens_within "$C" 5 && nstool concurrent 127.0.0.1 "$C" 2 >/dev/null 2>&1; then
+	ok "2. a reloaded forward on a taken port listens within 5 s of the port being freed"
+else
+	fail "2. 127.0.0.1:$C not forwarded 5 s after the port was freed"
+	show_log "$NSP_LOG"
+fi
+
+# 3. removed while failing: no more tries
+hold "$D"
+"$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" add -t "$D:$P" >/dev/null 2>&1 || true
+sleep 1.5
+"$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" remove -t "$D:$P" >"$TMPDIR_TEST/rm.out" 2>&1 ||
+	{ fail "3. ctl remove of the failing forward: $(cat "$TMPDIR_TEST/rm.out")"; }
+unhold "$D"
+sleep 3
+if ss -Hltnp "src 127.0.0.1:$D" | grep -q nsplice; then
+	fail "3. a removed forward was bound after its port was freed"
+else
+	ok "3. a forward removed while failing is not tried again"
+fi
+if nstool concurrent 127.0.0.1 "$A" 2 >/dev/null 2>&1; then
+	ok "the first forward on $A still works"
+else
+	fail "the forward on $A stopped working"
+fi
+stop_nsplice TERM 5 || fail "nsplice did not stop on SIGTERM"
+assert_no_nsplice_procs "no nsplice process left"
+
+finish
