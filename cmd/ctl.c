@@ -173,6 +173,14 @@ static int build_request(int argc, char **argv, char *line)
 
 	if (!strcmp(argv[0], "status"))
 		return build_status(argc - 1, argv + 1, line);
+	/* "add -t 80 -t 81" is the user's idea of one request; the
+	 * protocol's "at most 4 words" would not tell them what to do */
+	if ((!strcmp(argv[0], "add") || !strcmp(argv[0], "remove")) &&
+	    argc > 3 && argv[3][0] == '-' && strcmp(argv[3], "--proxy-protocol")) {
+		say("%s: one -t|-T|-u|-U SPEC per request, \"%s\" is a second "
+		    "option: run nsplice ctl once per SPEC", argv[0], argv[3]);
+		return -1;
+	}
 	for (i = 0; i < argc; i++) {
 		n = strlen(argv[i]);
 		if (!n) {

@@ -242,14 +242,16 @@ static void first_ready(struct supervisor *s)
 	unsigned target = fwdtab_count(s, FS_BOUND, SIDE_TARGET);
 	char err[CONFIG_ERR_MAX];
 
+	/* Both are the forwards' fault, before nsplice first served: the
+	 * usage status, as nsplice(1) says, not the runtime one */
 	if (s->cfg->nfwd && !s->cfg->nautos && !host && !target) {
 		nerr("no port could be forwarded");
-		sup_stop(s, EXIT_FAILURE, NULL);
+		sup_stop(s, EXIT_USAGE, NULL);
 		return;
 	}
 	if (activation_check_all_taken(err, sizeof(err))) {
 		nerr("%s", err);
-		sup_stop(s, EXIT_FAILURE, NULL);
+		sup_stop(s, EXIT_USAGE, NULL);
 		return;
 	}
 	s->ready = true;

@@ -80,7 +80,7 @@ wait_port 127.0.0.1 "$HPORT" >/dev/null 2>&1 || true
 for ((i = 0; i < 400; i++)); do [[ -s $TMPDIR_TEST/stray.rc ]] && break; sleep 0.05; done
 rc=$(cat "$TMPDIR_TEST/stray.rc" 2>/dev/null || echo none)
 out=$(cat "$TMPDIR_TEST/stray.out")
-if [[ $rc != none && $rc != 0 && $rc != 124 && $out == *"socket stray (fd 4, 127.0.0.1:$OTHER) matches no -t forward"* ]]; then
+if [[ $rc == 2 && $out == *"socket stray (fd 4, 127.0.0.1:$OTHER) matches no -t forward"* ]]; then
 	ok "stray inherited socket refused (exit $rc): $(grep -m1 stray <<<"$out")"
 else
 	fail "stray inherited socket: exit $rc, output: $out"

@@ -1141,7 +1141,7 @@ static void client_cases(struct fake *f, char *path)
  * @msg:	piece of stderr expected
  */
 struct usage_case {
-	char *argv[7];
+	char *argv[8];
 	int status;
 	const char *msg;
 };
@@ -1166,6 +1166,9 @@ static void client_usage(char *path)
 		{ { "ctl", p, "add", "-U", "", NULL }, 2,
 		  "-U \"\": empty spec" },
 		{ { "ctl", p, "", NULL }, 2, "argument 2 is empty" },
+		{ { "ctl", p, "add", "-t", "80", "-t", "81", NULL }, 2,
+		  "add: one -t|-T|-u|-U SPEC per request, \"-t\" is a second "
+		  "option" },
 		{ { "ctl", p, "add", "-t", "80", "90", NULL }, 2,
 		  "unexpected word \"90\"" },
 		{ { "ctl", p, "status", "--json", "x", NULL }, 2,
