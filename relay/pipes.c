@@ -29,6 +29,17 @@
  *    soft limit, so the relay never trips it: past it the kernel would
  *    silently hand out one-page pipes to every process of the user.
  *
+ * A spent page budget does not make flows wait: a pipe created then is
+ * shrunk to one page at once (F_SETPIPE_SZ on the empty pipe), and such a
+ * small pipe is closed, not kept, when it is returned.  Waiting let 64
+ * clients that never read their downloads pin every page (64 grown pipes
+ * of 128 pages) and stop every new connection of every forward; now a
+ * new flow moves its bytes a page at a time until full pipes come back.
+ * Small pipes may take half the page budget again (PIPE_SMALL_SHARE), so
+ * the user stays under its soft limit; past that, or past the descriptor
+ * budget, flows wait for a pipe.  One warning per LOG_CONDITION_SEC says
+ * which budget was spent.
+ *
  * Syscalls: pipe2, fcntl(F_GETPIPE_SZ, F_SETPIPE_SZ), close.
  */
 #include <errno.h>
@@ -38,6 +49,9 @@
 
 #include "ipc/log.h"
 #include "relay/pipes.h"
+
+/* PIPE_SMALL_SHARE - one-page pipes may add 1/this of the page budget */
+#define PIPE_SMALL_SHARE	2U
 
 /* PIPE_DEF_SIZE_GUESS - size of a fresh pipe until one was measured */
 #define PIPE_DEF_SIZE_GUESS	(64U * 1024U)
@@ -115,20 +129,54 @@ void pipes_set_limits(struct pipe_pool *pp, const struct msg_relay_limits *l)
 }
 
 /**
+ * pipe_fits() - would a pipe of the kernel's default size fit the pages
+ * @pp:		pool
+ *
+ * Return: true if the page budget has room for one more default pipe
+ */
+static bool pipe_fits(const struct pipe_pool *pp)
+{
+	uint32_t def = pp->def_size ? pp->def_size : PIPE_DEF_SIZE_GUESS;
+
+	return pp->pages + pipe_pages(def) <= pp->pages_budget;
+}
+
+/**
  * pipe_can_lend() - tell whether pipe_borrow() can succeed without pipe2()
  *		     failing
  * @pp:		pool
  *
- * Return: true if an idle pipe exists or one more fits the budgets
+ * Return: true if an idle pipe exists or the descriptor budget has room
+ * for one more (the page budget only decides its size)
  */
 bool pipe_can_lend(const struct pipe_pool *pp)
 {
-	uint32_t def = pp->def_size ? pp->def_size : PIPE_DEF_SIZE_GUESS;
-
 	if (pp->nidle)
 		return true;
 	return pp->count < pp->count_max &&
-	       pp->pages + pipe_pages(def) <= pp->pages_budget;
+	       (pipe_fits(pp) || pp->pages + 1 <= pp->pages_budget +
+					     pp->pages_budget / PIPE_SMALL_SHARE);
+}
+
+/**
+ * pipe_shrink() - make a pipe created past the page budget one page
+ * @pp:		pool
+ * @p:		the new, empty pipe
+ */
+static void pipe_shrink(struct pipe_pool *pp, struct relay_pipe *p)
+{
+	int n = fcntl(p->wr, F_SETPIPE_SZ, (int)PIPE_PAGE_SIZE);
+
+	if (n <= 0)
+		return;		/* keeps its size: counted as it is */
+	pp->pages -= pipe_pages(p->size);
+	p->size = (uint32_t)n;
+	pp->pages += pipe_pages(p->size);
+	/* The user should know why flows slow down */
+	if (log_due(&pp->rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
+		nwarn("pipe page budget spent (%u pipes, %llu pages): new "
+		      "flows get one-page pipes", pp->count,
+		      (unsigned long long)pp->pages);
 }
 
 /**
@@ -173,7 +221,7 @@ static int pipe_create(struct pipe_pool *pp, struct relay_pipe *p)
  */
 int pipe_borrow(struct pipe_pool *pp, struct relay_pipe *p)
 {
-	static struct log_ratelimit rl;
+	bool fits;
 
 	if (pp->nidle) {
 		*p = pp->idle[--pp->nidle];
@@ -182,14 +230,19 @@ int pipe_borrow(struct pipe_pool *pp, struct relay_pipe *p)
 	if (!pipe_can_lend(pp)) {
 		/* Data waits, intact; but the user should know why flows
 		 * slow down (fs.pipe-user-pages-soft, RLIMIT_NOFILE). */
-		if (log_due(&rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
+		if (log_due(&pp->rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
 			nwarn("pipe budget spent (%u pipes, %llu pages): "
 			      "flows wait for a pipe", pp->count,
 			      (unsigned long long)pp->pages);
 		errno = EAGAIN;
 		return -1;
 	}
-	return pipe_create(pp, p);
+	fits = pipe_fits(pp);
+	if (pipe_create(pp, p))
+		return -1;
+	if (!fits)
+		pipe_shrink(pp, p);
+	return 0;
 }
 
 /**
@@ -218,7 +271,8 @@ void pipe_return(struct pipe_pool *pp, struct relay_pipe *p)
 {
 	if (p->rd < 0)
 		return;
-	if (pp->nidle >= PIPE_POOL_IDLE_MAX) {
+	/* A one-page pipe of a spent budget is not worth keeping */
+	if (pp->nidle >= PIPE_POOL_IDLE_MAX || p->size < pp->def_size) {
 		pipe_discard(pp, p);
 		return;
 	}
@@ -242,11 +296,10 @@ void pipe_grow(struct pipe_pool *pp, struct relay_pipe *p)
 		return;
 	extra = pipe_pages(pp->bulk_size) - pipe_pages(p->size);
 	if (pp->pages + extra > pp->pages_budget) {
-		if (!pp->warned)
+		if (log_due(&pp->rl, LOG_LVL_WARN, LOG_CONDITION_SEC))
 			nwarn("pipe page budget (%llu pages) reached: bulk "
 			      "flows keep %u-byte pipes",
 			      (unsigned long long)pp->pages_budget, p->size);
-		pp->warned = true;
 		return;
 	}
 	n = fcntl(p->wr, F_SETPIPE_SZ, (int)pp->bulk_size);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ipc/log.h"
 #include "ipc/msg.h"
 
 /* PIPE_POOL_IDLE_MAX - drained pipes kept for reuse; more are closed */
@@ -69,7 +70,8 @@ struct relay_pipe {
  * @bulk_size:	size a bulk flow's pipe grows to, bytes
  * @def_size:	size of a fresh pipe, learnt from the first one, bytes
  * @grown:	successful growths, for statistics
- * @warned:	the budget already stopped a growth once (warned once)
+ * @rl:		one warning about a spent budget (a growth refused, a pipe
+ *		made small, a flow waiting) per LOG_CONDITION_SEC
  */
 struct pipe_pool {
 	struct relay_pipe idle[PIPE_POOL_IDLE_MAX];
@@ -81,7 +83,7 @@ struct pipe_pool {
 	uint32_t bulk_size;
 	uint32_t def_size;
 	uint64_t grown;
-	bool warned;
+	struct log_ratelimit rl;
 };
 
 void pipes_init(struct pipe_pool *pp, unsigned long nofile);

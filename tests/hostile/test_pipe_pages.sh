@@ -16,7 +16,9 @@
 #    same load costs with the default sysctl (flows waiting for a pipe
 #    are not polled), and it idles afterwards;
 #  - a warning logged once: exactly one relay warning about pipes (the
-#    budget is reached and flows wait).
+#    page budget is reached: new flows get one-page pipes, and past half
+#    the budget again in those, flows wait; one warning per minute covers
+#    both).
 # Why it matters: tripping the soft limit silently degrades every pipe of
 # the user (other services included); ignoring the budget means spinning
 # or failing flows instead of queueing them.
