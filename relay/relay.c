@@ -43,7 +43,12 @@
  * sockets; the rest is FD_RESERVE, see fd_reserve().  The flow table has
  * min(FLOW_SLOTS_MAX, (nofile - FD_RESERVE) / 2, RELAY_LIMITS.max_conns)
  * slots; listeners beyond LISTENER_FDS_RESERVED lower the limit further at
- * run time (relay_flow_limit()).  Keeping within the budget matters beyond
+ * run time (relay_flow_limit()), and so do UDP's descriptors (its flows'
+ * sockets and its pools, udp_fds_held()): TCP and UDP draw on one budget.
+ * A new UDP flow is refused ("flow limit") when it would take a descriptor
+ * the open TCP flows count on (relay_fd_room()).  Counted apart, TCP flows
+ * and 10,000 UDP flows together asked for more than the limit, and the
+ * relay lost descriptors the agents sent it.  Keeping within the budget matters beyond
  * accept4(): a recvmsg() that cannot install the descriptors it carries
  * truncates them, and a truncated message is a protocol violation.
  *
@@ -218,11 +223,30 @@ void relay_flow_limit(struct relay *r)
 	/* (a cut budget counts every listener in fd_reserve() already) */
 	if (r->nlisteners > LISTENER_FDS_RESERVED && !r->nofile_cut)
 		extra = r->nlisteners - LISTENER_FDS_RESERVED;
+	extra += udp_fds_held(r);
 	avail = r->nofile > res + extra ? (r->nofile - res - extra) / 2 : 0;
 	r->flow_limit = avail < r->flows.size ? (uint32_t)avail
 					      : r->flows.size;
 	if (r->flow_limit > old)
 		r->rearm = true;
+}
+
+/**
+ * relay_fd_room() - may something take @need more descriptors now
+ * @r:		relay
+ * @need:	descriptors it would hold
+ *
+ * Return: true if the reserve, the listeners beyond it, two per open TCP
+ * flow and UDP's descriptors leave @need free
+ */
+bool relay_fd_room(const struct relay *r, unsigned need)
+{
+	unsigned long held = fd_reserve(r) + udp_fds_held(r) +
+			     2UL * r->flows.used + need;
+
+	if (r->nlisteners > LISTENER_FDS_RESERVED && !r->nofile_cut)
+		held += r->nlisteners - LISTENER_FDS_RESERVED;
+	return held <= r->nofile;
 }
 
 /**

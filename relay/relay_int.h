@@ -236,6 +236,7 @@ struct relay {
 int relay_ep_ctl(struct relay *r, int op, int fd, uint32_t events,
 		 uint64_t data);
 void relay_flow_limit(struct relay *r);
+bool relay_fd_room(const struct relay *r, unsigned need);
 void relay_nofile_refresh(struct relay *r);
 int relay_table_init(struct relay *r);
 

@@ -540,6 +540,7 @@ static void udp_pool_refill(struct relay *r, const struct listener *l,
 		if (!p->retry) {
 			p->asked = (uint16_t)req.count;
 			u->pooled += req.count;
+			relay_flow_limit(r);
 		}
 	}
 	if (was != p->retry)
@@ -611,7 +612,10 @@ static int udp_take_socket(struct relay *r, struct listener *l, unsigned kind)
 	} else if (p->goal < UDP_POOL_MAX) {
 		p->goal = (uint16_t)(p->goal * 2U);
 	}
-	udp_pool_refill(r, l, kind, true);
+	/* Past the budget only a client left without a socket may ask:
+	 * topping up after every take kept one socket more than the budget
+	 * in every forward's pool */
+	udp_pool_refill(r, l, kind, fd < 0);
 	return fd;
 }
 
@@ -765,6 +769,7 @@ static void udp_flow_close(struct relay *r, uint32_t i)
 	u->groups[f->group].open--;
 	if (l && l->open)
 		l->open--;
+	relay_flow_limit(r);	/* a descriptor back for TCP */
 }
 
 /**
@@ -852,7 +857,7 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 
 	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
 		return UDP_NONE;
-	if (u->free_head == UDP_NONE) {
+	if (u->free_head == UDP_NONE || !relay_fd_room(r, 1)) {
 		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
 		return UDP_NONE;
 	}
@@ -892,6 +897,7 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 		return UDP_NONE;
 	}
 	l->cnt.accepted++;
+	relay_flow_limit(r);	/* one descriptor less for TCP */
 	return i;
 }
 
@@ -1071,16 +1077,19 @@ static void udp_to_targets(struct relay *r, struct listener *l, unsigned n)
  *
  * In arrival order, each held datagram of a flow of @l and @kind gets
  * its flow a socket if it still waits for one, and is sent; a flow the
- * pool runs out for keeps waiting (udp_take_socket() asked for more).
- * Datagrams of flows closed since (expired, forward removed) are
- * skipped.  Once nothing held is left, the hold is empty again.
+ * pool runs out for keeps waiting.  Datagrams of flows closed since
+ * (expired, forward removed) are skipped.  Once nothing held is left,
+ * the hold is empty again.
+ *
+ * Return: true if a flow of @l and @kind still waits for a socket
  */
-static void udp_hold_release(struct relay *r, struct listener *l,
+static bool udp_hold_release(struct relay *r, struct listener *l,
 			     unsigned kind)
 {
 	struct udp_state *u = r->udp;
 	struct udp_fwd *uf = u->fwd[l->fwd.id];
 	unsigned i, left = 0, sent;
+	bool waits = false;
 	int err;
 
 	for (i = 0; i < u->nhold; i++) {
@@ -1100,10 +1109,14 @@ static void udp_hold_release(struct relay *r, struct listener *l,
 		 * again at once, for as long as a flow waits.  The caller's
 		 * refill asks when this answer brought sockets. */
 		if (f->id != l->fwd.id ||
-		    udp_kind_of(l, f->af, &f->addr) != kind ||
-		    (f->fd == UDP_FD_WAITING &&
-		     (!uf->pool[kind].avail || !udp_flow_attach(r, h->flow)))) {
+		    udp_kind_of(l, f->af, &f->addr) != kind) {
 			left++;
+			continue;
+		}
+		if (f->fd == UDP_FD_WAITING &&
+		    (!uf->pool[kind].avail || !udp_flow_attach(r, h->flow))) {
+			left++;
+			waits = true;
 			continue;
 		}
 		iov = (struct iovec){ u->hold_buf + h->off, h->len };
@@ -1118,6 +1131,7 @@ static void udp_hold_release(struct relay *r, struct listener *l,
 		u->nhold = 0;
 		u->hold_used = 0;
 	}
+	return waits;
 }
 
 /**
@@ -1396,6 +1410,7 @@ const char *udp_pool_fds(struct relay *r, unsigned side, struct ipc_msg *m)
 	struct udp_fwd *uf = r->udp ? r->udp->fwd[h->id] : NULL;
 	struct udp_pool *p;
 	const char *why;
+	bool waits;
 	unsigned k;
 
 	if (!l || l->removed || !uf || !(l->fwd.flags & FWD_F_UDP)) {
@@ -1425,9 +1440,10 @@ const char *udp_pool_fds(struct relay *r, unsigned side, struct ipc_msg *m)
 	m->nfds = 0;
 	udp_pool_unask(r->udp, p);	/* less any it did not send */
 	r->udp->pooled += k;
-	udp_hold_release(r, l, h->kind);
+	relay_flow_limit(r);
+	waits = udp_hold_release(r, l, h->kind);
 	if (h->count)
-		udp_pool_refill(r, l, h->kind, true);
+		udp_pool_refill(r, l, h->kind, waits);
 	return NULL;
 }
 
@@ -1577,6 +1593,18 @@ void udp_stats_fill(const struct relay *r, const struct listener *l,
 		return;
 	memcpy(st->dgrams, uf->dgrams, sizeof(st->dgrams));
 	memcpy(st->drops, uf->drops, sizeof(st->drops));
+}
+
+/**
+ * udp_fds_held() - descriptors UDP holds or has asked for
+ * @r:		relay
+ *
+ * Return: open flows (one socket each, or one on its way) plus pooled
+ * sockets and those asked for, 0 without UDP
+ */
+unsigned long udp_fds_held(const struct relay *r)
+{
+	return r->udp ? r->udp->used + r->udp->pooled : 0;
 }
 
 /**

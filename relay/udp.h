@@ -34,5 +34,6 @@ void udp_tick(struct relay *r);
 void udp_stats_fill(const struct relay *r, const struct listener *l,
 		    struct msg_stats *st);
 void udp_fini(struct relay *r);
+unsigned long udp_fds_held(const struct relay *r);
 
 #endif /* NSPLICE_RELAY_UDP_H */
