@@ -208,7 +208,14 @@ static void ready_line(const struct supervisor *s)
 		if (rep ? rep[i] : last && !strcmp(last, e->spec))
 			continue;
 		last = e->spec;
-		if (more || spec_list_add(list, sizeof(list), e->opt, e->spec))
+		if (!more && !list[0] &&
+		    strlen(e->spec) + 4 > sizeof(list))
+			/* A SPEC longer than the line: its start, not nothing
+			 * ("forwarding  and 1 more") */
+			snprintf(list, sizeof(list), "-%c %.*s...", e->opt,
+				 (int)(sizeof(list) - 8), e->spec);
+		else if (more || spec_list_add(list, sizeof(list), e->opt,
+					       e->spec))
 			more++;
 	}
 	free(rep);

@@ -14,7 +14,9 @@
 #  - `nsplice ctl status` still reports the forward and its target;
 #  - several SPECs, each listening on IPv4 and IPv6: each is named once
 #    (their listeners interleave by family, and the line once listed
-#    "-u A, -u B, -u A, -u B").
+#    "-u A, -u B, -u A, -u B");
+#  - a SPEC longer than the line is shown by its start, not left out
+#    ("forwarding  and 1 more").
 # Why it matters: seven lines of internals on every start hide the one
 # line a user needs, and teach operators to skip nsplice's output.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
@@ -115,5 +117,16 @@ settle
 one_ready_line "four SPECs, IPv4 and IPv6 each" "$TMPDIR_TEST/multi.log" \
 	"^\[supervisor\] forwarding -t $HM1:$EPORT, -t $HM2:$EPORT, -u $HM3:$EPORT, -u $HM4:$EPORT to netns [^ ]*$NS; ready\$"
 stop_nsplice TERM 5 || fail "nsplice with four SPECs did not stop on SIGTERM"
+
+# 5. a SPEC longer than the line: its start, not an empty list
+alloc_range 31300 HL 120
+long=$(seq -s, "$HL" $((HL + 119)))
+start_nsplice "$TMPDIR_TEST/long.log" --netns "$NS" \
+	-u "$HM4" -t "$long" || die "nsplice with a long SPEC did not start"
+wait_ready "$TMPDIR_TEST/long.log"
+settle
+one_ready_line "a SPEC of 120 ports" "$TMPDIR_TEST/long.log" \
+	"^\[supervisor\] forwarding -t $HL,$((HL + 1)),[0-9,]*\.\.\. and 1 more to netns [^ ]*$NS; ready\$"
+stop_nsplice TERM 5 || fail "nsplice with a long SPEC did not stop on SIGTERM"
 
 finish
