@@ -549,6 +549,14 @@ static int expand_spec(struct nsp_config *cfg, const struct portspec *ps,
 	return 0;
 }
 
+/* SPEC_QUOTE_MAX, SPEC_SHOWN(), SPEC_CUT() - a message quotes at most this
+ * many bytes of a SPEC ("%.*s%s"): a SPEC of thousands of characters
+ * filled the whole message and cut off the reason */
+#define SPEC_QUOTE_MAX	80
+#define SPEC_SHOWN(sp)	(strlen(sp) > SPEC_QUOTE_MAX ? SPEC_QUOTE_MAX : \
+			 (int)strlen(sp))
+#define SPEC_CUT(sp)	(strlen(sp) > SPEC_QUOTE_MAX ? "..." : "")
+
 /**
  * expand_auto() - turn one parsed auto spec into an auto rule
  * @cfg:	configuration being built
@@ -624,8 +632,8 @@ static int add_spec(struct nsp_config *cfg, char opt, const char *spec,
 	if (!ps)
 		return errfmt(err, errlen, "out of memory");
 	if (portspec_parse(spec, ctx->env, ps, why, sizeof(why)))
-		ret = errfmt(err, errlen, "%s \"%s\": %s", ctx->label, spec,
-			     why);
+		ret = errfmt(err, errlen, "%s \"%.*s%s\": %s", ctx->label,
+			     SPEC_SHOWN(spec), spec, SPEC_CUT(spec), why);
 	else if (ps->auto_)
 		ret = expand_auto(cfg, ps, opt, spec, ctx->src, err, errlen);
 	else
@@ -690,12 +698,14 @@ static int check_overlap(struct nsp_config *cfg, char *err, size_t errlen)
 						   &a->m.listen_addr))
 			continue;
 		return errfmt(err, errlen,
-			       "-%c \"%s\": port %u on %s overlaps with -%c "
-			       "\"%s\": expected each port forwarded once",
-			       b->opt, b->spec, b->m.listen_port,
+			       "-%c \"%.*s%s\": port %u on %s overlaps with "
+			       "-%c \"%.*s%s\": expected each port forwarded "
+			       "once", b->opt, SPEC_SHOWN(b->spec), b->spec,
+			       SPEC_CUT(b->spec), b->m.listen_port,
 			       inany_ntop(b->m.family, &b->m.listen_addr, abuf,
 					  sizeof(abuf)),
-			       a->opt, a->spec);
+			       a->opt, SPEC_SHOWN(a->spec), a->spec,
+			       SPEC_CUT(a->spec));
 	}
 	for (i = 0; i < cfg->nfwd; i++)
 		cfg->fwd[i].m.id = i;

@@ -104,6 +104,11 @@ run_bad "-t auto,8080:80 (auto maps)" 'auto forwards a port to the same port' \
 	"" "${T[@]}" -t "auto,$P1:80"
 run_bad "-t auto,auto" '"auto" listed twice' "" "${T[@]}" -t auto,auto
 run_bad "-t none,auto" '"none" must be the whole spec' "" "${T[@]}" -t none,auto
+# A SPEC of 2,000 ports listed twice: the message quotes its start and
+# keeps the reason (the whole SPEC once filled the message and cut it off)
+LONG=$(seq -s, 20001 22000)
+run_bad "-t LONG,LONG (2,000 ports, twice)" \
+	'-t "20001,20002,.*\.\.\.": port 20001 listed twice$' "" "${T[@]}" -t "$LONG,$LONG"
 
 # Config files: errors name FILE:LINE, key and value.
 CONF=$TMPDIR_TEST/cli.conf
