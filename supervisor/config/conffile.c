@@ -637,7 +637,7 @@ static int line_apply(struct nsp_config *cfg, struct config_layer *fl,
 		      const struct portspec_env *env, struct line *l,
 		      char *err, size_t errlen)
 {
-	struct config_ctx ctx = { .env = env, .src = fl->src };
+	struct config_ctx ctx = { .env = env, .src = fl->src, .line = l->no };
 	char label[LABEL_MAX], key[CONFIG_LINE_MAX + 1];
 	const char *skey, *v;
 	bool takes_value, on = true;
@@ -772,8 +772,10 @@ int config_parse_text(struct nsp_config *cfg, struct config_layer *fl,
 				 err, errlen);
 		pos = end + 1;
 	}
+	cfg->layer_name = src == CONFIG_SRC_FILE ? name : NULL;
 	if (!ret)
 		ret = config_check(cfg, err, errlen);
+	cfg->layer_name = NULL;		/* @name is the caller's */
 	if (ret) {
 		config_free(cfg);
 		err_defang(err, errlen);

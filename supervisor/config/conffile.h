@@ -104,6 +104,7 @@ struct config_ctx {
 	const struct portspec_env *env;
 	int src;
 	const char *label;
+	unsigned line;
 };
 
 /* options.c */

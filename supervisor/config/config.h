@@ -94,6 +94,8 @@ enum nsp_target_kind {
  *		into @spec storage owned by the struct nsp_config
  * @pp:		added by the control socket with --proxy-protocol: send the
  *		PROXY header whatever the --proxy-protocol set says
+ * @line:	line of the -c file it came from (@src CONFIG_SRC_FILE), for
+ *		messages; 0 otherwise
  */
 struct fwd_entry {
 	struct msg_forward m;
@@ -102,6 +104,7 @@ struct fwd_entry {
 	int src;
 	const char *spec;
 	bool pp;
+	unsigned line;
 };
 
 /**
@@ -162,6 +165,8 @@ struct auto_rule {
  * @runas_gid:		its primary gid
  * @test_attempt:	NSPLICE_TESTING builds: --test-relay-attempt, or NULL
  * @config_path:	-c FILE, or NULL
+ * @layer_name:		while a file is parsed into its own layer: its name,
+ *			which messages about its forwards give (fwd_origin())
  * @control_path:	--control PATH; without it, under systemd's
  *			RuntimeDirectory= a default (config_control_default());
  *			else NULL
@@ -210,6 +215,7 @@ struct nsp_config {
 	gid_t runas_gid;
 	const char *test_attempt;
 	const char *config_path;
+	const char *layer_name;
 	const char *control_path;
 	uint32_t max_conns;
 	uint32_t idle_timeout;

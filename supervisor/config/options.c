@@ -625,6 +625,7 @@ static int add_spec(struct nsp_config *cfg, char opt, const char *spec,
 		    const struct config_ctx *ctx, char *err, size_t errlen)
 {
 	char why[PORTSPEC_ERR_MAX];
+	unsigned i, first = cfg->nfwd;
 	struct portspec *ps;
 	int ret;
 
@@ -639,6 +640,9 @@ static int add_spec(struct nsp_config *cfg, char opt, const char *spec,
 	else
 		ret = expand_spec(cfg, ps, opt, spec, ctx->src, err, errlen);
 	free(ps);
+	/* Where in the file, for what is only found later (an overlap) */
+	for (i = first; !ret && i < cfg->nfwd; i++)
+		cfg->fwd[i].line = ctx->line;
 	return ret;
 }
 
@@ -667,6 +671,31 @@ static int fwd_cmp(const void *a, const void *b)
 }
 
 /**
+ * fwd_origin() - "FILE:LINE" of a forward from the -c file, for a message
+ * @cfg:	configuration
+ * @e:		the forward
+ * @lead:	as the message's prefix ("FILE:LINE: "), else as an aside
+ *		(" (FILE:LINE)")
+ * @buf:	output
+ * @len:	its size
+ *
+ * Return: @buf, empty for a forward from the command line or ctl
+ */
+static const char *fwd_origin(const struct nsp_config *cfg,
+			      const struct fwd_entry *e, bool lead, char *buf,
+			      size_t len)
+{
+	const char *file = cfg->layer_name ? cfg->layer_name
+					   : cfg->config_path;
+
+	buf[0] = '\0';
+	if (e->src == CONFIG_SRC_FILE && e->line && file)
+		snprintf(buf, len, lead ? "%s:%u: " : " (%s:%u)", file,
+			 e->line);
+	return buf;
+}
+
+/**
  * check_overlap() - refuse two listeners that cannot both be bound
  * @cfg:	configuration with every spec expanded
  * @err:	error buffer
@@ -681,7 +710,7 @@ static int fwd_cmp(const void *a, const void *b)
  */
 static int check_overlap(struct nsp_config *cfg, char *err, size_t errlen)
 {
-	char abuf[INANY_STRLEN];
+	char abuf[INANY_STRLEN], where_a[PATH_MAX + 32], where_b[PATH_MAX + 32];
 	unsigned i;
 
 	if (cfg->nfwd)
@@ -698,14 +727,18 @@ static int check_overlap(struct nsp_config *cfg, char *err, size_t errlen)
 						   &a->m.listen_addr))
 			continue;
 		return errfmt(err, errlen,
-			       "-%c \"%.*s%s\": port %u on %s overlaps with "
-			       "-%c \"%.*s%s\": expected each port forwarded "
-			       "once", b->opt, SPEC_SHOWN(b->spec), b->spec,
+			       "%s-%c \"%.*s%s\": port %u on %s overlaps with "
+			       "-%c \"%.*s%s\"%s: expected each port "
+			       "forwarded once",
+			       fwd_origin(cfg, b, true, where_b, sizeof(where_b)),
+			       b->opt, SPEC_SHOWN(b->spec), b->spec,
 			       SPEC_CUT(b->spec), b->m.listen_port,
 			       inany_ntop(b->m.family, &b->m.listen_addr, abuf,
 					  sizeof(abuf)),
 			       a->opt, SPEC_SHOWN(a->spec), a->spec,
-			       SPEC_CUT(a->spec));
+			       SPEC_CUT(a->spec),
+			       fwd_origin(cfg, a, false, where_a,
+					  sizeof(where_a)));
 	}
 	for (i = 0; i < cfg->nfwd; i++)
 		cfg->fwd[i].m.id = i;

@@ -315,6 +315,11 @@ static void test_text_quotes(void)
 	bad("tcp-ports = \"92\"00\"\n", "t.conf:1: tcp-ports: text after",
 	    "quoted");
 	bad("netns = \"\"\n", "t.conf:1: netns: value missing", "VALUE");
+	/* An overlap is found after every line parsed: it still names
+	 * the file and both lines */
+	bad("netns = x\ntcp-ports = 8080\n\ntcp-ports = 8080:80\n",
+	    "t.conf:4: -t \"8080:80\": port 8080 on 127.0.0.1 overlaps",
+	    "with -t \"8080\" (t.conf:2)");
 	bad("tcp-ports = \"9200 80\"\n", "t.conf:1: tcp-ports \"9200 80\":",
 	    "");
 }
@@ -404,8 +409,8 @@ static void test_text_values(void)
 	    "\"70000\" out of range", "1-65535");
 	bad("tcp-ns-ports = auto,8080:80\n", "t.conf:1: tcp-ns-ports "
 	    "\"auto,8080:80\": \"8080:80\" maps a port", "same port");
-	bad("tcp-ports = 8080\n\ntcp-ports = 8080\n", "-t \"8080\": port 8080 "
-	    "on 127.0.0.1 overlaps with -t \"8080\"", "once");
+	bad("tcp-ports = 8080\n\ntcp-ports = 8080\n", "t.conf:3: -t \"8080\": "
+	    "port 8080 on 127.0.0.1 overlaps with -t \"8080\"", "once");
 	bad("netns = bad name\n", "t.conf:1: netns \"bad name\": bad name",
 	    "/run/netns/");
 	bad("sandbox = off\n", "t.conf:1: sandbox \"off\": unknown mode",
