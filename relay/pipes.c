@@ -146,8 +146,9 @@ static bool pipe_fits(const struct pipe_pool *pp)
  *		     failing
  * @pp:		pool
  *
- * Return: true if an idle pipe exists or the descriptor budget has room
- * for one more (the page budget only decides its size)
+ * Return: true if an idle pipe exists, or the descriptor budget has room
+ * for one more and the page budget for a default pipe or, past it, a
+ * one-page pipe (PIPE_SMALL_SHARE)
  */
 bool pipe_can_lend(const struct pipe_pool *pp)
 {

@@ -48,9 +48,10 @@
  * A new UDP flow is refused ("flow limit") when it would take a descriptor
  * the open TCP flows count on (relay_fd_room()).  Counted apart, TCP flows
  * and 10,000 UDP flows together asked for more than the limit, and the
- * relay lost descriptors the agents sent it.  Keeping within the budget matters beyond
- * accept4(): a recvmsg() that cannot install the descriptors it carries
- * truncates them, and a truncated message is a protocol violation.
+ * relay lost descriptors the agents sent it.  Keeping within the budget
+ * matters beyond accept4(): a recvmsg() that cannot install the
+ * descriptors it carries truncates them, and a truncated message is a
+ * protocol violation.
  *
  * Syscalls: epoll_create1, epoll_ctl, epoll_wait, accept4, connect,
  * shutdown, splice, pipe2, fcntl (F_GETFL, F_SETFL, F_GETPIPE_SZ,
