@@ -1035,6 +1035,9 @@ static void udp_account(struct listener *l, struct udp_fwd *uf, unsigned d,
 			 n - sent);
 }
 
+static bool udp_hold_release(struct relay *r, struct listener *l,
+			     unsigned kind);
+
 /**
  * udp_to_targets() - send a received batch on to the flows' sockets
  * @r:		relay
@@ -1054,8 +1057,21 @@ static void udp_to_targets(struct relay *r, struct listener *l, unsigned n)
 			continue;
 		}
 		if (u->flows[u->slot[k]].fd == UDP_FD_WAITING) {
+			const struct udp_flow *f = &u->flows[u->slot[k]];
+			unsigned kind = udp_kind_of(l, f->af, &f->addr);
+
 			if (!udp_hold_put(u, u->slot[k], k))
 				udp_drop(l, uf, UDROP_NO_SOCKET, 1);
+			/* Sockets came meanwhile (a flow whose first datagram
+			 * found the hold full waited with nothing held, so no
+			 * answer released it): take one now, sending what is
+			 * held in order.  Else ask, if nothing is asked yet
+			 * (an answer with no socket left it waiting for good):
+			 * at most one request per answer. */
+			if (uf->pool[kind].avail)
+				udp_hold_release(r, l, kind);
+			else
+				udp_pool_refill(r, l, kind, true);
 			k++;
 			continue;
 		}

@@ -72,7 +72,8 @@ static void check_message(const char *err)
 	FUZZ_CHECK(len < CONFIG_ERR_MAX, "message not terminated");
 	FUZZ_CHECK(!strncmp(err, FILE_NAME ":", strlen(FILE_NAME ":")) ||
 		   !strcmp(err, OOM_MESSAGE) || !strncmp(err, "-t \"", 4) ||
-		   !strncmp(err, "-T \"", 4),
+		   !strncmp(err, "-T \"", 4) || !strncmp(err, "-u \"", 4) ||
+		   !strncmp(err, "-U \"", 4),
 		   "message names neither the file nor the forward");
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)err[i];
@@ -90,9 +91,15 @@ static void check_message(const char *err)
 static void check_fwd(const struct fwd_entry *e, unsigned i)
 {
 	FUZZ_CHECK(e->src == CONFIG_SRC_FILE, "listener not from the file");
-	FUZZ_CHECK(e->opt == 't' || e->opt == 'T', "listener option");
-	FUZZ_CHECK(e->m.listen_side == (e->opt == 't' ? SIDE_HOST :
-					SIDE_TARGET), "listener side");
+	FUZZ_CHECK(e->opt == 't' || e->opt == 'T' || e->opt == 'u' ||
+		   e->opt == 'U', "listener option");
+	FUZZ_CHECK(e->m.listen_side == (e->opt == 't' || e->opt == 'u' ?
+					SIDE_HOST : SIDE_TARGET),
+		   "listener side");
+	FUZZ_CHECK(!(e->m.flags & FWD_F_UDP) == (e->opt == 't' ||
+						 e->opt == 'T'),
+		   "listener protocol");
+	FUZZ_CHECK(e->line > 0, "listener without its line");
 	FUZZ_CHECK(e->m.id == i, "listener ids not in order");
 	FUZZ_CHECK(e->spec != NULL, "listener without its spec");
 	FUZZ_CHECK(e->m.family == AF_INET || e->m.family == AF_INET6,
@@ -117,7 +124,9 @@ static void check_fwds(void)
 		if (!i)
 			continue;
 		b = &cfg.fwd[i - 1].m;
-		FUZZ_CHECK(a->listen_side != b->listen_side ||
+		/* TCP and UDP on one port are two sockets */
+		FUZZ_CHECK(((a->flags ^ b->flags) & FWD_F_UDP) ||
+			   a->listen_side != b->listen_side ||
 			   a->family != b->family ||
 			   a->listen_port != b->listen_port ||
 			   (memcmp(&a->listen_addr, &b->listen_addr,
