@@ -209,23 +209,36 @@ void relay_nofile_refresh(struct relay *r)
 }
 
 /**
+ * fd_not_tcp() - descriptors held or promised other than TCP flows
+ * @r:		relay
+ *
+ * Return: the reserve, the listeners beyond it (a cut budget counts every
+ * listener in fd_reserve() already) and UDP's descriptors
+ */
+static unsigned long fd_not_tcp(const struct relay *r)
+{
+	unsigned long n = fd_reserve(r) + udp_fds_held(r);
+
+	if (r->nlisteners > LISTENER_FDS_RESERVED && !r->nofile_cut)
+		n += r->nlisteners - LISTENER_FDS_RESERVED;
+	return n;
+}
+
+/**
  * relay_flow_limit() - recompute how many flows may exist now
  * @r:		relay
  *
- * The table size, lowered by one flow per two listeners beyond
- * LISTENER_FDS_RESERVED.  Flows above a lowered limit are not closed;
- * listeners just wait until enough of them end.
+ * The table size, lowered by one flow per two descriptors fd_not_tcp()
+ * counts beyond the reserve (listeners past LISTENER_FDS_RESERVED, UDP).
+ * Flows above a lowered limit are not closed; listeners just wait until
+ * enough of them end.
  */
 void relay_flow_limit(struct relay *r)
 {
-	unsigned long extra = 0, avail, res = fd_reserve(r);
+	unsigned long avail, held = fd_not_tcp(r);
 	uint32_t old = r->flow_limit;
 
-	/* (a cut budget counts every listener in fd_reserve() already) */
-	if (r->nlisteners > LISTENER_FDS_RESERVED && !r->nofile_cut)
-		extra = r->nlisteners - LISTENER_FDS_RESERVED;
-	extra += udp_fds_held(r);
-	avail = r->nofile > res + extra ? (r->nofile - res - extra) / 2 : 0;
+	avail = r->nofile > held ? (r->nofile - held) / 2 : 0;
 	r->flow_limit = avail < r->flows.size ? (uint32_t)avail
 					      : r->flows.size;
 	if (r->flow_limit > old)
@@ -242,12 +255,7 @@ void relay_flow_limit(struct relay *r)
  */
 bool relay_fd_room(const struct relay *r, unsigned need)
 {
-	unsigned long held = fd_reserve(r) + udp_fds_held(r) +
-			     2UL * r->flows.used + need;
-
-	if (r->nlisteners > LISTENER_FDS_RESERVED && !r->nofile_cut)
-		held += r->nlisteners - LISTENER_FDS_RESERVED;
-	return held <= r->nofile;
+	return fd_not_tcp(r) + 2UL * r->flows.used + need <= r->nofile;
 }
 
 /**

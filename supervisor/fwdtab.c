@@ -1137,6 +1137,8 @@ static void bind_failed(struct supervisor *s, struct sup_fwd *f, int error)
 		       f->retry_gap * 2 > BIND_RETRY_MAX_S ? BIND_RETRY_MAX_S :
 		       (uint16_t)(f->retry_gap * 2);
 	f->retry_at = clock_ms() / CLOCK_MS_PER_S + f->retry_gap;
+	if (!s->retry_next || f->retry_at < s->retry_next)
+		s->retry_next = f->retry_at;
 	if (first)
 		nnotice("-%c %s: port %u: trying again every %u s at most, "
 			"until it listens or the forward is removed", f->e.opt,
@@ -1201,27 +1203,31 @@ void fwdtab_bound(struct supervisor *s, enum sup_child_id id,
  * fwdtab_retry() - bind again the failed forwards whose time has come
  * @s:		supervisor state
  *
- * Called from the supervisor's timer; walks the table only while some
- * forward is FS_FAILED.
+ * Called from the supervisor's timer; walks the table only when the
+ * earliest retry is due (@s->retry_next), not on every tick while some
+ * forward is FS_FAILED (an auto port that failed stays so, untried).
  */
 void fwdtab_retry(struct supervisor *s)
 {
-	uint64_t now = clock_ms() / CLOCK_MS_PER_S;
+	uint64_t now = clock_ms() / CLOCK_MS_PER_S, next = 0;
 	bool any = false;
 	uint32_t i;
 
-	if (s->stopping || !s->nstate[FS_FAILED][SIDE_HOST] +
-			   s->nstate[FS_FAILED][SIDE_TARGET])
+	if (s->stopping || !s->retry_next || now < s->retry_next)
 		return;
 	for (i = 0; i < FWD_ID_MAX; i++) {
 		struct sup_fwd *f = &s->ft[i];
 
-		if (f->state == FS_FAILED && f->retry_gap &&
-		    now >= f->retry_at) {
+		if (f->state != FS_FAILED || !f->retry_gap)
+			continue;
+		if (now >= f->retry_at) {
 			fwd_set(s, f, FS_BIND);
 			any = true;
+		} else if (!next || f->retry_at < next) {
+			next = f->retry_at;
 		}
 	}
+	s->retry_next = next;
 	if (any)
 		fwdtab_pump(s);
 }

@@ -234,6 +234,8 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @nofile:	hard RLIMIT_NOFILE at start, which every child raises its
  *		soft limit to: the descriptor budget (fwdtab.c)
  * @auto_skipped: auto ports last left out for the listener budget
+ * @retry_next:	clock second of the earliest bind retry due, 0 if none
+ *		(fwdtab_retry())
  * @child_failed: a relay or agent failure, not yet logged as the error,
  *		is why nsplice stops (not set when the spawner dies: its
  *		end is logged as the cause at once)
@@ -289,6 +291,7 @@ struct supervisor {
 	bool stopping;
 	unsigned long nofile;
 	unsigned auto_skipped;
+	uint64_t retry_next;
 	bool child_failed;
 	int exit_code;
 	long stop_deadline;
