@@ -536,6 +536,17 @@ stop_nsplice() {
 	wait_nsplice_exit "$2"
 }
 
+# assert_no_fd_loss LOG WHAT - ok/fail: the relay's LOG shows no descriptor
+# the kernel dropped or listener lost to the descriptor limit, under WHAT.
+assert_no_fd_loss() {
+	if grep -q -e "lost to the descriptor limit" -e "descriptors dropped" "$1"; then
+		fail "the relay lost descriptors $2"
+		grep -e "lost to" -e "dropped" "$1" | head -n3 | indent
+	else
+		ok "no descriptor lost by the relay $2"
+	fi
+}
+
 # assert_no_nsplice_procs [WHAT] - ok/fail: no process of the last nsplice
 # instance is left: none of the pids seen in its tree (same start time),
 # nothing in its process group, nothing carrying its environment tag.
