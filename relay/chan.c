@@ -885,9 +885,10 @@ void chan_stats_pump(struct relay *r)
 
 	while (r->stats.active && r->stats.listeners &&
 	       r->stats.cursor < FWD_ID_MAX && !full) {
-		const struct listener *l = r->listeners[r->stats.cursor];
+		struct listener *l = r->listeners[r->stats.cursor];
 
 		if (l && !l->removed) {
+			udp_drops_sync(r, l);
 			stats_one(l, &st);
 			udp_stats_fill(r, l, &st);
 			if (stats_send(r, MSG_STATS, &st)) {

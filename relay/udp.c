@@ -65,7 +65,9 @@
  * EPOLLOUT is never waited for, so a target that does not read costs
  * nothing but its drop counter.  What the listening socket's own receive
  * buffer drops, when clients send faster than the relay reads, is counted
- * as well ("buffer full"), from the kernel's SO_RXQ_OVFL count.  An ICMP
+ * as well ("buffer full"), from the kernel's SO_RXQ_OVFL count, and read
+ * again with SO_MEMINFO for each ctl status, when no datagram came after
+ * the last drop to carry the count.  An ICMP
  * error on a flow's socket (ECONNREFUSED: its target does not listen) is
  * counted against that forward and reported on that socket only: the flow
  * stays, no other flow or forward sees it.
@@ -86,11 +88,12 @@
  * and T + T/UDP_SWEEPS + 1 s after its last datagram.
  *
  * Syscalls: recvmmsg, sendmmsg (on descriptors above the channels only,
- * seccomp/relay.c), epoll_ctl, close, getsockopt and fcntl (socket
- * checks), clock_gettime, send (UDP_POOL_REQ).
+ * seccomp/relay.c), epoll_ctl, close, getsockopt (socket checks,
+ * SO_MEMINFO) and fcntl, clock_gettime, send (UDP_POOL_REQ).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -666,6 +669,49 @@ static bool udp_local_get(struct msghdr *h, int af, union inany *a)
 }
 
 /**
+ * udp_drops_to() - count a listener's drops up to a newer kernel count
+ * @l:		UDP forward
+ * @uf:		its UDP state
+ * @v:		the kernel's count of drops at its receive buffer (sk_drops)
+ *
+ * Two readings of one counter arrive out of order: SO_RXQ_OVFL carries
+ * the count when a datagram was queued, SO_MEMINFO the count now.  A
+ * reading behind the one counted is old news, not 4 billion drops.
+ */
+static void udp_drops_to(struct listener *l, struct udp_fwd *uf, uint32_t v)
+{
+	uint32_t d = v - uf->rxq_seen;
+
+	if (!d || d > INT32_MAX)
+		return;
+	udp_drop(l, uf, UDROP_FULL, d);
+	uf->rxq_seen = v;
+}
+
+/**
+ * udp_sk_drops() - the kernel's count of datagrams a socket dropped
+ * @fd:		UDP socket
+ * @v:		the count, on success
+ *
+ * SO_MEMINFO's SK_MEMINFO_DROPS is the counter SO_RXQ_OVFL reports,
+ * read now rather than with the next datagram, so drops at the end of a
+ * burst are seen before any further datagram comes.
+ *
+ * Return: true if @v was read
+ */
+static bool udp_sk_drops(int fd, uint32_t *v)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) ||
+	    len < (SK_MEMINFO_DROPS + 1) * sizeof(mem[0]))
+		return false;
+	*v = mem[SK_MEMINFO_DROPS];
+	return true;
+}
+
+/**
  * udp_rxq_drops() - count what the listener's own receive buffer dropped
  * @u:		UDP state, the batch in @in
  * @l:		UDP forward
@@ -676,7 +722,8 @@ static bool udp_local_get(struct msghdr *h, int af, union inany *a)
  * the socket's running count of datagrams dropped at its full receive
  * buffer, since the socket was made; the newest count in the batch,
  * less what was counted before, is the drops since.  A socket without it
- * (socket activation, docker-proxy's fd 4) gives nothing to count.
+ * (socket activation, docker-proxy's fd 4) gives nothing here; those
+ * drops are read with SO_MEMINFO when ctl status asks (udp_drops_sync()).
  */
 static void udp_rxq_drops(struct udp_state *u, struct listener *l,
 			  struct udp_fwd *uf, unsigned n)
@@ -694,9 +741,7 @@ static void udp_rxq_drops(struct udp_state *u, struct listener *l,
 			    c->cmsg_len < CMSG_LEN(sizeof(v)))
 				continue;
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
-			if (v != uf->rxq_seen)
-				udp_drop(l, uf, UDROP_FULL, v - uf->rxq_seen);
-			uf->rxq_seen = v;
+			udp_drops_to(l, uf, v);
 			return;
 		}
 	}
@@ -1339,6 +1384,10 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 	m->fds[0] = -1;
 	m->nfds = 0;
 	r->nlisteners++;
+	/* a new socket (an agent came back) counts from its own start; an
+	 * activated one may have dropped before it was ours */
+	uf->rxq_seen = 0;
+	udp_sk_drops(l->fd, &uf->rxq_seen);
 	if (!uf->grouped) {
 		uf->grouped = true;
 		if (!u->groups[port_group_index(&l->fwd)].forwards++)
@@ -1592,6 +1641,26 @@ void udp_tick(struct relay *r)
 			if (u->fwd[id]->pool[k].retry)
 				udp_pool_refill(r, l, k, true);
 	}
+}
+
+/**
+ * udp_drops_sync() - count what a UDP listener dropped up to now
+ * @r:		relay
+ * @l:		forward, any protocol
+ *
+ * Called before a forward's STATS record is made: without it, drops at
+ * the end of a burst would show only once another datagram came, and
+ * "sent = passed on + dropped" would not hold when a user checks it.
+ */
+void udp_drops_sync(const struct relay *r, struct listener *l)
+{
+	struct udp_fwd *uf;
+	uint32_t v;
+
+	if (!r->udp || !(uf = r->udp->fwd[l->fwd.id]) || l->fd < 0 ||
+	    !udp_sk_drops(l->fd, &v))
+		return;
+	udp_drops_to(l, uf, v);
 }
 
 /**

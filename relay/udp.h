@@ -31,6 +31,7 @@ void udp_pool_lost(struct relay *r, const struct msg_udp_pool_fds *h);
 void udp_agent_back(struct relay *r, unsigned side);
 int udp_wait_ms(struct relay *r, int wait);
 void udp_tick(struct relay *r);
+void udp_drops_sync(const struct relay *r, struct listener *l);
 void udp_stats_fill(const struct relay *r, const struct listener *l,
 		    struct msg_stats *st);
 void udp_fini(struct relay *r);
