@@ -386,9 +386,14 @@ static void text_report(struct ctl_buf *b, const struct ctl_status *st)
 	buf_printf(b, "  target ");
 	text_str(b, st->target);
 	buf_printf(b, "\nflows %" PRIu32 " of %" PRIu32 " (TCP)  udp flows %"
-		   PRIu64 "  listeners waiting %" PRIu32 "  counters %" PRIu64
-		   " ms old\nforwards %u\n", st->flows, st->flow_limit,
-		   udp_flows(st), st->waiting, st->stats_age_ms, st->nfwd);
+		   PRIu64 "  listeners waiting %" PRIu32, st->flows,
+		   st->flow_limit, udp_flows(st), st->waiting);
+	if (st->stats_age_ms == UINT64_MAX)
+		buf_printf(b, "  counters never reported");
+	else
+		buf_printf(b, "  counters %" PRIu64 " ms old",
+			   st->stats_age_ms);
+	buf_printf(b, "\nforwards %u\n", st->nfwd);
 	for (i = 0; i < st->nfwd; i++)
 		text_fwd(b, &st->fwd[i]);
 	buf_printf(b, "processes %u\n", st->nproc);
@@ -480,9 +485,13 @@ static void json_report(struct ctl_buf *b, const struct ctl_status *st)
 	json_str(b, st->target);
 	buf_printf(b, ",\"flows\":%" PRIu32 ",\"flow_limit\":%" PRIu32
 		   ",\"udp_flows\":%" PRIu64 ",\"waiting\":%" PRIu32
-		   ",\"stats_age_ms\":%" PRIu64 ",\"forwards\":[", st->flows,
-		   st->flow_limit, udp_flows(st), st->waiting,
-		   st->stats_age_ms);
+		   ",\"stats_age_ms\":", st->flows, st->flow_limit,
+		   udp_flows(st), st->waiting);
+	if (st->stats_age_ms == UINT64_MAX)
+		buf_printf(b, "null");	/* never reported */
+	else
+		buf_printf(b, "%" PRIu64, st->stats_age_ms);
+	buf_printf(b, ",\"forwards\":[");
 	for (i = 0; i < st->nfwd; i++) {
 		if (i)
 			buf_putc(b, ',');

@@ -134,7 +134,8 @@ struct ctl_proc_status {
  * @flows:	flows open now
  * @flow_limit:	most flows now (--max-conns or the descriptor budget)
  * @waiting:	listeners waiting (limit, socket pool or descriptors)
- * @stats_age_ms: milliseconds since the relay last reported counters
+ * @stats_age_ms: milliseconds since the relay last reported counters,
+ *		UINT64_MAX if it never did
  *		(large while it is restarting)
  */
 struct ctl_status {

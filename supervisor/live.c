@@ -18,7 +18,9 @@
  * the relay answers with one STATS per listener and STATS_DONE, and only
  * then is the report built and answered.  Without a relay in service
  * (restarting) the report is built at once from the last numbers, and
- * says how old they are.
+ * says how old they are; so is it when the relay sends nothing towards
+ * it for STATS_WAIT_MS (stopped, wedged), and the relay is then listed
+ * as "not answering".
  *
  * systemd: READY=1 once every listener of the start-up configuration is
  * bound and the relay serves; RELOADING=1 with MONOTONIC_USEC= on SIGHUP
@@ -46,6 +48,12 @@
 
 /* STATUS_TARGET_MAX - bytes of the target description in a report */
 #define STATUS_TARGET_MAX	4200
+
+/* STATS_WAIT_MS - how long a status report waits for the relay without
+ * progress before it is answered from the last counters: well inside
+ * the client's CTL_TIMEOUT_SEC, so a stopped or wedged relay gives a
+ * report that says so rather than "timed out" */
+#define STATS_WAIT_MS		2000
 
 /**
  * live_agent_conf() - tell an agent whether to scan, and keepalive
@@ -467,7 +475,8 @@ static const char *target_text(const struct supervisor *s, char *buf,
  * @s:		supervisor state
  * @c:		child
  *
- * Return: "running", "starting", "restarting" or "stopped"
+ * Return: "running", "starting", "restarting", "stopped" or, for a
+ * relay that let a report wait STATS_WAIT_MS, "not answering"
  */
 static const char *proc_state(const struct supervisor *s,
 			      const struct sup_child *c)
@@ -478,6 +487,8 @@ static const char *proc_state(const struct supervisor *s,
 		return s->stopping ? "stopped" : "restarting";
 	if (!c->hello || (c == &s->ch[CH_RELAY] && !c->ready))
 		return "starting";
+	if (c == &s->ch[CH_RELAY] && s->relay_silent)
+		return "not answering";
 	return "running";
 }
 
@@ -576,8 +587,42 @@ static void ctl_status(void *ctx)
 	if (s->ch[CH_RELAY].ready && !s->relay_new &&
 	    !sup_send(s, CH_RELAY, MSG_STATS_REQ, &q, NULL, 0)) {
 		s->stats_want = true;
+		s->stats_wait_ms = clock_ms();
 		return;
 	}
+	answer_status(s);
+}
+
+/**
+ * live_stats_progress() - a STATS record came: the report is under way
+ * @s:		supervisor state
+ *
+ * A report of many thousand listeners may take longer than STATS_WAIT_MS
+ * in all; only a pause that long means the relay is not answering.
+ */
+void live_stats_progress(struct supervisor *s)
+{
+	if (s->stats_want)
+		s->stats_wait_ms = clock_ms();
+}
+
+/**
+ * stats_overdue() - answer a report the relay let wait STATS_WAIT_MS
+ * @s:		supervisor state
+ *
+ * The relay may be stopped (SIGSTOP, a debugger) or wedged; the clients
+ * get the last counters, their age, and the relay shown as "not
+ * answering", instead of the control socket's "timed out".  Its answer,
+ * if it comes, is still taken (live_stats_done()).
+ */
+static void stats_overdue(struct supervisor *s)
+{
+	if (!s->stats_want || clock_ms() - s->stats_wait_ms < STATS_WAIT_MS)
+		return;
+	if (!s->relay_silent)
+		nwarn("relay: no answer to a status request in %d ms: "
+		      "answered with the last counters", STATS_WAIT_MS);
+	s->relay_silent = true;
 	answer_status(s);
 }
 
@@ -676,6 +721,11 @@ static bool stats_asked(const struct supervisor *s, uint32_t seq)
  */
 void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
 {
+	/* the last request's answer, even late, shows the loop turns again */
+	if (d->seq == s->stats_seq && s->relay_silent) {
+		s->relay_silent = false;
+		nnotice("relay: answers status requests again");
+	}
 	if (!stats_asked(s, d->seq)) {
 		ndebug("relay: STATS_DONE %u answers no request (last sent: "
 		       "%u%s), ignored", (unsigned)d->seq,
@@ -698,6 +748,7 @@ void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
  */
 void live_stats_abort(struct supervisor *s)
 {
+	s->relay_silent = false;	/* its successor starts afresh */
 	if (s->stats_want)
 		answer_status(s);
 }
@@ -708,6 +759,7 @@ void live_stats_abort(struct supervisor *s)
  */
 void live_tick(struct supervisor *s)
 {
+	stats_overdue(s);
 	if (s->ctl)
 		control_tick(s->ctl);
 	if (!s->stopping)

@@ -324,6 +324,7 @@ void startup_on_msg(struct supervisor *s, enum sup_child_id id,
 		break;
 	case MSG_STATS:
 		fwdtab_stats(s, &m->u.stats);
+		live_stats_progress(s);
 		break;
 	case MSG_STATS_DONE:
 		live_stats_done(s, &m->u.stats_done);

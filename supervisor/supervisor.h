@@ -221,6 +221,10 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @stats_seq:	last STATS_REQ sequence number
  * @stats_want:	a status report waits for STATS_DONE @stats_seq
  * @stats_at_ms: when the relay last reported
+ * @stats_wait_ms: when the relay last showed progress on @stats_want
+ *		(the request, or one of its STATS records)
+ * @relay_silent: the relay let a status report wait STATS_WAIT_MS: it
+ *		is shown as "not answering" until it answers again
  * @wd_owed:	watchdog: a ping to the relay is unanswered, WATCHDOG=1
  *		goes out with its answer
  * @wd_missed:	watchdog: a deadline passed with @wd_owed (warned once)
@@ -280,6 +284,8 @@ struct supervisor {
 	uint32_t stats_seq;
 	bool stats_want;
 	long long stats_at_ms;
+	long long stats_wait_ms;
+	bool relay_silent;
 	bool wd_owed;
 	bool wd_missed;
 	uint32_t flows;
@@ -378,6 +384,7 @@ void live_stats_done(struct supervisor *s, const struct msg_stats_done *d);
 void live_tick(struct supervisor *s);
 void live_settled(struct supervisor *s);
 void live_stats_abort(struct supervisor *s);
+void live_stats_progress(struct supervisor *s);
 void live_agent_conf(struct supervisor *s, enum sup_child_id id);
 void live_fini(struct supervisor *s);
 int live_control(struct supervisor *s, int fd);
