@@ -530,7 +530,8 @@ static void auto_note(struct supervisor *s, const struct fwd_entry *e,
 							"on the host");
 		return;
 	}
-	portset_del(s->auto_failed[set], (uint16_t)p);
+	portset_del(s->auto_failed[set][0], (uint16_t)p);
+	portset_del(s->auto_failed[set][1], (uint16_t)p);
 	nnotice("-%c %s: port %u no longer listens %s: forward removed",
 		e->opt, e->spec, p, side == SIDE_HOST ? "in the namespace" :
 							"on the host");

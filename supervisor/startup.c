@@ -196,28 +196,33 @@ static const char *lower_first(const char *text, char *buf, size_t len)
 /**
  * sup_bind_failed_auto() - an auto port could not be bound: say so once
  * @s:		supervisor state
- * @e:		its listener (one per family: the first failure is logged)
+ * @e:		its listener (one per family)
  * @error:	errno from the agent
  *
  * An auto port is best effort, nsplice goes on without it, but a user
  * who sees the port listen on one side and not on the other must be able
- * to find out why.  The slot stays FS_FAILED, so the port is not tried
- * again until it stops listening and comes back (auto_note()).
+ * to find out why.  The line names the address: with 127.0.0.1:P taken
+ * on the host and [::1]:P free, the port is forwarded on [::1] and "not
+ * forwarded" alone would be wrong.  The slot stays FS_FAILED, so the
+ * address is not tried again until the port stops listening and comes
+ * back (auto_note()).
  */
 void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
 			  int error)
 {
 	unsigned set = sup_auto_set(e), p = e->m.listen_port;
-	unsigned side = e->m.listen_side;
-	char why[64];
+	unsigned side = e->m.listen_side, fam = e->m.family == AF_INET6;
+	char a[INANY_STRLEN], why[64];
 
-	if (portset_has(s->auto_failed[set], (uint16_t)p))
+	if (portset_has(s->auto_failed[set][fam], (uint16_t)p))
 		return;
-	portset_add(s->auto_failed[set], (uint16_t)p);
-	nnotice("-%c %s: cannot listen on port %u %s: %s%s; not forwarded",
-		e->opt, e->spec, p, side == SIDE_HOST ? "on the host" :
-		"in the namespace", lower_first(strerror(error), why,
-						sizeof(why)), bind_hint(e, error));
+	portset_add(s->auto_failed[set][fam], (uint16_t)p);
+	inany_ntop(e->m.family, &e->m.listen_addr, a, sizeof(a));
+	nnotice("-%c %s: cannot listen on %s%s%s:%u %s: %s%s; not forwarded "
+		"there", e->opt, e->spec, fam ? "[" : "", a, fam ? "]" : "", p,
+		side == SIDE_HOST ? "on the host" : "in the namespace",
+		lower_first(strerror(error), why, sizeof(why)),
+		bind_hint(e, error));
 }
 
 /**

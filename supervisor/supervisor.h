@@ -215,8 +215,8 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  *		[1] TCP IPv6, [2] UDP IPv4, [3] UDP IPv6
  * @scan_seen:	a complete scan of each side arrived
  * @auto_failed: auto ports whose bind failure was logged, by
- *		sup_auto_set(), so it is logged once; cleared when the port
- *		goes
+ *		sup_auto_set() and family ([0] IPv4, [1] IPv6), so each
+ *		address is logged once; cleared when the port goes
  * @ctl:	control socket server, or NULL
  * @stats_seq:	last STATS_REQ sequence number
  * @stats_want:	a status report waits for STATS_DONE @stats_seq
@@ -279,7 +279,7 @@ struct supervisor {
 	struct sup_drain drain_pending;
 	uint8_t listening[SIDE_COUNT][4][PORTSET_BYTES];
 	bool scan_seen[SIDE_COUNT];
-	uint8_t auto_failed[AUTO_SETS][PORTSET_BYTES];
+	uint8_t auto_failed[AUTO_SETS][2][PORTSET_BYTES];
 	struct control *ctl;
 	uint32_t stats_seq;
 	bool stats_want;

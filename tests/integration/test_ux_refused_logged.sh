@@ -13,10 +13,14 @@
 #    line "-t auto: port A listens in the namespace: forwarding it"; when
 #    it stops, one line "... port A no longer listens in the namespace:
 #    forward removed";
-#  - -t auto: a namespace port the host cannot bind (taken on the host)
-#    gives exactly one line "-t auto: cannot listen on port B on the
-#    host: address already in use; not forwarded", however many scans
-#    see it (waits 3 scan periods).
+#  - -t auto: a namespace port the host cannot bind (taken on the host,
+#    on both addresses) gives exactly one line per address, "-t auto:
+#    cannot listen on 127.0.0.1:B on the host: address already in use;
+#    not forwarded there" and the same for [::1]:B, however many scans
+#    see it (waits 3 scan periods);
+#  - -t auto: a port taken on the host on 127.0.0.1 only gives the line
+#    for 127.0.0.1:C and none for [::1]:C, which is forwarded: an echo
+#    through [::1]:C works.
 # Why it matters: a forward that silently resets clients, or an auto port
 # that silently is not forwarded, sends users hunting in the wrong place.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
@@ -27,7 +31,7 @@ need_nsplice
 
 NS="nsp-$$-uxr"
 make_netns "$NS"
-alloc_ports 31600 HP DEAD A B
+alloc_ports 31600 HP DEAD A B C
 
 # lt_server NETNS PORT LOG - livetool echo-server on 127.0.0.1 and ::1 of
 # NETNS, which stops listening on SIGUSR1; LT_PID is the server itself
@@ -79,6 +83,8 @@ stop_nsplice TERM 5 || fail "nsplice did not stop"
 # 2. auto: added, removed, cannot bind
 start_ns_server "" "$TMPDIR_TEST/hostb.log" sink-server "$B" --addr 127.0.0.1 --addr ::1
 wait_port 127.0.0.1 "$B" || die "host server on $B did not start"
+start_ns_server "" "$TMPDIR_TEST/hostc.log" sink-server "$C" --addr 127.0.0.1
+wait_port 127.0.0.1 "$C" || die "host server on $C did not start"
 start_nsplice "$TMPDIR_TEST/auto.log" --netns "$NS" -t auto ||
 	die "nsplice -t auto did not start"
 wait_log "$TMPDIR_TEST/auto.log" 'ready$' || die "nsplice -t auto not ready"
@@ -96,17 +102,32 @@ else
 	fail "auto: no line for the removal of port $A"
 	indent <"$TMPDIR_TEST/auto.log"
 fi
-start_ns_server "$NS" "$TMPDIR_TEST/nsb.log" sink-server "$B" --addr 127.0.0.1
+start_ns_server "$NS" "$TMPDIR_TEST/nsb.log" sink-server "$B" --addr 127.0.0.1 --addr ::1
 wait_port 127.0.0.1 "$B" "$NS" || die "namespace server on $B did not start"
-wait_log "$TMPDIR_TEST/auto.log" "cannot listen on port $B" || true
+start_ns_server "$NS" "$TMPDIR_TEST/nsc.log" echo-server "$C" --addr 127.0.0.1 --addr ::1
+wait_port 127.0.0.1 "$C" "$NS" || die "namespace server on $C did not start"
+wait_log "$TMPDIR_TEST/auto.log" "cannot listen on .*:$B on the host" || true
+wait_log "$TMPDIR_TEST/auto.log" "cannot listen on .*:$C on the host" || true
 sleep 3		# three more scans
-n=$(grep -c -E "^\[supervisor\] -t auto: cannot listen on port $B on the host: address already in use; not forwarded\$" "$TMPDIR_TEST/auto.log" || true)
-if ((n == 1)); then
-	ok "auto: a port the host cannot bind is logged once"
+for a in 127.0.0.1 '\[::1\]'; do
+	n=$(grep -c -E "^\[supervisor\] -t auto: cannot listen on $a:$B on the host: address already in use; not forwarded there\$" "$TMPDIR_TEST/auto.log" || true)
+	if ((n == 1)); then
+		ok "auto: ${a//\\/}:$B, taken on the host, is logged once"
+	else
+		fail "auto: $n lines for ${a//\\/}:$B that cannot be bound, expected 1"
+		indent <"$TMPDIR_TEST/auto.log"
+	fi
+done
+n=$(grep -c -E "^\[supervisor\] -t auto: cannot listen on 127\.0\.0\.1:$C on the host: address already in use; not forwarded there\$" "$TMPDIR_TEST/auto.log" || true)
+m=$(grep -c -E "cannot listen on \[::1\]:$C " "$TMPDIR_TEST/auto.log" || true)
+if ((n == 1 && m == 0)); then
+	ok "auto: 127.0.0.1:$C, taken on the host, is logged once and [::1]:$C not at all"
 else
-	fail "auto: $n lines for port $B that cannot be bound, expected 1"
+	fail "auto: $n lines for 127.0.0.1:$C (expected 1), $m for [::1]:$C (expected 0)"
 	indent <"$TMPDIR_TEST/auto.log"
 fi
+check "auto: [::1]:$C is forwarded while 127.0.0.1:$C is taken on the host" \
+	nstool concurrent ::1 "$C" 1 --timeout 10
 if grep -q -E "port $A listens.*" "$TMPDIR_TEST/auto.log" &&
 	(($(grep -c -E "port $A listens" "$TMPDIR_TEST/auto.log") == 1)); then
 	ok "auto: one line per added port (not one per family)"
