@@ -507,6 +507,71 @@ static void fwd_remove(struct supervisor *s, struct sup_fwd *f)
 	fwd_set(s, f, FS_UNBIND);
 }
 
+/* AUTO_LOG_LINES, AUTO_LOG_SEC - at most AUTO_LOG_LINES auto port lines
+ * name their port in AUTO_LOG_SEC seconds; the rest are counted, and the
+ * count logged in one line when the window ends */
+#define AUTO_LOG_LINES		8
+#define AUTO_LOG_SEC		10
+
+/**
+ * sup_auto_logged() - may one more auto port line be written
+ * @s:		supervisor state
+ * @ev:		what it would say
+ *
+ * Which ports listen is the other side's choice: a namespace that opens
+ * and closes a thousand ports a second would otherwise write two thousand
+ * lines a second into the host's journal.  Past AUTO_LOG_LINES in a
+ * window of AUTO_LOG_SEC the line is counted instead, and
+ * fwdtab_auto_log_tick() says how many when the window ends: a flapping
+ * namespace costs at most AUTO_LOG_LINES + 1 lines per window.
+ *
+ * Return: true if the caller writes its line
+ */
+bool sup_auto_logged(struct supervisor *s, enum sup_auto_event ev)
+{
+	long long now = clock_ms();
+	unsigned k, more = 0;
+
+	for (k = 0; k < SUP_AUTO_EVENTS; k++)
+		more += s->auto_log.more[k];
+	if (!more && now - s->auto_log.start_ms >= AUTO_LOG_SEC * 1000LL) {
+		s->auto_log.start_ms = now;
+		s->auto_log.named = 0;
+	}
+	if (s->auto_log.named < AUTO_LOG_LINES) {
+		s->auto_log.named++;
+		return true;
+	}
+	s->auto_log.more[ev]++;
+	return false;
+}
+
+/**
+ * fwdtab_auto_log_tick() - at the end of a window, log what was counted
+ * @s:		supervisor state
+ *
+ * Called from the supervisor's timer.  A new window starts with the line,
+ * so lines naming ports come back as soon as the churn stops.
+ */
+void fwdtab_auto_log_tick(struct supervisor *s)
+{
+	long long now = clock_ms();
+	unsigned *m = s->auto_log.more;
+
+	if (!m[SUP_AUTO_GONE] && !m[SUP_AUTO_NEW] && !m[SUP_AUTO_FAILED])
+		return;
+	if (now - s->auto_log.start_ms < AUTO_LOG_SEC * 1000LL)
+		return;
+	nnotice("auto: %u more ports started listening, %u stopped and %u "
+		"addresses could not be bound in the last %lld s, not logged "
+		"one by one (ctl status lists the forwards)", m[SUP_AUTO_NEW],
+		m[SUP_AUTO_GONE], m[SUP_AUTO_FAILED],
+		(now - s->auto_log.start_ms) / 1000);
+	memset(m, 0, sizeof(s->auto_log.more));
+	s->auto_log.start_ms = now;
+	s->auto_log.named = 0;
+}
+
 /**
  * auto_note() - log an auto forward coming or going, once per port
  * @s:		supervisor state
@@ -525,14 +590,16 @@ static void auto_note(struct supervisor *s, const struct fwd_entry *e,
 		return;
 	portset_add(done[set], (uint16_t)p);
 	if (added) {
-		nnotice("-%c %s: port %u listens %s: forwarding it", e->opt,
-			e->spec, p, side == SIDE_HOST ? "in the namespace" :
-							"on the host");
+		if (sup_auto_logged(s, SUP_AUTO_NEW))
+			nnotice("-%c %s: port %u listens %s: forwarding it",
+				e->opt, e->spec, p, side == SIDE_HOST ?
+				"in the namespace" : "on the host");
 		return;
 	}
 	portset_del(s->auto_failed[set][0], (uint16_t)p);
 	portset_del(s->auto_failed[set][1], (uint16_t)p);
-	nnotice("-%c %s: port %u no longer listens %s: forward removed",
+	if (sup_auto_logged(s, SUP_AUTO_GONE))
+		nnotice("-%c %s: port %u no longer listens %s: forward removed",
 		e->opt, e->spec, p, side == SIDE_HOST ? "in the namespace" :
 							"on the host");
 }

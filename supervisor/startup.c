@@ -217,6 +217,8 @@ void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
 	if (portset_has(s->auto_failed[set][fam], (uint16_t)p))
 		return;
 	portset_add(s->auto_failed[set][fam], (uint16_t)p);
+	if (!sup_auto_logged(s, SUP_AUTO_FAILED))
+		return;
 	inany_ntop(e->m.family, &e->m.listen_addr, a, sizeof(a));
 	nnotice("-%c %s: cannot listen on %s%s%s:%u %s: %s%s; not forwarded "
 		"there", e->opt, e->spec, fam ? "[" : "", a, fam ? "]" : "", p,

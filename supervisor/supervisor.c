@@ -535,6 +535,7 @@ static void on_timer(struct supervisor *s)
 	restart_tick(s);
 	live_tick(s);
 	fwdtab_retry(s);
+	fwdtab_auto_log_tick(s);
 	if (!s->stopping && netns_gone(s)) {
 		snprintf(why, sizeof(why), "network namespace %s was removed: "
 			 "stopping", s->cfg->netns_path);

@@ -157,6 +157,20 @@ struct sup_drain {
 struct control;
 
 
+/**
+ * enum sup_auto_event - what an auto port line says (sup_auto_logged())
+ * @SUP_AUTO_GONE:	a port stopped listening: forward removed
+ * @SUP_AUTO_NEW:	a port started listening: forwarding it
+ * @SUP_AUTO_FAILED:	an address of a port could not be bound
+ * @SUP_AUTO_EVENTS:	number of kinds
+ */
+enum sup_auto_event {
+	SUP_AUTO_GONE = 0,
+	SUP_AUTO_NEW,
+	SUP_AUTO_FAILED,
+	SUP_AUTO_EVENTS,
+};
+
 /* AUTO_SETS - port sets of auto forwards: listening side x TCP or UDP */
 #define AUTO_SETS		(SIDE_COUNT * 2)
 
@@ -238,6 +252,9 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @nofile:	hard RLIMIT_NOFILE at start, which every child raises its
  *		soft limit to: the descriptor budget (fwdtab.c)
  * @auto_skipped: auto ports last left out for the listener budget
+ * @auto_log:	auto port lines of the current window (sup_auto_logged()):
+ *		@auto_log.start_ms, lines named, and those counted instead
+ *		per enum sup_auto_event
  * @retry_next:	clock second of the earliest bind retry due, 0 if none
  *		(fwdtab_retry())
  * @child_failed: a relay or agent failure, not yet logged as the error,
@@ -297,6 +314,11 @@ struct supervisor {
 	bool stopping;
 	unsigned long nofile;
 	unsigned auto_skipped;
+	struct {
+		long long start_ms;
+		unsigned named;
+		unsigned more[SUP_AUTO_EVENTS];
+	} auto_log;
 	uint64_t retry_next;
 	bool child_failed;
 	int exit_code;
@@ -345,6 +367,8 @@ void fwdtab_relay_ready(struct supervisor *s, uint32_t count);
 void fwdtab_relay_gone(struct supervisor *s);
 void fwdtab_agent_gone(struct supervisor *s, enum sup_child_id id);
 void fwdtab_retry(struct supervisor *s);
+bool sup_auto_logged(struct supervisor *s, enum sup_auto_event ev);
+void fwdtab_auto_log_tick(struct supervisor *s);
 void fwdtab_bound(struct supervisor *s, enum sup_child_id id,
 		  const struct msg_bound *b);
 void fwdtab_unbound(struct supervisor *s, enum sup_child_id id, uint32_t fid);

@@ -20,7 +20,12 @@
 #    see it (waits 3 scan periods);
 #  - -t auto: a port taken on the host on 127.0.0.1 only gives the line
 #    for 127.0.0.1:C and none for [::1]:C, which is forwarded: an echo
-#    through [::1]:C works.
+#    through [::1]:C works;
+#  - -t auto: a namespace that opens 200 ports and closes them, three
+#    times in 9 s, gets at most 8 lines naming a port, then one line
+#    counting the other changes (1200 or more in all): which ports
+#    listen is the namespace's choice, and it must not flood the host's
+#    journal.
 # Why it matters: a forward that silently resets clients, or an auto port
 # that silently is not forwarded, sends users hunting in the wrong place.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
@@ -135,5 +140,42 @@ else
 	fail "auto: not exactly one line for port $A"
 fi
 stop_nsplice TERM 5 || fail "nsplice -t auto did not stop"
+
+# 3. auto: a namespace that opens and closes 200 ports, three times
+alloc_range 31620 FL 200
+start_nsplice "$TMPDIR_TEST/flap.log" --netns "$NS" -t auto ||
+	die "nsplice -t auto (flapping) did not start"
+wait_log "$TMPDIR_TEST/flap.log" 'ready$' || die "nsplice -t auto (flapping) not ready"
+ip netns exec "$NS" timeout 20 "$PY" - "$FL" <<'EOF' || fail "the flapping server failed"
+import socket, sys, time
+first = int(sys.argv[1])
+for _ in range(3):
+    ss = []
+    for p in range(first, first + 200):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", p))
+        s.listen()
+        ss.append(s)
+    time.sleep(1.5)	# a scan or more sees them
+    for s in ss:
+        s.close()
+    time.sleep(1.5)
+EOF
+summary='^\[supervisor\] auto: ([0-9]+) more ports started listening, ([0-9]+) stopped and [0-9]+ addresses could not be bound in the last [0-9]+ s, not logged one by one \(ctl status lists the forwards\)$'
+for ((i = 0; i < 100; i++)); do
+	grep -q -E "$summary" "$TMPDIR_TEST/flap.log" && break
+	sleep 0.1
+done
+named=$(grep -c -E "port [0-9]+ (listens|no longer listens) in the namespace" "$TMPDIR_TEST/flap.log" || true)
+line=$(grep -E "$summary" "$TMPDIR_TEST/flap.log" | head -n 1)
+if [[ $line =~ $summary ]] && ((named <= 8 &&
+	named + BASH_REMATCH[1] + BASH_REMATCH[2] >= 1200)); then
+	ok "auto: 600 ports came and 600 went: $named lines name a port, then one line counts the others: ${line#* auto: }"
+else
+	fail "auto: $named lines name a port; summary: '${line:-none}' (1200 changes expected in all)"
+	indent <"$TMPDIR_TEST/flap.log" | head -n 20
+fi
+stop_nsplice TERM 5 || fail "nsplice -t auto (flapping) did not stop"
 
 finish
