@@ -74,6 +74,8 @@ struct agent_scan {
  * @pending:	sockets owed to the relay, [0] IPv4, [1] IPv6
  * @held:	sockets asked for in a family not (yet) allowed, [0] IPv4,
  *		[1] IPv6: judged once the supervisor's channel is read
+ * @no_family:	socket() said EAFNOSUPPORT for [0] IPv4, [1] IPv6 (a
+ *		kernel booted with ipv6.disable=1): nothing is owed in it
  * @pool_allow:	POOL_ALLOW_* families the current relay may ask for
  * @allow_seen:	a POOL_ALLOW came since the current relay's channel
  * @addrs:	external addresses last sent to the relay
@@ -94,6 +96,7 @@ struct agent {
 	struct agent_scan scan;
 	unsigned pending[2];
 	unsigned held[2];
+	bool no_family[2];
 	uint32_t pool_allow;
 	bool allow_seen;
 	struct msg_ns_addrs addrs;

@@ -13,7 +13,11 @@
  *
  * If socket() fails (descriptor limits), what is still owed is retried on
  * the next timer tick instead of being dropped: the relay counts what it
- * asked for and would otherwise wait forever.  What may be owed is capped
+ * asked for and would otherwise wait forever.  A family the kernel lacks
+ * (EAFNOSUPPORT: booted with ipv6.disable=1) never comes back: it is said
+ * once and nothing more is owed in it.  Its listeners could not be bound
+ * either (the default ::1 is tolerated), so no client waits for it; the
+ * relay asked only because it was sent the forward.  What may be owed is capped
  * (AGENT_POOL_PENDING_MAX): a relay asking for more is treated as
  * compromised.
  *
@@ -121,10 +125,16 @@ static unsigned send_batch(struct agent *a, int af, unsigned want)
 		agent_send(&a->relay, MSG_POOL_FDS, &m, fds, m.count);
 	for (i = 0; i < m.count; i++)
 		close(fds[i]);
-	if (e)
+	if (e == EAFNOSUPPORT && !m.count) {
+		a->no_family[af_index(af)] = true;
+		nnotice("IPv%c is not available here (%s): no connections "
+			"through this side in it", af == AF_INET6 ? '6' : '4',
+			strerror(e));
+	} else if (e) {
 		log_ratelimited(&pool_fail_rl, LOG_LVL_WARN,
 				"cannot create sockets for the pool: %s",
 				strerror(e));
+	}
 	return m.count;
 }
 
@@ -142,6 +152,8 @@ void agent_pool_fill(struct agent *a)
 	if (!a->conf_seen)
 		return;
 	for (i = 0; i < 2; i++) {
+		if (a->no_family[i])
+			a->pending[i] = 0;
 		/* Owed only if allowed; checked again as a narrowed set
 		 * must never let an old debt through */
 		while (a->pending[i] && af_allowed(a, afs[i])) {

@@ -480,7 +480,10 @@ static int expand_family(struct nsp_config *cfg, const struct portspec *ps,
  *
  * Without an address, -t and -T listen on their side's loopback, both
  * families; a missing ::1 is then tolerated (FWD_TOL_NOADDR).  "*" (or an
- * interface alone) listens on the wildcard of both families.
+ * interface alone) listens on the wildcard of both families, and a family
+ * the kernel lacks (booted with ipv6.disable=1: EAFNOSUPPORT) is
+ * tolerated the same way: "all addresses" are then those of IPv4, as with
+ * a dual-stack socket, which falls back to IPv4 there.
  *
  * Return: number of templates filled, 1 or 2
  */
@@ -510,13 +513,12 @@ static unsigned spec_templates(const struct portspec *ps, char opt,
 	for (i = 0; i < 2; i++) {
 		tmpl[i] = e;
 		tmpl[i].m.family = (uint8_t)afs[i];
-		if (ps->addr_any_both) {
+		if (ps->addr_any_both)
 			inany_any(afs[i], &tmpl[i].m.listen_addr);
-		} else {
+		else
 			inany_loopback(afs[i], &tmpl[i].m.listen_addr);
-			if (!ps->best_effort)
-				tmpl[i].tolerate = FWD_TOL_NOADDR;
-		}
+		if (!ps->best_effort)
+			tmpl[i].tolerate = FWD_TOL_NOADDR;
 	}
 	return 2;
 }
