@@ -6,7 +6,8 @@
 #
 # Proves: with BBR as the default congestion control of both namespaces
 # (reno where the kernel has no BBR), the sockets nsplice owns on a
-# loopback leg use cubic (reno if cubic is missing): the socket accepted on
+# loopback leg use cubic (reno if cubic is missing or not in
+# net.ipv4.tcp_allowed_congestion_control): the socket accepted on
 # a loopback listener and the pool socket connected to a loopback target,
 # for a -t and a -T forward, and the pool socket connected to the target
 # namespace's own address for a client from another namespace (NC, over a
@@ -50,14 +51,21 @@ alloc_ports 23760 PL PW PS PT PTS
 modprobe tcp_bbr 2>/dev/null || true
 avail=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control)
 if [[ " $avail " == *" bbr "* ]]; then DEF=bbr; else DEF=reno; fi
-if [[ " $avail " == *" cubic "* ]]; then WANT=cubic; else WANT=reno; fi
+# The relay is unprivileged: it may set only what the machine allows
+# (net.ipv4.tcp_allowed_congestion_control), and falls back to reno
+allowed=$(cat /proc/sys/net/ipv4/tcp_allowed_congestion_control)
+if [[ " $avail " == *" cubic "* && " $allowed " == *" cubic "* ]]; then
+	WANT=cubic
+else
+	WANT=reno
+fi
 [[ $DEF != "$WANT" ]] ||
 	die "kernel offers neither bbr nor cubic ($avail): nothing to tell apart"
 for n in "$NSH" "$NS" "$NC"; do
 	ip netns exec "$n" sysctl -qw "net.ipv4.tcp_congestion_control=$DEF" ||
 		die "cannot set the default congestion control of $n to $DEF"
 done
-note "namespace default $DEF, expected on loopback legs $WANT (available: $avail)"
+note "namespace default $DEF, expected on loopback legs $WANT (available: $avail; allowed: $allowed)"
 
 # Echo servers: in NS for the -t forwards, in NSH for the -T one
 start_ns_server "$NS" "$TMPDIR_TEST/srv.log" echo-server "$PS" --addr 127.0.0.1 \
