@@ -55,15 +55,36 @@ static void engine_log_hook(const char *line)
 		engine_fail(engine_log_target, "%s", line);
 }
 
+/* engine_env_not_ours - what a service manager sets for the engine, not
+ * for its helper (see engine_init()) */
+static const char *const engine_env_not_ours[] = {
+	"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID",
+	"LISTEN_FDS", "LISTEN_FDNAMES", "RUNTIME_DIRECTORY",
+};
+
 /**
  * engine_init() - an engine contract with nothing open yet
  * @e:		engine
  * @kind:	enum engine_kind
+ *
+ * The helper inherits the engine's environment, and with it what systemd
+ * set for the engine's unit.  Acting on it would speak for the engine:
+ * READY=1 and STOPPING=1 on a podman unit's NOTIFY_SOCKET (Type=notify,
+ * NotifyAccess=all, as `podman generate systemd` writes) before the
+ * container is up and at every stop; a control socket in dockerd's
+ * RUNTIME_DIRECTORY, the same path for every published port, so the
+ * second port failed as "in use"; and the unit's own socket-activation
+ * or watchdog variables, which the engine's contract does not use
+ * (docker-proxy's -use-listen-fd is fd 4, not LISTEN_FDS).  They are
+ * removed before anything reads them.
  */
 void engine_init(struct engine *e, enum engine_kind kind)
 {
 	unsigned i;
 
+	for (i = 0; i < sizeof(engine_env_not_ours) /
+			sizeof(engine_env_not_ours[0]); i++)
+		unsetenv(engine_env_not_ours[i]);
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->ready_fd = e->exit_fd = e->reload_fd = e->dir_fd = -1;

@@ -25,6 +25,9 @@
 #    socket the launcher made (same inode in an nsplice process, the only
 #    socket on that port), not left on fd 4 of the supervisor;
 #  - IPv6: -host-ip ::1 to fd00:200:211::2;
+#  - dockerd's unit environment (NOTIFY_SOCKET, RUNTIME_DIRECTORY): two
+#    proxies at once both serve, neither writes to the notify socket nor
+#    makes anything in the runtime directory;
 #  - failures: the port in use gives exactly "1\nlisten tcp4
 #    127.0.0.1:P: bind: address already in use" and exit 1 within 16 s;
 #    -proto sctp, -host-port 70000, an unknown flag and -use-listen-fd
@@ -272,7 +275,8 @@ dp_refused() {
 	fi
 }
 
-alloc_ports 27100 P_TCP P_UDP P_LTCP P_LUDP P_BUSY P_V6 C_SINK C_IDENT C_UDP
+alloc_ports 27100 P_TCP P_UDP P_LTCP P_LUDP P_BUSY P_V6 C_SINK C_IDENT C_UDP \
+	P_E1 P_E2
 
 start_ns_server "$NS" "$TMPDIR_TEST/sink.log" sink-server "$C_SINK" \
 	--addr "$CTR4" --addr "$CTR6"
@@ -375,6 +379,55 @@ if dp_ready "tcp ::1"; then
 	check "tcp ::1: 256 KiB through the proxy to [$CTR6]:$C_SINK" \
 		nstool_in "$NS" send 256K ::1 "$P_V6" --timeout 20
 	dp_stop "tcp ::1" "$P_V6" tcp
+fi
+
+# ----------------------------------------------- dockerd's unit environment
+# dockerd under systemd passes its unit's NOTIFY_SOCKET (and, with
+# RuntimeDirectory=, RUNTIME_DIRECTORY) to every proxy: none may speak to
+# systemd for dockerd, nor make a control socket there (one path for every
+# proxy: the second one failed as "in use").
+NOTIFY_REC=$TMPDIR_TEST/notify.rec
+start_bg "$TMPDIR_TEST/notify.log" timeout -k 2 "$LIFETIME" "$PY" -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[1] + ".up", "w").close()
+while True:
+    m = s.recv(4096)
+    with open(sys.argv[2], "ab") as f:
+        f.write(m + b"\n")
+' "$TMPDIR_TEST/notify.sock" "$NOTIFY_REC"
+for ((i = 0; i < 100; i++)); do
+	[[ -e $TMPDIR_TEST/notify.sock.up ]] && break
+	sleep 0.05
+done
+mkdir -p "$TMPDIR_TEST/rt"
+export NOTIFY_SOCKET=$TMPDIR_TEST/notify.sock RUNTIME_DIRECTORY=$TMPDIR_TEST/rt
+dp_start -proto tcp -host-ip 127.0.0.1 -host-port "$P_E1" \
+	-container-ip "$CTR4" -container-port "$C_SINK"
+E1_DIR=$DP_DIR
+dp_ready "unit environment, first proxy" && E1_TREE=$DP_TREE
+E1_PID=$DP_PID
+dp_start -proto tcp -host-ip 127.0.0.1 -host-port "$P_E2" \
+	-container-ip "$CTR4" -container-port "$C_SINK"
+unset NOTIFY_SOCKET RUNTIME_DIRECTORY
+dp_status || true
+if [[ -z $(ls -A "$TMPDIR_TEST/rt") ]]; then
+	ok "while both run, nothing in dockerd's RUNTIME_DIRECTORY"
+else
+	fail "in dockerd's RUNTIME_DIRECTORY: $(ls -A "$TMPDIR_TEST/rt")"
+fi
+if dp_ready "unit environment, second proxy at the same time"; then
+	check "unit environment: 1 MiB through the second proxy" \
+		nstool_in "$NS" send 1M 127.0.0.1 "$P_E2" --timeout 20
+	dp_stop "unit environment, second proxy" "$P_E2" tcp
+fi
+DP_DIR=$E1_DIR DP_PID=$E1_PID DP_TREE=${E1_TREE:-}
+dp_stop "unit environment, first proxy" "$P_E1" tcp
+if [[ -s $NOTIFY_REC ]]; then
+	fail "the proxies wrote to dockerd's NOTIFY_SOCKET: $(tr '\n' '|' <"$NOTIFY_REC")"
+else
+	ok "no proxy wrote to dockerd's NOTIFY_SOCKET"
 fi
 
 # ------------------------------------------------------------ failures
