@@ -561,6 +561,11 @@ static int map_check(const struct rp_raw_map *raw, struct rp_mapping *m,
 		return errfmt(err, errlen, "Mappings[%u]: host_ip \"%s\": "
 			      "expected an IPv4 or IPv6 address", n,
 			      raw->host_ip);
+	/* Go listens on a wildcard of either family with one dual-stack
+	 * socket: "::" and "0.0.0.0" (podman sends both: -p [::]:P:80)
+	 * reach IPv4 and IPv6 clients alike, as an empty host_ip does */
+	if (m->host_af != AF_UNSPEC && inany_is_any(m->host_af, &m->host_addr))
+		m->host_af = AF_UNSPEC;
 	m->host_port = (uint16_t)raw->host_port;
 	m->container_port = (uint16_t)raw->cport;
 	m->range = (uint16_t)range;

@@ -92,6 +92,9 @@ static void test_accepts(void)
 		"\"TmpDir\":\"/t\",\"ContainerID\":\"abc\",\"RootlessCNI\":true}",
 		"{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":65534,"
 		"\"container_port\":1,\"range\":2,\"host_ip\":\"::1\"}]}",
+		"{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
+		"\"container_port\":1,\"host_ip\":\"::\"},{\"host_port\":2,"
+		"\"container_port\":2,\"host_ip\":\"0.0.0.0\"}]}",
 	};
 	char err[RP_ERR_MAX];
 	unsigned i;
@@ -106,6 +109,13 @@ static void test_accepts(void)
 	       conf.map[0].range == 1 && conf.child_af == AF_INET6,
 	       "accepts", "escapes, range 0 or ChildIP v6 read wrong: %s",
 	       conf.netns_path);
+	parse(ok[4], err);
+	report(conf.map[0].host_af == AF_INET6, "accepts", "host_ip ::1");
+	/* Go's one dual-stack socket: both wildcards serve both families */
+	parse(ok[5], err);
+	report(conf.map[0].host_af == AF_UNSPEC &&
+	       conf.map[1].host_af == AF_UNSPEC, "accepts",
+	       "host_ip \"::\" or \"0.0.0.0\" not read as every address");
 }
 
 /**
