@@ -14,9 +14,11 @@
 
 MANYPORTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/manyports.py"
 
-# free_block N VAR - VAR = first port of N consecutive ports from 20000
-# up (steps of N, below the ephemeral range at 32768) on which no socket
-# is bound on the host, checked with one ss call.  TIME-WAIT sockets do not
+# free_block N VAR - VAR = first port of N consecutive ports from 5000
+# up (steps of N, below 14000) on which no socket is bound on the host,
+# checked with one ss call.  Other tests take their ports from 14000 up,
+# one at a time as they go: a block of thousands in their region, taken
+# first, made them fail under ctest -j ("no free port range near 21000").  TIME-WAIT sockets do not
 # count: nsplice's listeners (SO_REUSEADDR) bind over them, and thousands
 # of probes leave them behind for a minute, which would otherwise use up
 # every block.
@@ -24,14 +26,14 @@ free_block() {
 	local n=$1 var=$2 base used
 	used=$(ss -Htuan state all exclude time-wait |
 		awk '{ p = $5; sub(/.*:/, "", p); print p }' | sort -un)
-	for ((base = 20000; base + n <= 32768; base += n)); do
+	for ((base = 5000; base + n <= 14000; base += n)); do
 		if ! awk -v lo="$base" -v hi=$((base + n - 1)) \
 			'$1 >= lo && $1 <= hi { found = 1 } END { exit !found }' <<<"$used"; then
 			printf -v "$var" '%s' "$base"
 			return 0
 		fi
 	done
-	die "no block of $n free ports in 20000-32767"
+	die "no block of $n free ports in 5000-13999"
 }
 
 # f01_start NAME COUNT VAR - the start of every finding-1 test: root and
