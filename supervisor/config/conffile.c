@@ -15,7 +15,8 @@
  * end up as a quote inside a port spec or a path).  The file is written
  * by an administrator but is still input from outside: it is opened
  * without following into a FIFO or a device (O_NONBLOCK, then fstat()
- * must say regular file), read whole up to CONFIG_FILE_MAX, and parsed
+ * must say regular file, owned by nsplice's user or root and writable by
+ * nobody else: file_trusted()), read whole up to CONFIG_FILE_MAX, and parsed
  * with every line bounded; NUL bytes and control characters are refused,
  * so a value can never smuggle a second line into a message.  Every refusal names FILE:LINE and says what was
  * expected.
@@ -55,6 +56,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +191,78 @@ void config_strings_free(struct nsp_config *cfg)
 	cfg->strings = NULL;
 }
 
+/* OVERFLOW_UID - the owner a user namespace shows for a file whose owner
+ * it does not map (the kernel's default overflowuid) */
+#define OVERFLOW_UID		65534
+
+/**
+ * in_user_namespace() - does this process run in a user namespace that
+ *			  is not the initial one
+ *
+ * Read once, at the first config file (before any sandbox): the initial
+ * namespace maps every uid to itself, "0 0 4294967295".
+ *
+ * Return: true if /proc/self/uid_map says so, false if it is the initial
+ * one or cannot be read
+ */
+static bool in_user_namespace(void)
+{
+	static int known = -1;
+	unsigned long a, b, n;
+	FILE *f;
+
+	if (known >= 0)
+		return known;
+	known = 0;
+	f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%lu %lu %lu", &a, &b, &n) != 3 || a || b ||
+	    n != 4294967295UL)
+		known = 1;
+	fclose(f);
+	return known;
+}
+
+/**
+ * file_trusted() - may this process take orders from a file
+ * @path:	file name, for the message
+ * @st:		its status
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Whoever can write the config file decides what nsplice exposes, which
+ * log mode it runs in (sandbox = log), and which file it writes its pid
+ * to and deletes: as root, that is root's power.  So, as sshd does with
+ * its own files, a file must belong to the user nsplice runs as or to
+ * root, and must not be writable by its group or by others.  In a user
+ * namespace a root-owned file shows as OVERFLOW_UID, and is accepted as
+ * such.
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int file_trusted(const char *path, const struct stat *st, char *err,
+			size_t errlen)
+{
+	uid_t me = geteuid();
+
+	if (st->st_uid != me && st->st_uid != 0 &&
+	    !(st->st_uid == OVERFLOW_UID && in_user_namespace()))
+		return errfmt(err, errlen, "%s: owned by uid %u: expected a "
+			      "config file owned by %s%.0u%s; another user "
+			      "could change what nsplice does", path,
+			      (unsigned)st->st_uid, me ? "uid " : "root",
+			      (unsigned)me, me ? " (nsplice's user) or root" :
+			      "");
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return errfmt(err, errlen, "%s: writable by %s (mode %04o): "
+			      "expected a config file only its owner can "
+			      "change (chmod go-w)", path,
+			      st->st_mode & S_IWOTH ? "everyone" : "its group",
+			      (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
 /**
  * file_open() - open a config file that must be a regular file
  * @path:	file name
@@ -219,7 +293,7 @@ static int file_open(const char *path, char *err, size_t errlen)
 		errfmt(err, errlen, "%s: %lld bytes: expected a config file of "
 		       "at most %u bytes", path, (long long)st.st_size,
 		       CONFIG_FILE_MAX);
-	} else {
+	} else if (!file_trusted(path, &st, err, errlen)) {
 		return fd;
 	}
 	close(fd);

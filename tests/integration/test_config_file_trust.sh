@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_config_file_trust - nsplice takes orders only from a config file
+# that nobody but its user or root can change.
+#
+# The attack (security review): as root, `-c` naming a file of mode 0666
+# was read; whoever wrote it set "sandbox = log" (seccomp violations
+# logged, not blocked, in every role) and "pid-file = /some/root/file",
+# which root truncated and deleted at exit.  Proves:
+#  1. as root, a file of mode 0666 (with those very lines) is refused with
+#     exit 2 and "writable by everyone (mode 0666)"; nothing starts and the
+#     victim file is unchanged;
+#  2. as root, mode 0664: refused, "writable by its group";
+#  3. as root, a file owned by the test user (0644): refused, "owned by
+#     uid N";
+#  4. as the test user, its own file (0644): not refused for its owner or
+#     mode (the run goes on to the next check);
+#  5. a running nsplice whose file is made writable by everyone refuses the
+#     reload on SIGHUP (the new forward is not added, the old one still
+#     works); once the mode is fixed, the next SIGHUP adds the forward.
+. "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+
+need_root
+need_nsplice
+ensure_test_user
+
+NS="nsp-$$-cftr"
+make_netns "$NS"
+alloc_ports 27420 HP PORT HP2
+
+d=$TMPDIR_TEST/etc
+mkdir -m 755 "$d"
+victim=$d/victim
+echo "precious" >"$victim"
+chmod 600 "$victim"
+conf=$d/bad.conf
+printf 'netns = %s\ntcp-ports = %s:%s\nsandbox = log\npid-file = %s\n' \
+	"$NS" "$HP" "$PORT" "$victim" >"$conf"
+
+# refused WHAT MODE OWNER WANT - run as root with $conf at MODE/OWNER:
+# exit 2, the message WANT, victim unchanged, nothing listening
+refused() {
+	local what=$1 rc=0 out
+	chmod "$2" "$conf"
+	chown "$3" "$conf"
+	out=$(timeout -k 2 20 "$NSPLICE" -c "$conf" 2>&1 </dev/null) || rc=$?
+	if ((rc == 2)) && [[ $out == *"$4"* ]] && [[ $(cat "$victim") == precious ]] &&
+		! port_listening "$HP"; then
+		ok "$what: exit 2, nothing started, victim unchanged: $out"
+	else
+		fail "$what: exit $rc, victim '$(cat "$victim" 2>/dev/null)': $out"
+	fi
+}
+
+refused "1. mode 0666" 666 root "writable by everyone (mode 0666)"
+refused "2. mode 0664" 664 root "writable by its group (mode 0664)"
+refused "3. owned by $TEST_USER" 644 "$TEST_USER" \
+	"owned by uid $(id -u "$TEST_USER"): expected a config file owned by root"
+
+# 4. the test user's own file: past the file checks
+own=$d/own.conf
+printf 'netns = /nonexistent/cftr\ntcp-ports = %s\n' "$HP" >"$own"
+chown "$TEST_USER" "$own"
+chmod 644 "$own"
+out=$(as_test_user timeout -k 2 20 "$NSPLICE" -c "$own" 2>&1 </dev/null) || true
+if [[ $out == *"/nonexistent/cftr"* && $out != *"expected a config file"* ]]; then
+	ok "4. $TEST_USER's own file (0644) is read: $out"
+else
+	fail "4. $TEST_USER's own file: $out"
+fi
+
+# 5. reload
+good=$d/good.conf
+printf 'netns = %s\ntcp-ports = %s:%s\n' "$NS" "$HP" "$PORT" >"$good"
+chmod 644 "$good"
+start_ns_server "$NS" "$TMPDIR_TEST/echo.log" echo-server "$PORT" --addr 127.0.0.1
+start_nsplice --wait 127.0.0.1 "$HP" "$TMPDIR_TEST/nsplice.log" -c "$good" ||
+	die "nsplice -c $good did not start"
+printf 'tcp-ports = %s:%s\n' "$HP2" "$PORT" >>"$good"
+chmod 666 "$good"
+kill -HUP "$NSP_PID"
+for ((i = 0; i < 100; i++)); do
+	grep -q "writable by everyone" "$NSP_LOG" && break
+	sleep 0.05
+done
+sleep 0.5	# a reload that went through would have bound by now
+if grep -q "good.conf: writable by everyone (mode 0666)" "$NSP_LOG" &&
+	! port_listening "$HP2"; then
+	ok "5. SIGHUP with the file at 0666: refused, $HP2 not forwarded"
+else
+	fail "5. SIGHUP with the file at 0666 was not refused"
+	show_log "$NSP_LOG"
+fi
+check "5. the old forward still works" nstool concurrent 127.0.0.1 "$HP" 1 --timeout 10
+chmod 644 "$good"
+kill -HUP "$NSP_PID"
+if wait_port 127.0.0.1 "$HP2" >/dev/null 2>&1; then
+	ok "5. SIGHUP with the file at 0644: $HP2 forwarded"
+else
+	fail "5. SIGHUP with the file at 0644: $HP2 not forwarded"
+	show_log "$NSP_LOG"
+fi
+shutdown_nsplice 3
+finish
