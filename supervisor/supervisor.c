@@ -49,6 +49,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -669,27 +670,106 @@ static int setup_timer(struct supervisor *s)
 	return timerfd_settime(s->timer_fd, 0, &its, NULL);
 }
 
+/* PIDFILE_READ_MAX - bytes of an existing pid file looked at */
+#define PIDFILE_READ_MAX	32
+
+/**
+ * pid_text() - does a buffer hold a pid file's text, "DIGITS" and an
+ *		optional newline
+ * @b:		text
+ * @n:		its length
+ *
+ * Return: true for a pid file's text, false for anything else (empty
+ * included)
+ */
+static bool pid_text(const char *b, size_t n)
+{
+	size_t i;
+
+	if (n && b[n - 1] == '\n')
+		n--;
+	if (!n || n > 10)
+		return false;
+	for (i = 0; i < n; i++)
+		if (b[i] < '0' || b[i] > '9')
+			return false;
+	return true;
+}
+
 /**
  * write_pid_file() - write the supervisor's pid for service managers
  * @path:	file name
+ * @err:	error buffer
+ * @errlen:	its size
  *
- * Return: 0 or -1
+ * A file that is already there is replaced only if it is a pid file (a
+ * stale one of an earlier run): --pid-file naming any other file, a typo
+ * or a config file's line, would otherwise have it truncated, and
+ * deleted at exit.  Symlinks are not followed.
+ *
+ * Return: 0, or -1 with @err set
  */
-static int write_pid_file(const char *path)
+static int write_pid_file(const char *path, char *err, size_t errlen)
 {
-	char buf[32];
+	char buf[PIDFILE_READ_MAX + 1];
+	struct stat st;
+	ssize_t got;
 	int fd, n;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  PIDFILE_MODE);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		  O_NONBLOCK | O_NOCTTY, PIDFILE_MODE);
 	if (fd < 0)
-		return -1;
+		return errfmt(err, errlen, "--pid-file \"%s\": %s", path,
+			      strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return errfmt(err, errlen, "--pid-file \"%s\": not a regular "
+			      "file: expected a pid file's path", path);
+	}
+	got = st.st_size ? read(fd, buf, sizeof(buf)) : 0;
+	if (got < 0 || (got && (st.st_size > PIDFILE_READ_MAX ||
+				!pid_text(buf, (size_t)got)))) {
+		close(fd);
+		return errfmt(err, errlen, "--pid-file \"%s\": the file exists "
+			      "and does not hold a pid: expected a pid file's "
+			      "path (it would be overwritten, and removed at "
+			      "exit)", path);
+	}
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
+		errfmt(err, errlen, "--pid-file \"%s\": %s", path,
+		       strerror(errno));
 		close(fd);
 		return -1;
 	}
-	return close(fd);
+	if (close(fd))
+		return errfmt(err, errlen, "--pid-file \"%s\": %s", path,
+			      strerror(errno));
+	return 0;
+}
+
+/**
+ * remove_pid_file() - remove the pid file at exit, if it is still ours
+ * @path:	file name
+ *
+ * Another run may have taken it over since (a restart that overlapped
+ * this one's end); its pid stays.
+ */
+static void remove_pid_file(const char *path)
+{
+	char buf[PIDFILE_READ_MAX + 1], want[PIDFILE_READ_MAX];
+	ssize_t got;
+	int fd, n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+		  O_NOCTTY);
+	if (fd < 0)
+		return;
+	got = read(fd, buf, sizeof(buf));
+	close(fd);
+	n = snprintf(want, sizeof(want), "%d\n", (int)getpid());
+	if (got == n && !memcmp(buf, want, (size_t)n))
+		unlink(path);
 }
 
 /**
@@ -833,11 +913,8 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 	} else if (netns_open(s, err, errlen)) {
 		return EXIT_USAGE;
 	}
-	if (s->cfg->pid_file && write_pid_file(s->cfg->pid_file)) {
-		errfmt(err, errlen, "--pid-file \"%s\": %s", s->cfg->pid_file,
-		       strerror(errno));
+	if (s->cfg->pid_file && write_pid_file(s->cfg->pid_file, err, errlen))
 		return EXIT_FAILURE;
-	}
 	if (pipe2(logp, O_CLOEXEC)) {
 		errfmt(err, errlen, "pipe: %s", strerror(errno));
 		return EXIT_FAILURE;
@@ -944,6 +1021,6 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 	live_fini(&s);
 	fwdtab_fini(&s);
 	if (cfg->pid_file)
-		unlink(cfg->pid_file);
+		remove_pid_file(cfg->pid_file);
 	return engine_finish(eng, s.exit_code);
 }

@@ -15,7 +15,10 @@
 #    its first error, starts a new one, and the forward keeps working;
 #    SIGTERM afterwards exits 0 with nothing left (test_live_restart.sh
 #    covers the back-off and giving up);
-#  - --pid-file FILE holds the supervisor's pid while it runs.
+#  - --pid-file FILE holds the supervisor's pid while it runs and is
+#    removed at exit; a stale pid file is taken over; a file that holds
+#    anything but a pid is refused and left as it was (it used to be
+#    truncated, and deleted at exit).
 # In every case "nothing left" means: no process of that nsplice tree, of
 # its process group or carrying its environment tag, and its port closed.
 # Why it matters: a forwarder that outlives its container keeps a port
@@ -213,6 +216,28 @@ if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile.log" \
 		fail "--pid-file holds '$got', supervisor pid is $NSP_PID"
 	fi
 	shutdown_nsplice --any-status 2 "--pid-file run"
+	[[ -e $PF ]] && fail "--pid-file $PF left after exit" ||
+		ok "--pid-file removed at exit"
+fi
+# a stale pid file of an earlier run is taken over
+echo 999999 >"$PF"
+if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile2.log" \
+	--netns "$NS" --pid-file "$PF" -t "$HPF:$PORT"; then
+	got=$(tr -d ' \n' <"$PF" 2>/dev/null || true)
+	[[ $got == "$NSP_PID" ]] && ok "--pid-file: a stale pid file is taken over" ||
+		fail "--pid-file: a stale pid file holds '$got', supervisor pid is $NSP_PID"
+	shutdown_nsplice --any-status 2 "--pid-file over a stale one"
+fi
+# any other file is left alone: a typo must not truncate and delete it
+printf 'precious = data\n' >"$PF"
+rc=0
+timeout -k 2 20 "$NSPLICE" --netns "$NS" --pid-file "$PF" -t "$HPF:$PORT" \
+	>"$TMPDIR_TEST/pidfile3.out" 2>&1 </dev/null || rc=$?
+if ((rc != 0)) && [[ $(cat "$PF") == "precious = data" ]] &&
+	grep -q "does not hold a pid" "$TMPDIR_TEST/pidfile3.out"; then
+	ok "--pid-file naming another file: refused (exit $rc), the file unchanged: $(cat "$TMPDIR_TEST/pidfile3.out")"
+else
+	fail "--pid-file naming another file: exit $rc, file now '$(cat "$PF" 2>/dev/null)': $(cat "$TMPDIR_TEST/pidfile3.out")"
 fi
 
 finish
