@@ -218,21 +218,32 @@ static void stage_descriptors(void)
  * stage_identity() - as root, become the --runas user
  *
  * Should: drop supplementary groups, set all three uids and gids, empty
- * the bounding set, keep only relay_fallback_caps (permitted), for
- * stage 3 without user namespaces.
+ * the bounding set, keep only those of relay_fallback_caps it has
+ * (permitted), for stage 3 without user namespaces.  One it lacks - a
+ * service manager's bounding set without CAP_SYS_CHROOT, as the shipped
+ * nsplice@.service has - is not asked for: asking made libcap-ng's change
+ * of uid fail with EPERM, and the relay with it, although stage 3 needs
+ * the fallback only where user namespaces are unavailable.
  * Mustn't: keep uid 0 anywhere, or any other capability.
  */
 static void stage_identity(void)
 {
+	bool have[ARRAY_LEN(relay_fallback_caps)];
 	size_t i;
 	int rc;
 
 	if (!cfg.runas)
 		return;
+	capng_get_caps_process();
+	for (i = 0; i < ARRAY_LEN(relay_fallback_caps); i++)
+		have[i] = capng_have_capability(CAPNG_PERMITTED,
+					(unsigned)relay_fallback_caps[i]);
 	capng_clear(CAPNG_SELECT_BOTH);
 	for (i = 0; i < ARRAY_LEN(relay_fallback_caps); i++)
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-			     (unsigned)relay_fallback_caps[i]);
+		if (have[i])
+			capng_update(CAPNG_ADD,
+				     CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				     (unsigned)relay_fallback_caps[i]);
 	/* The bounding set is emptied now, while CAP_SETPCAP is ours for
 	 * sure (libcap-ng lets it go with the uid); a new user namespace
 	 * refills it, and stage 5 empties it there again. */

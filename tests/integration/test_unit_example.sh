@@ -11,6 +11,10 @@
 #     the ExecStart= line of packaging/systemd/nsplice@.service with %i =
 #     NAME (a namespace this test made; no namespace "web" exists) start
 #     together: the unit's --netns wins over the file's netns;
+#   - it runs with the unit's privileges as systemd would apply them to
+#     a root service (CapabilityBoundingSet=, NoNewPrivileges=,
+#     SecureBits=, via setpriv): the shipped unit could not start at all
+#     once, the relay failing on a capability the set left out;
 #   - every forward of the example works: both -t forwards to the
 #     namespace's ports 80 and 443, and the -T forward from the namespace
 #     to the host;
@@ -76,10 +80,25 @@ start_ns_server "" "$TMPDIR_TEST/host.log" echo-server "$P5432" --addr 127.0.0.1
 wait_port 127.0.0.1 443 "$NS" || die "servers in $NS did not start"
 wait_port 127.0.0.1 "$P5432" || die "host server on $P5432 did not start"
 
-RUNTIME_DIRECTORY=$RT start_nsplice --wait 127.0.0.1 "$P8080" --wait 127.0.0.1 "$P8443" \
-	"$TMPDIR_TEST/nsplice.log" "${argv[@]:1}" ||
-	die "the README example did not start with the unit's command line"
-ok "README example + unit command line (nsplice ${argv[*]:1}): started"
+# The unit's privileges, as systemd would apply them to a root service:
+# CapabilityBoundingSet= (all lines add up), no ambient or inheritable
+# capabilities, NoNewPrivileges=, SecureBits=.  A bounding set that
+# lacks what a role keeps makes that role fail at start.
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr ' ' '\n' |
+	sed -n 's/^CAP_\([A-Z_]*\)$/+\1/p' | tr 'A-Z' 'a-z' | paste -sd, -)
+[[ -n $caps ]] || die "no CapabilityBoundingSet= in $UNIT"
+grep -q '^NoNewPrivileges=yes$' "$UNIT" || die "NoNewPrivileges= is no longer yes in $UNIT"
+grep -q '^SecureBits=noroot-locked$' "$UNIT" || die "SecureBits= is no longer noroot-locked in $UNIT"
+wrap=$TMPDIR_TEST/nsplice-as-unit
+printf '#!/bin/sh\nexec setpriv --bounding-set=-all,%s --inh-caps=-all --ambient-caps=-all --no-new-privs --securebits=+noroot_locked -- %q "$@"\n' \
+	"$caps" "$NSPLICE" >"$wrap"
+chmod 755 "$wrap"
+note "the unit's privileges: bounding set $caps, no_new_privs, noroot_locked"
+
+RUNTIME_DIRECTORY=$RT start_nsplice --bin "$wrap" --wait 127.0.0.1 "$P8080" \
+	--wait 127.0.0.1 "$P8443" "$TMPDIR_TEST/nsplice.log" "${argv[@]:1}" ||
+	die "the README example did not start with the unit's command line and privileges"
+ok "README example + unit command line (nsplice ${argv[*]:1}) + the unit's privileges: started"
 
 # check_forwards WHEN - every forward of the example echoes.
 check_forwards() {
