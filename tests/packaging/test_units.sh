@@ -17,7 +17,8 @@
 #   not: the check systemd itself cannot be asked for here (PID 1 is not
 #   systemd);
 # - a unit with a setting broken on purpose fails verify (the check can
-#   fail).
+#   fail);
+# - exit status 2 (bad input) is not restarted.
 . "$(dirname "$0")/lib.sh"
 
 # EXPOSURE_MAX - highest acceptable overall exposure level
@@ -125,5 +126,12 @@ if grep -qx pivot_root "$TMP/needed" && ! grep -qx pivot_root <(comm -23 \
 	ok "without @mount the check finds pivot_root missing (it can fail)"
 else
 	fail "the syscall check cannot tell @system-service alone from the unit's list"
+fi
+# Exit 2 (bad input, a forward that cannot be set up at start) is the same
+# 2 s later: no restart loop that uses up the start limit
+if grep -qx 'RestartPreventExitStatus=2' "$SRC/packaging/systemd/nsplice@.service"; then
+	ok "exit status 2 is not restarted (RestartPreventExitStatus=2)"
+else
+	fail "Restart=on-failure would restart nsplice after exit 2 (bad input)"
 fi
 finish
