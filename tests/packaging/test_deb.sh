@@ -41,7 +41,7 @@ for f in ./usr/bin/nsplice ./lib/systemd/system/nsplice@.service \
 	./lib/systemd/system/nsplice@.socket ./usr/lib/sysusers.d/nsplice.conf \
 	./usr/share/man/man1/nsplice.1.gz ./usr/share/man/man5/nsplice.conf.5.gz \
 	./usr/share/doc/nsplice/copyright \
-	./usr/share/doc/nsplice/examples/engines/containers.conf; do
+	./usr/share/doc/nsplice/examples/engines/containers.conf ./etc/nsplice/; do
 	grep -q " $f\$" <<<"$list" && ok "package has $f" || fail "package lacks $f"
 done
 for l in rootlessport docker-proxy; do

@@ -4,7 +4,8 @@
 # test_install.sh - `cmake --install` honours CMAKE_INSTALL_PREFIX and
 # DESTDIR: a fresh build with prefix /opt/nsp installed into a DESTDIR
 # tree holds exactly the expected files there, nothing outside DESTDIR,
-# and the installed binary runs.
+# the installed binary runs, and the unit and engine examples name the
+# paths of that prefix (not /usr/bin: a unit that ran a missing binary).
 . "$(dirname "$0")/lib.sh"
 
 dest="$TMP/dest"
@@ -53,6 +54,14 @@ outside=$(cd "$dest" && find . -mindepth 1 -maxdepth 1 | grep -v "^\./opt$" || t
 	fail "files outside the prefix: $outside"
 v=$("$dest$prefix/bin/nsplice" --version 2>&1) && [[ $v == *0.* ]] &&
 	ok "installed binary runs: $v" || fail "installed binary: $v"
+# The unit and the engine examples name where this prefix put things
+es=$(sed -n 's/^ExecStart=//p' "$dest$prefix/lib/systemd/system/nsplice@.service")
+[[ $es == "$prefix/bin/nsplice "* ]] && ok "the unit's ExecStart= runs $prefix/bin/nsplice" ||
+	fail "the unit's ExecStart= is '$es', expected $prefix/bin/nsplice ..."
+dj=$(cat "$dest$prefix/share/doc/nsplice/examples/engines/daemon.json")
+[[ $dj == *"\"$prefix/libexec/nsplice/docker-proxy\""* ]] &&
+	ok "daemon.json names $prefix/libexec/nsplice/docker-proxy" ||
+	fail "daemon.json does not name $prefix/libexec/nsplice/docker-proxy: $dj"
 [[ $(grep -c '^u nsplice ' "$dest$prefix/lib/sysusers.d/nsplice.conf") == 1 ]] &&
 	ok "sysusers.d entry creates the nsplice user" ||
 	fail "sysusers.d entry does not declare user nsplice"

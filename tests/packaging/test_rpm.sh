@@ -23,7 +23,8 @@ for f in /usr/bin/nsplice /usr/lib/systemd/system/nsplice@.service \
 	/usr/share/man/man1/nsplice.1 /usr/share/man/man5/nsplice.conf.5 \
 	/usr/share/doc/nsplice/examples/example.conf \
 	/usr/share/doc/nsplice/examples/engines/containers.conf \
-	/usr/libexec/nsplice/rootlessport /usr/libexec/nsplice/docker-proxy; do
+	/usr/libexec/nsplice/rootlessport /usr/libexec/nsplice/docker-proxy \
+	/etc/nsplice; do
 	grep -qx "$f" <<<"$list" && ok "rpm has $f" || fail "rpm lacks $f"
 done
 scripts=$(rpm -qp --scripts "$rpmf" 2>/dev/null)
