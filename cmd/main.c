@@ -86,7 +86,7 @@ static int main_user(int argc, char **argv)
 	if (ret > 0)
 		return EXIT_SUCCESS;
 	if (ret < 0) {
-		fprintf(stderr, "nsplice: %s\n", err);
+		log_start_error(err);
 		return EXIT_USAGE;
 	}
 	ret = supervisor_main(&cfg, NULL);

@@ -278,6 +278,21 @@ enum log_mode log_mode_detect(bool want_syslog)
 }
 
 /**
+ * log_start_error() - print why nsplice cannot start, before logging is set
+ * @msg:	the message, one line
+ *
+ * "nsplice: MSG" on stderr, as a command-line tool says it; under a
+ * service whose stderr is the journal, with the "<3>" prefix that makes it
+ * an error there too, as every later error line is: `journalctl -p err`
+ * must show why a service did not start.
+ */
+void log_start_error(const char *msg)
+{
+	fprintf(stderr, "%snsplice: %s\n",
+		log_mode_detect(false) == LOG_MODE_JOURNAL ? "<3>" : "", msg);
+}
+
+/**
  * log_syslog_open() - connect to /dev/log, before the sandbox
  * @err:	error buffer
  * @errlen:	its size

@@ -98,6 +98,7 @@ enum log_mode log_mode_detect(bool want_syslog);
 const char *log_mode_name(enum log_mode mode);
 int log_mode_parse(const char *name);
 int log_syslog_open(char *err, size_t errlen);
+void log_start_error(const char *msg);
 void log_sink_child(const char *buf, size_t n);
 void log_sink_flush(void);
 void log_set_error_hook(void (*hook)(const char *line));

@@ -5,15 +5,19 @@
 #
 # The tarball holds the source tree under nsplice-VERSION/: with git, the
 # tracked files and the untracked ones it does not ignore (so work not yet
-# committed is packaged as it is); without git, every file but build*/
-# trees.  Owners are normalised, and every timestamp is SOURCE_DATE_EPOCH
-# (default: the last commit's time, else now), so two runs over the same
-# files and commit give the same archive.
+# committed is packaged as it is; .gitignore leaves out build*/ and out/,
+# where the README's package commands write); without git, every file but
+# build*/ and out/ trees.  A relative OUTDIR is the caller's.  Owners are
+# normalised, and every timestamp is SOURCE_DATE_EPOCH (default: the last
+# commit's time, else now), so two runs over the same files and commit
+# give the same archive.
 set -euo pipefail
 
 src=${1:?SRC}
 version=${2:?VERSION}
 out=${3:?OUTDIR}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)	# relative to the caller, not to SRC
 name="nsplice-$version"
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
@@ -25,12 +29,11 @@ if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 			[[ -e $f ]] && printf '%s\0' "$f"
 		done >"$list"
 else
-	find . -path './build*' -prune -o -path './.git' -prune -o \
-		-type f -printf '%P\0' >"$list"
+	find . -path './build*' -prune -o -path './out' -prune -o \
+		-path './.git' -prune -o -type f -printf '%P\0' >"$list"
 fi
 stamp=${SOURCE_DATE_EPOCH:-$(git -C "$src" log -1 --format=%ct 2>/dev/null ||
 	date +%s)}
-mkdir -p "$out"
 tar --null -T "$list" --sort=name --owner=0 --group=0 --numeric-owner \
 	--mtime=@"$stamp" --transform "s,^,$name/," -czf "$out/$name.tar.gz"
 echo "$out/$name.tar.gz"

@@ -999,7 +999,7 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 	if (!ret && (rc = fwdtab_apply(&s, err, sizeof(err))))
 		ret = rc == FWDTAB_OVER ? EXIT_USAGE : EXIT_FAILURE;
 	if (ret) {
-		fprintf(stderr, "nsplice: %s\n", err);
+		log_start_error(err);
 		if (eng)
 			engine_fail(eng, "%s", err);
 		if (s.cmd_pid > 0)

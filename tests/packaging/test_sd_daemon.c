@@ -25,7 +25,8 @@
  *   journal lines carry "<N>"; children's lines through log_sink_child()
  *   are defanged, reassembled across reads, and a forged "<0>" becomes
  *   "<3>", an unprefixed one "<4>"; in plain mode bytes pass unchanged
- *   but defanged.  Syslog mode's datagrams go to the fixed /dev/log and
+ *   but defanged; a start-up error ("nsplice: ...") carries "<3>" only
+ *   in the journal.  Syslog mode's datagrams go to the fixed /dev/log and
  *   are not covered here.
  *
  * Each failure prints one line; the last line is "N passed, N failed".
@@ -423,6 +424,32 @@ static const char *capture(void (*fn)(void), char *out)
 }
 
 /**
+ * start_error_journal() - log_start_error() with stderr as the journal
+ *			   stream, for capture()
+ */
+static void start_error_journal(void)
+{
+	char js[64];
+	struct stat st;
+
+	fstat(STDERR_FILENO, &st);
+	snprintf(js, sizeof(js), "%ju:%ju", (uintmax_t)st.st_dev,
+		 (uintmax_t)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_start_error("x.conf:1: bad line");
+	unsetenv("JOURNAL_STREAM");
+}
+
+/**
+ * start_error_plain() - log_start_error() without a journal, for capture()
+ */
+static void start_error_plain(void)
+{
+	unsetenv("JOURNAL_STREAM");
+	log_start_error("x.conf:1: bad line");
+}
+
+/**
  * log_lines() - lines of the supervisor and of children, for capture()
  */
 static void log_lines(void)
@@ -477,6 +504,12 @@ static void test_log(void)
 		       "plain line\n<6>[relay] partial"),
 	       "plain lines pass unchanged but defanged, got:\n%s", buf);
 	log_sink_flush();
+	capture(start_error_journal, buf);
+	expect(!strcmp(buf, "<3>nsplice: x.conf:1: bad line\n"),
+	       "a start-up error in the journal is an error, got: %s", buf);
+	capture(start_error_plain, buf);
+	expect(!strcmp(buf, "nsplice: x.conf:1: bad line\n"),
+	       "a start-up error on a terminal, got: %s", buf);
 }
 
 /**
