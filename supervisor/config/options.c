@@ -131,7 +131,7 @@ void config_usage(const char *prog)
 	       "       %s [OPTION]... --pid PID\n"
 	       "       %s [OPTION]... [--] COMMAND [ARG]...\n"
 	       "       %s ctl PATH status [--json] | add|remove -t|-T|-u|-U "
-	       "SPEC\n"
+	       "SPEC [--proxy-protocol]\n"
 	       "Forward TCP ports (with splice(2)) and UDP ports between this "
 	       "network namespace\nand a target one.\n\n"
 	       "Target (exactly one):\n"
