@@ -460,6 +460,45 @@ int activation_check_all_taken(char *err, size_t errlen)
 }
 
 /**
+ * activation_untaken_on() - is an inherited socket nobody took on a port
+ * @port:	port
+ * @udp:	UDP rather than TCP
+ * @err:	set to the socket's mismatch, as activation_check_all_taken()
+ *		words it, if there is one
+ * @errlen:	its size
+ *
+ * A forward whose bind fails with EADDRINUSE at start may be failing on
+ * an inherited socket of another address: systemd-socket-activate -l P
+ * passes [::]:P (dual-stack), which holds 127.0.0.1:P too.  The mismatch
+ * is the cause to report, not the "address already in use" it leads to.
+ *
+ * Return: 1 with @err set if such a socket exists, else 0
+ */
+int activation_untaken_on(uint16_t port, bool udp, char *err, size_t errlen)
+{
+	char where[ACTIVATION_ADDR_STRLEN];
+	unsigned i;
+
+	for (i = 0; i < act_n; i++) {
+		const struct act_sock *a = &act_socks[i];
+
+		if (a->taken || a->port != port || a->udp != udp)
+			continue;
+		errfmt(err, errlen, "socket activation: inherited socket %s "
+		       "(fd %d, %s) matches no -%c forward, and holds port %u: "
+		       "name its address in the SPEC (e.g. %s/%u:...) or the "
+		       "SPEC's addresses in the socket unit", a->name,
+		       a->orig_fd, addr_text(a, where), udp ? 'u' : 't',
+		       (unsigned)port, a->family == AF_INET6 &&
+		       inany_is_any(AF_INET6, &a->addr) ? "::" :
+		       a->family == AF_INET && inany_is_any(AF_INET, &a->addr) ?
+		       "0.0.0.0" : "ADDR", (unsigned)port);
+		return 1;
+	}
+	return 0;
+}
+
+/**
  * activation_count() - number of sockets systemd passed or adopted
  *
  * Return: sockets collected, 0 without socket activation

@@ -28,6 +28,7 @@
 #include <bsd/stdlib.h>
 
 #include "ipc/log.h"
+#include "supervisor/activation.h"
 #include "supervisor/engine.h"
 #include "supervisor/supervisor.h"
 
@@ -242,7 +243,7 @@ void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
 void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
 		     int error)
 {
-	char a[INANY_STRLEN], why[64];
+	char a[INANY_STRLEN], why[64], act[CONFIG_ERR_MAX];
 	bool noaddr = error == EADDRNOTAVAIL || error == EAFNOSUPPORT;
 	const char *where = e->m.listen_side == SIDE_HOST ? "" :
 							    " in the namespace";
@@ -256,6 +257,13 @@ void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
 	    (e->tolerate == FWD_TOL_NOADDR && noaddr)) {
 		ndebug("-%c %s: skipping %s port %u%s: %s", e->opt, e->spec,
 		       a, e->m.listen_port, where, strerror(error));
+		return;
+	}
+	if (!s->ready && error == EADDRINUSE && e->m.listen_side == SIDE_HOST &&
+	    activation_untaken_on(e->m.listen_port, e->m.flags & FWD_F_UDP,
+				  act, sizeof(act))) {
+		nerr("%s", act);	/* the cause, not its consequence */
+		sup_stop(s, EXIT_USAGE, NULL);
 		return;
 	}
 	if (!s->ready && s->eng)

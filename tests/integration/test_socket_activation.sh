@@ -12,7 +12,9 @@
 #   bind happened), and the socket-activate wrapper had it first;
 # - negative: an inherited socket that matches no -t forward stops nsplice
 #   at start with exit status != 0 and a message naming the socket and its
-#   address; no nsplice process is left;
+#   address; no nsplice process is left; so does a wildcard [::]:PORT
+#   (`-l PORT`) beside a default -t PORT, whose bind on 127.0.0.1:PORT it
+#   makes fail: the message names the socket, not "address in use";
 # - after nsplice ends, the inherited socket was not shut down by nsplice:
 #   its owner (a holder standing in for systemd, which keeps its copy)
 #   still accepts on it (systemd restarts rely on this).
@@ -84,6 +86,27 @@ if [[ $rc == 2 && $out == *"socket stray (fd 4, 127.0.0.1:$OTHER) matches no -t 
 	ok "stray inherited socket refused (exit $rc): $(grep -m1 stray <<<"$out")"
 else
 	fail "stray inherited socket: exit $rc, output: $out"
+fi
+# Negative: `systemd-socket-activate -l PORT` passes [::]:PORT, which a
+# default -t PORT (127.0.0.1 and ::1) does not take, and which holds
+# 127.0.0.1:PORT too: the error names the inherited socket, not the
+# "address already in use" it causes.
+(
+	rc=0
+	timeout 20 systemd-socket-activate -l "$HPORT" "$NSPLICE" --netns "$NS" \
+		-t "$HPORT:$PORT" >"$TMPDIR_TEST/wild.out" 2>&1 || rc=$?
+	echo "$rc" >"$TMPDIR_TEST/wild.rc"
+) &
+cleanup_pid $!
+wait_port 127.0.0.1 "$HPORT" >/dev/null 2>&1 || true
+for ((i = 0; i < 400; i++)); do [[ -s $TMPDIR_TEST/wild.rc ]] && break; sleep 0.05; done
+rc=$(cat "$TMPDIR_TEST/wild.rc" 2>/dev/null || echo none)
+out=$(cat "$TMPDIR_TEST/wild.out")
+if [[ $rc == 2 && $out == *"inherited socket unknown (fd 3, [::]:$HPORT) matches no -t forward, and holds port $HPORT"* &&
+	$out != *"already in use"* ]]; then
+	ok "a wildcard inherited socket a default -t does not take: exit 2, $(grep -m1 'matches no' <<<"$out")"
+else
+	fail "wildcard inherited socket: exit $rc, output: $out"
 fi
 # Negative: an inherited socket that is not listening is refused.
 rc=0
