@@ -68,45 +68,42 @@ stop_nsplice TERM 10 || fail "nsplice did not exit within 10 s"
 [[ ${NSP_RC:-} == 0 ]] && ok "exit 0 on SIGTERM" || fail "exit status ${NSP_RC:-none}"
 assert_no_nsplice_procs
 
-# Negative: the second socket matches no forward.  systemd-socket-activate
-# execs on the first connection attempt, so one is made.
-(
-	rc=0
-	timeout 20 systemd-socket-activate -l "127.0.0.1:$HPORT" \
-		-l "127.0.0.1:$OTHER" --fdname=web:stray "$NSPLICE" --netns "$NS" \
-		-t "127.0.0.1/$HPORT:$PORT" >"$TMPDIR_TEST/stray.out" 2>&1 || rc=$?
-	echo "$rc" >"$TMPDIR_TEST/stray.rc"
-) &
-cleanup_pid $!
-wait_port 127.0.0.1 "$HPORT" >/dev/null 2>&1 || true
-for ((i = 0; i < 400; i++)); do [[ -s $TMPDIR_TEST/stray.rc ]] && break; sleep 0.05; done
-rc=$(cat "$TMPDIR_TEST/stray.rc" 2>/dev/null || echo none)
-out=$(cat "$TMPDIR_TEST/stray.out")
-if [[ $rc == 2 && $out == *"socket stray (fd 4, 127.0.0.1:$OTHER) matches no -t forward"* ]]; then
-	ok "stray inherited socket refused (exit $rc): $(grep -m1 stray <<<"$out")"
+# activate_refused NAME ARGS... - run `systemd-socket-activate ARGS`
+# (which execs on the first connection attempt, so one is made) and wait
+# for its end; ACT_RC and ACT_OUT are its exit status and output.
+activate_refused() {
+	local name=$1 i
+	shift
+	(
+		rc=0
+		timeout 20 systemd-socket-activate "$@" >"$TMPDIR_TEST/$name.out" 2>&1 || rc=$?
+		echo "$rc" >"$TMPDIR_TEST/$name.rc"
+	) &
+	cleanup_pid $!
+	wait_port 127.0.0.1 "$HPORT" >/dev/null 2>&1 || true
+	for ((i = 0; i < 400; i++)); do [[ -s $TMPDIR_TEST/$name.rc ]] && break; sleep 0.05; done
+	ACT_RC=$(cat "$TMPDIR_TEST/$name.rc" 2>/dev/null || echo none)
+	ACT_OUT=$(cat "$TMPDIR_TEST/$name.out")
+}
+
+# Negative: the second socket matches no forward.
+activate_refused stray -l "127.0.0.1:$HPORT" -l "127.0.0.1:$OTHER" \
+	--fdname=web:stray "$NSPLICE" --netns "$NS" -t "127.0.0.1/$HPORT:$PORT"
+if [[ $ACT_RC == 2 && $ACT_OUT == *"socket stray (fd 4, 127.0.0.1:$OTHER) matches no -t forward"* ]]; then
+	ok "stray inherited socket refused (exit $ACT_RC): $(grep -m1 stray <<<"$ACT_OUT")"
 else
-	fail "stray inherited socket: exit $rc, output: $out"
+	fail "stray inherited socket: exit $ACT_RC, output: $ACT_OUT"
 fi
 # Negative: `systemd-socket-activate -l PORT` passes [::]:PORT, which a
 # default -t PORT (127.0.0.1 and ::1) does not take, and which holds
 # 127.0.0.1:PORT too: the error names the inherited socket, not the
 # "address already in use" it causes.
-(
-	rc=0
-	timeout 20 systemd-socket-activate -l "$HPORT" "$NSPLICE" --netns "$NS" \
-		-t "$HPORT:$PORT" >"$TMPDIR_TEST/wild.out" 2>&1 || rc=$?
-	echo "$rc" >"$TMPDIR_TEST/wild.rc"
-) &
-cleanup_pid $!
-wait_port 127.0.0.1 "$HPORT" >/dev/null 2>&1 || true
-for ((i = 0; i < 400; i++)); do [[ -s $TMPDIR_TEST/wild.rc ]] && break; sleep 0.05; done
-rc=$(cat "$TMPDIR_TEST/wild.rc" 2>/dev/null || echo none)
-out=$(cat "$TMPDIR_TEST/wild.out")
-if [[ $rc == 2 && $out == *"inherited socket unknown (fd 3, [::]:$HPORT) matches no -t forward, and holds port $HPORT"* &&
-	$out != *"already in use"* ]]; then
-	ok "a wildcard inherited socket a default -t does not take: exit 2, $(grep -m1 'matches no' <<<"$out")"
+activate_refused wild -l "$HPORT" "$NSPLICE" --netns "$NS" -t "$HPORT:$PORT"
+if [[ $ACT_RC == 2 && $ACT_OUT == *"inherited socket unknown (fd 3, [::]:$HPORT) matches no -t forward, and holds port $HPORT"* &&
+	$ACT_OUT != *"already in use"* ]]; then
+	ok "a wildcard inherited socket a default -t does not take: exit 2, $(grep -m1 'matches no' <<<"$ACT_OUT")"
 else
-	fail "wildcard inherited socket: exit $rc, output: $out"
+	fail "wildcard inherited socket: exit $ACT_RC, output: $ACT_OUT"
 fi
 # Negative: an inherited socket that is not listening is refused.
 rc=0
