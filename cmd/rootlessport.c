@@ -363,6 +363,7 @@ static int rp_prepare(struct rp_run *r, struct nsp_config *cfg, char *err,
 	if (build_argv(r, err, errlen) ||
 	    config_from_args(r->argc, r->argv, cfg, err, errlen))
 		return -1;
+	cfg->target_label = "NetNSPath";	/* podman's word, not --netns */
 	return 0;
 }
 

@@ -181,31 +181,35 @@ static int enter_error(const char *what, int error, char *err, size_t errlen)
 static int open_netns_path(struct supervisor *s, char *err, size_t errlen)
 {
 	const char *path = s->cfg->netns_path;
-	char what[sizeof(s->cfg->netns_buf) + sizeof("--netns ")];
+	char what[sizeof(s->cfg->netns_buf) + CONFIG_WHERE_MAX];
+	char where[CONFIG_WHERE_MAX];
 	int e;
 
+	config_where(s->cfg, WHERE_TARGET, where, sizeof(where));
 	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->netns_fd < 0)
-		return errfmt(err, errlen, "--netns \"%s\": cannot open: %s: "
-			       "expected a network namespace file", path,
+		return errfmt(err, errlen, "%s \"%s\": cannot open: %s: "
+			       "expected a network namespace file", where, path,
 			       strerror(errno));
 	if (!ns_type_is(s->netns_fd, CLONE_NEWNET) ||
 	    fstat(s->netns_fd, &s->netns_st))
-		return errfmt(err, errlen, "--netns \"%s\": not a network "
-			       "namespace", path);
+		return errfmt(err, errlen, "%s \"%s\": not a network "
+			       "namespace", where, path);
 	if (!s->cfg->userns_path) {
 		s->userns_fd = owner_userns(s->netns_fd);
 	} else {
 		s->userns_fd = open(s->cfg->userns_path, O_RDONLY | O_CLOEXEC);
 		if (s->userns_fd < 0 ||
 		    !ns_type_is(s->userns_fd, CLONE_NEWUSER))
-			return errfmt(err, errlen, "--userns \"%s\": %s: "
+			return errfmt(err, errlen, "%s \"%s\": %s: "
 				      "expected a user namespace file",
+				      config_where(s->cfg, WHERE_USERNS, where,
+						   sizeof(where)),
 				      s->cfg->userns_path, s->userns_fd < 0 ?
 				      strerror(errno) : "not a user namespace");
 	}
 	/* As the user wrote it: NAME for a path `ip netns` made */
-	snprintf(what, sizeof(what), "--netns %s",
+	snprintf(what, sizeof(what), "%s %s", where,
 		 strncmp(path, NETNS_RUN_DIR, strlen(NETNS_RUN_DIR)) ? path :
 		 path + strlen(NETNS_RUN_DIR));
 	e = probe_enter(s);
@@ -213,8 +217,8 @@ static int open_netns_path(struct supervisor *s, char *err, size_t errlen)
 }
 
 /**
- * open_pid() - pin --pid with a pidfd and open its network namespace
- * @s:		supervisor state; target_pidfd and netns_fd are set
+ * open_pid() - open --pid's process and its network namespace
+ * @s:		supervisor state; target_pidfd, netns_fd, userns_fd are set
  * @err:	error buffer
  * @errlen:	its size
  *
@@ -222,27 +226,28 @@ static int open_netns_path(struct supervisor *s, char *err, size_t errlen)
  */
 static int open_pid(struct supervisor *s, char *err, size_t errlen)
 {
-	char path[64];
+	char path[64], where[CONFIG_WHERE_MAX], what[CONFIG_WHERE_MAX + 16];
 	pid_t pid = s->cfg->pid;
 	int e;
 
+	config_where(s->cfg, WHERE_TARGET, where, sizeof(where));
 	s->target_pidfd = pidfd_open(pid, 0);
 	if (s->target_pidfd < 0)
-		return errfmt(err, errlen, "--pid %d: %s: expected a running "
-			       "process", (int)pid, strerror(errno));
+		return errfmt(err, errlen, "%s %d: %s: expected a running "
+			       "process", where, (int)pid, strerror(errno));
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->netns_fd < 0)
-		return errfmt(err, errlen, "--pid %d: cannot open %s: %s",
+		return errfmt(err, errlen, "%s %d: cannot open %s: %s", where,
 			       (int)pid, path, strerror(errno));
 	/* Still the same process?  Signal 0 through the pidfd tells. */
 	if (pidfd_send_signal(s->target_pidfd, 0, NULL, 0))
-		return errfmt(err, errlen, "--pid %d: process exited during "
-			       "start-up", (int)pid);
+		return errfmt(err, errlen, "%s %d: process exited during "
+			       "start-up", where, (int)pid);
 	s->userns_fd = owner_userns(s->netns_fd);
-	snprintf(path, sizeof(path), "--pid %d", (int)pid);
+	snprintf(what, sizeof(what), "%s %d", where, (int)pid);
 	e = probe_enter(s);
-	return e ? enter_error(path, e, err, errlen) : 0;
+	return e ? enter_error(what, e, err, errlen) : 0;
 }
 
 /**

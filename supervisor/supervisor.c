@@ -699,6 +699,7 @@ static bool pid_text(const char *b, size_t n)
 /**
  * write_pid_file() - write the supervisor's pid for service managers
  * @path:	file name
+ * @where:	where it was given, for messages (config_where())
  * @err:	error buffer
  * @errlen:	its size
  *
@@ -709,7 +710,8 @@ static bool pid_text(const char *b, size_t n)
  *
  * Return: 0, or -1 with @err set
  */
-static int write_pid_file(const char *path, char *err, size_t errlen)
+static int write_pid_file(const char *path, const char *where, char *err,
+			  size_t errlen)
 {
 	char buf[PIDFILE_READ_MAX + 1];
 	struct stat st;
@@ -719,31 +721,31 @@ static int write_pid_file(const char *path, char *err, size_t errlen)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		  O_NONBLOCK | O_NOCTTY, PIDFILE_MODE);
 	if (fd < 0)
-		return errfmt(err, errlen, "--pid-file \"%s\": %s", path,
+		return errfmt(err, errlen, "%s \"%s\": %s", where, path,
 			      strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return errfmt(err, errlen, "--pid-file \"%s\": not a regular "
-			      "file: expected a pid file's path", path);
+		return errfmt(err, errlen, "%s \"%s\": not a regular file: "
+			      "expected a pid file's path", where, path);
 	}
 	got = st.st_size ? read(fd, buf, sizeof(buf)) : 0;
 	if (got < 0 || (got && (st.st_size > PIDFILE_READ_MAX ||
 				!pid_text(buf, (size_t)got)))) {
 		close(fd);
-		return errfmt(err, errlen, "--pid-file \"%s\": the file exists "
-			      "and does not hold a pid: expected a pid file's "
-			      "path (it would be overwritten, and removed at "
-			      "exit)", path);
+		return errfmt(err, errlen, "%s \"%s\": the file exists and does "
+			      "not hold a pid: expected a pid file's path (it "
+			      "would be overwritten, and removed at exit)",
+			      where, path);
 	}
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
-		errfmt(err, errlen, "--pid-file \"%s\": %s", path,
+		errfmt(err, errlen, "%s \"%s\": %s", where, path,
 		       strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (close(fd))
-		return errfmt(err, errlen, "--pid-file \"%s\": %s", path,
+		return errfmt(err, errlen, "%s \"%s\": %s", where, path,
 			      strerror(errno));
 	return 0;
 }
@@ -882,6 +884,7 @@ static int runas_check(struct supervisor *s, char *err, size_t errlen)
  */
 static int prepare(struct supervisor *s, char *err, size_t errlen)
 {
+	char where[CONFIG_WHERE_MAX];
 	int logp[2];
 
 	if (geteuid() == 0 && !s->cfg->runas_name) {
@@ -913,7 +916,9 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 	} else if (netns_open(s, err, errlen)) {
 		return EXIT_USAGE;
 	}
-	if (s->cfg->pid_file && write_pid_file(s->cfg->pid_file, err, errlen))
+	if (s->cfg->pid_file &&
+	    write_pid_file(s->cfg->pid_file, config_where(s->cfg,
+			   WHERE_PID_FILE, where, sizeof(where)), err, errlen))
 		return EXIT_FAILURE;
 	if (pipe2(logp, O_CLOEXEC)) {
 		errfmt(err, errlen, "pipe: %s", strerror(errno));

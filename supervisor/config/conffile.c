@@ -207,20 +207,32 @@ void config_strings_free(struct nsp_config *cfg)
  */
 static bool in_user_namespace(void)
 {
+	static const char initial[] = "0 0 4294967295";
 	static int known = -1;
-	unsigned long a, b, n;
-	FILE *f;
+	char buf[64], *p = buf;
+	ssize_t n;
+	int fd;
 
 	if (known >= 0)
 		return known;
 	known = 0;
-	f = fopen("/proc/self/uid_map", "re");
-	if (!f)
+	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	if (fscanf(f, "%lu %lu %lu", &a, &b, &n) != 3 || a || b ||
-	    n != 4294967295UL)
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* one line, its fields right-aligned: compare with single blanks */
+	for (n = 0; *p && *p != '\n'; p++)
+		if (*p != ' ' || (n && buf[n - 1] != ' '))
+			buf[n++] = *p;
+	while (n && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	if (strcmp(buf, initial))
 		known = 1;
-	fclose(f);
 	return known;
 }
 
@@ -1201,6 +1213,39 @@ static uint32_t slots_won(const struct nsp_config *cfg,
 }
 
 /**
+ * config_where() - how a message names where a setting came from
+ * @cfg:	configuration
+ * @w:		the setting
+ * @buf:	output
+ * @len:	its size
+ *
+ * An error found after parsing (a namespace that cannot be opened, a pid
+ * file that cannot be written) must point at what the user wrote: the
+ * -c file's line ("FILE:LINE: netns"), the engine's own word
+ * ("NetNSPath"), else the command-line option ("--netns").
+ *
+ * Return: @buf
+ */
+const char *config_where(const struct nsp_config *cfg, enum config_where w,
+			 char *buf, size_t len)
+{
+	static const char *const opt[WHERE_COUNT] = { "--netns", "--userns",
+						      "--pid-file" };
+	static const char *const key[WHERE_COUNT] = { "netns", "userns",
+						      "pid-file" };
+	bool pid = w == WHERE_TARGET && cfg->target == TARGET_PID;
+
+	if (cfg->file_line[w] && cfg->config_path)
+		snprintf(buf, len, "%s:%u: %s", cfg->config_path,
+			 (unsigned)cfg->file_line[w], pid ? "pid" : key[w]);
+	else if (w == WHERE_TARGET && cfg->target_label)
+		snprintf(buf, len, "%s", cfg->target_label);
+	else
+		snprintf(buf, len, "%s", pid ? "--pid" : opt[w]);
+	return buf;
+}
+
+/**
  * config_merge_file() - read -c FILE and merge it under the command line
  * @cfg:	configuration from the command line, config_path, args_given
  *		and args_lists set
@@ -1232,6 +1277,12 @@ int config_merge_file(struct nsp_config *cfg, const struct portspec_env *env,
 			continue;
 		if (slot_copy(cfg, &file, (enum config_slot)slot))
 			ret = errfmt(err, errlen, "out of memory");
+		_Static_assert((int)SLOT_TARGET == (int)WHERE_TARGET &&
+			       (int)SLOT_USERNS == (int)WHERE_USERNS &&
+			       (int)SLOT_PID_FILE == (int)WHERE_PID_FILE,
+			       "config_where() reads slots by their number");
+		if (slot < WHERE_COUNT)
+			cfg->file_line[slot] = fl.line[slot];
 	}
 	f.drop_opts = cfg->args_lists;
 	if (!ret)

@@ -69,6 +69,25 @@ enum nsp_target_kind {
 	TARGET_COMMAND,
 };
 
+/* CONFIG_WHERE_MAX - bytes of a config_where() text: a -c path and more */
+#define CONFIG_WHERE_MAX	4200
+
+/**
+ * enum config_where - settings whose errors come after parsing (opening
+ *		       the namespace, writing the pid file), so a message
+ *		       must say where the value came from (config_where())
+ * @WHERE_TARGET:	--netns, --pid
+ * @WHERE_USERNS:	--userns
+ * @WHERE_PID_FILE:	--pid-file
+ * @WHERE_COUNT:	number of them
+ */
+enum config_where {
+	WHERE_TARGET = 0,
+	WHERE_USERNS,
+	WHERE_PID_FILE,
+	WHERE_COUNT,
+};
+
 /* FWD_TOL_* - which bind failures of a listener are not fatal */
 #define FWD_TOL_NONE	0	/* every failure stops nsplice */
 #define FWD_TOL_NOADDR	1	/* default address missing (no IPv6 on lo) */
@@ -193,6 +212,10 @@ struct auto_rule {
  *			none; owned, see supervisor/config/proxyopt.c
  * @pp_args:		the command line gave --proxy-protocol: the file's
  *			is not used
+ * @target_label:	what a container engine calls the target (podman's
+ *			"NetNSPath"), for messages; NULL otherwise
+ * @file_line:		per enum config_where, the -c file's line that set
+ *			it, 0 if the command line did (or nothing)
  * @netns_buf:		storage for a NAME expanded to /run/netns/NAME
  * @runas_buf:		storage for @runas_name
  *
@@ -217,12 +240,14 @@ struct nsp_config {
 	const char *config_path;
 	const char *layer_name;
 	const char *control_path;
+	const char *target_label;
 	uint32_t max_conns;
 	uint32_t idle_timeout;
 	uint32_t udp_timeout;
 	uint32_t ka_idle;
 	uint32_t ka_intvl;
 	uint32_t ka_cnt;
+	uint32_t file_line[WHERE_COUNT + 1];	/* + 1: no padding hole */
 	struct auto_rule *autos;
 	unsigned nautos;
 	uint32_t args_given;
@@ -253,6 +278,8 @@ int config_parse_text(struct nsp_config *cfg, struct config_layer *fl,
 		      const char *name, const char *text, size_t len, int src,
 		      const struct portspec_env *env, char *err, size_t errlen);
 const char *config_strdup(struct nsp_config *cfg, const char *s);
+const char *config_where(const struct nsp_config *cfg, enum config_where w,
+			 char *buf, size_t len);
 void config_free(struct nsp_config *cfg);
 void config_usage(const char *prog);
 bool config_side_needs_low_ports(const struct nsp_config *cfg, int side);

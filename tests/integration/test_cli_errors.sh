@@ -138,6 +138,11 @@ printf 'userns = /proc/1/ns/user\n' >"$CONF"
 run_bad "config file userns beside --pid" \
 	'--userns "/proc/1/ns/user": only valid with --netns' "$P2" \
 	--pid 1 -t "$P2" -c "$CONF"
+# Errors found after parsing point at the file's line, not at an option
+# the user never typed
+printf '# target\nnetns = /nonexistent/cli\ntcp-ports = %s\n' "$P2" >"$CONF"
+run_bad "config file: a namespace that cannot be opened" \
+	"^nsplice: $CONF:2: netns \"/nonexistent/cli\": cannot open" "$P2" -c "$CONF"
 printf 'tcp-ns-ports = %s\ntcp-ns-ports = %s\n' "$P2" "$P2" >"$CONF"
 run_bad "config file forwards overlap each other" \
 	"port $P2 .*overlaps" "$P2" "${T[@]}" -t "$P2" -c "$CONF"

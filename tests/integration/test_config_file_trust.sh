@@ -15,7 +15,8 @@
 #  3. as root, a file owned by the test user (0644): refused, "owned by
 #     uid N";
 #  4. as the test user, its own file (0644): not refused for its owner or
-#     mode (the run goes on to the next check);
+#     mode (the run goes on to the next check); nor, in a user namespace
+#     of its own (unshare -Ur), a root-owned file, which shows as 65534;
 #  5. a running nsplice whose file is made writable by everyone refuses the
 #     reload on SIGHUP (the new forward is not added, the old one still
 #     works); once the mode is fixed, the next SIGHUP adds the forward.
@@ -68,6 +69,18 @@ if [[ $out == *"/nonexistent/cftr"* && $out != *"expected a config file"* ]]; th
 	ok "4. $TEST_USER's own file (0644) is read: $out"
 else
 	fail "4. $TEST_USER's own file: $out"
+fi
+
+# 4b. the same user in a user namespace of its own (unshare -Ur): a
+# root-owned file shows as uid 65534 there, and is still read
+rootown=$d/rootown.conf
+printf 'netns = /nonexistent/cftr\ntcp-ports = %s\n' "$HP" >"$rootown"
+chmod 644 "$rootown"
+out=$(as_test_user unshare -Ur timeout -k 2 20 "$NSPLICE" -c "$rootown" 2>&1 </dev/null) || true
+if [[ $out == *"/nonexistent/cftr"* && $out != *"expected a config file"* ]]; then
+	ok "4b. in unshare -Ur, a root-owned file (uid 65534 there) is read: $out"
+else
+	fail "4b. in unshare -Ur, a root-owned file: $out"
 fi
 
 # 5. reload
