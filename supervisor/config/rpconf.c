@@ -487,10 +487,14 @@ static int map_key(struct jr *j, struct rp_raw_map *m, const char *key)
 static int protocols(struct rp_mapping *m, const char *text, unsigned n,
 		     char *err, size_t errlen)
 {
-	char buf[RP_WORD_MAX], *w, *save = NULL;
+	char buf[RP_WORD_MAX], *w, *rest = buf;
 
 	snprintf(buf, sizeof(buf), "%s", text);
-	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+	/* strsep(), not strtok(): "tcp," has an empty second protocol,
+	 * which the real helper refuses too */
+	while ((w = strsep(&rest, ","))) {
+		if (!*w)
+			return errfmt(err, errlen, "unknown proto: \"\"");
 		if (!strcmp(w, "tcp") || !strcmp(w, "tcp4") ||
 		    !strcmp(w, "tcp6"))
 			m->tcp = true;

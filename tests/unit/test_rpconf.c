@@ -140,6 +140,9 @@ static void test_refuses(void)
 		  "\"container_port\":1,\"protocol\":\"sctp\"}]}",
 		  "unsupported port protocol sctp" },
 		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
+		  "\"container_port\":1,\"protocol\":\"tcp,\"}]}",
+		  "unknown proto: \"\"" },
+		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
 		  "\"container_port\":1,\"host_ip\":\"eth0\"}]}",
 		  "host_ip \"eth0\"" },
 		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1.5,"
