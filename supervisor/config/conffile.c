@@ -256,10 +256,13 @@ static bool in_user_namespace(void)
 static int file_trusted(const char *path, const struct stat *st, char *err,
 			size_t errlen)
 {
+	/* Asked every time, so the answer is known from the first file,
+	 * read at start before any sandbox; a reload only reuses it */
+	bool userns = in_user_namespace();
 	uid_t me = geteuid();
 
 	if (st->st_uid != me && st->st_uid != 0 &&
-	    !(st->st_uid == OVERFLOW_UID && in_user_namespace()))
+	    !(st->st_uid == OVERFLOW_UID && userns))
 		return errfmt(err, errlen, "%s: owned by uid %u: expected a "
 			      "config file owned by %s%.0u%s; another user "
 			      "could change what nsplice does", path,
