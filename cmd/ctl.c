@@ -22,7 +22,9 @@
  * CTL_ANSWER_MAX.
  *
  * The first line of the answer decides: "ok" prints the rest on stdout
- * and exits 0; "error: MESSAGE" prints MESSAGE on stderr and exits 1, as
+ * and exits 0; "ok: WARNING" prints WARNING on stderr and exits 0 (an add
+ * whose port cannot be bound yet); "error: MESSAGE" prints MESSAGE on
+ * stderr and exits 1, as
  * does a failure to connect or a malformed answer.  A server that refuses
  * a client before reading its request (permission denied) may answer and
  * close before the request is even sent, so EPIPE on sending still reads
@@ -504,12 +506,22 @@ static void print_error(const char *msg, const char *end)
  * @path:	socket path, for messages
  * @a:		complete answer; an "ok" body is made terminal-safe in place
  *
+ * "ok: WARNING" is done, with something to know (an added port that
+ * cannot be bound yet): the warning goes to stderr, the status is 0.
+ *
  * Return: EXIT_SUCCESS for "ok", EXIT_FAILURE otherwise
  */
 static int print_answer(const char *path, struct ctl_answer_buf *a)
 {
 	char *nl = memchr(a->p, '\n', a->len);
 	size_t body;
+
+	if (nl && nl - a->p > 4 && !memcmp(a->p, "ok: ", 4)) {
+		say("warning: %.*s", (int)(nl - a->p - 4 > ANSWER_ERR_SHOW_MAX ?
+					ANSWER_ERR_SHOW_MAX :
+					nl - a->p - 4), a->p + 4);
+		return EXIT_SUCCESS;
+	}
 
 	if (nl && nl - a->p == 2 && !memcmp(a->p, "ok", 2)) {
 		body = text_safe(nl + 1, nl + 1, a->len - 3,

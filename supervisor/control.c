@@ -138,12 +138,14 @@ struct ctl_answer {
  * @CL_FREE:	slot unused
  * @CL_READ:	reading its request line
  * @CL_WAIT:	waiting for control_status_ready()
+ * @CL_CHANGE:	its add is applied, waiting for control_change_done()
  * @CL_WRITE:	writing its answer; closed once it is out
  */
 enum ctl_client_state {
 	CL_FREE = 0,
 	CL_READ,
 	CL_WAIT,
+	CL_CHANGE,
 	CL_WRITE,
 };
 
@@ -152,6 +154,7 @@ enum ctl_client_state {
  * @fd:		its socket, non-blocking
  * @state:	enum ctl_client_state
  * @json:	CL_WAIT: wants the JSON report
+ * @serial:	CL_CHANGE: the token control_change_done() names it by
  * @deadline:	CLOCK_MONOTONIC millisecond it is dropped at
  * @uid:	peer's uid, for log lines
  * @inlen:	bytes in @in
@@ -163,6 +166,7 @@ struct ctl_client {
 	int fd;
 	int state;
 	bool json;
+	uint32_t serial;
 	uint64_t deadline;
 	uid_t uid;
 	size_t inlen;
@@ -182,6 +186,7 @@ struct ctl_client {
  * @asked:	@ops->status was called and control_status_ready() not yet
  * @asked_at:	CLOCK_MONOTONIC millisecond of that call
  * @ncl:	clients in use
+ * @serial:	last token given to a change request (ctl_client.serial)
  * @cl:		clients
  * @path:	socket path, unlinked by control_free()
  * @file:	the socket file's lstat() at start (st_ino 0: unknown), so
@@ -199,6 +204,7 @@ struct control {
 	bool asked;
 	uint64_t asked_at;
 	unsigned ncl;
+	uint32_t serial;
 	struct ctl_client cl[CTL_CLIENTS_MAX];
 	char path[CTL_SUN_PATH_MAX];
 	struct stat file;
@@ -703,11 +709,45 @@ static void client_request(struct control *c, struct ctl_client *cl)
 	ninfo("control: uid %u: %s -%c %s", (unsigned)cl->uid,
 	      r.op == CTL_ADD ? "add" : "remove", r.opt, r.spec);
 	err[0] = '\0';
-	if (c->ops->change(c->ctx, &r, err, sizeof(err))) {
+	cl->serial = ++c->serial;
+	switch (c->ops->change(c->ctx, &r, cl->serial, err, sizeof(err))) {
+	case 0:
+		client_say(c, cl, CTL_ANS_OK, NULL);
+		break;
+	case 1:
+		cl->state = CL_CHANGE;	/* control_change_done() answers */
+		break;
+	default:
 		err[sizeof(err) - 1] = '\0';
 		client_say(c, cl, "error: ", err);
-	} else {
-		client_say(c, cl, CTL_ANS_OK, NULL);
+	}
+}
+
+/**
+ * control_change_done() - answer a client whose add was applied
+ * @c:		server
+ * @token:	the token @ops->change was given
+ * @warning:	what the client should know (a listener that could not be
+ *		bound), or NULL: "ok: WARNING" or "ok"
+ *
+ * A client that has gone meanwhile is not there to answer: nothing
+ * happens.
+ */
+void control_change_done(struct control *c, uint32_t token,
+			 const char *warning)
+{
+	unsigned i;
+
+	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &c->cl[i];
+
+		if (cl->state != CL_CHANGE || cl->serial != token)
+			continue;
+		if (warning)
+			client_say(c, cl, "ok: ", warning);
+		else
+			client_say(c, cl, CTL_ANS_OK, NULL);
+		return;
 	}
 }
 

@@ -28,13 +28,15 @@
  * struct ctl_ops - what the server asks of the supervisor
  * @status:	a client wants a report: gather it (asynchronously) and
  *		then call control_status_ready(); may call it at once
- * @change:	apply an add or remove; 0 on success, -1 with a message in
- *		@err (nothing changed)
+ * @change:	apply an add or remove; 0 on success (answered "ok" at
+ *		once), 1 on success answered later by control_change_done()
+ *		with @token (an add whose listeners are still being bound),
+ *		-1 with a message in @err (nothing changed)
  */
 struct ctl_ops {
 	void (*status)(void *ctx);
-	int (*change)(void *ctx, const struct ctl_req *r, char *err,
-		      size_t errlen);
+	int (*change)(void *ctx, const struct ctl_req *r, uint32_t token,
+		      char *err, size_t errlen);
 };
 
 struct control;
@@ -46,6 +48,8 @@ unsigned control_pollfds(const struct control *c, struct pollfd *p,
 			 unsigned max);
 void control_events(struct control *c, const struct pollfd *p, unsigned n);
 void control_status_ready(struct control *c, const struct ctl_status *st);
+void control_change_done(struct control *c, uint32_t token,
+			 const char *warning);
 void control_tick(struct control *c);
 void control_free(struct control *c);
 

@@ -474,6 +474,7 @@ static int fwd_add(struct supervisor *s, const struct fwd_entry *e)
 	}
 	f->e.spec = f->spec;
 	f->e.m.id = (uint32_t)(f - s->ft);
+	f->ctl_token = s->ctl_token_now;
 	fwd_set(s, f, FS_RELAY);
 	if (s->ch[CH_RELAY].pid > 0 && s->ch[CH_RELAY].hello &&
 	    udp_fwd_needs_relay_port(&e->m) &&
@@ -1195,6 +1196,7 @@ static void bind_failed(struct supervisor *s, struct sup_fwd *f, int error)
 {
 	bool first = !f->fail_logged;
 
+	f->last_errno = error > 0 && error < 256 ? (uint8_t)error : 0;
 	if (first)
 		sup_bind_failed(s, &f->e, error);
 	if (!s->ready || f->e.src == CONFIG_SRC_AUTO ||
@@ -1265,6 +1267,60 @@ void fwdtab_bound(struct supervisor *s, enum sup_child_id id,
 		bind_failed(s, f, b->error);
 	}
 	fwdtab_pump(s);
+}
+
+/**
+ * fwdtab_ctl_result() - how the listeners of one `ctl add` fared
+ * @s:		supervisor state
+ * @token:	the add (sup_fwd.ctl_token)
+ * @buf:	set to a warning naming the first listener that could not be
+ *		bound and how many more, or to "" if none failed
+ * @len:	its size
+ *
+ * Return: 1 while some listener of it waits for the relay or its bind,
+ * else 0 (@buf set)
+ */
+int fwdtab_ctl_result(const struct supervisor *s, uint32_t token,
+		      char *buf, size_t len)
+{
+	const struct sup_fwd *first = NULL;
+	unsigned failed = 0;
+	uint32_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < FWD_ID_MAX; i++) {
+		const struct sup_fwd *f = &s->ft[i];
+
+		if (f->state == FS_FREE || f->ctl_token != token)
+			continue;
+		if (f->state == FS_RELAY || f->state == FS_BIND ||
+		    f->state == FS_BINDING)
+			return 1;
+		if (f->state == FS_FAILED && !failed++)
+			first = f;
+	}
+	if (first) {
+		char a[INANY_STRLEN], why[64];
+		bool v6 = first->e.m.family == AF_INET6;
+
+		inany_ntop(first->e.m.family, &first->e.m.listen_addr, a,
+			   sizeof(a));
+		/* strerror()'s "Address already in use", read mid-sentence */
+		snprintf(why, sizeof(why), "%s", first->last_errno ?
+			 strerror(first->last_errno) : "failed");
+		if (why[0] >= 'A' && why[0] <= 'Z' && why[1] >= 'a' &&
+		    why[1] <= 'z')
+			why[0] = (char)(why[0] - 'A' + 'a');
+		snprintf(buf, len, "-%c %s: cannot listen on %s%s%s:%u%s: %s; "
+			 "added all the same, and tried again every %u s at "
+			 "most until it listens (ctl status: bound no)%s",
+			 first->e.opt, first->e.spec, v6 ? "[" : "", a,
+			 v6 ? "]" : "", first->e.m.listen_port,
+			 first->e.m.listen_side == SIDE_HOST ? "" :
+			 " in the namespace", why, (unsigned)BIND_RETRY_MAX_S, failed > 1 ? "; more of its "
+			 "listeners failed too" : "");
+	}
+	return 0;
 }
 
 /**

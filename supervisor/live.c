@@ -407,20 +407,92 @@ int live_retarget(struct supervisor *s, int af, const union inany *addr,
 	return 0;
 }
 
+/* CTL_ADD_WAIT_MS - how long a `ctl add` answer waits for its binds */
+#define CTL_ADD_WAIT_MS		2000
+
+/**
+ * ctl_add_wait() - let an add's answer wait for its listeners' binds
+ * @s:		supervisor state
+ * @token:	the add
+ *
+ * Return: true if it waits (ctl_waits_check() answers), false if every
+ * waiting place is taken (answered "ok" at once)
+ */
+static bool ctl_add_wait(struct supervisor *s, uint32_t token)
+{
+	unsigned i;
+
+	for (i = 0; i < CTL_ADD_WAITS; i++) {
+		if (s->ctl_wait[i].token)
+			continue;
+		s->ctl_wait[i].token = token;
+		s->ctl_wait[i].since_ms = clock_ms();
+		return true;
+	}
+	return false;
+}
+
+/**
+ * ctl_waits_check() - answer the adds whose listeners are bound or failed
+ * @s:		supervisor state
+ *
+ * A port that cannot be bound (in use, not allowed) is tried again, so
+ * the add stands; but the user who typed it is told at once, "ok: -t
+ * 8080: cannot listen on 127.0.0.1:8080: address already in use; ...",
+ * rather than an "ok" that read as working.  An add still waiting after
+ * CTL_ADD_WAIT_MS (a relay being replaced) is answered "ok" with a note.
+ */
+static void ctl_waits_check(struct supervisor *s)
+{
+	char warn[CONFIG_ERR_MAX];
+	unsigned i;
+
+	for (i = 0; i < CTL_ADD_WAITS; i++) {
+		struct sup_fwd *f;
+		uint32_t t = s->ctl_wait[i].token, id;
+		int pending;
+
+		if (!t)
+			continue;
+		pending = fwdtab_ctl_result(s, t, warn, sizeof(warn));
+		if (pending && clock_ms() - s->ctl_wait[i].since_ms <
+			       CTL_ADD_WAIT_MS)
+			continue;
+		if (pending)
+			snprintf(warn, sizeof(warn), "added; not every listener "
+				 "is bound yet after %d ms (ctl status shows "
+				 "them)", CTL_ADD_WAIT_MS);
+		if (s->ctl)
+			control_change_done(s->ctl, t, warn[0] ? warn : NULL);
+		for (id = 0; id < FWD_ID_MAX; id++) {
+			f = &s->ft[id];
+			if (f->ctl_token == t)
+				f->ctl_token = 0;
+		}
+		s->ctl_wait[i].token = 0;
+	}
+}
+
 /**
  * ctl_change() - control socket add/remove
  * @ctx:	supervisor state
  * @r:		parsed request
+ * @token:	the request's token for control_change_done()
  * @err:	error buffer
  * @errlen:	its size
  *
- * Return: 0, or -1 with @err set and nothing changed
+ * An add is answered once its listeners are bound or have failed
+ * (ctl_waits_check()), so a port in use is reported to whoever added it.
+ *
+ * Return: 0 (answered "ok" now), 1 (answered later), or -1 with @err set
+ * and nothing changed
  */
-static int ctl_change(void *ctx, const struct ctl_req *r, char *err,
-		      size_t errlen)
+static int ctl_change(void *ctx, const struct ctl_req *r, uint32_t token,
+		      char *err, size_t errlen)
 {
 	struct supervisor *s = ctx;
 	struct nsp_config *fresh = calloc(1, sizeof(*fresh));
+	int ret;
 
 	if (!fresh)
 		return errfmt(err, errlen, "out of memory");
@@ -435,11 +507,14 @@ static int ctl_change(void *ctx, const struct ctl_req *r, char *err,
 		free(fresh);
 		return -1;
 	}
-	if (replace_config(s, fresh, err, errlen))
+	s->ctl_token_now = r->op == CTL_ADD ? token : 0;
+	ret = replace_config(s, fresh, err, errlen);
+	s->ctl_token_now = 0;
+	if (ret)
 		return -1;
 	nnotice("control: %s -%c %s", r->op == CTL_ADD ? "added" : "removed",
 	      r->opt, r->spec);
-	return 0;
+	return r->op == CTL_ADD && ctl_add_wait(s, token) ? 1 : 0;
 }
 
 /**
@@ -760,6 +835,7 @@ void live_stats_abort(struct supervisor *s)
 void live_tick(struct supervisor *s)
 {
 	stats_overdue(s);
+	ctl_waits_check(s);
 	if (s->ctl)
 		control_tick(s->ctl);
 	if (!s->stopping)

@@ -115,6 +115,8 @@ enum sup_fwd_state {
  * @spec:	copy of the SPEC text (@e.spec points here)
  * @state:	enum sup_fwd_state
  * @batch:	relay batch it was sent in (FS_RELAY)
+ * @ctl_token:	the `ctl add` that made it, while its answer waits
+ *		(live.c), else 0
  * @in_relay:	the current relay was sent its FORWARD
  * @bind_pending: BIND sent, BOUND not received (also while removing)
  * @agent_holds: the agent of its side holds its socket (lost when the
@@ -122,6 +124,7 @@ enum sup_fwd_state {
  * @remove_relay: FORWARD_DEL still to be sent (relay not ready)
  * @fail_logged: a failed bind of it was logged; retries are quiet until
  *		one succeeds
+ * @last_errno: errno of its last failed bind (0: none, or above 255)
  * @retry_gap:	seconds between bind retries, doubling up to
  *		BIND_RETRY_MAX_S, 0 if none is due
  * @retry_at:	clock second of the next bind retry (FS_FAILED)
@@ -133,11 +136,13 @@ struct sup_fwd {
 	char *spec;
 	unsigned state;
 	uint32_t batch;
+	uint32_t ctl_token;
 	bool in_relay;
 	bool bind_pending;
 	bool agent_holds;
 	bool remove_relay;
 	bool fail_logged;
+	uint8_t last_errno;
 	uint16_t retry_gap;
 	uint64_t retry_at;
 	struct msg_stats cnt;
@@ -170,6 +175,10 @@ enum sup_auto_event {
 	SUP_AUTO_FAILED,
 	SUP_AUTO_EVENTS,
 };
+
+/* CTL_ADD_WAITS - `ctl add` answers that may wait for binds at once; more
+ * are answered "ok" at once */
+#define CTL_ADD_WAITS		4
 
 /* AUTO_SETS - port sets of auto forwards: listening side x TCP or UDP */
 #define AUTO_SETS		(SIDE_COUNT * 2)
@@ -232,6 +241,10 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  *		sup_auto_set() and family ([0] IPv4, [1] IPv6), so each
  *		address is logged once; cleared when the port goes
  * @ctl:	control socket server, or NULL
+ * @ctl_token_now: the `ctl add` being applied (fwd_add() marks its
+ *		slots), 0 otherwise
+ * @ctl_wait:	`ctl add` answers waiting for their listeners' binds
+ *		(token 0: free), see live.c
  * @stats_seq:	last STATS_REQ sequence number
  * @stats_want:	a status report waits for STATS_DONE @stats_seq
  * @stats_at_ms: when the relay last reported
@@ -298,6 +311,11 @@ struct supervisor {
 	bool scan_seen[SIDE_COUNT];
 	uint8_t auto_failed[AUTO_SETS][2][PORTSET_BYTES];
 	struct control *ctl;
+	uint32_t ctl_token_now;
+	struct {
+		uint32_t token;
+		long long since_ms;
+	} ctl_wait[CTL_ADD_WAITS];
 	uint32_t stats_seq;
 	bool stats_want;
 	long long stats_at_ms;
@@ -367,6 +385,8 @@ void fwdtab_relay_ready(struct supervisor *s, uint32_t count);
 void fwdtab_relay_gone(struct supervisor *s);
 void fwdtab_agent_gone(struct supervisor *s, enum sup_child_id id);
 void fwdtab_retry(struct supervisor *s);
+int fwdtab_ctl_result(const struct supervisor *s, uint32_t token,
+		      char *buf, size_t len);
 bool sup_auto_logged(struct supervisor *s, enum sup_auto_event ev);
 void fwdtab_auto_log_tick(struct supervisor *s);
 void fwdtab_bound(struct supervisor *s, enum sup_child_id id,

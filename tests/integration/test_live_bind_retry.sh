@@ -5,8 +5,10 @@
 # a running nsplice listens as soon as the port is free again.
 #
 #  1. `nsplice ctl add -t B:P` while another process holds 127.0.0.1:B:
-#     the failure is logged (an error naming the port, then when it will
-#     be tried again); once the holder exits, within 5 s nsplice listens
+#     ctl exits 0 with a warning on stderr naming 127.0.0.1:B and the
+#     error (it used to say nothing); the failure is logged (an error
+#     naming the port, then when it will be tried again); once the holder
+#     exits, within 5 s nsplice listens
 #     on 127.0.0.1:B (logged) and a connection there reaches P in NS.
 #  2. The same through the configuration file and SIGHUP, port C.
 #  3. A forward still failing is removed (ctl remove): no more tries, and
@@ -59,7 +61,15 @@ start_nsplice --wait 127.0.0.1 "$A" "$TMPDIR_TEST/nsplice.log" -c "$CONF" \
 
 # 1. ctl add on a taken port
 hold "$B"
-"$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" add -t "$B:$P" >"$TMPDIR_TEST/add.out" 2>&1 || true
+rc=0
+"$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" add -t "$B:$P" >"$TMPDIR_TEST/add.out" \
+	2>"$TMPDIR_TEST/add.err" || rc=$?
+if ((rc == 0)) && [[ ! -s $TMPDIR_TEST/add.out ]] &&
+	grep -q "^nsplice ctl: warning: -t $B:$P: cannot listen on 127.0.0.1:$B: address already in use; added all the same" "$TMPDIR_TEST/add.err"; then
+	ok "1. ctl add on a taken port tells whoever typed it (exit 0): $(cat "$TMPDIR_TEST/add.err")"
+else
+	fail "1. ctl add on a taken port: exit $rc, stdout '$(cat "$TMPDIR_TEST/add.out")', stderr '$(cat "$TMPDIR_TEST/add.err")'"
+fi
 for ((i = 0; i < 30; i++)); do
 	grep -q "port $B: trying again" "$NSP_LOG" && break
 	sleep 0.1

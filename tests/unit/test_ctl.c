@@ -612,6 +612,7 @@ static void format_cases_all(void)
  * @status_calls: times the server asked for a report
  * @answered:	of those, answered by pump()
  * @change_calls: times the server asked for a change
+ * @later:	token of a change whose answer pump() gives, 0 if none
  * @last:	the last change asked
  */
 struct fake {
@@ -621,6 +622,7 @@ struct fake {
 	unsigned status_calls;
 	unsigned answered;
 	unsigned change_calls;
+	uint32_t later;
 	struct ctl_req last;
 };
 
@@ -640,23 +642,29 @@ static void fake_status(void *ctx)
 }
 
 /**
- * fake_change() - ops->change: refuse SPEC "7777", accept anything else
+ * fake_change() - ops->change: refuse SPEC "7777", answer "8181" later
+ *		   (pump() does, with a warning), accept anything else
  * @ctx:	struct fake
  * @r:		request
+ * @token:	its token for control_change_done()
  * @err:	message buffer
  * @errlen:	its size
  *
  * The refusal's message has a newline, which must not split the answer.
  *
- * Return: 0 or -1
+ * Return: 0, 1 or -1
  */
-static int fake_change(void *ctx, const struct ctl_req *r, char *err,
-		       size_t errlen)
+static int fake_change(void *ctx, const struct ctl_req *r, uint32_t token,
+		       char *err, size_t errlen)
 {
 	struct fake *f = ctx;
 
 	f->change_calls++;
 	f->last = *r;
+	if (!strcmp(r->spec, "8181")) {
+		f->later = token;
+		return 1;
+	}
 	if (strcmp(r->spec, "7777"))
 		return 0;
 	snprintf(err, errlen, "-%c 7777 is not forwarded\nsecond line",
@@ -688,6 +696,12 @@ static void pump(struct fake *f, int ms)
 	if (f->st && !f->at_once && f->status_calls > f->answered) {
 		f->answered = f->status_calls;
 		control_status_ready(f->c, f->st);
+	}
+	if (f->later) {
+		control_change_done(f->c, f->later + 1, "wrong token");
+		control_change_done(f->c, f->later, "-t 8181: cannot listen "
+				    "on 127.0.0.1:8181: address in use\nx");
+		f->later = 0;
 	}
 }
 
@@ -913,6 +927,10 @@ static void serve_changes(struct fake *f, const char *path)
 	n = exchange(f, path, "add -t 7777\n", buf);
 	report(!strcmp(buf, "error: -t 7777 is not forwarded?second "
 		       "line\n"), "server", "refused change: \"%s\"", buf);
+	n = exchange(f, path, "add -t 8181\n", buf);
+	report(!strcmp(buf, "ok: -t 8181: cannot listen on 127.0.0.1:8181: "
+		       "address in use?x\n"), "server",
+	       "add answered later, with a warning: \"%s\"", buf);
 	f->change_calls = 0;
 	n = exchange(f, path, "frobnicate\n", buf);
 	report(!strcmp(buf, "error: unknown request \"frobnicate\": expected "
