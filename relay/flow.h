@@ -41,6 +41,8 @@ enum flow_side {
 #define FLOW_F_USED		0x0001	/* slot holds a live flow */
 #define FLOW_F_CONNECT		0x0002	/* server's connection unconfirmed */
 #define FLOW_F_ESTABLISHED	0x0004	/* both sockets connected */
+#define FLOW_F_EXTERNAL		0x0008	/* server: the other side's external
+					 * address (a non-loopback client) */
 #define FLOW_F_OUT_WAIT(s)	(0x0010U << (s)) /* output to s blocked */
 #define FLOW_F_FIN_RCVD(s)	(0x0040U << (s)) /* s sent EOF */
 #define FLOW_F_FIN_SENT(s)	(0x0100U << (s)) /* we shut down writes to s */

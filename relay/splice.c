@@ -265,15 +265,27 @@ static void splice_connect_failed(struct relay *r, struct flow *f, int err)
 		l->cnt.refused++;
 		if (l->fwd.target_port != l->fwd.listen_port)
 			snprintf(to, sizeof(to), ":%u", l->fwd.target_port);
-		/* The client sees only a reset: the log must say why */
+		/* The client sees only a reset: the log must say why.  A
+		 * client not on loopback was sent to the other side's
+		 * external address (loopback safety): a service there on
+		 * loopback only refuses it, and "nothing listens" would
+		 * send the user looking in the wrong place */
 		log_ratelimited(&rl, LOG_LVL_WARN,
-				"-%c %u%s: cannot connect to port %u %s: %s%s",
+				"-%c %u%s: cannot connect to port %u %s%s: "
+				"%s%s",
 				l->fwd.listen_side == SIDE_HOST ? 't' : 'T',
 				l->fwd.listen_port, to, l->fwd.target_port,
 				l->fwd.listen_side == SIDE_HOST ?
 				"in the namespace" : "on the host",
-				strerror(err), err == ECONNREFUSED ?
-				" (nothing listens there?)" : "");
+				f->flags & FLOW_F_EXTERNAL ? " at its external "
+				"address" : "", strerror(err),
+				err != ECONNREFUSED ? "" :
+				f->flags & FLOW_F_EXTERNAL ?
+				" (the client is not on loopback, so it never "
+				"reaches a service that listens on loopback "
+				"only: listen on that address too, or name the "
+				"target, e.g. '*/P:127.0.0.1/P')" :
+				" (nothing listens there?)");
 	}
 	splice_release(r, f, FSIDE_SERVER, err, "connect");
 }
@@ -922,6 +934,8 @@ void splice_open(struct relay *r, struct listener *l, int fd,
 	f->sock[FSIDE_SERVER] = sfd;
 	f->last = r->flows.idle.now;
 	f->listener = l->fwd.id;
+	if (t.how == TARGET_EXTERNAL)
+		f->flags |= FLOW_F_EXTERNAL;
 	listener_flow_added(r, l);
 	if (log_level >= LOG_LVL_DEBUG)
 		splice_log_open(r, f, l, caf, &ca, cport, &t);

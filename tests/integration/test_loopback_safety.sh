@@ -13,7 +13,8 @@
 # address, so its source address is not a loopback one.
 # Proves:
 #  - non-loopback client -> */HL:PL is reset without any data (it is sent
-#    to A's external address where nothing listens), IPv4 and IPv6;
+#    to A's external address where nothing listens), IPv4 and IPv6, and
+#    the log line says so (loopback safety), not "nothing listens there";
 #  - loopback client -> */HL:PL reaches the loopback server, same family;
 #  - non-loopback client -> */HE:PE reaches the server on A's external
 #    address of its own family; a loopback client of HE goes to A's
@@ -74,6 +75,13 @@ if start_nsplice --wait 127.0.0.1 "$HL" --wait "$H4" "$HE" --wait "$H4" "$HX" \
 	-t "*/$HL:$PL" -t "*/$HE:$PE" -t "*/$HX:127.0.0.1/$PL"; then
 	expect_reset "non-loopback IPv4 client ($H4) -> */$HL:$PL: reset, loopback-only server not reached" "$H4" "$HL"
 	expect_reset "non-loopback IPv6 client ($H6) -> */$HL:$PL: reset, loopback-only server not reached" "$H6" "$HL"
+	# the log says why: loopback safety, not "nothing listens there"
+	if grep -q -- "-t $HL:$PL: cannot connect to port $PL in the namespace at its external address: Connection refused (the client is not on loopback" "$NSP_LOG"; then
+		ok "the refusal's log line names loopback safety: $(grep -m1 'at its external address' "$NSP_LOG")"
+	else
+		fail "no log line naming loopback safety for the refused non-loopback client"
+		show_log "$NSP_LOG"
+	fi
 	expect_ident "loopback IPv4 client -> */$HL:$PL reaches the namespace's 127.0.0.1" \
 		"port=$PL addr=127.0.0.1 " 127.0.0.1 "$HL"
 	expect_ident "loopback IPv6 client -> */$HL:$PL reaches the namespace's ::1" \
