@@ -189,8 +189,12 @@ static int open_netns_path(struct supervisor *s, char *err, size_t errlen)
 	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->netns_fd < 0)
 		return errfmt(err, errlen, "%s \"%s\": cannot open: %s: "
-			       "expected a network namespace file", where, path,
-			       strerror(errno));
+			       "expected a network namespace file%s", where,
+			       path, strerror(errno), errno == ENOENT &&
+			       !strncmp(path, NETNS_RUN_DIR,
+					strlen(NETNS_RUN_DIR)) ?
+			       " (`ip netns list` shows the names there, `ip "
+			       "netns add NAME` makes one)" : "");
 	if (!ns_type_is(s->netns_fd, CLONE_NEWNET) ||
 	    fstat(s->netns_fd, &s->netns_st))
 		return errfmt(err, errlen, "%s \"%s\": not a network "
@@ -238,8 +242,11 @@ static int open_pid(struct supervisor *s, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->netns_fd < 0)
-		return errfmt(err, errlen, "%s %d: cannot open %s: %s", where,
-			       (int)pid, path, strerror(errno));
+		return errfmt(err, errlen, "%s %d: cannot open %s: %s%s", where,
+			       (int)pid, path, strerror(errno),
+			       errno == EACCES || errno == EPERM ?
+			       " (the process is another user's: run nsplice "
+			       "as that user or as root)" : "");
 	/* Still the same process?  Signal 0 through the pidfd tells. */
 	if (pidfd_send_signal(s->target_pidfd, 0, NULL, 0))
 		return errfmt(err, errlen, "%s %d: process exited during "
@@ -497,10 +504,13 @@ static int open_command_ns(struct supervisor *s, char *err, size_t errlen)
 /**
  * netns_command_start() - create the namespace and start COMMAND in it
  * @s:		supervisor state; cmd_pid, netns_fd, userns_fd, target_pidfd
- * @err:	error buffer (runtime error: exit 1)
+ * @err:	error buffer
  * @errlen:	its size
  *
- * Return: 0 or -1
+ * Return: 0; EXIT_CMD_NOT_FOUND or EXIT_CMD_CANNOT_RUN if COMMAND could
+ * not be executed (the statuses env(1), timeout(1) and shells give, so a
+ * script tells "no such program" from nsplice's own failure); or -1 on
+ * another failure (exit 1)
  */
 int netns_command_start(struct supervisor *s, char *err, size_t errlen)
 {
@@ -529,11 +539,14 @@ int netns_command_start(struct supervisor *s, char *err, size_t errlen)
 	    read_report(sync[0], CMD_FILTER, err, errlen))
 		goto out;
 	/* EOF here means exec succeeded: the pipe was close-on-exec. */
-	if (read(sync[0], msg, sizeof(msg)) == sizeof(msg))
+	if (read(sync[0], msg, sizeof(msg)) == sizeof(msg)) {
 		errfmt(err, errlen, "cannot run \"%s\": %s",
 		       s->cfg->command[0], strerror(msg[1]));
-	else
+		ret = msg[1] == ENOENT ? EXIT_CMD_NOT_FOUND :
+					 EXIT_CMD_CANNOT_RUN;
+	} else {
 		ret = 0;
+	}
 out:
 	close(go[1]);
 	close(sync[0]);

@@ -880,7 +880,9 @@ static int runas_check(struct supervisor *s, char *err, size_t errlen)
  * @err:	error buffer
  * @errlen:	its size
  *
- * Return: 0, EXIT_USAGE for a bad target, or EXIT_FAILURE
+ * Return: 0, EXIT_USAGE for a bad target, EXIT_CMD_NOT_FOUND or
+ * EXIT_CMD_CANNOT_RUN for a COMMAND that cannot be executed, or
+ * EXIT_FAILURE
  */
 static int prepare(struct supervisor *s, char *err, size_t errlen)
 {
@@ -911,8 +913,10 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 		return EXIT_FAILURE;
 	}
 	if (s->cfg->target == TARGET_COMMAND) {
-		if (netns_command_start(s, err, errlen))
-			return EXIT_FAILURE;
+		int rc = netns_command_start(s, err, errlen);
+
+		if (rc)
+			return rc > 0 ? rc : EXIT_FAILURE;
 	} else if (netns_open(s, err, errlen)) {
 		return EXIT_USAGE;
 	}

@@ -353,6 +353,11 @@ pid_t spawn_role(const struct supervisor *s, enum sup_child_id id,
 
 /* netns.c */
 int netns_open(struct supervisor *s, char *err, size_t errlen);
+/* EXIT_CMD_NOT_FOUND, EXIT_CMD_CANNOT_RUN - COMMAND could not be executed
+ * (no such file; any other reason), as env(1) and timeout(1) say it */
+#define EXIT_CMD_NOT_FOUND	127
+#define EXIT_CMD_CANNOT_RUN	126
+
 int netns_command_start(struct supervisor *s, char *err, size_t errlen);
 bool netns_gone(const struct supervisor *s);
 

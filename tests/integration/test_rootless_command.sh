@@ -12,7 +12,8 @@
 #  - every nsplice process runs as nsplice-test, none as root;
 #  - 256 MiB each way through a rootless forward arrive intact;
 #  - nsplice exits with COMMAND's status (3 for `exit 3`, 137 for a
-#    COMMAND killed by SIGKILL), leaving nothing behind;
+#    COMMAND killed by SIGKILL), leaving nothing behind; a COMMAND that
+#    cannot be executed gives 127 (not found) or 126, as env(1) does;
 #  - SIGTERM to nsplice: status 0, and no process left, COMMAND included.
 # Why it matters: rootless containers (podman-style) are the main users of
 # COMMAND mode; needing root, or running anything as root, or leaving the
@@ -164,5 +165,9 @@ fi
 # 4. Exit status of COMMAND becomes nsplice's.
 expect_exit "COMMAND 'exit 3'" 3 -t "$HQ:$PQ" -- sh -c 'exit 3'
 expect_exit "COMMAND killed by SIGKILL" 137 -t "$HQ:$PQ" -- sh -c 'kill -9 $$'
+expect_exit "COMMAND that does not exist (as env(1): 127)" 127 -t "$HQ:$PQ" -- \
+	/nonexistent/nsplice-no-such-command
+expect_exit "COMMAND that is not executable (as env(1): 126)" 126 -t "$HQ:$PQ" -- \
+	/etc/passwd
 
 finish
