@@ -352,7 +352,8 @@ void live_reload(struct supervisor *s)
 	struct nsp_config *fresh;
 
 	if (!s->cfg->config_path) {
-		ninfo("SIGHUP: nothing to reload without a configuration file");
+		nnotice("SIGHUP: nothing to reload without a configuration "
+			"file (-c FILE)");
 		return;
 	}
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
