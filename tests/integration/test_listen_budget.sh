@@ -28,8 +28,12 @@ need_nsplice
 
 NS="nsp-$$-lbud"
 make_netns "$NS"
-alloc_range 26100 P 300
-alloc_range 26100 U 250
+# Each range gets a window of 900 ports of its own: one window for all
+# three (850 of 900) failed as soon as one port in it was in use
+alloc_range 19000 P 300
+PORT_NEXT=""
+alloc_range 20000 U 250
+PORT_NEXT=""
 alloc_range 26100 A 300
 alloc_ports 26100 PX
 ulimit -n 1024 || die "cannot lower RLIMIT_NOFILE to 1024"

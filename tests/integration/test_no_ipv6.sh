@@ -64,7 +64,8 @@ start_nsplice --bin "$WRAP" --wait 127.0.0.1 "$HP" "$TMPDIR_TEST/n1.log" \
 echoes "default addresses" "$HP" "$HU"
 sleep 4
 n=$(grep -c "IPv6 is not available here" "$NSP_LOG" || true)
-w=$(grep -c "warning" "$NSP_LOG" || true)
+# (the --sandbox=log run of the suite adds its own warning at start)
+w=$(grep "warning" "$NSP_LOG" | grep -c -v -- "--sandbox=log" || true)
 if ((n >= 1 && n <= 2 && w == 0)); then
 	ok "default addresses: $n line(s) say IPv6 is not available, no warning in 4 s"
 else
