@@ -56,7 +56,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,51 +190,6 @@ void config_strings_free(struct nsp_config *cfg)
 	cfg->strings = NULL;
 }
 
-/* OVERFLOW_UID - the owner a user namespace shows for a file whose owner
- * it does not map (the kernel's default overflowuid) */
-#define OVERFLOW_UID		65534
-
-/**
- * in_user_namespace() - does this process run in a user namespace that
- *			  is not the initial one
- *
- * Read once, at the first config file (before any sandbox): the initial
- * namespace maps every uid to itself, "0 0 4294967295".
- *
- * Return: true if /proc/self/uid_map says so, false if it is the initial
- * one or cannot be read
- */
-static bool in_user_namespace(void)
-{
-	static const char initial[] = "0 0 4294967295";
-	static int known = -1;
-	char buf[64], *p = buf;
-	ssize_t n;
-	int fd;
-
-	if (known >= 0)
-		return known;
-	known = 0;
-	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* one line, its fields right-aligned: compare with single blanks */
-	for (n = 0; *p && *p != '\n'; p++)
-		if (*p != ' ' || (n && buf[n - 1] != ' '))
-			buf[n++] = *p;
-	while (n && buf[n - 1] == ' ')
-		n--;
-	buf[n] = '\0';
-	if (strcmp(buf, initial))
-		known = 1;
-	return known;
-}
-
 /**
  * file_trusted() - may this process take orders from a file
  * @path:	file name, for the message
@@ -245,24 +199,21 @@ static bool in_user_namespace(void)
  *
  * Whoever can write the config file decides what nsplice exposes, which
  * log mode it runs in (sandbox = log), and which file it writes its pid
- * to and deletes: as root, that is root's power.  So, as sshd does with
- * its own files, a file must belong to the user nsplice runs as or to
- * root, and must not be writable by its group or by others.  In a user
- * namespace a root-owned file shows as OVERFLOW_UID, and is accepted as
- * such.
+ * to: as root, that is root's power.  So, as sshd does with its own
+ * files, a file must belong to the user nsplice runs as or to root, and
+ * must not be writable by its group or by others.  In a user namespace
+ * every owner it does not map shows as the overflow uid (65534), root's
+ * and any other user's alike: such a file is refused too, and a rootless
+ * user keeps the file under its own uid.
  *
  * Return: 0, or -1 with @err set
  */
 static int file_trusted(const char *path, const struct stat *st, char *err,
 			size_t errlen)
 {
-	/* Asked every time, so the answer is known from the first file,
-	 * read at start before any sandbox; a reload only reuses it */
-	bool userns = in_user_namespace();
 	uid_t me = geteuid();
 
-	if (st->st_uid != me && st->st_uid != 0 &&
-	    !(st->st_uid == OVERFLOW_UID && userns))
+	if (st->st_uid != me && st->st_uid != 0)
 		return errfmt(err, errlen, "%s: owned by uid %u: expected a "
 			      "config file owned by %s%.0u%s; another user "
 			      "could change what nsplice does", path,

@@ -15,8 +15,9 @@
 #  3. as root, a file owned by the test user (0644): refused, "owned by
 #     uid N";
 #  4. as the test user, its own file (0644): not refused for its owner or
-#     mode (the run goes on to the next check); nor, in a user namespace
-#     of its own (unshare -Ur), a root-owned file, which shows as 65534;
+#     mode (the run goes on to the next check), also in a user namespace
+#     of its own (unshare -Ur); there a root-owned file shows as 65534,
+#     as any unmapped owner's does, and is refused;
 #  5. a running nsplice whose file is made writable by everyone refuses the
 #     reload on SIGHUP (the new forward is not added, the old one still
 #     works); once the mode is fixed, the next SIGHUP adds the forward.
@@ -71,16 +72,23 @@ else
 	fail "4. $TEST_USER's own file: $out"
 fi
 
-# 4b. the same user in a user namespace of its own (unshare -Ur): a
-# root-owned file shows as uid 65534 there, and is still read
+# 4b. the same user in a user namespace of its own (unshare -Ur): its own
+# file (uid 0 there) is read; a file of any uid the namespace does not
+# map shows as 65534, root's and another user's alike, and is refused
+out=$(as_test_user unshare -Ur timeout -k 2 20 "$NSPLICE" -c "$own" 2>&1 </dev/null) || true
+if [[ $out == *"/nonexistent/cftr"* && $out != *"expected a config file"* ]]; then
+	ok "4b. in unshare -Ur, the user's own file is read: $out"
+else
+	fail "4b. in unshare -Ur, the user's own file: $out"
+fi
 rootown=$d/rootown.conf
 printf 'netns = /nonexistent/cftr\ntcp-ports = %s\n' "$HP" >"$rootown"
 chmod 644 "$rootown"
 out=$(as_test_user unshare -Ur timeout -k 2 20 "$NSPLICE" -c "$rootown" 2>&1 </dev/null) || true
-if [[ $out == *"/nonexistent/cftr"* && $out != *"expected a config file"* ]]; then
-	ok "4b. in unshare -Ur, a root-owned file (uid 65534 there) is read: $out"
+if [[ $out == *"owned by uid 65534: expected a config file owned by root"* ]]; then
+	ok "4b. in unshare -Ur, a file the namespace does not map (uid 65534 there) is refused: $out"
 else
-	fail "4b. in unshare -Ur, a root-owned file: $out"
+	fail "4b. in unshare -Ur, an unmapped owner's file: $out"
 fi
 
 # 5. reload
