@@ -416,8 +416,11 @@ int live_retarget(struct supervisor *s, int af, const union inany *addr,
  * @s:		supervisor state
  * @token:	the add
  *
+ * There is a place per control client, and every waiting add is one: the
+ * places cannot all be taken by others.
+ *
  * Return: true if it waits (ctl_waits_check() answers), false if every
- * waiting place is taken (answered "ok" at once)
+ * waiting place is taken (cannot happen; answered "ok" at once)
  */
 static bool ctl_add_wait(struct supervisor *s, uint32_t token)
 {

@@ -20,6 +20,7 @@
 
 #include "ipc/ipc.h"
 #include "supervisor/config/config.h"
+#include "supervisor/control.h"
 
 struct engine;
 
@@ -176,9 +177,9 @@ enum sup_auto_event {
 	SUP_AUTO_EVENTS,
 };
 
-/* CTL_ADD_WAITS - `ctl add` answers that may wait for binds at once; more
- * are answered "ok" at once */
-#define CTL_ADD_WAITS		4
+/* CTL_ADD_WAITS - `ctl add` answers that may wait for binds at once: one
+ * per control client, so every add waits (live.c checks it) */
+#define CTL_ADD_WAITS		CTL_CLIENTS_MAX
 
 /* AUTO_SETS - port sets of auto forwards: listening side x TCP or UDP */
 #define AUTO_SETS		(SIDE_COUNT * 2)

@@ -13,6 +13,7 @@
 #  2. The same through the configuration file and SIGHUP, port C.
 #  3. A forward still failing is removed (ctl remove): no more tries, and
 #     freeing its port later binds nothing.
+#  4. Eight `ctl add`s of taken ports at once: each prints its warning.
 # Why it matters: a reviewer reloaded quickly (each reload needing a new
 # relay); an unchanged forward was removed and added again while the old
 # relay still held its socket, failed with EADDRINUSE, and stayed dark
@@ -25,6 +26,7 @@ need_nsplice
 NS="nsp-$$-lretry"
 make_netns "$NS"
 alloc_ports 26900 A B C D P
+alloc_range 26900 M 8
 start_ns_server "$NS" "$TMPDIR_TEST/echo.log" echo-server "$P" --addr 127.0.0.1 --addr ::1
 wait_port 127.0.0.1 "$P" "$NS" || die "echo server in $NS did not start"
 CONF=$TMPDIR_TEST/nsplice.conf
@@ -124,6 +126,39 @@ if nstool concurrent 127.0.0.1 "$A" 2 >/dev/null 2>&1; then
 else
 	fail "the forward on $A stopped working"
 fi
+# 4. eight adds at once, each of a taken port: every one is warned (the
+# answers wait in one place per control client; a fifth add once got a
+# plain "ok")
+"$PY" -c '
+import socket, sys, time
+ss = []
+for p in range(int(sys.argv[1]), int(sys.argv[1]) + 8):
+    s = socket.socket()
+    s.bind(("127.0.0.1", p))
+    s.listen()
+    ss.append(s)
+print("up", flush=True)
+time.sleep(30)
+' "$M" >"$TMPDIR_TEST/holdm.out" 2>&1 &
+HOLDM=$!
+cleanup_pid "$HOLDM"
+for ((i = 0; i < 50; i++)); do [[ -s $TMPDIR_TEST/holdm.out ]] && break; sleep 0.1; done
+pids=()
+for ((i = 0; i < 8; i++)); do
+	"$NSPLICE" ctl "$TMPDIR_TEST/ctl.sock" add -t "$((M + i)):$P" \
+		>/dev/null 2>"$TMPDIR_TEST/addm$i.err" &
+	pids+=($!)
+done
+warned=0
+for ((i = 0; i < 8; i++)); do
+	wait "${pids[i]}" || true
+	grep -q "^nsplice ctl: warning: -t $((M + i)):$P: cannot listen on 127.0.0.1:$((M + i)): address already in use" \
+		"$TMPDIR_TEST/addm$i.err" && warned=$((warned + 1))
+done
+((warned == 8)) && ok "4. eight adds of taken ports at once: all eight warned" ||
+	fail "4. eight adds of taken ports at once: $warned of 8 warned"
+kill "$HOLDM" 2>/dev/null || true
+
 stop_nsplice TERM 5 || fail "nsplice did not stop on SIGTERM"
 assert_no_nsplice_procs "no nsplice process left"
 
