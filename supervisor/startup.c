@@ -215,7 +215,10 @@ void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
 	unsigned side = e->m.listen_side, fam = e->m.family == AF_INET6;
 	char a[INANY_STRLEN], why[64];
 
-	if (portset_has(s->auto_failed[set][fam], (uint16_t)p))
+	/* A family the kernel lacks: the agent said so once already, and
+	 * every auto port would otherwise repeat it */
+	if (error == EAFNOSUPPORT ||
+	    portset_has(s->auto_failed[set][fam], (uint16_t)p))
 		return;
 	portset_add(s->auto_failed[set][fam], (uint16_t)p);
 	if (!sup_auto_logged(s, SUP_AUTO_FAILED))

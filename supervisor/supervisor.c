@@ -703,9 +703,9 @@ static bool pid_text(const char *b, size_t n)
  * @err:	error buffer
  * @errlen:	its size
  *
- * A file that is already there is replaced only if it is a pid file (a
- * stale one of an earlier run): --pid-file naming any other file, a typo
- * or a config file's line, would otherwise have it truncated, and
+ * A file that is already there is replaced only if it is empty or a pid
+ * file (a stale one of an earlier run): --pid-file naming any other file,
+ * a typo or a config file's line, would otherwise have it truncated, and
  * deleted at exit.  Symlinks are not followed.
  *
  * Return: 0, or -1 with @err set

@@ -219,15 +219,21 @@ if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile.log" \
 	[[ -e $PF ]] && fail "--pid-file $PF left after exit" ||
 		ok "--pid-file removed at exit"
 fi
-# a stale pid file of an earlier run is taken over
-echo 999999 >"$PF"
-if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile2.log" \
-	--netns "$NS" --pid-file "$PF" -t "$HPF:$PORT"; then
+# taken_over WHAT N - with $PF as it is, nsplice starts and $PF holds its
+# pid (log pidfileN.log)
+taken_over() {
+	local got
+	start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile$2.log" \
+		--netns "$NS" --pid-file "$PF" -t "$HPF:$PORT" || return 0
 	got=$(tr -d ' \n' <"$PF" 2>/dev/null || true)
-	[[ $got == "$NSP_PID" ]] && ok "--pid-file: a stale pid file is taken over" ||
-		fail "--pid-file: a stale pid file holds '$got', supervisor pid is $NSP_PID"
-	shutdown_nsplice --any-status 2 "--pid-file over a stale one"
-fi
+	[[ $got == "$NSP_PID" ]] && ok "--pid-file: $1 is taken over" ||
+		fail "--pid-file: $1 holds '$got', supervisor pid is $NSP_PID"
+	shutdown_nsplice --any-status 2 "--pid-file over $1"
+}
+echo 999999 >"$PF"
+taken_over "a stale pid file of an earlier run" 2
+: >"$PF"	# made by an admin or tmpfiles.d beforehand
+taken_over "an empty file" 4
 # any other file is left alone: a typo must not truncate and delete it
 printf 'precious = data\n' >"$PF"
 rc=0

@@ -14,7 +14,9 @@
 #  2. nsplice -t '*/HP2:PORT' -u '*/HU2:UPORT' (every address, what
 #     podman's rootlessport asks for with an empty host_ip): ready, not
 #     exit 2 ("cannot listen on [::]:HP2: address family not supported"),
-#     and TCP and UDP echo through 127.0.0.1.
+#     and TCP and UDP echo through 127.0.0.1;
+#  3. nsplice -t auto: the namespace's server is forwarded on 127.0.0.1,
+#     and no line per port says the [::1] half cannot be bound.
 # Why it matters: hosts booted without IPv6 exist (hardening guides ask
 # for it); there `podman run -p 8080:80` with nsplice as its helper
 # failed, and every nsplice filled its log.
@@ -91,4 +93,17 @@ else
 fi
 echoes "every address" "$HP2" "$HU2"
 shutdown_nsplice 3 "every address"
+
+# 3. auto: the port is forwarded on 127.0.0.1; its [::1] half is not
+# worth a line per port (the agent said once that IPv6 is missing)
+start_nsplice --bin "$WRAP" "$TMPDIR_TEST/n3.log" --netns "$NS" -t auto ||
+	die "nsplice -t auto did not start without IPv6"
+expect_serves "auto: port $PORT forwarded on 127.0.0.1 without IPv6" "$PORT" "$NSP_LOG"
+sleep 2	# more scans
+if grep -q "address family not supported" "$NSP_LOG"; then
+	fail "auto: a line per port about the missing IPv6: $(grep -m1 'address family' "$NSP_LOG")"
+else
+	ok "auto: no line per port about the missing IPv6"
+fi
+shutdown_nsplice 3 "auto"
 finish

@@ -148,13 +148,7 @@ PYEOF
 start_bg "$TMPDIR_TEST/holder.log" timeout -k 2 "$LIFETIME" "$PY" \
 	"$TMPDIR_TEST/holder.py" "$HPORT" "$NSPLICE" --netns "$NS" \
 	-t "127.0.0.1/$HPORT:$PORT"
-if wait_port 127.0.0.1 "$HPORT" >/dev/null 2>&1 &&
-	nstool concurrent 127.0.0.1 "$HPORT" 1 --timeout 10 >/dev/null 2>&1; then
-	ok "held socket serves through nsplice"
-else
-	fail "held socket does not serve"
-	show_log "$TMPDIR_TEST/holder.log"
-fi
+expect_serves "held socket serves through nsplice" "$HPORT" "$TMPDIR_TEST/holder.log"
 child=$(awk '$1 == "child" { print $2 }' "$TMPDIR_TEST/holder.log")
 [[ -n $child ]] && { kill -TERM "$child" 2>/dev/null || true; }
 for ((i = 0; i < 200; i++)); do

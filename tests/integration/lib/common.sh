@@ -536,6 +536,18 @@ stop_nsplice() {
 	wait_nsplice_exit "$2"
 }
 
+# expect_serves DESC PORT LOG - ok DESC once 127.0.0.1:PORT accepts and one
+# connection through it echoes; else fail and show LOG
+expect_serves() {
+	if wait_port 127.0.0.1 "$2" >/dev/null 2>&1 &&
+		nstool concurrent 127.0.0.1 "$2" 1 --timeout 10 >/dev/null 2>&1; then
+		ok "$1"
+	else
+		fail "$1: 127.0.0.1:$2 does not serve"
+		show_log "$3"
+	fi
+}
+
 # assert_no_fd_loss LOG WHAT - ok/fail: the relay's LOG shows no descriptor
 # the kernel dropped or listener lost to the descriptor limit, under WHAT.
 assert_no_fd_loss() {
