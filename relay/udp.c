@@ -1384,8 +1384,9 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 	m->fds[0] = -1;
 	m->nfds = 0;
 	r->nlisteners++;
-	/* a new socket (an agent came back) counts from its own start; an
-	 * activated one may have dropped before it was ours */
+	/* Drops are counted from now on: an activated socket's earlier ones,
+	 * or those while a relay was being restarted (its predecessor
+	 * reported what it saw), are not this relay's to count */
 	uf->rxq_seen = 0;
 	udp_sk_drops(l->fd, &uf->rxq_seen);
 	if (!uf->grouped) {
