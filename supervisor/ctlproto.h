@@ -13,13 +13,15 @@
  *
  *   status            counters and processes, as text
  *   status json       the same as one JSON object
- *   add -t SPEC       add forwards, as -t/-T on the command line
- *   add -T SPEC
+ *   add -t SPEC       add forwards, as -t/-T/-u/-U on the command line
+ *   add -T SPEC       (a last word --proxy-protocol: the PROXY header)
  *   remove -t SPEC    remove exactly the forwards SPEC would add
  *   remove -T SPEC
  *
- * Response: a first line "ok" or "error: MESSAGE", then for status the
- * report; the server closes the connection after it.
+ * Response: a first line "ok", "ok: WARNING" (done, with something the
+ * user must know: an added port that cannot be bound yet) or "error:
+ * MESSAGE", then for status the report; the server closes the connection
+ * after it.
  *
  * Both ends include this file: the client (cmd/ctl.c) checks a request
  * with ctl_req_parse() before sending it, the server (control.c) parses
