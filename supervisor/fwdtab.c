@@ -1317,8 +1317,9 @@ int fwdtab_ctl_result(const struct supervisor *s, uint32_t token,
 			 first->e.opt, first->e.spec, v6 ? "[" : "", a,
 			 v6 ? "]" : "", first->e.m.listen_port,
 			 first->e.m.listen_side == SIDE_HOST ? "" :
-			 " in the namespace", why, (unsigned)BIND_RETRY_MAX_S, failed > 1 ? "; more of its "
-			 "listeners failed too" : "");
+			 " in the namespace", why, (unsigned)BIND_RETRY_MAX_S,
+			 failed > 1 ? "; more of its listeners failed too" :
+			 "");
 	}
 	return 0;
 }

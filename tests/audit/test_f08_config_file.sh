@@ -20,9 +20,9 @@
 #    shadow file refuses the reload on SIGHUP, keeps running, and its log
 #    holds no secret;
 #  - a 40,000-line file of distinct forwards is parsed to the end (the
-#    error is then the missing namespace of line 1, no later line).  How long it takes
-#    is in the report, not asserted here: tests/unit/test_config_cost.c
-#    checks the parser's work counter instead.
+#    error is then the missing namespace of line 1, no later line).  How
+#    long it takes is in the report, not asserted here:
+#    tests/unit/test_config_cost.c checks the parser's work counter.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 
 need_root

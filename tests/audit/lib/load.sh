@@ -18,10 +18,10 @@ MANYPORTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/manyports.py"
 # up (steps of N, below 14000) on which no socket is bound on the host,
 # checked with one ss call.  Other tests take their ports from 14000 up,
 # one at a time as they go: a block of thousands in their region, taken
-# first, made them fail under ctest -j ("no free port range near 21000").  TIME-WAIT sockets do not
-# count: nsplice's listeners (SO_REUSEADDR) bind over them, and thousands
-# of probes leave them behind for a minute, which would otherwise use up
-# every block.
+# first, made them fail under ctest -j ("no free port range near
+# 21000").  TIME-WAIT sockets do not count: nsplice's listeners
+# (SO_REUSEADDR) bind over them, and thousands of probes leave them
+# behind for a minute, which would otherwise use up every block.
 free_block() {
 	local n=$1 var=$2 base used
 	used=$(ss -Htuan state all exclude time-wait |
