@@ -17,8 +17,8 @@
  * (EAFNOSUPPORT: booted with ipv6.disable=1) never comes back: it is said
  * once and nothing more is owed in it.  Its listeners could not be bound
  * either (the default ::1 is tolerated), so no client waits for it; the
- * relay asked only because it was sent the forward.  What may be owed is capped
- * (AGENT_POOL_PENDING_MAX): a relay asking for more is treated as
+ * relay asked only because it was sent the forward.  What may be owed is
+ * capped (AGENT_POOL_PENDING_MAX): a relay asking for more is treated as
  * compromised.
  *
  * Which families the relay may ask this agent for at all is the

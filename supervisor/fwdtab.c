@@ -1305,12 +1305,9 @@ int fwdtab_ctl_result(const struct supervisor *s, uint32_t token,
 
 		inany_ntop(first->e.m.family, &first->e.m.listen_addr, a,
 			   sizeof(a));
-		/* strerror()'s "Address already in use", read mid-sentence */
-		snprintf(why, sizeof(why), "%s", first->last_errno ?
-			 strerror(first->last_errno) : "failed");
-		if (why[0] >= 'A' && why[0] <= 'Z' && why[1] >= 'a' &&
-		    why[1] <= 'z')
-			why[0] = (char)(why[0] - 'A' + 'a');
+		sup_lower_first(first->last_errno ?
+				strerror(first->last_errno) : "failed", why,
+				sizeof(why));
 		snprintf(buf, len, "-%c %s: cannot listen on %s%s%s:%u%s: %s; "
 			 "added all the same, and tried again every %u s at "
 			 "most until it listens (ctl status: bound no)%s",

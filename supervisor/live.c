@@ -452,8 +452,7 @@ static void ctl_waits_check(struct supervisor *s)
 	unsigned i;
 
 	for (i = 0; i < CTL_ADD_WAITS; i++) {
-		struct sup_fwd *f;
-		uint32_t t = s->ctl_wait[i].token, id;
+		uint32_t t = s->ctl_wait[i].token;
 		int pending;
 
 		if (!t)
@@ -468,11 +467,7 @@ static void ctl_waits_check(struct supervisor *s)
 				 "them)", CTL_ADD_WAIT_MS);
 		if (s->ctl)
 			control_change_done(s->ctl, t, warn[0] ? warn : NULL);
-		for (id = 0; id < FWD_ID_MAX; id++) {
-			f = &s->ft[id];
-			if (f->ctl_token == t)
-				f->ctl_token = 0;
-		}
+		/* the slots keep @t: no later add is given it again */
 		s->ctl_wait[i].token = 0;
 	}
 }

@@ -178,15 +178,15 @@ static const char *bind_hint(const struct fwd_entry *e, int error)
 }
 
 /**
- * lower_first() - copy an error text with its first letter lowercased,
- *		   to read as the end of a sentence
+ * sup_lower_first() - copy an error text with its first letter
+ *		       lowercased, to read as the end of a sentence
  * @text:	strerror() text
  * @buf:	output
  * @len:	its size
  *
  * Return: @buf
  */
-static const char *lower_first(const char *text, char *buf, size_t len)
+const char *sup_lower_first(const char *text, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", text);
 	if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
@@ -227,7 +227,7 @@ void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
 	nnotice("-%c %s: cannot listen on %s%s%s:%u %s: %s%s; not forwarded "
 		"there", e->opt, e->spec, fam ? "[" : "", a, fam ? "]" : "", p,
 		side == SIDE_HOST ? "on the host" : "in the namespace",
-		lower_first(strerror(error), why, sizeof(why)),
+		sup_lower_first(strerror(error), why, sizeof(why)),
 		bind_hint(e, error));
 }
 
@@ -274,7 +274,7 @@ void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
 	nerr("-%c %s: cannot listen on %s%s%s:%u%s: %s%s", e->opt, e->spec,
 	     e->m.family == AF_INET6 ? "[" : "", a,
 	     e->m.family == AF_INET6 ? "]" : "", e->m.listen_port, where,
-	     lower_first(strerror(error), why, sizeof(why)),
+	     sup_lower_first(strerror(error), why, sizeof(why)),
 	     bind_hint(e, error));
 	if (!s->ready)
 		sup_stop(s, EXIT_USAGE, NULL);

@@ -116,8 +116,8 @@ enum sup_fwd_state {
  * @spec:	copy of the SPEC text (@e.spec points here)
  * @state:	enum sup_fwd_state
  * @batch:	relay batch it was sent in (FS_RELAY)
- * @ctl_token:	the `ctl add` that made it, while its answer waits
- *		(live.c), else 0
+ * @ctl_token:	the `ctl add` that made it (control.c gives each request
+ *		a token of its own, never 0), else 0
  * @in_relay:	the current relay was sent its FORWARD
  * @bind_pending: BIND sent, BOUND not received (also while removing)
  * @agent_holds: the agent of its side holds its socket (lost when the
@@ -370,6 +370,7 @@ void sup_relay_limits(const struct supervisor *s,
 		      struct msg_relay_limits *lim);
 void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
 		     int error);
+const char *sup_lower_first(const char *text, char *buf, size_t len);
 void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
 			  int error);
 bool sup_side_scans(const struct supervisor *s, int side);
