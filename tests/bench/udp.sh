@@ -109,7 +109,12 @@ measure() {
 		fi
 		out+=" $(awk '{ print $4 }' <<<"$v")"
 	done
-	out+=" $("${run[@]}" "$UB" lat "$host" "$port" 20000 | awk '{ print $2, $4 }') $cpu"
+	v=$("${run[@]}" "$UB" lat "$host" "$port" 20000 | awk '{ print $2, $4 }') || true
+	# A forwarder that stopped echoing leaves the table (and the rounds
+	# after this one) rather than a row with figures missing.
+	[[ $v =~ ^[0-9.]+\ [0-9.]+$ ]] || {
+		echo "$name: no echo through it any more (latency run)" >&2; return 1; }
+	out+=" $v $cpu"
 	echo "$out" | tee -a "$OUT/rows"
 }
 

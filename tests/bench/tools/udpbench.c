@@ -15,7 +15,8 @@
  *	the run.  Prints "dgrams N per_s R lost L".
  *   udpbench lat HOST PORT COUNT
  *	One socket, COUNT 1-byte request/response round trips, one at a
- *	time.  Prints "p50_us A p99_us B".
+ *	time.  Prints "p50_us A p99_us B", or exits 1 after LAT_GIVE_UP
+ *	losses in a row.
  *
  * Datagrams per second here is echoes received per second: every one went
  * through the forwarder twice (request and reply), as in a DNS or QUIC
@@ -45,6 +46,11 @@
 
 /* LOSS_MS - a datagram without an echo this long is taken as lost */
 #define LOSS_MS		200
+
+/* LAT_GIVE_UP - lat stops after this many losses in a row (5 s): a
+ * forwarder whose flow broke (Debian 12's pasta, once after a rate run)
+ * would otherwise hold the benchmark for COUNT * LOSS_MS, over an hour */
+#define LAT_GIVE_UP	25
 
 /* LAT_MAX - most latency samples */
 #define LAT_MAX		1000000
@@ -245,7 +251,7 @@ static int lat(char **argv)
 	struct sockaddr_storage ss;
 	socklen_t len = addr_of(argv[0], argv[1], &ss);
 	int n = atoi(argv[2]), i, fd = socket(ss.ss_family, SOCK_DGRAM, 0);
-	int lost = 0;
+	int lost = 0, in_row = 0;
 	char c = 'x';
 
 	if (n < 1 || n > LAT_MAX ||
@@ -257,11 +263,15 @@ static int lat(char **argv)
 
 		send(fd, &c, 1, 0);
 		if (poll(&p, 1, LOSS_MS) != 1 || recv(fd, &c, 1, 0) != 1) {
-			if (++lost > n)
+			if (++lost > n || ++in_row >= LAT_GIVE_UP) {
+				fprintf(stderr, "lat: no echo after %d tries "
+					"in a row (%d lost)\n", in_row, lost);
 				return 1;	/* nothing comes back */
+			}
 			i--;		/* lost: try again */
 			continue;
 		}
+		in_row = 0;
 		s[i] = now_ns() - t;
 	}
 	qsort(s, (size_t)n, sizeof(s[0]), cmp_u64);
