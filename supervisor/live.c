@@ -371,6 +371,7 @@ void live_reload(struct supervisor *s)
 		return;
 	}
 	nnotice("SIGHUP: %s reloaded", s->cfg->config_path);
+	sup_auto_explain(s->cfg);
 	s->reloading = true;
 	live_settled(s);
 }

@@ -146,6 +146,29 @@ bool sup_side_scans_cfg(const struct nsp_config *cfg, int side)
 }
 
 /**
+ * sup_auto_explain() - say at -v which ports UDP auto rules leave out
+ * @cfg:	configuration just applied (start-up or reload)
+ *
+ * A UDP socket bound in the ephemeral range is not forwarded by "auto"
+ * alone (expand_auto()); a user who looks for such a port at -v should
+ * find why it is missing, and how to get it (name it in the list).
+ */
+void sup_auto_explain(const struct nsp_config *cfg)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->nautos; i++) {
+		const struct auto_rule *r = &cfg->autos[i];
+
+		if (r->eph_first)
+			ninfo("-%c %s: ports %u-%u (the ephemeral range) are "
+			      "left out: a UDP socket bound there is a "
+			      "client's; list a port to forward it",
+			      r->opt, r->spec, r->eph_first, r->eph_last);
+	}
+}
+
+/**
  * sup_side_scans() - sup_side_scans_cfg() for the running configuration
  * @s:		supervisor state
  * @side:	enum nsp_side of the agent

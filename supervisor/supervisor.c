@@ -959,6 +959,7 @@ static int early(struct supervisor *s, char *err, size_t errlen)
 	log_set_mode(log_mode_detect(s->cfg->use_syslog));
 	if (s->cfg->use_syslog && log_syslog_open(err, errlen))
 		return EXIT_FAILURE;
+	sup_auto_explain(s->cfg);
 	if (fwdtab_init(s)) {
 		errfmt(err, errlen, "out of memory");
 		return EXIT_FAILURE;

@@ -139,6 +139,9 @@ struct fwd_entry {
  * @allowed:	bitmap of listen ports the rule may forward, bit p of byte
  *		p / 8; "auto" alone allows 1..65535 minus exclusions; auto
  *		forwards always map a port to the same port
+ * @eph_first:	first port of the ephemeral range that a UDP auto rule
+ *		without listed ports leaves out of @allowed, else 0
+ * @eph_last:	last port of that range, else 0
  */
 struct auto_rule {
 	char opt;
@@ -147,6 +150,8 @@ struct auto_rule {
 	struct fwd_entry tmpl[2];
 	unsigned ntmpl;
 	uint8_t allowed[PORTSET_BYTES];
+	uint16_t eph_first;
+	uint16_t eph_last;
 };
 
 /* CONFIG_AUTOS_MAX - most "auto" rules in one configuration */

@@ -603,6 +603,10 @@ static int expand_auto(struct nsp_config *cfg, const struct portspec *ps,
 		r->tmpl[i].tolerate = FWD_TOL_ANY;
 		r->tmpl[i].m.flags |= FWD_F_OPTIONAL;
 	}
+	if (no_ephemeral) {
+		r->eph_first = ps->eph_first;
+		r->eph_last = ps->eph_last;
+	}
 	for (p = 1; p < PORTSET_PORTS; p++)
 		if (ps->map[p].port &&
 		    !(no_ephemeral && p >= ps->eph_first &&

@@ -121,7 +121,7 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range
-start_nsplice "$TMPDIR_TEST/nsplice-U.log" --netns "$NS" -U auto ||
+start_nsplice "$TMPDIR_TEST/nsplice-U.log" -v --netns "$NS" -U auto ||
 	die "nsplice -U auto did not start"
 for ((i = 0; i < 50; i++)); do
 	ns_udp_bound "$S" && break
@@ -140,6 +140,13 @@ elif ns_udp_bound "$E"; then
 	fail "-U auto: the host's client socket on ephemeral port $E got a forward into the namespace"
 else
 	ok "-U auto: the host's client socket on ephemeral port $E got no forward"
+fi
+# ... and -v says why, so a user looking for that port finds out
+if grep -q -- "-U auto: ports $eph_lo-$eph_hi (the ephemeral range) are left out" "$NSP_LOG"; then
+	ok "-U auto: -v names the ephemeral range it leaves out"
+else
+	fail "-U auto: -v does not say that ports $eph_lo-$eph_hi are left out"
+	show_log "$NSP_LOG"
 fi
 shutdown_nsplice --any-status 3
 finish
