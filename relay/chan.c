@@ -115,6 +115,7 @@ static const char *chan_sup_forward_update(struct listener *l,
 static const char *chan_sup_forward(struct relay *r,
 				    const struct msg_forward *fwd)
 {
+	char name[FWD_NAME_LEN];
 	struct listener *l, *old;
 	int taf = target_family(fwd);
 
@@ -147,11 +148,9 @@ static const char *chan_sup_forward(struct relay *r,
 	/* A UDP forward's sockets come connected, from its own pools */
 	if (!(fwd->flags & FWD_F_UDP))
 		r->pools[!fwd->listen_side][pool_fam_index(taf)].needed = true;
-	ndebug("forward %u: port %u on the %s side -> port %u%s", fwd->id,
-	       fwd->listen_port, fwd->listen_side == SIDE_HOST ? "host"
-							      : "target",
-	       fwd->target_port,
-	       fwd->flags & FWD_F_TARGET_ADDR ? " (explicit address)" : "");
+	ndebug("forward %u: %s%s", fwd->id, fwd_name(fwd, name),
+	       fwd->flags & FWD_F_TARGET_ADDR ? ", to an explicit address"
+					      : "");
 	return NULL;
 }
 

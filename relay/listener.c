@@ -61,8 +61,6 @@
  * whichever port reached it */
 #define SHARE_WARN_SEC		1
 
-/* FWD_NAME_LEN - a forward's name in log lines, see listener_fwd_name() */
-#define FWD_NAME_LEN		(INANY_STRLEN + 48)
 
 static const char *const lwait_name[] = {
 	[LWAIT_NONE] = "armed",
@@ -125,24 +123,33 @@ static bool listener_over_share(struct relay *r, const struct listener *l)
 }
 
 /**
- * listener_fwd_name() - a forward as the user wrote it, for log lines
- * @l:		listener
+ * fwd_name() - a forward as the user wrote it, with its socket, for log
+ *		lines
+ * @fwd:	the forward
  * @buf:	output, at least FWD_NAME_LEN bytes
  *
- * Return: @buf, e.g. "-T 6379 ([::1]:6379, target side)"
+ * The option and ports alone do not tell apart the IPv4 and IPv6
+ * listeners of one port, or a wildcard from a loopback one: the listening
+ * address says which socket a line is about.
+ *
+ * Return: @buf, e.g. "-T 6379 ([::1]:6379, target side)" or
+ * "-u 53:5353 (0.0.0.0:53, host side)"
  */
-static const char *listener_fwd_name(const struct listener *l, char *buf)
+const char *fwd_name(const struct msg_forward *fwd, char *buf)
 {
+	static const char opts[2][SIDE_COUNT] = { { 't', 'T' }, { 'u', 'U' } };
 	char a[INANY_STRLEN], t[sizeof(":65535")] = "";
+	bool v6 = fwd->family == AF_INET6;
 
-	if (l->fwd.target_port != l->fwd.listen_port)
-		snprintf(t, sizeof(t), ":%u", l->fwd.target_port);
-	snprintf(buf, FWD_NAME_LEN, "%s %u%s ([%s]:%u, %s side)",
-		 l->fwd.listen_side == SIDE_HOST ? "-t" : "-T",
-		 l->fwd.listen_port, t,
-		 inany_ntop(l->fwd.family, &l->fwd.listen_addr, a, sizeof(a)),
-		 l->fwd.listen_port,
-		 l->fwd.listen_side == SIDE_HOST ? "host" : "target");
+	if (fwd->target_port != fwd->listen_port)
+		snprintf(t, sizeof(t), ":%u", fwd->target_port);
+	snprintf(buf, FWD_NAME_LEN, "-%c %u%s (%s%s%s:%u, %s side)",
+		 opts[!!(fwd->flags & FWD_F_UDP)][fwd->listen_side == SIDE_HOST
+						  ? 0 : 1],
+		 fwd->listen_port, t, v6 ? "[" : "",
+		 inany_ntop(fwd->family, &fwd->listen_addr, a, sizeof(a)),
+		 v6 ? "]" : "", fwd->listen_port,
+		 fwd->listen_side == SIDE_HOST ? "host" : "target");
 	return buf;
 }
 
@@ -166,7 +173,7 @@ static void listener_share_warn(struct relay *r, const struct listener *l)
 	g->capped = true;
 	nwarn("forward %s: %u connections open, its share of the %u the "
 	      "relay takes: new ones wait in the listen backlog until one "
-	      "closes (a forwarding loop?)", listener_fwd_name(l, name),
+	      "closes (a forwarding loop?)", fwd_name(&l->fwd, name),
 	      g->open, r->flow_limit);
 }
 
@@ -401,6 +408,7 @@ void listener_rearm(struct relay *r)
 const char *listener_add(struct relay *r, unsigned side, struct ipc_msg *m)
 {
 	struct listener *l = r->listeners[m->u.listener.id];
+	char name[FWD_NAME_LEN];
 	const char *why;
 	unsigned wait;
 
@@ -434,8 +442,7 @@ const char *listener_add(struct relay *r, unsigned side, struct ipc_msg *m)
 		l->wait = wait;
 		listener_queue(r, l);
 	}
-	ndebug("listener %u: port %u on the %s side, %s", l->fwd.id,
-	       l->fwd.listen_port, side == SIDE_HOST ? "host" : "target",
+	ndebug("listener %u: %s, %s", l->fwd.id, fwd_name(&l->fwd, name),
 	       lwait_name[l->wait]);
 	return NULL;
 }
@@ -558,7 +565,7 @@ void listener_flow_gone(struct relay *r, uint32_t id)
 	if (g->capped && g->open <= listener_share(r) / 2) {
 		g->capped = false;
 		nnotice("forward %s: %u connections open, under its share "
-			"again", listener_fwd_name(l, name), g->open);
+			"again", fwd_name(&l->fwd, name), g->open);
 	}
 	if (l->removed && !l->open) {
 		free(l);

@@ -246,7 +246,11 @@ void chan_pool_retry(struct relay *r);
 void chan_report_retry(struct relay *r);
 void chan_stats_pump(struct relay *r);
 
+/* FWD_NAME_LEN - a forward's name in log lines, see fwd_name() */
+#define FWD_NAME_LEN		(INANY_STRLEN + 48)
+
 /* listener.c */
+const char *fwd_name(const struct msg_forward *fwd, char *buf);
 struct sock_pool *listener_pool(struct relay *r, const struct listener *l);
 const char *listener_add(struct relay *r, unsigned side, struct ipc_msg *m);
 void listener_event(struct relay *r, struct listener *l, uint32_t events);

@@ -1363,6 +1363,7 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 {
 	struct udp_state *u = udp_state_get(r);
 	struct udp_fwd *uf = u->fwd[l->fwd.id];
+	char name[FWD_NAME_LEN];
 	const char *why;
 	unsigned k;
 
@@ -1395,9 +1396,7 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 			u->nports++;
 	}
 	udp_pool_refill(r, l, UDP_KIND_LOCAL, false);
-	ndebug("UDP forward %u: port %u on the %s side", l->fwd.id,
-	       l->fwd.listen_port,
-	       l->fwd.listen_side == SIDE_HOST ? "host" : "target");
+	ndebug("UDP forward %u: %s", l->fwd.id, fwd_name(&l->fwd, name));
 	return NULL;
 }
 
