@@ -475,7 +475,7 @@ struct msg_stats {
 	uint64_t errors;
 	uint64_t bytes[2];
 	uint64_t dgrams[2];
-	uint64_t drops[5];
+	uint64_t drops[6];
 };
 
 /**
@@ -485,6 +485,8 @@ struct msg_stats {
  * @STATS_DROP_FULL:		destination's socket buffer full
  * @STATS_DROP_REFUSED:		send failed otherwise (ICMP error, route)
  * @STATS_DROP_TRUNCATED:	larger than the relay's buffer
+ * @STATS_DROP_BAD_SOURCE:	a client address that cannot be genuine (an
+ *				IPv4-mapped loopback address from outside)
  * @STATS_DROPS:		number of reasons, entries of msg_stats.drops
  */
 enum stats_drop {
@@ -493,6 +495,7 @@ enum stats_drop {
 	STATS_DROP_FULL,
 	STATS_DROP_REFUSED,
 	STATS_DROP_TRUNCATED,
+	STATS_DROP_BAD_SOURCE,
 	STATS_DROPS
 };
 

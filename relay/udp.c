@@ -95,6 +95,7 @@
 #include <fcntl.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -172,13 +173,19 @@
 #define UDROP_FULL		STATS_DROP_FULL
 #define UDROP_REFUSED		STATS_DROP_REFUSED
 #define UDROP_TRUNCATED		STATS_DROP_TRUNCATED
+#define UDROP_BAD_SOURCE	STATS_DROP_BAD_SOURCE
 #define UDROPS			STATS_DROPS
+
+/* LOOPBACK_IFINDEX - the loopback device's index, 1 in every network
+ * namespace (the kernel gives it that number first, since Linux 3.11) */
+#define LOOPBACK_IFINDEX	1
 
 _Static_assert(sizeof(((struct msg_stats *)0)->drops) ==
 	       STATS_DROPS * sizeof(uint64_t), "one STATS entry per reason");
 
 static const char *const udp_drop_name[UDROPS] = {
 	"no socket", "flow limit", "buffer full", "refused", "truncated",
+	"bad source",
 };
 
 /**
@@ -669,6 +676,48 @@ static bool udp_local_get(struct msghdr *h, int af, union inany *a)
 }
 
 /**
+ * udp_source_bogus() - tell whether a new client's address cannot be
+ *			 genuine
+ * @h:		its datagram's header from recvmmsg()
+ * @af:		client family
+ * @a:		client address
+ *
+ * The kernel drops a packet from 127.0.0.0/8 or ::1 that did not come
+ * over the loopback device, but UDP over IPv6 does not drop one from an
+ * IPv4-mapped address (TCP does: tcp_v6_conn_request()).  Anybody who
+ * can send IPv6 packets to an IPv6 listener may so claim to be
+ * ::ffff:127.0.0.1, which inany_is_loopback() rightly counts as a local
+ * client of a dual-stack socket: its flow would be connected to the
+ * other side's loopback (a spoofed, one-way datagram, but delivered).
+ * Such a source is genuine only on a dual-stack socket, for an IPv4
+ * packet that came over the loopback device: the IPV6_PKTINFO of a
+ * wildcard listener (nsagent/listen.c) says which device.  Without it (a
+ * listener bound to one address, or IPv6-only), it cannot be genuine.
+ *
+ * Return: true if the datagram must be dropped
+ */
+static bool udp_source_bogus(struct msghdr *h, int af, const union inany *a)
+{
+	struct cmsghdr *c;
+
+	if (af != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a->a6) ||
+	    !inany_is_loopback(af, a))
+		return false;
+	if (h->msg_flags & MSG_CTRUNC)
+		return true;
+	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return pi.ipi6_ifindex != LOOPBACK_IFINDEX;
+		}
+	return true;
+}
+
+/**
  * udp_drops_to() - count a listener's drops up to a newer kernel count
  * @l:		UDP forward
  * @uf:		its UDP state
@@ -902,6 +951,17 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 
 	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
 		return UDP_NONE;
+	if (udp_source_bogus(&u->in[k].msg_hdr, af, &a)) {
+		char ip[INANY_STRLEN], name[FWD_NAME_LEN];
+
+		udp_drop(l, uf, UDROP_BAD_SOURCE, 1);
+		log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP %s: dropped a "
+				"datagram from %s, port %u: an IPv4-mapped "
+				"loopback source that did not come over the "
+				"loopback device", fwd_name(&l->fwd, name),
+				inany_ntop(af, &a, ip, sizeof(ip)), port);
+		return UDP_NONE;
+	}
 	if (u->free_head == UDP_NONE || !relay_fd_room(r, 1)) {
 		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
 		return UDP_NONE;
@@ -1414,6 +1474,30 @@ static void udp_pool_close(struct udp_state *u, struct udp_pool *p)
 }
 
 /**
+ * udp_forward_summary() - a removed UDP forward's figures, one debug line
+ * @l:		the forward
+ * @uf:		its UDP state
+ */
+static void udp_forward_summary(const struct listener *l,
+				const struct udp_fwd *uf)
+{
+	char drops[UDROPS * 40] = "";
+	size_t len = 0;
+	unsigned k;
+
+	for (k = 0; k < UDROPS; k++)
+		len += (size_t)snprintf(drops + len, sizeof(drops) - len,
+					"%s%llu %s", k ? ", " : "",
+					(unsigned long long)uf->drops[k],
+					udp_drop_name[k]);
+	ndebug("UDP forward %u: %llu datagrams in, %llu out; dropped: %s; "
+	       "%llu ICMP errors", l->fwd.id,
+	       (unsigned long long)uf->dgrams[FSIDE_CLIENT],
+	       (unsigned long long)uf->dgrams[FSIDE_SERVER], drops,
+	       (unsigned long long)uf->icmp);
+}
+
+/**
  * udp_forward_del() - FORWARD_DEL of a UDP forward: end its flows
  * @r:		relay
  * @l:		the forward, about to lose its socket
@@ -1433,19 +1517,8 @@ void udp_forward_del(struct relay *r, struct listener *l)
 	for (i = 0; i < u->size && l->open; i++)
 		if (u->flows[i].fd != -1 && u->flows[i].id == l->fwd.id)
 			udp_flow_close(r, i);
-	ndebug("UDP forward %u: %llu datagrams in, %llu out; dropped: %llu "
-	       "%s, %llu %s, %llu %s, %llu %s; %llu ICMP errors", l->fwd.id,
-	       (unsigned long long)uf->dgrams[FSIDE_CLIENT],
-	       (unsigned long long)uf->dgrams[FSIDE_SERVER],
-	       (unsigned long long)uf->drops[UDROP_NO_SOCKET],
-	       udp_drop_name[UDROP_NO_SOCKET],
-	       (unsigned long long)uf->drops[UDROP_FLOW_LIMIT],
-	       udp_drop_name[UDROP_FLOW_LIMIT],
-	       (unsigned long long)uf->drops[UDROP_FULL],
-	       udp_drop_name[UDROP_FULL],
-	       (unsigned long long)uf->drops[UDROP_REFUSED],
-	       udp_drop_name[UDROP_REFUSED],
-	       (unsigned long long)uf->icmp);
+	if (log_level >= LOG_LVL_DEBUG)
+		udp_forward_summary(l, uf);
 	for (k = 0; k < UDP_KINDS; k++) {
 		if (uf->pool[k].retry)
 			u->retries--;

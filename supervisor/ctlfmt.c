@@ -279,6 +279,7 @@ static void text_addr_port(struct ctl_buf *b, int af, const union inany *a,
 /* udp_drop_names - enum stats_drop, as status reports name them */
 static const char *const udp_drop_names[STATS_DROPS] = {
 	"no_socket", "flow_limit", "buffer_full", "refused", "truncated",
+	"bad_source",
 };
 
 /**

@@ -36,12 +36,17 @@ Subcommands (every wait bounded; exit 0 on success, 1 on a failed check):
       come back within 1 s (one resend allowed); prints "answered K/N"
       and fails if any was lost.  Runs beside reloads: the flow must
       survive them.
+  spoof6 IFACE DSTMAC SRC DST DPORT PAYLOAD [--sport N]
+      Send one Ethernet frame on IFACE (AF_PACKET, as root) carrying an
+      IPv6 UDP datagram from SRC, which no socket could send from (an
+      IPv4-mapped address, say), to DST:DPORT via DSTMAC.
 """
 import argparse
 import errno
 import os
 import select
 import socket
+import struct
 import sys
 import time
 
@@ -259,6 +264,36 @@ def cmd_persist(a):
     return 0 if got == n and n else 1
 
 
+def inet_csum(data):
+    """The Internet checksum (RFC 1071) of DATA; 0 is sent as 0xffff."""
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s & 0xFFFF) or 0xFFFF
+
+
+def cmd_spoof6(a):
+    """One hand-made IPv6/UDP frame, any source address."""
+    src = socket.inet_pton(socket.AF_INET6, a.src)
+    dst = socket.inet_pton(socket.AF_INET6, a.dst)
+    payload = a.payload.encode()
+    ulen = 8 + len(payload)
+    pseudo = src + dst + struct.pack("!I3xB", ulen, socket.IPPROTO_UDP)
+    udp = struct.pack("!HHHH", a.sport, a.dport, ulen, 0) + payload
+    udp = udp[:6] + struct.pack("!H", inet_csum(pseudo + udp)) + udp[8:]
+    ip6 = struct.pack("!IHBB", 6 << 28, ulen, socket.IPPROTO_UDP, 64) + src + dst
+    with open("/sys/class/net/%s/address" % a.iface) as f:
+        smac = bytes.fromhex(f.read().strip().replace(":", ""))
+    dmac = bytes.fromhex(a.dstmac.replace(":", ""))
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((a.iface, 0))
+    s.send(dmac + smac + b"\x86\xdd" + ip6 + udp)
+    print("sent")
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -305,10 +340,19 @@ def main():
     q.add_argument("port", type=int)
     q.add_argument("--duration", type=float, default=10)
     q.add_argument("--interval", type=float, default=0.1)
+    x = sub.add_parser("spoof6")
+    x.add_argument("iface")
+    x.add_argument("dstmac")
+    x.add_argument("src")
+    x.add_argument("dst")
+    x.add_argument("dport", type=int)
+    x.add_argument("payload")
+    x.add_argument("--sport", type=int, default=40000)
     a = p.parse_args()
     return {"echo": cmd_echo, "wait": cmd_wait, "client": cmd_client,
             "flows": cmd_flows, "silent": cmd_silent, "sources": cmd_sources,
-            "persist": cmd_persist, "hold": cmd_hold}[a.cmd](a)
+            "persist": cmd_persist, "hold": cmd_hold,
+            "spoof6": cmd_spoof6}[a.cmd](a)
 
 
 if __name__ == "__main__":
