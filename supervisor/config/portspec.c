@@ -585,6 +585,13 @@ static int target_parse(struct parse *st, struct span tsp, struct span item,
 		if (addr_parse(asp, &af, &tmpl->addr))
 			return fail(st, "bad target address \"%s\" in \"%s\": expected IPv4, IPv6 or [IPv6]",
 				    quote(&q1, asp), quote(&q2, item));
+		/* A socket for a loopback target is bound to ::1 first,
+		 * which cannot reach ::ffff:127.0.0.1: every flow failed */
+		if (af == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&tmpl->addr.a6))
+			return fail(st, "target address \"%s\" in \"%s\" is IPv4-mapped: write the IPv4 address (%u.%u.%u.%u)",
+				    quote(&q1, asp), quote(&q2, item),
+				    tmpl->addr.b[12], tmpl->addr.b[13],
+				    tmpl->addr.b[14], tmpl->addr.b[15]);
 		tmpl->has_addr = true;
 		tmpl->af = (uint8_t)af;
 	}

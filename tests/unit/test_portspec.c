@@ -262,6 +262,7 @@ static const struct invalid_case invalid[] = {
 	{ "80:/90", "bad target address \"\" in \"80:/90\"" },
 	{ "80:[1.2.3.4]/90", "bad target address \"[1.2.3.4]\"" },
 	{ "80:1.2.3.4.5/90", "bad target address \"1.2.3.4.5\"" },
+	{ "80:[::ffff:127.0.0.1]/90", "target address \"[::ffff:127.0.0.1]\" in \"80:[::ffff:127.0.0.1]/90\" is IPv4-mapped: write the IPv4 address (127.0.0.1)" },
 	{ "80,~80", "spec \"80,~80\" forwards no port" },
 	{ "~1-65535", "forwards no port" },
 	{ "~", "exclusion \"~\" is not ~PORT or ~FIRST-LAST" },
