@@ -484,7 +484,8 @@ struct msg_stats {
  * @STATS_DROP_FLOW_LIMIT:	UDP flow table full
  * @STATS_DROP_FULL:		destination's socket buffer full
  * @STATS_DROP_REFUSED:		send failed otherwise (ICMP error, route)
- * @STATS_DROP_TRUNCATED:	larger than the relay's buffer
+ * @STATS_DROP_TRUNCATED:	larger than the relay's buffer, or than the
+ *				socket it goes out of can send (EMSGSIZE)
  * @STATS_DROP_BAD_SOURCE:	a client address that cannot be genuine (an
  *				IPv4-mapped loopback address from outside)
  * @STATS_DROPS:		number of reasons, entries of msg_stats.drops

@@ -54,16 +54,24 @@
  * clients arriving at once on a fresh forward, where podman's own
  * rootlessport and docker-proxy answer all (they call socket() on the
  * spot, which the relay may not).  A full hold drops (counted as "no
- * socket"); it empties whenever no held datagram waits any more.
+ * socket"); it empties whenever no held datagram waits any more.  An
+ * agent that answers with no socket (no external address for a remote
+ * client, an unreachable target) ends the flows that wait for it, their
+ * held datagrams counted as dropped, and for UDP_NONE_BACKOFF_MS new
+ * clients of that pool are dropped at once (udp_hold_refuse()): one
+ * such client that kept sending held the hold for good before.
  *
  * Data path: recvmmsg() of up to UDP_BATCH datagrams into buffers
  * allocated once, then sendmmsg() of each run of datagrams of one flow.
  * Payload is copied through user space: splice() cannot carry datagram
  * boundaries.  Nothing is ever split or merged; a datagram the kernel
- * marks truncated (cannot happen with UDP_BUF_SIZE buffers) is dropped.
- * A full socket buffer (EAGAIN) drops and counts the rest of the batch:
- * EPOLLOUT is never waited for, so a target that does not read costs
- * nothing but its drop counter.  What the listening socket's own receive
+ * marks truncated (cannot happen with UDP_BUF_SIZE buffers) is dropped,
+ * and so is one too large for the socket it goes out of (EMSGSIZE: an
+ * IPv6 client's 65,527 bytes towards an IPv4 target), alone.  A full
+ * socket buffer (EAGAIN) drops and counts the rest of the batch: EPOLLOUT
+ * is never waited for, so a target that does not read costs nothing.
+ * (What the target's own full receive buffer drops, after the send, no
+ * sender sees.)  What the listening socket's own receive
  * buffer drops, when clients send faster than the relay reads, is counted
  * as well ("buffer full"), from the kernel's SO_RXQ_OVFL count, and read
  * again with SO_MEMINFO for each ctl status, when no datagram came after
@@ -136,6 +144,10 @@
 /* UDP_HOLD_DONE - struct udp_hold.len of an entry sent or dropped */
 #define UDP_HOLD_DONE		UINT32_MAX
 
+/* UDP_NONE_BACKOFF_MS - after an agent answered a pool's request with no
+ * socket, new clients of that pool are dropped at once for this long */
+#define UDP_NONE_BACKOFF_MS	1000U
+
 /* UDP_FLOWS_MAX - most concurrent UDP flows, one descriptor each */
 #define UDP_FLOWS_MAX		16384U
 
@@ -195,6 +207,8 @@ static const char *const udp_drop_name[UDROPS] = {
  * @goal:	sockets to keep, UDP_POOL_START..UDP_POOL_MAX
  * @asked:	sockets asked for by the request in flight, 0 if none
  * @retry:	a request could not be sent: send it from udp_tick()
+ * @none_until_ms: udp_state.now_ms until which a new client finding the
+ *		pool empty is dropped: the agent's last answer had no socket
  */
 struct udp_pool {
 	int fd[UDP_POOL_MAX];
@@ -202,6 +216,7 @@ struct udp_pool {
 	uint16_t goal;
 	uint16_t asked;
 	bool retry;
+	uint64_t none_until_ms;
 };
 
 /**
@@ -947,6 +962,7 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 	uint16_t port;
 	struct udp_flow *f;
 	uint32_t i, g;
+	unsigned kind;
 	int af;
 
 	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
@@ -975,6 +991,11 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 				l->fwd.listen_port, l->fwd.listen_side ==
 				SIDE_HOST ? "host" : "target",
 				u->groups[g].open, u->size);
+		return UDP_NONE;
+	}
+	kind = udp_kind_of(l, af, &a);
+	if (!uf->pool[kind].avail && u->now_ms < uf->pool[kind].none_until_ms) {
+		udp_drop(l, uf, UDROP_NO_SOCKET, 1);
 		return UDP_NONE;
 	}
 	i = u->free_head;
@@ -1059,61 +1080,67 @@ static void udp_out_set(struct udp_state *u, unsigned k, void *name,
 }
 
 /**
+ * struct udp_sent - what udp_send() did with a run of datagrams
+ * @sent:	datagrams sent
+ * @bytes:	their payload bytes
+ * @big:	datagrams skipped as too large for the socket (EMSGSIZE: an
+ *		IPv6 client's 65,527 bytes towards an IPv4 target)
+ * @icmp:	ICMP errors the sends reported
+ * @err:	errno that ended the run early, 0 if it did not
+ */
+struct udp_sent {
+	unsigned sent;
+	uint64_t bytes;
+	unsigned big;
+	unsigned icmp;
+	int err;
+};
+
+/**
  * udp_send() - sendmmsg() a run of datagrams to one socket
  * @fd:		socket
  * @v:		headers
  * @n:		how many
- * @err:	set to the errno that stopped it, 0 if all went
- * @icmp:	incremented for an ICMP error reported by the send
+ * @o:		filled with what was sent and why the rest was not
  *
  * An error left by an ICMP message (ECONNREFUSED on a connected socket)
  * is reported once, by the next send, which it fails: that datagram is
- * sent again, once.  Anything else ends the run.
- *
- * Return: datagrams sent
+ * sent again, once.  A datagram too large for this socket is skipped
+ * alone: it says nothing about the next one.  Anything else (a full
+ * buffer) ends the run.
  */
-static unsigned udp_send(int fd, struct mmsghdr *v, unsigned n, int *err,
-			 uint64_t *icmp)
+static void udp_send(int fd, struct mmsghdr *v, unsigned n,
+		     struct udp_sent *o)
 {
-	unsigned sent = 0;
 	bool retried = false;
+	unsigned i = 0, j;
 	int k;
 
-	*err = 0;
-	while (sent < n) {
-		k = sendmmsg(fd, v + sent, n - sent, MSG_DONTWAIT);
+	memset(o, 0, sizeof(*o));
+	while (i < n) {
+		k = sendmmsg(fd, v + i, n - i, MSG_DONTWAIT);
 		if (k > 0) {
-			sent += (unsigned)k;
+			for (j = i; j < i + (unsigned)k; j++)
+				o->bytes += v[j].msg_hdr.msg_iov->iov_len;
+			i += (unsigned)k;
+			o->sent += (unsigned)k;
 			continue;
 		}
-		*err = k < 0 ? errno : EAGAIN;
-		if (*err == EINTR)
+		o->err = k < 0 ? errno : EAGAIN;
+		if (o->err == EINTR)
 			continue;
-		if (*err != ECONNREFUSED || retried)
+		if (o->err == EMSGSIZE) {
+			o->big++;
+			i++;
+			continue;
+		}
+		if (o->err != ECONNREFUSED || retried)
 			break;
-		(*icmp)++;
+		o->icmp++;
 		retried = true;
 	}
-	if (sent == n)
-		*err = 0;
-	return sent;
-}
-
-/**
- * udp_bytes() - payload bytes of a run of sent datagrams
- * @v:		headers
- * @n:		how many
- *
- * Return: bytes
- */
-static uint64_t udp_bytes(const struct mmsghdr *v, unsigned n)
-{
-	uint64_t b = 0;
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		b += v[i].msg_hdr.msg_iov->iov_len;
-	return b;
+	if (i == n)
+		o->err = 0;
 }
 
 /**
@@ -1121,23 +1148,23 @@ static uint64_t udp_bytes(const struct mmsghdr *v, unsigned n)
  * @l:		forward
  * @uf:		its UDP state
  * @d:		FSIDE_CLIENT: to the target; FSIDE_SERVER: to the client
- * @v:		headers of the run
  * @n:		datagrams in the run
- * @sent:	datagrams sent
- * @err:	errno that stopped the run, 0 if none
+ * @o:		what udp_send() did with them
  */
 static void udp_account(struct listener *l, struct udp_fwd *uf, unsigned d,
-			const struct mmsghdr *v, unsigned n, unsigned sent,
-			int err)
+			unsigned n, const struct udp_sent *o)
 {
-	uint64_t b = udp_bytes(v, sent);
+	unsigned rest = n - o->sent - o->big;
 
-	uf->dgrams[d] += sent;
-	l->cnt.bytes[d] += b;
-	if (sent < n)
-		udp_drop(l, uf, err == EAGAIN || err == ENOBUFS ? UDROP_FULL
-							       : UDROP_REFUSED,
-			 n - sent);
+	uf->dgrams[d] += o->sent;
+	l->cnt.bytes[d] += o->bytes;
+	uf->icmp += o->icmp;
+	l->cnt.errors += o->icmp;
+	if (o->big)
+		udp_drop(l, uf, UDROP_TRUNCATED, o->big);
+	if (rest)
+		udp_drop(l, uf, o->err == EAGAIN || o->err == ENOBUFS ?
+				UDROP_FULL : UDROP_REFUSED, rest);
 }
 
 static bool udp_hold_release(struct relay *r, struct listener *l,
@@ -1153,8 +1180,8 @@ static void udp_to_targets(struct relay *r, struct listener *l, unsigned n)
 {
 	struct udp_state *u = r->udp;
 	struct udp_fwd *uf = u->fwd[l->fwd.id];
-	unsigned k = 0, end, sent;
-	int err;
+	unsigned k = 0, end;
+	struct udp_sent o;
 
 	while (k < n) {
 		if (u->slot[k] == UDP_NONE) {
@@ -1182,10 +1209,8 @@ static void udp_to_targets(struct relay *r, struct listener *l, unsigned n)
 		}
 		for (end = k; end < n && u->slot[end] == u->slot[k]; end++)
 			udp_out_set(u, end, NULL, 0);
-		sent = udp_send(u->flows[u->slot[k]].fd, &u->out[k], end - k,
-				&err, &uf->icmp);
-		udp_account(l, uf, FSIDE_CLIENT, &u->out[k], end - k, sent,
-			    err);
+		udp_send(u->flows[u->slot[k]].fd, &u->out[k], end - k, &o);
+		udp_account(l, uf, FSIDE_CLIENT, end - k, &o);
 		k = end;
 	}
 }
@@ -1209,9 +1234,9 @@ static bool udp_hold_release(struct relay *r, struct listener *l,
 {
 	struct udp_state *u = r->udp;
 	struct udp_fwd *uf = u->fwd[l->fwd.id];
-	unsigned i, left = 0, sent;
+	unsigned i, left = 0;
 	bool waits = false;
-	int err;
+	struct udp_sent o;
 
 	for (i = 0; i < u->nhold; i++) {
 		struct udp_hold *h = &u->hold[i];
@@ -1244,8 +1269,8 @@ static bool udp_hold_release(struct relay *r, struct listener *l,
 		memset(&m, 0, sizeof(m));
 		m.msg_hdr.msg_iov = &iov;
 		m.msg_hdr.msg_iovlen = 1;
-		sent = udp_send(f->fd, &m, 1, &err, &uf->icmp);
-		udp_account(l, uf, FSIDE_CLIENT, &m, 1, sent, err);
+		udp_send(f->fd, &m, 1, &o);
+		udp_account(l, uf, FSIDE_CLIENT, 1, &o);
 		h->len = UDP_HOLD_DONE;
 	}
 	if (!left) {
@@ -1253,6 +1278,73 @@ static bool udp_hold_release(struct relay *r, struct listener *l,
 		u->hold_used = 0;
 	}
 	return waits;
+}
+
+/**
+ * udp_hold_refuse() - the agent has no socket for a pool: end its waiting
+ *		       flows
+ * @r:		relay
+ * @l:		UDP forward
+ * @kind:	enum udp_kind of the pool
+ *
+ * An agent answers with no socket when it cannot make one: no external
+ * address on its side for a client that is not local, a target it cannot
+ * reach, no descriptor left.  Waiting on would keep such a flow, and its
+ * datagrams in the shared hold, for as long as its client sends: one
+ * remote client of a namespace without an external address so took the
+ * hold from the first datagrams of every other forward.  So the flows of
+ * @l and @kind that wait end now, their held datagrams are counted as
+ * dropped ("no socket"), and for UDP_NONE_BACKOFF_MS new clients of the
+ * pool are dropped at once rather than asking the agent again for each.
+ */
+static void udp_hold_refuse(struct relay *r, struct listener *l,
+			    unsigned kind)
+{
+	struct udp_state *u = r->udp;
+	struct udp_fwd *uf = u->fwd[l->fwd.id];
+	unsigned i, dropped = 0, left = 0;
+	char name[FWD_NAME_LEN];
+
+	uf->pool[kind].none_until_ms = u->now_ms + UDP_NONE_BACKOFF_MS;
+	/* Count first: a closed flow's later entries no longer match it */
+	for (i = 0; i < u->nhold; i++) {
+		struct udp_hold *h = &u->hold[i];
+		const struct udp_flow *f = &u->flows[h->flow];
+
+		if (h->len == UDP_HOLD_DONE)
+			continue;
+		if (f->gen == h->gen && f->fd == UDP_FD_WAITING &&
+		    f->id == l->fwd.id &&
+		    udp_kind_of(l, f->af, &f->addr) == kind) {
+			h->len = UDP_HOLD_DONE;
+			dropped++;
+		} else {
+			left++;
+		}
+	}
+	for (i = 0; dropped && i < u->nhold; i++) {
+		const struct udp_hold *h = &u->hold[i];
+		const struct udp_flow *f = &u->flows[h->flow];
+
+		if (f->gen == h->gen && f->fd == UDP_FD_WAITING &&
+		    f->id == l->fwd.id &&
+		    udp_kind_of(l, f->af, &f->addr) == kind)
+			udp_flow_close(r, h->flow);
+	}
+	if (!left) {
+		u->nhold = 0;
+		u->hold_used = 0;
+	}
+	if (!dropped)
+		return;
+	udp_drop(l, uf, UDROP_NO_SOCKET, dropped);
+	log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP %s: the %s side has no "
+			"socket for %s clients (no external address there, or "
+			"the target unreachable): %u datagram%s dropped",
+			fwd_name(&l->fwd, name),
+			l->fwd.listen_side == SIDE_HOST ? "target" : "host",
+			kind == UDP_KIND_LOCAL ? "local" : "remote", dropped,
+			dropped == 1 ? "" : "s");
 }
 
 /**
@@ -1328,10 +1420,11 @@ void udp_flow_event(struct relay *r, uint32_t idx, uint32_t gen)
 	union sockaddr_inany sa;
 	struct udp_flow *f;
 	struct listener *l;
-	unsigned k, sent;
+	struct udp_sent o;
 	socklen_t salen;
 	size_t ctl_len;
-	int n, err;
+	unsigned k;
+	int n;
 
 	if (!u || idx >= u->size || u->flows[idx].gen != gen ||
 	    u->flows[idx].fd < 0)
@@ -1366,9 +1459,8 @@ void udp_flow_event(struct relay *r, uint32_t idx, uint32_t gen)
 			u->out[k].msg_hdr.msg_controllen = ctl_len;
 		}
 	}
-	sent = udp_send(l->fd, u->out, (unsigned)n, &err, &u->fwd[f->id]->icmp);
-	udp_account(l, u->fwd[f->id], FSIDE_SERVER, u->out, (unsigned)n, sent,
-		    err);
+	udp_send(l->fd, u->out, (unsigned)n, &o);
+	udp_account(l, u->fwd[f->id], FSIDE_SERVER, (unsigned)n, &o);
 }
 
 /**
@@ -1580,7 +1672,9 @@ const char *udp_pool_fds(struct relay *r, unsigned side, struct ipc_msg *m)
 	r->udp->pooled += k;
 	relay_flow_limit(r);
 	waits = udp_hold_release(r, l, h->kind);
-	if (h->count)
+	if (!k && waits)
+		udp_hold_refuse(r, l, h->kind);
+	else if (h->count)
 		udp_pool_refill(r, l, h->kind, waits);
 	return NULL;
 }

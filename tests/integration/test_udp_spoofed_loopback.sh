@@ -64,7 +64,7 @@ import json, sys
 port = int(sys.argv[1])
 for f in json.load(sys.stdin)["forwards"]:
     if f.get("protocol") == "udp" and f["listen_port"] == port and f["family"] == "ipv6":
-        print(f["datagrams_to_server"], f["drops"]["bad_source"])
+        print(f["datagrams_to_server"], f["drops"].get("bad_source", 0))
         break' "$2"
 }
 
