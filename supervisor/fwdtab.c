@@ -992,7 +992,8 @@ void fwdtab_pump(struct supervisor *s)
 
 	if (s->stopping)
 		return;
-	if (s->relay_replace && r->pid > 0 && r->ready && !s->relay_new)
+	if (s->relay_replace && r->pid > 0 && r->ready && !s->relay_new &&
+	    live_replace_counted(s))
 		restart_replace_relay(s);
 	if (r->pid > 0 && r->ready && !s->relay_new && !s->relay_replace)
 		relay_send_batch(s);

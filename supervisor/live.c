@@ -679,6 +679,8 @@ void live_stats_progress(struct supervisor *s)
 {
 	if (s->stats_want)
 		s->stats_wait_ms = clock_ms();
+	if (s->replace_seq)
+		s->replace_ask_ms = clock_ms();
 }
 
 /**
@@ -763,6 +765,54 @@ static void watchdog_answer(struct supervisor *s)
 	s->wd_missed = false;
 }
 
+/* REPLACE_STATS_WAIT_MS - how long a relay about to be replaced may
+ * pause in sending its last counters before it is replaced without them
+ * (a pause: a report of thousands of listeners takes longer in all) */
+#define REPLACE_STATS_WAIT_MS	STATS_WAIT_MS
+
+/**
+ * live_replace_counted() - may the relay be replaced now, its counters
+ *			    taken
+ * @s:		supervisor state, a replacement due (fwdtab_pump())
+ *
+ * A replaced relay's counters go into the forwards' totals from the last
+ * STATS it sent (fwdtab_relay_gone()); everything since, up to a whole
+ * watchdog period or all of it when nobody asked for a status, was lost:
+ * a UDP forward's datagrams and flows showed 0 after a `ctl add` of a new
+ * TCP target port (found by an adversarial review).  So the relay is
+ * asked for a full report first, and replaced once it has answered, or
+ * once it has sent nothing of it for REPLACE_STATS_WAIT_MS.
+ *
+ * Return: true if the replacement may go ahead
+ */
+bool live_replace_counted(struct supervisor *s)
+{
+	struct msg_stats_req q = { 0, STATS_F_LISTENERS };
+
+	if (s->replace_ready) {
+		s->replace_ready = false;
+		return true;
+	}
+	if (s->replace_seq) {
+		if (clock_ms() - s->replace_ask_ms < REPLACE_STATS_WAIT_MS)
+			return false;
+		nwarn("relay: no last counters before its replacement in "
+		      "%d ms: counted from its last report",
+		      REPLACE_STATS_WAIT_MS);
+		s->replace_seq = 0;
+		return true;
+	}
+	/* Overtakes a report in flight, whose client gets this answer */
+	q.seq = ++s->stats_seq;
+	if (sup_send(s, CH_RELAY, MSG_STATS_REQ, &q, NULL, 0))
+		return true;	/* it is going away: nothing more to ask */
+	s->replace_seq = q.seq;
+	s->replace_ask_ms = clock_ms();
+	if (s->stats_want)
+		s->stats_wait_ms = s->replace_ask_ms;
+	return false;
+}
+
 /**
  * stats_asked() - is @seq the answer to the request outstanding
  * @s:		supervisor state
@@ -778,7 +828,8 @@ static void watchdog_answer(struct supervisor *s)
  */
 static bool stats_asked(const struct supervisor *s, uint32_t seq)
 {
-	return (s->wd_owed || s->stats_want) && seq == s->stats_seq;
+	return (s->wd_owed || s->stats_want || s->replace_seq) &&
+	       seq == s->stats_seq;
 }
 
 /**
@@ -815,6 +866,11 @@ void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
 	watchdog_answer(s);	/* the answer proves the relay's loop turns */
 	if (s->stats_want)
 		answer_status(s);
+	if (s->replace_seq) {
+		s->replace_seq = 0;
+		s->replace_ready = true;
+		fwdtab_pump(s);
+	}
 }
 
 /**
@@ -824,6 +880,8 @@ void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
 void live_stats_abort(struct supervisor *s)
 {
 	s->relay_silent = false;	/* its successor starts afresh */
+	s->replace_seq = 0;
+	s->replace_ready = false;
 	if (s->stats_want)
 		answer_status(s);
 }
@@ -835,6 +893,9 @@ void live_stats_abort(struct supervisor *s)
 void live_tick(struct supervisor *s)
 {
 	stats_overdue(s);
+	if (s->replace_seq &&
+	    clock_ms() - s->replace_ask_ms >= REPLACE_STATS_WAIT_MS)
+		fwdtab_pump(s);		/* replaces it without them */
 	ctl_waits_check(s);
 	if (s->ctl)
 		control_tick(s->ctl);

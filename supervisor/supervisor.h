@@ -251,6 +251,10 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @stats_at_ms: when the relay last reported
  * @stats_wait_ms: when the relay last showed progress on @stats_want
  *		(the request, or one of its STATS records)
+ * @replace_seq: the STATS_REQ a relay about to be replaced was sent for
+ *		its last counters, 0 if none is outstanding
+ * @replace_ask_ms: when it was sent
+ * @replace_ready: its answer came (or never will): replace now
  * @relay_silent: the relay let a status report wait STATS_WAIT_MS: it
  *		is shown as "not answering" until it answers again
  * @wd_owed:	watchdog: a ping to the relay is unanswered, WATCHDOG=1
@@ -313,14 +317,17 @@ struct supervisor {
 	uint8_t auto_failed[AUTO_SETS][2][PORTSET_BYTES];
 	struct control *ctl;
 	uint32_t ctl_token_now;
+	uint32_t replace_seq;
 	struct {
 		uint32_t token;
 		long long since_ms;
 	} ctl_wait[CTL_ADD_WAITS];
 	uint32_t stats_seq;
 	bool stats_want;
+	bool replace_ready;
 	long long stats_at_ms;
 	long long stats_wait_ms;
+	long long replace_ask_ms;
 	bool relay_silent;
 	bool wd_owed;
 	bool wd_missed;
@@ -436,6 +443,7 @@ void live_stats_done(struct supervisor *s, const struct msg_stats_done *d);
 void live_tick(struct supervisor *s);
 void live_settled(struct supervisor *s);
 void live_stats_abort(struct supervisor *s);
+bool live_replace_counted(struct supervisor *s);
 void live_stats_progress(struct supervisor *s);
 void live_agent_conf(struct supervisor *s, enum sup_child_id id);
 void live_fini(struct supervisor *s);
