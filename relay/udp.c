@@ -1577,7 +1577,7 @@ static void udp_forward_summary(const struct listener *l,
 	size_t len = 0;
 	unsigned k;
 
-	for (k = 0; k < UDROPS; k++)
+	for (k = 0; k < UDROPS && len < sizeof(drops); k++)
 		len += (size_t)snprintf(drops + len, sizeof(drops) - len,
 					"%s%llu %s", k ? ", " : "",
 					(unsigned long long)uf->drops[k],
