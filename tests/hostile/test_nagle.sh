@@ -37,8 +37,10 @@ STALLS=$(jget "$OUT" stalls_35ms)
 "$PY" -c "import sys; sys.exit(0 if float('${P50:-999}') < 10 else 1)" &&
 	ok "median round trip through nsplice $P50 ms (< 10 ms)" ||
 	fail "median round trip through nsplice ${P50:-?} ms"
-[[ -n $STALLS ]] && ((STALLS <= 3)) &&
-	ok "$STALLS of 300 round trips >= 35 ms (<= 1 %)" ||
+# At most 5 %: a loaded machine's scheduler alone stalls a few round
+# trips; Nagle stalls nearly all (the negative control below: >= 25 %)
+[[ -n $STALLS ]] && ((STALLS <= 15)) &&
+	ok "$STALLS of 300 round trips >= 35 ms (<= 5 %)" ||
 	fail "${STALLS:-?} of 300 round trips >= 35 ms: Nagle-like stalls"
 
 NEG=$(hostile pingpong 127.0.0.1 "$PROXY" --rounds 40) || fail "pingpong through the proxy failed"

@@ -193,7 +193,7 @@ kill_child() {
 		fail "SIGKILL $role: the supervisor's first error blames something else: '${first:-none}'"
 		grep -E '^\[supervisor\]' "$NSP_LOG" | tail -n 5 | indent
 	fi
-	stop_nsplice TERM 2 || fail "SIGKILL $role: still running 2 s after SIGTERM"
+	stop_nsplice TERM 5 || fail "SIGKILL $role: still running 5 s after SIGTERM"
 	if [[ ${NSP_RC:-} == 0 ]]; then
 		ok "SIGKILL $role: SIGTERM afterwards exits 0"
 	else

@@ -75,7 +75,7 @@ else
 	fail "the started pid $NSP_PID is '$(ps -o args= -p "$NSP_PID")', not 'nsplice: supervisor'"
 fi
 
-if stop_nsplice TERM 2; then
+if stop_nsplice TERM 5; then
 	if [[ $NSP_RC == 0 ]]; then
 		ok "SIGTERM: exit status 0 after ${NSP_EXIT_MS} ms"
 	else
@@ -83,7 +83,7 @@ if stop_nsplice TERM 2; then
 		show_log "$NSP_LOG"
 	fi
 else
-	fail "SIGTERM: nsplice still running after 2 s"
+	fail "SIGTERM: nsplice still running after 5 s"
 	show_log "$NSP_LOG"
 fi
 assert_no_nsplice_procs "SIGTERM: no nsplice process left"

@@ -132,11 +132,11 @@ if start_nsplice --as-user --bin "$USER_NSPLICE" "$TMPDIR_TEST/http.log" \
 		fail "COMMAND (pid $CMD_PID) runs in the host's network namespace"
 	fi
 	check_users
-	if stop_nsplice TERM 2; then
+	if stop_nsplice TERM 5; then
 		[[ $NSP_RC == 0 ]] && ok "SIGTERM: exit status 0" ||
 			fail "SIGTERM: exit status $NSP_RC, expected 0"
 	else
-		fail "SIGTERM: nsplice still running after 2 s"
+		fail "SIGTERM: nsplice still running after 5 s"
 	fi
 	if pid_alive "$CMD_PID"; then
 		fail "SIGTERM: COMMAND (pid $CMD_PID) still running"

@@ -349,9 +349,11 @@ port_listening() {
 	[[ -n $out ]]
 }
 
-# port_free PORT - true if nothing listens on or is bound to PORT on the host.
+# port_free PORT - true if nothing listens on or is bound to PORT on the
+# host, TCP or UDP (a UDP test handed a bound port once measured another
+# suite's forwarder, which answered its probes).
 port_free() {
-	[[ -z $(ss -Hatn "sport = :$1") ]]
+	[[ -z $(ss -Hatun "sport = :$1") ]]
 }
 
 PORT_NEXT=""
