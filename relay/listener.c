@@ -61,7 +61,6 @@
  * whichever port reached it */
 #define SHARE_WARN_SEC		1
 
-
 static const char *const lwait_name[] = {
 	[LWAIT_NONE] = "armed",
 	[LWAIT_SLOT] = "flow limit reached",

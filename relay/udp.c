@@ -1197,8 +1197,7 @@ static void udp_to_targets(struct relay *r, struct listener *l, unsigned n)
 			/* Sockets came meanwhile (a flow whose first datagram
 			 * found the hold full waited with nothing held, so no
 			 * answer released it): take one now, sending what is
-			 * held in order.  Else ask, if nothing is asked yet
-			 * (an answer with no socket left it waiting for good):
+			 * held in order.  Else ask, if nothing is asked yet:
 			 * at most one request per answer. */
 			if (uf->pool[kind].avail)
 				udp_hold_release(r, l, kind);
