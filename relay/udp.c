@@ -691,7 +691,7 @@ static bool udp_local_get(struct msghdr *h, int af, union inany *a)
 }
 
 /**
- * udp_source_bogus() - tell whether a new client's address cannot be
+ * udp_source_bogus() - tell whether a datagram's source address cannot be
  *			 genuine
  * @h:		its datagram's header from recvmmsg()
  * @af:		client family
@@ -967,17 +967,6 @@ static uint32_t udp_flow_new(struct relay *r, struct listener *l,
 
 	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
 		return UDP_NONE;
-	if (udp_source_bogus(&u->in[k].msg_hdr, af, &a)) {
-		char ip[INANY_STRLEN], name[FWD_NAME_LEN];
-
-		udp_drop(l, uf, UDROP_BAD_SOURCE, 1);
-		log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP %s: dropped a "
-				"datagram from %s, port %u: an IPv4-mapped "
-				"loopback source that did not come over the "
-				"loopback device", fwd_name(&l->fwd, name),
-				inany_ntop(af, &a, ip, sizeof(ip)), port);
-		return UDP_NONE;
-	}
 	if (u->free_head == UDP_NONE || !relay_fd_room(r, 1)) {
 		udp_drop(l, uf, UDROP_FLOW_LIMIT, 1);
 		return UDP_NONE;
@@ -1051,6 +1040,20 @@ static uint32_t udp_flow_for(struct relay *r, struct listener *l, unsigned k)
 	}
 	if (sockaddr_to_inany(sa, salen, &af, &a, &port))
 		return UDP_NONE;
+	/* Every datagram, not only a flow's first: a spoofer who guesses
+	 * the port of a genuine IPv4 loopback client of a dual-stack socket
+	 * would otherwise ride that client's flow to the loopback target */
+	if (udp_source_bogus(&u->in[k].msg_hdr, af, &a)) {
+		char ip[INANY_STRLEN], name[FWD_NAME_LEN];
+
+		udp_drop(l, u->fwd[l->fwd.id], UDROP_BAD_SOURCE, 1);
+		log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP %s: dropped a "
+				"datagram from %s, port %u: an IPv4-mapped "
+				"loopback source that did not come over the "
+				"loopback device", fwd_name(&l->fwd, name),
+				inany_ntop(af, &a, ip, sizeof(ip)), port);
+		return UDP_NONE;
+	}
 	i = udp_flow_find(u, l->fwd.id, af, &a, htons(port));
 	if (i == UDP_NONE)
 		i = udp_flow_new(r, l, sa, salen, k);

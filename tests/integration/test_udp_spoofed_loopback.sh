@@ -25,7 +25,9 @@
 #    while the same spoofed frame to HP2 is dropped there too.  (The
 #    client's first datagram, which woke the socket's activation, waited
 #    in the socket before that option was on: it carries no device and is
-#    dropped as bad_source too; its retry is answered.)
+#    dropped as bad_source too; its retry is answered.)  Nor does a
+#    spoofed frame from the address and port of a genuine client that has
+#    a flow ride that flow: the check is made for every datagram.
 # Why it matters: loopback safety (README; SECURITY.md, promise 15) - a
 # remote sender reached a service listening only on the namespace's
 # loopback through any IPv6 wildcard UDP forward (found by an
@@ -40,7 +42,7 @@ command -v systemd-socket-activate >/dev/null ||
 NS="nsp-$$-udpspoof"
 X=93
 make_netns "$NS" "$X"
-alloc_ports 32200 HP HP2 PORT
+alloc_ports 32200 HP HP2 PORT SPORT
 HOSTMAC=$(cat "/sys/class/net/$VETH_HOST/address")
 for a in 127.0.0.1 ::1; do
 	start_udp_echo "$NS" "$a" "$PORT" --log "$TMPDIR_TEST/echo-$a.log"
@@ -49,11 +51,12 @@ done
 # reached - datagrams the loopback-only echo servers have seen
 reached() { cat "$TMPDIR_TEST"/echo-*.log 2>/dev/null | wc -l; }
 
-# spoof SRC DPORT PAYLOAD - one frame from the namespace's veth to the host
+# spoof SRC DPORT PAYLOAD [SPORT] - one frame from the namespace's veth
+# to the host, from port SPORT (default 40000)
 spoof() {
 	ip netns exec "$NS" timeout 10 "$PY" "$UDPTOOL" spoof6 "$VETH_NS" \
-		"$HOSTMAC" "$1" "fd00:200:$X::1" "$2" "$3" >/dev/null ||
-		die "could not send a frame from $1"
+		"$HOSTMAC" "$1" "fd00:200:$X::1" "$2" "$3" --sport "${4:-40000}" \
+		>/dev/null || die "could not send a frame from $1"
 }
 
 # udp_fwd CTL PORT - "dgrams_to_server bad_source" of the IPv6 UDP forward
@@ -77,6 +80,19 @@ wait_dgrams() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# after_spoof - on the dual-stack forward, wait until bad_source passes
+# C1, leaving "passed on" and bad_source in E2 and C2, then a while more
+# for a datagram that would get through anyway
+after_spoof() {
+	local i
+	for ((i = 0; i < 30; i++)); do
+		read -r E2 C2 <<<"$(udp_fwd "$CTL2" "$HP2")"
+		((${C2:-0} > ${C1:-0})) && break
+		sleep 0.1
+	done
+	sleep 0.5
 }
 
 # --- an IPv6-only wildcard listener of nsplice's own
@@ -159,16 +175,38 @@ fi
 read -r E1 C1 <<<"$(udp_fwd "$CTL2" "$HP2")"
 N3=$(reached)
 spoof "::ffff:127.0.0.1" "$HP2" "spoofed2"
-for ((i = 0; i < 30; i++)); do
-	read -r E2 C2 <<<"$(udp_fwd "$CTL2" "$HP2")"
-	((${C2:-0} > ${C1:-0})) && break
-	sleep 0.1
-done
-sleep 0.5
+after_spoof
 if (($(reached) == N3 && C2 == C1 + 1 && E2 == E1)); then
 	ok "on the dual-stack socket, the spoofed frame is dropped too (bad_source $C1 -> $C2)"
 else
 	fail "dual-stack: spoofed frame: reached $(($(reached) - N3)), bad_source $C1 -> $C2, passed on $E1 -> $E2"
+fi
+
+# A genuine IPv4 loopback client from a known port has a flow; the same
+# address and port spoofed from outside must not ride it
+GOT=$(timeout 20 "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[2])))
+s.settimeout(1)
+for attempt in range(5):
+    s.sendto(b"genuine", ("127.0.0.1", int(sys.argv[1])))
+    try:
+        if s.recv(100) == b"genuine":
+            print("answered")
+            break
+    except OSError:
+        pass' "$HP2" "$SPORT") || true
+[[ $GOT == answered ]] ||
+	fail "the genuine client from 127.0.0.1:$SPORT got no answer"
+N4=$(reached)
+read -r E1 C1 <<<"$(udp_fwd "$CTL2" "$HP2")"
+spoof "::ffff:127.0.0.1" "$HP2" "hijack" "$SPORT"
+after_spoof
+if (($(reached) == N4 && C2 == C1 + 1)); then
+	ok "a spoofed frame from a genuine client's address and port does not ride its flow"
+else
+	fail "spoofed frame from 127.0.0.1:$SPORT's flow: reached $(($(reached) - N4)), bad_source $C1 -> $C2"
 fi
 shutdown_nsplice --any-status 3
 finish
