@@ -34,6 +34,7 @@
 
 #include "ipc/localcc.h"
 #include "ipc/log.h"
+#include "ipc/udpsock.h"
 #include "nsagent/agent.h"
 
 /* LISTEN_BACKLOG - connections the kernel queues per listener */
@@ -84,7 +85,9 @@ static int set_int_opt(int fd, int level, int opt, int v)
  * from the address it asked, or a connected client (dig) never sees it.
  * Every UDP listener gets SO_RXQ_OVFL: the kernel then tells, with each
  * datagram, how many it dropped at this socket's full receive buffer, so
- * that those drops are counted too (relay/udp.c).
+ * that those drops are counted too (relay/udp.c).  Both come from
+ * udp_listen_opts() (ipc/udpsock.c), which the supervisor's inherited
+ * UDP sockets get too.
  *
  * Return: 0, or the errno that socket(), setsockopt(), bind() or listen()
  * failed with
@@ -104,11 +107,7 @@ int agent_bind(const struct msg_forward *f, int type, int *fdp)
 	if (f->ifname[0])
 		scope = if_nametoindex(f->ifname);
 	if ((tcp && set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1)) ||
-	    (!tcp && set_int_opt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1)) ||
-	    (!tcp && inany_is_any(f->family, &f->listen_addr) &&
-	     (f->family == AF_INET6 ?
-	      set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) :
-	      set_int_opt(fd, IPPROTO_IP, IP_PKTINFO, 1))) ||
+	    (!tcp && udp_listen_opts(fd, f->family, &f->listen_addr)) ||
 	    (f->family == AF_INET6 &&
 	     set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)) ||
 	    (tcp && set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1)) ||

@@ -645,6 +645,28 @@ static int udp_take_socket(struct relay *r, struct listener *l, unsigned kind)
 }
 
 /**
+ * udp_cmsg() - the data of one kind of ancillary message of a datagram
+ * @h:		its header from recvmmsg()
+ * @level:	cmsg_level
+ * @type:	cmsg_type
+ * @len:	bytes the data must have, at least
+ *
+ * Return: the data (possibly unaligned: copy it out), or NULL if the
+ * datagram carries no such message
+ */
+static const void *udp_cmsg(struct msghdr *h, int level, int type,
+			    size_t len)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == level && c->cmsg_type == type &&
+		    c->cmsg_len >= CMSG_LEN(len))
+			return CMSG_DATA(c);
+	return NULL;
+}
+
+/**
  * udp_local_get() - the local address a datagram was sent to
  * @h:		its header from recvmmsg()
  * @af:		family of the listening socket
@@ -660,34 +682,27 @@ static int udp_take_socket(struct relay *r, struct listener *l, unsigned kind)
  */
 static bool udp_local_get(struct msghdr *h, int af, union inany *a)
 {
-	struct cmsghdr *c;
+	struct in6_pktinfo pi6;
+	struct in_pktinfo pi;
+	const void *d;
 
 	if (h->msg_flags & MSG_CTRUNC)
 		return false;
-	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
-		if (af == AF_INET && c->cmsg_level == IPPROTO_IP &&
-		    c->cmsg_type == IP_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			memset(a, 0, sizeof(*a));
-			a->a4 = pi.ipi_spec_dst;
-			return true;
-		}
-		if (af == AF_INET6 && c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-			struct in6_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
-				return false;
-			a->a6 = pi.ipi6_addr;
-			return true;
-		}
+	if (af == AF_INET &&
+	    (d = udp_cmsg(h, IPPROTO_IP, IP_PKTINFO, sizeof(pi)))) {
+		memcpy(&pi, d, sizeof(pi));
+		memset(a, 0, sizeof(*a));
+		a->a4 = pi.ipi_spec_dst;
+		return true;
 	}
-	return false;
+	if (af != AF_INET6 ||
+	    !(d = udp_cmsg(h, IPPROTO_IPV6, IPV6_PKTINFO, sizeof(pi6))))
+		return false;
+	memcpy(&pi6, d, sizeof(pi6));
+	if (IN6_IS_ADDR_MULTICAST(&pi6.ipi6_addr))
+		return false;
+	a->a6 = pi6.ipi6_addr;
+	return true;
 }
 
 /**
@@ -713,23 +728,17 @@ static bool udp_local_get(struct msghdr *h, int af, union inany *a)
  */
 static bool udp_source_bogus(struct msghdr *h, int af, const union inany *a)
 {
-	struct cmsghdr *c;
+	struct in6_pktinfo pi;
+	const void *d;
 
 	if (af != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a->a6) ||
 	    !inany_is_loopback(af, a))
 		return false;
-	if (h->msg_flags & MSG_CTRUNC)
+	if ((h->msg_flags & MSG_CTRUNC) ||
+	    !(d = udp_cmsg(h, IPPROTO_IPV6, IPV6_PKTINFO, sizeof(pi))))
 		return true;
-	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
-		if (c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-			struct in6_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			return pi.ipi6_ifindex != LOOPBACK_IFINDEX;
-		}
-	return true;
+	memcpy(&pi, d, sizeof(pi));
+	return pi.ipi6_ifindex != LOOPBACK_IFINDEX;
 }
 
 /**
@@ -782,29 +791,25 @@ static bool udp_sk_drops(int fd, uint32_t *v)
  * @uf:		its UDP state
  * @n:		datagrams just received
  *
- * SO_RXQ_OVFL (set by the agent, nsagent/listen.c) gives each datagram
+ * SO_RXQ_OVFL (udp_listen_opts(), ipc/udpsock.c) gives each datagram
  * the socket's running count of datagrams dropped at its full receive
  * buffer, since the socket was made; the newest count in the batch,
- * less what was counted before, is the drops since.  A socket without it
- * (socket activation, docker-proxy's fd 4) gives nothing here; those
- * drops are read with SO_MEMINFO when ctl status asks (udp_drops_sync()).
+ * less what was counted before, is the drops since.  Drops after the last
+ * datagram of a burst have no datagram to carry them: they are read with
+ * SO_MEMINFO when ctl status asks (udp_drops_sync()).
  */
 static void udp_rxq_drops(struct udp_state *u, struct listener *l,
 			  struct udp_fwd *uf, unsigned n)
 {
-	struct cmsghdr *c;
+	const void *d;
 	uint32_t v;
 	unsigned k;
 
 	for (k = n; k-- > 0;) {
-		struct msghdr *h = &u->in[k].msg_hdr;
-
-		for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
-			if (c->cmsg_level != SOL_SOCKET ||
-			    c->cmsg_type != SO_RXQ_OVFL ||
-			    c->cmsg_len < CMSG_LEN(sizeof(v)))
-				continue;
-			memcpy(&v, CMSG_DATA(c), sizeof(v));
+		d = udp_cmsg(&u->in[k].msg_hdr, SOL_SOCKET, SO_RXQ_OVFL,
+			     sizeof(v));
+		if (d) {
+			memcpy(&v, d, sizeof(v));
 			udp_drops_to(l, uf, v);
 			return;
 		}
@@ -1283,6 +1288,27 @@ static bool udp_hold_release(struct relay *r, struct listener *l,
 }
 
 /**
+ * udp_hold_waits() - is a held datagram's flow still waiting for a socket
+ *		      of one pool
+ * @u:		UDP state
+ * @h:		hold entry, sent or not
+ * @l:		UDP forward
+ * @kind:	enum udp_kind of the pool
+ *
+ * Return: true if the flow that @h was held for is still open, still
+ * waits, and would take its socket from @l's pool @kind
+ */
+static bool udp_hold_waits(const struct udp_state *u,
+			   const struct udp_hold *h, const struct listener *l,
+			   unsigned kind)
+{
+	const struct udp_flow *f = &u->flows[h->flow];
+
+	return f->gen == h->gen && f->fd == UDP_FD_WAITING &&
+	       f->id == l->fwd.id && udp_kind_of(l, f->af, &f->addr) == kind;
+}
+
+/**
  * udp_hold_refuse() - the agent has no socket for a pool: end its waiting
  *		       flows
  * @r:		relay
@@ -1311,28 +1337,19 @@ static void udp_hold_refuse(struct relay *r, struct listener *l,
 	/* Count first: a closed flow's later entries no longer match it */
 	for (i = 0; i < u->nhold; i++) {
 		struct udp_hold *h = &u->hold[i];
-		const struct udp_flow *f = &u->flows[h->flow];
 
 		if (h->len == UDP_HOLD_DONE)
 			continue;
-		if (f->gen == h->gen && f->fd == UDP_FD_WAITING &&
-		    f->id == l->fwd.id &&
-		    udp_kind_of(l, f->af, &f->addr) == kind) {
+		if (udp_hold_waits(u, h, l, kind)) {
 			h->len = UDP_HOLD_DONE;
 			dropped++;
 		} else {
 			left++;
 		}
 	}
-	for (i = 0; dropped && i < u->nhold; i++) {
-		const struct udp_hold *h = &u->hold[i];
-		const struct udp_flow *f = &u->flows[h->flow];
-
-		if (f->gen == h->gen && f->fd == UDP_FD_WAITING &&
-		    f->id == l->fwd.id &&
-		    udp_kind_of(l, f->af, &f->addr) == kind)
-			udp_flow_close(r, h->flow);
-	}
+	for (i = 0; dropped && i < u->nhold; i++)
+		if (udp_hold_waits(u, &u->hold[i], l, kind))
+			udp_flow_close(r, u->hold[i].flow);
 	if (!left) {
 		u->nhold = 0;
 		u->hold_used = 0;

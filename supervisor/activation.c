@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "ipc/log.h"
+#include "ipc/udpsock.h"
 #include "supervisor/activation.h"
 
 /* LISTEN_*_ENV - the variables of sd_listen_fds(3) */
@@ -263,36 +264,6 @@ static int set_nonblock(int fd)
 }
 
 /**
- * udp_opts() - ask an inherited UDP socket for what nsplice's own get
- * @a:		the socket, its address and family known
- *
- * The options agent_bind() sets (nsagent/listen.c): SO_RXQ_OVFL so the
- * relay counts the socket's own drops, and on a wildcard socket the
- * destination address and arrival device of each datagram
- * (IP_PKTINFO/IPV6_RECVPKTINFO).  The relay answers from that address,
- * and it needs the device to believe an IPv4 loopback client of a
- * dual-stack socket (systemd's ListenDatagram=[::]:P): ::ffff:127.0.0.1
- * from anywhere but the loopback device is spoofed (relay/udp.c,
- * udp_source_bogus()).  Like O_NONBLOCK these belong to the socket the
- * manager shares, and only add ancillary data to what it receives.
- *
- * Return: 0, or -1 with errno set
- */
-static int udp_opts(const struct act_sock *a)
-{
-	int on = 1;
-
-	if (setsockopt(a->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)))
-		return -1;
-	if (!inany_is_any(a->family, &a->addr))
-		return 0;
-	return a->family == AF_INET6 ?
-	       setsockopt(a->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
-			  sizeof(on)) :
-	       setsockopt(a->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-}
-
-/**
  * collect_fd() - check one inherited socket, record it and move it up
  * @fd:		the descriptor it was inherited on
  * @a:		the next free slot, act_socks[act_n], its @name set
@@ -322,7 +293,12 @@ static int collect_fd(int fd, struct act_sock *a, char *err, size_t errlen)
 		return errfmt(err, errlen, "socket activation: inherited fd %d"
 			      " (%s): cannot move it: %s", fd, a->name,
 			      strerror(errno));
-	if (a->udp && udp_opts(a)) {
+	/* The options nsplice's own UDP sockets get (ipc/udpsock.c): on a
+	 * dual-stack socket (ListenDatagram=[::]:P) the relay trusts an IPv4
+	 * loopback client only by the device PKTINFO names.  Like
+	 * O_NONBLOCK they belong to the socket the manager shares, and only
+	 * add ancillary data to what it receives. */
+	if (a->udp && udp_listen_opts(a->fd, a->family, &a->addr)) {
 		int e = errno;
 
 		close(a->fd);
