@@ -36,18 +36,9 @@ RELAY0=$(find_role relay)
 # counts - "udp_to_server udp_to_client udp_flows tcp_accepted tcp_bytes"
 # of the IPv4 forwards on HP and HT
 counts() {
-	"$NSPLICE" ctl "$CTL" status --json 2>/dev/null | "$PY" -c '
-import json, sys
-u = t = None
-for f in json.load(sys.stdin)["forwards"]:
-    if f["family"] != "ipv4":
-        continue
-    if f.get("protocol") == "udp" and f["listen_port"] == int(sys.argv[1]):
-        u = f
-    elif f.get("protocol") != "udp" and f["listen_port"] == int(sys.argv[2]):
-        t = f
-print(u["datagrams_to_server"], u["datagrams_to_client"], u["accepted"],
-      t["accepted"], t["bytes_to_server"])' "$HP" "$HT"
+	echo "$(ctl_fwd "$CTL" "$HP" udp ipv4 datagrams_to_server \
+		datagrams_to_client accepted)" \
+		"$(ctl_fwd "$CTL" "$HT" tcp ipv4 accepted bytes_to_server)"
 }
 
 # One UDP flow (one socket), ten echoes

@@ -63,15 +63,8 @@ done
 pid_alive "$REMOTE" || die "the remote sender stopped early"
 SENT=$(tail -n1 "$TMPDIR_TEST/remote.out")
 
-# "open no_socket" of the IPv4 wildcard forward on HP
-remote_fwd() {
-	"$NSPLICE" ctl "$CTL" status --json 2>/dev/null | "$PY" -c '
-import json, sys
-for f in json.load(sys.stdin)["forwards"]:
-    if f.get("protocol") == "udp" and f["listen_port"] == int(sys.argv[1]) and f["family"] == "ipv4":
-        print(f["open"], f["drops"]["no_socket"], f["datagrams_to_server"])' "$HP"
-}
-read -r OPEN DROPS PASSED <<<"$(remote_fwd)"
+read -r OPEN DROPS PASSED <<<"$(ctl_fwd "$CTL" "$HP" udp ipv4 open no_socket \
+	datagrams_to_server)"
 note "remote client: sent about $SENT; forward: open $OPEN, no_socket $DROPS, passed on $PASSED"
 if [[ -n $DROPS ]] && ((DROPS >= SENT - 2 && DROPS <= SENT + 1 && PASSED == 0)); then
 	ok "the remote client's datagrams are counted as dropped (no_socket $DROPS of about $SENT sent, none passed on)"

@@ -37,17 +37,6 @@ start_nsplice "$TMPDIR_TEST/nsplice.log" -d --netns "$NS" --control "$CTL" \
 udptool wait ::1 "$HP" --timeout "$WAIT_TIMEOUT" >/dev/null ||
 	die "-u [::1]/$HP never answered"
 
-# fwd PORT FIELD... - fields of the UDP forward on PORT, from status --json
-fwd() {
-	"$NSPLICE" ctl "$CTL" status --json 2>/dev/null | "$PY" -c '
-import json, sys
-port = int(sys.argv[1])
-for f in json.load(sys.stdin)["forwards"]:
-    if f.get("protocol") == "udp" and f["listen_port"] == port:
-        d = dict(f, **f["drops"])
-        print(" ".join(str(d[k]) for k in sys.argv[2:]))' "$@"
-}
-
 OUT=$(timeout 30 "$PY" - "$HP" <<'PYEOF'
 import socket, sys, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -75,7 +64,7 @@ if [[ $OUT == "answered 15/15" ]]; then
 else
 	fail "small datagrams behind an oversized one: ${OUT:-no answer}"
 fi
-read -r TRUNC REF <<<"$(fwd "$HP" truncated refused)"
+read -r TRUNC REF <<<"$(ctl_fwd "$CTL" "$HP" udp ipv6 truncated refused)"
 if [[ $TRUNC == 3 && $REF == 0 ]]; then
 	ok "status counts the 3 oversized datagrams as truncated, none as refused"
 else
@@ -92,7 +81,7 @@ for burst in range(3):
     time.sleep(0.3)
 PYEOF
 sleep 0.5
-ERRS=$(fwd "$HP2" errors)
+ERRS=$(ctl_fwd "$CTL" "$HP2" udp ipv4 errors)
 if "$NSPLICE" ctl "$CTL" remove -u "127.0.0.1/$HP2:$PORT2" >"$TMPDIR_TEST/rm.out" 2>&1; then
 	for ((i = 0; i < 50; i++)); do
 		grep -q "ICMP errors" "$NSP_LOG" && break

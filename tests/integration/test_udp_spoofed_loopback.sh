@@ -59,17 +59,8 @@ spoof() {
 		>/dev/null || die "could not send a frame from $1"
 }
 
-# udp_fwd CTL PORT - "dgrams_to_server bad_source" of the IPv6 UDP forward
-# on PORT, from ctl status --json
-udp_fwd() {
-	"$NSPLICE" ctl "$1" status --json 2>/dev/null | "$PY" -c '
-import json, sys
-port = int(sys.argv[1])
-for f in json.load(sys.stdin)["forwards"]:
-    if f.get("protocol") == "udp" and f["listen_port"] == port and f["family"] == "ipv6":
-        print(f["datagrams_to_server"], f["drops"].get("bad_source", 0))
-        break' "$2"
-}
+# udp_fwd CTL PORT - "passed_on bad_source" of the IPv6 UDP forward on PORT
+udp_fwd() { ctl_fwd "$1" "$2" udp ipv6 datagrams_to_server bad_source; }
 
 # wait_dgrams CTL PORT N - until the forward has passed on N datagrams
 wait_dgrams() {

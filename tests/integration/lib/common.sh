@@ -246,6 +246,18 @@ UDPTOOL=$TESTLIB/udptool.py
 # UDPTOOL_TIMEOUT seconds (default 60)
 udptool() { timeout -k 2 "${UDPTOOL_TIMEOUT:-60}" "$PY" "$UDPTOOL" "$@"; }
 
+# ctl_fwd CTL PORT tcp|udp ipv4|ipv6 FIELD... - the FIELDs of one forward
+# in `nsplice ctl CTL status --json`, on one line (livetool.py
+# status-fields: a UDP drop reason is a field too); nothing, and status 1,
+# if there is no such forward or no answer
+ctl_fwd() {
+	local ctl=$1 out
+	shift
+	out=$(timeout 10 "$NSPLICE" ctl "$ctl" status --json 2>/dev/null |
+		"$PY" "$TESTLIB/livetool.py" status-fields - "$@") &&
+		printf '%s\n' "$out"
+}
+
 # start_udp_hold LOG [RUNNER...] -- ADDR PORT [ARGS...] - udptool.py's hold
 # (bind ADDR:PORT with ARGS, never read) for the test's lifetime, started
 # through RUNNER (e.g. ip netns exec NS, or setpriv to the test user);

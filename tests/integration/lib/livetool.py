@@ -31,6 +31,11 @@ Subcommands:
                           idle one must close TIMEOUT s after it fell idle
   status-lines [--procs] FILE         `nsplice ctl status --json` (FILE,
                           "-" for stdin) as one line per forward/process
+  status-fields FILE PORT PROTO FAMILY FIELD...
+                          the FIELDs (JSON member names, or a UDP drop
+                          reason: "refused" is the drop reason, not the
+                          forward's total) of the forward on PORT, PROTO
+                          tcp|udp, FAMILY ipv4|ipv6, on one line
   raw SOCKET LINE         send LINE on a control socket, print the answer
 
 Every socket has a timeout and every wait a deadline, so a hung nsplice
@@ -492,6 +497,40 @@ def cmd_status_lines(args):
     return 0
 
 
+# DROP_REASONS - the UDP drop reasons of `ctl status --json` ("drops")
+DROP_REASONS = ("no_socket", "flow_limit", "buffer_full", "refused",
+                "truncated", "bad_source")
+
+
+def cmd_status_fields(args):
+    """cmd_status_fields() - fields of one forward of `ctl status --json`.
+
+    A name in DROP_REASONS reads that drop counter (so "refused" is the
+    reason, not the forward's total of dropped datagrams); one the report
+    lacks (an older nsplice) reads 0, so a test run against an older
+    binary shows what that binary does rather than a missing key.  Any
+    other field must be there.
+    @args: file ("-": stdin), port, proto, family, fields.
+    Return: 0, 1 if no such forward; raises KeyError on a missing field.
+    """
+    if args.file == "-":
+        status = json.load(sys.stdin)
+    else:
+        with open(args.file, encoding="utf-8") as f:
+            status = json.load(f)
+    for f in status["forwards"]:
+        if f["listen_port"] != args.port or f["family"] != args.family or \
+                f.get("protocol", "tcp") != args.proto:
+            continue
+        drops = f.get("drops", {})
+        say(" ".join(str(drops.get(k, 0) if k in DROP_REASONS else f[k])
+                     for k in args.fields))
+        return 0
+    say("livetool: no %s %s forward on port %d" % (args.proto, args.family,
+                                                   args.port))
+    return 1
+
+
 def cmd_raw(args):
     """cmd_raw() - send one raw request line, print the whole answer.
 
@@ -572,6 +611,13 @@ def build_parser():
     sp.add_argument("--procs", action="store_true")
     sp.add_argument("file")
     sp.set_defaults(func=cmd_status_lines)
+    sp = sub.add_parser("status-fields")
+    sp.add_argument("file")
+    sp.add_argument("port", type=int)
+    sp.add_argument("proto", choices=("tcp", "udp"))
+    sp.add_argument("family", choices=("ipv4", "ipv6"))
+    sp.add_argument("fields", nargs="+")
+    sp.set_defaults(func=cmd_status_fields)
     sp = sub.add_parser("raw")
     sp.add_argument("socket")
     sp.add_argument("line")
