@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * clock.h - the one monotonic millisecond clock of every role
+ * clock.h - the one monotonic clock of every role, in ms (and us)
  *
  * DOC: Theory of Operation
  *
@@ -20,10 +20,14 @@
 
 #include <stdint.h>
 
-/* CLOCK_MS_PER_S, CLOCK_NS_PER_MS - time unit conversions */
+/* CLOCK_MS_PER_S, CLOCK_NS_PER_MS, CLOCK_US_PER_S, CLOCK_NS_PER_US -
+ * time unit conversions */
 #define CLOCK_MS_PER_S		1000
 #define CLOCK_NS_PER_MS		1000000
+#define CLOCK_US_PER_S		1000000
+#define CLOCK_NS_PER_US		1000
 
 int64_t clock_ms(void);
+int64_t clock_us(void);
 
 #endif /* NSPLICE_CLOCK_H */

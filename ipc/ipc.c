@@ -340,6 +340,8 @@ static const char *check_relay_limits(const struct ipc_msg *m)
 		return "idle timeout out of range";
 	if (l->udp_timeout > UDP_TIMEOUT_MAX)
 		return "UDP timeout out of range";
+	if (l->busy_poll_us > BUSY_POLL_MAX)
+		return "busy-poll time out of range";
 	return NULL;
 }
 

@@ -81,7 +81,7 @@
 #include "ipc/portset.h"
 
 /* IPC_PROTO_VERSION - bumped on any change to a payload or to the table */
-#define IPC_PROTO_VERSION	4
+#define IPC_PROTO_VERSION	5
 
 /* IPC_FDS_MAX - most descriptors in one message (SCM_MAX_FD is 253) */
 #define IPC_FDS_MAX		16
@@ -331,6 +331,9 @@ struct msg_ns_addrs {
  *			carried replies too lasts UDP_STREAM_FACTOR times
  *			longer (--udp-timeout, 1..UDP_TIMEOUT_MAX; 0 for
  *			UDP_TIMEOUT_DEF)
+ * @busy_poll_us:	--busy-poll: microseconds the relay keeps polling
+ *			after its last event before it sleeps, 0 for never
+ *			(at most BUSY_POLL_MAX)
  *
  * The relay cannot open files, so the supervisor reads these for it.
  */
@@ -341,6 +344,7 @@ struct msg_relay_limits {
 	uint32_t max_conns;
 	uint32_t idle_timeout;
 	uint32_t udp_timeout;
+	uint32_t busy_poll_us;
 };
 
 /* UDP_TIMEOUT_DEF - --udp-timeout default, seconds: conntrack's
@@ -353,6 +357,11 @@ struct msg_relay_limits {
 
 /* UDP_TIMEOUT_MAX - longest --udp-timeout, seconds (one day) */
 #define UDP_TIMEOUT_MAX		(24U * 3600U)
+
+/* BUSY_POLL_MAX - longest --busy-poll, microseconds: past a millisecond a
+ * sleep and its wake-up cost little beside the gap, and the spin would
+ * only burn more CPU */
+#define BUSY_POLL_MAX		1000U
 
 /* IDLE_TIMEOUT_MAX - longest --idle-timeout, seconds (one week) */
 #define IDLE_TIMEOUT_MAX	(7U * 24U * 3600U)

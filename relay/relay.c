@@ -297,6 +297,9 @@ int relay_table_init(struct relay *r)
 				 (uint64_t)clock_ms());
 		ninfo("idle timeout: %u s", r->limits.idle_timeout);
 	}
+	if (r->limits.busy_poll_us)
+		ninfo("busy-poll: %u us after each event",
+		      r->limits.busy_poll_us);
 	relay_flow_limit(r);
 	ninfo("flow table: %lu slots (descriptor limit %lu, reserve %lu)",
 	      size, r->nofile, res);
@@ -470,32 +473,68 @@ static void relay_sandbox_connect(struct relay *r)
 }
 
 /**
+ * relay_wait() - one epoll_wait() of the main loop
+ * @r:		relay
+ * @ev:		EVENTS_MAX events, filled
+ * @spin_until:	--busy-poll window: its end in clock_us() time, 0 if none
+ *		is open; updated
+ *
+ * With --busy-poll (RELAY_LIMITS.busy_poll_us) every round that brought
+ * events opens a window of that many microseconds in which epoll_wait()
+ * is called with no timeout: the next packet of a request/response
+ * exchange or of a bulk transfer is usually there within tens of
+ * microseconds, and finding it by polling saves the sleep, the wake-up
+ * and, on a virtual machine, the idle vCPU's exit and re-entry, which
+ * cost more than the work.  An empty poll is no round at all (it has
+ * nothing new to act on; timers wait at most one window), and a window
+ * with nothing in it ends in an ordinary sleep, so an idle relay still
+ * costs nothing.  Without the option the clock is not read for it.
+ *
+ * Return: events (0 when a sleep timed out), or -1 for no round: a signal
+ * or an empty poll
+ */
+static int relay_wait(struct relay *r, struct epoll_event *ev,
+		      int64_t *spin_until)
+{
+	int wait = udp_wait_ms(r, flowtab_idle_wait_ms(&r->flows));
+	bool spin = *spin_until && clock_us() < *spin_until;
+	int n;
+
+	/* Out of descriptors with nothing left to close: retry each
+	 * FD_RETRY_MS rather than wait for an event that may never come
+	 * (the limit may have been raised again). */
+	if (r->fd_pressure && (wait < 0 || wait > FD_RETRY_MS))
+		wait = FD_RETRY_MS;
+	n = epoll_wait(r->epfd, ev, EVENTS_MAX, spin ? 0 : wait);
+	if (n < 0) {
+		int err = errno;
+
+		if (err == EINTR)
+			return -1;
+		fatal("epoll_wait: %s", strerror(err));
+	}
+	if (spin && !n)
+		return -1;
+	if (r->limits.busy_poll_us)
+		*spin_until = n ? clock_us() + r->limits.busy_poll_us : 0;
+	return n;
+}
+
+/**
  * relay_loop() - wait for events and handle them until told to stop
  * @r:		relay
  */
 static void relay_loop(struct relay *r)
 {
 	struct epoll_event ev[EVENTS_MAX];
+	int64_t spin_until = 0;
 	int i;
 
 	while (!r->stop && !(r->draining && !r->flows.used)) {
-		int wait = udp_wait_ms(r, flowtab_idle_wait_ms(&r->flows));
-		int n;
+		int n = relay_wait(r, ev, &spin_until);
 
-		/* Out of descriptors with nothing left to close: retry each
-		 * FD_RETRY_MS rather than wait for an event that may never
-		 * come (the limit may have been raised again). */
-		if (r->fd_pressure && (wait < 0 || wait > FD_RETRY_MS))
-			wait = FD_RETRY_MS;
-		n = epoll_wait(r->epfd, ev, EVENTS_MAX, wait);
-
-		if (n < 0) {
-			int err = errno;
-
-			if (err == EINTR)
-				continue;
-			fatal("epoll_wait: %s", strerror(err));
-		}
+		if (n < 0)
+			continue;
 		relay_clock(r);
 		if (!n && r->fd_pressure) {
 			relay_nofile_refresh(r);

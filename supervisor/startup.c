@@ -126,6 +126,7 @@ void sup_relay_limits(const struct supervisor *s, struct msg_relay_limits *lim)
 	lim->max_conns = s->cfg->max_conns;
 	lim->idle_timeout = s->cfg->idle_timeout;
 	lim->udp_timeout = s->cfg->udp_timeout;
+	lim->busy_poll_us = s->cfg->busy_poll_us;
 }
 
 /**

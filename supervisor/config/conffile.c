@@ -136,6 +136,7 @@ static const char *const slot_names[SLOT_COUNT] = {
 	[SLOT_MAX_CONNS]	= "max-conns",
 	[SLOT_IDLE_TIMEOUT]	= "idle-timeout",
 	[SLOT_UDP_TIMEOUT]	= "udp-timeout",
+	[SLOT_BUSY_POLL]	= "busy-poll",
 	[SLOT_KEEPALIVE]	= "keepalive",
 	[SLOT_LOG_LEVEL]	= "log level (quiet, debug, trace)",
 	[SLOT_SYSLOG]		= "syslog",
@@ -940,6 +941,9 @@ static int slot_copy(struct nsp_config *dst, const struct nsp_config *src,
 	case SLOT_UDP_TIMEOUT:
 		dst->udp_timeout = src->udp_timeout;
 		break;
+	case SLOT_BUSY_POLL:
+		dst->busy_poll_us = src->busy_poll_us;
+		break;
 	case SLOT_KEEPALIVE:
 		dst->ka_idle = src->ka_idle;
 		dst->ka_intvl = src->ka_intvl;
@@ -1293,6 +1297,8 @@ static bool slot_differs(const struct nsp_config *a,
 		return a->idle_timeout != b->idle_timeout;
 	case SLOT_UDP_TIMEOUT:
 		return a->udp_timeout != b->udp_timeout;
+	case SLOT_BUSY_POLL:
+		return a->busy_poll_us != b->busy_poll_us;
 	case SLOT_KEEPALIVE:
 		return a->ka_idle != b->ka_idle || a->ka_intvl != b->ka_intvl ||
 		       a->ka_cnt != b->ka_cnt;

@@ -40,6 +40,7 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_IDLE_TIMEOUT,
 	OPT_UDP_TIMEOUT,
+	OPT_BUSY_POLL,
 	OPT_KEEPALIVE,
 	OPT_SYSLOG,
 	OPT_PROXY_PROTOCOL,
@@ -57,6 +58,7 @@ enum {
  * @SLOT_MAX_CONNS:	--max-conns
  * @SLOT_IDLE_TIMEOUT:	--idle-timeout
  * @SLOT_UDP_TIMEOUT:	--udp-timeout
+ * @SLOT_BUSY_POLL:	--busy-poll
  * @SLOT_KEEPALIVE:	--keepalive
  * @SLOT_LOG_LEVEL:	-q, -d, --trace
  * @SLOT_SYSLOG:	--syslog
@@ -73,6 +75,7 @@ enum config_slot {
 	SLOT_MAX_CONNS,
 	SLOT_IDLE_TIMEOUT,
 	SLOT_UDP_TIMEOUT,
+	SLOT_BUSY_POLL,
 	SLOT_KEEPALIVE,
 	SLOT_LOG_LEVEL,
 	SLOT_SYSLOG,

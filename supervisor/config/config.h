@@ -197,6 +197,7 @@ struct auto_rule {
  * @max_conns:		--max-conns, 0 for the default (from RLIMIT_NOFILE)
  * @idle_timeout:	--idle-timeout seconds, 0 for none
  * @udp_timeout:	--udp-timeout seconds (UDP_TIMEOUT_DEF by default)
+ * @busy_poll_us:	--busy-poll microseconds, 0 (the default) for none
  * @ka_idle:		--keepalive IDLE[,INTVL[,CNT]]: seconds, 0 for off
  * @ka_intvl:		keepalive interval, seconds
  * @ka_cnt:		keepalive probes
@@ -249,10 +250,11 @@ struct nsp_config {
 	uint32_t max_conns;
 	uint32_t idle_timeout;
 	uint32_t udp_timeout;
+	uint32_t busy_poll_us;
 	uint32_t ka_idle;
 	uint32_t ka_intvl;
 	uint32_t ka_cnt;
-	uint32_t file_line[WHERE_COUNT + 1];	/* + 1: no padding hole */
+	uint32_t file_line[WHERE_COUNT];
 	struct auto_rule *autos;
 	unsigned nautos;
 	uint32_t args_given;

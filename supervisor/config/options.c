@@ -110,6 +110,7 @@ static const struct option long_opts[] = {
 	{ "max-conns",		required_argument,	NULL, OPT_MAX_CONNS },
 	{ "idle-timeout",	required_argument,	NULL, OPT_IDLE_TIMEOUT },
 	{ "keepalive",		required_argument,	NULL, OPT_KEEPALIVE },
+	{ "busy-poll",		required_argument,	NULL, OPT_BUSY_POLL },
 	{ "proxy-protocol",	required_argument,	NULL, OPT_PROXY_PROTOCOL },
 #ifdef NSPLICE_TESTING
 	{ "test-relay-attempt",	required_argument,	NULL, OPT_TEST_ATTEMPT },
@@ -186,6 +187,10 @@ void config_usage(const char *prog)
 	       "      --keepalive IDLE[,INTVL[,CNT]]  TCP keepalive, seconds "
 	       "(default INTVL %u,\n"
 	       "                          CNT %u), or off\n"
+	       "      --busy-poll USEC    the relay polls USEC microseconds "
+	       "(0-%u) after\n"
+	       "                          traffic before it sleeps: lower "
+	       "latency, more CPU\n"
 	       "      --proxy-protocol PORTS  start each connection of the "
 	       "forwards listening on\n"
 	       "                          PORTS (N,N-M) with a PROXY v2 header "
@@ -212,7 +217,7 @@ void config_usage(const char *prog)
 	       "SIGTERM/SIGINT or\nwhen the target goes away; 1 on a runtime "
 	       "failure; 2 on bad usage.\n",
 	       prog, prog, prog, prog, FLOW_SLOTS_MAX, (unsigned)KEEPALIVE_DEF_INTVL,
-	       (unsigned)KEEPALIVE_DEF_CNT);
+	       (unsigned)KEEPALIVE_DEF_CNT, BUSY_POLL_MAX);
 }
 
 /**
@@ -293,6 +298,8 @@ enum config_slot config_opt_slot(int c)
 		return SLOT_IDLE_TIMEOUT;
 	case OPT_UDP_TIMEOUT:
 		return SLOT_UDP_TIMEOUT;
+	case OPT_BUSY_POLL:
+		return SLOT_BUSY_POLL;
 	case OPT_KEEPALIVE:
 		return SLOT_KEEPALIVE;
 	case 'q':
@@ -1284,6 +1291,9 @@ int config_apply(struct nsp_config *cfg, int c, const char *v,
 	case OPT_IDLE_TIMEOUT:
 		return set_number(&cfg->idle_timeout, v, 0, IDLE_TIMEOUT_MAX,
 				  l, "seconds (0: never)", err, errlen);
+	case OPT_BUSY_POLL:
+		return set_number(&cfg->busy_poll_us, v, 0, BUSY_POLL_MAX,
+				  l, "microseconds (0: off)", err, errlen);
 	case OPT_KEEPALIVE:
 		return set_keepalive(cfg, v, l, err, errlen);
 	case OPT_PROXY_PROTOCOL:

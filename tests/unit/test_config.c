@@ -238,6 +238,7 @@ static void test_text_valid(void)
 		    "tcp-ports=8080:80 # web\n\t# indented comment\n"
 		    "tcp-ports = 8443\ntcp-ns-ports = 127.0.0.1/5432\n"
 		    "max-conns=1000\nidle-timeout = 3600\nkeepalive = 60\n"
+		    "busy-poll = 50\n"
 		    "control = /run/n.sock\nquiet\nsyslog = no\n"
 		    "pid-file = /run/a#b.pid # trailing comment\n"
 		    "sandbox = log\nuserns = /proc/1/ns/user")) {
@@ -245,8 +246,8 @@ static void test_text_valid(void)
 		       !strcmp(c.netns_path, "/run/netns/web"), "netns NAME");
 		check(c.nfwd == 5 && count_src(&c, 0, CONFIG_SRC_FILE) == 5,
 		       "forwards add up, all from the file: %u", c.nfwd);
-		check(c.max_conns == 1000 && c.idle_timeout == 3600,
-		       "numbers");
+		check(c.max_conns == 1000 && c.idle_timeout == 3600 &&
+		       c.busy_poll_us == 50, "numbers");
 		check(c.ka_idle == 60 && c.ka_intvl == KEEPALIVE_DEF_INTVL &&
 		       c.ka_cnt == KEEPALIVE_DEF_CNT, "keepalive defaults");
 		check(!strcmp(c.control_path, "/run/n.sock"), "control");
@@ -390,6 +391,9 @@ static void test_text_values(void)
 	    "expected");
 	bad("idle-timeout = 604801\n",
 	    "t.conf:1: idle-timeout \"604801\": too large", "0 to 604800");
+	bad("busy-poll = 1001\n",
+	    "t.conf:1: busy-poll \"1001\": too large",
+	    "0 to 1000 microseconds");
 	bad("keepalive = 0\n", "t.conf:1: keepalive \"0\": IDLE too small",
 	    "IDLE[,INTVL[,CNT]]");
 	bad("keepalive = 1,x\n", "t.conf:1: keepalive \"1,x\": INTVL not a "
@@ -573,6 +577,9 @@ static void test_new_options(void)
 	args(&c, err, "--pid", "1", "--max-conns", "0", NULL);
 	has("--max-conns 0", err, "--max-conns \"0\": too small: expected 1 "
 	    "to 65536 connections");
+	args(&c, err, "--pid", "1", "--busy-poll", "50us", NULL);
+	has("--busy-poll 50us", err, "--busy-poll \"50us\": not a number: "
+	    "expected 0 to 1000 microseconds (0: off)");
 	args(&c, err, "--pid", "1", "--idle-timeout", "1w", NULL);
 	has("--idle-timeout 1w", err, "--idle-timeout \"1w\": not a number: "
 	    "expected 0 to 604800 seconds");

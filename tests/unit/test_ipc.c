@@ -659,6 +659,10 @@ static const struct field_case field_cases[] = {
 	    udp_timeout, UDP_TIMEOUT_MAX + 1, BAD),
 	F32(L_LIMITS, msg_relay_limits, "udp_timeout UDP_TIMEOUT_MAX",
 	    udp_timeout, UDP_TIMEOUT_MAX, 1),
+	F32(L_LIMITS, msg_relay_limits, "busy_poll_us BUSY_POLL_MAX + 1",
+	    busy_poll_us, BUSY_POLL_MAX + 1, BAD),
+	F32(L_LIMITS, msg_relay_limits, "busy_poll_us BUSY_POLL_MAX",
+	    busy_poll_us, BUSY_POLL_MAX, 1),
 };
 
 /* shapes - hostile framings of every type's valid message */

@@ -79,8 +79,8 @@ PEER_TARGETS = {"tput.c2s.1": (1.15, True), "tput.s2c.1": (1.15, True),
                 "lat_pin.mean": (1.0, False)}
 PEERS = ("pasta", "proxyd", "socat")
 
-ORDER = ["direct", "nsplice", "nsplice-ref", "nsplice-pp", "pasta", "proxyd",
-         "socat"]
+ORDER = ["direct", "nsplice", "nsplice-ref", "nsplice-pp", "nsplice-bp",
+         "pasta", "proxyd", "socat"]
 
 # PP_METRICS - where the PROXY header's cost is judged; higher is better
 # for rates (True), lower for latencies (False)

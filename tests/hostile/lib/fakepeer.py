@@ -87,9 +87,9 @@ def ns_addrs():
 
 def limits(version):
     """A valid msg_relay_limits for protocol VERSION (1: 4 fields; 4 adds
-    udp_timeout)."""
+    udp_timeout, 5 busy_poll_us)."""
     fields = [1 << 20, 16384, 1, 0] + ([0] if version >= 2 else []) + \
-        ([0] if version >= 4 else [])
+        ([0] if version >= 4 else []) + ([0] if version >= 5 else [])
     return u32(*fields)
 
 

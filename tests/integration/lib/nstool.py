@@ -33,6 +33,8 @@ Clients:
   hold HOST PORT              keep an echo connection open until the peer
                               closes or resets it
   wait-port HOST PORT         poll until a TCP connect succeeds
+  pingpong HOST PORT N        N 1-byte round trips with an echo-server,
+                              one at a time on one connection
 BYTES accepts K, M, G suffixes (binary).
 """
 
@@ -532,6 +534,26 @@ def cmd_hold(args):
         s.close()
 
 
+def cmd_pingpong(args):
+    """N 1-byte request/response round trips on one echo connection.
+
+    Prints "N round trips"; exit 1 if an answer is missing or wrong.
+    """
+    s = connect(args.host, args.port, args.timeout)
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(args.n):
+            b = bytes([i & 0xFF])
+            s.sendall(b)
+            if recv_exact(s, 1, True) != b:
+                log("pingpong: round trip %d: wrong answer" % i)
+                return 1
+        print("%d round trips" % args.n, flush=True)
+        return 0
+    finally:
+        s.close()
+
+
 def recv_exact(sock, n, strict=False):
     """Read exactly N bytes; less only at EOF, where STRICT raises
     ConnectionError instead."""
@@ -632,6 +654,8 @@ def build_parser():
     client("wait-port", False, 5.0)
     sp = client("concurrent", False, 30.0)
     sp.add_argument("n", type=int)
+    sp = client("pingpong", False, 30.0)
+    sp.add_argument("n", type=int)
     return p
 
 
@@ -670,6 +694,7 @@ def main(argv=None):
         "ident": cmd_ident,
         "hold": cmd_hold,
         "wait-port": cmd_wait_port,
+        "pingpong": cmd_pingpong,
     }[args.cmd]
     try:
         return handler(args)
