@@ -166,6 +166,12 @@ static void on_sup_msg(struct agent *a, struct ipc_msg *m)
 	case MSG_AGENT_CONF:
 		a->conf = m->u.agent_conf;
 		a->conf_seen = true;
+		/* Turned on again: the supervisor forgot what was reported
+		 * (live_agent_conf()), so the next report is a whole one */
+		if (a->conf.scan && !a->scan.on) {
+			memset(a->scan.sent, 0, sizeof(a->scan.sent));
+			a->scan.reported = false;
+		}
 		a->scan.on = a->conf.scan;
 		agent_pool_fill(a);
 		break;

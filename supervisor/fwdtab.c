@@ -599,10 +599,17 @@ static void auto_note(struct supervisor *s, const struct fwd_entry *e,
 	}
 	portset_del(s->auto_failed[set][0], (uint16_t)p);
 	portset_del(s->auto_failed[set][1], (uint16_t)p);
-	if (sup_auto_logged(s, SUP_AUTO_GONE))
-		nnotice("-%c %s: port %u no longer listens %s: forward removed",
-		e->opt, e->spec, p, side == SIDE_HOST ? "in the namespace" :
-							"on the host");
+	/* A port that still listens went with its rule (ctl remove, a
+	 * reload): "no longer listens" would be untrue */
+	if (sup_auto_logged(s, SUP_AUTO_GONE)) {
+		bool still = port_listens(s, side == SIDE_HOST ? SIDE_TARGET :
+					  SIDE_HOST, p, e->m.flags & FWD_F_UDP);
+
+		nnotice("-%c %s: port %u %s %s%s: forward removed", e->opt,
+			e->spec, p, still ? "listens" : "no longer listens",
+			side == SIDE_HOST ? "in the namespace" : "on the host",
+			still ? ", but its rule is gone" : "");
+	}
 }
 
 /**

@@ -59,6 +59,14 @@
  * live_agent_conf() - tell an agent whether to scan, and keepalive
  * @s:		supervisor state
  * @id:		agent, up
+ *
+ * Sent when the agent says HELLO and when its side's scan is turned on or
+ * off, never otherwise.  Either way what this side was known to listen on
+ * is forgotten: the agent's next report (a new agent's first, or the
+ * first after the scan is turned on again) is a complete one, and "auto"
+ * waits for it (scan_seen).  Keeping the old sets instead made an "auto"
+ * rule added after the last one was removed forward nothing until some
+ * port changed, and kept ports that closed while the scan was off.
  */
 void live_agent_conf(struct supervisor *s, enum sup_child_id id)
 {
@@ -70,8 +78,8 @@ void live_agent_conf(struct supervisor *s, enum sup_child_id id)
 		c.ka_intvl = s->cfg->ka_intvl;
 		c.ka_cnt = s->cfg->ka_cnt;
 	}
-	if (!c.scan)
-		s->scan_seen[id] = false;
+	s->scan_seen[id] = false;
+	memset(s->listening[id], 0, sizeof(s->listening[id]));
 	sup_send(s, id, MSG_AGENT_CONF, &c, NULL, 0);
 }
 

@@ -16,7 +16,10 @@
 #                  those that listen (the others of the range stay closed);
 #   -t auto,~X     an excluded port is never forwarded, the others are;
 #   -T auto        a host server appears in the namespace within 2 s and
-#                  goes away within 2 s after it stops listening.
+#                  goes away within 2 s after it stops listening;
+#   ctl re-add     an auto rule added with ctl after the only one was
+#                  removed forwards what listens then, and not a port that
+#                  closed in between.
 # Why it matters: auto mode is what containers with changing services rely
 # on; a missed port is an outage, a port kept after its service stopped is
 # a door to whatever binds it next, a removal that kills open connections
@@ -185,6 +188,7 @@ stop_checked "run 2: " any
 # ---------------------------------------------------------------- run 3
 # -t auto,~X never forwards X.
 lt_server "$NS" "$EX1" "$TMPDIR_TEST/srvEx.log"
+SRV_EX=$LT_PID
 lt_server "$NS" "$KEEP1" "$TMPDIR_TEST/srvKeep.log"
 start_nsplice "$TMPDIR_TEST/run3.log" --netns "$NS" -t "auto,~$EX1" ||
 	die "nsplice -t auto,~$EX1 did not start"
@@ -207,4 +211,46 @@ else
 	ok "run 3: no error in the log"
 fi
 stop_checked "run 3: "
+
+# ---------------------------------------------------------------- run 4
+# An auto rule added with ctl after the last one was removed: the scan is
+# turned off and on again, and the supervisor must learn the ports afresh
+# (before, the second rule forwarded nothing until some port changed, and
+# a port that closed in between would have been taken as listening).
+CTL=$TMPDIR_TEST/ctl.sock
+start_nsplice "$TMPDIR_TEST/run4.log" --netns "$NS" -T "$TQ" --control "$CTL" ||
+	die "run 4: nsplice did not start"
+wait_log '^\[supervisor\] forwarding .*; ready$' 5 || { show_log "$NSP_LOG"; die "run 4 never said it is forwarding"; }
+RULE="auto,$KEEP1,$EX1"
+check "run 4: ctl add -t $RULE" timeout 10 "$NSPLICE" ctl "$CTL" add -t "$RULE"
+expect_appears "run 4: first -t $RULE: port $KEEP1 forwarded" "$KEEP1" ""
+expect_appears "run 4: first -t $RULE: port $EX1 forwarded" "$EX1" ""
+check "run 4: ctl remove -t $RULE" timeout 10 "$NSPLICE" ctl "$CTL" remove -t "$RULE"
+expect_goes "run 4: rule removed: port $KEEP1" "$KEEP1" ""
+expect_goes "run 4: rule removed: port $EX1" "$EX1" ""
+if wait_log "port $KEEP1 listens in the namespace, but its rule is gone: forward removed" 5; then
+	ok "run 4: the log says the rule went, not the port"
+else
+	fail "run 4: no 'listens ..., but its rule is gone' line for port $KEEP1"
+	show_log "$NSP_LOG" 10
+fi
+# Nothing listens or stops listening meanwhile: the agent's scan sees no
+# change, yet the rule must find what listens
+check "run 4: ctl add -t $RULE again" timeout 10 "$NSPLICE" ctl "$CTL" add -t "$RULE"
+expect_appears "run 4: -t $RULE added again, no port changed: port $KEEP1 forwarded" "$KEEP1" ""
+expect_appears "run 4: -t $RULE added again, no port changed: port $EX1 forwarded" "$EX1" ""
+check "run 4: round trip via host port $KEEP1 after the re-add" \
+	nstool concurrent 127.0.0.1 "$KEEP1" 2 --timeout 10 || true
+check "run 4: ctl remove -t $RULE, second time" timeout 10 "$NSPLICE" ctl "$CTL" remove -t "$RULE"
+expect_goes "run 4: rule removed again: port $KEEP1" "$KEEP1" ""
+lt_stop "$SRV_EX" "$TMPDIR_TEST/srvEx.log"
+check "run 4: ctl add -t $RULE a third time" timeout 10 "$NSPLICE" ctl "$CTL" add -t "$RULE"
+expect_appears "run 4: third -t $RULE: port $KEEP1 forwarded" "$KEEP1" ""
+sleep 1.2
+if port_listening "$EX1"; then
+	fail "run 4: port $EX1, which stopped listening while no auto rule ran, is forwarded"
+else
+	ok "run 4: port $EX1 stopped listening while no auto rule ran: not forwarded"
+fi
+stop_checked "run 4: "
 finish
