@@ -15,6 +15,7 @@
  * failure, otherwise what the supervisor returns.
  */
 #include <bsd/unistd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,25 @@ static const char *personality(const char *arg0)
 }
 
 /**
+ * hold_sighup() - keep SIGHUP pending until the supervisor can read it
+ *
+ * The supervisor handles SIGHUP (reload) through a signalfd made once the
+ * configuration is read and checked.  Before that, the default action
+ * would end nsplice at once, silently, with status 129: a reload sent by
+ * a service manager or a script right after the start killed it.  Blocked
+ * here, it waits and is read as a reload once the signalfd exists.
+ * COMMAND and every child get their own mask (netns.c, spawner.c).
+ */
+static void hold_sighup(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/**
  * main() - dispatch to a role, the ctl client, or run the supervisor
  * @argc:	argument count
  * @argv:	arguments
@@ -126,16 +146,20 @@ int main(int argc, char **argv)
 	proctitle_init(argc, argv, environ);
 	setproctitle_init(argc, argv, environ);
 	argv = dup_argv(argc, argv);
-	if (argc > 1 && !strncmp(argv[1], "--role=", 7))
+	if (argc > 1 && !strncmp(argv[1], "--role=", 7)) {
 		ret = main_role(argc, argv);
-	else if (!strcmp(personality(argv[0]), "rootlessport"))
+	} else if (!strcmp(personality(argv[0]), "rootlessport")) {
+		hold_sighup();
 		ret = rootlessport_main(argc, argv);
-	else if (!strcmp(personality(argv[0]), "docker-proxy"))
+	} else if (!strcmp(personality(argv[0]), "docker-proxy")) {
+		hold_sighup();
 		ret = dockerproxy_main(argc, argv);
-	else if (argc > 1 && !strcmp(argv[1], "ctl"))
+	} else if (argc > 1 && !strcmp(argv[1], "ctl")) {
 		ret = ctl_main(argc - 1, argv + 1);
-	else
+	} else {
+		hold_sighup();
 		ret = main_user(argc, argv);
+	}
 	free_argv(argc, argv);
 	return ret;
 }

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -706,9 +707,14 @@ static bool pid_text(const char *b, size_t n)
  * A file that is already there is replaced only if it is empty or a pid
  * file (a stale one of an earlier run): --pid-file naming any other file,
  * a typo or a config file's line, would otherwise have it truncated, and
- * deleted at exit.  Symlinks are not followed.
+ * deleted at exit.  Symlinks are not followed.  The file stays open and
+ * locked (flock(), which ends with the process however it ends) while
+ * nsplice runs: a second nsplice given the same path is refused rather
+ * than overwrite the running one's pid, which a service manager or a
+ * `kill $(cat FILE)` would then miss.  A pid is not proof of life (pids
+ * are reused), a lock is.
  *
- * Return: 0, or -1 with @err set
+ * Return: the open, locked descriptor, or -1 with @err set
  */
 static int write_pid_file(const char *path, const char *where, char *err,
 			  size_t errlen)
@@ -737,6 +743,18 @@ static int write_pid_file(const char *path, const char *where, char *err,
 			      "would be overwritten, and removed at exit)",
 			      where, path);
 	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		close(fd);
+		if (e != EWOULDBLOCK)
+			return errfmt(err, errlen, "%s \"%s\": cannot lock it: "
+				      "%s", where, path, strerror(e));
+		buf[got > 0 ? (size_t)got - (buf[got - 1] == '\n') : 0] = '\0';
+		return errfmt(err, errlen, "%s \"%s\": in use by a running "
+			      "nsplice (pid %s): expected a pid file no other "
+			      "nsplice holds", where, path, got > 0 ? buf : "?");
+	}
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
 		errfmt(err, errlen, "%s \"%s\": %s", where, path,
@@ -744,34 +762,38 @@ static int write_pid_file(const char *path, const char *where, char *err,
 		close(fd);
 		return -1;
 	}
-	if (close(fd))
-		return errfmt(err, errlen, "%s \"%s\": %s", where, path,
-			      strerror(errno));
-	return 0;
+	return fd;
 }
 
 /**
  * remove_pid_file() - remove the pid file at exit, if it is still ours
  * @path:	file name
+ * @fd:		its locked descriptor (write_pid_file()), closed here; -1
+ *		if this run never wrote it
  *
- * Another run may have taken it over since (a restart that overlapped
- * this one's end); its pid stays.
+ * The path may name another file by now (replaced by hand); only one that
+ * still holds this run's pid goes, and the lock is let go after that, so
+ * a run starting meanwhile either finds the file locked or creates a new
+ * one.
  */
-static void remove_pid_file(const char *path)
+static void remove_pid_file(const char *path, int fd)
 {
 	char buf[PIDFILE_READ_MAX + 1], want[PIDFILE_READ_MAX];
 	ssize_t got;
-	int fd, n;
+	int rfd, n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
-		  O_NOCTTY);
 	if (fd < 0)
 		return;
-	got = read(fd, buf, sizeof(buf));
+	rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+		   O_NOCTTY);
+	if (rfd >= 0) {
+		got = read(rfd, buf, sizeof(buf));
+		close(rfd);
+		n = snprintf(want, sizeof(want), "%d\n", (int)getpid());
+		if (got == n && !memcmp(buf, want, (size_t)n))
+			unlink(path);
+	}
 	close(fd);
-	n = snprintf(want, sizeof(want), "%d\n", (int)getpid());
-	if (got == n && !memcmp(buf, want, (size_t)n))
-		unlink(path);
 }
 
 /**
@@ -920,10 +942,14 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 	} else if (netns_open(s, err, errlen)) {
 		return EXIT_USAGE;
 	}
-	if (s->cfg->pid_file &&
-	    write_pid_file(s->cfg->pid_file, config_where(s->cfg,
-			   WHERE_PID_FILE, where, sizeof(where)), err, errlen))
-		return EXIT_FAILURE;
+	if (s->cfg->pid_file) {
+		s->pid_fd = write_pid_file(s->cfg->pid_file,
+					   config_where(s->cfg, WHERE_PID_FILE,
+							where, sizeof(where)),
+					   err, errlen);
+		if (s->pid_fd < 0)
+			return EXIT_FAILURE;
+	}
 	if (pipe2(logp, O_CLOEXEC)) {
 		errfmt(err, errlen, "pipe: %s", strerror(errno));
 		return EXIT_FAILURE;
@@ -991,7 +1017,7 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 	memset(&s, 0, sizeof(s));
 	s.cfg = s.cfg_initial = cfg;
 	s.exe_fd = s.netns_fd = s.userns_fd = s.target_pidfd = -1;
-	s.spawner_fd = -1;
+	s.spawner_fd = s.pid_fd = -1;
 	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
 	s.eng = eng;
 	log_init("supervisor", cfg->log_level);
@@ -1017,6 +1043,8 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 		stop_spawner(&s);
 		live_fini(&s);
 		fwdtab_fini(&s);
+		if (cfg->pid_file)
+			remove_pid_file(cfg->pid_file, s.pid_fd);
 		return engine_finish(eng, ret);
 	}
 	live_init(&s);
@@ -1031,6 +1059,6 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 	live_fini(&s);
 	fwdtab_fini(&s);
 	if (cfg->pid_file)
-		remove_pid_file(cfg->pid_file);
+		remove_pid_file(cfg->pid_file, s.pid_fd);
 	return engine_finish(eng, s.exit_code);
 }

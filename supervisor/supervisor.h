@@ -201,9 +201,8 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @cfg_initial: the configuration from the command line (owned by main)
  * @cfg_owned:	@cfg when a reload or change replaced @cfg_initial, else
  *		NULL
- * @relay_keeps_uid: nsplice is uid 0 of a user namespace that does not map
- *		the relay's default user: the relay keeps uid 0 there
- *		(runas_check())
+ * @pid_fd:	the --pid-file, open and locked (flock()) while nsplice
+ *		runs, so a second nsplice cannot take it over; or -1
  * @exe_fd:	nsplice's own binary, opened once, handed to the spawner
  *		and closed before the supervisor's filter (-1 from then on)
  * @spawner_pid: the spawner (spawner.c), which execs every child; 0 once
@@ -234,6 +233,9 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @relay_replace: the relay must be replaced (new target ports)
  * @relay_new:	a replacement relay is starting; the old one is in
  *		@drain_pending until the new one is READY
+ * @relay_keeps_uid: nsplice is uid 0 of a user namespace that does not map
+ *		the relay's default user: the relay keeps uid 0 there
+ *		(runas_check())
  * @drain_pending: the relay being replaced, if @relay_new
  * @listening:	ports listening on each side (PORTS reports): [0] TCP IPv4,
  *		[1] TCP IPv6, [2] UDP IPv4, [3] UDP IPv6
@@ -286,7 +288,7 @@ struct supervisor {
 	const struct nsp_config *cfg;
 	const struct nsp_config *cfg_initial;
 	struct nsp_config *cfg_owned;
-	bool relay_keeps_uid;
+	int pid_fd;
 	int exe_fd;
 	pid_t spawner_pid;
 	int spawner_fd;
@@ -311,6 +313,7 @@ struct supervisor {
 	uint32_t pool_allow[SIDE_COUNT];
 	bool relay_replace;
 	bool relay_new;
+	bool relay_keeps_uid;
 	struct sup_drain drain_pending;
 	uint8_t listening[SIDE_COUNT][4][PORTSET_BYTES];
 	bool scan_seen[SIDE_COUNT];

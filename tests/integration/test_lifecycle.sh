@@ -18,7 +18,10 @@
 #  - --pid-file FILE holds the supervisor's pid while it runs and is
 #    removed at exit; a stale pid file is taken over; a file that holds
 #    anything but a pid is refused and left as it was (it used to be
-#    truncated, and deleted at exit).
+#    truncated, and deleted at exit); one held by a running nsplice is
+#    refused (exit 1, naming its pid) and keeps that pid, also after the
+#    refused run ends (it used to be overwritten, then deleted);
+#  - SIGHUPs sent while nsplice starts do not end it.
 # In every case "nothing left" means: no process of that nsplice tree, of
 # its process group or carrying its environment tag, and its port closed.
 # Why it matters: a forwarder that outlives its container keeps a port
@@ -33,7 +36,7 @@ NS="nsp-$$-life"
 NSDEL="nsp-$$-lifedel"
 make_netns "$NS"
 make_netns "$NSDEL"
-alloc_ports 29000 HPID HDEL HINT HREL HAGT HAGH HPF HOPEN PORT EPORT
+alloc_ports 29000 HPID HDEL HINT HREL HAGT HAGH HPF HOPEN PORT EPORT HPF2
 start_ns_server "$NS" "$TMPDIR_TEST/echo.log" echo-server "$EPORT" --addr 127.0.0.1
 wait_port 127.0.0.1 "$EPORT" "$NS" || die "echo server in $NS did not start"
 
@@ -245,5 +248,49 @@ if ((rc != 0)) && [[ $(cat "$PF") == "precious = data" ]] &&
 else
 	fail "--pid-file naming another file: exit $rc, file now '$(cat "$PF" 2>/dev/null)': $(cat "$TMPDIR_TEST/pidfile3.out")"
 fi
+# a pid file a running nsplice holds is not taken over by a second one
+rm -f "$PF"
+if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile5.log" \
+	--netns "$NS" --pid-file "$PF" -t "$HPF:$PORT"; then
+	FIRST=$NSP_PID
+	rc=0
+	timeout -k 2 5 "$NSPLICE" --netns "$NS" --pid-file "$PF" \
+		-t "$HPF2:$PORT" >"$TMPDIR_TEST/pidfile6.out" 2>&1 </dev/null || rc=$?
+	got=$(tr -d ' \n' <"$PF" 2>/dev/null || true)
+	if ((rc == 1)) && [[ $got == "$FIRST" ]] &&
+		grep -q "in use by a running nsplice (pid $FIRST)" "$TMPDIR_TEST/pidfile6.out"; then
+		ok "--pid-file held by a running nsplice: a second one is refused (exit 1), the file keeps pid $FIRST: $(cat "$TMPDIR_TEST/pidfile6.out")"
+	else
+		fail "--pid-file held by a running nsplice (pid $FIRST): second run exit $rc, file now '$got': $(cat "$TMPDIR_TEST/pidfile6.out")"
+	fi
+	pid_alive "$FIRST" && ok "--pid-file: the first nsplice still runs" ||
+		fail "--pid-file: the first nsplice ended"
+	shutdown_nsplice --any-status 2 "--pid-file held"
+	[[ -e $PF ]] && fail "--pid-file $PF left after the first nsplice's exit" ||
+		ok "--pid-file removed at the first nsplice's exit"
+fi
+
+# 6. A SIGHUP sent as nsplice starts is a reload, not its end: before the
+# supervisor's signalfd existed the default action ended it with 129,
+# silently (a live-change review).  Sent 10 times in the first 50 ms.
+"$NSPLICE" --netns "$NS" -t "$HPF:$PORT" >"$TMPDIR_TEST/hup.log" 2>&1 </dev/null &
+HUP_PID=$!
+cleanup_pid "$HUP_PID"
+for ((i = 0; i < 10; i++)); do
+	kill -HUP "$HUP_PID" 2>/dev/null || true
+	sleep 0.005
+done
+if wait_port 127.0.0.1 "$HPF" >/dev/null 2>&1 && pid_alive "$HUP_PID"; then
+	ok "SIGHUP during start: nsplice still runs and forwards"
+else
+	fail "SIGHUP during start: nsplice ended or never forwarded"
+	show_log "$TMPDIR_TEST/hup.log"
+fi
+kill -TERM "$HUP_PID" 2>/dev/null || true
+rc=0
+timeout 10 tail --pid="$HUP_PID" -f /dev/null || true
+wait "$HUP_PID" || rc=$?
+((rc == 0)) && ok "SIGHUP during start: SIGTERM afterwards exits 0" ||
+	fail "SIGHUP during start: SIGTERM afterwards gave exit $rc"
 
 finish
