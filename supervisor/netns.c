@@ -95,6 +95,22 @@ static bool same_ns(int a, int b)
 }
 
 /**
+ * own_userns() - is a user namespace nsplice's own
+ * @fd:		user namespace descriptor
+ *
+ * Return: true if @fd is the user namespace nsplice runs in
+ */
+static bool own_userns(int fd)
+{
+	int own = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	bool same = own >= 0 && same_ns(own, fd);
+
+	if (own >= 0)
+		close(own);
+	return same;
+}
+
+/**
  * owner_userns() - user namespace agent[target] must join, if any
  * @netns_fd:	target network namespace
  *
@@ -103,22 +119,18 @@ static bool same_ns(int a, int b)
  */
 static int owner_userns(int netns_fd)
 {
-	int own, fd;
+	int fd;
 
 	if (geteuid() == 0)
 		return -1;
 	fd = ioctl(netns_fd, NS_GET_USERNS);
 	if (fd < 0)
 		return -1;	/* owner is above us: setns() reports it */
-	own = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-	if (own >= 0 && same_ns(own, fd)) {
+	if (own_userns(fd)) {
 		close(fd);
-		fd = -1;
+		return -1;
 	}
-	if (own >= 0)
-		close(own);
-	if (fd >= 0)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	return fd;
 }
 
@@ -211,6 +223,12 @@ static int open_netns_path(struct supervisor *s, char *err, size_t errlen)
 						   sizeof(where)),
 				      s->cfg->userns_path, s->userns_fd < 0 ?
 				      strerror(errno) : "not a user namespace");
+		/* The kernel refuses setns() into the namespace one is in
+		 * (EINVAL); being there already is what --userns asks */
+		if (own_userns(s->userns_fd)) {
+			close(s->userns_fd);
+			s->userns_fd = -1;
+		}
 	}
 	/* As the user wrote it: NAME for a path `ip netns` made */
 	snprintf(what, sizeof(what), "%s %s", where,

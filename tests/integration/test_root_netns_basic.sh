@@ -9,7 +9,8 @@
 # on the namespace's loopback of the same family (two different servers
 # serve two different files, so a family mix-up is visible); the process
 # titles show the four roles; SIGTERM ends it with status 0 within 2 s,
-# with no process and no listener left.
+# with no process and no listener left; --userns naming nsplice's own
+# user namespace is accepted (nothing to join).
 # Why it matters: this is the main use case (reach a service in a
 # container); the role titles are what an operator sees in ps; a clean,
 # prompt SIGTERM exit is what service managers need.
@@ -92,6 +93,17 @@ if port_listening "$HPORT"; then
 	ss -Hltnp "sport = :$HPORT" | indent
 else
 	ok "SIGTERM: port $HPORT no longer listening"
+fi
+
+# --userns naming the user namespace nsplice already runs in: nothing to
+# join (the kernel refuses a setns() into one's own, EINVAL, which was
+# reported as "--netns NAME: cannot enter its network namespace").
+if start_nsplice --wait 127.0.0.1 "$HPORT" "$TMPDIR_TEST/userns.log" \
+	--userns /proc/self/ns/user --netns "$NS" -t "$HPORT:$PORT"; then
+	check "--userns of nsplice's own user namespace: forwards" \
+		curl -s -f -m 10 -o /dev/null "http://127.0.0.1:$HPORT/token.txt" ||
+		show_log "$NSP_LOG"
+	shutdown_nsplice 5 "--userns own"
 fi
 
 finish
