@@ -1109,6 +1109,62 @@ static int append_entries(struct nsp_config *dst, const struct nsp_config *src,
 }
 
 /**
+ * file_has_spec() - does a file's layer hold a SPEC, spelled the same
+ * @file:	the file's configuration
+ * @opt:	option letter
+ * @spec:	SPEC text
+ *
+ * Return: true if a forward or auto rule of @file came from -@opt @spec
+ */
+static bool file_has_spec(const struct nsp_config *file, char opt,
+			  const char *spec)
+{
+	unsigned i;
+
+	for (i = 0; i < file->nfwd; i++)
+		if (file->fwd[i].opt == opt && !strcmp(file->fwd[i].spec, spec))
+			return true;
+	for (i = 0; i < file->nautos; i++)
+		if (file->autos[i].opt == opt &&
+		    !strcmp(file->autos[i].spec, spec))
+			return true;
+	return false;
+}
+
+/**
+ * drop_ctl_twins() - let the file take over what ctl added, spelled alike
+ * @fresh:	reloaded configuration before the file's entries go in
+ * @file:	the file's configuration
+ *
+ * "Try it with nsplice ctl add, then write it into the file" is the
+ * natural way to make a change permanent; the reload then met the same
+ * forward twice and refused the whole file as an overlap, until a ctl
+ * remove took the port away.  A ctl forward or auto rule whose option and
+ * SPEC text the file has too is left out here, so the file's copy
+ * replaces it: the forward table keeps its listener (the same socket, a
+ * new source), and from then on the file owns it.  Only the same text
+ * counts: two spellings of one forward still meet as an overlap, whose
+ * message names "nsplice ctl" (fwd_origin()).
+ */
+static void drop_ctl_twins(struct nsp_config *fresh,
+			   const struct nsp_config *file)
+{
+	unsigned i, n;
+
+	for (i = n = 0; i < fresh->nfwd; i++)
+		if (fresh->fwd[i].src != CONFIG_SRC_CTL ||
+		    !file_has_spec(file, fresh->fwd[i].opt, fresh->fwd[i].spec))
+			fresh->fwd[n++] = fresh->fwd[i];
+	fresh->nfwd = n;
+	for (i = n = 0; i < fresh->nautos; i++)
+		if (fresh->autos[i].src != CONFIG_SRC_CTL ||
+		    !file_has_spec(file, fresh->autos[i].opt,
+				   fresh->autos[i].spec))
+			fresh->autos[n++] = fresh->autos[i];
+	fresh->nautos = n;
+}
+
+/**
  * config_clone() - copy a running configuration that it can outlive
  * @fresh:	overwritten; owns every string it points to but COMMAND
  * @running:	source, not modified
@@ -1419,8 +1475,10 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 					     errlen);
 	if (!ret)
 		ret = config_clone(fresh, running, false, err, errlen);
-	if (!ret)
+	if (!ret) {
+		drop_ctl_twins(fresh, &file);
 		ret = append_entries(fresh, &file, &f, err, errlen);
+	}
 	if (!ret) {
 		config_pp_take(fresh, &file);
 		ret = config_check(fresh, err, errlen);

@@ -693,7 +693,11 @@ static int fwd_cmp(const void *a, const void *b)
  * @buf:	output
  * @len:	its size
  *
- * Return: @buf, empty for a forward from the command line or ctl
+ * A forward added with `nsplice ctl add` is named as such when it is the
+ * other party (not @lead): a reload refused for an overlap with it would
+ * otherwise point at nothing in the file.
+ *
+ * Return: @buf, empty for a forward from the command line
  */
 static const char *fwd_origin(const struct nsp_config *cfg,
 			      const struct fwd_entry *e, bool lead, char *buf,
@@ -706,6 +710,8 @@ static const char *fwd_origin(const struct nsp_config *cfg,
 	if (e->src == CONFIG_SRC_FILE && e->line && file)
 		snprintf(buf, len, lead ? "%s:%u: " : " (%s:%u)", file,
 			 e->line);
+	else if (e->src == CONFIG_SRC_CTL && !lead)
+		snprintf(buf, len, " (added by nsplice ctl)");
 	return buf;
 }
 
@@ -1751,6 +1757,13 @@ int config_change(const struct nsp_config *running, bool add, char opt,
 		ret = add_spec(fresh, opt, copy, &ctx, err, errlen);
 	else
 		ret = remove_spec(fresh, opt, copy, &env, err, errlen);
+	/* "none" (or a SPEC whose ports are all excluded) adds nothing: an
+	 * "ok" for it would read as a change made, as a removal's does */
+	if (!ret && add && fresh->nfwd == running->nfwd &&
+	    fresh->nautos == running->nautos)
+		ret = errfmt(err, errlen, "-%c \"%s\": forwards nothing: "
+			     "expected the SPEC of forwards to add", opt,
+			     spec);
 	if (!ret)
 		ret = config_check(fresh, err, errlen);
 	if (ret)

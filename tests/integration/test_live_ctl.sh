@@ -274,6 +274,7 @@ bad "ctl remove -t $S:$PN (forwarded, but elsewhere)" \
 	"^nsplice ctl: -t $S:$PN is not forwarded: port $S on [^ ]+ is forwarded another way" remove -t "$S:$PN"
 bad "ctl add -t $S:$PS (already forwarded)" "$S" add -t "$S:$PS"
 bad "ctl remove -t auto (never added)" 'auto' remove -t auto
+bad "ctl add -t none (adds nothing)" '^nsplice ctl: -t "none": forwards nothing' add -t none
 rc=0
 out=$(timeout -k 2 15 "$PY" "$LIVETOOL" raw "$SOCK" "frobnicate now") || rc=$?
 if [[ $out == "error: unknown request \"frobnicate\""* ]]; then
