@@ -249,6 +249,40 @@ static void splice_release(struct relay *r, struct flow *f, int bad, int err,
 }
 
 /**
+ * target_shown() - the address a refused flow's server socket was sent to,
+ *		    for the log
+ * @fwd:	its forward
+ * @external:	the client is not on loopback (FLOW_F_EXTERNAL)
+ * @buf:	output, at least INANY_STRLEN + 2 bytes
+ * @len:	its size
+ *
+ * The explicit target, else the other side's loopback of the forward's
+ * family, as target.c chose it; "" for the external address, which the
+ * line names in words.  A client of ::1 is sent to ::1: a service there on
+ * 127.0.0.1 only refuses it while `ss` shows the port listening, and a
+ * line without the address sent users looking for a missing listener.
+ *
+ * Return: @buf
+ */
+static const char *target_shown(const struct msg_forward *fwd, bool external,
+				char *buf, size_t len)
+{
+	char ip[INANY_STRLEN];
+	int af = target_family(fwd);
+
+	buf[0] = '\0';
+	if (fwd->flags & FWD_F_TARGET_ADDR)
+		inany_ntop(af, &fwd->target_addr, ip, sizeof(ip));
+	else if (!external)
+		snprintf(ip, sizeof(ip), "%s",
+			 af == AF_INET6 ? "::1" : "127.0.0.1");
+	else
+		return buf;
+	snprintf(buf, len, af == AF_INET6 ? "[%s]" : "%s", ip);
+	return buf;
+}
+
+/**
  * splice_connect_failed() - the server refused or could not be reached
  * @r:		relay
  * @f:		flow, closed here: the client gets a reset at once
@@ -258,33 +292,41 @@ static void splice_connect_failed(struct relay *r, struct flow *f, int err)
 {
 	static struct log_ratelimit rl;
 	struct listener *l = r->listeners[f->listener];
-	char to[sizeof(":65535")] = "";
+	char to[sizeof(":65535")] = "", at[INANY_STRLEN + 2];
+	bool external = f->flags & FLOW_F_EXTERNAL;
 
 	r->cnt.refused++;
 	if (l) {
 		l->cnt.refused++;
 		if (l->fwd.target_port != l->fwd.listen_port)
 			snprintf(to, sizeof(to), ":%u", l->fwd.target_port);
+		target_shown(&l->fwd, external, at, sizeof(at));
 		/* The client sees only a reset: the log must say why.  A
 		 * client not on loopback was sent to the other side's
 		 * external address (loopback safety): a service there on
 		 * loopback only refuses it, and "nothing listens" would
 		 * send the user looking in the wrong place */
 		log_ratelimited(&rl, LOG_LVL_WARN,
-				"-%c %u%s: cannot connect to port %u %s%s: "
+				"-%c %u%s: cannot connect to %s%s%u %s%s: "
 				"%s%s",
 				l->fwd.listen_side == SIDE_HOST ? 't' : 'T',
-				l->fwd.listen_port, to, l->fwd.target_port,
+				l->fwd.listen_port, to, at,
+				at[0] ? ":" : "port ", l->fwd.target_port,
 				l->fwd.listen_side == SIDE_HOST ?
 				"in the namespace" : "on the host",
-				f->flags & FLOW_F_EXTERNAL ? " at its external "
-				"address" : "", strerror(err),
+				external ? " at its external address" : "",
+				strerror(err),
 				err != ECONNREFUSED ? "" :
-				f->flags & FLOW_F_EXTERNAL ?
+				external ?
 				" (the client is not on loopback, so it never "
 				"reaches a service that listens on loopback "
 				"only: listen on that address too, or name the "
 				"target, e.g. '*/P:127.0.0.1/P')" :
+				!(l->fwd.flags & FWD_F_TARGET_ADDR) &&
+				target_family(&l->fwd) == AF_INET6 ?
+				" (nothing listens on ::1 there? an IPv6 client "
+				"reaches ::1 only: for a service on 127.0.0.1 "
+				"alone, use 127.0.0.1 on this side too)" :
 				" (nothing listens there?)");
 	}
 	splice_release(r, f, FSIDE_SERVER, err, "connect");

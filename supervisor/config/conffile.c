@@ -247,9 +247,19 @@ static int file_open(const char *path, char *err, size_t errlen)
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		int e = errno;
+
+		/* Root without CAP_DAC_OVERRIDE (the supervisor keeps none
+		 * after start: a reload) cannot read another user's 0600
+		 * file: the owner is the cause to name, if it is wrong */
+		if (e == EACCES && !stat(path, &st) &&
+		    file_trusted(path, &st, err, errlen))
+			return -1;
 		return errfmt(err, errlen, "%s: cannot open: %s: expected a "
-			      "readable config file", path, strerror(errno));
+			      "config file readable by uid %u", path,
+			      strerror(e), (unsigned)geteuid());
+	}
 	if (fstat(fd, &st)) {
 		errfmt(err, errlen, "%s: cannot stat: %s: expected a readable "
 		       "config file", path, strerror(errno));

@@ -20,8 +20,11 @@
 #     as any unmapped owner's does, and is refused;
 #  5. a running nsplice whose file is made writable by everyone refuses the
 #     reload on SIGHUP (the new forward is not added, the old one still
-#     works); once the mode is fixed, the next SIGHUP adds the forward.
+#     works); once the mode is fixed, the next SIGHUP adds the forward;
+#  6. a reload of a file given to another user with mode 0600, which the
+#     supervisor cannot open, names the owner as the cause.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
+. "$NSPLICE_TESTLIB/live.sh"
 
 need_root
 need_nsplice
@@ -122,5 +125,19 @@ else
 	fail "5. SIGHUP with the file at 0644: $HP2 not forwarded"
 	show_log "$NSP_LOG"
 fi
+# 6. The file given to another user, mode 0600: the running supervisor
+# (root, but no CAP_DAC_OVERRIDE after start) cannot even open it; the
+# reload's error names the owner, not a bare "Permission denied".
+chown "$TEST_USER" "$good"
+chmod 600 "$good"
+kill -HUP "$NSP_PID"
+uid=$(id -u "$TEST_USER")
+if wait_line "$NSP_LOG" "good\.conf: owned by uid $uid: expected a config file owned by root" 5; then
+	ok "6. SIGHUP with the file now another user's (0600): refused, naming its owner"
+else
+	fail "6. SIGHUP with the file another user's (0600): no 'owned by uid $uid' line"
+	show_log "$NSP_LOG"
+fi
+check "6. the old forwards still work" nstool concurrent 127.0.0.1 "$HP2" 1 --timeout 10
 shutdown_nsplice 3
 finish

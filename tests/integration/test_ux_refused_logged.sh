@@ -6,9 +6,11 @@
 #
 # Proves:
 #  - a connection whose target does not listen: a warning naming the
-#    forward and the target port ("-t P:Q: cannot connect to port Q in
+#    forward and the target ("-t P:Q: cannot connect to 127.0.0.1:Q in
 #    the namespace: Connection refused (nothing listens there?)"); 30 such
-#    connections within a second give at most 3 lines (rate limit);
+#    connections within a second give at most 3 lines (rate limit); an
+#    IPv6 client's line names [::1]:Q and why a service on 127.0.0.1
+#    alone does not take it;
 #  - -t auto: a server that starts listening in the namespace gives one
 #    line "-t auto: port A listens in the namespace: forwarding it"; when
 #    it stops, one line "... port A no longer listens in the namespace:
@@ -75,12 +77,24 @@ for ((i = 0; i < 30; i++)); do
 	nstool expect-reset 127.0.0.1 "$HP" >/dev/null 2>&1 || true
 done
 sleep 0.5
-re="^\[relay\] warning: -t $HP:$DEAD: cannot connect to port $DEAD in the namespace: Connection refused \(nothing listens there\?\)"
+re="^\[relay\] warning: -t $HP:$DEAD: cannot connect to 127\.0\.0\.1:$DEAD in the namespace: Connection refused \(nothing listens there\?\)"
 n=$(grep -c -E "$re" "$TMPDIR_TEST/refused.log" || true)
 if ((n >= 1 && n <= 3)); then
 	ok "refused connections logged at the default level, rate-limited ($n lines for 30)"
 else
 	fail "refused connections: $n matching lines, expected 1..3"
+	indent <"$TMPDIR_TEST/refused.log"
+fi
+# An IPv6 client is sent to ::1, where a service on 127.0.0.1 alone is
+# not: the line names the address, so `ss` showing the port listening does
+# not contradict it.  After the rate limit's second.
+sleep 1.1
+nstool expect-reset ::1 "$HP" >/dev/null 2>&1 || true
+re="^\[relay\] warning: -t $HP:$DEAD: cannot connect to \[::1\]:$DEAD in the namespace: Connection refused \(nothing listens on ::1 there\? an IPv6 client reaches ::1 only"
+if wait_log "$TMPDIR_TEST/refused.log" "$re"; then
+	ok "a refused IPv6 client: the line names [::1]:$DEAD and says why a 127.0.0.1 service is not reached"
+else
+	fail "a refused IPv6 client: no line naming [::1]:$DEAD"
 	indent <"$TMPDIR_TEST/refused.log"
 fi
 stop_nsplice TERM 5 || fail "nsplice did not stop"
