@@ -892,6 +892,11 @@ static void test_reload_refused(void)
 	check(config_reload(&run, &fresh, err, sizeof(err)) == -1,
 	       "userns beside --pid refused");
 	has("reload userns", err, "userns \"/proc/1/ns/user\": only valid");
+	write_text("refuse.conf", "tcp-ports = 8080\nproxy-protocol = 7777\n");
+	check(config_reload(&run, &fresh, err, sizeof(err)) == -1,
+	       "proxy-protocol on an unused port refused");
+	has("reload proxy-protocol", err, "refuse.conf: proxy-protocol: port "
+	    "7777: no TCP forward");
 	unlink(p);
 	check(config_reload(&run, &fresh, err, sizeof(err)) == -1,
 	       "missing file refused");
