@@ -272,10 +272,18 @@ fi
 
 # 6. A SIGHUP sent as nsplice starts is a reload, not its end: before the
 # supervisor's signalfd existed the default action ended it with 129,
-# silently (a live-change review).  Sent 10 times in the first 50 ms.
+# silently (a live-change review).  Sent 10 times in 50 ms, from the
+# moment main() holds SIGHUP (SigBlk bit 0): before that the process is
+# the dynamic loader (or the sanitizers' start-up), which no program can
+# keep a signal from.
 "$NSPLICE" --netns "$NS" -t "$HPF:$PORT" >"$TMPDIR_TEST/hup.log" 2>&1 </dev/null &
 HUP_PID=$!
 cleanup_pid "$HUP_PID"
+for ((i = 0; i < 500; i++)); do
+	blk=$(awk '/^SigBlk:/ { print $2 }' "/proc/$HUP_PID/status" 2>/dev/null || true)
+	[[ -n $blk ]] && (((16#$blk & 1) == 1)) && break
+	sleep 0.01
+done
 for ((i = 0; i < 10; i++)); do
 	kill -HUP "$HUP_PID" 2>/dev/null || true
 	sleep 0.005
@@ -292,5 +300,19 @@ timeout 10 tail --pid="$HUP_PID" -f /dev/null || true
 wait "$HUP_PID" || rc=$?
 ((rc == 0)) && ok "SIGHUP during start: SIGTERM afterwards exits 0" ||
 	fail "SIGHUP during start: SIGTERM afterwards gave exit $rc"
+# The window itself: stopped by gdb where the command line is about to be
+# read (before any configuration work, long before the signalfd), SIGHUP
+# must already be blocked.  On the binary before the fix SigBlk was 0
+# there, and a SIGHUP at that moment ended nsplice.
+blk=$(timeout 60 gdb -q -batch -nx -ex 'set breakpoint pending on' \
+	-ex 'break config_from_args' -ex run \
+	-ex 'python import gdb; p = gdb.selected_inferior().pid; print([l.split()[1] for l in open("/proc/%d/status" % p) if l.startswith("SigBlk:")][0])' \
+	-ex kill --args "$NSPLICE" --netns "$NS" -t "$HPF:$PORT" 2>/dev/null |
+	grep -E '^[0-9a-f]{16}$' || true)
+if [[ -n $blk ]] && (((16#$blk & 1) == 1)); then
+	ok "SIGHUP is held from before the command line is read (SigBlk $blk)"
+else
+	fail "SIGHUP not held when the command line is read (SigBlk '${blk:-unknown}')"
+fi
 
 finish
