@@ -307,12 +307,14 @@ static uint8_t pp_flag(const struct nsp_config *cfg, unsigned port)
  * @budget:	listen_budget(): a port whose listeners would pass it is
  *		left out whole
  * @skipped:	incremented per port left out
+ * @own:	own_ports(): nsplice's own listeners, never forwarded back
  *
  * Return: 0 or -1 (out of memory)
  */
 static int add_auto(const struct supervisor *s, const struct auto_rule *r,
 		    struct fwd_entry **list, unsigned *n, unsigned *cap,
-		    unsigned budget, unsigned *skipped)
+		    unsigned budget, unsigned *skipped,
+		    uint8_t own[SIDE_COUNT][2][PORTSET_BYTES])
 {
 	/* One rule's templates differ only in family and address */
 	int other = !r->tmpl[0].m.listen_side;
@@ -323,7 +325,8 @@ static int add_auto(const struct supervisor *s, const struct auto_rule *r,
 		return 0;
 	for (p = 1; p < PORTSET_PORTS; p++) {
 		if (!portset_has(r->allowed, (uint16_t)p) ||
-		    !port_listens(s, other, p, udp))
+		    !port_listens(s, other, p, udp) ||
+		    portset_has(own[other][udp], (uint16_t)p))
 			continue;
 		if (*n + r->ntmpl > budget) {
 			(*skipped)++;
@@ -348,6 +351,45 @@ static int add_auto(const struct supervisor *s, const struct auto_rule *r,
 }
 
 /**
+ * own_ports() - the ports nsplice itself listens on, by side and protocol
+ * @s:		supervisor state
+ * @own:	filled: [side][0] TCP, [side][1] UDP
+ *
+ * The configured forwards and every live one in the table (auto ones of
+ * the other direction included).  An agent leaves its own listeners out
+ * of its scan, but a restarted agent does not know the ones it inherited
+ * and reported them as the side's services: "-t auto" then forwarded the
+ * host's port to nsplice's own "-T" listener in the namespace, a loop (a
+ * review found it; older than the scan's other fixes).
+ */
+static void own_ports(const struct supervisor *s,
+		      uint8_t own[SIDE_COUNT][2][PORTSET_BYTES])
+{
+	const struct nsp_config *cfg = s->cfg;
+	unsigned i, seen = 0;
+	uint32_t id;
+
+	memset(own, 0, sizeof(uint8_t[SIDE_COUNT][2][PORTSET_BYTES]));
+	for (i = 0; i < cfg->nfwd; i++) {
+		const struct msg_forward *m = &cfg->fwd[i].m;
+
+		portset_add(own[m->listen_side][!!(m->flags & FWD_F_UDP)],
+			    m->listen_port);
+	}
+	for (id = 0; id < FWD_ID_MAX && seen < s->nft; id++) {
+		const struct sup_fwd *f = &s->ft[id];
+
+		if (f->state == FS_FREE)
+			continue;
+		seen++;
+		if (live(f))
+			portset_add(own[f->e.m.listen_side]
+				       [!!(f->e.m.flags & FWD_F_UDP)],
+				    f->e.m.listen_port);
+	}
+}
+
+/**
  * desired() - every forward that should exist now
  * @s:		supervisor state
  * @list:	set to a malloc'd array, sorted, without duplicate sockets
@@ -361,6 +403,7 @@ static int add_auto(const struct supervisor *s, const struct auto_rule *r,
 static int desired(const struct supervisor *s, struct fwd_entry **list,
 		   unsigned *n, unsigned *skipped, char *err, size_t errlen)
 {
+	static uint8_t own[SIDE_COUNT][2][PORTSET_BYTES];
 	const struct nsp_config *cfg = s->cfg;
 	unsigned i, cap = 0, out = 0, budget = listen_budget(s);
 
@@ -376,8 +419,11 @@ static int desired(const struct supervisor *s, struct fwd_entry **list,
 		*list = NULL;
 		return DESIRED_OVER;
 	}
+	if (cfg->nautos)
+		own_ports(s, own);
 	for (i = 0; i < cfg->nautos; i++)
-		if (add_auto(s, &cfg->autos[i], list, n, &cap, budget, skipped))
+		if (add_auto(s, &cfg->autos[i], list, n, &cap, budget, skipped,
+			     own))
 			return -1;
 	if (!*n)
 		return 0;
@@ -1395,20 +1441,27 @@ void fwdtab_ports(struct supervisor *s, enum sup_child_id id,
 	char err[CONFIG_ERR_MAX];
 	int fam = (p->family == AF_INET ? 0 : 1) +
 		  (p->flags & PORTS_F_UDP ? 2 : 0);
+	uint8_t (*sets)[PORTSET_BYTES];
 	unsigned i;
 
 	if (!sup_side_scans(s, (int)id)) {
 		sup_violation(s, id, NULL, "PORTS without a scan request");
 		return;
 	}
+	sets = s->scan_full[id] ? s->listening_next[id] : s->listening[id];
 	for (i = 0; i < p->count; i++) {
 		if (p->flags & PORTS_F_LISTENING)
-			portset_add(s->listening[id][fam], p->port[i]);
+			portset_add(sets[fam], p->port[i]);
 		else
-			portset_del(s->listening[id][fam], p->port[i]);
+			portset_del(sets[fam], p->port[i]);
 	}
 	if (!(p->flags & PORTS_F_LAST))
 		return;
+	if (s->scan_full[id]) {
+		memcpy(s->listening[id], s->listening_next[id],
+		       sizeof(s->listening[id]));
+		s->scan_full[id] = false;
+	}
 	s->scan_seen[id] = true;
 	if (fwdtab_apply(s, err, sizeof(err)))
 		nerr("auto forwarding: %s", err);

@@ -61,12 +61,17 @@
  * @id:		agent, up
  *
  * Sent when the agent says HELLO and when its side's scan is turned on or
- * off, never otherwise.  Either way what this side was known to listen on
- * is forgotten: the agent's next report (a new agent's first, or the
- * first after the scan is turned on again) is a complete one, and "auto"
- * waits for it (scan_seen).  Keeping the old sets instead made an "auto"
- * rule added after the last one was removed forward nothing until some
- * port changed, and kept ports that closed while the scan was off.
+ * off, never otherwise.  The agent's next report (a new agent's first, or
+ * the first after the scan is turned on again) is a complete one: it is
+ * collected apart (@listening_next) and replaces what this side was known
+ * to listen on when its last message arrives, so ports that closed
+ * meanwhile go too.  Until then the old sets stay in use: a restarted
+ * agent must not make "auto" drop forwards whose ports still listen (a
+ * first version cleared them at once, and a ctl add in that moment
+ * removed them).  A scan turned off forgets the sets and waits for a
+ * complete report again (@scan_seen): keeping them made an "auto" rule
+ * added after the last one was removed forward nothing until some port
+ * changed.
  */
 void live_agent_conf(struct supervisor *s, enum sup_child_id id)
 {
@@ -78,8 +83,12 @@ void live_agent_conf(struct supervisor *s, enum sup_child_id id)
 		c.ka_intvl = s->cfg->ka_intvl;
 		c.ka_cnt = s->cfg->ka_cnt;
 	}
-	s->scan_seen[id] = false;
-	memset(s->listening[id], 0, sizeof(s->listening[id]));
+	if (!c.scan) {
+		s->scan_seen[id] = false;
+		memset(s->listening[id], 0, sizeof(s->listening[id]));
+	}
+	s->scan_full[id] = c.scan;
+	memset(s->listening_next[id], 0, sizeof(s->listening_next[id]));
 	sup_send(s, id, MSG_AGENT_CONF, &c, NULL, 0);
 }
 

@@ -239,7 +239,11 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @drain_pending: the relay being replaced, if @relay_new
  * @listening:	ports listening on each side (PORTS reports): [0] TCP IPv4,
  *		[1] TCP IPv6, [2] UDP IPv4, [3] UDP IPv6
+ * @listening_next: a complete report being collected (@scan_full), in the
+ *		same layout; it replaces @listening at its last message
  * @scan_seen:	a complete scan of each side arrived
+ * @scan_full:	the side's next report is complete: it goes to
+ *		@listening_next (live_agent_conf())
  * @auto_failed: auto ports whose bind failure was logged, by
  *		sup_auto_set() and family ([0] IPv4, [1] IPv6), so each
  *		address is logged once; cleared when the port goes
@@ -316,7 +320,9 @@ struct supervisor {
 	bool relay_keeps_uid;
 	struct sup_drain drain_pending;
 	uint8_t listening[SIDE_COUNT][4][PORTSET_BYTES];
+	uint8_t listening_next[SIDE_COUNT][4][PORTSET_BYTES];
 	bool scan_seen[SIDE_COUNT];
+	bool scan_full[SIDE_COUNT];
 	uint8_t auto_failed[AUTO_SETS][2][PORTSET_BYTES];
 	struct control *ctl;
 	uint32_t ctl_token_now;

@@ -19,7 +19,9 @@
 #                  goes away within 2 s after it stops listening;
 #   ctl re-add     an auto rule added with ctl after the only one was
 #                  removed forwards what listens then, and not a port that
-#                  closed in between.
+#                  closed in between;
+#   agent restart  auto forwards whose ports still listen stay, and the
+#                  new agent's inherited -T listener is not forwarded back.
 # Why it matters: auto mode is what containers with changing services rely
 # on; a missed port is an outage, a port kept after its service stopped is
 # a door to whatever binds it next, a removal that kills open connections
@@ -35,7 +37,7 @@ AUTO_MS=2000
 
 NS="nsp-$$-lauto"
 make_netns "$NS"
-alloc_ports 14000 A TQ IN1 OUT1 EX1 KEEP1 HT
+alloc_ports 14000 A TQ IN1 OUT1 EX1 KEEP1 HT HS ADD5
 alloc_range 14000 R 4
 
 # lt_server NETNS PORT LOG - livetool echo-server (SIGUSR1 stops it
@@ -253,4 +255,47 @@ else
 	ok "run 4: port $EX1 stopped listening while no auto rule ran: not forwarded"
 fi
 stop_checked "run 4: "
+
+# ---------------------------------------------------------------- run 5
+# A restarted agent.  -t auto,KEEP1,HS forwards KEEP1 (a namespace server); -T
+# auto,HS forwards a host server on 127.0.0.1:HS into the namespace, where
+# nsplice's own listener then sits on HS.  The target agent is killed; the
+# moment the supervisor says it restarted, a ctl add makes the table be
+# worked out again, before the new agent's first report.  Proves: the
+# auto forward on KEEP1 stays (its listening socket never goes: checked
+# every 20 ms for 3 s), with no "no longer listens" line; and the new
+# agent, which does not know the -T listener it inherited, does not get
+# HS forwarded back to the host ([::1]:HS, free on the host, stays free:
+# that would be a loop).
+start_ns_server "" "$TMPDIR_TEST/hostHS.log" echo-server "$HS" --addr 127.0.0.1
+wait_port 127.0.0.1 "$HS" || die "run 5: host server on $HS did not start"
+start_nsplice "$TMPDIR_TEST/run5.log" --netns "$NS" -t "auto,$KEEP1,$HS" \
+	-T "auto,$HS" --control "$CTL" || die "run 5: nsplice did not start"
+wait_log '^\[supervisor\] forwarding .*; ready$' 5 || { show_log "$NSP_LOG"; die "run 5 never said it is forwarding"; }
+expect_appears "run 5: -t auto: port $KEEP1 forwarded" "$KEEP1" ""
+expect_appears "run 5: -T auto: host port $HS forwarded into the namespace" "$HS" "$NS"
+AGT=$(find_role 'agent target') || die "run 5: no target agent"
+kill -KILL "$AGT"
+wait_log 'agent target restarted' 5 || { show_log "$NSP_LOG"; die "run 5: the agent was not restarted"; }
+timeout 10 "$NSPLICE" ctl "$CTL" add -t "$ADD5:$KEEP1" >/dev/null 2>&1 ||
+	fail "run 5: ctl add -t $ADD5:$KEEP1 right after the restart failed"
+gone=0
+for ((i = 0; i < 150; i++)); do
+	port_listening "$KEEP1" || gone=$((gone + 1))
+	sleep 0.02
+done
+((gone == 0)) && ok "run 5: -t auto forward on $KEEP1 kept across the agent's restart" ||
+	fail "run 5: -t auto forward on $KEEP1 was missing $gone times in 3 s after the agent's restart"
+if grep -q "port $KEEP1 no longer listens" "$NSP_LOG"; then
+	fail "run 5: the log says port $KEEP1 stopped listening; it never did"
+else
+	ok "run 5: no false 'no longer listens' line for $KEEP1"
+fi
+if ss -Hltn "sport = :$HS" | grep -q '\[::1\]'; then
+	fail "run 5: host [::1]:$HS listens: nsplice's own -T listener was forwarded back (a loop)"
+	show_log "$NSP_LOG" 10
+else
+	ok "run 5: nsplice's own -T listener on $HS is not forwarded back to the host"
+fi
+stop_checked "run 5: "
 finish
