@@ -697,38 +697,45 @@ static bool pid_text(const char *b, size_t n)
 	return true;
 }
 
+/* PIDFILE_GONE - lock_pid_file(): the file lost its name meanwhile */
+#define PIDFILE_GONE		(-2)
+
+/* PIDFILE_TRIES - times write_pid_file() opens a file that keeps losing
+ * its name before it gives up */
+#define PIDFILE_TRIES		5
+
 /**
- * write_pid_file() - write the supervisor's pid for service managers
+ * lock_pid_file() - open a pid file and take its lock
  * @path:	file name
  * @where:	where it was given, for messages (config_where())
  * @err:	error buffer
  * @errlen:	its size
  *
- * A file that is already there is replaced only if it is empty or a pid
- * file (a stale one of an earlier run): --pid-file naming any other file,
- * a typo or a config file's line, would otherwise have it truncated, and
- * deleted at exit.  Symlinks are not followed.  The file stays open and
- * locked (flock(), which ends with the process however it ends) while
- * nsplice runs: a second nsplice given the same path is refused rather
- * than overwrite the running one's pid, which a service manager or a
- * `kill $(cat FILE)` would then miss.  A pid is not proof of life (pids
- * are reused), a lock is.
+ * See write_pid_file().  The lock is checked to be on the file the path
+ * still names: an nsplice that ends unlinks its file and only then lets
+ * its lock go, so a start that opened the file just before would lock a
+ * file without a name, run without a pid file, and let a third nsplice
+ * create a new one beside it (a review reproduced it with a delayed
+ * flock()).
  *
- * Return: the open, locked descriptor, or -1 with @err set
+ * Return: the open, locked descriptor; PIDFILE_GONE if the file lost its
+ * name (try again); -1 with @err set
  */
-static int write_pid_file(const char *path, const char *where, char *err,
-			  size_t errlen)
+static int lock_pid_file(const char *path, const char *where, char *err,
+			 size_t errlen)
 {
 	char buf[PIDFILE_READ_MAX + 1];
-	struct stat st;
+	struct stat st, now;
 	ssize_t got;
-	int fd, n;
+	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		  O_NONBLOCK | O_NOCTTY, PIDFILE_MODE);
 	if (fd < 0)
-		return errfmt(err, errlen, "%s \"%s\": %s", where, path,
-			      strerror(errno));
+		return errfmt(err, errlen, "%s \"%s\": %s%s", where, path,
+			      strerror(errno), errno == ELOOP ?
+			      " (a symbolic link, which is not followed): "
+			      "expected a pid file's own path" : "");
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return errfmt(err, errlen, "%s \"%s\": not a regular file: "
@@ -755,6 +762,46 @@ static int write_pid_file(const char *path, const char *where, char *err,
 			      "nsplice (pid %s): expected a pid file no other "
 			      "nsplice holds", where, path, got > 0 ? buf : "?");
 	}
+	if (lstat(path, &now) || now.st_dev != st.st_dev ||
+	    now.st_ino != st.st_ino) {
+		close(fd);
+		return PIDFILE_GONE;
+	}
+	return fd;
+}
+
+/**
+ * write_pid_file() - write the supervisor's pid for service managers
+ * @path:	file name
+ * @where:	where it was given, for messages (config_where())
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * A file that is already there is replaced only if it is empty or a pid
+ * file (a stale one of an earlier run): --pid-file naming any other file,
+ * a typo or a config file's line, would otherwise have it truncated, and
+ * deleted at exit.  Symlinks are not followed.  The file stays open and
+ * locked (flock(), which ends with the process however it ends) while
+ * nsplice runs: a second nsplice given the same path is refused rather
+ * than overwrite the running one's pid, which a service manager or a
+ * `kill $(cat FILE)` would then miss.  A pid is not proof of life (pids
+ * are reused), a lock is.
+ *
+ * Return: the open, locked descriptor, or -1 with @err set
+ */
+static int write_pid_file(const char *path, const char *where, char *err,
+			  size_t errlen)
+{
+	char buf[PIDFILE_READ_MAX + 1];
+	int fd, n, tries = 0;
+
+	while ((fd = lock_pid_file(path, where, err, errlen)) == PIDFILE_GONE)
+		if (++tries == PIDFILE_TRIES)
+			return errfmt(err, errlen, "%s \"%s\": replaced each "
+				      "time it was locked: expected a pid file "
+				      "no other program replaces", where, path);
+	if (fd < 0)
+		return -1;
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
 		errfmt(err, errlen, "%s \"%s\": %s", where, path,

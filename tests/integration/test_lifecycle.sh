@@ -20,7 +20,9 @@
 #    anything but a pid is refused and left as it was (it used to be
 #    truncated, and deleted at exit); one held by a running nsplice is
 #    refused (exit 1, naming its pid) and keeps that pid, also after the
-#    refused run ends (it used to be overwritten, then deleted);
+#    refused run ends (it used to be overwritten, then deleted); a start
+#    whose lock came on a file the ending nsplice had just removed opens
+#    the path again and runs with a pid file;
 #  - SIGHUPs sent while nsplice starts do not end it.
 # In every case "nothing left" means: no process of that nsplice tree, of
 # its process group or carrying its environment tag, and its port closed.
@@ -268,6 +270,46 @@ if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile5.log" \
 	shutdown_nsplice --any-status 2 "--pid-file held"
 	[[ -e $PF ]] && fail "--pid-file $PF left after the first nsplice's exit" ||
 		ok "--pid-file removed at the first nsplice's exit"
+fi
+
+# 5b. A start that opened the pid file just before the running nsplice
+# removed it and let go of its lock: the lock it then gets is on a file
+# without a name.  It must open the path again, not run without a pid
+# file (a third nsplice could then start beside it).  strace holds the
+# second start in flock() for 3 s while the first one ends.
+rm -f "$PF"
+if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile7.log" \
+	--netns "$NS" --pid-file "$PF" -t "$HPF:$PORT"; then
+	strace -f -o /dev/null -e trace=flock -e inject=flock:delay_enter=3000000 \
+		timeout -k 2 60 "$NSPLICE" --netns "$NS" --pid-file "$PF" \
+		-t "$HPF2:$PORT" >"$TMPDIR_TEST/pidfile8.log" 2>&1 </dev/null &
+	RACE_T=$!
+	cleanup_pid "$RACE_T"
+	RACE=""
+	for ((i = 0; i < 200; i++)); do
+		[[ -z $RACE ]] || break
+		for p in $(proc_tree "$RACE_T"); do
+			ls -l "/proc/$p/fd" 2>/dev/null | grep -q -F "$PF" && RACE=$p
+		done
+		sleep 0.05
+	done
+	[[ -n $RACE ]] || fail "5b: the second start never opened the pid file"
+	shutdown_nsplice --any-status 5 "--pid-file race, first"
+	if wait_port 127.0.0.1 "$HPF2" >/dev/null 2>&1; then
+		got=$(tr -d ' \n' <"$PF" 2>/dev/null || true)
+		if [[ -n $got ]] && pid_alive "$got" && ! flock -n "$PF" true; then
+			ok "--pid-file race: the second nsplice runs with the file, which holds its pid $got, locked"
+		else
+			fail "--pid-file race: the second nsplice runs, but the file holds '$got' ($(ls -l "$PF" 2>&1))"
+		fi
+	else
+		fail "--pid-file race: the second nsplice never forwarded"
+		show_log "$TMPDIR_TEST/pidfile8.log"
+	fi
+	[[ -n $RACE ]] && kill -TERM "$RACE" 2>/dev/null
+	timeout 15 tail --pid="$RACE_T" -f /dev/null || true
+	[[ -e $PF ]] && fail "--pid-file race: $PF left after the second nsplice's exit" ||
+		ok "--pid-file race: removed at the second nsplice's exit"
 fi
 
 # 6. A SIGHUP sent as nsplice starts is a reload, not its end: before the
