@@ -1143,9 +1143,24 @@ static bool file_has_spec(const struct nsp_config *file, char opt,
 }
 
 /**
+ * struct pp_lost - a ctl forward's PROXY header the file does not keep
+ * @spec:	its SPEC text (in the reloaded configuration's storage), or
+ *		NULL if no header is lost
+ * @opt:	its option letter
+ * @port:	the first port whose header goes
+ */
+struct pp_lost {
+	const char *spec;
+	char opt;
+	unsigned port;
+};
+
+/**
  * drop_ctl_twins() - let the file take over what ctl added, spelled alike
  * @fresh:	reloaded configuration before the file's entries go in
  * @file:	the file's configuration
+ * @lost:	set to the first forward taken over whose PROXY header the
+ *		file turns off; spec NULL if none
  *
  * "Try it with nsplice ctl add, then write it into the file" is the
  * natural way to make a change permanent; the reload then met the same
@@ -1155,17 +1170,34 @@ static bool file_has_spec(const struct nsp_config *file, char opt,
  * replaces it: the forward table keeps its listener (the same socket, a
  * new source), and from then on the file owns it.  Only the same text
  * counts: two spellings of one forward still meet as an overlap, whose
- * message names "nsplice ctl" (fwd_origin()).
+ * message names "nsplice ctl" (fwd_origin()).  Its PROXY header is the
+ * file's to say from then on; one that ctl turned on and the file does
+ * not is worth a warning (config_reload(), once the reload holds), or a
+ * backend that needs it breaks silently.
  */
 static void drop_ctl_twins(struct nsp_config *fresh,
-			   const struct nsp_config *file)
+			   const struct nsp_config *file, struct pp_lost *lost)
 {
+	const uint8_t *pp = fresh->pp_args ? fresh->pp : file->pp;
 	unsigned i, n;
 
-	for (i = n = 0; i < fresh->nfwd; i++)
-		if (fresh->fwd[i].src != CONFIG_SRC_CTL ||
-		    !file_has_spec(file, fresh->fwd[i].opt, fresh->fwd[i].spec))
-			fresh->fwd[n++] = fresh->fwd[i];
+	memset(lost, 0, sizeof(*lost));
+
+	for (i = n = 0; i < fresh->nfwd; i++) {
+		const struct fwd_entry *e = &fresh->fwd[i];
+
+		if (e->src != CONFIG_SRC_CTL ||
+		    !file_has_spec(file, e->opt, e->spec)) {
+			fresh->fwd[n++] = *e;
+			continue;
+		}
+		if (e->pp && !lost->spec &&
+		    !(pp && portset_has(pp, e->m.listen_port))) {
+			lost->spec = e->spec;
+			lost->opt = e->opt;
+			lost->port = e->m.listen_port;
+		}
+	}
 	fresh->nfwd = n;
 	for (i = n = 0; i < fresh->nautos; i++)
 		if (fresh->autos[i].src != CONFIG_SRC_CTL ||
@@ -1470,6 +1502,7 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 	struct portspec_env env;
 	struct config_layer fl;
 	struct nsp_config file;
+	struct pp_lost lost = { 0 };
 	int ret;
 
 	memset(fresh, 0, sizeof(*fresh));
@@ -1487,7 +1520,7 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 	if (!ret)
 		ret = config_clone(fresh, running, false, err, errlen);
 	if (!ret) {
-		drop_ctl_twins(fresh, &file);
+		drop_ctl_twins(fresh, &file, &lost);
 		ret = append_entries(fresh, &file, &f, err, errlen);
 	}
 	if (!ret) {
@@ -1504,6 +1537,12 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 	}
 	if (!ret)
 		reload_warn(running, &file, &fl);
+	if (!ret && lost.spec)
+		nwarn("%s: -%c \"%s\", added by nsplice ctl with "
+		      "--proxy-protocol, is now the file's, which sends no "
+		      "PROXY header on port %u: list it in proxy-protocol to "
+		      "keep the header", running->config_path, lost.opt,
+		      lost.spec, lost.port);
 	config_free(&file);
 	if (ret)
 		config_free(fresh);

@@ -12,7 +12,10 @@
 #  - FILE loses that line, SIGHUP: B goes, as any forward of the file does;
 #  - ctl add -t D:PB, then FILE gains 127.0.0.1/D:PB (the same port, spelled
 #    differently): the reload is refused, nothing changes, and the error
-#    names the other forward as "added by nsplice ctl".
+#    names the other forward as "added by nsplice ctl";
+#  - ctl add -t E:PB --proxy-protocol, then FILE gains the line but not
+#    the port in proxy-protocol: taken over, with a warning that the PROXY
+#    header stops.
 # Why it matters: before, the first reload met B twice and refused the
 # whole file as an overlap, blocking every other change in it until a ctl
 # remove took the port away; and the error pointed at nothing in the file
@@ -25,7 +28,7 @@ need_nsplice
 
 NS="nsp-$$-ctlfile"
 make_netns "$NS"
-alloc_ports 32260 A B C D PA PB
+alloc_ports 32260 A B C D E PA PB
 CONF=$TMPDIR_TEST/nsplice.conf
 CTL=$TMPDIR_TEST/ctl.sock
 
@@ -109,6 +112,19 @@ else
 fi
 check "forward $D (ctl) still echoes" nstool concurrent 127.0.0.1 "$D" 2 --timeout 10 || true
 check "forward $A still echoes" nstool concurrent 127.0.0.1 "$A" 2 --timeout 10 || true
+
+# A ctl forward with --proxy-protocol taken over by a file that does not
+# list its port in proxy-protocol: the header stops, so the reload warns.
+check "ctl add -t $E:$PB --proxy-protocol" \
+	timeout 10 "$NSPLICE" ctl "$CTL" add -t "$E:$PB" --proxy-protocol
+write_conf "tcp-ports = $A:$PA" "tcp-ports = $C:$PA" "tcp-ports = $E:$PB"
+reload_wait 4 || die "no fourth reload result in the log"
+if wait_line "$NSP_LOG" "warning: .*-t \"$E:$PB\", added by nsplice ctl with --proxy-protocol, is now the file's, which sends no PROXY header on port $E" 5; then
+	ok "taken over without its PROXY header: the reload warns"
+else
+	fail "taken over without its PROXY header: no warning"
+	show_log "$NSP_LOG" 10
+fi
 
 stop_checked ""
 finish
