@@ -65,6 +65,7 @@
  * left out with a warning instead.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +115,8 @@ static unsigned listen_budget(const struct supervisor *s)
  * @errlen:	its size
  *
  * Names the SPEC that needs the most of them (of the first OVER_SPECS
- * SPECs), since that is what to change.
+ * SPECs), since that is what to change, with its FILE:LINE if a config
+ * file holds it.
  *
  * Return: DESIRED_OVER
  */
@@ -124,7 +126,7 @@ static int over_budget(const struct supervisor *s,
 {
 	const struct fwd_entry *spec[OVER_SPECS] = { list };
 	unsigned count[OVER_SPECS] = { 0 }, nspec = 0, i, k, best = 0;
-	char all[48] = "";
+	char all[48] = "", where[PATH_MAX + 32] = "";
 
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < nspec; k++)
@@ -142,10 +144,15 @@ static int over_budget(const struct supervisor *s,
 	}
 	if (count[best] < n)
 		snprintf(all, sizeof(all), " (%u for all forwards)", n);
-	errfmt(err, errlen, "-%c %s: %u listening sockets%s, more than the "
+	/* A file's line is what to change (a reload's, or at start) */
+	if (spec[best]->src == CONFIG_SRC_FILE && spec[best]->line &&
+	    s->cfg->config_path)
+		snprintf(where, sizeof(where), "%s:%u: ", s->cfg->config_path,
+			 spec[best]->line);
+	errfmt(err, errlen, "%s-%c %s: %u listening sockets%s, more than the "
 	       "%u that half the descriptor limit (RLIMIT_NOFILE %lu) allows: "
 	       "forward fewer ports, or raise the hard limit (ulimit -Hn, "
-	       "LimitNOFILE=)", spec[best]->opt,
+	       "LimitNOFILE=)", where, spec[best]->opt,
 	       spec[best]->spec ? spec[best]->spec : "?", count[best], all,
 	       listen_budget(s), s->nofile);
 	return DESIRED_OVER;

@@ -12,7 +12,8 @@
 #     the first line names the SPEC, 600 and 512, and no port was opened.
 #     (With "-t all" nsplice used to say "ready" after the relay had lost
 #     the listeners it had no room for, and served nothing.)  The same
-#     change by `nsplice ctl add` is refused and changes nothing.
+#     change by `nsplice ctl add` is refused and changes nothing; from a
+#     config file, the message starts with FILE:LINE.
 #  2. -u 127.0.0.1/U-(U+249): 250 UDP forwards, each echoed in NS.  Every
 #     one must answer, and the relay must not lose a descriptor: each
 #     forward used to ask for 8 pooled sockets at once (2,250 descriptors
@@ -78,24 +79,41 @@ PYEOF
 	die "$2 servers on $3.. in $NS did not start"
 }
 
+# over_refused DESC LOG TEXT ARGS... - nsplice ARGS exits 2 and the first
+# line of its output (LOG) holds TEXT
+over_refused() {
+	local desc=$1 log=$2 text=$3 rc=0 first
+	shift 3
+	timeout -k 2 30 "$NSPLICE" "$@" >"$log" 2>&1 || rc=$?
+	# (the suite's --sandbox=log run adds one warning at every start)
+	first=$(grep -v -E '^\[supervisor\] warning: --sandbox=log: ' "$log" | head -n1)
+	if ((rc == 2)) && [[ $first == *"$text"* ]]; then
+		ok "$desc: exit 2, '$first'"
+	else
+		fail "$desc: exit $rc, no '$text' in the first line"
+		indent <"$log"
+	fi
+}
+
 # 1. Too many listeners for the budget: refused before anything is bound
-rc=0
-timeout -k 2 30 "$NSPLICE" --netns "$NS" -t "$PX" -t "$P-$((P + 299))" \
-	>"$TMPDIR_TEST/over.log" 2>&1 || rc=$?
-# (the suite's --sandbox=log run adds one warning at every start)
-first=$(grep -v -E '^\[supervisor\] warning: --sandbox=log: ' "$TMPDIR_TEST/over.log" | head -n1)
-if ((rc == 2)) && [[ $first == *"-t $P-$((P + 299)): 600 listening sockets (602 for all forwards), more than the 512"* ]]; then
-	ok "600 listeners over a budget of 512: exit 2, '$first'"
-else
-	fail "600 listeners over a budget of 512: exit $rc"
-	indent <"$TMPDIR_TEST/over.log"
-fi
+over_refused "600 listeners over a budget of 512" "$TMPDIR_TEST/over.log" \
+	"-t $P-$((P + 299)): 600 listening sockets (602 for all forwards), more than the 512" \
+	--netns "$NS" -t "$PX" -t "$P-$((P + 299))"
 if port_free "$PX" && port_free "$P"; then
 	ok "nothing was bound by the refused configuration"
 else
 	fail "a port of the refused configuration is bound"
 fi
 assert_no_nsplice_procs "1. no nsplice process left"
+
+# 1c. The same from a config file: the message starts with FILE:LINE
+CONF=$TMPDIR_TEST/over.conf
+printf 'tcp-ports = %s\ntcp-ports = %s-%s\n' "$PX" "$P" $((P + 299)) >"$CONF"
+chmod 644 "$CONF"
+over_refused "600 listeners from a config file, the line named" \
+	"$TMPDIR_TEST/overc.log" "$CONF:2: -t $P-$((P + 299)): 600 listening sockets" \
+	--netns "$NS" -c "$CONF"
+assert_no_nsplice_procs "1c. no nsplice process left"
 
 # 1b. The same change through the control socket: refused, nothing changed
 start_nsplice --wait 127.0.0.1 "$PX" "$TMPDIR_TEST/ctl.log" --netns "$NS" \
