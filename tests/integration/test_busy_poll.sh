@@ -19,7 +19,7 @@
 #    whole 2 s: about 200);
 #  - -v names the setting, and --busy-poll 1001 (past BUSY_POLL_MAX) and
 #    "50us" are refused with exit 2, naming the value.
-# Why: the option's gain is the sleeps it saves (tests/bench/README.md);
+# Why: the option's gain is the sleeps it saves (README.md, "Busy polling");
 # its promise is that an idle relay still costs nothing.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 
