@@ -71,10 +71,18 @@ if [[ -n $DROPS ]] && ((DROPS >= SENT - 2 && DROPS <= SENT + 1 && PASSED == 0));
 else
 	fail "remote client: no_socket ${DROPS:-?}, passed on ${PASSED:-?}, of about $SENT sent"
 fi
+# A datagram that arrives after the 1 s drop backoff opens a flow that
+# waits for the agent's answer (no socket) and ends with it: sampled while
+# the client sends, that moment may show "open 1" (ASan, once).  What must
+# not happen is a flow that stays: so the client stops, and 1.5 s later
+# (past the backoff and any answer) none may be open.
+kill "$REMOTE" 2>/dev/null || true
+sleep 1.5
+OPEN=$(ctl_fwd "$CTL" "$HP" udp ipv4 open || true)
 if [[ $OPEN == 0 ]]; then
 	ok "no flow stays open for the remote client"
 else
-	fail "$OPEN flows open on the wildcard forward"
+	fail "${OPEN:-?} flows open on the wildcard forward 1.5 s after the remote client stopped"
 fi
 if grep -q "has no socket for remote clients" "$NSP_LOG"; then
 	ok "a warning says why the remote client's datagrams are dropped"
@@ -82,6 +90,5 @@ else
 	fail "no warning about the remote client"
 	show_log "$NSP_LOG"
 fi
-kill "$REMOTE" 2>/dev/null || true
 shutdown_nsplice --any-status 3
 finish
