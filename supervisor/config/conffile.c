@@ -56,7 +56,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1527,14 +1526,8 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 		config_pp_take(fresh, &file);
 		ret = config_check(fresh, err, errlen);
 	}
-	if (!ret && !fresh->pp_args) {
-		char label[PATH_MAX + 32];
-
-		/* Its lines add up, so the file is named, not one line */
-		snprintf(label, sizeof(label), "%s: proxy-protocol",
-			 running->config_path);
-		ret = config_pp_check(fresh, label, err, errlen);
-	}
+	if (!ret && !fresh->pp_args)
+		ret = config_pp_check(fresh, err, errlen);
 	if (!ret)
 		reload_warn(running, &file, &fl);
 	if (!ret && lost.spec)

@@ -142,7 +142,6 @@ int config_pp_parse(struct nsp_config *cfg, const char *v,
 int config_pp_copy(struct nsp_config *dst, const struct nsp_config *src);
 void config_pp_take(struct nsp_config *cfg, struct nsp_config *file);
 void config_pp_apply(struct nsp_config *cfg);
-int config_pp_check(const struct nsp_config *cfg, const char *label,
-		    char *err, size_t errlen);
+int config_pp_check(const struct nsp_config *cfg, char *err, size_t errlen);
 
 #endif /* NSPLICE_CONFFILE_H */

@@ -1358,14 +1358,7 @@ static int finish(struct nsp_config *cfg, char *err, size_t errlen)
 		cfg->runas_name = NULL;
 	if (config_check(cfg, err, errlen))
 		return -1;
-	if (!cfg->pp_args && cfg->config_path) {
-		char label[PATH_MAX + 32];
-
-		snprintf(label, sizeof(label), "%s: proxy-protocol",
-			 cfg->config_path);
-		return config_pp_check(cfg, label, err, errlen);
-	}
-	return config_pp_check(cfg, "--proxy-protocol", err, errlen);
+	return config_pp_check(cfg, err, errlen);
 }
 
 /**

@@ -28,6 +28,8 @@
  *
  * Nothing here needs libbsd (the config fuzz target links none).
  */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,19 +184,26 @@ static bool pp_port_used(const struct nsp_config *cfg, unsigned port)
 /**
  * config_pp_check() - every port of the set has a forward
  * @cfg:	configuration with every forward
- * @label:	option spelling for the message
  * @err:	error buffer
  * @errlen:	its size
  *
+ * The message names where the set came from: --proxy-protocol, or the
+ * config file (its lines add up, so the file, not one line).
+ *
  * Return: 0, or -1 naming the first port no forward listens on
  */
-int config_pp_check(const struct nsp_config *cfg, const char *label,
-		    char *err, size_t errlen)
+int config_pp_check(const struct nsp_config *cfg, char *err, size_t errlen)
 {
+	char label[PATH_MAX + 32];
 	unsigned p;
 
 	if (!cfg->pp)
 		return 0;
+	if (cfg->pp_args || !cfg->config_path)
+		snprintf(label, sizeof(label), "--proxy-protocol");
+	else
+		snprintf(label, sizeof(label), "%s: proxy-protocol",
+			 cfg->config_path);
 	for (p = 1; p < PORTSET_PORTS; p++) {
 		if (!portset_has(cfg->pp, (uint16_t)p) || pp_port_used(cfg, p))
 			continue;
