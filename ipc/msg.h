@@ -213,12 +213,13 @@ struct msg_hello {
  * BIND may carry one descriptor: a listening socket inherited through
  * socket activation, which the agent uses instead of binding its own.
  *
- * Two things may change on a live listener: FWD_F_PROXY and, for a TCP
- * forward with FWD_F_TARGET_ADDR, @target_addr within @target_family (the
- * same pool and Landlock port rule serve it).  A FORWARD for an id the
- * relay holds, equal to it in every other field, sent on its own (outside
- * a batch, not counted in CONFIG_DONE), applies them to connections
- * accepted from then on (reload, ctl, rootlessport's reload).
+ * What may change on a live listener: FWD_F_PROXY and, for a TCP forward,
+ * @target_port (only to a port of the relay's Landlock rules) and, with
+ * FWD_F_TARGET_ADDR, @target_addr within @target_family (the same pool
+ * serves it).  A FORWARD for an id the relay holds, equal to it in every
+ * other field, sent on its own (outside a batch, not counted in
+ * CONFIG_DONE), applies them to connections accepted from then on
+ * (reload, ctl, rootlessport's reload).
  */
 struct msg_forward {
 	uint32_t id;

@@ -60,15 +60,18 @@
 
 /**
  * chan_sup_forward_update() - FORWARD for a live listener: new PROXY flag or
- *			  target address
+ *			  target
  * @l:		the listener the id names, not removed
  * @fwd:	validated forward with the same id
  *
- * Only FWD_F_PROXY and, for a TCP forward with FWD_F_TARGET_ADDR, the
- * target address within its family may differ (msg.h): the pool and the
- * Landlock port rule that serve it stay the same.  Both apply to
- * connections accepted from now on, flows already open keep what they
- * started with.  Not part of a batch: @r->batch is not counted.
+ * Only FWD_F_PROXY and, for a TCP forward, the target port and (with
+ * FWD_F_TARGET_ADDR) the target address within its family may differ
+ * (msg.h): the same pool serves it.  The supervisor sends a port only
+ * within the Landlock rules it started this relay with; any other is
+ * refused by connect() (EACCES, counted and logged as for a target that
+ * does not listen).  Both apply to connections accepted from now on,
+ * flows already open keep what they started with.  Not part of a batch:
+ * @r->batch is not counted.
  *
  * Return: NULL on success, else the protocol violation
  */
@@ -76,13 +79,15 @@ static const char *chan_sup_forward_update(struct listener *l,
 					   const struct msg_forward *fwd)
 {
 	struct msg_forward same = *fwd;
-	bool addr = (fwd->flags & FWD_F_TARGET_ADDR) &&
-		    !(fwd->flags & FWD_F_UDP);
+	bool tcp = !(fwd->flags & FWD_F_UDP);
+	bool addr = tcp && (fwd->flags & FWD_F_TARGET_ADDR);
 
 	same.flags = (uint8_t)((fwd->flags & ~FWD_F_PROXY) |
 			       (l->fwd.flags & FWD_F_PROXY));
 	if (addr)
 		same.target_addr = l->fwd.target_addr;
+	if (tcp)
+		same.target_port = l->fwd.target_port;
 	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): no padding */
 	if (memcmp(&same, &l->fwd, sizeof(same)))
 		return "duplicate listener id";
@@ -90,13 +95,16 @@ static const char *chan_sup_forward_update(struct listener *l,
 					 INANY_USE_TARGET))
 		return "unspecified target address";
 	/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): no padding */
-	if (addr && memcmp(&fwd->target_addr, &l->fwd.target_addr,
-			   sizeof(fwd->target_addr))) {
-		char ip[INANY_STRLEN];
+	if ((addr && memcmp(&fwd->target_addr, &l->fwd.target_addr,
+			    sizeof(fwd->target_addr))) ||
+	    fwd->target_port != l->fwd.target_port) {
+		char ip[INANY_STRLEN] = "";
 
-		inany_ntop(target_family(fwd), &fwd->target_addr, ip,
-			   sizeof(ip));
-		ninfo("forward %u: new connections go to %s", fwd->id, ip);
+		if (addr)
+			inany_ntop(target_family(fwd), &fwd->target_addr, ip,
+				   sizeof(ip));
+		ninfo("forward %u: new connections go to %s%sport %u", fwd->id,
+		      ip, ip[0] ? " " : "", fwd->target_port);
 	}
 	if ((fwd->flags ^ l->fwd.flags) & FWD_F_PROXY)
 		ninfo("forward %u: PROXY header %s for new connections",

@@ -693,42 +693,64 @@ static void fwd_proxy_set(struct supervisor *s, struct sup_fwd *f,
  * @have:	forward in the table
  * @want:	same listening socket, from the new configuration
  *
- * A TCP forward to an explicit address whose new address has the same
- * family and port: the relay connects to it from the same pool and within
- * the same Landlock port rule, so only the address it connects to changes
- * (msg.h).  Anything else is a new forward.
+ * A TCP forward whose new target differs only in port or, for an
+ * explicit target, in address within the same family: the relay connects
+ * to it from the same pool, so the listening socket, its backlog and its
+ * flows stay (msg.h).  Rebinding instead refused clients for as long as
+ * the port was closed, and lost the ones already waiting in the backlog:
+ * a reload that moves a service to a new port (blue/green) is when that
+ * hurts.  A UDP forward's target is in its agent and in the sockets the
+ * relay pooled for it, so it changes as a new forward.
  *
- * Return: true if only the target address differs
+ * Return: true if the forward may change in place
  */
 static bool retarget_in_place(const struct msg_forward *have,
 			      const struct msg_forward *want)
 {
 	struct msg_forward w = *want;
 
-	if ((have->flags & FWD_F_UDP) || !(have->flags & FWD_F_TARGET_ADDR) ||
+	if ((have->flags & FWD_F_UDP) ||
+	    ((have->flags ^ want->flags) & ~FWD_F_PROXY) ||
 	    have->target_family != want->target_family)
 		return false;
 	w.target_addr = have->target_addr;
+	w.target_port = have->target_port;
 	return same_target(have, &w) && !same_target(have, want);
 }
 
 /**
- * fwd_retarget() - change a live forward's target address
+ * fwd_retarget() - change a live forward's target port or address
  * @s:		supervisor state
  * @f:		table slot
- * @want:	the forward with its new address
+ * @want:	the forward with its new target
  *
  * The relay applies it to connections it accepts from now on; one yet to
- * learn the forward gets the new address in its batch.  A PROXY flag that
- * changes at the same time travels in the same FORWARD.
+ * learn the forward gets the new target in its batch.  A PROXY flag that
+ * changes at the same time travels in the same FORWARD.  A port outside
+ * the running relay's Landlock rules needs a new relay (restart.c): the
+ * running one keeps the old target until the new one, which gets the
+ * whole table, takes the listener over.
  */
 static void fwd_retarget(struct supervisor *s, struct sup_fwd *f,
 			 const struct fwd_entry *want)
 {
+	char *spec = strdup(want->spec ? want->spec : "");
 	uint32_t id = f->e.m.id;
 
+	/* The table keeps its own copy of the spec: @want's is the
+	 * configuration's, freed by the next reload */
+	if (spec) {
+		free(f->spec);
+		f->spec = spec;
+	}
 	f->e = *want;
 	f->e.m.id = id;
+	f->e.spec = f->spec;
+	if (!port_allowed(s, f->e.m.target_port)) {
+		if (s->ch[CH_RELAY].pid > 0 && s->ch[CH_RELAY].hello)
+			s->relay_replace = true;
+		return;
+	}
 	if (f->in_relay && s->ch[CH_RELAY].chan.fd >= 0)
 		sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0);
 }

@@ -32,18 +32,6 @@ alloc_ports 32260 A B C D E PA PB
 CONF=$TMPDIR_TEST/nsplice.conf
 CTL=$TMPDIR_TEST/ctl.sock
 
-# listen_inodes PORT - the socket inodes listening on host PORT, sorted.
-listen_inodes() {
-	ss -Hltne "sport = :$1" | grep -o 'ino:[0-9]*' | sort | paste -sd' ' -
-}
-
-# write_conf LINE... - replace the config file atomically with LINEs.
-write_conf() {
-	printf '%s\n' "$@" >"$CONF.new"
-	chmod 644 "$CONF.new"
-	mv -f "$CONF.new" "$CONF"
-}
-
 # reload_wait N - send SIGHUP and wait until the log has N reload results
 # (applied or failed) in all
 reload_wait() {

@@ -32,11 +32,6 @@ alloc_ports 15000 A B C D PA PB PC PD
 BIG=256M
 CONF=$TMPDIR_TEST/nsplice.conf
 
-# listen_inodes PORT - the socket inodes listening on host PORT, sorted.
-listen_inodes() {
-	ss -Hltne "sport = :$1" | grep -o 'ino:[0-9]*' | sort | paste -sd' ' -
-}
-
 # relay_count - number of relay processes (in service or draining).
 relay_count() {
 	local p n=0
@@ -44,12 +39,6 @@ relay_count() {
 		ps -o args= -p "$p" 2>/dev/null | grep -q -E '^nsplice: relay' && n=$((n + 1))
 	done
 	echo "$n"
-}
-
-# write_conf LINE... - replace the config file atomically with LINEs.
-write_conf() {
-	printf '%s\n' "$@" >"$CONF.new"
-	mv -f "$CONF.new" "$CONF"
 }
 
 start_ns_server "$NS" "$TMPDIR_TEST/ns.log" serve "source=$PA,$BIG" \

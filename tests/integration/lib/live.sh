@@ -18,6 +18,20 @@ LIVETOOL="$TESTLIB/livetool.py"
 # LIVE_GRACE - how much longer than its own timeout a client may live, s
 LIVE_GRACE=30
 
+# listen_inodes PORT - the socket inodes listening on host PORT (TCP),
+# sorted: the same inodes after a change prove the listener was kept.
+listen_inodes() {
+	ss -Hltne "sport = :$1" | grep -o 'ino:[0-9]*' | sort | paste -sd' ' -
+}
+
+# write_conf LINE... - replace the config file $CONF atomically with
+# LINEs, mode 0644 (nsplice refuses a file others may write).
+write_conf() {
+	printf '%s\n' "$@" >"$CONF.new"
+	chmod 644 "$CONF.new"
+	mv -f "$CONF.new" "$CONF"
+}
+
 # wait_line FILE REGEX SECONDS - wait (<= SECONDS) until FILE has a line
 # matching REGEX (ERE).  Returns 1 if it never came.
 wait_line() {

@@ -27,6 +27,11 @@ Subcommands:
                           N echo connections at once: how many are served
                           at first, then (after TRIGGER, "-" for none) the
                           first ones close and every other must be served
+  churn HOST PORT TRIGGER TIMEOUT     one connection after another to an
+                          nstool ident or echo server, "started" after the
+                          first,
+                          until TRIGGER exists (at most TIMEOUT s); every
+                          one must be answered; says which ports answered
   idle HOST PORT TIMEOUT KEEP         an idle and an active connection: the
                           idle one must close TIMEOUT s after it fell idle
   status-lines [--procs] FILE         `nsplice ctl status --json` (FILE,
@@ -56,6 +61,11 @@ import threading
 import time
 
 import nstool
+
+# CHURN_MAX - connections of one churn run at most
+CHURN_MAX = 20000
+# CHURN_HELLO - what a churn connection sends: an echo server returns it
+CHURN_HELLO = b"churn\n"
 
 # TRIGGER_POLL_S - how often a waiting client looks for its trigger, s
 TRIGGER_POLL_S = 0.05
@@ -226,6 +236,49 @@ def cmd_hold(args):
         sock.close()
     say("alive after the trigger")
     return 0
+
+
+def cmd_churn(args):
+    """cmd_churn() - new connections, one at a time, across a change.
+
+    Each connection sends CHURN_HELLO, half-closes and must bring an
+    nstool ident line ("port=P ...", counted as P) or the echo of
+    CHURN_HELLO (counted as "echo"), then EOF: a refused, reset or silent
+    one is a client the change turned away.  The loop runs until the TRIGGER file exists, at most TIMEOUT s
+    and CHURN_MAX connections.
+    @args: host, port, trigger, timeout (s).
+    Return: 0 if every connection was answered; 1 otherwise.
+    """
+    deadline = time.monotonic() + args.timeout
+    seen, failed, n, first = [], 0, 0, ""
+    while (n < CHURN_MAX and time.monotonic() < deadline and
+           not os.path.exists(args.trigger)):
+        n += 1
+        try:
+            sock = nstool.connect(args.host, args.port, 5)
+            try:
+                sock.sendall(CHURN_HELLO)
+                sock.shutdown(socket.SHUT_WR)
+                line = nstool.recv_all(sock, 1 << 12)
+            finally:
+                sock.close()
+            if line == CHURN_HELLO:
+                port = "echo"
+            elif line.startswith(b"port="):
+                port = line.split()[0][len("port="):].decode()
+            else:
+                raise ValueError("answer %r" % line)
+            if not seen or seen[-1] != port:
+                seen.append(port)
+        except (OSError, ValueError) as e:
+            failed += 1
+            first = first or "%s: %s" % (type(e).__name__, e)
+        if n == 1:
+            say("started")
+    say("connections %d failed %d ports %s%s" %
+        (n, failed, ",".join(seen), " first failure: " + first if first
+         else ""))
+    return 1 if failed or not os.path.exists(args.trigger) else 0
 
 
 def recv_block(sock, view, want, deadline):
@@ -606,6 +659,7 @@ def build_parser():
     client_parser(sub, "many", cmd_many, ("n", int), ("expect_first", int),
                   ("first_wait", float), ("trigger", str),
                   ("rest_wait", float))
+    client_parser(sub, "churn", cmd_churn, *trig)
     client_parser(sub, "idle", cmd_idle, ("timeout", float), ("keep", float))
     sp = sub.add_parser("status-lines")
     sp.add_argument("--procs", action="store_true")
