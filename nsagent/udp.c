@@ -14,7 +14,9 @@
  * and this agent decides where they point: the forward's explicit target
  * address, else for UDP_KIND_LOCAL this namespace's loopback and for
  * UDP_KIND_EXTERNAL its first external address of the family (the one it
- * reports as NS_ADDRS), checked with inany_loopback_safe() - so a client
+ * reports as NS_ADDRS; none for a forward listening on a loopback
+ * address, which has no other clients), checked with
+ * inany_loopback_safe() - so a client
  * that is not on the other side's loopback never reaches a service that
  * listens only on this side's loopback unless the target names it.  Each
  * socket is created here and connect()ed here, then passed over
@@ -124,6 +126,17 @@ static socklen_t udp_peer(const struct agent *a, const struct msg_forward *t,
 	} else if (kind == UDP_KIND_LOCAL) {
 		inany_loopback(af, &addr);
 	} else {
+		/* A listener on a loopback address has loopback clients only
+		 * (UDP_KIND_LOCAL): a relay that asks for an external socket
+		 * there wants one it may re-aim anywhere, as the fenced
+		 * loopback-bound ones cannot be (see the top of this file) */
+		if (inany_is_loopback(t->family, &t->listen_addr)) {
+			log_ratelimited(&udp_fail_rl, LOG_LVL_WARN, "UDP "
+					"forward %u listens on loopback: the "
+					"relay's request for sockets to the "
+					"external address refused", t->id);
+			return 0;
+		}
 		/* Loopback safety: only a checked external address */
 		if (!a->addrs_sent || !(a->addrs.flags & flag) ||
 		    !inany_loopback_safe(af, ext, INANY_USE_EXTERNAL))
@@ -172,9 +185,11 @@ static int udp_connected_socket(const union sockaddr_inany *sa, socklen_t len,
  * @a:		agent state
  * @r:		validated request
  *
- * Why this is safe to answer for any id and kind: the peer comes from the
+ * Why this is safe to answer for any id: the peer comes from the
  * supervisor's UDP_TARGET and this agent's own addresses, never from the
- * relay, and at most IPC_FDS_MAX sockets go out per request.
+ * relay, and at most IPC_FDS_MAX sockets go out per request.  The kind is
+ * the relay's word, so it is believed only where a well-behaved relay can
+ * mean it (udp_peer()).
  */
 void agent_answer_udp_pool_req(struct agent *a, const struct msg_udp_pool_req *r)
 {

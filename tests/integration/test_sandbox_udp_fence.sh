@@ -21,7 +21,10 @@
 #    connect() to OUT);
 # IPv4 calls fail with EINVAL, IPv6 ones are accepted and dropped by the
 # kernel; OUT's servers receive nothing, the relay is not killed, and
-# both forwards serve new clients afterwards.
+# both forwards serve new clients afterwards.  And the relay asks both
+# agents for sockets of kind external (connected to the agent's own
+# address, not bound to loopback, so re-aimable) for every forward:
+# these forwards listen on loopback, so neither agent gives any.
 # Control (so the test can fail): a plain process in NS and in NSH does
 # the same with a socket connected to loopback but not bound first, and
 # OUT gets its datagrams - which is what the relay could do with its flow
@@ -232,6 +235,70 @@ attack "-u IPv4 listening socket" "$NSH" 4 "127.0.0.1:$HP" listener 10.206.0.2
 attack "-u IPv6 listening socket" "$NSH" 4 "[::1]:$HP" listener fd00:206::2
 attack "-U IPv4 listening socket" "$NS" 4 "127.0.0.1:$UP" listener 10.205.0.2
 attack "-U IPv6 listening socket" "$NS" 4 "[::1]:$UP" listener fd00:205::2
+
+# ask_external - in the live relay, ask each agent (channels 4 and 5) for
+# a UDP socket of kind external (UDP_POOL_REQ, kind 1) for every forward
+# id 0..FWD_IDS-1, then read the answers (UDP_POOL_FDS, type 31) off the
+# channels and close what came.  Every forward here listens on loopback,
+# so its clients are loopback ones and take fenced loopback-bound sockets;
+# an external one is connected to the agent's own address, unbound, and
+# could be re-aimed anywhere: no agent may hand one out.  The relay is
+# idle meanwhile (no client), so no answer of its own is taken from it.
+FWD_IDS=8
+ask_external() {
+	local out=$TMPDIR_TEST/gdb-ask.out cmds=() ch id k got answers
+	mapfile -t cmds < <(
+		echo "set \$q = (long)calloc(1, 64)"
+		echo "set \$h = (long)calloc(1, 64)"
+		echo "set \$iov = (long)calloc(1, 16)"
+		echo "set \$buf = (long)calloc(1, 64)"
+		echo "set \$cm = (long)calloc(1, 64)"
+		for ch in 4 5; do
+			for ((id = 0; id < FWD_IDS; id++)); do
+				echo "set *(unsigned short *)\$q = 30"
+				echo "set *(unsigned short *)(\$q + 2) = 12"
+				echo "set *(unsigned int *)(\$q + 4) = $id"
+				echo "set *(unsigned int *)(\$q + 8) = 1"
+				echo "set *(unsigned int *)(\$q + 12) = 1"
+				echo "printf \"request %d %d %d\\n\", $ch, $id, (int)syscall($SYS_sendto, $ch, \$q, 16, 0x40, 0, 0)"
+			done
+		done
+		echo "shell sleep 0.5"
+		for ch in 4 5; do
+			for ((k = 0; k < FWD_IDS + 4; k++)); do
+				echo "set *(long *)\$iov = \$buf"
+				echo "set *(long *)(\$iov + 8) = 64"
+				echo "set *(long *)(\$h + 16) = \$iov"
+				echo "set *(long *)(\$h + 24) = 1"
+				echo "set *(long *)(\$h + 32) = \$cm"
+				echo "set *(long *)(\$h + 40) = 64"
+				echo "set *(unsigned short *)\$buf = 0"
+				echo "set *(int *)(\$cm + 16) = -1"
+				echo "set \$r = (int)syscall($SYS_recvmsg, $ch, \$h, 0x40000040)"
+				echo "printf \"answer %d %d %d %d %d %d %d\\n\", $ch, \$r, *(unsigned short *)\$buf, *(unsigned int *)(\$buf + 4), *(unsigned int *)(\$buf + 8), *(unsigned int *)(\$buf + 12), *(int *)(\$cm + 16)"
+				echo "if \$r > 0 && *(unsigned int *)(\$buf + 12) > 0 && *(int *)(\$cm + 16) > 5"
+				echo "print (long)syscall($SYS_close, *(int *)(\$cm + 16))"
+				echo "end"
+			done
+		done)
+	gdb_run "$RELAY" "$out" "${cmds[@]}"
+	if gdb_sigsys "$out"; then
+		fail "asking the agents for external UDP sockets: the relay was killed by seccomp"
+		return
+	fi
+	answers=$(awk '$1 == "answer" && $3 > 0 && $4 == 31' "$out" | wc -l)
+	got=$(awk '$1 == "answer" && $3 > 0 && $4 == 31 && $7 > 0' "$out")
+	if ((answers == 0)); then
+		fail "asking the agents for external UDP sockets: no UDP_POOL_FDS answer came (the check proves nothing)"
+		indent <"$out"
+	elif [[ -z $got ]]; then
+		ok "asked for external UDP sockets of loopback forwards, the agents gave none ($answers answers)"
+	else
+		fail "an agent gave the relay external UDP sockets for a loopback forward (channel, rc, type, id, kind, count, fd):"
+		indent <<<"$got"
+	fi
+}
+ask_external
 
 if pid_alive "$RELAY" && [[ $(find_role relay) == "$RELAY" ]]; then
 	ok "the relay survived the calls: its filter allows them, the kernel refused them"

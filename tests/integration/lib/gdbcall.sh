@@ -16,6 +16,7 @@ SYS_socket=41
 SYS_connect=42
 SYS_sendto=44
 SYS_sendmsg=46
+SYS_recvmsg=47
 SYS_setsockopt=54
 SYS_execve=59
 SYS_openat=257
