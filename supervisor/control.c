@@ -319,8 +319,9 @@ static bool dir_trusted(const struct stat *st, uid_t unmapped)
 
 /**
  * dir_walk() - check a directory and every directory above it
- * @path:	socket path, for messages
- * @dir:	absolute path of the socket's directory
+ * @what:	what @path is, for messages ("control socket", "--pid-file")
+ * @path:	the path checked, for messages
+ * @dir:	absolute path of its directory
  * @unmapped:	unmapped_owner()
  * @err:	error buffer
  * @errlen:	its size
@@ -328,22 +329,23 @@ static bool dir_trusted(const struct stat *st, uid_t unmapped)
  * Each prefix of @dir is stat()ed as a lookup would reach it, symlinks
  * followed: a directory anywhere on the way that others may write to
  * lets them rename the rest of the path away and put their own in its
- * place, so that `nsplice ctl` talks to their server and nsplice, at
- * exit, unlinks whatever is then at the path.
+ * place, so that `nsplice ctl` talks to their server (or a pid file is
+ * written where they chose) and nsplice, at exit, unlinks whatever is
+ * then at the path.
  *
  * Return: 0, or -1 with @err naming the first directory that is not
  * trusted, from the top
  */
-static int dir_walk(const char *path, const char *dir, uid_t unmapped,
-		    char *err, size_t errlen)
+static int dir_walk(const char *what, const char *path, const char *dir,
+		    uid_t unmapped, char *err, size_t errlen)
 {
 	char prefix[PATH_MAX];
 	struct stat st;
 	size_t i, len = strlen(dir);
 
 	if (len >= sizeof(prefix) || dir[0] != '/')
-		return errfmt(err, errlen, "control socket %s: directory %s: "
-			      "not an absolute path that fits", path, dir);
+		return errfmt(err, errlen, "%s %s: directory %s: not an "
+			      "absolute path that fits", what, path, dir);
 	for (i = 1; i <= len; i++) {
 		if (i < len && dir[i] != '/')
 			continue;
@@ -351,37 +353,37 @@ static int dir_walk(const char *path, const char *dir, uid_t unmapped,
 		snprintf(prefix, sizeof(prefix), "%.*s", (int)(i > 1 ? i : 1),
 			 dir);
 		if (stat(prefix, &st))
-			return errfmt(err, errlen, "control socket %s: "
-				      "directory %s: %s", path, prefix,
-				      strerror(errno));
+			return errfmt(err, errlen, "%s %s: directory %s: %s",
+				      what, path, prefix, strerror(errno));
 		if (!dir_trusted(&st, unmapped))
-			return errfmt(err, errlen, "control socket %s: "
-				      "directory %s (owner uid %u, mode %04o) "
-				      "lets others replace the socket: use a "
-				      "directory only you (or root) can write "
-				      "to, or a sticky one, on a path of such "
-				      "directories", path, prefix,
-				      (unsigned)st.st_uid,
+			return errfmt(err, errlen, "%s %s: directory %s (owner "
+				      "uid %u, mode %04o) lets others replace "
+				      "it: use a directory only you (or root) "
+				      "can write to, or a sticky one, on a "
+				      "path of such directories", what, path,
+				      prefix, (unsigned)st.st_uid,
 				      (unsigned)(st.st_mode & 07777));
 	}
 	return 0;
 }
 
 /**
- * dir_check() - refuse a path where others could replace the socket
- * @path:	socket path
+ * dir_check() - refuse a path where others could replace what it names
+ * @what:	what @path is, for messages ("control socket", "--pid-file")
+ * @path:	the path
  * @err:	error buffer
  * @errlen:	its size
  *
- * Every directory from / down to the socket's must belong to the
+ * Every directory from / down to @path's must belong to the
  * supervisor's user or root and be writable by nobody else unless it is
  * sticky (dir_trusted()): the path as given (a relative one from the
  * working directory), and the path with its symlinks resolved, whose
- * directories a lookup passes through too.
+ * directories a lookup passes through too.  Used for the control socket
+ * and the pid file.
  *
  * Return: 0, or -1 with @err set
  */
-static int dir_check(const char *path, char *err, size_t errlen)
+int dir_check(const char *what, const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], abs[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -397,19 +399,20 @@ static int dir_check(const char *path, char *err, size_t errlen)
 		snprintf(abs, sizeof(abs), "%s", dir);
 	} else {
 		if (!getcwd(cwd, sizeof(cwd)))
-			return errfmt(err, errlen, "control socket %s: working "
-				      "directory: %s", path, strerror(errno));
+			return errfmt(err, errlen, "%s %s: working directory: "
+				      "%s", what, path, strerror(errno));
 		if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, dir) >=
 		    sizeof(abs))
-			return errfmt(err, errlen, "control socket %s: path "
-				      "too long", path);
+			return errfmt(err, errlen, "%s %s: path too long",
+				      what, path);
 	}
-	if (dir_walk(path, abs, unmapped, err, errlen))
+	if (dir_walk(what, path, abs, unmapped, err, errlen))
 		return -1;
 	if (!realpath(abs, real))
-		return errfmt(err, errlen, "control socket %s: directory %s: "
-			      "%s", path, abs, strerror(errno));
-	return strcmp(real, abs) ? dir_walk(path, real, unmapped, err, errlen)
+		return errfmt(err, errlen, "%s %s: directory %s: %s", what,
+			      path, abs, strerror(errno));
+	return strcmp(real, abs) ? dir_walk(what, path, real, unmapped, err,
+					    errlen)
 				 : 0;
 }
 
@@ -473,7 +476,8 @@ int control_open(const char *path, char *err, size_t errlen)
 		return errfmt(err, errlen, "control socket %.60s...: path too "
 			      "long: %zu bytes, at most %zu", path, len,
 			      CTL_SUN_PATH_MAX - 1);
-	if (dir_check(path, err, errlen) || path_clear(path, err, errlen))
+	if (dir_check("control socket", path, err, errlen) ||
+	    path_clear(path, err, errlen))
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -741,6 +741,16 @@ static int lock_pid_file(const char *path, const char *where, char *err,
 		return errfmt(err, errlen, "%s \"%s\": not a regular file: "
 			      "expected a pid file's path", where, path);
 	}
+	/* Another user's file: whoever owns it may write another pid in it
+	 * for a later `kill $(cat FILE)` (or it is another daemon's) */
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		return errfmt(err, errlen, "%s \"%s\": the file exists and "
+			      "belongs to uid %u, not to nsplice's user (uid "
+			      "%u): expected a pid file only nsplice writes",
+			      where, path, (unsigned)st.st_uid,
+			      (unsigned)geteuid());
+	}
 	got = st.st_size ? read(fd, buf, sizeof(buf)) : 0;
 	if (got < 0 || (got && (st.st_size > PIDFILE_READ_MAX ||
 				!pid_text(buf, (size_t)got)))) {
@@ -780,7 +790,12 @@ static int lock_pid_file(const char *path, const char *where, char *err,
  * A file that is already there is replaced only if it is empty or a pid
  * file (a stale one of an earlier run): --pid-file naming any other file,
  * a typo or a config file's line, would otherwise have it truncated, and
- * deleted at exit.  Symlinks are not followed.  The file stays open and
+ * deleted at exit; so is only one that belongs to nsplice's user, and it
+ * is made PIDFILE_MODE.  Symlinks are not followed, and the directories
+ * on the way must be ones only nsplice's user or root may change (as for
+ * the control socket, dir_check()): through a directory another user
+ * could rename, root wrote its pid into, and at exit removed, a file of
+ * that user's choosing.  The file stays open and
  * locked (flock(), which ends with the process however it ends) while
  * nsplice runs: a second nsplice given the same path is refused rather
  * than overwrite the running one's pid, which a service manager or a
@@ -795,6 +810,8 @@ static int write_pid_file(const char *path, const char *where, char *err,
 	char buf[PIDFILE_READ_MAX + 1];
 	int fd, n, tries = 0;
 
+	if (dir_check(where, path, err, errlen))
+		return -1;
 	while ((fd = lock_pid_file(path, where, err, errlen)) == PIDFILE_GONE)
 		if (++tries == PIDFILE_TRIES)
 			return errfmt(err, errlen, "%s \"%s\": replaced each "
@@ -803,7 +820,9 @@ static int write_pid_file(const char *path, const char *where, char *err,
 	if (fd < 0)
 		return -1;
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
+	/* A stale file of ours may have been left writable by others */
+	if (fchmod(fd, PIDFILE_MODE) || ftruncate(fd, 0) ||
+	    pwrite(fd, buf, (size_t)n, 0) != n) {
 		errfmt(err, errlen, "%s \"%s\": %s", where, path,
 		       strerror(errno));
 		close(fd);

@@ -20,7 +20,10 @@
 #    anything but a pid is refused and left as it was (it used to be
 #    truncated, and deleted at exit); one held by a running nsplice is
 #    refused (exit 1, naming its pid) and keeps that pid, also after the
-#    refused run ends (it used to be overwritten, then deleted); a start
+#    refused run ends (it used to be overwritten, then deleted); a path
+#    through a directory another user may change, and a file that belongs
+#    to another user, are refused (root wrote into, and removed, files a
+#    user chose); a start
 #    whose lock came on a file the ending nsplice had just removed opens
 #    the path again and runs with a pid file;
 #  - SIGHUPs sent while nsplice starts do not end it.
@@ -224,15 +227,18 @@ if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile.log" \
 	[[ -e $PF ]] && fail "--pid-file $PF left after exit" ||
 		ok "--pid-file removed at exit"
 fi
-# taken_over WHAT N - with $PF as it is, nsplice starts and $PF holds its
-# pid (log pidfileN.log)
+# taken_over WHAT N [MODE] - with $PF as it is, nsplice starts and $PF
+# holds its pid (log pidfileN.log), with permissions MODE if given
 taken_over() {
-	local got
+	local got mode
 	start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile$2.log" \
 		--netns "$NS" --pid-file "$PF" -t "$HPF:$PORT" || return 0
 	got=$(tr -d ' \n' <"$PF" 2>/dev/null || true)
 	[[ $got == "$NSP_PID" ]] && ok "--pid-file: $1 is taken over" ||
 		fail "--pid-file: $1 holds '$got', supervisor pid is $NSP_PID"
+	mode=$(stat -c %a "$PF" 2>/dev/null || true)
+	[[ -z ${3:-} || $mode == "$3" ]] ||
+		fail "--pid-file: $1 has mode '$mode' while nsplice runs, expected $3"
 	shutdown_nsplice --any-status 2 "--pid-file over $1"
 }
 echo 999999 >"$PF"
@@ -250,6 +256,48 @@ if ((rc != 0)) && [[ $(cat "$PF") == "precious = data" ]] &&
 else
 	fail "--pid-file naming another file: exit $rc, file now '$(cat "$PF" 2>/dev/null)': $(cat "$TMPDIR_TEST/pidfile3.out")"
 fi
+# refused_pid_file DESC PATH REGEX N - nsplice with --pid-file PATH exits
+# non-zero before it forwards, its message matching REGEX (pidfileN.out)
+refused_pid_file() {
+	local rc=0 out=$TMPDIR_TEST/pidfile$4.out
+	timeout -k 2 20 "$NSPLICE" --netns "$NS" --pid-file "$2" -t "$HPF:$PORT" \
+		>"$out" 2>&1 </dev/null || rc=$?
+	if ((rc != 0)) && grep -q -E "$3" "$out"; then
+		ok "--pid-file $1: refused (exit $rc): $(cat "$out")"
+	else
+		fail "--pid-file $1: exit $rc, expected a refusal matching '$3': $(cat "$out")"
+	fi
+}
+# Another user's directory on the way (a symlink to root's own directory
+# in it): that user could point it anywhere between check and use, and
+# root wrote its pid into, then removed, another daemon's pid file there.
+ensure_test_user
+OTHER=$TMPDIR_TEST/other-user
+VICTIM=$TMPDIR_TEST/victim
+mkdir -p "$OTHER" "$VICTIM"
+chmod 755 "$TMPDIR_TEST"
+chown "$TEST_USER:" "$OTHER"
+ln -s "$VICTIM" "$OTHER/d"
+echo 4242 >"$VICTIM/other.pid"
+refused_pid_file "through another user's directory" "$OTHER/d/other.pid" \
+	"directory $OTHER .*lets others replace it" 7
+[[ $(cat "$VICTIM/other.pid" 2>/dev/null) == 4242 ]] &&
+	ok "--pid-file through another user's directory: the file it named is unchanged" ||
+	fail "--pid-file through another user's directory: $VICTIM/other.pid now '$(cat "$VICTIM/other.pid" 2>/dev/null)'"
+# A pid file that belongs to another user, who could write another pid
+# into it for a later kill $(cat FILE)
+echo 999999 >"$PF"
+chown "$TEST_USER:" "$PF"
+chmod 666 "$PF"
+refused_pid_file "owned by another user" "$PF" \
+	"belongs to uid $(id -u "$TEST_USER"), not to nsplice's user" 8
+[[ $(cat "$PF") == 999999 ]] &&
+	ok "--pid-file owned by another user: left as it was" ||
+	fail "--pid-file owned by another user: now '$(cat "$PF")'"
+# Ours, but writable by others (an earlier run's, chmod-ed since): taken
+# over, and made 0644
+chown root: "$PF"
+taken_over "a stale pid file writable by others" 9 644
 # a pid file a running nsplice holds is not taken over by a second one
 rm -f "$PF"
 if start_nsplice --wait 127.0.0.1 "$HPF" "$TMPDIR_TEST/pidfile5.log" \
