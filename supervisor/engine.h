@@ -28,7 +28,8 @@
  *    and expects "OK".  The supervisor builds a configuration with that
  *    target address (config_retarget()) and applies it like any reload:
  *    listeners stay bound, connections already open keep their target, new
- *    ones go to the new address.
+ *    ones go to the new address (an address of the other family moves
+ *    every forward to it, and those are bound again).
  *
  * All descriptors are opened before the supervisor's sandbox; afterwards
  * only read, write, accept4, recvmsg/sendmsg on them and close are needed,

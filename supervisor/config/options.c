@@ -1783,9 +1783,14 @@ int config_change(const struct nsp_config *running, bool add, char opt,
  * rootlessport's reload (supervisor/engine.c): the container moved to
  * another address, its ports did not.  Forwards with FWD_F_TARGET_ADDR of
  * @addr's family take @addr; their listeners and every other setting stay
- * as they are.  A loopback address is refused (the container's loopback
- * is never a target: CVE-2021-20199), and so is an address no forward's
- * family matches, which used to be answered OK while nothing changed.
+ * as they are.  If none has that family, the container moved to a network
+ * of the other family (podman network connect, then disconnect of the
+ * old one): every forward with FWD_F_TARGET_ADDR takes @addr and its
+ * family, as podman's own rootlessport does.  Refusing that left the
+ * ports going to an address the container no longer had, for good.  A
+ * loopback address is refused (the container's loopback is never a
+ * target: CVE-2021-20199), and so is a reload when no forward has an
+ * explicit target, which used to be answered OK while nothing changed.
  *
  * Return: 0 or -1
  */
@@ -1793,7 +1798,7 @@ int config_retarget(const struct nsp_config *running, int af,
 		    const union inany *addr, struct nsp_config *fresh,
 		    char *err, size_t errlen)
 {
-	unsigned i, n = 0;
+	unsigned i, same = 0, any = 0;
 
 	memset(fresh, 0, sizeof(*fresh));
 	if (!inany_loopback_safe(af, addr, INANY_USE_TARGET))
@@ -1801,20 +1806,26 @@ int config_retarget(const struct nsp_config *running, int af,
 	if (inany_is_loopback(af, addr))
 		return errfmt(err, errlen, "a loopback address: the container's "
 			      "loopback is never a target");
-	for (i = 0; i < running->nfwd; i++)
-		n += (running->fwd[i].m.flags & FWD_F_TARGET_ADDR) &&
-		     running->fwd[i].m.target_family == af;
-	if (!n)
-		return errfmt(err, errlen, "no forward goes to an %s address "
-			      "now, and a reload does not change the family",
-			      af == AF_INET6 ? "IPv6" : "IPv4");
+	for (i = 0; i < running->nfwd; i++) {
+		const struct msg_forward *m = &running->fwd[i].m;
+
+		any += !!(m->flags & FWD_F_TARGET_ADDR);
+		same += (m->flags & FWD_F_TARGET_ADDR) &&
+			m->target_family == af;
+	}
+	if (!any)
+		return errfmt(err, errlen, "no forward goes to a container "
+			      "address");
 	if (config_clone(fresh, running, true, err, errlen))
 		return -1;
 	for (i = 0; i < fresh->nfwd; i++) {
 		struct msg_forward *m = &fresh->fwd[i].m;
 
-		if ((m->flags & FWD_F_TARGET_ADDR) && m->target_family == af)
-			m->target_addr = *addr;
+		if (!(m->flags & FWD_F_TARGET_ADDR) ||
+		    (same && m->target_family != af))
+			continue;
+		m->target_family = (uint8_t)af;
+		m->target_addr = *addr;
 	}
 	if (config_check(fresh, err, errlen)) {
 		config_free(fresh);

@@ -44,6 +44,9 @@
 #          real helper cuts the download (it removes and re-adds every
 #          port, podman#11091): with RP_HELPER=real that one check is a
 #          note; nsplice must keep live connections;
+#      f3. connect NET6 (IPv6 only) + disconnect NET2: the reload brings
+#          an IPv6 ChildIP, and new connections reach it (a change of
+#          family was refused before, leaving the port dead);
 #   g. `podman stop`: every process of the helper's tree exits, the port is
 #      free again, the reload socket is gone;
 #   h. (nsplice only) the helper's tree has a `nsplice: relay` with
@@ -246,6 +249,8 @@ kill_pids "$HOLD_PID" $(pgrep -P "$HOLD_PID") 2>/dev/null || true
 # keeps ChildIP), with ChildIP = the address on the first network left.
 NET1=nspn1-$$
 NET2=nspn2-$$
+NET6=nspn6-$$
+NET6_SUBNET=fd77:$(printf %x $(($$ % 65536)))::/64
 pod network create "$NET1" >/dev/null 2>&1 || fail "f. podman network create $NET1"
 pod network create "$NET2" >/dev/null 2>&1 || fail "f. podman network create $NET2"
 
@@ -344,6 +349,23 @@ if run_ctr cf --network "$NET1" -p "$PF:80" "$PM_IMAGE" sh -c \
 	fi
 	new_conns "f2. after the reload with a live connection" ||
 		fail "f2. after the reload with a live connection: $RESULT_NEW"
+
+	# f3: to an IPv6-only network (connect NET6, disconnect NET2): the
+	# reload brings an IPv6 ChildIP while every forward targets IPv4.
+	# It used to be refused ("a reload does not change the family"), and
+	# the port stayed dead; podman's own helper follows it.
+	if pod network create --subnet "$NET6_SUBNET" "$NET6" >/dev/null 2>&1; then
+		netop connect "$NET6"
+		netop disconnect "$NET2"
+		if ((NETOP_RC == 0)); then
+			new_conns "f3. after a move to the IPv6-only $NET6" ||
+				fail "f3. after a move to the IPv6-only $NET6: $RESULT_NEW"
+		else
+			fail "f3. the reload to an IPv6 ChildIP was refused (above)"
+		fi
+	else
+		fail "f3. podman network create --subnet $NET6_SUBNET $NET6"
+	fi
 fi
 
 # ---------------------------------------------------------- g. podman stop
