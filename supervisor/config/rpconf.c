@@ -553,7 +553,8 @@ static int map_check(const struct rp_raw_map *raw, struct rp_mapping *m,
 	memset(m, 0, sizeof(*m));
 	if (range < 1 || range > PORT_MAX)
 		return errfmt(err, errlen, "Mappings[%u]: range %lld: expected "
-			      "1 to %d", n, raw->range, PORT_MAX);
+			      "1 to %d (or 0 or none: one port, as podman "
+			      "reads it)", n, raw->range, PORT_MAX);
 	if (port_range("host_port", raw->host_port, range, n, err, errlen) ||
 	    port_range("container_port", raw->cport, range, n, err, errlen) ||
 	    protocols(m, raw->protocol[0] ? raw->protocol : "tcp", n, err,

@@ -135,6 +135,9 @@ static void test_refuses(void)
 		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":65535,"
 		  "\"container_port\":1,\"range\":2}]}", "runs past port" },
 		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
+		  "\"container_port\":1,\"range\":-1}]}", "range -1: expected 1 "
+		  "to 65535 (or 0 or none: one port" },
+		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
 		  "\"container_port\":70000}]}", "container_port 70000" },
 		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
 		  "\"container_port\":1,\"protocol\":\"sctp\"}]}",
