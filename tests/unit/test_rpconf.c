@@ -95,6 +95,14 @@ static void test_accepts(void)
 		"{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
 		"\"container_port\":1,\"host_ip\":\"::\"},{\"host_port\":2,"
 		"\"container_port\":2,\"host_ip\":\"0.0.0.0\"}]}",
+		/* one port, both families' loopback; tcp beside udp; ranges
+		 * that touch without overlapping */
+		"{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":8080,"
+		"\"container_port\":80,\"host_ip\":\"127.0.0.1\"},"
+		"{\"host_port\":8080,\"container_port\":80,\"host_ip\":"
+		"\"::1\"},{\"host_port\":8080,\"container_port\":80,"
+		"\"protocol\":\"udp\"},{\"host_port\":9000,\"container_port\":"
+		"9000,\"range\":10},{\"host_port\":9010,\"container_port\":1}]}",
 	};
 	char err[RP_ERR_MAX];
 	unsigned i;
@@ -139,6 +147,16 @@ static void test_refuses(void)
 		  "to 65535 (or 0 or none: one port" },
 		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
 		  "\"container_port\":70000}]}", "container_port 70000" },
+		/* one host port twice: podman's own helper's bind error */
+		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":8080,"
+		  "\"container_port\":80},{\"host_port\":8080,\"container_port\""
+		  ":81,\"host_ip\":\"127.0.0.1\"}]}", "listen tcp 127.0.0.1:8080: "
+		  "bind: address already in use" },
+		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":9000,"
+		  "\"container_port\":9000,\"range\":10,\"protocol\":\"udp\","
+		  "\"host_ip\":\"::1\"},{\"host_port\":9005,\"container_port\""
+		  ":1,\"range\":20,\"protocol\":\"tcp,udp\"}]}",
+		  "listen udp 0.0.0.0:9005: bind: address already in use" },
 		{ "{\"NetNSPath\":\"/n\",\"Mappings\":[{\"host_port\":1,"
 		  "\"container_port\":1,\"protocol\":\"sctp\"}]}",
 		  "unsupported port protocol sctp" },
