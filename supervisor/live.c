@@ -335,6 +335,11 @@ static int replace_config(struct supervisor *s, struct nsp_config *keep,
 	struct nsp_config *old_owned = s->cfg_owned;
 	int side;
 
+	if (s->one_ns && config_check_loops(keep, true, err, errlen)) {
+		config_free(keep);
+		free(keep);
+		return -1;
+	}
 	s->cfg = keep;
 	if (fwdtab_apply(s, err, errlen)) {
 		char again[CONFIG_ERR_MAX];

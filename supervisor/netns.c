@@ -111,6 +111,22 @@ static bool own_userns(int fd)
 }
 
 /**
+ * netns_is_own() - is a network namespace nsplice's own
+ * @fd:		network namespace descriptor
+ *
+ * Return: true if @fd is the network namespace nsplice runs in
+ */
+bool netns_is_own(int fd)
+{
+	int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	bool same = own >= 0 && same_ns(own, fd);
+
+	if (own >= 0)
+		close(own);
+	return same;
+}
+
+/**
  * owner_userns() - user namespace agent[target] must join, if any
  * @netns_fd:	target network namespace
  *

@@ -1008,6 +1008,10 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 	} else if (netns_open(s, err, errlen)) {
 		return EXIT_USAGE;
 	}
+	/* --netns /proc/self/ns/net, --pid $$: one namespace on both sides */
+	s->one_ns = s->netns_fd >= 0 && netns_is_own(s->netns_fd);
+	if (s->one_ns && config_check_loops(s->cfg, true, err, errlen))
+		return EXIT_USAGE;
 	if (s->cfg->pid_file) {
 		s->pid_fd = write_pid_file(s->cfg->pid_file,
 					   config_where(s->cfg, WHERE_PID_FILE,

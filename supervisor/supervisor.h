@@ -236,6 +236,9 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @relay_keeps_uid: nsplice is uid 0 of a user namespace that does not map
  *		the relay's default user: the relay keeps uid 0 there
  *		(runas_check())
+ * @one_ns:	the target network namespace is nsplice's own: both sides
+ *		are one, and a forward to its own port is a loop
+ *		(config_check_loops())
  * @drain_pending: the relay being replaced, if @relay_new
  * @listening:	ports listening on each side (PORTS reports): [0] TCP IPv4,
  *		[1] TCP IPv6, [2] UDP IPv4, [3] UDP IPv6
@@ -318,6 +321,7 @@ struct supervisor {
 	bool relay_replace;
 	bool relay_new;
 	bool relay_keeps_uid;
+	bool one_ns;
 	struct sup_drain drain_pending;
 	uint8_t listening[SIDE_COUNT][4][PORTSET_BYTES];
 	uint8_t listening_next[SIDE_COUNT][4][PORTSET_BYTES];
@@ -370,6 +374,7 @@ pid_t spawn_role(const struct supervisor *s, enum sup_child_id id,
 
 /* netns.c */
 int netns_open(struct supervisor *s, char *err, size_t errlen);
+bool netns_is_own(int fd);
 /* EXIT_CMD_NOT_FOUND, EXIT_CMD_CANNOT_RUN - COMMAND could not be executed
  * (no such file; any other reason), as env(1) and timeout(1) say it */
 #define EXIT_CMD_NOT_FOUND	127

@@ -852,7 +852,156 @@ static int auto_pair_check(const struct auto_rule *a,
 }
 
 /**
- * config_check() - the checks that need every forward: overlaps
+ * loop_target() - where a forward's loopback clients are sent
+ * @e:		forward
+ * @af:		set to the target's family
+ * @a:		set to the target address
+ *
+ * Return: false if they never reach a loopback address of the other side
+ * (an explicit target elsewhere), so the forward cannot close a loop
+ */
+static bool loop_target(const struct fwd_entry *e, int *af, union inany *a)
+{
+	if (e->m.flags & FWD_F_TARGET_ADDR) {
+		*af = e->m.target_family;
+		*a = e->m.target_addr;
+		return inany_is_loopback(*af, a);
+	}
+	*af = e->m.family;
+	inany_loopback(*af, a);
+	return true;
+}
+
+/**
+ * loop_next() - the listener a forward's loopback clients are sent to
+ * @cfg:	configuration, listeners sorted by fwd_cmp()
+ * @e:		forward
+ * @one_ns:	both sides are one namespace
+ *
+ * Return: index of a forward of nsplice's own that listens on the address
+ * and port @e sends its loopback clients to, or -1 if none does
+ */
+static long loop_next(const struct nsp_config *cfg, const struct fwd_entry *e,
+		      bool one_ns)
+{
+	unsigned side = e->m.listen_side == SIDE_HOST ? SIDE_TARGET : SIDE_HOST;
+	unsigned i, s, lo, hi;
+	struct fwd_entry key;
+	union inany a;
+	int af;
+
+	if (!loop_target(e, &af, &a))
+		return -1;
+	for (s = 0; s < SIDE_COUNT; s++) {
+		if (!one_ns && s != side)
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.m.flags = e->m.flags & FWD_F_UDP;
+		key.m.listen_side = (uint8_t)s;
+		key.m.family = (uint8_t)af;
+		key.m.listen_port = e->m.target_port;
+		/* the first listener of the port (the wildcard sorts
+		 * first), then the port's others */
+		lo = 0;
+		hi = cfg->nfwd;
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo) / 2;
+
+			if (fwd_cmp(&cfg->fwd[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (i = lo; i < cfg->nfwd; i++) {
+			const struct msg_forward *m = &cfg->fwd[i].m;
+
+			if (((m->flags ^ key.m.flags) & FWD_F_UDP) ||
+			    m->listen_side != s || m->family != af ||
+			    m->listen_port != key.m.listen_port)
+				break;
+			if ((!m->ifname[0] || !strcmp(m->ifname, "lo")) &&
+			    (inany_is_any(af, &m->listen_addr) ||
+			     inany_equal(af, &m->listen_addr, &a)))
+				return (long)i;
+		}
+	}
+	return -1;
+}
+
+/**
+ * config_check_loops() - refuse forwards that send to each other
+ * @cfg:	configuration, listeners sorted by fwd_cmp()
+ * @one_ns:	the target namespace is nsplice's own (both sides are one)
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * A forward's loopback clients go to the other side's loopback; when
+ * nsplice listens there itself (-u P with -U P, or -u P into its own
+ * namespace), every datagram or connection comes back as a new client,
+ * whose flow sends it on again.  A UDP loop filled the flow table in a
+ * moment, and once an agent's socket got the port of the first client's
+ * flow (ports are reused) the datagram circled for good, the relay at
+ * 100 % CPU (a UDP review).  Nothing such a loop forwards reaches
+ * anything but nsplice itself, so it is a mistake by construction.
+ * Each forward's successor is the listener its loopback clients reach
+ * (loop_next()); a walk that comes back to a forward of its own path is
+ * a loop.
+ *
+ * Return: 0, or -1 with @err naming the forwards of the loop
+ */
+int config_check_loops(const struct nsp_config *cfg, bool one_ns, char *err,
+		       size_t errlen)
+{
+	char where_a[PATH_MAX + 32], where_b[PATH_MAX + 32];
+	const struct fwd_entry *a, *b;
+	uint8_t *state;
+	unsigned i;
+	long j = -1, k;
+
+	if (!cfg->nfwd)
+		return 0;
+	/* 0: not seen; 1: on the walk being made; 2: leads to no loop */
+	state = calloc(cfg->nfwd, 1);
+	if (!state)
+		return errfmt(err, errlen, "out of memory");
+	for (i = 0; i < cfg->nfwd; i++) {
+		for (j = (long)i; j >= 0 && !state[j]; j = loop_next(cfg,
+				&cfg->fwd[j], one_ns))
+			state[j] = 1;
+		if (j >= 0 && state[j] == 1)
+			break;
+		for (k = (long)i; k >= 0 && state[k] == 1; k = loop_next(cfg,
+				&cfg->fwd[k], one_ns))
+			state[k] = 2;
+	}
+	free(state);
+	if (i == cfg->nfwd)
+		return 0;
+	/* j closes the loop: name it and its successor */
+	k = loop_next(cfg, &cfg->fwd[j], one_ns);
+	a = &cfg->fwd[j];
+	b = &cfg->fwd[k];
+	fwd_origin(cfg, a, true, where_a, sizeof(where_a));
+	if (k == j)
+		return errfmt(err, errlen, "%s-%c \"%.*s%s\" sends its clients "
+			      "to its own listener (port %u%s): a forwarding "
+			      "loop; expected a target nsplice does not listen "
+			      "on itself", where_a, a->opt, SPEC_SHOWN(a->spec),
+			      a->spec, SPEC_CUT(a->spec), a->m.listen_port,
+			      one_ns ? ", the target namespace is nsplice's "
+				       "own" : "");
+	return errfmt(err, errlen, "%s-%c \"%.*s%s\" sends its clients to port "
+		      "%u, where -%c \"%.*s%s\"%s listens, and the forwards "
+		      "go on from there back to it: a forwarding loop; "
+		      "expected targets nsplice does not listen on itself",
+		      where_a, a->opt, SPEC_SHOWN(a->spec), a->spec,
+		      SPEC_CUT(a->spec), a->m.target_port, b->opt,
+		      SPEC_SHOWN(b->spec), b->spec, SPEC_CUT(b->spec),
+		      fwd_origin(cfg, b, false, where_b, sizeof(where_b)));
+}
+
+/**
+ * config_check() - the checks that need every forward: overlaps, loops
  * @cfg:	configuration; listeners sorted and ids reassigned
  * @err:	error buffer
  * @errlen:	its size
@@ -864,7 +1013,8 @@ int config_check(struct nsp_config *cfg, char *err, size_t errlen)
 	unsigned i, j;
 
 	config_pp_apply(cfg);
-	if (check_overlap(cfg, err, errlen))
+	if (check_overlap(cfg, err, errlen) ||
+	    config_check_loops(cfg, false, err, errlen))
 		return -1;
 	for (i = 0; i < cfg->nautos; i++)
 		for (j = i + 1; j < cfg->nautos; j++)

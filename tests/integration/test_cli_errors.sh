@@ -5,7 +5,9 @@
 #
 # Proves: every kind of bad input (unknown option, malformed or
 # out-of-range port SPEC, empty or overlapping ranges, repeated ports across
-# options, two targets, no target, unusable --netns path, bad --pid, bad
+# options, forwards that send to each other (a forwarding loop, also
+# into nsplice's own namespace), two targets, no target, unusable
+# --netns path, bad --pid, bad
 # --max-conns/--idle-timeout/--keepalive/--control values, "auto" misused,
 # a config file that is missing, not a file, or has a bad line) makes
 # nsplice exit with status 2 after printing exactly ONE line on stderr that
@@ -73,6 +75,13 @@ run_bad "-t range map of different sizes" "$R-$((R + 9)):$((R + 10))-$((R + 11))
 	"$R,$((R + 9))" "${T[@]}" -t "$R-$((R + 9)):$((R + 10))-$((R + 11))"
 run_bad "-t N,N (overlap in one spec)" "$P1" "$P1" "${T[@]}" -t "$P1,$P1"
 run_bad "-t N -t N (overlap across options)" "$P1" "$P1" "${T[@]}" -t "$P1" -t "$P1"
+# forwards that send to each other's listeners: every datagram would come
+# back as a new client (a UDP one circled at 100 % CPU for good)
+run_bad "-u N -U N (a forwarding loop)" "-u \"$P1\" sends its clients to port $P1, where -U \"$P1\" listens.*forwarding loop" \
+	"$P1" "${T[@]}" -u "$P1" -U "$P1"
+run_bad "-t N:M -T M:N (a forwarding loop)" "forwarding loop" "$P1" "${T[@]}" -t "$P1:$P2" -T "$P2:$P1"
+run_bad "-u N into nsplice's own namespace (a loop)" "own listener.*target namespace is nsplice's own" \
+	"$P1" --netns /proc/self/ns/net -u "$P1"
 run_bad "-t abc (not a port)" 'abc' "" "${T[@]}" -t abc
 run_bad "-t '' (empty spec)" '(-t|--tcp-ports)' "" "${T[@]}" -t ''
 run_bad "-T 70000 (port out of range)" '70000' "" "${T[@]}" -T 70000

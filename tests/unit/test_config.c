@@ -415,6 +415,14 @@ static void test_text_values(void)
 	    "\"auto,8080:80\": \"8080:80\" maps a port", "same port");
 	bad("tcp-ports = 8080\n\ntcp-ports = 8080\n", "t.conf:3: -t \"8080\": "
 	    "port 8080 on 127.0.0.1 overlaps with -t \"8080\"", "once");
+	/* forwards that send to each other: a loop by construction */
+	bad("udp-ports = 9000\nudp-ns-ports = 9000\n", "t.conf:1: -u \"9000\" "
+	    "sends its clients to port 9000, where -U \"9000\" (t.conf:2) "
+	    "listens", "forwarding loop");
+	bad("tcp-ports = 9000:9001\ntcp-ns-ports = 9001:9002\n"
+	    "tcp-ports = 9002:9003\ntcp-ns-ports = 9003:9000\n", "t.conf:1: -t "
+	    "\"9000:9001\" sends its clients to port 9001, where -T \"9001:9002\"",
+	    "forwarding loop");
 	bad("netns = bad name\n", "t.conf:1: netns \"bad name\": bad name",
 	    "/run/netns/");
 	bad("sandbox = off\n", "t.conf:1: sandbox \"off\": unknown mode",
@@ -1001,6 +1009,40 @@ static void test_control_default(void)
 }
 
 /**
+ * test_loops_one_ns() - a forward into nsplice's own namespace that sends
+ *			 its clients to its own port is a loop; another
+ *			 port, or two namespaces, is not
+ */
+static void test_loops_one_ns(void)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct nsp_config run;
+
+	if (args(&run, err, "--netns", "x", "-u", "9000", "-t", "9100:80",
+		 NULL)) {
+		check(false, "loops: set-up refused: %s", err);
+		return;
+	}
+	check(!config_check_loops(&run, false, err, sizeof(err)),
+	      "loops: -u 9000 into another namespace refused: %s", err);
+	check(config_check_loops(&run, true, err, sizeof(err)) == -1,
+	      "loops: -u 9000 into nsplice's own namespace accepted");
+	has("loops, one namespace", err, "-u \"9000\" sends its clients to "
+	    "its own listener (port 9000, the target namespace is nsplice's "
+	    "own)");
+	config_free(&run);
+	if (args(&run, err, "--netns", "x", "-t", "9100:80", "-u",
+		 "9000:10.0.0.2/9000", NULL)) {
+		check(false, "loops: set-up refused: %s", err);
+		return;
+	}
+	check(!config_check_loops(&run, true, err, sizeof(err)),
+	      "loops: another port, an explicit target, one namespace: "
+	      "refused: %s", err);
+	config_free(&run);
+}
+
+/**
  * test_retarget() - rootlessport's reload: a new address for explicit
  *		     targets of its family (of the other family when none
  *		     has it), never loopback
@@ -1297,6 +1339,7 @@ int main(void)
 	test_control_default();
 	test_change();
 	test_retarget();
+	test_loops_one_ns();
 	test_proxy_protocol();
 	for (i = 0; i < arg_pool_n; i++)
 		free(arg_pool[i]);
