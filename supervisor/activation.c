@@ -66,6 +66,8 @@
  * @port:	port it is bound to
  * @taken:	handed to a forward by activation_take()
  * @udp:	a UDP socket (ListenDatagram=), else a TCP listener
+ * @dual:	an IPv6 wildcard socket without IPV6_V6ONLY: it holds the
+ *		port's IPv4 wildcard too
  * @name:	its FileDescriptorName=, or "unknown"
  */
 struct act_sock {
@@ -76,6 +78,7 @@ struct act_sock {
 	uint16_t port;
 	bool taken;
 	bool udp;
+	bool dual;
 	char name[ACTIVATION_NAME_MAX];
 };
 
@@ -288,6 +291,14 @@ static int collect_fd(int fd, struct act_sock *a, char *err, size_t errlen)
 		return errfmt(err, errlen, "socket activation: inherited fd %d"
 			      " (%s): cannot make it non-blocking: %s", fd,
 			      a->name, strerror(errno));
+	a->dual = false;
+	if (a->family == AF_INET6 && inany_is_any(AF_INET6, &a->addr)) {
+		int v6only = 1;
+		socklen_t olen = sizeof(v6only);
+
+		a->dual = !getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+				      &olen) && !v6only;
+	}
 	a->fd = fcntl(fd, F_DUPFD_CLOEXEC, ACTIVATION_FD_MIN);
 	if (a->fd < 0)
 		return errfmt(err, errlen, "socket activation: inherited fd %d"
@@ -475,21 +486,24 @@ int activation_check_all_taken(char *err, size_t errlen)
 }
 
 /**
- * activation_untaken_on() - is an inherited socket nobody took on a port
+ * activation_untaken_on() - is an inherited socket in the way of a bind
  * @port:	port
  * @udp:	UDP rather than TCP
- * @err:	set to the socket's mismatch, as activation_check_all_taken()
- *		words it, if there is one
+ * @family:	family of the forward whose bind failed
+ * @err:	set to the cause, if there is one
  * @errlen:	its size
  *
  * A forward whose bind fails with EADDRINUSE at start may be failing on
  * an inherited socket of another address: systemd-socket-activate -l P
  * passes [::]:P (dual-stack), which holds 127.0.0.1:P too.  The mismatch
  * is the cause to report, not the "address already in use" it leads to.
+ * So is a dual-stack [::]:P that a '*' forward's IPv6 half took: it
+ * holds 0.0.0.0:P, the IPv4 half's, and serves IPv4 clients itself.
  *
  * Return: 1 with @err set if such a socket exists, else 0
  */
-int activation_untaken_on(uint16_t port, bool udp, char *err, size_t errlen)
+int activation_untaken_on(uint16_t port, bool udp, int family, char *err,
+			  size_t errlen)
 {
 	char where[ACTIVATION_ADDR_STRLEN];
 	unsigned i;
@@ -497,7 +511,21 @@ int activation_untaken_on(uint16_t port, bool udp, char *err, size_t errlen)
 	for (i = 0; i < act_n; i++) {
 		const struct act_sock *a = &act_socks[i];
 
-		if (a->taken || a->port != port || a->udp != udp)
+		if (a->port != port || a->udp != udp)
+			continue;
+		if (a->taken && a->dual && family == AF_INET) {
+			errfmt(err, errlen, "socket activation: inherited "
+			       "socket %s (fd %d, %s) is dual-stack: it holds "
+			       "port %u for IPv4 too, and serves IPv4 clients "
+			       "itself: forward only its address (-%c "
+			       "[::]/%u...), or make the socket IPv6-only "
+			       "(BindIPv6Only=ipv6-only) and pass 0.0.0.0:%u "
+			       "too", a->name, a->orig_fd, addr_text(a, where),
+			       (unsigned)port, udp ? 'u' : 't', (unsigned)port,
+			       (unsigned)port);
+			return 1;
+		}
+		if (a->taken)
 			continue;
 		errfmt(err, errlen, "socket activation: inherited socket %s "
 		       "(fd %d, %s) matches no -%c forward, and holds port %u: "

@@ -52,7 +52,8 @@ int activation_collect(char *err, size_t errlen);
 int activation_take(int family, const union inany *addr, uint16_t port,
 		    bool udp);
 int activation_check_all_taken(char *err, size_t errlen);
-int activation_untaken_on(uint16_t port, bool udp, char *err, size_t errlen);
+int activation_untaken_on(uint16_t port, bool udp, int family, char *err,
+			  size_t errlen);
 unsigned activation_count(void);
 
 #endif /* NSPLICE_ACTIVATION_H */

@@ -288,7 +288,7 @@ void sup_bind_failed(struct supervisor *s, const struct fwd_entry *e,
 	}
 	if (!s->ready && error == EADDRINUSE && e->m.listen_side == SIDE_HOST &&
 	    activation_untaken_on(e->m.listen_port, e->m.flags & FWD_F_UDP,
-				  act, sizeof(act))) {
+				  e->m.family, act, sizeof(act))) {
 		nerr("%s", act);	/* the cause, not its consequence */
 		sup_stop(s, EXIT_USAGE, NULL);
 		return;
