@@ -981,21 +981,25 @@ int config_check_loops(const struct nsp_config *cfg, bool one_ns, char *err,
 	k = loop_next(cfg, &cfg->fwd[j], one_ns);
 	a = &cfg->fwd[j];
 	b = &cfg->fwd[k];
-	fwd_origin(cfg, a, true, where_a, sizeof(where_a));
+	/* Both named as asides: which of them is new (a reload's line, a
+	 * ctl add) this function cannot tell, and a lead "FILE:LINE: "
+	 * blamed an unchanged line for a refused ctl add (a review) */
+	fwd_origin(cfg, a, false, where_a, sizeof(where_a));
 	if (k == j)
-		return errfmt(err, errlen, "%s-%c \"%.*s%s\" sends its clients "
+		return errfmt(err, errlen, "-%c \"%.*s%s\"%s sends its clients "
 			      "to its own listener (port %u%s): a forwarding "
 			      "loop; expected a target nsplice does not listen "
-			      "on itself", where_a, a->opt, SPEC_SHOWN(a->spec),
-			      a->spec, SPEC_CUT(a->spec), a->m.listen_port,
+			      "on itself", a->opt, SPEC_SHOWN(a->spec),
+			      a->spec, SPEC_CUT(a->spec), where_a,
+			      a->m.listen_port,
 			      one_ns ? ", the target namespace is nsplice's "
 				       "own" : "");
-	return errfmt(err, errlen, "%s-%c \"%.*s%s\" sends its clients to port "
+	return errfmt(err, errlen, "-%c \"%.*s%s\"%s sends its clients to port "
 		      "%u, where -%c \"%.*s%s\"%s listens, and the forwards "
 		      "go on from there back to it: a forwarding loop; "
 		      "expected targets nsplice does not listen on itself",
-		      where_a, a->opt, SPEC_SHOWN(a->spec), a->spec,
-		      SPEC_CUT(a->spec), a->m.target_port, b->opt,
+		      a->opt, SPEC_SHOWN(a->spec), a->spec,
+		      SPEC_CUT(a->spec), where_a, a->m.target_port, b->opt,
 		      SPEC_SHOWN(b->spec), b->spec, SPEC_CUT(b->spec),
 		      fwd_origin(cfg, b, false, where_b, sizeof(where_b)));
 }

@@ -416,12 +416,12 @@ static void test_text_values(void)
 	bad("tcp-ports = 8080\n\ntcp-ports = 8080\n", "t.conf:3: -t \"8080\": "
 	    "port 8080 on 127.0.0.1 overlaps with -t \"8080\"", "once");
 	/* forwards that send to each other: a loop by construction */
-	bad("udp-ports = 9000\nudp-ns-ports = 9000\n", "t.conf:1: -u \"9000\" "
+	bad("udp-ports = 9000\nudp-ns-ports = 9000\n", "-u \"9000\" (t.conf:1) "
 	    "sends its clients to port 9000, where -U \"9000\" (t.conf:2) "
 	    "listens", "forwarding loop");
 	bad("tcp-ports = 9000:9001\ntcp-ns-ports = 9001:9002\n"
-	    "tcp-ports = 9002:9003\ntcp-ns-ports = 9003:9000\n", "t.conf:1: -t "
-	    "\"9000:9001\" sends its clients to port 9001, where -T \"9001:9002\"",
+	    "tcp-ports = 9002:9003\ntcp-ns-ports = 9003:9000\n", "-t "
+	    "\"9000:9001\" (t.conf:1) sends its clients to port 9001, where -T \"9001:9002\"",
 	    "forwarding loop");
 	bad("netns = bad name\n", "t.conf:1: netns \"bad name\": bad name",
 	    "/run/netns/");
