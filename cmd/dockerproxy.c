@@ -117,6 +117,9 @@ static int addr_part(int af, const union inany *ip, int port, char *buf,
  *
  * "HOSTIP/HOSTPORT:CONTAINERIP/CONTAINERPORT" (supervisor/config/portspec.h): the
  * listen address before the first '/', an explicit target after ':'.
+ * Without -host-ip, "*": moby's proxy then listens on ":PORT", which Go
+ * makes one dual-stack [::] socket serving both families (an engines
+ * review found IPv4 alone here); dockerd itself always names the address.
  *
  * Return: 0, or -1 if it does not fit (cannot happen)
  */
@@ -125,8 +128,12 @@ static int make_spec(const struct dp_args *a, char *spec)
 	char host[DP_SPEC_MAX / 2], ctr[DP_SPEC_MAX / 2];
 	int n;
 
-	if (addr_part(a->host_af, &a->host_ip, a->host_port, host,
-		      sizeof(host)) ||
+	if (!a->host_ip_given && !a->use_listen_fd)
+		n = snprintf(host, sizeof(host), "*/%d", a->host_port);
+	else
+		n = addr_part(a->host_af, &a->host_ip, a->host_port, host,
+			      sizeof(host)) ? -1 : 0;
+	if (n < 0 || (size_t)n >= sizeof(host) ||
 	    addr_part(a->ctr_af, &a->ctr_ip, a->ctr_port, ctr, sizeof(ctr)))
 		return -1;
 	/* the host part's "/PORT" becomes "/PORT:" in front of the target */

@@ -241,6 +241,7 @@ static int set_value(struct dp_parse *p, const struct dp_flag_def *f,
 			return errfmt(p->err, p->errlen, "invalid value \"%s\" "
 				      "for flag -%s: invalid IP address: %s", v,
 				      f->name, v);
+		a->host_ip_given = true;
 		return 0;
 	case DP_CTR_IP:
 		if (parse_ip(v, &a->ctr_af, &a->ctr_ip))

@@ -50,6 +50,7 @@
  * struct dp_args - one docker-proxy command line
  * @udp:	-proto udp, else tcp
  * @use_listen_fd: -use-listen-fd: descriptor 4 is the bound listener
+ * @host_ip_given: -host-ip was given
  * @host_af:	AF_INET or AF_INET6 of @host_ip
  * @host_ip:	-host-ip, 0.0.0.0 by default
  * @host_port:	-host-port, 0..DP_PORT_MAX
@@ -60,6 +61,7 @@
 struct dp_args {
 	bool udp;
 	bool use_listen_fd;
+	bool host_ip_given;
 	int host_af;
 	union inany host_ip;
 	int host_port;

@@ -24,7 +24,8 @@
 #  - -use-listen-fd, TCP listening and UDP bound: served through the very
 #    socket the launcher made (same inode in an nsplice process, the only
 #    socket on that port), not left on fd 4 of the supervisor;
-#  - IPv6: -host-ip ::1 to fd00:200:211::2;
+#  - IPv6: -host-ip ::1 to fd00:200:211::2; no -host-ip: IPv4 and IPv6
+#    clients both served, as by moby's proxy on ":PORT";
 #  - dockerd's unit environment (NOTIFY_SOCKET, RUNTIME_DIRECTORY): two
 #    proxies at once both serve, neither writes to the notify socket nor
 #    makes anything in the runtime directory;
@@ -276,7 +277,7 @@ dp_refused() {
 }
 
 alloc_ports 27100 P_TCP P_UDP P_LTCP P_LUDP P_BUSY P_V6 C_SINK C_IDENT C_UDP \
-	P_E1 P_E2
+	P_E1 P_E2 P_ANY
 
 start_ns_server "$NS" "$TMPDIR_TEST/sink.log" sink-server "$C_SINK" \
 	--addr "$CTR4" --addr "$CTR6"
@@ -379,6 +380,19 @@ if dp_ready "tcp ::1"; then
 	check "tcp ::1: 256 KiB through the proxy to [$CTR6]:$C_SINK" \
 		nstool_in "$NS" send 256K ::1 "$P_V6" --timeout 20
 	dp_stop "tcp ::1" "$P_V6" tcp
+fi
+
+# ------------------------------------------------------- no -host-ip
+# moby's proxy listens on ":PORT" then: both families (dockerd always
+# passes -host-ip; by hand one may not)
+dp_start -proto tcp -host-port "$P_ANY" -container-ip "$CTR4" \
+	-container-port "$C_SINK"
+if dp_ready "tcp, no -host-ip"; then
+	check "tcp, no -host-ip: 256 KiB from 127.0.0.1:$P_ANY" \
+		nstool_in "$NS" send 256K 127.0.0.1 "$P_ANY" --timeout 20
+	check "tcp, no -host-ip: 256 KiB from [::1]:$P_ANY" \
+		nstool_in "$NS" send 256K ::1 "$P_ANY" --timeout 20
+	dp_stop "tcp, no -host-ip" "$P_ANY" tcp
 fi
 
 # ----------------------------------------------- dockerd's unit environment
