@@ -98,6 +98,25 @@ bool inany_equal(int af, const union inany *a, const union inany *b)
 }
 
 /**
+ * inany_binds_meet() - would sockets bound to two addresses take the same
+ *			traffic of a port
+ * @af_a:	family of @a
+ * @a:		address
+ * @af_b:	family of @b
+ * @b:		address
+ *
+ * Return: true for one family and either address the wildcard, or both
+ * equal
+ */
+bool inany_binds_meet(int af_a, const union inany *a, int af_b,
+		      const union inany *b)
+{
+	return af_a == af_b &&
+	       (inany_is_any(af_a, a) || inany_is_any(af_b, b) ||
+		inany_equal(af_a, a, b));
+}
+
+/**
  * inany_external_unicast() - a usable external address, loopback aside
  * @af:		AF_INET or AF_INET6
  * @a:		address

@@ -67,6 +67,8 @@ void inany_any(int af, union inany *a);
 bool inany_is_loopback(int af, const union inany *a);
 bool inany_is_any(int af, const union inany *a);
 bool inany_equal(int af, const union inany *a, const union inany *b);
+bool inany_binds_meet(int af_a, const union inany *a, int af_b,
+		      const union inany *b);
 bool inany_loopback_safe(int af, const union inany *a, unsigned use);
 int inany_parse(const char *s, int *af, union inany *a);
 const char *inany_ntop(int af, const union inany *a, char *buf, size_t len);

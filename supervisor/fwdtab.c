@@ -126,7 +126,7 @@ static int over_budget(const struct supervisor *s,
 {
 	const struct fwd_entry *spec[OVER_SPECS] = { list };
 	unsigned count[OVER_SPECS] = { 0 }, nspec = 0, i, k, best = 0;
-	char all[48] = "", where[PATH_MAX + 32] = "";
+	char all[48] = "", where[PATH_MAX + 32];
 
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < nspec; k++)
@@ -145,10 +145,7 @@ static int over_budget(const struct supervisor *s,
 	if (count[best] < n)
 		snprintf(all, sizeof(all), " (%u for all forwards)", n);
 	/* A file's line is what to change (a reload's, or at start) */
-	if (spec[best]->src == CONFIG_SRC_FILE && spec[best]->line &&
-	    s->cfg->config_path)
-		snprintf(where, sizeof(where), "%s:%u: ", s->cfg->config_path,
-			 spec[best]->line);
+	config_fwd_origin(s->cfg, spec[best], true, where, sizeof(where));
 	errfmt(err, errlen, "%s-%c %s: %u listening sockets%s, more than the "
 	       "%u that half the descriptor limit (RLIMIT_NOFILE %lu) allows: "
 	       "forward fewer ports, or raise the hard limit (ulimit -Hn, "
@@ -507,6 +504,52 @@ static bool port_allowed(const struct supervisor *s, unsigned port)
 }
 
 /**
+ * slot_fill() - a slot takes a forward, with its own copy of the spec
+ * @f:		slot
+ * @e:		the forward
+ * @id:		its id (the slot's index)
+ *
+ * @e's spec is the configuration's, which the next reload frees.
+ * Without memory for the copy the slot keeps the spec it had (none, for
+ * a new slot).
+ *
+ * Return: 0, or -1 if the spec could not be copied
+ */
+static int slot_fill(struct sup_fwd *f, const struct fwd_entry *e, uint32_t id)
+{
+	char *spec = strdup(e->spec ? e->spec : "");
+
+	if (spec) {
+		free(f->spec);
+		f->spec = spec;
+	}
+	f->e = *e;
+	f->e.spec = f->spec;
+	f->e.m.id = id;
+	return spec ? 0 : -1;
+}
+
+/**
+ * relay_lacks_port() - does a forward need a target port the relay in
+ *			service may not connect to
+ * @s:		supervisor state; @relay_replace is set if a relay runs
+ * @m:		the forward
+ *
+ * Such a port needs a new relay (restart.c): Landlock rules only grow
+ * with a new process.
+ *
+ * Return: true if the running relay cannot serve @m's target port
+ */
+static bool relay_lacks_port(struct supervisor *s, const struct msg_forward *m)
+{
+	if (!udp_fwd_needs_relay_port(m) || port_allowed(s, m->target_port))
+		return false;
+	if (s->ch[CH_RELAY].pid > 0 && s->ch[CH_RELAY].hello)
+		s->relay_replace = true;
+	return true;
+}
+
+/**
  * fwd_add() - put a new forward in the table
  * @s:		supervisor state
  * @e:		the forward
@@ -519,20 +562,13 @@ static int fwd_add(struct supervisor *s, const struct fwd_entry *e)
 
 	if (!f)
 		return -1;
-	f->e = *e;
-	f->spec = strdup(e->spec ? e->spec : "");
-	if (!f->spec) {
+	if (slot_fill(f, e, (uint32_t)(f - s->ft))) {
 		slot_free(s, f);
 		return -1;
 	}
-	f->e.spec = f->spec;
-	f->e.m.id = (uint32_t)(f - s->ft);
 	f->ctl_token = s->ctl_token_now;
 	fwd_set(s, f, FS_RELAY);
-	if (s->ch[CH_RELAY].pid > 0 && s->ch[CH_RELAY].hello &&
-	    udp_fwd_needs_relay_port(&e->m) &&
-	    !port_allowed(s, e->m.target_port))
-		s->relay_replace = true;
+	relay_lacks_port(s, &e->m);
 	return 0;
 }
 
@@ -734,23 +770,10 @@ static bool retarget_in_place(const struct msg_forward *have,
 static void fwd_retarget(struct supervisor *s, struct sup_fwd *f,
 			 const struct fwd_entry *want)
 {
-	char *spec = strdup(want->spec ? want->spec : "");
-	uint32_t id = f->e.m.id;
-
-	/* The table keeps its own copy of the spec: @want's is the
-	 * configuration's, freed by the next reload */
-	if (spec) {
-		free(f->spec);
-		f->spec = spec;
-	}
-	f->e = *want;
-	f->e.m.id = id;
-	f->e.spec = f->spec;
-	if (!port_allowed(s, f->e.m.target_port)) {
-		if (s->ch[CH_RELAY].pid > 0 && s->ch[CH_RELAY].hello)
-			s->relay_replace = true;
+	/* Out of memory for the spec's copy, the change still applies */
+	(void)slot_fill(f, want, f->e.m.id);
+	if (relay_lacks_port(s, &f->e.m))
 		return;
-	}
 	if (f->in_relay && s->ch[CH_RELAY].chan.fd >= 0)
 		sup_send(s, CH_RELAY, MSG_FORWARD, &f->e.m, NULL, 0);
 }

@@ -95,6 +95,23 @@ static bool same_ns(int a, int b)
 }
 
 /**
+ * own_ns() - is a namespace one nsplice runs in
+ * @fd:		namespace descriptor
+ * @self:	nsplice's own namespace of that kind, "/proc/self/ns/KIND"
+ *
+ * Return: true if @fd is the namespace of that kind nsplice runs in
+ */
+static bool own_ns(int fd, const char *self)
+{
+	int own = open(self, O_RDONLY | O_CLOEXEC);
+	bool same = own >= 0 && same_ns(own, fd);
+
+	if (own >= 0)
+		close(own);
+	return same;
+}
+
+/**
  * own_userns() - is a user namespace nsplice's own
  * @fd:		user namespace descriptor
  *
@@ -102,12 +119,7 @@ static bool same_ns(int a, int b)
  */
 static bool own_userns(int fd)
 {
-	int own = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-	bool same = own >= 0 && same_ns(own, fd);
-
-	if (own >= 0)
-		close(own);
-	return same;
+	return own_ns(fd, "/proc/self/ns/user");
 }
 
 /**
@@ -118,12 +130,7 @@ static bool own_userns(int fd)
  */
 bool netns_is_own(int fd)
 {
-	int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	bool same = own >= 0 && same_ns(own, fd);
-
-	if (own >= 0)
-		close(own);
-	return same;
+	return own_ns(fd, "/proc/self/ns/net");
 }
 
 /**

@@ -1169,7 +1169,7 @@ struct pp_lost {
  * replaces it: the forward table keeps its listener (the same socket, a
  * new source), and from then on the file owns it.  Only the same text
  * counts: two spellings of one forward still meet as an overlap, whose
- * message names "nsplice ctl" (fwd_origin()).  Its PROXY header is the
+ * message names "nsplice ctl" (config_fwd_origin()).  Its PROXY header is the
  * file's to say from then on; one that ctl turned on and the file does
  * not is worth a warning (config_reload(), once the reload holds), or a
  * backend that needs it breaks silently.

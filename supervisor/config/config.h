@@ -276,6 +276,9 @@ int config_reload(const struct nsp_config *running, struct nsp_config *fresh,
 int config_change(const struct nsp_config *running, bool add, char opt,
 		  const char *spec, struct nsp_config *fresh, char *err,
 		  size_t errlen);
+const char *config_fwd_origin(const struct nsp_config *cfg,
+			      const struct fwd_entry *e, bool lead, char *buf,
+			      size_t len);
 int config_check_loops(const struct nsp_config *cfg, bool one_ns, char *err,
 		       size_t errlen);
 int config_retarget(const struct nsp_config *running, int af,

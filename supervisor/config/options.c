@@ -685,7 +685,8 @@ static int fwd_cmp(const void *a, const void *b)
 }
 
 /**
- * fwd_origin() - "FILE:LINE" of a forward from the -c file, for a message
+ * config_fwd_origin() - "FILE:LINE" of a forward from the -c file, for a
+ *		       message
  * @cfg:	configuration
  * @e:		the forward
  * @lead:	as the message's prefix ("FILE:LINE: "), else as an aside
@@ -699,7 +700,7 @@ static int fwd_cmp(const void *a, const void *b)
  *
  * Return: @buf, empty for a forward from the command line
  */
-static const char *fwd_origin(const struct nsp_config *cfg,
+const char *config_fwd_origin(const struct nsp_config *cfg,
 			      const struct fwd_entry *e, bool lead, char *buf,
 			      size_t len)
 {
@@ -750,14 +751,14 @@ static int check_overlap(struct nsp_config *cfg, char *err, size_t errlen)
 			       "%s-%c \"%.*s%s\": port %u on %s overlaps with "
 			       "-%c \"%.*s%s\"%s: expected each port "
 			       "forwarded once",
-			       fwd_origin(cfg, b, true, where_b, sizeof(where_b)),
+			       config_fwd_origin(cfg, b, true, where_b, sizeof(where_b)),
 			       b->opt, SPEC_SHOWN(b->spec), b->spec,
 			       SPEC_CUT(b->spec), b->m.listen_port,
 			       inany_ntop(b->m.family, &b->m.listen_addr, abuf,
 					  sizeof(abuf)),
 			       a->opt, SPEC_SHOWN(a->spec), a->spec,
 			       SPEC_CUT(a->spec),
-			       fwd_origin(cfg, a, false, where_a,
+			       config_fwd_origin(cfg, a, false, where_a,
 					  sizeof(where_a)));
 	}
 	for (i = 0; i < cfg->nfwd; i++)
@@ -774,13 +775,8 @@ static int check_overlap(struct nsp_config *cfg, char *err, size_t errlen)
  */
 static bool tmpl_overlap(const struct fwd_entry *a, const struct fwd_entry *b)
 {
-	int af = a->m.family;
-
-	if (af != b->m.family)
-		return false;
-	return inany_is_any(af, &a->m.listen_addr) ||
-	       inany_is_any(af, &b->m.listen_addr) ||
-	       inany_equal(af, &a->m.listen_addr, &b->m.listen_addr);
+	return inany_binds_meet(a->m.family, &a->m.listen_addr, b->m.family,
+				&b->m.listen_addr);
 }
 
 /**
@@ -919,9 +915,9 @@ static long loop_next(const struct nsp_config *cfg, const struct fwd_entry *e,
 			    m->listen_side != s || m->family != af ||
 			    m->listen_port != key.m.listen_port)
 				break;
+			/* @a is a loopback address, never the wildcard */
 			if ((!m->ifname[0] || !strcmp(m->ifname, "lo")) &&
-			    (inany_is_any(af, &m->listen_addr) ||
-			     inany_equal(af, &m->listen_addr, &a)))
+			    inany_binds_meet(af, &m->listen_addr, af, &a))
 				return (long)i;
 		}
 	}
@@ -954,37 +950,37 @@ int config_check_loops(const struct nsp_config *cfg, bool one_ns, char *err,
 {
 	char where_a[PATH_MAX + 32], where_b[PATH_MAX + 32];
 	const struct fwd_entry *a, *b;
-	uint8_t *state;
+	/* state 0: not seen; 1: on the walk being made; 2: leads to no loop */
+	struct { long next; uint8_t state; } *n;
 	unsigned i;
 	long j = -1, k;
 
 	if (!cfg->nfwd)
 		return 0;
-	/* 0: not seen; 1: on the walk being made; 2: leads to no loop */
-	state = calloc(cfg->nfwd, 1);
-	if (!state)
+	n = calloc(cfg->nfwd, sizeof(*n));
+	if (!n)
 		return errfmt(err, errlen, "out of memory");
+	for (i = 0; i < cfg->nfwd; i++)
+		n[i].next = loop_next(cfg, &cfg->fwd[i], one_ns);
 	for (i = 0; i < cfg->nfwd; i++) {
-		for (j = (long)i; j >= 0 && !state[j]; j = loop_next(cfg,
-				&cfg->fwd[j], one_ns))
-			state[j] = 1;
-		if (j >= 0 && state[j] == 1)
+		for (j = (long)i; j >= 0 && !n[j].state; j = n[j].next)
+			n[j].state = 1;
+		if (j >= 0 && n[j].state == 1)
 			break;
-		for (k = (long)i; k >= 0 && state[k] == 1; k = loop_next(cfg,
-				&cfg->fwd[k], one_ns))
-			state[k] = 2;
+		for (k = (long)i; k >= 0 && n[k].state == 1; k = n[k].next)
+			n[k].state = 2;
 	}
-	free(state);
+	/* j closes the loop: name it and its successor */
+	k = i < cfg->nfwd ? n[j].next : -1;
+	free(n);
 	if (i == cfg->nfwd)
 		return 0;
-	/* j closes the loop: name it and its successor */
-	k = loop_next(cfg, &cfg->fwd[j], one_ns);
 	a = &cfg->fwd[j];
 	b = &cfg->fwd[k];
 	/* Both named as asides: which of them is new (a reload's line, a
 	 * ctl add) this function cannot tell, and a lead "FILE:LINE: "
 	 * blamed an unchanged line for a refused ctl add (a review) */
-	fwd_origin(cfg, a, false, where_a, sizeof(where_a));
+	config_fwd_origin(cfg, a, false, where_a, sizeof(where_a));
 	if (k == j)
 		return errfmt(err, errlen, "-%c \"%.*s%s\"%s sends its clients "
 			      "to its own listener (port %u%s): a forwarding "
@@ -1001,7 +997,7 @@ int config_check_loops(const struct nsp_config *cfg, bool one_ns, char *err,
 		      a->opt, SPEC_SHOWN(a->spec), a->spec,
 		      SPEC_CUT(a->spec), where_a, a->m.target_port, b->opt,
 		      SPEC_SHOWN(b->spec), b->spec, SPEC_CUT(b->spec),
-		      fwd_origin(cfg, b, false, where_b, sizeof(where_b)));
+		      config_fwd_origin(cfg, b, false, where_b, sizeof(where_b)));
 }
 
 /**

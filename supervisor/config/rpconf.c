@@ -758,12 +758,9 @@ static bool id_ok(const char *id)
 static bool rp_hosts_meet(const struct rp_mapping *a,
 			  const struct rp_mapping *b)
 {
-	if (a->host_af == AF_UNSPEC || b->host_af == AF_UNSPEC)
-		return true;
-	return a->host_af == b->host_af &&
-	       (inany_is_any(a->host_af, &a->host_addr) ||
-		inany_is_any(b->host_af, &b->host_addr) ||
-		inany_equal(a->host_af, &a->host_addr, &b->host_addr));
+	return a->host_af == AF_UNSPEC || b->host_af == AF_UNSPEC ||
+	       inany_binds_meet(a->host_af, &a->host_addr, b->host_af,
+				&b->host_addr);
 }
 
 /**

@@ -1043,6 +1043,41 @@ static void test_loops_one_ns(void)
 }
 
 /**
+ * retarget_ok() - a reload to @ip moves every explicit target there, in
+ *		   its family, and gives no other forward one
+ * @run:	running configuration
+ * @ip:		the container's new address
+ */
+static void retarget_ok(const struct nsp_config *run, const char *ip)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct nsp_config fresh;
+	union inany a;
+	unsigned i;
+	int af;
+
+	inany_parse(ip, &af, &a);
+	if (!check(!config_retarget(run, af, &a, &fresh, err, sizeof(err)),
+		   "retarget to %s refused: %s", ip, err))
+		return;
+	check(fresh.nfwd == run->nfwd, "retarget to %s: %u forwards, were %u",
+	      ip, fresh.nfwd, run->nfwd);
+	for (i = 0; i < fresh.nfwd && i < run->nfwd; i++) {
+		const struct msg_forward *m = &fresh.fwd[i].m;
+
+		if (run->fwd[i].m.flags & FWD_F_TARGET_ADDR)
+			check((m->flags & FWD_F_TARGET_ADDR) &&
+			      m->target_family == af &&
+			      inany_equal(af, &m->target_addr, &a),
+			      "retarget: forward %u not moved to %s", i, ip);
+		else
+			check(!(m->flags & FWD_F_TARGET_ADDR),
+			      "retarget: forward %u gained a target", i);
+	}
+	config_free(&fresh);
+}
+
+/**
  * test_retarget() - rootlessport's reload: a new address for explicit
  *		     targets of its family (of the other family when none
  *		     has it), never loopback
@@ -1052,7 +1087,6 @@ static void test_retarget(void)
 	char err[CONFIG_ERR_MAX] = "";
 	struct nsp_config run, fresh;
 	union inany a;
-	unsigned i;
 	int af;
 
 	if (args(&run, err, "--netns", "x", "-t", "8080:10.0.0.2/80", "-u",
@@ -1067,43 +1101,14 @@ static void test_retarget(void)
 	has("retarget 127.0.0.1", err, "loopback is never a target");
 	/* No IPv6 target: the container moved to an IPv6-only network, and
 	 * every explicit target follows it, as with podman's rootlessport */
-	inany_parse("fd00::5", &af, &a);
-	if (check(!config_retarget(&run, af, &a, &fresh, err, sizeof(err)),
-		  "retarget of IPv4 targets to fd00::5 refused: %s", err)) {
-		for (i = 0; i < fresh.nfwd; i++) {
-			const struct msg_forward *m = &fresh.fwd[i].m;
-
-			if (m->flags & FWD_F_TARGET_ADDR)
-				check(m->target_family == AF_INET6 &&
-				      inany_equal(AF_INET6, &m->target_addr,
-						  &a), "retarget: forward %u "
-				      "not moved to fd00::5", i);
-		}
-		config_free(&fresh);
-	}
-	inany_parse("10.0.0.9", &af, &a);
-	if (check(!config_retarget(&run, af, &a, &fresh, err, sizeof(err)),
-		  "retarget to 10.0.0.9 refused: %s", err)) {
-		for (i = 0; i < fresh.nfwd; i++) {
-			const struct msg_forward *m = &fresh.fwd[i].m;
-
-			if (m->flags & FWD_F_TARGET_ADDR)
-				check(m->target_family == AF_INET &&
-				      inany_equal(AF_INET, &m->target_addr,
-						  &a), "retarget: forward %u "
-				      "not moved to 10.0.0.9", i);
-			else
-				check(!(m->flags & FWD_F_TARGET_ADDR),
-				      "retarget: forward %u gained a target",
-				      i);
-		}
-		config_free(&fresh);
-	}
+	retarget_ok(&run, "fd00::5");
+	retarget_ok(&run, "10.0.0.9");
 	config_free(&run);
 	if (args(&run, err, "--netns", "x", "-t", "9090", NULL)) {
 		check(false, "retarget: set-up refused: %s", err);
 		return;
 	}
+	inany_parse("10.0.0.9", &af, &a);
 	check(config_retarget(&run, af, &a, &fresh, err, sizeof(err)) == -1,
 	      "retarget with no explicit target accepted");
 	has("retarget, no explicit target", err,
