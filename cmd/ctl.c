@@ -13,7 +13,8 @@
  * of an add or remove with portspec_parse(), as -t/-T parse it, so a bad
  * request or a SPEC that does not parse is a usage error (status 2)
  * before anything is connected to.
- * Then: connect to PATH, send the line, shutdown(SHUT_WR) so the server
+ * Then: connect to PATH, make sure the server runs as our user or as
+ * root (peer_untrusted()), send the line, shutdown(SHUT_WR) so the server
  * sees the end of the request even without waiting for the newline, and
  * read until the server closes.  Every step is bounded: connect() by
  * CONNECT_TIMEOUT_MS (a unix socket whose backlog is full answers EAGAIN
@@ -370,6 +371,41 @@ static int sun_fill(const char *path, struct sockaddr_un *sun, int *dirfd)
 }
 
 /**
+ * peer_untrusted() - refuse a server that is neither us nor root
+ * @fd:		connected socket
+ * @path:	its path, for the message
+ *
+ * The server admits only its own user and root (control.c); the client
+ * holds it to the same rule, because a path is only as good as whoever
+ * could put a socket there: a name in a sticky directory while nsplice
+ * is down, a symlink on the way that another user re-points.  Their
+ * server would otherwise answer "ok" to a remove that never happened,
+ * or show a status of its choosing.  Root asking about another user's
+ * instance asks as that user (runuser), as podman's own tools do.
+ *
+ * Return: 0 if the server runs as our effective uid or as root, else -1
+ * (after a message)
+ */
+static int peer_untrusted(int fd, const char *path)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		say("%s: cannot tell who serves it: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (cred.uid == geteuid() || cred.uid == 0)
+		return 0;
+	say("%s is served by uid %u (pid %d), which is neither you nor root: "
+	    "not asking it (to reach another user's nsplice, run ctl as that "
+	    "user, e.g. runuser -u USER -- nsplice ctl ...)", path,
+	    (unsigned)cred.uid, (int)cred.pid);
+	return -1;
+}
+
+/**
  * ctl_connect() - connect to the control socket within the time limit
  * @path:	socket path, non-empty
  *
@@ -399,6 +435,10 @@ static int ctl_connect(const char *path)
 		close(dirfd);
 	if (rc) {
 		say("connecting to %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (peer_untrusted(fd, path)) {
 		close(fd);
 		return -1;
 	}

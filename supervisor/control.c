@@ -301,6 +301,19 @@ static uid_t unmapped_owner(void)
 }
 
 /**
+ * owner_trusted() - whether a file belongs to the supervisor's user or root
+ * @st:		its stat() or lstat()
+ * @unmapped:	unmapped_owner(), or (uid_t)-1
+ *
+ * Return: true if it does (a root outside our user namespace counts)
+ */
+static bool owner_trusted(const struct stat *st, uid_t unmapped)
+{
+	return st->st_uid == geteuid() || st->st_uid == 0 ||
+	       (unmapped != (uid_t)-1 && st->st_uid == unmapped);
+}
+
+/**
  * dir_trusted() - whether only the supervisor's user or root can change the
  *		   entries of a directory
  * @st:		the directory's stat()
@@ -312,8 +325,7 @@ static uid_t unmapped_owner(void)
  */
 static bool dir_trusted(const struct stat *st, uid_t unmapped)
 {
-	return (st->st_uid == geteuid() || st->st_uid == 0 ||
-		(unmapped != (uid_t)-1 && st->st_uid == unmapped)) &&
+	return owner_trusted(st, unmapped) &&
 	       (!(st->st_mode & CTL_DIR_SHARED) || (st->st_mode & S_ISVTX));
 }
 
@@ -331,7 +343,11 @@ static bool dir_trusted(const struct stat *st, uid_t unmapped)
  * lets them rename the rest of the path away and put their own in its
  * place, so that `nsplice ctl` talks to their server (or a pid file is
  * written where they chose) and nsplice, at exit, unlinks whatever is
- * then at the path.
+ * then at the path.  A symlink on the way must itself be ours or
+ * root's: in a sticky directory its owner may replace it whenever they
+ * like (the kernel's protected_symlinks covers only world-writable
+ * ones, and may be off), so judging it by the directory it points to at
+ * start let another user re-point it at their own afterwards.
  *
  * Return: 0, or -1 with @err naming the first directory that is not
  * trusted, from the top
@@ -352,7 +368,16 @@ static int dir_walk(const char *what, const char *path, const char *dir,
 		/* the prefix up to here, "/" for the first component */
 		snprintf(prefix, sizeof(prefix), "%.*s", (int)(i > 1 ? i : 1),
 			 dir);
-		if (stat(prefix, &st))
+		if (lstat(prefix, &st))
+			return errfmt(err, errlen, "%s %s: directory %s: %s",
+				      what, path, prefix, strerror(errno));
+		if (S_ISLNK(st.st_mode) && !owner_trusted(&st, unmapped))
+			return errfmt(err, errlen, "%s %s: %s is a symlink of "
+				      "uid %u, who may point it elsewhere at "
+				      "any time: use a path without it, or "
+				      "one of your own (or root's)", what,
+				      path, prefix, (unsigned)st.st_uid);
+		if (S_ISLNK(st.st_mode) && stat(prefix, &st))
 			return errfmt(err, errlen, "%s %s: directory %s: %s",
 				      what, path, prefix, strerror(errno));
 		if (!dir_trusted(&st, unmapped))

@@ -22,6 +22,10 @@
 #    root-owned 0755 directory away from under a 0777 one, put its own
 #    server in its place and answered root's `nsplice ctl`), and one that
 #    the path reaches only through a symlink;
+#  - a symlink on the path that belongs to another user is refused (its
+#    owner can re-point it, sticky directory or not), and `nsplice ctl`
+#    as root talks to no server of another user (it would believe its
+#    "ok");
 #  - at exit nsplice unlinks the socket it bound, and nothing that has
 #    taken its path since (the same audit had a root supervisor delete a
 #    root-owned file that way).
@@ -146,6 +150,64 @@ else
 	show_log "$NSP_LOG"
 fi
 shutdown_nsplice --any-status 10
+
+# ------------------------------------ another user's symlink, their server
+# A third audit: in a sticky directory that is not world-writable (root's,
+# mode 1775, group-writable by a shared group) the kernel's
+# protected_symlinks does not apply, and the path was judged by where a
+# symlink of another user pointed at start; its owner re-pointed it at a
+# directory of theirs and answered root's `nsplice ctl remove` with "ok".
+mkdir -m 700 "$TMPDIR_TEST/mine"
+ln -s "$TMPDIR_TEST/mine" "$TMPDIR_TEST/sticky/theirs"
+chown -h "$TEST_USER:" "$TMPDIR_TEST/sticky/theirs"
+rc=0
+timeout -k 5 20 "$NSPLICE" --netns "$NS" -t "$P2" \
+	--control "$TMPDIR_TEST/sticky/theirs/ctl.sock" >"$TMPDIR_TEST/sym.log" 2>&1 || rc=$?
+if ((rc != 0)) && grep -q "sticky/theirs is a symlink of uid $(id -u "$TEST_USER")" \
+	"$TMPDIR_TEST/sym.log" && [[ ! -e $TMPDIR_TEST/mine/ctl.sock ]]; then
+	ok "a symlink of $TEST_USER on the path is refused (exit $rc): $(head -n1 "$TMPDIR_TEST/sym.log")"
+else
+	fail "a symlink of $TEST_USER on the path: exit $rc:"
+	indent <"$TMPDIR_TEST/sym.log"
+fi
+
+# The same user serves a socket where root looks for nsplice's (a name in
+# a sticky directory, taken while nsplice was down): root's ctl must not
+# send it the request, nor believe its "ok".
+UDIR=$(mktemp -d /tmp/nsplice-f10u.XXXXXX)
+cleanup_cmd "rm -rf '$UDIR'"
+chmod 1777 "$UDIR"
+start_bg "$TMPDIR_TEST/fake.log" timeout -k 2 30 setpriv --reuid="$TEST_USER" \
+	--regid="$TEST_USER" --clear-groups --inh-caps=-all -- "$PY" -c '
+import os, socket, sys
+d = sys.argv[1]
+s = socket.socket(socket.AF_UNIX)
+s.bind(d + "/ctl.sock")
+s.listen(1)
+s.settimeout(25)
+c, _ = s.accept()
+c.settimeout(2)
+try:
+    got = c.recv(1024)
+except OSError:
+    got = b""
+open(d + "/got", "wb").write(got)
+c.sendall(b"ok\n")
+' "$UDIR"
+for ((i = 0; i < 100; i++)); do
+	[[ -S $UDIR/ctl.sock ]] && break
+	sleep 0.05
+done
+rc=0
+out=$(timeout -k 2 15 "$NSPLICE" ctl "$UDIR/ctl.sock" remove -t "$P2" 2>&1) || rc=$?
+sleep 0.3
+if ((rc == 1)) && [[ $out == *"served by uid $(id -u "$TEST_USER")"*"neither you nor root"* ]] &&
+	[[ ! -s $UDIR/got ]]; then
+	ok "root's ctl refuses a server of $TEST_USER before sending anything (exit 1): $out"
+else
+	fail "root's ctl and a server of $TEST_USER: exit $rc, the server got '$(cat "$UDIR/got" 2>/dev/null)':"
+	printf '%s\n' "$out" | indent
+fi
 
 # --------------------------------------------- at exit, only its own socket
 # The directory holding the socket is renamed by its owner (root here)
