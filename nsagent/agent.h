@@ -32,12 +32,18 @@
  * @fd:		listening socket
  * @family:	AF_INET or AF_INET6
  * @port:	port it listens on
+ * @fwd:	the BIND it answers, to bind it again (listener_repair())
+ * @inherited:	it came from socket activation: never bound again here
+ * @cc:		its TCP congestion control when made, "" if unknown or UDP
  */
 struct agent_listener {
 	uint32_t id;
 	int fd;
 	uint8_t family;
 	uint16_t port;
+	struct msg_forward fwd;
+	bool inherited;
+	char cc[16];
 };
 
 /**

@@ -15,7 +15,9 @@
  * on the listener because accepted sockets inherit it, which saves the
  * relay a setsockopt() per connection.  The agent keeps its copy of every
  * listener, so a port is never unbound while the relay changes: a new
- * relay gets every listener again (agent_resend_listeners()).  UNBIND
+ * relay gets every listener again (agent_resend_listeners()), repaired
+ * first of whatever the relay before it may have done to the shared
+ * socket (listener_repair()).  UNBIND
  * closes the agent's copy of one listener, FORWARD_DEL the relay's.
  *
  * A BIND may carry a socket inherited through socket activation; it is
@@ -23,10 +25,12 @@
  * like every listener it is never shut down, only closed.
  *
  * Syscalls: socket, setsockopt, getsockopt, getsockname, bind, listen,
- * sendmsg, close.
+ * sendmsg, close; for a repair also fcntl(F_SETFL), poll, connect.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,19 +162,26 @@ void agent_set_keepalive(const struct agent *a, int fd)
  *
  * Return: 0, or -1 if out of memory (the socket is then closed)
  */
-static int keep_listener(struct agent *a, const struct msg_forward *f, int fd)
+static int keep_listener(struct agent *a, const struct msg_forward *f, int fd,
+			 bool inherited)
 {
 	struct agent_listener *n = reallocarray(a->listeners,
 						a->nlisteners + 1,
 						sizeof(*n));
+	socklen_t len;
 
 	if (!n) {
 		close(fd);
 		return -1;
 	}
 	a->listeners = n;
-	a->listeners[a->nlisteners++] = (struct agent_listener){
-		f->id, fd, f->family, f->listen_port };
+	n = &a->listeners[a->nlisteners++];
+	*n = (struct agent_listener){ f->id, fd, f->family, f->listen_port,
+				      *f, inherited, "" };
+	len = sizeof(n->cc) - 1;
+	if ((f->flags & FWD_F_UDP) ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, n->cc, &len))
+		n->cc[0] = '\0';
 	return 0;
 }
 
@@ -225,12 +236,13 @@ void agent_answer_bind(struct agent *a, struct ipc_msg *m)
 	const struct msg_forward *f = &m->u.forward;
 	struct msg_listener l = { f->id };
 	struct msg_bound b = { f->id, 0 };
+	bool inherited = m->nfds > 0;
 	int fd = -1;
 
 	a->batch++;
 	if (f->listen_side != a->side)
 		fatal("BIND for the other side's listener %u", f->id);
-	if (m->nfds) {
+	if (inherited) {
 		b.error = inherited_listener(f, m->fds[0]);
 		if (!b.error) {
 			fd = m->fds[0];
@@ -246,7 +258,7 @@ void agent_answer_bind(struct agent *a, struct ipc_msg *m)
 		if (!(f->flags & FWD_F_UDP))
 			agent_set_keepalive(a, fd);
 		agent_send(&a->relay, MSG_LISTENER, &l, &fd, 1);
-		if (keep_listener(a, f, fd))
+		if (keep_listener(a, f, fd, inherited))
 			fatal("out of memory");
 	}
 	agent_send(&a->sup, MSG_BOUND, &b, NULL, 0);
@@ -271,7 +283,8 @@ void agent_answer_unbind(struct agent *a, uint32_t id)
 	for (i = 0; i < a->nlisteners; i++) {
 		if (a->listeners[i].id != id)
 			continue;
-		close(a->listeners[i].fd);
+		if (a->listeners[i].fd >= 0)
+			close(a->listeners[i].fd);
 		a->listeners[i] = a->listeners[--a->nlisteners];
 		break;
 	}
@@ -279,8 +292,105 @@ void agent_answer_unbind(struct agent *a, uint32_t id)
 }
 
 /**
+ * listener_rebind() - replace a listener the old relay spoiled for good
+ * @l:		held listener, not inherited
+ *
+ * The agent's copy is closed first: the port is free once the relay that
+ * spoiled it is gone (a relay still draining keeps it bound, and then the
+ * forward stays down, logged).
+ *
+ * Return: 0 with @l->fd replaced, or an errno value (@l->fd is then -1)
+ */
+static int listener_rebind(struct agent_listener *l)
+{
+	int fd = -1, e;
+
+	close(l->fd);
+	l->fd = -1;
+	e = agent_bind(&l->fwd, l->fwd.flags & FWD_F_UDP ? SOCK_DGRAM
+							  : SOCK_STREAM, &fd);
+	if (!e)
+		l->fd = fd;
+	return e;
+}
+
+/**
+ * listener_repair() - undo what a relay may have done to a shared listener
+ * @a:		agent state
+ * @l:		held listener
+ *
+ * The relay shares each listener's open file with this agent, and its
+ * filter lets it connect(), shutdown(), clear O_NONBLOCK (F_SETFL) and
+ * set SO_LINGER or TCP_CONGESTION on any socket it holds - the listeners
+ * too.  A compromised relay that did so before it was killed left the
+ * forward dead, for good: connect(AF_UNSPEC) or shutdown() stops a TCP
+ * listener, a connected UDP socket serves only its peer, and the next
+ * relay refused the blocking or dead socket as the agent's fault, so
+ * the agent was restarted without its copies and nobody bound the port
+ * again while the status said it listened.  So before a new relay gets
+ * them: O_NONBLOCK again (and nothing else, O_ASYNC neither); for TCP,
+ * no linger (accepted sockets inherit it, and linger {1, 0} turns every
+ * close into a reset that loses unsent bytes), the congestion control it
+ * was made with, and listen() again, which a disconnected or shut-down
+ * listener takes (a listener that still listens only gets its backlog
+ * set again); for UDP, connect(AF_UNSPEC), which keeps the bound address
+ * and port.  A socket that cannot be repaired - a TCP one connected
+ * somewhere, a UDP one whose reading side was shut down (it reads as
+ * readable for ever, and nothing clears that) - is bound anew, unless
+ * socket activation gave it, and then it is kept as it is.
+ *
+ * Return: true if @l may go to the relay
+ */
+static bool listener_repair(struct agent *a, struct agent_listener *l)
+{
+	static const struct linger off = { 0, 0 };
+	static const struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct pollfd p = { l->fd, POLLRDHUP, 0 };
+	bool udp = l->fwd.flags & FWD_F_UDP, bad;
+	int e;
+
+	(void)fcntl(l->fd, F_SETFL, O_NONBLOCK);
+	if (udp) {
+		bad = poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP);
+		if (!bad)
+			(void)connect(l->fd, &unspec, sizeof(unspec));
+	} else {
+		(void)setsockopt(l->fd, SOL_SOCKET, SO_LINGER, &off,
+				 sizeof(off));
+		if (l->cc[0])
+			(void)setsockopt(l->fd, IPPROTO_TCP, TCP_CONGESTION,
+					 l->cc, (socklen_t)strlen(l->cc));
+		bad = listen(l->fd, LISTEN_BACKLOG) != 0;
+	}
+	if (!bad)
+		return true;
+	if (l->inherited) {
+		nwarn("%s port %u: the socket-activation socket no longer "
+		      "listens, and cannot be bound again here", udp ? "UDP"
+		      : "TCP", l->port);
+		return true;
+	}
+	e = listener_rebind(l);
+	if (e) {
+		nerr("%s port %u: the relay left its socket unusable, and "
+		     "binding it again failed: %s; the forward stays down "
+		     "until it is removed and added", udp ? "UDP" : "TCP",
+		     l->port, strerror(e));
+		return false;
+	}
+	if (!udp)
+		agent_set_keepalive(a, l->fd);
+	nwarn("%s port %u: the relay left its socket unusable; bound again",
+	      udp ? "UDP" : "TCP", l->port);
+	return true;
+}
+
+/**
  * agent_resend_listeners() - give a new relay every listener held
  * @a:		agent state, with the new relay channel in place
+ *
+ * Each is repaired first (listener_repair()); one that cannot be is
+ * left out, and the relay serves the rest.
  */
 void agent_resend_listeners(struct agent *a)
 {
@@ -289,6 +399,9 @@ void agent_resend_listeners(struct agent *a)
 	for (i = 0; i < a->nlisteners; i++) {
 		struct msg_listener l = { a->listeners[i].id };
 
+		if (a->listeners[i].fd < 0 ||
+		    !listener_repair(a, &a->listeners[i]))
+			continue;
 		agent_send(&a->relay, MSG_LISTENER, &l, &a->listeners[i].fd,
 			   1);
 	}

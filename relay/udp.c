@@ -1400,7 +1400,13 @@ static int udp_recv(struct udp_state *u, int fd, bool names)
  * udp_listen_event() - datagrams from clients on a UDP forward
  * @r:		relay
  * @l:		UDP forward with its socket
- * @ev:		epoll events (unused: a read tells everything)
+ * @ev:		epoll events
+ *
+ * EPOLLRDHUP on a UDP socket means its reading side was shut down - by a
+ * relay before this one, as an agent repairs everything else before it
+ * hands a socket over (nsagent/listen.c) but cannot bind a socket from
+ * socket activation again.  Such a socket reads as ready for ever, so it
+ * is polled no more: a warning instead of a relay spinning at 100 %.
  */
 void udp_listen_event(struct relay *r, struct listener *l, uint32_t ev)
 {
@@ -1408,7 +1414,12 @@ void udp_listen_event(struct relay *r, struct listener *l, uint32_t ev)
 	unsigned k;
 	int n;
 
-	(void)ev;
+	if (ev & EPOLLRDHUP) {
+		nwarn("UDP forward %u: its socket was shut down by an earlier "
+		      "relay: not served any more", l->fwd.id);
+		(void)relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
+		return;
+	}
 	udp_clock(u);
 	n = udp_recv(u, l->fd, true);
 	if (n < 0) {
@@ -1549,7 +1560,7 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
 		u->fwd[l->fwd.id] = uf;
 	}
 	l->gen = ++r->lgen;
-	if (relay_ep_ctl(r, EPOLL_CTL_ADD, m->fds[0], EPOLLIN,
+	if (relay_ep_ctl(r, EPOLL_CTL_ADD, m->fds[0], EPOLLIN | EPOLLRDHUP,
 			 ev_encode(EV_UDP_LISTEN, l->fwd.id, 0, l->gen)))
 		return NULL;	/* the caller closes it: counted as unbound */
 	l->fd = m->fds[0];

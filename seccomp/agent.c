@@ -110,6 +110,7 @@ static void agent_sockopts(scmp_filter_ctx ctx)
 		{ IPPROTO_IP, IP_PKTINFO },		/* wildcard UDP */
 		{ IPPROTO_IPV6, IPV6_RECVPKTINFO },	/* listeners */
 		{ SOL_SOCKET, SO_RXQ_OVFL },		/* UDP listeners */
+		{ SOL_SOCKET, SO_LINGER },		/* listener repair */
 	};
 	size_t i;
 

@@ -817,8 +817,9 @@ static void e2e_listen(struct e2e *t)
 	t->own[0] = tcp_socket(AF_INET, E2E_OWN, true);
 	t->own[1] = tcp_socket(AF_INET6, E2E_OWN, true);
 	t->bound = tcp_socket(AF_INET, E2E_BOUND, false);
-	t->listener = (struct agent_listener){ 1, t->own[0], AF_INET,
-					       E2E_OWN };
+	t->listener = (struct agent_listener){ .id = 1, .fd = t->own[0],
+					       .family = AF_INET,
+					       .port = E2E_OWN };
 	t->a.listeners = &t->listener;
 	t->a.nlisteners = 1;
 }
