@@ -13,7 +13,9 @@
  * already bound on descriptor 4.  dockerd stops the proxy with SIGINT.
  *
  * This file only translates.  The flags become an ordinary nsplice
- * command line, "--netns /proc/self/ns/net -q -t|-u HOSTIP/HP:CIP/CP",
+ * command line, "--netns /proc/self/ns/net -q --keepalive 15,15,9
+ * -t|-u HOSTIP/HP:CIP/CP" (keepalive as Go's net package sets it on the
+ * real proxy's connections: engine.h),
  * and from there it is plain nsplice: the proxy and the container
  * address share one network namespace (dockerd's own, or rootlesskit's
  * child namespace for rootless docker), so the "target" agent simply
@@ -156,6 +158,7 @@ static int make_config(const struct dp_args *a, char *spec,
 		       struct nsp_config *cfg, char *err, size_t errlen)
 {
 	char *argv[] = { "docker-proxy", "--netns", "/proc/self/ns/net", "-q",
+			 "--keepalive", ENGINE_KEEPALIVE,
 			 a->udp ? "-u" : "-t", spec, NULL };
 
 	if (make_spec(a, spec))

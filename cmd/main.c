@@ -16,6 +16,7 @@
  */
 #include <bsd/unistd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,40 @@ static const char *personality(const char *arg0)
 }
 
 /**
+ * dockerd_flags() - whether the arguments are dockerd's for its proxy
+ * @argc:	argument count
+ * @argv:	arguments
+ *
+ * dockerd execs userland-proxy-path whatever its file is called, and the
+ * real docker-proxy serves under any name; a daemon.json naming a copy
+ * or a link of another name (userland-proxy, nsplice itself) must not get
+ * nsplice's "unknown option" and an empty status pipe for every
+ * published port.  So the first argument decides too: moby always
+ * starts with one of these flags (single dash, Go's flag package, with
+ * or without "=VALUE"), and none of them is an nsplice option.
+ *
+ * Return: true if argv[1] is one of docker-proxy's flags
+ */
+static bool dockerd_flags(int argc, char **argv)
+{
+	static const char *const flags[] = {
+		"-proto", "-host-ip", "-host-port", "-container-ip",
+		"-container-port", "-use-listen-fd",
+	};
+	size_t i, n;
+
+	if (argc < 2)
+		return false;
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		n = strlen(flags[i]);
+		if (!strncmp(argv[1], flags[i], n) &&
+		    (argv[1][n] == '\0' || argv[1][n] == '='))
+			return true;
+	}
+	return false;
+}
+
+/**
  * hold_sighup() - keep SIGHUP pending until the supervisor can read it
  *
  * The supervisor handles SIGHUP (reload) through a signalfd made once the
@@ -151,7 +186,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(personality(argv[0]), "rootlessport")) {
 		hold_sighup();
 		ret = rootlessport_main(argc, argv);
-	} else if (!strcmp(personality(argv[0]), "docker-proxy")) {
+	} else if (!strcmp(personality(argv[0]), "docker-proxy") ||
+		   dockerd_flags(argc, argv)) {
 		hold_sighup();
 		ret = dockerproxy_main(argc, argv);
 	} else if (argc > 1 && !strcmp(argv[1], "ctl")) {

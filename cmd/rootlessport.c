@@ -63,7 +63,7 @@
 #define RP_SPEC_MAX		(2 * INANY_STRLEN + 64)
 
 /* RP_ARGS_FIXED - synthesized arguments besides the forwards */
-#define RP_ARGS_FIXED		8
+#define RP_ARGS_FIXED		10
 
 /* SUN_PATH_SIZE - size of sun_path, bytes with the NUL */
 #define SUN_PATH_SIZE		sizeof(((struct sockaddr_un *)NULL)->sun_path)
@@ -208,6 +208,8 @@ static int build_argv(struct rp_run *r, char *err, size_t errlen)
 	r->argv[n++] = "--netns";
 	r->argv[n++] = r->conf.netns_path;
 	r->argv[n++] = "-v";
+	r->argv[n++] = "--keepalive";
+	r->argv[n++] = ENGINE_KEEPALIVE;
 	if (r->ctl[0]) {
 		r->argv[n++] = "--control";
 		r->argv[n++] = r->ctl;

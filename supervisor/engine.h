@@ -56,6 +56,16 @@ struct supervisor;
 /* ENGINE_POLLFDS - poll slots engine_pollfds() may fill */
 #define ENGINE_POLLFDS		(2 + ENGINE_RELOAD_CLIENTS)
 
+/*
+ * ENGINE_KEEPALIVE - --keepalive of the podman and docker helpers: what
+ * the helpers nsplice replaces get from Go's net package, which turns
+ * keepalive on for every accepted and dialled TCP connection (15 s idle,
+ * 15 s between probes, the kernel's 9 probes).  Without it a client that
+ * vanished kept its connection into the container open for good, where
+ * theirs close it after about 150 s.
+ */
+#define ENGINE_KEEPALIVE	"15,15,9"
+
 /**
  * enum engine_kind - whose contract nsplice speaks
  * @ENGINE_NONE:	nsplice's own command line

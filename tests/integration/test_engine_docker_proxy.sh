@@ -18,8 +18,11 @@
 # proxy's exit status.  Checked:
 #
 #  - TCP and UDP: "0\n" within 16 s, bytes go both ways to the container
-#    address, UDP replies come from the host port; the status pipe is
-#    held by no process once ready; SIGINT: exit 0, every process gone,
+#    address, UDP replies come from the host port; both sockets of a TCP
+#    connection have keepalive on, as Go's net package sets it; the
+#    status pipe is held by no process once ready; a proxy file of
+#    another name (userland-proxy) serves all the same; SIGINT: exit 0,
+#    every process gone,
 #    the port free;
 #  - -use-listen-fd, TCP listening and UDP bound: served through the very
 #    socket the launcher made (same inode in an nsplice process, the only
@@ -277,7 +280,7 @@ dp_refused() {
 }
 
 alloc_ports 27100 P_TCP P_UDP P_LTCP P_LUDP P_BUSY P_V6 C_SINK C_IDENT C_UDP \
-	P_E1 P_E2 P_ANY
+	P_E1 P_E2 P_ANY P_NAME
 
 start_ns_server "$NS" "$TMPDIR_TEST/sink.log" sink-server "$C_SINK" \
 	--addr "$CTR4" --addr "$CTR6"
@@ -296,6 +299,26 @@ dp_start -proto tcp -host-ip 127.0.0.1 -host-port "$P_TCP" \
 if dp_ready "tcp"; then
 	check "tcp: 1 MiB through the proxy to $CTR4:$C_SINK" \
 		nstool_in "$NS" send 1M 127.0.0.1 "$P_TCP" --timeout 20
+	# Go's net package turns keepalive on for the real proxy's accepted
+	# and dialled connections; a vanished client must not hold its
+	# connection into the container for good
+	start_bg "$TMPDIR_TEST/hold.log" ip netns exec "$NS" timeout -k 2 20 "$PY" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+time.sleep(15)' "$P_TCP"
+	for ((i = 0; i < 40; i++)); do
+		ka=$(in_netns "$NS" ss -tnoH state established \
+			"( sport = :$P_TCP or dport = :$C_SINK )" | grep -c "timer:(keepalive" || true)
+		((ka >= 2)) && break
+		sleep 0.1
+	done
+	if ((ka >= 2)); then
+		ok "tcp: both sockets of a connection have keepalive, as Go sets it on docker-proxy's"
+	else
+		fail "tcp: $ka of the connection's two sockets have a keepalive timer:"
+		in_netns "$NS" ss -tnoH state established | indent
+	fi
+	kill_pids "$BG_PID"
 	held=$(tree_fds | grep "pipe:\[$(cat "$DP_DIR/pipe")\]" || true)
 	if [[ -n $held ]]; then
 		fail "tcp: status pipe still held once ready:"
@@ -304,6 +327,19 @@ if dp_ready "tcp"; then
 		ok "tcp: no process holds the status pipe once ready"
 	fi
 	dp_stop "tcp" "$P_TCP" tcp
+fi
+
+# dockerd runs userland-proxy-path whatever its name: so does nsplice,
+# from dockerd's flags alone
+ln -s nsplice "$BIN/userland-proxy"
+PROXY=$BIN/userland-proxy
+dp_start -proto tcp -host-ip 127.0.0.1 -host-port "$P_NAME" \
+	-container-ip "$CTR4" -container-port "$C_SINK"
+PROXY=$BIN/docker-proxy
+if dp_ready "tcp, proxy named userland-proxy"; then
+	check "tcp, proxy named userland-proxy: 1 MiB to $CTR4:$C_SINK" \
+		nstool_in "$NS" send 1M 127.0.0.1 "$P_NAME" --timeout 20
+	dp_stop "tcp, proxy named userland-proxy" "$P_NAME" tcp
 fi
 
 # ident: the connection reaches the container address, not loopback
