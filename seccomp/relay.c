@@ -34,7 +34,11 @@
  *    nobody new; no MSG_FASTOPEN, so it connects nothing; and a
  *    compromised relay could already put any bytes it likes on those
  *    connections by splicing them from a client socket it controls;
- *  - setsockopt() only for the options the data path sets;
+ *  - setsockopt() only for the options the data path sets, getsockopt()
+ *    only for those it reads: SO_PEERPIDFD, for one, would install a
+ *    pidfd of its peer (the supervisor on fd 3, an agent on 4 and 5) as
+ *    a new descriptor;
+ *  - sendmmsg() only with MSG_DONTWAIT, as relay/udp.c calls it;
  *  - fcntl() commands, mmap()/mprotect() without PROT_EXEC (filter.c);
  *  - prlimit64() on itself only;
  *  - landlock_add_rule() for TCP ports only: the relay restricts its own
@@ -57,7 +61,6 @@ static const int relay_data_path[] = {
 	SCMP_SYS(splice),		/* socket -> pipe -> socket */
 	SCMP_SYS(pipe2),		/* the only descriptors it creates */
 	SCMP_SYS(close),
-	SCMP_SYS(getsockopt),		/* SO_ERROR, socket checks: reads only */
 	SCMP_SYS(epoll_create1),	/* once, at start */
 	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_wait),
@@ -102,6 +105,31 @@ static void relay_sockopts(scmp_filter_ctx ctx)
 		ALLOW_IF(ctx, setsockopt,
 			 SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)opts[i].level),
 			 SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)opts[i].opt));
+}
+
+/**
+ * relay_getsockopts() - the socket options the relay reads
+ * @ctx:	filter
+ *
+ * SO_ERROR (a connect's result, splice.c), SO_DOMAIN, SO_TYPE,
+ * SO_PROTOCOL and SO_ACCEPTCONN (checks of every socket an agent sends,
+ * pool.c and udp.c, and of a new agent channel, ipc.c), SO_MEMINFO (a
+ * UDP listener's drops, udp.c).  Not SO_PEERPIDFD, which makes a new
+ * descriptor, nor SO_PEERCRED, SO_PEERSEC or anything about other
+ * processes.
+ */
+static void relay_getsockopts(scmp_filter_ctx ctx)
+{
+	static const int opts[] = {
+		SO_ERROR, SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_ACCEPTCONN,
+		SO_MEMINFO,
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(opts); i++)
+		ALLOW_IF(ctx, getsockopt,
+			 SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)SOL_SOCKET),
+			 SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)opts[i]));
 }
 
 /**
@@ -159,8 +187,10 @@ scmp_filter_ctx seccomp_relay_filter(enum sandbox_mode mode)
 	filter_allow_list(ctx, relay_misc, ARRAY_LEN(relay_misc));
 	filter_allow_list(ctx, relay_udp, ARRAY_LEN(relay_udp));
 	ALLOW_IF(ctx, sendmmsg,
-		 SCMP_A0_32(SCMP_CMP_GT, SECCOMP_CHAN_FD_MAX));
+		 SCMP_A0_32(SCMP_CMP_GT, SECCOMP_CHAN_FD_MAX),
+		 SCMP_A3_32(SCMP_CMP_MASKED_EQ, ~(uint32_t)MSG_DONTWAIT, 0));
 	relay_sockopts(ctx);
+	relay_getsockopts(ctx);
 	relay_channels(ctx);
 	relay_proxy_header(ctx);
 	filter_add_fcntl(ctx);

@@ -32,7 +32,7 @@
 . "$NSPLICE_TESTLIB/live.sh"
 need_root
 need_nsplice
-command -v gdb >/dev/null || die "gdb is not installed"
+need_gdb
 
 SYS_shutdown=48
 SYS_fcntl=72
@@ -66,19 +66,9 @@ RELAY=$(find_role relay) || die "no relay"
 AGENT=$(find_role 'agent host') || die "no host agent"
 wait_filters "$RELAY" 2 10 || die "the relay has no filter"
 
-# relay_fd PROTO PORT - the relay's descriptor of its socket on
-# 127.0.0.1:PORT (ss's process column; awk reads all of ss's output)
-relay_fd() {
-	ss "-${1}anpH" 2>/dev/null |
-		awk -v want="127.0.0.1:$2" -v pid="$RELAY" '
-			fd == "" && $4 == want && index($0, "pid=" pid ",") {
-				match($0, "pid=" pid ",fd=[0-9]+")
-				fd = substr($0, RSTART, RLENGTH); sub(/.*fd=/, "", fd) }
-			END { print fd }'
-}
-L1=$(relay_fd t "$P1")
-U2=$(relay_fd u "$P2")
-U3=$(relay_fd u "$P3")
+L1=$(proc_sock_fd "$RELAY" t "127.0.0.1:$P1")
+U2=$(proc_sock_fd "$RELAY" u "127.0.0.1:$P2")
+U3=$(proc_sock_fd "$RELAY" u "127.0.0.1:$P3")
 [[ -n $L1 && -n $U2 && -n $U3 ]] ||
 	die "the relay's sockets not found (tcp $L1, udp $U2 $U3)"
 

@@ -29,6 +29,22 @@ AT_FDCWD=-100
 O_CLOEXEC=0x80000
 GDB_TIMEOUT=${GDB_TIMEOUT:-60}
 
+# need_gdb - end the test unless gdb is installed.
+need_gdb() { command -v gdb >/dev/null || die "gdb is not installed"; }
+
+# proc_sock_fd PID PROTO ADDR:PORT - PID's descriptor of its socket whose
+# local address is ADDR:PORT, PROTO t or u, in the current namespace
+# (ss's process column; awk reads all of ss's output, as an early exit
+# would kill ss with SIGPIPE and pipefail end the test).
+proc_sock_fd() {
+	ss "-${2}anpH" 2>/dev/null |
+		awk -v want="$3" -v pid="$1" '
+			fd == "" && $4 == want && index($0, "pid=" pid ",") {
+				match($0, "pid=" pid ",fd=[0-9]+")
+				fd = substr($0, RSTART, RLENGTH); sub(/.*fd=/, "", fd) }
+			END { print fd }'
+}
+
 # gdb_run PID OUT CMD... - attach to PID, run each gdb command CMD, detach;
 # gdb's output goes to OUT.  The binary and libraries are read from the
 # test's own root (sysroot /): the relay's root is an empty tmpfs.
