@@ -184,6 +184,11 @@ static int build_request(int argc, char **argv, char *line)
 		    "option: run nsplice ctl once per SPEC", argv[0], argv[3]);
 		return -1;
 	}
+	if (argc > 4 && !strcmp(argv[3], "--proxy-protocol")) {
+		say("%s: \"%s\" after --proxy-protocol: it is the last word, "
+		    "given once", argv[0], argv[4]);
+		return -1;
+	}
 	for (i = 0; i < argc; i++) {
 		n = strlen(argv[i]);
 		if (!n) {

@@ -1189,6 +1189,10 @@ static void client_usage(char *path)
 		  "option" },
 		{ { "ctl", p, "add", "-t", "80", "90", NULL }, 2,
 		  "unexpected word \"90\"" },
+		{ { "ctl", p, "add", "-t", "80", "--proxy-protocol",
+		    "--proxy-protocol", NULL }, 2,
+		  "add: \"--proxy-protocol\" after --proxy-protocol: it is "
+		  "the last word, given once" },
 		{ { "ctl", p, "status", "--json", "x", NULL }, 2,
 		  "unexpected argument \"x\"" },
 		{ { "ctl", p, "add", "-t", "80\n", NULL }, 2,
