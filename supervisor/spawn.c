@@ -86,7 +86,13 @@ static int req_fill(const struct supervisor *s, enum sup_child_id id,
  * @fds:	descriptors for the fixed numbers, -1 for none
  * @nfds:	length of @fds
  *
- * Return: 0 or -1
+ * A request without descriptors goes without a control message (an empty
+ * SCM_RIGHTS header says nothing).  CMSG_FIRSTHDR() is NULL for a control
+ * buffer shorter than one header; this one never is, but the check keeps
+ * that true by construction rather than by arithmetic a reader (or the
+ * compiler) has to redo.
+ *
+ * Return: 0 or -1 (errno set)
  */
 static int req_send(int fd, struct spawn_req *r, const int *fds, int nfds)
 {
@@ -102,14 +108,20 @@ static int req_send(int fd, struct spawn_req *r, const int *fds, int nfds)
 	for (i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
 			att[n++] = fds[i];
-	memset(&cm, 0, sizeof(cm));
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-	memcpy(CMSG_DATA(c), att, sizeof(int) * (size_t)n);
+	if (n > 0) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		c = CMSG_FIRSTHDR(&mh);
+		if (!c) {
+			errno = EINVAL;
+			return -1;
+		}
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(c), att, sizeof(int) * (size_t)n);
+	}
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*r) ? 0 : -1;
 }
 
