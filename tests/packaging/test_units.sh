@@ -18,7 +18,11 @@
 #   systemd);
 # - a unit with a setting broken on purpose fails verify (the check can
 #   fail);
-# - exit status 2 (bad input) is not restarted.
+# - exit status 2 (bad input) is not restarted;
+# - the drop-in example in nsplice@.socket's comments, applied to the
+#   unit, leaves exactly its own ListenStream= addresses (a drop-in's
+#   lines add to the unit's unless it empties the list first), as
+#   `systemd --test` loads the unit; it must run unprivileged.
 . "$(dirname "$0")/lib.sh"
 
 # EXPOSURE_MAX - highest acceptable overall exposure level
@@ -133,5 +137,38 @@ if grep -qx 'RestartPreventExitStatus=2' "$SRC/packaging/systemd/nsplice@.servic
 	ok "exit status 2 is not restarted (RestartPreventExitStatus=2)"
 else
 	fail "Restart=on-failure would restart nsplice after exit 2 (bad input)"
+fi
+
+# listen_streams DIR - the ListenStream= list of nsplice@X.socket as systemd
+# loads it from DIR (the unit and its drop-ins), one address a line.
+# `systemd --test` refuses root, so it runs as nobody.
+listen_streams() {
+	SYSTEMD_UNIT_PATH="$1:" setpriv --reuid nobody --regid nogroup \
+		--clear-groups /lib/systemd/systemd --test --system \
+		--unit=nsplice@X.socket --log-target=console 2>&1 |
+		sed -n '/-> Unit nsplice@X.socket:/,/-> Unit /s/^[[:space:]]*ListenStream: //p'
+}
+sp="$TMP/socket"
+mkdir -p "$sp/nsplice@X.socket.d"
+chmod a+x "$TMP"
+cp "$SRC/packaging/systemd/nsplice@.socket" "$sp/"
+# The example: the comment lines from "#   [Socket]" to the next "#" alone.
+sed -n '/^#   \[Socket\]$/,/^#$/{/^#$/d;s/^#   //;p}' \
+	"$SRC/packaging/systemd/nsplice@.socket" >"$sp/nsplice@X.socket.d/listen.conf"
+chmod -R a+rX "$sp"
+want=$(sed -n 's/^ListenStream=\(..*\)$/\1/p' "$sp/nsplice@X.socket.d/listen.conf")
+got=$(listen_streams "$sp")
+if [[ -n $want && $got == "$want" ]]; then
+	ok "the socket unit's drop-in example replaces its addresses: $(echo $got)"
+else
+	fail "the socket unit's drop-in example gives ListenStream= $(echo $got), not $(echo $want)"
+	indent <"$sp/nsplice@X.socket.d/listen.conf"
+fi
+sed -i '/^ListenStream=$/d' "$sp/nsplice@X.socket.d/listen.conf"
+got=$(listen_streams "$sp")
+if [[ -n $want && $got != "$want" && $got == *"$want"* ]]; then
+	ok "without its empty ListenStream= the example adds to the unit's (it can fail)"
+else
+	fail "a drop-in without an empty ListenStream= gives $(echo $got)"
 fi
 finish
