@@ -127,6 +127,20 @@ struct fwd_entry {
 };
 
 /**
+ * struct pp_origin - a run of proxy-protocol ports one line of the -c file
+ *		      named, so that a port no forward takes is reported at
+ *		      its line (the file's lines add up to one set)
+ * @line:	the line
+ * @lo:		first port of the run
+ * @hi:		last port of the run
+ */
+struct pp_origin {
+	uint32_t line;
+	uint16_t lo;
+	uint16_t hi;
+};
+
+/**
  * struct auto_rule - an "auto" SPEC: forward what listens on the other side
  * @opt:	't' (host listens, target agent scans) or 'T'
  * @src:	CONFIG_SRC_*
@@ -218,6 +232,9 @@ struct auto_rule {
  *			none; owned, see supervisor/config/proxyopt.c
  * @pp_args:		the command line gave --proxy-protocol: the file's
  *			is not used
+ * @pp_origin:		where the -c file named the ports of @pp, in file
+ *			order; NULL when the set is not the file's
+ * @npp_origin:		entries in @pp_origin
  * @target_label:	what a container engine calls the target (podman's
  *			"NetNSPath"), for messages; NULL otherwise
  * @file_line:		per enum config_where, the -c file's line that set
@@ -261,7 +278,9 @@ struct nsp_config {
 	struct config_strings *strings;
 	uint64_t args_lists;
 	uint8_t *pp;
+	struct pp_origin *pp_origin;
 	int log_level;
+	unsigned npp_origin;
 	bool runas_given;
 	bool use_syslog;
 	bool pp_args;

@@ -1993,6 +1993,7 @@ void config_free(struct nsp_config *cfg)
 	free(cfg->fwd);
 	free(cfg->autos);
 	free(cfg->pp);
+	free(cfg->pp_origin);
 	config_strings_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }

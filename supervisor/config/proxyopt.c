@@ -22,7 +22,10 @@
  * forward (run by config_check(), so after every parse, reload and
  * change), and config_pp_check() makes sure each port of the set is one a
  * forward listens on, or one an "auto" rule may forward: a port nothing
- * listens on is a typo that would otherwise pass silently.  That check is
+ * listens on is a typo that would otherwise pass silently.  A file's
+ * lines add up to one set, so each line's ports are also kept as runs
+ * (nsp_config.pp_origin) for that message to name the line, as every
+ * other message about a bad line does.  That check is
  * made at start and on a reload that takes the file's set; a control-
  * socket "remove" of such a forward is not refused for it.
  *
@@ -58,6 +61,43 @@ static const char *pp_list_check(const struct portspec *ps)
 			return "a mapping is not a port";
 	}
 	return NULL;
+}
+
+/**
+ * pp_origin_add() - remember which line of the file named a parsed list
+ * @cfg:	configuration being built
+ * @ps:		the line's parsed PORTS
+ * @line:	its line number
+ *
+ * One entry per run of consecutive ports: a line is at most
+ * CONFIG_LINE_MAX bytes, so the runs stay few.
+ *
+ * Return: 0, or -1 (out of memory)
+ */
+static int pp_origin_add(struct nsp_config *cfg, const struct portspec *ps,
+			 unsigned line)
+{
+	struct pp_origin *o;
+	unsigned p;
+
+	for (p = ps->lo; p && p <= ps->hi; p++) {
+		if (!ps->map[p].port)
+			continue;
+		o = cfg->npp_origin ? &cfg->pp_origin[cfg->npp_origin - 1]
+				    : NULL;
+		if (o && o->line == line && o->hi + 1U == p) {
+			o->hi = (uint16_t)p;
+			continue;
+		}
+		o = realloc(cfg->pp_origin,
+			    (cfg->npp_origin + 1) * sizeof(*o));
+		if (!o)
+			return -1;
+		cfg->pp_origin = o;
+		o[cfg->npp_origin++] = (struct pp_origin){ line, (uint16_t)p,
+							   (uint16_t)p };
+	}
+	return 0;
 }
 
 /**
@@ -99,6 +139,11 @@ int config_pp_parse(struct nsp_config *cfg, const char *v,
 	cfg->pp = pp;
 	if (ctx->src == CONFIG_SRC_ARGS)
 		cfg->pp_args = true;
+	if (ctx->src == CONFIG_SRC_FILE && ctx->line &&
+	    pp_origin_add(cfg, ps, ctx->line)) {
+		free(ps);
+		return errfmt(err, errlen, "out of memory");
+	}
 	free(ps);
 	return 0;
 }
@@ -112,8 +157,13 @@ int config_pp_parse(struct nsp_config *cfg, const char *v,
  */
 int config_pp_copy(struct nsp_config *dst, const struct nsp_config *src)
 {
+	size_t olen = src->npp_origin * sizeof(*src->pp_origin);
+
 	free(dst->pp);
+	free(dst->pp_origin);
 	dst->pp = NULL;
+	dst->pp_origin = NULL;
+	dst->npp_origin = 0;
 	dst->pp_args = src->pp_args;
 	if (!src->pp)
 		return 0;
@@ -121,6 +171,13 @@ int config_pp_copy(struct nsp_config *dst, const struct nsp_config *src)
 	if (!dst->pp)
 		return -1;
 	memcpy(dst->pp, src->pp, PORTSET_BYTES);
+	if (!olen)
+		return 0;
+	dst->pp_origin = malloc(olen);
+	if (!dst->pp_origin)
+		return -1;
+	memcpy(dst->pp_origin, src->pp_origin, olen);
+	dst->npp_origin = src->npp_origin;
 	return 0;
 }
 
@@ -134,8 +191,13 @@ void config_pp_take(struct nsp_config *cfg, struct nsp_config *file)
 	if (cfg->pp_args)
 		return;
 	free(cfg->pp);
+	free(cfg->pp_origin);
 	cfg->pp = file->pp;
+	cfg->pp_origin = file->pp_origin;
+	cfg->npp_origin = file->npp_origin;
 	file->pp = NULL;
+	file->pp_origin = NULL;
+	file->npp_origin = 0;
 }
 
 /**
@@ -182,31 +244,53 @@ static bool pp_port_used(const struct nsp_config *cfg, unsigned port)
 }
 
 /**
+ * pp_port_line() - the first line of the -c file that named a port
+ * @cfg:	configuration whose set is the file's
+ * @port:	a port of the set
+ *
+ * Return: the line number, 0 if no line is known for it
+ */
+static unsigned pp_port_line(const struct nsp_config *cfg, unsigned port)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->npp_origin; i++)
+		if (cfg->pp_origin[i].lo <= port && port <= cfg->pp_origin[i].hi)
+			return cfg->pp_origin[i].line;
+	return 0;
+}
+
+/**
  * config_pp_check() - every port of the set has a forward
  * @cfg:	configuration with every forward
  * @err:	error buffer
  * @errlen:	its size
  *
- * The message names where the set came from: --proxy-protocol, or the
- * config file (its lines add up, so the file, not one line).
+ * The message names where the port came from: --proxy-protocol, or the
+ * config file's line that listed it ("FILE:LINE: proxy-protocol", as
+ * nsplice.conf(5) promises for every bad line).
  *
  * Return: 0, or -1 naming the first port no forward listens on
  */
 int config_pp_check(const struct nsp_config *cfg, char *err, size_t errlen)
 {
 	char label[PATH_MAX + 32];
-	unsigned p;
+	unsigned p, line;
 
 	if (!cfg->pp)
 		return 0;
-	if (cfg->pp_args || !cfg->config_path)
-		snprintf(label, sizeof(label), "--proxy-protocol");
-	else
-		snprintf(label, sizeof(label), "%s: proxy-protocol",
-			 cfg->config_path);
 	for (p = 1; p < PORTSET_PORTS; p++) {
 		if (!portset_has(cfg->pp, (uint16_t)p) || pp_port_used(cfg, p))
 			continue;
+		line = pp_port_line(cfg, p);
+		if (cfg->pp_args || !cfg->config_path)
+			snprintf(label, sizeof(label), "--proxy-protocol");
+		else if (line)
+			snprintf(label, sizeof(label), "%s:%u: proxy-protocol",
+				 cfg->config_path, line);
+		else
+			snprintf(label, sizeof(label), "%s: proxy-protocol",
+				 cfg->config_path);
 		return errfmt(err, errlen, "%s: port %u: no TCP forward "
 			      "listens on it: expected ports of -t or -T "
 			      "forwards", label, p);

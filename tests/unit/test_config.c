@@ -903,8 +903,8 @@ static void test_reload_refused(void)
 	write_text("refuse.conf", "tcp-ports = 8080\nproxy-protocol = 7777\n");
 	check(config_reload(&run, &fresh, err, sizeof(err)) == -1,
 	       "proxy-protocol on an unused port refused");
-	has("reload proxy-protocol", err, "refuse.conf: proxy-protocol: port "
-	    "7777: no TCP forward");
+	has("reload proxy-protocol", err, "refuse.conf:2: proxy-protocol: "
+	    "port 7777: no TCP forward");
 	unlink(p);
 	check(config_reload(&run, &fresh, err, sizeof(err)) == -1,
 	       "missing file refused");
@@ -1273,6 +1273,19 @@ static void test_proxy_protocol(void)
 	if (check(!args(&c, err, "--netns", "web", "-T", "auto",
 			 "--proxy-protocol", "5432", NULL), "pp auto: %s", err))
 		config_free(&c);
+
+	/* The file's lines add up; the message names the one with the port */
+	snprintf(p, sizeof(p), "%s", write_text("pp.conf",
+		 "netns = web\ntcp-ports = 4359\nproxy-protocol = 4360\n"));
+	check(args(&c, err, "-c", p, NULL) == -1 &&
+	       has("pp file line", err, "pp.conf:3: proxy-protocol: port "
+		   "4360: no TCP forward listens on it"),
+	       "pp: an unused port in the file names its line");
+	write_text("pp.conf", "netns = web\nproxy-protocol = 4359\n"
+		   "tcp-ports = 4359,4361\nproxy-protocol = 4361-4362\n");
+	check(args(&c, err, "-c", p, NULL) == -1 &&
+	       has("pp file 2nd line", err, "pp.conf:4: proxy-protocol: port "
+		   "4362: no TCP"), "pp: of two lines, the one with the port");
 
 	snprintf(p, sizeof(p), "%s", write_text("pp.conf",
 		 "netns = web\ntcp-ports = 8080\ntcp-ports = 9090\n"
