@@ -1141,12 +1141,25 @@ static int lookup_user(struct nsp_config *cfg, const char *name)
  * @err:	error buffer
  * @errlen:	its size
  *
+ * Only root changes the relay's user.  Without root the option is
+ * ignored, with one warning at start (prepare()), whatever it names: a
+ * command line or file written for a root service must not stop a user's
+ * nsplice over a user it would never switch to.  The name is kept only
+ * for that warning (cut to RUNAS_NAME_MAX), never resolved.
+ *
  * Return: 0 or -1
  */
 static int set_runas(struct nsp_config *cfg, const char *v, const char *label,
 		     char *err, size_t errlen)
 {
 	cfg->runas_given = true;
+	if (geteuid() != 0) {
+		snprintf(cfg->runas_buf, sizeof(cfg->runas_buf), "%s", v);
+		cfg->runas_name = cfg->runas_buf;
+		cfg->runas_uid = 0;
+		cfg->runas_gid = 0;
+		return 0;
+	}
 	if (strlen(v) >= RUNAS_NAME_MAX || lookup_user(cfg, v))
 		return errfmt(err, errlen, "%s \"%s\": no such user: expected "
 			      "the name of an existing user", label, v);

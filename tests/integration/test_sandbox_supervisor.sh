@@ -14,7 +14,9 @@
 #    CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
 #    CAP_SYS_ADMIN: 0x2405e0), or those of them the runner has;
 #  - --runas of a missing user or of root, and an unknown --sandbox mode,
-#    are usage errors (exit 2, one line naming the option);
+#    are usage errors (exit 2, one line naming the option); not root
+#    (nsplice-test), --runas is ignored whatever it names, with one
+#    warning (nsplice(1));
 #  - root and nsplice-test (COMMAND mode): COMMAND, the user's program,
 #    has exactly one seccomp filter, its own (no TIOCSTI, seccomp/command.c;
 #    none of nsplice's), and no NO_NEW_PRIVS (it is forked before the
@@ -57,6 +59,18 @@ expect_usage "--runas root" '--runas "root": uid or gid 0' \
 	--runas root --netns "$NS" -t "$HPORT"
 expect_usage "--sandbox with an unknown mode" '--sandbox "off": unknown mode: expected enforce or log' \
 	--sandbox off --netns "$NS" -t "$HPORT"
+# Not root: COMMAND's status, and exactly one line about --runas.
+for u in nsplice-no-such-user root nobody; do
+	rc=0
+	out=$(as_test_user "$USER_NSPLICE" --runas "$u" -t "127.0.0.1/$UPORT" \
+		-- true 2>&1 >/dev/null) || rc=$?
+	n=$(grep -c -- '--runas' <<<"$out" || true)
+	if [[ $rc == 0 && $n == 1 && $out == *"--runas $u ignored: nsplice is not root"* ]]; then
+		ok "not root: --runas $u ignored with one warning"
+	else
+		fail "not root: --runas $u: exit $rc, output: $out"
+	fi
+done
 
 mine=$(status_field self CapPrm)
 want=$(printf '%016x' $((SUPERVISOR_CAPS & 16#$mine)))
