@@ -35,13 +35,40 @@
  * the bytes go out per read; a UTF-8 sequence cut by the end of a read is
  * held back (at most three bytes) until the next one completes it.
  *
+ * The supervisor bounds what it copies from the log pipe: all children
+ * write to one pipe, and a compromised relay that wrote gigabytes to it
+ * made the supervisor spend a CPU copying them to the user's terminal,
+ * disk or journal, and answer its control socket in seconds.  A token
+ * bucket (struct log_budget) lets through LOG_BUDGET_BURST bytes at once
+ * and LOG_BUDGET_RATE a second after that.  Up to -v that is far above
+ * what the children say (start-up, forwards added, warnings that are
+ * themselves limited to one a second: a few KiB); with -d or --trace
+ * every connection adds lines (measured: 2500 connections a second make
+ * 440 KB/s with -d, 930 KB/s with --trace), so there the bucket is
+ * LOG_BUDGET_BURST_DEBUG and LOG_BUDGET_RATE_DEBUG: the user asked for
+ * that volume.  What is over budget is dropped, cut at line ends so the
+ * lines that do go out are whole, and counted; log_sink_report() says
+ * how much in one line at most every LOG_DROP_REPORT_SEC.
+ *
+ * Dropping still costs a read() per chunk.  The alternative, not reading
+ * the pipe while over budget, would make every child block in its next
+ * write() of a log line, and the pipe is shared: an honest busy relay
+ * (or agent) would stall its data path behind a debug line.  So the
+ * supervisor keeps draining, in chunks of 64 KiB, and only once a flood
+ * passes LOG_DISCARD_MAX bytes in LOG_DISCARD_WINDOW_MS (32 MiB/s, a
+ * rate no honest child logs at, --trace included) does it stop reading
+ * until the window ends (log_sink_paused()): then the flooding writer
+ * waits in its own write(), and the supervisor's CPU for a flood of any
+ * size stays a few milliseconds a second.
+ *
  * Every line a process formats itself, and every message errfmt() makes,
  * goes through text_safe() too: they quote values from the command line,
  * a config file or a control request, and one place that cleans them all
  * cannot be forgotten by the next message.
  *
- * Syscalls: write; the supervisor also poll; in syslog mode also socket,
- * connect (at start), send, getpid; fstat at start for journal detection.
+ * Syscalls: write; the supervisor also poll and clock_gettime; in syslog
+ * mode also socket, connect (at start), send, getpid; fstat at start for
+ * journal detection.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -57,6 +84,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "ipc/clock.h"
 #include "ipc/log.h"
 #include "ipc/text.h"
 
@@ -101,6 +129,12 @@ static size_t sink_len;
  * the last read cut, raw */
 static char sink_held[TEXT_SEQ_MAX];
 static size_t sink_nheld;
+
+/* sink_mid_line - plain mode: the last byte copied was not a newline */
+static bool sink_mid_line;
+
+/* sink_budget - what the supervisor may still copy from the log pipe */
+static struct log_budget sink_budget;
 
 /**
  * log_set_no_block() - never block on stderr: drop and count instead
@@ -461,6 +495,8 @@ static void sink_plain(const char *buf, size_t n)
 		out = text_safe(work, work, len, TEXT_KEEP_NL, &sink_nheld);
 		/* text_safe() never writes past what it consumed */
 		memcpy(sink_held, work + len - sink_nheld, sink_nheld);
+		if (out)
+			sink_mid_line = work[out - 1] != '\n';
 		if (out && stderr_write(work, out) < 0 && !log_no_block)
 			return;
 		buf += take;
@@ -494,15 +530,15 @@ static void sink_emit(const char *text, size_t len)
 }
 
 /**
- * log_sink_child() - the supervisor's output for bytes from the log pipe
+ * sink_bytes() - the supervisor's output for bytes within the budget
  * @buf:	bytes read from the children's log pipe
  * @n:		their number
  *
- * Called by the supervisor instead of write(2).  Outside plain mode a
- * line is emitted only once its newline has arrived; a "line" longer than
- * LOG_LINE_MAX (no child writes one) is cut into pieces.
+ * Outside plain mode a line is emitted only once its newline has arrived;
+ * a "line" longer than LOG_LINE_MAX (no child writes one) is cut into
+ * pieces.
  */
-void log_sink_child(const char *buf, size_t n)
+static void sink_bytes(const char *buf, size_t n)
 {
 	size_t i;
 
@@ -522,24 +558,245 @@ void log_sink_child(const char *buf, size_t n)
 }
 
 /**
- * log_sink_flush() - emit a child's unterminated last line, at exit
+ * log_sink_child() - the supervisor's output for bytes from the log pipe
+ * @buf:	bytes read from the children's log pipe
+ * @n:		their number
+ *
+ * Called by the supervisor instead of write(2).  Only what the budget
+ * admits goes out (see the DOC comment); when it starts dropping, a line
+ * already begun is ended, so the next line out, a child's or the drop
+ * report, starts a line of its own.
+ */
+void log_sink_child(const char *buf, size_t n)
+{
+	bool was_dropping = sink_budget.dropping;
+	size_t off, len;
+
+	len = log_budget_admit(&sink_budget, buf, n, log_level, clock_ms(),
+			       &off);
+	sink_bytes(buf + off, len);
+	if (!was_dropping && sink_budget.dropping)
+		log_sink_flush();
+}
+
+/**
+ * log_sink_paused() - should the supervisor leave the log pipe unread now
+ *
+ * Return: true while a flood has used up this window's reads, see
+ * log_budget_paused()
+ */
+bool log_sink_paused(void)
+{
+	return log_budget_paused(&sink_budget, clock_ms());
+}
+
+/**
+ * log_sink_report() - say how much of the children's log was dropped
+ * @force:	say it now (at exit), not only once the interval passed
+ *
+ * One warning at most every LOG_DROP_REPORT_SEC, from the supervisor
+ * itself, so it is not subject to the budget it reports on.
+ */
+void log_sink_report(bool force)
+{
+	uint64_t bytes, lines;
+	int64_t ms;
+	bool debug = log_level >= LOG_LVL_DEBUG;
+
+	if (!log_budget_report(&sink_budget, clock_ms(), force, &bytes,
+			       &lines, &ms))
+		return;
+	nwarn("children's log over its budget (%u KiB/s, %u KiB at once): "
+	      "%" PRIu64 " bytes (%" PRIu64 " lines) dropped in the last "
+	      "%" PRId64 " s", (debug ? LOG_BUDGET_RATE_DEBUG :
+				LOG_BUDGET_RATE) / 1024,
+	      (debug ? LOG_BUDGET_BURST_DEBUG : LOG_BUDGET_BURST) / 1024,
+	      bytes, lines, ms < CLOCK_MS_PER_S ? 1 : ms / CLOCK_MS_PER_S);
+}
+
+/**
+ * budget_drop() - count bytes dropped from the log pipe
+ * @b:		budget
+ * @buf:	the bytes
+ * @n:		their number
+ * @now:	clock_ms()
+ *
+ * Newlines are counted with memchr(), the only per-byte work a dropped
+ * byte costs.
+ */
+static void budget_drop(struct log_budget *b, const char *buf, size_t n,
+			int64_t now)
+{
+	const char *p = buf, *end = buf + n;
+
+	if (!n)
+		return;
+	if (!b->drop_bytes)
+		b->drop_since = now;
+	b->drop_bytes += n;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		b->drop_lines++;
+		p++;
+	}
+	b->mid_line = buf[n - 1] != '\n';
+}
+
+/**
+ * budget_refill() - add what the time since the last refill earned
+ * @b:		budget
+ * @level:	the log level: -d and --trace get a bigger bucket
+ * @now:	clock_ms()
+ */
+static void budget_refill(struct log_budget *b, int level, int64_t now)
+{
+	const bool debug = level >= LOG_LVL_DEBUG;
+	const int64_t rate = debug ? LOG_BUDGET_RATE_DEBUG : LOG_BUDGET_RATE;
+	const int64_t full = (int64_t)(debug ? LOG_BUDGET_BURST_DEBUG :
+				       LOG_BUDGET_BURST) * CLOCK_MS_PER_S;
+	int64_t elapsed = now - b->refill_at;
+
+	if (!b->refill_at || elapsed >= full / rate)
+		b->credit = full;
+	else if (elapsed > 0)
+		b->credit += elapsed * rate;
+	if (b->credit > full)
+		b->credit = full;	/* also when the level was lowered */
+	if (elapsed > 0 || !b->refill_at)
+		b->refill_at = now;
+}
+
+/**
+ * log_budget_admit() - how much of a read from the log pipe may go out
+ * @b:		budget of that pipe, zeroed before the first call
+ * @buf:	the bytes read
+ * @n:		their number
+ * @level:	the log level (the children's is the supervisor's)
+ * @now:	clock_ms()
+ * @off:	set to the offset of the bytes that may go out
+ *
+ * The bytes buf[*off, *off + return) may go out; the rest is dropped and
+ * counted.  Over budget, the cut is after the last newline that fits, and
+ * copying resumes, once LOG_BUDGET_RESUME bytes are earned again, after
+ * the next newline: a child's line goes out whole or not at all (a child
+ * writes each line with one write(), see log.h).  Everything read counts
+ * towards the discard window of log_budget_paused().
+ *
+ * Return: number of bytes that may go out, from @off
+ */
+size_t log_budget_admit(struct log_budget *b, const char *buf, size_t n,
+			int level, int64_t now, size_t *off)
+{
+	const char *nl;
+	size_t start = 0, avail, len;
+
+	*off = 0;
+	if (now - b->window_at >= LOG_DISCARD_WINDOW_MS || now < b->window_at) {
+		b->window_at = now;
+		b->window_bytes = 0;
+	}
+	b->window_bytes += n;
+	budget_refill(b, level, now);
+	if (b->dropping && b->credit < (int64_t)LOG_BUDGET_RESUME *
+	    CLOCK_MS_PER_S) {
+		budget_drop(b, buf, n, now);
+		return 0;
+	}
+	b->dropping = false;
+	if (b->mid_line) {
+		nl = n ? memchr(buf, '\n', n) : NULL;
+		start = nl ? (size_t)(nl - buf) + 1 : n;
+		budget_drop(b, buf, start, now);
+	}
+	avail = (size_t)(b->credit / CLOCK_MS_PER_S);
+	len = n - start;
+	if (len > avail) {
+		/* over budget: keep the lines that fit whole */
+		for (len = avail; len && buf[start + len - 1] != '\n'; len--)
+			;
+		b->dropping = true;
+		budget_drop(b, buf + start + len, n - start - len, now);
+	}
+	b->credit -= (int64_t)len * CLOCK_MS_PER_S;
+	*off = start;
+	return len;
+}
+
+/**
+ * log_budget_paused() - has a flood used up this window's reads
+ * @b:		budget of the pipe
+ * @now:	clock_ms()
+ *
+ * While true the supervisor does not poll the pipe, so a child that keeps
+ * writing blocks in its own write() instead of costing the supervisor a
+ * read for every 64 KiB; the window is short, so an honest child that
+ * wrote a line meanwhile waits at most LOG_DISCARD_WINDOW_MS plus a timer
+ * tick.
+ *
+ * Return: true if LOG_DISCARD_MAX bytes were read in the current window
+ */
+bool log_budget_paused(struct log_budget *b, int64_t now)
+{
+	return b->window_bytes >= LOG_DISCARD_MAX && now >= b->window_at &&
+	       now - b->window_at < LOG_DISCARD_WINDOW_MS;
+}
+
+/**
+ * log_budget_report() - is a drop report due, and what does it say
+ * @b:		budget of the pipe
+ * @now:	clock_ms()
+ * @force:	due whatever the interval (at exit)
+ * @bytes:	set to the bytes dropped since the last report
+ * @lines:	set to the newlines among them
+ * @ms:		set to the milliseconds since the first of them
+ *
+ * The first report comes at once, later ones at most every
+ * LOG_DROP_REPORT_SEC; the counts restart after each.
+ *
+ * Return: true if a report is due (the outputs are set), else false
+ */
+bool log_budget_report(struct log_budget *b, int64_t now, bool force,
+		       uint64_t *bytes, uint64_t *lines, int64_t *ms)
+{
+	if (!b->drop_bytes)
+		return false;
+	if (!force && b->reported &&
+	    now - b->reported_at < LOG_DROP_REPORT_SEC * CLOCK_MS_PER_S)
+		return false;
+	*bytes = b->drop_bytes;
+	*lines = b->drop_lines;
+	*ms = now - b->drop_since;
+	b->drop_bytes = 0;
+	b->drop_lines = 0;
+	b->reported = true;
+	b->reported_at = now;
+	return true;
+}
+
+/**
+ * log_sink_flush() - end a child's unterminated line: at exit, or when
+ * the budget starts dropping
  *
  * A child that died in the middle of a write leaves a partial line;
  * it is still evidence, so it goes out with a newline added.  In plain
  * mode, a cut UTF-8 sequence held back will never be completed: it goes
- * out as what it is, invalid bytes.
+ * out as what it is, invalid bytes, and a line already begun gets its
+ * newline, so the supervisor's next line starts a line of its own.
  */
 void log_sink_flush(void)
 {
-	char out[TEXT_SEQ_MAX];
-	size_t n;
+	char out[TEXT_SEQ_MAX + 1];
+	size_t n = 0;
 
 	if (sink_nheld) {
 		n = text_safe(out, sink_held, sink_nheld, 0, NULL);
 		sink_nheld = 0;
-		if (stderr_write(out, n) < 0 && !log_no_block)
-			return;
+		sink_mid_line = true;
 	}
+	if (sink_mid_line)
+		out[n++] = '\n';
+	sink_mid_line = false;
+	if (n && stderr_write(out, n) < 0 && !log_no_block)
+		return;
 	if (!sink_len)
 		return;
 	sink_line[sink_len++] = '\n';

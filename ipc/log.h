@@ -28,6 +28,15 @@
  * A child is not trusted with priorities: the supervisor takes at most
  * LOG_ERR from a child's prefix (no child may page someone with
  * "<0>" emergencies) and gives an unprefixed child line LOG_WARNING.
+ *
+ * Nor with volume: a compromised relay can write(2) gigabytes in one call,
+ * and copying them cost the supervisor a CPU and the user's disk.  What
+ * the supervisor copies from the log pipe is bounded by a token bucket
+ * (struct log_budget, sized by the log level, see ipc/log.c); the excess
+ * is read in large chunks and dropped, reading stops for a moment once a
+ * flood passes LOG_DISCARD_MAX bytes in LOG_DISCARD_WINDOW_MS (the writer
+ * then waits in its own write()), and one line every LOG_DROP_REPORT_SEC
+ * says how much was dropped.
  */
 #ifndef NSPLICE_LOG_H
 #define NSPLICE_LOG_H
@@ -87,6 +96,61 @@ struct log_ratelimit {
 	unsigned suppressed;
 };
 
+/* LOG_BUDGET_RATE, LOG_BUDGET_BURST - bytes a second, and at once, that
+ * the supervisor copies from its children's log pipe up to -v (info) */
+#define LOG_BUDGET_RATE		(32U * 1024)
+#define LOG_BUDGET_BURST	(512U * 1024)
+
+/* LOG_BUDGET_RATE_DEBUG, LOG_BUDGET_BURST_DEBUG - the same with -d or
+ * --trace, which log every connection */
+#define LOG_BUDGET_RATE_DEBUG	(2U * 1024 * 1024)
+#define LOG_BUDGET_BURST_DEBUG	(8U * 1024 * 1024)
+
+/* LOG_BUDGET_RESUME - bytes the bucket must hold again before copying
+ * resumes after a drop: whole lines, not a byte now and then */
+#define LOG_BUDGET_RESUME	(16U * LOG_LINE_MAX)
+
+/* LOG_DISCARD_WINDOW_MS, LOG_DISCARD_MAX - the supervisor reads at most
+ * LOG_DISCARD_MAX bytes of its children's log in LOG_DISCARD_WINDOW_MS
+ * (32 MiB/s): the most a flood costs it in CPU */
+#define LOG_DISCARD_WINDOW_MS	250
+#define LOG_DISCARD_MAX		(8U * 1024 * 1024)
+
+/* LOG_DROP_REPORT_SEC - at most one line in this many seconds says how
+ * much of the children's log was dropped */
+#define LOG_DROP_REPORT_SEC	10
+
+/**
+ * struct log_budget - what the supervisor may still copy from a log pipe
+ * @credit:	bytes that may go out now, times 1000 (a refill every
+ *		millisecond then loses nothing to rounding), at most the burst
+ * @refill_at:	clock_ms() of the last refill; 0 before the first read,
+ *		when the bucket starts full
+ * @window_at:	clock_ms() at which the current discard window started
+ * @window_bytes: bytes read in that window
+ * @dropping:	over budget: dropping until LOG_BUDGET_RESUME tokens
+ * @mid_line:	the last byte dropped was not a newline, so copying resumes
+ *		after the next one (no line glued to a stranger's half)
+ * @reported:	@reported_at is set
+ * @reported_at: clock_ms() of the last drop report
+ * @drop_since: clock_ms() of the first drop not reported yet
+ * @drop_bytes:	bytes dropped since the last report
+ * @drop_lines:	newlines among them
+ */
+struct log_budget {
+	int64_t credit;
+	int64_t refill_at;
+	int64_t window_at;
+	uint64_t window_bytes;
+	bool dropping;
+	bool mid_line;
+	bool reported;
+	int64_t reported_at;
+	int64_t drop_since;
+	uint64_t drop_bytes;
+	uint64_t drop_lines;
+};
+
 extern int log_level;
 
 void log_init(const char *role, int level);
@@ -101,6 +165,13 @@ int log_syslog_open(char *err, size_t errlen);
 void log_start_error(const char *msg);
 void log_sink_child(const char *buf, size_t n);
 void log_sink_flush(void);
+bool log_sink_paused(void);
+void log_sink_report(bool force);
+size_t log_budget_admit(struct log_budget *b, const char *buf, size_t n,
+			int level, int64_t now, size_t *off);
+bool log_budget_paused(struct log_budget *b, int64_t now);
+bool log_budget_report(struct log_budget *b, int64_t now, bool force,
+		       uint64_t *bytes, uint64_t *lines, int64_t *ms);
 void log_set_error_hook(void (*hook)(const char *line));
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

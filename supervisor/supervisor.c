@@ -74,8 +74,13 @@
 /* TIMER_PERIOD_MS - how often the netns path and deadlines are checked */
 #define TIMER_PERIOD_MS		200
 
-/* LOG_COPY_BUF - bytes copied from the log pipe per read */
-#define LOG_COPY_BUF		4096
+/* LOG_COPY_BUF - bytes read from the log pipe at once: a pipe's default
+ * capacity, so a flood, most of it dropped, costs few reads */
+#define LOG_COPY_BUF		(64 * 1024)
+
+/* LOG_COPY_READS - reads of the log pipe per poll round at most, so that
+ * signals, channels and the control socket are served during a flood */
+#define LOG_COPY_READS		16
 
 /* NOFILE_MIN - smallest RLIMIT_NOFILE hard limit nsplice starts with: the
  * relay's fixed reserve plus a few hundred flows */
@@ -509,16 +514,28 @@ static void check_silent_children(struct supervisor *s)
 }
 
 /**
- * copy_logs() - copy children's log lines to stderr, defanged
+ * copy_logs() - copy children's log lines to stderr, defanged and bounded
  * @s:		supervisor state
+ * @final:	the children are gone: read what is left even if paused
+ *
+ * A child is hostile: the bytes are made safe and kept within the log
+ * budget by log_sink_child(), and a flood is read at most LOG_COPY_READS
+ * times a round and not at all while log_sink_paused() (ipc/log.c has
+ * why), so it cannot hold the loop.
  */
-static void copy_logs(struct supervisor *s)
+static void copy_logs(struct supervisor *s, bool final)
 {
-	char buf[LOG_COPY_BUF];
+	static char buf[LOG_COPY_BUF];
 	ssize_t n;
+	int i;
 
-	while ((n = read(s->log_fd, buf, sizeof(buf))) > 0)
+	for (i = 0; i < LOG_COPY_READS && (final || !log_sink_paused()); i++) {
+		n = read(s->log_fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
 		log_sink_child(buf, (size_t)n);
+	}
+	log_sink_report(false);
 }
 
 /**
@@ -538,6 +555,7 @@ static void on_timer(struct supervisor *s)
 	live_tick(s);
 	fwdtab_retry(s);
 	fwdtab_auto_log_tick(s);
+	log_sink_report(false);	/* drops while the pipe was left unread */
 	if (!s->stopping && netns_gone(s)) {
 		snprintf(why, sizeof(why), "network namespace %s was removed: "
 			 "stopping", s->cfg->netns_path);
@@ -577,7 +595,8 @@ static void fill_pollfds(struct supervisor *s, struct pollfd *p,
 	for (i = 0; i < CH_COUNT; i++)
 		p[P_CHAN0 + i] = (struct pollfd){ s->ch[i].chan.fd, POLLIN, 0 };
 	p[P_SIG] = (struct pollfd){ s->sig_fd, POLLIN, 0 };
-	p[P_LOG] = (struct pollfd){ s->log_fd, POLLIN, 0 };
+	p[P_LOG] = (struct pollfd){ log_sink_paused() ? -1 : s->log_fd,
+				    POLLIN, 0 };
 	p[P_TIMER] = (struct pollfd){ s->timer_fd, POLLIN, 0 };
 	p[P_TARGET] = (struct pollfd){
 		s->cfg->target == TARGET_PID && !s->stopping ?
@@ -605,7 +624,7 @@ static void loop(struct supervisor *s)
 		if (p[P_SIG].revents)
 			on_signal(s);
 		if (p[P_LOG].revents)
-			copy_logs(s);
+			copy_logs(s, false);
 		for (i = 0; i < CH_COUNT; i++)
 			if (p[P_CHAN0 + i].revents)
 				on_channel(s, (enum sup_child_id)i);
@@ -621,7 +640,7 @@ static void loop(struct supervisor *s)
 		if (neng)
 			engine_events(s, s->eng, p + P_COUNT + nctl, neng);
 	}
-	copy_logs(s);
+	copy_logs(s, true);
 }
 
 /**
@@ -1125,6 +1144,7 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 	loop(&s);
 	stop_spawner(&s);
 	log_sink_flush();
+	log_sink_report(true);
 	report_child_ends(&s);
 	live_fini(&s);
 	fwdtab_fini(&s);

@@ -49,9 +49,9 @@ target_sources() {
 	proc_net_tcp)	echo nsagent/scan_parse.c ;;
 	idmap)		echo supervisor/idmap.c ;;
 	config)		echo supervisor/config/conffile.c supervisor/config/options.c supervisor/config/portspec.c ipc/log.c ipc/inany.c \
-			ipc/text.c supervisor/config/proxyopt.c ;;
-	dockerproxy_args) echo cmd/dpargs.c ipc/inany.c ipc/log.c ipc/text.c ;;
-	rootlessport_json) echo supervisor/config/rpconf.c ipc/inany.c ipc/log.c ipc/text.c ;;
+			ipc/clock.c ipc/text.c supervisor/config/proxyopt.c ;;
+	dockerproxy_args) echo cmd/dpargs.c ipc/clock.c ipc/inany.c ipc/log.c ipc/text.c ;;
+	rootlessport_json) echo supervisor/config/rpconf.c ipc/clock.c ipc/inany.c ipc/log.c ipc/text.c ;;
 	*)		return 1 ;;
 	esac
 }

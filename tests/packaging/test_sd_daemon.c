@@ -501,7 +501,7 @@ static void test_log(void)
 	capture(log_lines, buf);
 	expect(!strcmp(buf, "[supervisor] warning: careful 1\n<6>[relay] up\n"
 		       "<0>[relay] forged?]0;x?\n<7>[agent host] split\n"
-		       "plain line\n<6>[relay] partial"),
+		       "plain line\n<6>[relay] partial\n"),
 	       "plain lines pass unchanged but defanged, got:\n%s", buf);
 	log_sink_flush();
 	capture(start_error_journal, buf);

@@ -233,7 +233,7 @@ static void check_sink(void)
 	report(!strcmp(out, "[relay] x?2J?[H\n"), "sink",
 	       "cut CSI: got \"%s\"", out);
 	sink_capture("[relay] end\n\xe2", "", out, sizeof(out));
-	report(!strcmp(out, "[relay] end\n?"), "sink",
+	report(!strcmp(out, "[relay] end\n?\n"), "sink",
 	       "cut at exit: got \"%s\"", out);
 }
 
