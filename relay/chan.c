@@ -421,7 +421,9 @@ static const char *chan_sup_agent_chan(struct relay *r, struct ipc_msg *m)
  *
  * Listeners and agent channels are closed (the new relay has its own
  * copies and channels), pool sockets too; flows go on, and the loop ends
- * once the last one does.
+ * once the last one does.  A UDP forward's replies can only go out of
+ * its listening socket: one with flows keeps it, unpolled, for a grace
+ * in which replies in flight still reach their clients (udp.c, "Drain").
  */
 static void chan_sup_drain(struct relay *r)
 {
@@ -432,7 +434,8 @@ static void chan_sup_drain(struct relay *r)
 	if (r->draining)
 		return;
 	for (id = 0; id < FWD_ID_MAX; id++)
-		if (r->listeners[id])
+		if (r->listeners[id] && !r->listeners[id]->removed &&
+		    !udp_forward_drain(r, r->listeners[id]))
 			listener_remove(r, id);
 	r->draining = true;
 	for (s = 0; s < SIDE_COUNT; s++) {
@@ -442,8 +445,9 @@ static void chan_sup_drain(struct relay *r)
 			pool_init(p);
 		}
 	}
-	ninfo("draining: %u flow%s still open", r->flows.used,
-	      r->flows.used == 1 ? "" : "s");
+	ninfo("draining: %u connection%s and %u UDP flow%s still open",
+	      r->flows.used, r->flows.used == 1 ? "" : "s",
+	      udp_flows_open(r), udp_flows_open(r) == 1 ? "" : "s");
 }
 
 /**

@@ -188,8 +188,9 @@ struct stats_report {
  * @disarmed_tail: last disarmed listener id
  * @fd_pressure: accept4() failed with EMFILE/ENFILE; cleared on a close
  * @rearm:	something was freed: try the disarmed listeners again
- * @draining:	DRAIN came: no listeners or agents any more; exit once the
- *		last flow ends
+ * @draining:	DRAIN came: no listeners (but UDP ones kept for their
+ *		flows' replies, udp.c "Drain") or agents any more; exit once
+ *		the last TCP and UDP flow ends
  * @configured:	the first CONFIG_DONE was handled
  * @connect_ports: CONNECT_ALLOW ranges, bit p set: port p may be a
  *		target beyond the FORWARDs' (auto forwards to come)

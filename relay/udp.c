@@ -95,6 +95,23 @@
  * table is swept UDP_SWEEPS times per timeout, so a flow ends between T
  * and T + T/UDP_SWEEPS + 1 s after its last datagram.
  *
+ * Drain: when a new relay replaces this one, both read each listening
+ * socket from the new relay's READY until DRAIN reaches this one, so a
+ * request this relay forwarded in that window is answered on its flow's
+ * socket, here.  Ending the flows at DRAIN, as FORWARD_DEL does, lost
+ * such replies (1 or 2 in 6 of 11 replacements under a client doing
+ * 7,000 requests a second).  So at DRAIN a forward with flows keeps its
+ * socket for sending only (udp_forward_drain()): taken out of the epoll
+ * set, so every new datagram is the new relay's and nothing here reads
+ * or spins on it; its pools and the flows still waiting for a socket
+ * (no agent will send one) end at once.  Its other flows go on sending
+ * replies out of it for UDP_DRAIN_GRACE_S (the idle timeout if that is
+ * shorter: a flow idle that long ends anyway), then end together with
+ * the forward (udp_tick()), and the relay exits once its TCP and UDP
+ * flows are done.  Until then the draining relay holds the port: one
+ * removed and added again meanwhile is bound when the grace is over (the
+ * supervisor retries a bind that found the port taken).
+ *
  * Syscalls: recvmmsg, sendmmsg (on descriptors above the channels only,
  * seccomp/relay.c), epoll_ctl, close, getsockopt (socket checks,
  * SO_MEMINFO) and fcntl, clock_gettime, send (UDP_POOL_REQ).
@@ -171,6 +188,14 @@
 
 /* UDP_SWEEP_MIN_MS - shortest time between two sweeps, milliseconds */
 #define UDP_SWEEP_MIN_MS	250U
+
+/* UDP_DRAIN_GRACE_S - how long a draining relay still sends replies of
+ * its UDP flows, seconds: longer than any reply in flight takes (the
+ * target's answer to a request forwarded just before DRAIN), and as long
+ * as glibc's resolver waits for an answer (RES_TIMEOUT) before it asks
+ * again - through the new relay then.  Longer only keeps the port bound
+ * (see "Drain") and the old relay alive, in one of DRAIN_MAX slots. */
+#define UDP_DRAIN_GRACE_S	5U
 
 /* MS_PER_S - clock unit */
 #define MS_PER_S		1000U
@@ -309,6 +334,7 @@ struct udp_hold {
  * @now_s:	coarse clock, seconds since an arbitrary point
  * @now_ms:	fine clock, milliseconds
  * @next_sweep_ms: when expiry runs next
+ * @drain_end_ms: when the flows kept at DRAIN end, 0 if none are kept
  * @timeout:	seconds, from RELAY_LIMITS
  * @buf:	UDP_BATCH buffers of UDP_BUF_SIZE bytes
  * @iov:	one per buffer
@@ -341,6 +367,7 @@ struct udp_state {
 	uint32_t now_s;
 	uint64_t now_ms;
 	uint64_t next_sweep_ms;
+	uint64_t drain_end_ms;
 	uint32_t timeout;
 	uint8_t *buf;
 	struct iovec iov[UDP_BATCH];
@@ -1309,31 +1336,24 @@ static bool udp_hold_waits(const struct udp_state *u,
 }
 
 /**
- * udp_hold_refuse() - the agent has no socket for a pool: end its waiting
- *		       flows
+ * udp_hold_end() - end the flows of a pool that wait for a socket
  * @r:		relay
  * @l:		UDP forward
  * @kind:	enum udp_kind of the pool
  *
- * An agent answers with no socket when it cannot make one: no external
- * address on its side for a client that is not local, a target it cannot
- * reach, no descriptor left.  Waiting on would keep such a flow, and its
- * datagrams in the shared hold, for as long as its client sends: one
- * remote client of a namespace without an external address so took the
- * hold from the first datagrams of every other forward.  So the flows of
- * @l and @kind that wait end now, their held datagrams are counted as
- * dropped ("no socket"), and for UDP_NONE_BACKOFF_MS new clients of the
- * pool are dropped at once rather than asking the agent again for each.
+ * For when no socket will come for them: the agent had none
+ * (udp_hold_refuse()), or the relay drains and has no agent any more
+ * (udp_forward_drain()).  Their held datagrams are counted as dropped
+ * ("no socket").
+ *
+ * Return: the held datagrams dropped
  */
-static void udp_hold_refuse(struct relay *r, struct listener *l,
-			    unsigned kind)
+static unsigned udp_hold_end(struct relay *r, struct listener *l,
+			     unsigned kind)
 {
 	struct udp_state *u = r->udp;
-	struct udp_fwd *uf = u->fwd[l->fwd.id];
 	unsigned i, dropped = 0, left = 0;
-	char name[FWD_NAME_LEN];
 
-	uf->pool[kind].none_until_ms = u->now_ms + UDP_NONE_BACKOFF_MS;
 	/* Count first: a closed flow's later entries no longer match it */
 	for (i = 0; i < u->nhold; i++) {
 		struct udp_hold *h = &u->hold[i];
@@ -1354,9 +1374,40 @@ static void udp_hold_refuse(struct relay *r, struct listener *l,
 		u->nhold = 0;
 		u->hold_used = 0;
 	}
+	if (dropped)
+		udp_drop(l, u->fwd[l->fwd.id], UDROP_NO_SOCKET, dropped);
+	return dropped;
+}
+
+/**
+ * udp_hold_refuse() - the agent has no socket for a pool: end its waiting
+ *		       flows
+ * @r:		relay
+ * @l:		UDP forward
+ * @kind:	enum udp_kind of the pool
+ *
+ * An agent answers with no socket when it cannot make one: no external
+ * address on its side for a client that is not local, a target it cannot
+ * reach, no descriptor left.  Waiting on would keep such a flow, and its
+ * datagrams in the shared hold, for as long as its client sends: one
+ * remote client of a namespace without an external address so took the
+ * hold from the first datagrams of every other forward.  So the flows of
+ * @l and @kind that wait end now, their held datagrams are counted as
+ * dropped ("no socket"), and for UDP_NONE_BACKOFF_MS new clients of the
+ * pool are dropped at once rather than asking the agent again for each.
+ */
+static void udp_hold_refuse(struct relay *r, struct listener *l,
+			    unsigned kind)
+{
+	struct udp_state *u = r->udp;
+	char name[FWD_NAME_LEN];
+	unsigned dropped;
+
+	u->fwd[l->fwd.id]->pool[kind].none_until_ms = u->now_ms +
+						      UDP_NONE_BACKOFF_MS;
+	dropped = udp_hold_end(r, l, kind);
 	if (!dropped)
 		return;
-	udp_drop(l, uf, UDROP_NO_SOCKET, dropped);
 	log_ratelimited(&u->rl, LOG_LVL_WARN, "UDP %s: the %s side has no "
 			"socket for %s clients (no external address there, or "
 			"the target unreachable): %u datagram%s dropped",
@@ -1653,6 +1704,87 @@ void udp_forward_del(struct relay *r, struct listener *l)
 }
 
 /**
+ * udp_forward_drain() - DRAIN: keep a UDP forward's flows for the grace
+ * @r:		relay, draining
+ * @l:		forward, not removed, any protocol
+ *
+ * See "Drain": replies of its flows still go out of its socket, which is
+ * polled no more; the pools close and the flows waiting for a socket end
+ * (their held datagrams counted as dropped), as no agent will answer.
+ *
+ * Return: true if @l is kept, until udp_tick() ends the grace; false if
+ * it is not a UDP forward with a flow left: the caller removes it
+ */
+bool udp_forward_drain(struct relay *r, struct listener *l)
+{
+	struct udp_state *u = r->udp;
+	struct udp_fwd *uf;
+	uint64_t grace;
+	uint32_t i;
+	unsigned k;
+
+	if (!(l->fwd.flags & FWD_F_UDP) || !u || !(uf = u->fwd[l->fwd.id]) ||
+	    l->fd < 0)
+		return false;
+	for (k = 0; k < UDP_KINDS; k++)
+		udp_hold_end(r, l, k);
+	/* and those whose first datagram found the hold full */
+	for (i = 0; i < u->size && l->open; i++)
+		if (u->flows[i].fd == UDP_FD_WAITING &&
+		    u->flows[i].id == l->fwd.id)
+			udp_flow_close(r, i);
+	if (!l->open)
+		return false;
+	for (k = 0; k < UDP_KINDS; k++) {
+		if (uf->pool[k].retry)
+			u->retries--;
+		uf->pool[k].retry = false;
+		udp_pool_close(u, &uf->pool[k]);
+	}
+	/* ENOENT if a shut-down socket was taken out already: no matter */
+	(void)relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
+	if (!u->drain_end_ms) {
+		udp_clock(u);
+		grace = u->timeout < UDP_DRAIN_GRACE_S ? u->timeout
+						       : UDP_DRAIN_GRACE_S;
+		u->drain_end_ms = u->now_ms + grace * MS_PER_S;
+	}
+	return true;
+}
+
+/**
+ * udp_drain_end() - the grace is over: end the forwards kept at DRAIN
+ * @r:		relay, draining
+ *
+ * listener_remove() ends their flows and closes their sockets, as for
+ * FORWARD_DEL; the relay exits once no TCP flow is left either.
+ */
+static void udp_drain_end(struct relay *r)
+{
+	uint32_t id, n = r->udp->used;
+
+	r->udp->drain_end_ms = 0;
+	for (id = 0; id < FWD_ID_MAX; id++)
+		if (r->listeners[id] && !r->listeners[id]->removed &&
+		    (r->listeners[id]->fwd.flags & FWD_F_UDP))
+			listener_remove(r, id);
+	ninfo("draining: UDP grace over, %u flow%s ended", n,
+	      n == 1 ? "" : "s");
+}
+
+/**
+ * udp_flows_open() - UDP flows this relay still serves
+ * @r:		relay
+ *
+ * Return: open flows, 0 without UDP; a draining relay exits at 0 (and no
+ * TCP flow)
+ */
+uint32_t udp_flows_open(const struct relay *r)
+{
+	return r->udp ? r->udp->used : 0;
+}
+
+/**
  * udp_pool_fds() - UDP_POOL_FDS: connected sockets for a forward's pool
  * @r:		relay
  * @side:	side of the agent that sent them
@@ -1771,12 +1903,13 @@ void udp_agent_back(struct relay *r, unsigned side)
  * @r:		relay
  * @wait:	milliseconds the loop would wait, -1 for ever
  *
- * Return: @wait, or less if a sweep (or a request retry) is due sooner
+ * Return: @wait, or less if a sweep, a request retry or the end of the
+ * drain grace is due sooner
  */
 int udp_wait_ms(struct relay *r, int wait)
 {
 	struct udp_state *u = r->udp;
-	uint64_t due;
+	uint64_t due, next;
 
 	if (!u || (!u->used && !u->retries))
 		return wait;
@@ -1784,7 +1917,10 @@ int udp_wait_ms(struct relay *r, int wait)
 		return wait < 0 || wait > (int)UDP_SWEEP_MIN_MS ?
 		       (int)UDP_SWEEP_MIN_MS : wait;
 	udp_clock(u);
-	due = u->next_sweep_ms > u->now_ms ? u->next_sweep_ms - u->now_ms : 0;
+	next = u->next_sweep_ms;
+	if (u->drain_end_ms && u->drain_end_ms < next)
+		next = u->drain_end_ms;
+	due = next > u->now_ms ? next - u->now_ms : 0;
 	if (wait >= 0 && (uint64_t)wait < due)
 		return wait;
 	return (int)due;
@@ -1817,7 +1953,8 @@ static void udp_sweep(struct relay *r)
 }
 
 /**
- * udp_tick() - once per loop round: expiry when due, request retries
+ * udp_tick() - once per loop round: expiry when due, request retries,
+ *		the end of the drain grace
  * @r:		relay
  */
 void udp_tick(struct relay *r)
@@ -1831,6 +1968,8 @@ void udp_tick(struct relay *r)
 	udp_clock(u);
 	if (u->now_ms >= u->next_sweep_ms)
 		udp_sweep(r);
+	if (u->drain_end_ms && u->now_ms >= u->drain_end_ms)
+		udp_drain_end(r);
 	for (id = 0; u->retries && id < FWD_ID_MAX; id++) {
 		const struct listener *l = r->listeners[id];
 

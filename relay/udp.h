@@ -12,6 +12,7 @@
 #ifndef NSPLICE_RELAY_UDP_H
 #define NSPLICE_RELAY_UDP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ipc/ipc.h"
@@ -23,6 +24,8 @@ void udp_hold_low_fds(void);
 const char *udp_listener_add(struct relay *r, struct listener *l,
 			     struct ipc_msg *m);
 void udp_forward_del(struct relay *r, struct listener *l);
+bool udp_forward_drain(struct relay *r, struct listener *l);
+uint32_t udp_flows_open(const struct relay *r);
 void udp_listen_event(struct relay *r, struct listener *l, uint32_t ev);
 void udp_flow_event(struct relay *r, uint32_t idx, uint32_t gen);
 const char *udp_pool_fds(struct relay *r, unsigned side, struct ipc_msg *m);

@@ -36,6 +36,14 @@ Subcommands (every wait bounded; exit 0 on success, 1 on a failed check):
       come back within 1 s (one resend allowed); prints "answered K/N"
       and fails if any was lost.  Runs beside reloads: the flow must
       survive them.
+  rapid HOST PORT --duration S [--timeout S]
+      One socket, request and reply as fast as it can for S seconds:
+      request N carries N, the next goes out once reply N is back or
+      after the timeout (1 s), when N counts as missing (a reply that
+      comes later is counted late, not answered).  Prints "started",
+      then "requests R answered A missing M late L" and the first
+      missing numbers; fails if any is missing.  Runs beside relay
+      replacements: no reply in flight may be lost.
   spoof6 IFACE DSTMAC SRC DST DPORT PAYLOAD [--sport N]
       Send one Ethernet frame on IFACE (AF_PACKET, as root) carrying an
       IPv6 UDP datagram from SRC, which no socket could send from (an
@@ -264,6 +272,39 @@ def cmd_persist(a):
     return 0 if got == n and n else 1
 
 
+def cmd_rapid(a):
+    """Numbered request/reply as fast as possible; count missing replies."""
+    s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+    s.connect((a.host, a.port))
+    n = got = late = 0
+    missing = []
+    print("started", flush=True)
+    end = time.monotonic() + a.duration
+    while time.monotonic() < end:
+        n += 1
+        s.send(b"rapid %d" % n)
+        wait_end = time.monotonic() + a.timeout
+        while True:
+            left = wait_end - time.monotonic()
+            r = select.select([s], [], [], left)[0] if left > 0 else []
+            if not r:
+                missing.append(n)
+                break
+            try:
+                data = s.recv(MAX_DGRAM)
+            except ConnectionRefusedError:
+                continue
+            if data == b"rapid %d" % n:
+                got += 1
+                break
+            late += 1
+    print("requests %d answered %d missing %d late %d" %
+          (n, got, len(missing), late))
+    if missing:
+        print("missing: %s" % " ".join(str(m) for m in missing[:20]))
+    return 0 if n and not missing else 1
+
+
 def inet_csum(data):
     """The Internet checksum (RFC 1071) of DATA; 0 is sent as 0xffff."""
     if len(data) % 2:
@@ -340,6 +381,11 @@ def main():
     q.add_argument("port", type=int)
     q.add_argument("--duration", type=float, default=10)
     q.add_argument("--interval", type=float, default=0.1)
+    m = sub.add_parser("rapid")
+    m.add_argument("host")
+    m.add_argument("port", type=int)
+    m.add_argument("--duration", type=float, default=5)
+    m.add_argument("--timeout", type=float, default=1)
     x = sub.add_parser("spoof6")
     x.add_argument("iface")
     x.add_argument("dstmac")
@@ -351,7 +397,7 @@ def main():
     a = p.parse_args()
     return {"echo": cmd_echo, "wait": cmd_wait, "client": cmd_client,
             "flows": cmd_flows, "silent": cmd_silent, "sources": cmd_sources,
-            "persist": cmd_persist, "hold": cmd_hold,
+            "persist": cmd_persist, "rapid": cmd_rapid, "hold": cmd_hold,
             "spoof6": cmd_spoof6}[a.cmd](a)
 
 
