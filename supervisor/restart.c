@@ -40,6 +40,10 @@
  * rules do not allow starts a new relay the same way; when it is READY the
  * old one gets DRAIN (it closes its listeners and agent channels, and
  * exits when its last flow ends) and is kept, up to DRAIN_MAX of them.
+ * One more replacement kills the oldest (restart_drain_evict()): closing
+ * its channel only asked it to stop, and a compromised relay that ignored
+ * that kept its listeners, so a port removed since could not be bound
+ * again.
  */
 #include <errno.h>
 #include <signal.h>
@@ -254,6 +258,33 @@ int restart_start_all(struct supervisor *s)
 }
 
 /**
+ * restart_drain_evict() - too many replaced relays: kill the oldest
+ * @s:		supervisor state, every slot of @drain taken
+ *
+ * SIGKILL, as nothing else is sure to end a relay that does not want to
+ * (closing its channel is only a request).  Its pid cannot name another
+ * process: a slot's pid is cleared when that child is reaped
+ * (restart_reap(), from the supervisor's only waitpid(), in this same
+ * thread), so until then it names our child, alive or a zombie.  Its end
+ * is reaped like any unknown child's, without a word; the warning here
+ * says what it costs.  Its slot is freed at once.
+ */
+static void restart_drain_evict(struct supervisor *s)
+{
+	nwarn("more than %d replaced relays still have flows: killing the "
+	      "oldest (pid %d), its connections and UDP flows are reset",
+	      DRAIN_MAX, (int)s->drain[0].pid);
+	if (kill(s->drain[0].pid, SIGKILL))
+		nwarn("kill(%d, SIGKILL): %s", (int)s->drain[0].pid,
+		      strerror(errno));
+	ipc_chan_close(&s->drain[0].chan);
+	memmove(&s->drain[0], &s->drain[1],
+		sizeof(s->drain[0]) * (DRAIN_MAX - 1));
+	s->drain[DRAIN_MAX - 1].pid = 0;
+	s->drain[DRAIN_MAX - 1].chan.fd = -1;
+}
+
+/**
  * restart_relay_ready() - the relay has every forward: connect the agents
  * @s:		supervisor state
  *
@@ -275,13 +306,7 @@ void restart_relay_ready(struct supervisor *s)
 	for (i = 0; i < DRAIN_MAX && s->drain[i].pid > 0; i++)
 		;
 	if (i == DRAIN_MAX) {
-		/* Too many old relays: the oldest loses its flows */
-		nwarn("more than %d replaced relays still have flows: "
-		      "stopping the oldest (pid %d)", DRAIN_MAX,
-		      (int)s->drain[0].pid);
-		ipc_chan_close(&s->drain[0].chan);
-		memmove(&s->drain[0], &s->drain[1],
-			sizeof(s->drain[0]) * (DRAIN_MAX - 1));
+		restart_drain_evict(s);
 		i = DRAIN_MAX - 1;
 	}
 	s->drain[i] = s->drain_pending;

@@ -81,15 +81,7 @@ sleep 2
 replaced=0
 LAST_OLD=""
 for ((k = 0; k < REPLACEMENTS; k++)); do
-	n=$(grep -c 'relay replaced' "$NSP_LOG" || true)
-	timeout 15 "$NSPLICE" ctl "$CTL" add -t "${TCP_HOST[k]}:${TCP_TARGET[k]}" \
-		>"$TMPDIR_TEST/add-$k.out" 2>&1 ||
-		fail "ctl add -t ${TCP_HOST[k]}:${TCP_TARGET[k]}: $(cat "$TMPDIR_TEST/add-$k.out")"
-	for ((i = 0; i < 100; i++)); do
-		(($(grep -c 'relay replaced' "$NSP_LOG" || true) > n)) && break
-		sleep 0.05
-	done
-	if (($(grep -c 'relay replaced' "$NSP_LOG" || true) > n)); then
+	if ctl_replace "$CTL" 5 -t "${TCP_HOST[k]}:${TCP_TARGET[k]}"; then
 		replaced=$((replaced + 1))
 		# the relay that was current before this change
 		LAST_OLD=$(grep -o -E 'old one \(pid [0-9]+' "$NSP_LOG" |

@@ -69,6 +69,24 @@ wait_listen() {
 	done
 }
 
+# ctl_replace CTL SECONDS ARGS... - `nsplice ctl CTL add ARGS` (a forward
+# whose target port the running relay may not reach) and wait (<= SECONDS)
+# for the new relay to take over: one more "relay replaced" in $NSP_LOG.
+# Returns 1 if ctl failed (a fail line with its output) or no new relay
+# came (the caller says what that means).
+ctl_replace() {
+	local ctl=$1 secs=$2 n i out=$TMPDIR_TEST/ctl-replace.out
+	shift 2
+	n=$(grep -c 'relay replaced' "$NSP_LOG" || true)
+	timeout 15 "$NSPLICE" ctl "$ctl" add "$@" >"$out" 2>&1 ||
+		{ fail "ctl add $*: $(cat "$out")"; return 1; }
+	for ((i = 0; i < secs * 20; i++)); do
+		(($(grep -c 'relay replaced' "$NSP_LOG" || true) > n)) && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # await_port PORT FAIL-MSG NSP-LINES - wait until host 127.0.0.1:PORT
 # accepts; if not, fail FAIL-MSG with the evidence and NSP-LINES of the
 # nsplice log, and return 1.
