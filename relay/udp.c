@@ -1637,6 +1637,9 @@ const char *udp_listener_add(struct relay *r, struct listener *l,
  * udp_pool_close() - close the sockets of a pool, forget its request
  * @u:		UDP state
  * @p:		pool
+ *
+ * A request waiting to be sent again is forgotten too, and no longer
+ * counted in @u->retries.
  */
 static void udp_pool_close(struct udp_state *u, struct udp_pool *p)
 {
@@ -1644,6 +1647,9 @@ static void udp_pool_close(struct udp_state *u, struct udp_pool *p)
 	while (p->avail)
 		close(p->fd[--p->avail]);
 	udp_pool_unask(u, p);
+	if (p->retry)
+		u->retries--;
+	p->retry = false;
 }
 
 /**
@@ -1692,11 +1698,8 @@ void udp_forward_del(struct relay *r, struct listener *l)
 			udp_flow_close(r, i);
 	if (log_level >= LOG_LVL_DEBUG)
 		udp_forward_summary(l, uf);
-	for (k = 0; k < UDP_KINDS; k++) {
-		if (uf->pool[k].retry)
-			u->retries--;
+	for (k = 0; k < UDP_KINDS; k++)
 		udp_pool_close(u, &uf->pool[k]);
-	}
 	if (uf->grouped && !--u->groups[port_group_index(&l->fwd)].forwards)
 		u->nports--;
 	free(uf);
@@ -1735,12 +1738,8 @@ bool udp_forward_drain(struct relay *r, struct listener *l)
 			udp_flow_close(r, i);
 	if (!l->open)
 		return false;
-	for (k = 0; k < UDP_KINDS; k++) {
-		if (uf->pool[k].retry)
-			u->retries--;
-		uf->pool[k].retry = false;
+	for (k = 0; k < UDP_KINDS; k++)
 		udp_pool_close(u, &uf->pool[k]);
-	}
 	/* ENOENT if a shut-down socket was taken out already: no matter */
 	(void)relay_ep_ctl(r, EPOLL_CTL_DEL, l->fd, 0, 0);
 	if (!u->drain_end_ms) {
