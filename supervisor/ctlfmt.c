@@ -5,7 +5,10 @@
  * DOC: Theory of Operation
  *
  * ctl_format() turns a struct ctl_status into the report for people, or
- * into one JSON object for programs.  Strings in the report (the target
+ * into one JSON object for programs: the forwards (listeners) with their
+ * counters, then the "auto" rules - listed even while they forward
+ * nothing, so that a rule in force is always visible and ctl remove can
+ * be given its SPEC as shown - then the processes.  Strings in the report (the target
  * description, process names) come from configuration and from children,
  * so they go through an escaper: text through text_safe() (controls, C1
  * and invalid UTF-8 become '?'), so a namespace path cannot move a
@@ -254,15 +257,14 @@ static const char *fwd_ifname(const struct msg_forward *m, char *buf)
 }
 
 /**
- * text_addr_port() - append "ADDR[%IF]:PORT", IPv6 in brackets
+ * text_addr() - append "ADDR[%IF]", IPv6 in brackets
  * @b:		buffer
  * @af:		AF_INET or AF_INET6
  * @a:		address
  * @ifname:	interface, "" for none
- * @port:	port
  */
-static void text_addr_port(struct ctl_buf *b, int af, const union inany *a,
-			   const char *ifname, unsigned port)
+static void text_addr(struct ctl_buf *b, int af, const union inany *a,
+		      const char *ifname)
 {
 	char addr[INANY_STRLEN];
 	bool v6 = af == AF_INET6;
@@ -273,7 +275,23 @@ static void text_addr_port(struct ctl_buf *b, int af, const union inany *a,
 		buf_putc(b, '%');
 		text_str(b, ifname);
 	}
-	buf_printf(b, "%s:%u", v6 ? "]" : "", port);
+	if (v6)
+		buf_putc(b, ']');
+}
+
+/**
+ * text_addr_port() - append "ADDR[%IF]:PORT", IPv6 in brackets
+ * @b:		buffer
+ * @af:		AF_INET or AF_INET6
+ * @a:		address
+ * @ifname:	interface, "" for none
+ * @port:	port
+ */
+static void text_addr_port(struct ctl_buf *b, int af, const union inany *a,
+			   const char *ifname, unsigned port)
+{
+	text_addr(b, af, a, ifname);
+	buf_printf(b, ":%u", port);
 }
 
 /* udp_drop_names - enum stats_drop, as status reports name them */
@@ -373,6 +391,75 @@ static uint64_t udp_flows(const struct ctl_status *st)
 }
 
 /**
+ * buf_ranges() - append a port set as "P,FIRST-LAST,...", "none" if empty
+ * @b:		buffer
+ * @set:	port set, PORTSET_BYTES
+ *
+ * The SPEC text says what the user wrote; this is what it came to (a bare
+ * "auto" starts at the unprivileged ports, a UDP one leaves the ephemeral
+ * range out), the same in text and JSON: digits, '-' and ',' only.
+ */
+static void buf_ranges(struct ctl_buf *b, const uint8_t *set)
+{
+	unsigned p = 1, q;
+	bool first = true;
+
+	for (; p < PORTSET_PORTS; p = q + 1) {
+		q = p;
+		if (!portset_has(set, (uint16_t)p))
+			continue;
+		while (q + 1 < PORTSET_PORTS && portset_has(set, (uint16_t)(q + 1)))
+			q++;
+		buf_printf(b, "%s%u", first ? "" : ",", p);
+		if (q > p)
+			buf_printf(b, "-%u", q);
+		first = false;
+	}
+	if (first)
+		buf_printf(b, "none");
+}
+
+/**
+ * auto_proto() - the protocol of an auto rule
+ * @r:		rule
+ *
+ * Return: "udp" or "tcp"
+ */
+static const char *auto_proto(const struct auto_rule *r)
+{
+	return r->tmpl[0].m.flags & FWD_F_UDP ? "udp" : "tcp";
+}
+
+/**
+ * text_auto() - append one auto rule's line of the text report
+ * @b:		buffer
+ * @a:		rule and its count
+ *
+ * "-t SPEC" as it was given, which is also how ctl remove names it.
+ */
+static void text_auto(struct ctl_buf *b, const struct ctl_auto_status *a)
+{
+	const struct auto_rule *r = a->r;
+	char ifname[IF_NAMESIZE + 1];
+	unsigned i;
+
+	buf_printf(b, "  -%c ", opt_char(r->opt));
+	text_str(b, r->spec);
+	buf_printf(b, "  side %s  source %s  listen ",
+		   side_name(r->tmpl[0].m.listen_side), src_name(r->src));
+	for (i = 0; i < r->ntmpl; i++) {
+		const struct msg_forward *m = &r->tmpl[i].m;
+
+		if (i)
+			buf_putc(b, ',');
+		text_addr(b, m->family, &m->listen_addr, fwd_ifname(m, ifname));
+	}
+	buf_printf(b, "  allowed ");
+	buf_ranges(b, r->allowed);
+	buf_printf(b, "  forwarding %u\n", a->ports);
+}
+
+/**
  * text_report() - the whole report as text
  * @b:		buffer
  * @st:		report
@@ -397,6 +484,9 @@ static void text_report(struct ctl_buf *b, const struct ctl_status *st)
 	buf_printf(b, "\nforwards %u\n", st->nfwd);
 	for (i = 0; i < st->nfwd; i++)
 		text_fwd(b, &st->fwd[i]);
+	buf_printf(b, "auto rules %u\n", st->nautos);
+	for (i = 0; i < st->nautos; i++)
+		text_auto(b, &st->autos[i]);
 	buf_printf(b, "processes %u\n", st->nproc);
 	for (i = 0; i < st->nproc && i < CTL_PROCS_MAX; i++) {
 		p = &st->proc[i];
@@ -422,6 +512,17 @@ static void json_addr(struct ctl_buf *b, int af, const union inany *a)
 }
 
 /**
+ * json_family() - the JSON name of an address family
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: "ipv4", "ipv6" or "unknown"
+ */
+static const char *json_family(int af)
+{
+	return af == AF_INET ? "ipv4" : af == AF_INET6 ? "ipv6" : "unknown";
+}
+
+/**
  * json_fwd() - append one forward as a JSON object
  * @b:		buffer
  * @f:		forward
@@ -435,8 +536,7 @@ static void json_fwd(struct ctl_buf *b, const struct ctl_fwd_status *f)
 	buf_printf(b, "{\"opt\":");
 	json_str(b, opt);
 	buf_printf(b, ",\"side\":\"%s\",\"family\":\"%s\",\"listen_address\":",
-		   side_name(m->listen_side), m->family == AF_INET ? "ipv4" :
-		   m->family == AF_INET6 ? "ipv6" : "unknown");
+		   side_name(m->listen_side), json_family(m->family));
 	json_addr(b, m->family, &m->listen_addr);
 	buf_printf(b, ",\"listen_port\":%u,\"interface\":", m->listen_port);
 	json_str(b, fwd_ifname(m, ifname));
@@ -455,6 +555,39 @@ static void json_fwd(struct ctl_buf *b, const struct ctl_fwd_status *f)
 	json_udp(b, f);
 	buf_printf(b, ",\"proxy_protocol\":%s}",
 		   m->flags & FWD_F_PROXY ? "true" : "false");
+}
+
+/**
+ * json_auto() - append one auto rule as a JSON object
+ * @b:		buffer
+ * @a:		rule and its count
+ */
+static void json_auto(struct ctl_buf *b, const struct ctl_auto_status *a)
+{
+	const struct auto_rule *r = a->r;
+	char ifname[IF_NAMESIZE + 1];
+	char opt[2] = { opt_char(r->opt), '\0' };
+	unsigned i;
+
+	buf_printf(b, "{\"opt\":");
+	json_str(b, opt);
+	buf_printf(b, ",\"side\":\"%s\",\"protocol\":\"%s\",\"spec\":",
+		   side_name(r->tmpl[0].m.listen_side), auto_proto(r));
+	json_str(b, r->spec);
+	buf_printf(b, ",\"source\":\"%s\",\"listen\":[", src_name(r->src));
+	for (i = 0; i < r->ntmpl; i++) {
+		const struct msg_forward *m = &r->tmpl[i].m;
+
+		buf_printf(b, "%s{\"family\":\"%s\",\"address\":", i ? "," : "",
+			   json_family(m->family));
+		json_addr(b, m->family, &m->listen_addr);
+		buf_printf(b, ",\"interface\":");
+		json_str(b, fwd_ifname(m, ifname));
+		buf_putc(b, '}');
+	}
+	buf_printf(b, "],\"allowed\":\"");
+	buf_ranges(b, r->allowed);
+	buf_printf(b, "\",\"forwarding\":%u}", a->ports);
 }
 
 /**
@@ -497,6 +630,12 @@ static void json_report(struct ctl_buf *b, const struct ctl_status *st)
 		if (i)
 			buf_putc(b, ',');
 		json_fwd(b, &st->fwd[i]);
+	}
+	buf_printf(b, "],\"auto_rules\":[");
+	for (i = 0; i < st->nautos; i++) {
+		if (i)
+			buf_putc(b, ',');
+		json_auto(b, &st->autos[i]);
 	}
 	buf_printf(b, "],\"processes\":[");
 	for (i = 0; i < st->nproc && i < CTL_PROCS_MAX; i++) {

@@ -11,7 +11,8 @@
  * is that client.  Requests (one line, at most CTL_LINE_MAX bytes with
  * the newline):
  *
- *   status            counters and processes, as text
+ *   status            forwards with their counters, auto rules and
+ *                     processes, as text
  *   status json       the same as one JSON object
  *   add -t SPEC       add forwards, as -t/-T/-u/-U on the command line
  *   add -T SPEC       (a last word --proxy-protocol: the PROXY header)
@@ -121,6 +122,24 @@ struct ctl_proc_status {
 	unsigned restarts;
 };
 
+struct auto_rule;
+
+/**
+ * struct ctl_auto_status - one "auto" rule in a status report
+ * @r:		the rule (supervisor/config/config.h): option, SPEC text,
+ *		source, listen addresses and the ports it may forward
+ * @ports:	ports it forwards now (a listener per family each); 0 while
+ *		nothing it may forward listens on the other side
+ *
+ * A rule is listed whether or not it forwards anything: its listeners
+ * come and go with the other side's, and without this line an operator
+ * could not see that it is in force, nor how to name it to ctl remove.
+ */
+struct ctl_auto_status {
+	const struct auto_rule *r;
+	unsigned ports;
+};
+
 /* CTL_PROCS_MAX - processes in a status report: the supervisor, its three
  * children, every draining relay (DRAIN_MAX) and COMMAND; live.c checks */
 #define CTL_PROCS_MAX		9
@@ -131,6 +150,8 @@ struct ctl_proc_status {
  * @target:	target description ("netns /run/netns/x", "pid 123", ...)
  * @fwd:	listeners
  * @nfwd:	entries in @fwd
+ * @autos:	"auto" rules, in configuration order
+ * @nautos:	entries in @autos
  * @proc:	processes
  * @nproc:	entries in @proc
  * @flows:	flows open now
@@ -145,6 +166,8 @@ struct ctl_status {
 	const char *target;
 	const struct ctl_fwd_status *fwd;
 	unsigned nfwd;
+	const struct ctl_auto_status *autos;
+	unsigned nautos;
 	struct ctl_proc_status proc[CTL_PROCS_MAX];
 	unsigned nproc;
 	uint32_t flows;

@@ -1574,6 +1574,41 @@ unsigned fwdtab_count(const struct supervisor *s, unsigned state, int side)
 }
 
 /**
+ * fwdtab_auto_ports() - how many ports an auto rule forwards now
+ * @s:		supervisor state
+ * @r:		rule of the running configuration
+ *
+ * For status.  A port counts once however many families listen on it,
+ * whether its bind succeeded or is being tried again; a port that a
+ * configured forward took over from the rule is that forward's.
+ *
+ * Return: the number of ports
+ */
+unsigned fwdtab_auto_ports(const struct supervisor *s,
+			   const struct auto_rule *r)
+{
+	uint8_t seen[PORTSET_BYTES];
+	unsigned n = 0, used = 0;
+	uint32_t id;
+
+	memset(seen, 0, sizeof(seen));
+	for (id = 0; s->ft && id < FWD_ID_MAX && used < s->nft; id++) {
+		const struct sup_fwd *f = &s->ft[id];
+
+		if (f->state == FS_FREE)
+			continue;
+		used++;
+		if (!live(f) || f->e.src != CONFIG_SRC_AUTO ||
+		    !config_auto_owns(r, &f->e.m) ||
+		    portset_has(seen, f->e.m.listen_port))
+			continue;
+		portset_add(seen, f->e.m.listen_port);
+		n++;
+	}
+	return n;
+}
+
+/**
  * fwdtab_fini() - free the table at exit
  * @s:		supervisor state
  */

@@ -636,12 +636,39 @@ static void fill_fwd(const struct sup_fwd *f, struct ctl_fwd_status *o)
 }
 
 /**
+ * fill_autos() - the auto rules of a report
+ * @s:		supervisor state
+ * @st:		report, its @autos and @nautos set
+ *
+ * Out of memory, the rules are left out and the rest is reported.
+ *
+ * Return: @st->autos, for the caller to free, or NULL
+ */
+static struct ctl_auto_status *fill_autos(const struct supervisor *s,
+					  struct ctl_status *st)
+{
+	struct ctl_auto_status *a;
+	unsigned i;
+
+	if (!s->cfg->nautos || !(a = calloc(s->cfg->nautos, sizeof(*a))))
+		return NULL;
+	for (i = 0; i < s->cfg->nautos; i++) {
+		a[i].r = &s->cfg->autos[i];
+		a[i].ports = fwdtab_auto_ports(s, a[i].r);
+	}
+	st->autos = a;
+	st->nautos = s->cfg->nautos;
+	return a;
+}
+
+/**
  * answer_status() - build the report and answer every waiting client
  * @s:		supervisor state
  */
 static void answer_status(struct supervisor *s)
 {
 	char target[STATUS_TARGET_MAX];
+	struct ctl_auto_status *autos;
 	struct ctl_fwd_status *fw;
 	struct ctl_status st;
 	uint32_t id;
@@ -661,6 +688,7 @@ static void answer_status(struct supervisor *s)
 	st.target = target_text(s, target, sizeof(target));
 	st.fwd = fw;
 	st.nfwd = fw ? n : 0;
+	autos = fill_autos(s, &st);
 	fill_procs(s, &st);
 	st.flows = s->flows;
 	st.flow_limit = s->flow_limit;
@@ -669,6 +697,7 @@ static void answer_status(struct supervisor *s)
 						      s->stats_at_ms)
 					 : UINT64_MAX;
 	control_status_ready(s->ctl, &st);
+	free(autos);
 	free(fw);
 }
 

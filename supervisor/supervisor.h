@@ -429,6 +429,8 @@ void fwdtab_pool_denied(struct supervisor *s, enum sup_child_id id,
 			const struct msg_pool_denied *d);
 bool fwdtab_settled(const struct supervisor *s);
 unsigned fwdtab_count(const struct supervisor *s, unsigned state, int side);
+unsigned fwdtab_auto_ports(const struct supervisor *s,
+			   const struct auto_rule *r);
 
 /* udp.c */
 void udp_target_send(struct supervisor *s, const struct msg_forward *m);

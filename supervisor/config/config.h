@@ -314,5 +314,6 @@ const char *config_where(const struct nsp_config *cfg, enum config_where w,
 void config_free(struct nsp_config *cfg);
 void config_usage(const char *prog);
 bool config_side_needs_low_ports(const struct nsp_config *cfg, int side);
+bool config_auto_owns(const struct auto_rule *r, const struct msg_forward *m);
 
 #endif /* NSPLICE_CONFIG_H */

@@ -2012,6 +2012,38 @@ void config_free(struct nsp_config *cfg)
 }
 
 /**
+ * config_auto_owns() - is a listener one that an auto rule made
+ * @r:		rule
+ * @m:		listener, in the supervisor's table
+ *
+ * The supervisor makes an auto rule's listeners from its templates
+ * (fwdtab.c add_auto()): same side and protocol, an allowed port, and a
+ * template's family, address and interface exactly.  A listener that a
+ * rule with other text made is still this rule's if it fits: the table
+ * keeps a socket whose rule was replaced by an equivalent one.
+ *
+ * Return: true if @r would make @m
+ */
+bool config_auto_owns(const struct auto_rule *r, const struct msg_forward *m)
+{
+	unsigned t;
+
+	if (!r->ntmpl || m->listen_side != r->tmpl[0].m.listen_side ||
+	    (m->flags & FWD_F_UDP) != (r->tmpl[0].m.flags & FWD_F_UDP) ||
+	    !portset_has(r->allowed, m->listen_port))
+		return false;
+	for (t = 0; t < r->ntmpl; t++) {
+		const struct msg_forward *tm = &r->tmpl[t].m;
+
+		if (tm->family == m->family &&
+		    inany_equal(m->family, &tm->listen_addr, &m->listen_addr) &&
+		    !strncmp(tm->ifname, m->ifname, sizeof(m->ifname)))
+			return true;
+	}
+	return false;
+}
+
+/**
  * auto_has_low_port() - may an auto rule forward a privileged port
  * @r:		rule
  *

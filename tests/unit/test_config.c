@@ -1220,6 +1220,44 @@ static void test_change(void)
 }
 
 /**
+ * test_auto_owns() - which table listeners status counts for a rule
+ */
+static void test_auto_owns(void)
+{
+	char err[CONFIG_ERR_MAX];
+	const struct auto_rule *r;
+	struct nsp_config run;
+	struct msg_forward m;
+
+	if (!check(!args(&run, err, "--pid", "1", "-t", "auto,~9999", "-u",
+			  "auto", NULL), "auto owns: %s", err))
+		return;
+	r = &run.autos[0];
+	m = r->tmpl[r->ntmpl - 1].m;
+	m.listen_port = 8080;
+	m.target_port = 8080;
+	check(config_auto_owns(r, &m), "auto owns: its own port 8080");
+	m.listen_port = 9999;
+	check(!config_auto_owns(r, &m), "auto owns: an excluded port");
+	m.listen_port = 80;
+	check(!config_auto_owns(r, &m), "auto owns: a privileged port");
+	m.listen_port = 8080;
+	m.flags |= FWD_F_UDP;
+	check(!config_auto_owns(r, &m), "auto owns: a UDP listener");
+	check(config_auto_owns(&run.autos[1], &m), "auto owns: the UDP rule's");
+	m.flags &= (uint8_t)~FWD_F_UDP;
+	m.listen_side = SIDE_TARGET;
+	check(!config_auto_owns(r, &m), "auto owns: the other side");
+	m.listen_side = r->tmpl[0].m.listen_side;
+	strcpy(m.ifname, "eth0");
+	check(!config_auto_owns(r, &m), "auto owns: another interface");
+	m.ifname[0] = '\0';
+	m.listen_addr.b[0] ^= 0x20;
+	check(!config_auto_owns(r, &m), "auto owns: another address");
+	config_free(&run);
+}
+
+/**
  * main() - run every group, print the summary
  *
  * Return: 0 if every check passed, 1 otherwise
@@ -1359,6 +1397,7 @@ int main(void)
 	test_reload_refused();
 	test_control_default();
 	test_change();
+	test_auto_owns();
 	test_retarget();
 	test_loops_one_ns();
 	test_proxy_protocol();

@@ -14,7 +14,8 @@
  *   terminal would act on; the JSON report parsed by /usr/bin/python3's
  *   json module, which also checks every field's value (the checker is
  *   first shown to fail on broken JSON, so it cannot pass by accident);
- *   a report of FWD_ID_MAX forwards stays under CTL_ANSWER_MAX;
+ *   a report of FWD_ID_MAX forwards and CONFIG_AUTOS_MAX auto rules
+ *   stays under CTL_ANSWER_MAX;
  * - the server, in this process, with non-blocking clients and fake
  *   supervisor callbacks: the socket's mode and what control_open()
  *   refuses to replace, status (text, JSON, two clients served by one
@@ -35,6 +36,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -303,7 +305,14 @@ static const char *const text_expect[] = {
 	"\n  -t 0.0.0.0:443 -> 10.0.0.2:8443  side host  source auto  bound "
 	"yes  open 0  accepted 0  refused 0  errors 0  bytes c->s 0 s->c "
 	"18446744073709551615  proxy-protocol v2\n",
-	"\nprocesses 2\n  supervisor  pid 100  running  restarts 0\n"
+	"\nauto rules 3\n"
+	"  -t auto,~22  side host  source args  listen 0.0.0.0%eth0,[::%eth0]  "
+	"allowed 1024-65535  forwarding 2\n"
+	"  -U auto,5?\"3  side namespace  source ctl  listen 127.0.0.1  "
+	"allowed 53,8000-8002  forwarding 0\n"
+	"  -T auto  side namespace  source file  listen [::1]  allowed none  "
+	"forwarding 0\n"
+	"processes 2\n  supervisor  pid 100  running  restarts 0\n"
 	"  relay  pid 101  restarting  restarts 3\n",
 };
 
@@ -318,7 +327,8 @@ static const char json_check[] =
 	"    assert d == {'version': '0.1.0', 'target': None, 'flows': 0,\n"
 	"                 'flow_limit': 0, 'udp_flows': 0, 'waiting': 0,\n"
 	"                 'stats_age_ms': 0,\n"
-	"                 'forwards': [], 'processes': []}, d\n"
+	"                 'forwards': [], 'auto_rules': [],\n"
+	"                 'processes': []}, d\n"
 	"    sys.exit(0)\n"
 	"t = 'netns /run/netns/we' + chr(34) + 'ird' + chr(92) + chr(1) + \\\n"
 	"    chr(0xe9) + chr(0xfffd)\n"
@@ -343,6 +353,20 @@ static const char json_check[] =
 	"        2**64 - 1), f[2]\n"
 	"assert f[2]['proxy_protocol'] is True, f[2]\n"
 	"assert len(f) == 3\n"
+	"a = d['auto_rules']\n"
+	"assert a[0] == {'opt': 't', 'side': 'host', 'protocol': 'tcp',\n"
+	"    'spec': 'auto,~22', 'source': 'args', 'listen': [\n"
+	"        {'family': 'ipv4', 'address': '0.0.0.0', 'interface': 'eth0'},\n"
+	"        {'family': 'ipv6', 'address': '::', 'interface': 'eth0'}],\n"
+	"    'allowed': '1024-65535', 'forwarding': 2}, a[0]\n"
+	"assert a[1] == {'opt': 'U', 'side': 'namespace', 'protocol': 'udp',\n"
+	"    'spec': 'auto,5' + chr(1) + chr(34) + '3', 'source': 'ctl',\n"
+	"    'listen': [{'family': 'ipv4', 'address': '127.0.0.1',\n"
+	"                'interface': ''}],\n"
+	"    'allowed': '53,8000-8002', 'forwarding': 0}, a[1]\n"
+	"assert (a[2]['opt'], a[2]['source'], a[2]['allowed'],\n"
+	"        a[2]['forwarding']) == ('T', 'file', 'none', 0), a[2]\n"
+	"assert len(a) == 3\n"
 	"assert d['processes'] == [\n"
 	"    {'name': 'supervisor', 'pid': 100, 'state': 'running',\n"
 	"     'restarts': 0},\n"
@@ -350,6 +374,8 @@ static const char json_check[] =
 	"     'restarts': 3}], d['processes']\n";
 
 static struct ctl_fwd_status sample_fwd[3];
+static struct auto_rule sample_rule[3];
+static struct ctl_auto_status sample_auto[3];
 
 /**
  * addr() - parse an address the test writes
@@ -402,17 +428,69 @@ static void sample_forwards(void)
 }
 
 /**
+ * sample_tmpl() - a listen template of an auto rule
+ * @r:		rule, its @ntmpl incremented
+ * @text:	listen address
+ * @ifname:	interface, "" for none
+ */
+static void sample_tmpl(struct auto_rule *r, const char *text,
+			const char *ifname)
+{
+	struct msg_forward *m = &r->tmpl[r->ntmpl++].m;
+
+	m->family = (uint8_t)addr(text, &m->listen_addr);
+	strcpy(m->ifname, ifname);
+}
+
+/**
+ * sample_autos() - three auto rules: both sides, both protocols, two
+ * templates with an interface, ranges with holes, none allowed at all,
+ * and hostile bytes in a SPEC
+ */
+static void sample_autos(void)
+{
+	struct auto_rule *r = sample_rule;
+	unsigned p, i;
+
+	memset(sample_rule, 0, sizeof(sample_rule));
+	r[0] = (struct auto_rule){ .opt = 't', .src = CONFIG_SRC_ARGS,
+				   .spec = "auto,~22" };
+	sample_tmpl(&r[0], "0.0.0.0", "eth0");
+	sample_tmpl(&r[0], "::", "eth0");
+	for (p = 1024; p < PORTSET_PORTS; p++)
+		portset_add(r[0].allowed, (uint16_t)p);
+	r[1] = (struct auto_rule){ .opt = 'U', .src = CONFIG_SRC_CTL,
+				   .spec = "auto,5\x01\"3" };
+	sample_tmpl(&r[1], "127.0.0.1", "");
+	r[1].tmpl[0].m.listen_side = SIDE_TARGET;
+	r[1].tmpl[0].m.flags = FWD_F_UDP;
+	portset_add(r[1].allowed, 53);
+	for (p = 8000; p <= 8002; p++)
+		portset_add(r[1].allowed, (uint16_t)p);
+	r[2] = (struct auto_rule){ .opt = 'T', .src = CONFIG_SRC_FILE,
+				   .spec = "auto" };
+	sample_tmpl(&r[2], "::1", "");
+	r[2].tmpl[0].m.listen_side = SIDE_TARGET;
+	for (i = 0; i < ARRAY_LEN(sample_auto); i++)
+		sample_auto[i] = (struct ctl_auto_status){ &r[i], 0 };
+	sample_auto[0].ports = 2;
+}
+
+/**
  * sample_status() - a report with hostile bytes in its target string
  * @st:		output
  */
 static void sample_status(struct ctl_status *st)
 {
 	sample_forwards();
+	sample_autos();
 	memset(st, 0, sizeof(*st));
 	st->version = "0.1.0";
 	st->target = "netns /run/netns/we\"ird\\\x01\xc3\xa9\xff";
 	st->fwd = sample_fwd;
 	st->nfwd = ARRAY_LEN(sample_fwd);
+	st->autos = sample_auto;
+	st->nautos = ARRAY_LEN(sample_auto);
 	st->proc[0] = (struct ctl_proc_status){ "supervisor", 100, "running",
 						0 };
 	st->proc[1] = (struct ctl_proc_status){ "relay", 101, "restarting",
@@ -518,10 +596,34 @@ static void format_json(const struct ctl_status *st)
 }
 
 /**
+ * large_autos() - CONFIG_AUTOS_MAX auto rules with the longest port lists
+ * @a:		rules, filled
+ * @st:		their report entries, filled
+ *
+ * Every other port allowed: the most ranges a rule can list.
+ */
+static void large_autos(struct auto_rule *a, struct ctl_auto_status *st)
+{
+	unsigned i, p;
+
+	for (i = 0; i < CONFIG_AUTOS_MAX; i++) {
+		a[i].opt = 'u';
+		a[i].spec = "auto";
+		sample_tmpl(&a[i], "fd00:1:2:3:4:5:6:7", "iiiiiiiiiiiiiii");
+		sample_tmpl(&a[i], "255.255.255.255", "iiiiiiiiiiiiiii");
+		for (p = 1; p < PORTSET_PORTS; p += 2)
+			portset_add(a[i].allowed, (uint16_t)p);
+		st[i] = (struct ctl_auto_status){ &a[i], UINT_MAX };
+	}
+}
+
+/**
  * format_large() - the largest configuration fits in CTL_ANSWER_MAX
  */
 static void format_large(void)
 {
+	static struct auto_rule rules[CONFIG_AUTOS_MAX];
+	static struct ctl_auto_status autos[CONFIG_AUTOS_MAX];
 	struct ctl_status st = { .version = "0.1.0", .target = "pid 1" };
 	struct ctl_fwd_status *f = calloc(FWD_ID_MAX, sizeof(*f));
 	size_t len = 0, i;
@@ -530,6 +632,9 @@ static void format_large(void)
 
 	if (!f)
 		die("calloc");
+	large_autos(rules, autos);
+	st.autos = autos;
+	st.nautos = CONFIG_AUTOS_MAX;
 	for (i = 0; i < FWD_ID_MAX; i++) {
 		f[i].opt = 't';
 		f[i].m.family = (uint8_t)addr("fd00:1:2:3:4:5:6:7",
@@ -546,8 +651,9 @@ static void format_large(void)
 	st.fwd = f;
 	st.nfwd = FWD_ID_MAX;
 	rc = ctl_format(&st, true, &out, &len);
-	report(!rc && len < CTL_ANSWER_MAX, "format", "JSON of %u forwards: "
-	       "rc %d, %zu bytes", FWD_ID_MAX, rc, len);
+	report(!rc && len < CTL_ANSWER_MAX, "format", "JSON of %u forwards "
+	       "and %d auto rules: rc %d, %zu bytes", FWD_ID_MAX,
+	       CONFIG_AUTOS_MAX, rc, len);
 	free(out);
 	free(f);
 }
