@@ -1709,7 +1709,80 @@ static bool same_rule(const struct msg_forward *a, const struct msg_forward *b)
 }
 
 /**
+ * auto_taker() - the auto rule that may forward a listener's port
+ * @cfg:	configuration
+ * @e:		listener a removal names that no configured forward has
+ *
+ * Auto rules of one option may share a port only where their listen
+ * addresses cannot meet (auto_pair_check()), so at most one rule can
+ * take @e's socket.
+ *
+ * Return: the rule of @e's option that allows @e's port on an address
+ * that meets @e's, or NULL
+ */
+static const struct auto_rule *auto_taker(const struct nsp_config *cfg,
+					  const struct fwd_entry *e)
+{
+	unsigned i, t;
+
+	for (i = 0; i < cfg->nautos; i++) {
+		const struct auto_rule *r = &cfg->autos[i];
+
+		if (r->opt != e->opt ||
+		    !portset_has(r->allowed, e->m.listen_port))
+			continue;
+		for (t = 0; t < r->ntmpl; t++)
+			if (tmpl_overlap(&r->tmpl[t], e))
+				return r;
+	}
+	return NULL;
+}
+
+/**
+ * auto_port_error() - a removal names a port that an auto rule forwards
+ * @e:		the listener of the SPEC, not configured itself
+ * @found:	listeners of the SPEC that are there as it says
+ * @r:		the auto rule that takes @e's port (auto_taker())
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * "is not forwarded" alone was wrong to the user who sees the port
+ * listen: it is, by a rule.  The message names the rule as status lists
+ * it and the ways to stop it: a rule cannot lose one port in place, it
+ * is removed (and added back with the port excluded), or, if the -c file
+ * holds it, changed there, since a reload brings a removed one back.
+ *
+ * Return: -1
+ */
+static int auto_port_error(const struct fwd_entry *e, unsigned found,
+			   const struct auto_rule *r, char *err,
+			   size_t errlen)
+{
+	const char *other = e->m.listen_side == SIDE_HOST ? "in the namespace"
+							  : "on the host";
+	unsigned p = e->m.listen_port;
+
+	if (r->src == CONFIG_SRC_FILE)
+		return errfmt(err, errlen, "-%c %s is not forwarded%s: port %u "
+			      "belongs to the auto rule -%c %s, which forwards "
+			      "it while it listens %s (status lists it under "
+			      "auto rules); the rule is the -c file's: make it "
+			      "%s,~%u there and reload (remove -%c %s stops "
+			      "the whole rule until the next reload)", e->opt,
+			      e->spec, found ? " by itself" : "", p, r->opt,
+			      r->spec, other, r->spec, p, r->opt, r->spec);
+	return errfmt(err, errlen, "-%c %s is not forwarded%s: port %u "
+		      "belongs to the auto rule -%c %s, which forwards it while "
+		      "it listens %s (status lists it under auto rules); "
+		      "remove -%c %s stops the whole rule, add -%c %s,~%u then "
+		      "brings it back without the port", e->opt, e->spec,
+		      found ? " by itself" : "", p, r->opt, r->spec, other,
+		      r->opt, r->spec, r->opt, r->spec, p);
+}
+
+/**
  * gone_error() - say why a removal does not match what is forwarded
+ * @cfg:	configuration the removal was tried on
  * @e:		first listener of the SPEC that is not there as it says
  * @found:	listeners of the SPEC that are there as it says
  * @other:	@e's socket is forwarded, but another way
@@ -1717,15 +1790,20 @@ static bool same_rule(const struct msg_forward *a, const struct msg_forward *b)
  * @errlen:	its size
  *
  * One sentence, "-t 9090:80 is not forwarded", and only when part of
- * the SPEC is there or its port goes elsewhere, which listener is not.
+ * the SPEC is there or its port goes elsewhere, which listener is not;
+ * a port an auto rule may take is said to be that rule's
+ * (auto_port_error()).
  *
  * Return: -1
  */
-static int gone_error(const struct fwd_entry *e, unsigned found, bool other,
-		      char *err, size_t errlen)
+static int gone_error(const struct nsp_config *cfg, const struct fwd_entry *e,
+		      unsigned found, bool other, char *err, size_t errlen)
 {
+	const struct auto_rule *r = other ? NULL : auto_taker(cfg, e);
 	char abuf[INANY_STRLEN];
 
+	if (r)
+		return auto_port_error(e, found, r, err, errlen);
 	inany_ntop(e->m.family, &e->m.listen_addr, abuf, sizeof(abuf));
 	if (other)
 		return errfmt(err, errlen, "-%c %s is not forwarded: port %u on "
@@ -1770,7 +1848,8 @@ static int mark_gone(const struct nsp_config *cfg,
 			other = f != NULL;
 		}
 	}
-	return miss ? gone_error(miss, found, other, err, errlen) : 0;
+	return miss ? gone_error(cfg, miss, found, other, err, errlen)
+		    : 0;
 }
 
 /**
@@ -1812,6 +1891,46 @@ static int remove_fwds(struct nsp_config *cfg, const struct portspec *ps,
 }
 
 /**
+ * auto_gone_error() - no auto rule has the SPEC a removal gives
+ * @cfg:	configuration
+ * @opt:	option of the removal
+ * @spec:	its SPEC text
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * A rule is removed by its text, so the message quotes the text of one
+ * rule of that option, as status lists it, rather than leave the user to
+ * guess the spelling.
+ *
+ * Return: -1
+ */
+static int auto_gone_error(const struct nsp_config *cfg, char opt,
+			   const char *spec, char *err, size_t errlen)
+{
+	const struct auto_rule *first = NULL;
+	unsigned i, n = 0;
+
+	for (i = 0; i < cfg->nautos; i++) {
+		if (cfg->autos[i].opt != opt)
+			continue;
+		first = first ? first : &cfg->autos[i];
+		n++;
+	}
+	if (!first)
+		return errfmt(err, errlen, "-%c %s is not forwarded: there is no "
+			      "-%c auto rule", opt, spec, opt);
+	if (n == 1)
+		return errfmt(err, errlen, "-%c %s is not forwarded: the -%c "
+			      "auto rule is -%c %s (give the SPEC as status "
+			      "lists it under auto rules)", opt, spec, opt, opt,
+			      first->spec);
+	return errfmt(err, errlen, "-%c %s is not forwarded: no -%c auto rule "
+		      "has this SPEC; there are %u, -%c %s the first (give the "
+		      "SPEC as status lists it under auto rules)", opt, spec,
+		      opt, n, opt, first->spec);
+}
+
+/**
  * remove_auto() - take out the auto rule added with the same SPEC
  * @cfg:	copy of the running configuration
  * @opt:	't' or 'T'
@@ -1834,9 +1953,7 @@ static int remove_auto(struct nsp_config *cfg, char opt, const char *spec,
 		cfg->nautos--;
 		return 0;
 	}
-	return errfmt(err, errlen, "-%c %s is not forwarded: no auto forward "
-		      "has this SPEC (give it as it was added; see status)",
-		      opt, spec);
+	return auto_gone_error(cfg, opt, spec, err, errlen);
 }
 
 /**

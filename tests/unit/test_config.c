@@ -1182,9 +1182,10 @@ static void test_change(void)
 				  sizeof(err)), "add auto: %s", err)) {
 		check(a.nautos == 1 && a.autos[0].src == CONFIG_SRC_CTL &&
 		       a.autos[0].opt == 'T', "auto rule added");
-		change_bad(&a, false, 'T', "auto", "no auto forward has this "
-			   "SPEC");
-		change_bad(&a, false, 't', "auto,~22", "no auto forward");
+		change_bad(&a, false, 'T', "auto", "the -T auto rule is -T "
+			   "auto,~22 (give the SPEC as status lists it");
+		change_bad(&a, false, 't', "auto,~22", "there is no -t auto "
+			   "rule");
 		change_bad(&a, true, 'T', "auto", "overlaps with -T "
 			   "\"auto,~22\"");
 		if (check(!config_change(&a, false, 'T', "auto,~22", &b, err,
@@ -1216,6 +1217,110 @@ static void test_change(void)
 	}
 	change_bad(&run, false, 't', "none", "forwards nothing");
 	change_bad(&run, true, 'x', "80", "expected -t or -T (TCP), -u or -U");
+	config_free(&run);
+}
+
+/**
+ * struct refusal - a removal that must be refused, and its message
+ * @opt:	option
+ * @spec:	SPEC
+ * @want:	piece the message must hold
+ * @bad:	piece it must not hold, or NULL
+ */
+struct refusal {
+	char opt;
+	const char *spec;
+	const char *want;
+	const char *bad;
+};
+
+/**
+ * remove_refused() - removals that must fail, each with its message
+ * @run:	running configuration
+ * @cases:	the removals
+ * @n:		their number
+ */
+static void remove_refused(const struct nsp_config *run,
+			   const struct refusal *cases, size_t n)
+{
+	char err[CONFIG_ERR_MAX];
+	struct nsp_config fresh;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct refusal *c = &cases[i];
+
+		err[0] = '\0';
+		check(config_change(run, false, c->opt, c->spec, &fresh, err,
+				     sizeof(err)) == -1,
+		       "remove -%c %s: not refused", c->opt, c->spec);
+		has(c->spec, err, c->want);
+		if (c->bad)
+			check(!strstr(err, c->bad), "remove -%c %s: message "
+			      "\"%s\" has \"%s\"", c->opt, c->spec, err,
+			      c->bad);
+	}
+}
+
+/* auto_refusals - removals meeting -T auto,~9999, -t 127.0.0.1/auto,
+ * 8000-8010 and -t [::1]/auto,8000-8010 */
+static const struct refusal auto_refusals[] = {
+	{ 'T', "8080", "-T 8080 is not forwarded: port 8080 belongs to the "
+	  "auto rule -T auto,~9999, which forwards it while it listens on "
+	  "the host (status lists it under auto rules); remove -T auto,~9999 "
+	  "stops the whole rule, add -T auto,~9999,~8080 then brings it back "
+	  "without the port", NULL },
+	{ 't', "8005", "port 8005 belongs to the auto rule -t 127.0.0.1/auto,"
+	  "8000-8010, which forwards it while it listens in the namespace",
+	  NULL },
+	{ 't', "[::1]/8005", "auto rule -t [::1]/auto,8000-8010,", NULL },
+	/* excluded, privileged, not listed, another protocol: no rule's */
+	{ 'T', "9999", "-T 9999 is not forwarded", "auto rule" },
+	{ 'T', "80", "-T 80 is not forwarded", "auto rule" },
+	{ 't', "9000", "-t 9000 is not forwarded", "auto rule" },
+	{ 'u', "8005", "-u 8005 is not forwarded", "auto rule" },
+	{ 't', "auto", "no -t auto rule has this SPEC; there are 2, -t "
+	  "127.0.0.1/auto,8000-8010 the first", NULL },
+	{ 'U', "auto", "there is no -U auto rule", NULL },
+};
+
+/* file_refusal - a port of the -c file's -t auto,5000-5010 */
+static const struct refusal file_refusal = {
+	't', "5005", "belongs to the auto rule -t auto,5000-5010, which "
+	"forwards it while it listens in the namespace (status lists it under "
+	"auto rules); the rule is the -c file's: make it auto,5000-5010,~5005 "
+	"there and reload (remove -t auto,5000-5010 stops the whole rule until "
+	"the next reload)", NULL
+};
+
+/**
+ * test_change_auto() - a removal that meets an auto rule names it
+ *
+ * A port an auto rule forwards is no forward of its own: the refusal
+ * says whose it is, as status lists the rule, and how to stop it; a port
+ * no rule may take (excluded, privileged, another option) is refused as
+ * before, with no rule named.  A rule's SPEC given wrong names the right
+ * one.
+ */
+static void test_change_auto(void)
+{
+	char err[CONFIG_ERR_MAX], p[PATH_BUF];
+	struct nsp_config run;
+
+	if (!check(!args(&run, err, "--pid", "1", "-T", "auto,~9999", "-t",
+			  "127.0.0.1/auto,8000-8010", "-t",
+			  "[::1]/auto,8000-8010", NULL), "change auto: %s",
+		   err))
+		return;
+	remove_refused(&run, auto_refusals,
+		       sizeof(auto_refusals) / sizeof(auto_refusals[0]));
+	config_free(&run);
+	snprintf(p, sizeof(p), "%s", write_text("fauto.conf",
+		 "netns = web\ntcp-ports = auto,5000-5010\n"));
+	if (!check(!args(&run, err, "-c", p, NULL), "change auto file: %s",
+		   err))
+		return;
+	remove_refused(&run, &file_refusal, 1);
 	config_free(&run);
 }
 
@@ -1397,6 +1502,7 @@ int main(void)
 	test_reload_refused();
 	test_control_default();
 	test_change();
+	test_change_auto();
 	test_auto_owns();
 	test_retarget();
 	test_loops_one_ns();
