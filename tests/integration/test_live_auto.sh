@@ -21,11 +21,23 @@
 #                  removed forwards what listens then, and not a port that
 #                  closed in between;
 #   agent restart  auto forwards whose ports still listen stay, and the
-#                  new agent's inherited -T listener is not forwarded back.
+#                  new agent's inherited -T listener is not forwarded back;
+#   ctl status     lists every auto rule, text and JSON, with its SPEC,
+#                  source, allowed ports and the number it forwards: 0
+#                  while nothing listens (the rule is in force all the
+#                  same), 1 once a server listens, 0 again after it stops;
+#                  a rule of the -c file, one with an exclusion, a UDP one;
+#   ctl remove     of a port an auto rule forwards names the rule and how
+#                  to stop it (for a -c file's rule: the file); a wrong
+#                  SPEC for a rule names the rule's SPEC; the rule's SPEC
+#                  as status lists it removes it.
 # Why it matters: auto mode is what containers with changing services rely
 # on; a missed port is an outage, a port kept after its service stopped is
 # a door to whatever binds it next, a removal that kills open connections
-# breaks clients, and forwarding nsplice's own listener makes a loop.
+# breaks clients, and forwarding nsplice's own listener makes a loop.  An
+# auto rule that status did not show could not be seen to be in force,
+# nor named to ctl remove, whose "not forwarded" for a port the rule
+# forwarded pointed nowhere.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$NSPLICE_TESTLIB/live.sh"
 
@@ -37,8 +49,68 @@ AUTO_MS=2000
 
 NS="nsp-$$-lauto"
 make_netns "$NS"
-alloc_ports 14000 A TQ IN1 OUT1 EX1 KEEP1 HT HS ADD5
+alloc_ports 14000 A TQ IN1 OUT1 EX1 KEEP1 HT HS ADD5 FA
 alloc_range 14000 R 4
+CTL=$TMPDIR_TEST/ctl.sock
+CONF=$TMPDIR_TEST/auto.conf
+
+# ctl_run ARGS... - nsplice ctl $CTL ARGS: stdout and stderr in CTL_OUT,
+# exit status in CTL_RC.
+ctl_run() {
+	CTL_RC=0
+	CTL_OUT=$(timeout 10 "$NSPLICE" ctl "$CTL" "$@" 2>&1) || CTL_RC=$?
+}
+
+# expect_status DESC REGEX - ok if a line of `ctl status` matches REGEX
+# (ERE, whole line).
+expect_status() {
+	ctl_run status
+	if ((CTL_RC == 0)) && grep -q -E -x -- "$2" <<<"$CTL_OUT"; then
+		ok "$1"
+	else
+		fail "$1: status (exit $CTL_RC) has no line matching '$2'"
+		indent <<<"$CTL_OUT"
+	fi
+}
+
+# expect_auto_json DESC SPEC KEY=VALUE... - ok if `ctl status --json` has
+# exactly one auto rule with SPEC, whose KEYs have these values (compared
+# as text).
+expect_auto_json() {
+	local desc=$1 spec=$2 out rc=0
+	shift 2
+	out=$(timeout 10 "$NSPLICE" ctl "$CTL" status --json 2>&1 | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+r = [a for a in d["auto_rules"] if a["spec"] == sys.argv[1]]
+if len(r) != 1:
+    sys.exit("%d rules with SPEC %s: %s" % (len(r), sys.argv[1], d["auto_rules"]))
+for kv in sys.argv[2:]:
+    k, v = kv.split("=", 1)
+    if str(r[0].get(k)) != v:
+        sys.exit("%s is %r, expected %s: %s" % (k, r[0].get(k), v, r[0]))
+' "$spec" "$@" 2>&1) || rc=$?
+	if ((rc == 0)); then
+		ok "$desc"
+	else
+		fail "$desc"
+		indent <<<"$out"
+	fi
+}
+
+# expect_refused DESC TEXT ARGS... - ok if `ctl ARGS` exits 1 with TEXT
+# (fixed string) in its message.
+expect_refused() {
+	local desc=$1 text=$2
+	shift 2
+	ctl_run "$@"
+	if ((CTL_RC == 1)) && grep -q -F -- "$text" <<<"$CTL_OUT"; then
+		ok "$desc"
+	else
+		fail "$desc: exit $CTL_RC, expected 1 and \"$text\""
+		indent <<<"$CTL_OUT"
+	fi
+}
 
 # lt_server NETNS PORT LOG - livetool echo-server (SIGUSR1 stops it
 # listening) on 127.0.0.1 and ::1 of NETNS ("" for the host); waits until it
@@ -104,18 +176,35 @@ expect_goes() {
 
 # ---------------------------------------------------------------- run 1
 # -t auto with a static -T beside it.
-start_nsplice "$TMPDIR_TEST/run1.log" --netns "$NS" -t auto -T "$TQ" ||
-	die "nsplice -t auto did not start"
+start_nsplice "$TMPDIR_TEST/run1.log" --netns "$NS" -t auto -T "$TQ" \
+	--control "$CTL" || die "nsplice -t auto did not start"
 wait_log '^\[supervisor\] forwarding .*; ready$' 5 || { show_log "$NSP_LOG"; die "nsplice -t auto never said it is forwarding"; }
 if port_listening "$A"; then
 	fail "-t auto: host port $A listens before anything listens on it in $NS"
 else
 	ok "-t auto: host port $A closed while nothing listens on it in $NS"
 fi
+AUTO_LINE='  -t auto  side host  source args  listen 127\.0\.0\.1,\[::1\]  allowed [0-9]+-65535'
+expect_status "status: -t auto listed while no port matches it" \
+	"$AUTO_LINE  forwarding 0"
+expect_status "status: one auto rule" 'auto rules 1'
+expect_auto_json "status --json: -t auto listed while no port matches it" \
+	auto opt=t side=host protocol=tcp source=args forwarding=0
 
 lt_server "$NS" "$A" "$TMPDIR_TEST/srvA.log"
 SRV_A=$LT_PID
 expect_appears "-t auto: namespace server on $A forwarded from the host" "$A" ""
+expect_status "status: -t auto forwards the one port that listens" \
+	"$AUTO_LINE  forwarding 1"
+expect_auto_json "status --json: -t auto forwards 1 port" auto forwarding=1
+expect_refused "ctl remove -t $A: names the auto rule that forwards it" \
+	"-t $A is not forwarded: port $A belongs to the auto rule -t auto, which forwards it while it listens in the namespace (status lists it under auto rules); remove -t auto stops the whole rule, add -t auto,~$A then brings it back without the port" \
+	remove -t "$A"
+if port_listening "$A"; then
+	ok "ctl remove -t $A refused: host port $A still forwarded"
+else
+	fail "ctl remove -t $A refused, yet host port $A is closed"
+fi
 for lo in 127.0.0.1 ::1; do
 	check "-t auto: round trips via host $lo:$A reach the namespace server" \
 		nstool concurrent "$lo" "$A" 4 --timeout 10 || show_log "$NSP_LOG" 10
@@ -135,6 +224,8 @@ wait_done "$HOLD_A" 10
 client_verdict "$DONE_RC" "$TMPDIR_TEST/holdA.log" \
 	"-t auto: the connection opened before the removal still works after it" \
 	"-t auto: the connection opened before the removal broke" 10
+expect_status "status: -t auto forwards nothing again once $A stopped listening" \
+	"$AUTO_LINE  forwarding 0"
 
 # nsplice's own -T listener in the namespace must not come back as -t auto.
 if port_listening "$TQ" "$NS"; then
@@ -219,7 +310,6 @@ stop_checked "run 3: "
 # turned off and on again, and the supervisor must learn the ports afresh
 # (before, the second rule forwarded nothing until some port changed, and
 # a port that closed in between would have been taken as listening).
-CTL=$TMPDIR_TEST/ctl.sock
 start_nsplice "$TMPDIR_TEST/run4.log" --netns "$NS" -T "$TQ" --control "$CTL" ||
 	die "run 4: nsplice did not start"
 wait_log '^\[supervisor\] forwarding .*; ready$' 5 || { show_log "$NSP_LOG"; die "run 4 never said it is forwarding"; }
@@ -298,4 +388,36 @@ else
 	ok "run 5: nsplice's own -T listener on $HS is not forwarded back to the host"
 fi
 stop_checked "run 5: "
+
+# ---------------------------------------------------------------- run 6
+# Auto rules of every kind in status while nothing they allow listens: one
+# from the -c file, one with an exclusion, a UDP one; and what ctl remove
+# says about a file's rule.  Nothing listens on FA anywhere.
+write_conf "tcp-ports = auto,$FA"
+start_nsplice "$TMPDIR_TEST/run6.log" --netns "$NS" -c "$CONF" \
+	-T "auto,~$HT" -u auto --control "$CTL" || die "run 6: nsplice did not start"
+wait_log '^\[supervisor\] forwarding .*; ready$' 5 || { show_log "$NSP_LOG"; die "run 6 never said it is forwarding"; }
+expect_status "run 6: three auto rules" 'auto rules 3'
+expect_status "run 6: the -c file's -t auto,$FA listed, forwarding nothing" \
+	"  -t auto,$FA  side host  source file  listen 127\.0\.0\.1,\[::1\]  allowed $FA  forwarding 0"
+expect_status "run 6: -T auto,~$HT listed with the hole at $HT" \
+	"  -T auto,~$HT  side namespace  source args  listen 127\.0\.0\.1,\[::1\]  allowed [0-9]+-$((HT - 1)),$((HT + 1))-65535  forwarding [0-9]+"
+read -r EPH_LO EPH_HI </proc/sys/net/ipv4/ip_local_port_range
+EPH_REST=""
+((EPH_HI < 65535)) && EPH_REST=",$((EPH_HI + 1))-65535"
+expect_status "run 6: -u auto listed without the ephemeral range $EPH_LO-$EPH_HI" \
+	"  -u auto  side host  source args  listen 127\.0\.0\.1,\[::1\]  allowed [0-9]+-$((EPH_LO - 1))$EPH_REST  forwarding [0-9]+"
+expect_auto_json "run 6: status --json: the file's rule" "auto,$FA" \
+	opt=t source=file allowed="$FA" forwarding=0
+expect_auto_json "run 6: status --json: the UDP rule" auto opt=u protocol=udp
+expect_refused "run 6: ctl remove -t $FA names the file's rule and the file" \
+	"-t $FA is not forwarded: port $FA belongs to the auto rule -t auto,$FA, which forwards it while it listens in the namespace (status lists it under auto rules); the rule is the -c file's: make it auto,$FA,~$FA there and reload" \
+	remove -t "$FA"
+expect_refused "run 6: ctl remove -t auto names the rule's SPEC" \
+	"-t auto is not forwarded: the -t auto rule is -t auto,$FA (give the SPEC as status lists it under auto rules)" \
+	remove -t auto
+check "run 6: ctl remove -t auto,$FA, as status lists it" \
+	timeout 10 "$NSPLICE" ctl "$CTL" remove -t "auto,$FA"
+expect_status "run 6: two auto rules after the removal" 'auto rules 2'
+stop_checked "run 6: "
 finish
