@@ -292,6 +292,7 @@ static void first_ready(struct supervisor *s)
 	ready_line(s);
 	notify_send("READY=1");
 	engine_ready(s->eng);
+	netns_command_release(s);
 	status_line(s);
 }
 

@@ -21,7 +21,13 @@
  * supervisor maps the caller's uid and gid to 0 in it (like `unshare -r`;
  * root maps every id it has: the whole range, or in a user namespace
  * what that namespace maps) and opens its namespace handles; the child
- * then brings lo up, loads COMMAND's filter and execs COMMAND.  Each
+ * then brings lo up, loads COMMAND's filter and waits again.  It execs
+ * COMMAND only when nsplice first serves (netns_command_release(), from
+ * live.c's first_ready()): started at once, a COMMAND that connected to
+ * a -T port at its first step found nothing listening yet, and one that
+ * ended before a host port turned out to be taken made nsplice exit 0
+ * with no error at all - the failure was never reached.  A start-up
+ * that fails kills the waiting child, so COMMAND never runs then.  Each
  * step's result comes back through a close-on-exec pipe, so EOF there
  * means the exec succeeded.
  *
@@ -430,22 +436,6 @@ static int lo_up(void)
 }
 
 /**
- * stage_report() - tell the supervisor how a step of command_child() went
- * @fd:		sync pipe
- * @stage:	enum cmd_stage
- * @e:		errno, 0 for success
- */
-static void stage_report(int fd, int stage, int e)
-{
-	int msg[2] = { stage, e };
-
-	if (write(fd, msg, sizeof(msg)) != sizeof(msg))
-		_exit(127);
-	if (e)
-		_exit(127);
-}
-
-/**
  * enum cmd_stage - steps of command_child(), for error messages
  * @CMD_UNSHARE:	unshare(CLONE_NEWUSER | CLONE_NEWNET)
  * @CMD_LO:		bringing lo up
@@ -462,14 +452,38 @@ static const char *const cmd_stage_what[] = {
 };
 
 /**
+ * stage_report() - tell the supervisor how a step of command_child() went
+ * @fd:		sync pipe
+ * @stage:	enum cmd_stage
+ * @e:		errno, 0 for success
+ *
+ * A failed step ends the child.  A failed exec ends it with env(1)'s
+ * status, 127 for a program not found and 126 for one that cannot run:
+ * nsplice is forwarding by then and ends with COMMAND's status.
+ */
+static void stage_report(int fd, int stage, int e)
+{
+	int msg[2] = { stage, e };
+
+	if (write(fd, msg, sizeof(msg)) != sizeof(msg))
+		_exit(127);
+	if (e)
+		_exit(stage == CMD_EXEC && e != ENOENT ? EXIT_CMD_CANNOT_RUN
+							 : EXIT_CMD_NOT_FOUND);
+}
+
+/**
  * command_child() - COMMAND's process: make the namespace, wait, exec
  * @cmd:	COMMAND and arguments
  * @sync_w:	reports (stage, errno) pairs to the supervisor
- * @go_r:	readable once the supervisor has mapped ids and opened handles
+ * @go_r:	one byte once the supervisor has mapped ids and opened
+ *		handles, a second when nsplice serves (EOF: it never will)
  *
  * The filter goes last before exec, once the child no longer needs any
  * ioctl of its own; it holds CAP_SYS_ADMIN in its new user namespace
  * from unshare() on, which lets it load the filter without NO_NEW_PRIVS.
+ * Signals are unblocked before the second wait, so the supervisor's
+ * SIGTERM at a failed start-up ends the child there.
  */
 static void __attribute__((noreturn))
 command_child(char **cmd, int sync_w, int go_r)
@@ -487,6 +501,8 @@ command_child(char **cmd, int sync_w, int go_r)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	stage_report(sync_w, CMD_FILTER, -seccomp_command_apply());
+	if (read(go_r, &c, 1) != 1)
+		_exit(127);
 	execvp(cmd[0], cmd);
 	stage_report(sync_w, CMD_EXEC, errno);
 	_exit(127);
@@ -543,20 +559,19 @@ static int open_command_ns(struct supervisor *s, char *err, size_t errlen)
 }
 
 /**
- * netns_command_start() - create the namespace and start COMMAND in it
- * @s:		supervisor state; cmd_pid, netns_fd, userns_fd, target_pidfd
+ * netns_command_start() - create COMMAND's namespace, COMMAND waiting
+ * @s:		supervisor state; cmd_pid, netns_fd, userns_fd, target_pidfd,
+ *		cmd_go_fd and cmd_sync_fd set
  * @err:	error buffer
  * @errlen:	its size
  *
- * Return: 0; EXIT_CMD_NOT_FOUND or EXIT_CMD_CANNOT_RUN if COMMAND could
- * not be executed (the statuses env(1), timeout(1) and shells give, so a
- * script tells "no such program" from nsplice's own failure); or -1 on
- * another failure (exit 1)
+ * The child is left ready to exec, waiting for netns_command_release().
+ *
+ * Return: 0, or -1 (exit 1)
  */
 int netns_command_start(struct supervisor *s, char *err, size_t errlen)
 {
-	int sync[2], go[2], ret = -1;
-	int msg[2];
+	int sync[2], go[2];
 
 	if (pipe2(sync, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
 		return errfmt(err, errlen, "pipe: %s", strerror(errno));
@@ -567,29 +582,56 @@ int netns_command_start(struct supervisor *s, char *err, size_t errlen)
 		command_child(s->cfg->command, sync[1], go[0]);
 	close(sync[1]);
 	close(go[0]);
+	s->cmd_go_fd = go[1];
+	s->cmd_sync_fd = sync[0];
 	if (read_report(sync[0], CMD_UNSHARE, err, errlen))
-		goto out;
-	if (map_ids(s->cmd_pid)) {
-		errfmt(err, errlen, "cannot map ids in COMMAND's user "
-		       "namespace: %s", strerror(errno));
-		goto out;
-	}
+		return -1;
+	if (map_ids(s->cmd_pid))
+		return errfmt(err, errlen, "cannot map ids in COMMAND's user "
+			      "namespace: %s", strerror(errno));
 	if (open_command_ns(s, err, errlen) ||
 	    write(go[1], "g", 1) != 1 ||
 	    read_report(sync[0], CMD_LO, err, errlen) ||
 	    read_report(sync[0], CMD_FILTER, err, errlen))
-		goto out;
-	/* EOF here means exec succeeded: the pipe was close-on-exec. */
-	if (read(sync[0], msg, sizeof(msg)) == sizeof(msg)) {
-		errfmt(err, errlen, "cannot run \"%s\": %s",
-		       s->cfg->command[0], strerror(msg[1]));
-		ret = msg[1] == ENOENT ? EXIT_CMD_NOT_FOUND :
-					 EXIT_CMD_CANNOT_RUN;
-	} else {
-		ret = 0;
-	}
-out:
-	close(go[1]);
-	close(sync[0]);
-	return ret;
+		return -1;
+	return 0;
+}
+
+/**
+ * netns_command_release() - nsplice serves: let COMMAND run
+ * @s:		supervisor state; its COMMAND pipes are closed
+ *
+ * A COMMAND that cannot be executed is reported here; its child ends
+ * with 127 or 126 (stage_report()), which nsplice then exits with as
+ * with any COMMAND's status.  The read waits only for the exec itself:
+ * EOF comes with it (close-on-exec).
+ */
+void netns_command_release(struct supervisor *s)
+{
+	int msg[2];
+
+	if (s->cmd_go_fd < 0)
+		return;
+	if (write(s->cmd_go_fd, "g", 1) == 1 &&
+	    read(s->cmd_sync_fd, msg, sizeof(msg)) == sizeof(msg) &&
+	    msg[0] == CMD_EXEC)
+		nerr("cannot run \"%s\": %s", s->cfg->command[0],
+		     strerror(msg[1]));
+	netns_command_close(s);
+}
+
+/**
+ * netns_command_close() - close the pipes to a COMMAND not yet released
+ * @s:		supervisor state
+ *
+ * A waiting COMMAND reads EOF and ends without running (127): nsplice
+ * never served.
+ */
+void netns_command_close(struct supervisor *s)
+{
+	if (s->cmd_go_fd >= 0)
+		close(s->cmd_go_fd);
+	if (s->cmd_sync_fd >= 0)
+		close(s->cmd_sync_fd);
+	s->cmd_go_fd = s->cmd_sync_fd = -1;
 }

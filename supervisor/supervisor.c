@@ -133,6 +133,7 @@ void sup_stop(struct supervisor *s, int code, const char *why)
 	for (i = 0; i < CH_COUNT; i++)
 		if (s->ch[i].pid <= 0)
 			s->ch[i].ended = true;	/* was waiting for a restart */
+	netns_command_close(s);		/* a COMMAND still waiting never runs */
 	if (s->cmd_pid > 0)
 		kill(s->cmd_pid, SIGTERM);
 	s->stop_deadline = now_sec() + STOP_GRACE_SEC;
@@ -987,9 +988,7 @@ static int runas_check(struct supervisor *s, char *err, size_t errlen)
  * @err:	error buffer
  * @errlen:	its size
  *
- * Return: 0, EXIT_USAGE for a bad target, EXIT_CMD_NOT_FOUND or
- * EXIT_CMD_CANNOT_RUN for a COMMAND that cannot be executed, or
- * EXIT_FAILURE
+ * Return: 0, EXIT_USAGE for a bad target, or EXIT_FAILURE
  */
 static int prepare(struct supervisor *s, char *err, size_t errlen)
 {
@@ -1020,10 +1019,8 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 		return EXIT_FAILURE;
 	}
 	if (s->cfg->target == TARGET_COMMAND) {
-		int rc = netns_command_start(s, err, errlen);
-
-		if (rc)
-			return rc > 0 ? rc : EXIT_FAILURE;
+		if (netns_command_start(s, err, errlen))
+			return EXIT_FAILURE;
 	} else if (netns_open(s, err, errlen)) {
 		return EXIT_USAGE;
 	}
@@ -1106,7 +1103,7 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 	memset(&s, 0, sizeof(s));
 	s.cfg = s.cfg_initial = cfg;
 	s.exe_fd = s.netns_fd = s.userns_fd = s.target_pidfd = -1;
-	s.spawner_fd = s.pid_fd = -1;
+	s.spawner_fd = s.pid_fd = s.cmd_go_fd = s.cmd_sync_fd = -1;
 	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
 	s.eng = eng;
 	log_init("supervisor", cfg->log_level);

@@ -213,6 +213,9 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  * @netns_st:	identity of --netns at start, to notice `ip netns del`
  * @target_pidfd: pidfd of the --pid target or of COMMAND, or -1
  * @cmd_pid:	COMMAND's pid, 0 if none or reaped
+ * @cmd_go_fd:	pipe that lets COMMAND's child exec, until nsplice first
+ *		serves; -1 after (or without COMMAND)
+ * @cmd_sync_fd: pipe of that child's reports, for as long; -1 after
  * @sig_fd:	signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP
  * @timer_fd:	periodic check of --netns, restarts and deadlines
  * @log_fd:	read end of the children's log pipe
@@ -304,6 +307,8 @@ struct supervisor {
 	struct stat netns_st;
 	int target_pidfd;
 	pid_t cmd_pid;
+	int cmd_go_fd;
+	int cmd_sync_fd;
 	int sig_fd;
 	int timer_fd;
 	int log_fd;
@@ -381,6 +386,8 @@ bool netns_is_own(int fd);
 #define EXIT_CMD_CANNOT_RUN	126
 
 int netns_command_start(struct supervisor *s, char *err, size_t errlen);
+void netns_command_release(struct supervisor *s);
+void netns_command_close(struct supervisor *s);
 bool netns_gone(const struct supervisor *s);
 
 /* startup.c */

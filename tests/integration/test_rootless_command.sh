@@ -14,7 +14,11 @@
 #  - nsplice exits with COMMAND's status (3 for `exit 3`, 137 for a
 #    COMMAND killed by SIGKILL), leaving nothing behind; a COMMAND that
 #    cannot be executed gives 127 (not found) or 126, as env(1) does;
-#  - SIGTERM to nsplice: status 0, and no process left, COMMAND included.
+#  - SIGTERM to nsplice: status 0, and no process left, COMMAND included;
+#  - COMMAND starts only once nsplice serves: with a -t port taken on the
+#    host, nsplice exits 2 and COMMAND never ran (it used to run, and
+#    nsplice exited 0 when COMMAND ended before the bind failed); a -T
+#    port answers COMMAND's very first connect().
 # Why it matters: rootless containers (podman-style) are the main users of
 # COMMAND mode; needing root, or running anything as root, or leaving the
 # COMMAND running after the forwarder died, would each be a defect.
@@ -26,7 +30,7 @@ ensure_test_user
 user_copy_binary
 SIZE=${NSPLICE_TEST_TRANSFER:-256M}
 TEST_UID=$(id -u "$TEST_USER")
-alloc_ports 28000 HPORT PORT H1 H2 P1 P2 HQ PQ
+alloc_ports 28000 HPORT PORT H1 H2 P1 P2 HQ PQ HB HT
 
 # wait_command REGEX NSPORT HPORT - find the COMMAND (a descendant of
 # nsplice whose args match REGEX), wait for it to listen on NSPORT inside
@@ -169,5 +173,23 @@ expect_exit "COMMAND that does not exist (as env(1): 127)" 127 -t "$HQ:$PQ" -- \
 	/nonexistent/nsplice-no-such-command
 expect_exit "COMMAND that is not executable (as env(1): 126)" 126 -t "$HQ:$PQ" -- \
 	/etc/passwd
+
+# 5. COMMAND waits until nsplice serves.
+start_ns_server "" "$TMPDIR_TEST/busy.log" echo-server "$HB" --addr 127.0.0.1
+wait_port 127.0.0.1 "$HB" || die "could not occupy port $HB"
+mkdir "$TMPDIR_TEST/cmd"
+chown "$TEST_USER" "$TMPDIR_TEST/cmd"
+MARK=$TMPDIR_TEST/cmd/ran
+expect_exit "-t port in use on the host (bad input: 2)" 2 -t "$HB" -- \
+	sh -c "echo ran >$MARK"
+if [[ -e $MARK ]]; then
+	fail "COMMAND ran although a -t port could not be bound"
+else
+	ok "COMMAND did not run: a -t port could not be bound"
+fi
+# -T HT: the namespace's 127.0.0.1:HT reaches the host's echo server on HB
+# (held above); COMMAND connects at once, with no retry.
+expect_exit "-T port answers COMMAND's first connect()" 0 -T "$HT:$HB" -- \
+	bash -c "exec 3<>/dev/tcp/127.0.0.1/$HT"
 
 finish
