@@ -251,6 +251,55 @@ static int fd_check(int fd, const char *what, char *err, size_t errlen)
 }
 
 /**
+ * rp_dir_trusted() - may the reload and control sockets go in TmpDir/rp
+ * @dir:	its path, for the message
+ * @st:		its fstat()
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Whoever may rename or unlink entries of the directory may put their own
+ * socket where podman sends reloads and `nsplice ctl` sends commands, so
+ * it must be ours (podman's user: uid 0 of its user namespace, as we are)
+ * and writable by nobody else, unless it is sticky: there only an entry's
+ * owner, or the directory's (us), may remove it, so another writer can
+ * only make a start fail, never take a socket over.  That is the rule the
+ * control socket's path is held to anyway (dir_check()), so nothing it
+ * would refuse later is let through here.  podman makes the directory
+ * 0700 (MkdirAll(..., 0700): the umask can only take bits away), so
+ * a group-writable one was made some other way; it is not accepted on
+ * the ground that the group is the user's private one: who is a member
+ * (secondary or primary, from NSS, which may not even list them) cannot
+ * be known from inside podman's user namespace, and may change while
+ * nsplice runs.
+ *
+ * Return: 0, or -1 with @err naming the path, its owner and mode, the
+ * condition that failed and the remedy
+ */
+static int rp_dir_trusted(const char *dir, const struct stat *st, char *err,
+			  size_t errlen)
+{
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+
+	if (st->st_uid != geteuid())
+		return errfmt(err, errlen, "TmpDir/rp %s (owner uid %u, mode "
+			      "%04o): owned by uid %u, not by nsplice's own "
+			      "uid %u: refusing to put sockets where another "
+			      "user could replace them; remove it and let "
+			      "podman make it again", dir, (unsigned)st->st_uid,
+			      mode, (unsigned)st->st_uid, (unsigned)geteuid());
+	if (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX))
+		return 0;
+	return errfmt(err, errlen, "TmpDir/rp %s (owner uid %u, mode %04o): "
+		      "%s: refusing to put sockets where %s could replace "
+		      "them; chmod %s %s (podman makes it 0700)", dir,
+		      (unsigned)st->st_uid, mode,
+		      st->st_mode & S_IWOTH ? "writable by others"
+					    : "group-writable",
+		      st->st_mode & S_IWOTH ? "any user" : "a member of its group",
+		      st->st_mode & S_IWOTH ? "go-w" : "g-w", dir);
+}
+
+/**
  * rp_dir() - open (and make) TmpDir/rp, the sockets' directory
  * @r:		helper state
  * @err:	error buffer
@@ -270,10 +319,8 @@ static int rp_dir(struct rp_run *r, char *err, size_t errlen)
 			     O_CLOEXEC);
 	if (r->eng.dir_fd < 0 || fstat(r->eng.dir_fd, &st))
 		return errfmt(err, errlen, "open %s: %s", dir, strerror(errno));
-	if (st.st_uid != geteuid() || (st.st_mode & 022))
-		return errfmt(err, errlen, "%s: owned by uid %u or writable "
-			      "by others: refusing to put sockets there", dir,
-			      (unsigned)st.st_uid);
+	if (rp_dir_trusted(dir, &st, err, errlen))
+		return -1;
 	if (strlen(dir) + strlen(r->conf.container_id) + 6 < SUN_PATH_SIZE)
 		snprintf(r->ctl, sizeof(r->ctl), "%s/%s.ctl", dir,
 			 r->conf.container_id);
