@@ -87,6 +87,13 @@ static int main_user(int argc, char **argv)
 	ret = config_from_args(argc, argv, &cfg, err, sizeof(err));
 	if (ret > 0)
 		return EXIT_SUCCESS;
+	/* Every SIGHUP reads -c FILE again: refuse now a path another user
+	 * could make name another file by then (live_reload() checks again) */
+	if (!ret && cfg.config_path &&
+	    file_path_check("config file", cfg.config_path, err, sizeof(err))) {
+		config_free(&cfg);
+		ret = -1;
+	}
 	if (ret < 0) {
 		log_start_error(err);
 		return EXIT_USAGE;

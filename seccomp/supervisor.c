@@ -102,6 +102,8 @@ static const int sup_own[] = {
 	SCMP_SYS(getsockname),
 	SCMP_SYS(prlimit64),		/* the relay's limits */
 	SCMP_SYS(pread64),
+	SCMP_SYS(readlink),	/* -c FILE's path, checked at every reload
+				 * (file_path_check(), realpath()) */
 };
 
 /* sup_child_start - a fresh child, from exec to its own filter */

@@ -103,6 +103,13 @@
 #define CTL_OVERFLOW_UID	65534
 #define CTL_OVERFLOW_UID_FILE	"/proc/sys/kernel/overflowuid"
 
+/* CTL_LINKS_MAX - symlinks followed from a file's path to the file, as
+ * the kernel's own limit for one lookup (MAXSYMLINKS) */
+#define CTL_LINKS_MAX		40
+
+/* CTL_LABEL_MAX - "WHAT PATH leads to" in front of a message, bytes */
+#define CTL_LABEL_MAX		512
+
 /* CTL_SELF_USERNS - the supervisor's user namespace */
 #define CTL_SELF_USERNS		"/proc/self/ns/user"
 
@@ -330,6 +337,35 @@ static bool dir_trusted(const struct stat *st, uid_t unmapped)
 }
 
 /**
+ * link_untrusted() - refuse a symlink that another user owns
+ * @what:	what @path is, for messages
+ * @path:	the path checked, for messages
+ * @link:	the symlink on the way to it
+ * @st:		@link's lstat()
+ * @unmapped:	unmapped_owner()
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Whatever directory it sits in, a symlink's owner may re-point it at any
+ * time (in a sticky one as anywhere; protected_symlinks covers only
+ * world-writable sticky ones, and may be off), so one of another user's
+ * lets them choose what the path names after it has been checked.
+ *
+ * Return: 0 if @link is ours or root's, or -1 with @err naming it
+ */
+static int link_untrusted(const char *what, const char *path,
+			  const char *link, const struct stat *st,
+			  uid_t unmapped, char *err, size_t errlen)
+{
+	if (owner_trusted(st, unmapped))
+		return 0;
+	return errfmt(err, errlen, "%s %s: %s is a symlink of uid %u, who may "
+		      "point it elsewhere at any time: use a path without it, "
+		      "or one of your own (or root's)", what, path, link,
+		      (unsigned)st->st_uid);
+}
+
+/**
  * dir_walk() - check a directory and every directory above it
  * @what:	what @path is, for messages ("control socket", "--pid-file")
  * @path:	the path checked, for messages
@@ -371,12 +407,10 @@ static int dir_walk(const char *what, const char *path, const char *dir,
 		if (lstat(prefix, &st))
 			return errfmt(err, errlen, "%s %s: directory %s: %s",
 				      what, path, prefix, strerror(errno));
-		if (S_ISLNK(st.st_mode) && !owner_trusted(&st, unmapped))
-			return errfmt(err, errlen, "%s %s: %s is a symlink of "
-				      "uid %u, who may point it elsewhere at "
-				      "any time: use a path without it, or "
-				      "one of your own (or root's)", what,
-				      path, prefix, (unsigned)st.st_uid);
+		if (S_ISLNK(st.st_mode) &&
+		    link_untrusted(what, path, prefix, &st, unmapped, err,
+				   errlen))
+			return -1;
 		if (S_ISLNK(st.st_mode) && stat(prefix, &st))
 			return errfmt(err, errlen, "%s %s: directory %s: %s",
 				      what, path, prefix, strerror(errno));
@@ -403,8 +437,9 @@ static int dir_walk(const char *what, const char *path, const char *dir,
  * supervisor's user or root and be writable by nobody else unless it is
  * sticky (dir_trusted()): the path as given (a relative one from the
  * working directory), and the path with its symlinks resolved, whose
- * directories a lookup passes through too.  Used for the control socket
- * and the pid file.
+ * directories a lookup passes through too.  Used for the control socket,
+ * the pid file and each step of the config file's path
+ * (file_path_check()).
  *
  * Return: 0, or -1 with @err set
  */
@@ -439,6 +474,91 @@ int dir_check(const char *what, const char *path, char *err, size_t errlen)
 	return strcmp(real, abs) ? dir_walk(what, path, real, unmapped, err,
 					    errlen)
 				 : 0;
+}
+
+/**
+ * link_next() - the path a symlink leads to
+ * @link:	the symlink's path
+ * @next:	set to what it points to, completed with @link's directory
+ *		if relative
+ * @len:	size of @next, PATH_MAX
+ *
+ * Return: 0, or -1 with errno set (ENAMETOOLONG if it does not fit)
+ */
+static int link_next(const char *link, char *next, size_t len)
+{
+	char target[PATH_MAX];
+	const char *slash = strrchr(link, '/');
+	ssize_t n = readlink(link, target, sizeof(target));
+	int dirlen = slash ? (int)(slash - link) : 0;
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof(target) ||
+	    (size_t)snprintf(next, len, "%.*s%s%.*s", target[0] == '/' ? 0 :
+			     dirlen, link, target[0] == '/' || !slash ? "" :
+			     "/", (int)n, target) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * file_path_check() - refuse a file that others could swap for another
+ * @what:	what @path is, for messages ("config file")
+ * @path:	the file's path
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * A file that is read again later (the config file, at every SIGHUP) is
+ * only as safe as the path to it: whoever may rename an entry of a
+ * directory on the way, or re-point a symlink, can put a file of their
+ * choosing there between two reads.  So the directories of @path go
+ * through dir_check(), and while the last component is a symlink, the
+ * symlink must be ours or root's (link_untrusted()) and the path it
+ * leads to is checked the same way, for at most CTL_LINKS_MAX links.
+ * The file itself (owner, mode) is its reader's to judge.
+ *
+ * Return: 0 (also if the file does not exist: opening it will say so),
+ * or -1 with @err naming the component that is not trusted and why
+ */
+int file_path_check(const char *what, const char *path, char *err,
+		    size_t errlen)
+{
+	char cur[PATH_MAX], next[PATH_MAX], label[CTL_LABEL_MAX];
+	uid_t unmapped = unmapped_owner();
+	struct stat st;
+	int links;
+
+	if ((size_t)snprintf(cur, sizeof(cur), "%s", path) >= sizeof(cur))
+		return errfmt(err, errlen, "%s %s: path too long", what, path);
+	snprintf(label, sizeof(label), "%s", what);
+	for (links = 0;; links++) {
+		/* past a symlink, say where the path came from */
+		if (links == 1)
+			snprintf(label, sizeof(label), "%s %s leads to", what,
+				 path);
+		if (dir_check(label, cur, err, errlen))
+			return -1;
+		if (lstat(cur, &st))
+			return errno == ENOENT ? 0 :
+			       errfmt(err, errlen, "%s %s: %s: %s", what, path,
+				      cur, strerror(errno));
+		if (!S_ISLNK(st.st_mode))
+			return 0;
+		if (link_untrusted(what, path, cur, &st, unmapped, err,
+				   errlen))
+			return -1;
+		if (links == CTL_LINKS_MAX)
+			return errfmt(err, errlen, "%s %s: more than %d "
+				      "symlinks on the way to the file", what,
+				      path, CTL_LINKS_MAX);
+		if (link_next(cur, next, sizeof(next)))
+			return errfmt(err, errlen, "%s %s: symlink %s: %s",
+				      what, path, cur, strerror(errno));
+		memcpy(cur, next, sizeof(cur));
+	}
 }
 
 /**

@@ -42,6 +42,8 @@ struct ctl_ops {
 struct control;
 
 int dir_check(const char *what, const char *path, char *err, size_t errlen);
+int file_path_check(const char *what, const char *path, char *err,
+		    size_t errlen);
 int control_open(const char *path, char *err, size_t errlen);
 struct control *control_new(int listen_fd, const char *path, uid_t owner,
 			    const struct ctl_ops *ops, void *ctx);

@@ -384,7 +384,11 @@ void live_reload(struct supervisor *s)
 	fresh = calloc(1, sizeof(*fresh));
 	if (!fresh)
 		errfmt(err, sizeof(err), "out of memory");
-	else if (config_reload(s->cfg, fresh, err, sizeof(err)))
+	/* The path is checked again: a directory on it may have been made
+	 * writable by others, or a symlink given away, since the start */
+	else if (file_path_check("config file", s->cfg->config_path, err,
+				 sizeof(err)) ||
+		 config_reload(s->cfg, fresh, err, sizeof(err)))
 		free(fresh);	/* left empty by config_reload() */
 	else if (replace_config(s, fresh, err, sizeof(err)) && !err[0])
 		errfmt(err, sizeof(err), "cannot apply the change");

@@ -16,7 +16,10 @@
  * by an administrator but is still input from outside: it is opened
  * without following into a FIFO or a device (O_NONBLOCK, then fstat()
  * must say regular file, owned by nsplice's user or root and writable by
- * nobody else: file_trusted()), read whole up to CONFIG_FILE_MAX, and parsed
+ * nobody else: file_trusted(); the directories and symlinks on its path
+ * are the supervisor's to check, file_path_check(), at start in
+ * cmd/main.c and before every reload in supervisor/live.c, this layer
+ * being below it), read whole up to CONFIG_FILE_MAX, and parsed
  * with every line bounded; NUL bytes and control characters are refused,
  * so a value can never smuggle a second line into a message.  Every refusal names FILE:LINE and says what was
  * expected.

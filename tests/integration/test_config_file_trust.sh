@@ -22,7 +22,19 @@
 #     reload on SIGHUP (the new forward is not added, the old one still
 #     works); once the mode is fixed, the next SIGHUP adds the forward;
 #  6. a reload of a file given to another user with mode 0600, which the
-#     supervisor cannot open, names the owner as the cause.
+#     supervisor cannot open, names the owner as the cause;
+#  7. the path to the file counts as much as the file (a file read again
+#     at every SIGHUP can be swapped through it): as root, a trusted file
+#     reached through the test user's symlink in a sticky world-writable
+#     directory (as /tmp is) is refused, exit 2, naming the symlink and
+#     its owner, while root's own symlink there is followed; a file in a
+#     directory the test user owns, or in root's directory of mode 0777,
+#     is refused, naming the directory, its owner and mode; the test
+#     user's own directory (its ~/.config) is fine for the test user, by
+#     a relative path too;
+#  8. a running nsplice whose file's directory is made writable by others
+#     refuses the reload (nothing changes, the error is logged); once the
+#     mode is fixed, the next SIGHUP adds the forward.
 . "${NSPLICE_TESTLIB:?NSPLICE_TESTLIB not set}/common.sh"
 . "$NSPLICE_TESTLIB/live.sh"
 
@@ -32,7 +44,7 @@ ensure_test_user
 
 NS="nsp-$$-cftr"
 make_netns "$NS"
-alloc_ports 27420 HP PORT HP2
+alloc_ports 27420 HP PORT HP2 HP3
 
 d=$TMPDIR_TEST/etc
 mkdir -m 755 "$d"
@@ -94,6 +106,73 @@ else
 	fail "4b. in unshare -Ur, an unmapped owner's file: $out"
 fi
 
+# 7. the path: a trusted file through another user's symlink, or in a
+# directory another user can change, is refused before anything starts
+path_refused() {	# WHAT CONF WANT: as root, exit 2 and the message WANT
+	local rc=0 out
+	out=$(timeout -k 2 20 "$NSPLICE" -c "$2" 2>&1 </dev/null) || rc=$?
+	if ((rc == 2)) && [[ $out == *"$3"* ]] && ! port_listening "$HP"; then
+		ok "$1: exit 2, nothing started: $out"
+	else
+		fail "$1: exit $rc: $out"
+	fi
+}
+uid=$(id -u "$TEST_USER")
+target=$d/target.conf
+printf 'netns = %s\ntcp-ports = %s:%s\n' "$NS" "$HP" "$PORT" >"$target"
+chmod 644 "$target"
+sticky=$TMPDIR_TEST/sticky
+mkdir -m 1777 "$sticky"
+as_test_user ln -s "$target" "$sticky/user-link.conf"
+path_refused "7. root's file through $TEST_USER's symlink in a sticky dir" \
+	"$sticky/user-link.conf" \
+	"config file $sticky/user-link.conf: $sticky/user-link.conf is a symlink of uid $uid"
+ln -s "$target" "$sticky/root-link.conf"
+out=$(timeout -k 2 20 "$NSPLICE" -c "$sticky/root-link.conf" --netns /nonexistent/cftr7 \
+	2>&1 </dev/null) || true
+if [[ $out == *"/nonexistent/cftr7"* && $out != *symlink* ]]; then
+	ok "7. root's own symlink in the sticky dir is followed: $out"
+else
+	fail "7. root's own symlink in the sticky dir: $out"
+fi
+userdir=$TMPDIR_TEST/userdir
+mkdir -m 755 "$userdir"
+cp "$target" "$userdir/x.conf"
+chown "$TEST_USER" "$userdir"
+path_refused "7. root's file in a directory $TEST_USER owns" "$userdir/x.conf" \
+	"config file $userdir/x.conf: directory $userdir (owner uid $uid, mode 0755) lets others replace it"
+chown root "$userdir"
+chmod 777 "$userdir"
+path_refused "7. root's file in root's directory of mode 0777" "$userdir/x.conf" \
+	"config file $userdir/x.conf: directory $userdir (owner uid 0, mode 0777) lets others replace it"
+ln -s "$userdir/x.conf" "$d/via.conf"
+path_refused "7. root's symlink to a file in that directory" "$d/via.conf" \
+	"config file $d/via.conf leads to $userdir/x.conf: directory $userdir (owner uid 0, mode 0777)"
+rm "$d/via.conf"
+chmod 755 "$userdir"
+# the test user's own directory (as its ~/.config), named relative
+home=$TMPDIR_TEST/home
+mkdir -m 700 "$home"
+cp "$own" "$home/nsplice.conf"
+chown -R "$TEST_USER" "$home"
+out=$(cd "$home" && as_test_user timeout -k 2 20 "$NSPLICE" -c nsplice.conf 2>&1 </dev/null) || true
+if [[ $out == *"/nonexistent/cftr"* && $out != *"lets others"* && $out != *symlink* ]]; then
+	ok "7. $TEST_USER's file in its own 0700 directory, relative path: read: $out"
+else
+	fail "7. $TEST_USER's file in its own directory, relative path: $out"
+fi
+
+# reload_adds WHAT PORT - SIGHUP the running nsplice: PORT gets forwarded
+reload_adds() {
+	kill -HUP "$NSP_PID"
+	if wait_port 127.0.0.1 "$2" >/dev/null 2>&1; then
+		ok "$1: $2 forwarded"
+	else
+		fail "$1: $2 not forwarded"
+		show_log "$NSP_LOG"
+	fi
+}
+
 # 5. reload
 good=$d/good.conf
 printf 'netns = %s\ntcp-ports = %s:%s\n' "$NS" "$HP" "$PORT" >"$good"
@@ -118,13 +197,7 @@ else
 fi
 check "5. the old forward still works" nstool concurrent 127.0.0.1 "$HP" 1 --timeout 10
 chmod 644 "$good"
-kill -HUP "$NSP_PID"
-if wait_port 127.0.0.1 "$HP2" >/dev/null 2>&1; then
-	ok "5. SIGHUP with the file at 0644: $HP2 forwarded"
-else
-	fail "5. SIGHUP with the file at 0644: $HP2 not forwarded"
-	show_log "$NSP_LOG"
-fi
+reload_adds "5. SIGHUP with the file at 0644" "$HP2"
 # 6. The file given to another user, mode 0600: the running supervisor
 # (root, but no CAP_DAC_OVERRIDE after start) cannot even open it; the
 # reload's error names the owner, not a bare "Permission denied".
@@ -139,5 +212,23 @@ else
 	show_log "$NSP_LOG"
 fi
 check "6. the old forwards still work" nstool concurrent 127.0.0.1 "$HP2" 1 --timeout 10
+
+# 8. The file is fine again, but its directory is now writable by others:
+# the reload is refused and logged, nothing changes; fixed, it goes through
+chown root "$good"
+chmod 644 "$good"
+printf 'tcp-ports = %s:%s\n' "$HP3" "$PORT" >>"$good"
+chmod 777 "$d"
+kill -HUP "$NSP_PID"
+if wait_line "$NSP_LOG" "reload failed, nothing changed: config file $d/good\.conf: directory $d \(owner uid 0, mode 0777\) lets others replace it" 5 &&
+	! port_listening "$HP3"; then
+	ok "8. SIGHUP with the file's directory at 0777: refused, $HP3 not forwarded"
+else
+	fail "8. SIGHUP with the file's directory at 0777 was not refused"
+	show_log "$NSP_LOG"
+fi
+check "8. the old forwards still work" nstool concurrent 127.0.0.1 "$HP2" 1 --timeout 10
+chmod 755 "$d"
+reload_adds "8. SIGHUP with the directory at 0755 again" "$HP3"
 shutdown_nsplice 3
 finish
