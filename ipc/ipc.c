@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -488,27 +489,64 @@ const char *ipc_type_name(unsigned type)
 	return r ? r->name : "unknown";
 }
 
+/* STATS_OFF, STATS_COUNTERS - where the 64-bit counters of struct
+ * msg_stats start, and how many there are: they follow @id and @open to
+ * the end of the record without a gap */
+#define STATS_OFF		offsetof(struct msg_stats, accepted)
+#define STATS_COUNTERS		\
+	((sizeof(struct msg_stats) - STATS_OFF) / sizeof(uint64_t))
+_Static_assert(offsetof(struct msg_stats, drops) +
+	       sizeof(((struct msg_stats *)0)->drops) ==
+	       sizeof(struct msg_stats), "msg_stats ends with its counters");
+
 /**
  * stats_add() - add one listener's counters to a sum
  * @sum:	counters to add to; its @id and @open are left as they are
  * @a:		counters to add
  *
  * The supervisor keeps a listener's totals across relays as the sum of
- * what earlier relays reported and what the current one reports.
+ * what earlier relays reported and what the current one reports.  Every
+ * number comes from a relay, which may be compromised: a sum stops at
+ * UINT64_MAX rather than wrap round to a small number.
  */
 void stats_add(struct msg_stats *sum, const struct msg_stats *a)
 {
-	unsigned d;
+	uint64_t s[STATS_COUNTERS], v[STATS_COUNTERS];
+	unsigned k;
 
-	sum->accepted += a->accepted;
-	sum->refused += a->refused;
-	sum->errors += a->errors;
-	for (d = 0; d < 2; d++) {
-		sum->bytes[d] += a->bytes[d];
-		sum->dgrams[d] += a->dgrams[d];
+	memcpy(s, (char *)sum + STATS_OFF, sizeof(s));
+	memcpy(v, (const char *)a + STATS_OFF, sizeof(v));
+	for (k = 0; k < STATS_COUNTERS; k++)
+		s[k] = s[k] > UINT64_MAX - v[k] ? UINT64_MAX : s[k] + v[k];
+	memcpy((char *)sum + STATS_OFF, s, sizeof(s));
+}
+
+/**
+ * stats_rise() - how far each counter rose since the last report
+ * @last:	counters last reported, each raised to @now's if higher
+ * @now:	counters reported now
+ * @rise:	filled: each counter's rise, 0 where @now is not higher; @id
+ *		and @open left as they are
+ *
+ * A relay's counters only grow; one reported lower (a compromised relay)
+ * takes nothing back, and only what rises above the highest yet counts,
+ * so no number is counted twice.
+ */
+void stats_rise(struct msg_stats *last, const struct msg_stats *now,
+		struct msg_stats *rise)
+{
+	uint64_t l[STATS_COUNTERS], n[STATS_COUNTERS];
+	uint64_t d[STATS_COUNTERS] = { 0 };	/* for cppcheck */
+	unsigned k;
+
+	memcpy(l, (char *)last + STATS_OFF, sizeof(l));
+	memcpy(n, (const char *)now + STATS_OFF, sizeof(n));
+	for (k = 0; k < STATS_COUNTERS; k++) {
+		d[k] = n[k] > l[k] ? n[k] - l[k] : 0;
+		l[k] += d[k];
 	}
-	for (d = 0; d < STATS_DROPS; d++)
-		sum->drops[d] += a->drops[d];
+	memcpy((char *)last + STATS_OFF, l, sizeof(l));
+	memcpy((char *)rise + STATS_OFF, d, sizeof(d));
 }
 
 /**

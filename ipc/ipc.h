@@ -61,5 +61,7 @@ const char *ipc_chan_check(int fd);
 extern const char ipc_why_ctrunc[];
 
 void stats_add(struct msg_stats *sum, const struct msg_stats *a);
+void stats_rise(struct msg_stats *last, const struct msg_stats *now,
+		struct msg_stats *rise);
 
 #endif /* NSPLICE_IPC_H */

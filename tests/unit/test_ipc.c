@@ -1642,6 +1642,41 @@ static void fuzz_cases(void)
  *
  * Return: 0 if every case passed, 1 otherwise
  */
+/**
+ * stats_cases() - stats_add() stops at UINT64_MAX, stats_rise() counts
+ *		   only what rose above the highest yet
+ *
+ * The supervisor sums what relays report, and a compromised relay may
+ * report anything: a total must never wrap round, and a draining relay's
+ * counters must never be counted twice or taken back.
+ */
+static void stats_cases(void)
+{
+	struct msg_stats sum = { .id = 7, .open = 3, .accepted = 5 };
+	struct msg_stats a = { .id = 9, .open = 9, .accepted = UINT64_MAX,
+			       .drops = { [STATS_DROPS - 1] = 2 } };
+	struct msg_stats last = { .bytes = { 100, 200 } }, now, rise;
+
+	stats_add(&sum, &a);
+	report(sum.accepted == UINT64_MAX && sum.id == 7 && sum.open == 3 &&
+	       sum.drops[STATS_DROPS - 1] == 2, "stats",
+	       "stats_add: UINT64_MAX + 5 is %llu, id %u, open %u",
+	       (unsigned long long)sum.accepted, (unsigned)sum.id,
+	       (unsigned)sum.open);
+	now = (struct msg_stats){ .id = 1, .open = 1, .bytes = { 150, 50 } };
+	stats_rise(&last, &now, &rise);
+	report(rise.bytes[0] == 50 && rise.bytes[1] == 0 &&
+	       last.bytes[0] == 150 && last.bytes[1] == 200, "stats",
+	       "stats_rise: 100->150, 200->50 rose %llu, %llu",
+	       (unsigned long long)rise.bytes[0],
+	       (unsigned long long)rise.bytes[1]);
+	now.bytes[1] = 250;
+	stats_rise(&last, &now, &rise);
+	report(rise.bytes[0] == 0 && rise.bytes[1] == 50, "stats",
+	       "stats_rise: back up to 250 after 50 counts only 50, got %llu",
+	       (unsigned long long)rise.bytes[1]);
+}
+
 int main(void)
 {
 	size_t i;
@@ -1654,5 +1689,6 @@ int main(void)
 	eof_again_cases();
 	chan_check_cases();
 	fuzz_cases();
+	stats_cases();
 	return unit_summary(NULL);
 }
