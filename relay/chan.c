@@ -424,6 +424,9 @@ static const char *chan_sup_agent_chan(struct relay *r, struct ipc_msg *m)
  * once the last one does.  A UDP forward's replies can only go out of
  * its listening socket: one with flows keeps it, unpolled, for a grace
  * in which replies in flight still reach their clients (udp.c, "Drain").
+ * Draining is set first: from here on no listener is freed, so the
+ * supervisor, which counts what a draining relay still moves, gets every
+ * forward's counters in the reports to come and in the last one.
  */
 static void chan_sup_drain(struct relay *r)
 {
@@ -433,11 +436,11 @@ static void chan_sup_drain(struct relay *r)
 
 	if (r->draining)
 		return;
+	r->draining = true;
 	for (id = 0; id < FWD_ID_MAX; id++)
 		if (r->listeners[id] && !r->listeners[id]->removed &&
 		    !udp_forward_drain(r, r->listeners[id]))
 			listener_remove(r, id);
-	r->draining = true;
 	for (s = 0; s < SIDE_COUNT; s++) {
 		chan_agent_lost(r, s);
 		side_pool_foreach(r, s, fam, p) {
@@ -451,6 +454,22 @@ static void chan_sup_drain(struct relay *r)
 }
 
 /**
+ * stats_start() - start a report, or restart the one under way
+ * @r:		relay
+ * @seq:	sequence number its STATS_DONE echoes
+ * @listeners:	one STATS per listener first
+ */
+static void stats_start(struct relay *r, uint32_t seq, bool listeners)
+{
+	r->stats.active = true;
+	r->stats.seq = seq;
+	r->stats.listeners = listeners;
+	r->stats.cursor = 0;
+	if (listeners)
+		listener_live_bytes(r);
+}
+
+/**
  * chan_sup_stats_req() - STATS_REQ: start a report
  * @r:		relay
  * @q:		request
@@ -460,13 +479,32 @@ static void chan_sup_drain(struct relay *r)
 static const char *chan_sup_stats_req(struct relay *r,
 				      const struct msg_stats_req *q)
 {
-	r->stats.active = true;
-	r->stats.seq = q->seq;
-	r->stats.listeners = q->flags & STATS_F_LISTENERS;
-	r->stats.cursor = 0;
-	if (r->stats.listeners)
-		listener_live_bytes(r);
+	stats_start(r, q->seq, q->flags & STATS_F_LISTENERS);
 	return NULL;
+}
+
+/**
+ * chan_stats_last() - a draining relay without flows: may it exit
+ * @r:		relay
+ *
+ * What its flows moved since the supervisor last asked would end with it,
+ * so its last report goes out first, unasked: every listener (removed
+ * ones too, they are kept while draining) and a STATS_DONE with the
+ * sequence number of a request under way, else 0, which answers nothing.
+ * It is sent as any report, the rest when the channel polls writable.
+ *
+ * Return: true once that report is sent (or the supervisor is gone)
+ */
+bool chan_stats_last(struct relay *r)
+{
+	if (!r->draining || r->flows.used || udp_flows_open(r))
+		return false;
+	if (!r->stats.last) {
+		r->stats.last = true;
+		stats_start(r, r->stats.active ? r->stats.seq : 0, true);
+		chan_stats_pump(r);
+	}
+	return !r->stats.active || r->stop;
 }
 
 /**
@@ -898,7 +936,8 @@ void chan_stats_pump(struct relay *r)
 	       r->stats.cursor < FWD_ID_MAX && !full) {
 		struct listener *l = r->listeners[r->stats.cursor];
 
-		if (l && !l->removed) {
+		/* a draining relay's removed listeners still count flows */
+		if (l && (!l->removed || r->draining)) {
 			udp_drops_sync(r, l);
 			stats_one(l, &st);
 			udp_stats_fill(r, l, &st);

@@ -501,6 +501,23 @@ static void listener_unqueue(struct relay *r, struct listener *l)
 }
 
 /**
+ * listener_release() - free a removed listener whose last flow has ended
+ * @r:		relay
+ * @l:		listener
+ *
+ * A draining relay keeps it until it exits: the supervisor counts what
+ * that relay's flows moved from its reports, and the last one, sent
+ * after the last flow ended (chan_stats_last()), must still have it.
+ */
+static void listener_release(struct relay *r, struct listener *l)
+{
+	if (!l->removed || l->open || r->draining)
+		return;
+	r->listeners[l->fwd.id] = NULL;
+	free(l);
+}
+
+/**
  * listener_remove() - FORWARD_DEL: stop listening, let its flows finish
  * @r:		relay
  * @id:		listener id, < FWD_ID_MAX
@@ -535,10 +552,7 @@ void listener_remove(struct relay *r, uint32_t id)
 	r->rearm = true;	/* the other ports' share may have grown */
 	ndebug("forward %u: port %u removed, %u flow%s still open", id,
 	       l->fwd.listen_port, l->open, l->open == 1 ? "" : "s");
-	if (!l->open) {
-		free(l);
-		r->listeners[id] = NULL;
-	}
+	listener_release(r, l);
 }
 
 /**
@@ -566,10 +580,7 @@ void listener_flow_gone(struct relay *r, uint32_t id)
 		nnotice("forward %s: %u connections open, under its share "
 			"again", fwd_name(&l->fwd, name), g->open);
 	}
-	if (l->removed && !l->open) {
-		free(l);
-		r->listeners[id] = NULL;
-	}
+	listener_release(r, l);
 }
 
 /**

@@ -530,8 +530,7 @@ static void relay_loop(struct relay *r)
 	int64_t spin_until = 0;
 	int i;
 
-	while (!r->stop &&
-	       !(r->draining && !r->flows.used && !udp_flows_open(r))) {
+	while (!r->stop && !chan_stats_last(r)) {
 		int n = relay_wait(r, ev, &spin_until);
 
 		if (n < 0)

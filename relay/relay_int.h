@@ -129,9 +129,13 @@ struct counters {
  * @next_disarmed: next on the disarmed list, LISTENER_NONE at its end
  * @open:	flows accepted on it and still open
  * @removed:	FORWARD_DEL came: no socket any more, the struct stays until
- *		its last flow ends so that flow's counters have a home
+ *		its last flow ends so that flow's counters have a home (in a
+ *		draining relay until it exits: its last report has them)
  * @live:	bytes of its open flows, filled for a STATS report
  * @cnt:	counters
+ * @dgrams:	UDP: datagram counters of its forward's state, kept when that
+ *		state is freed (udp_forward_del()) for a last report
+ * @drops:	UDP: drop counters kept the same way
  */
 struct listener {
 	struct msg_forward fwd;
@@ -143,6 +147,8 @@ struct listener {
 	bool removed;
 	uint64_t live[FSIDES];
 	struct counters cnt;
+	uint64_t dgrams[FSIDES];
+	uint64_t drops[STATS_DROPS];
 };
 
 /**
@@ -151,12 +157,15 @@ struct listener {
  * @seq:	STATS_REQ sequence number, echoed in STATS_DONE
  * @listeners:	send one STATS per listener before STATS_DONE
  * @cursor:	next listener id to report
+ * @last:	draining: the last report, after the last flow, is under way
+ *		(or sent once @active is false): the relay exits after it
  */
 struct stats_report {
 	bool active;
 	uint32_t seq;
 	bool listeners;
 	uint32_t cursor;
+	bool last;
 };
 
 /**
@@ -190,7 +199,8 @@ struct stats_report {
  * @rearm:	something was freed: try the disarmed listeners again
  * @draining:	DRAIN came: no listeners (but UDP ones kept for their
  *		flows' replies, udp.c "Drain") or agents any more; exit once
- *		the last TCP and UDP flow ends
+ *		the last TCP and UDP flow ends and the last report is sent
+ *		(chan_stats_last())
  * @configured:	the first CONFIG_DONE was handled
  * @connect_ports: CONNECT_ALLOW ranges, bit p set: port p may be a
  *		target beyond the FORWARDs' (auto forwards to come)
@@ -246,6 +256,7 @@ void chan_event(struct relay *r, unsigned ch, uint32_t events);
 void chan_pool_retry(struct relay *r);
 void chan_report_retry(struct relay *r);
 void chan_stats_pump(struct relay *r);
+bool chan_stats_last(struct relay *r);
 
 /* FWD_NAME_LEN - a forward's name in log lines, see fwd_name() */
 #define FWD_NAME_LEN		(INANY_STRLEN + 48)

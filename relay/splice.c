@@ -193,8 +193,14 @@ static void splice_count(struct relay *r, const struct flow *f, bool error)
 
 	for (d = 0; d < FSIDES; d++) {
 		r->cnt.bytes[d] += f->bytes[d];
-		if (l)
-			l->cnt.bytes[d] += f->bytes[d];
+		if (!l)
+			continue;
+		l->cnt.bytes[d] += f->bytes[d];
+		/* A report under way counted them as live: not twice, as
+		 * the supervisor never takes back what a draining relay
+		 * reported */
+		l->live[d] -= l->live[d] < f->bytes[d] ? l->live[d]
+						       : f->bytes[d];
 	}
 	if (error) {
 		r->cnt.errors++;

@@ -1698,6 +1698,9 @@ void udp_forward_del(struct relay *r, struct listener *l)
 			udp_flow_close(r, i);
 	if (log_level >= LOG_LVL_DEBUG)
 		udp_forward_summary(l, uf);
+	/* for a draining relay's last report (udp_stats_fill()) */
+	memcpy(l->dgrams, uf->dgrams, sizeof(l->dgrams));
+	memcpy(l->drops, uf->drops, sizeof(l->drops));
 	for (k = 0; k < UDP_KINDS; k++)
 		udp_pool_close(u, &uf->pool[k]);
 	if (uf->grouped && !--u->groups[port_group_index(&l->fwd)].forwards)
@@ -2003,16 +2006,20 @@ void udp_drops_sync(const struct relay *r, struct listener *l)
  * @r:		relay
  * @l:		forward
  * @st:		its STATS record, TCP part filled
+ *
+ * A forward whose state is gone - a draining relay's, at the end of the
+ * grace - reports what was kept of it (udp_forward_del()), zeroes for TCP.
  */
 void udp_stats_fill(const struct relay *r, const struct listener *l,
 		    struct msg_stats *st)
 {
-	const struct udp_fwd *uf;
+	const struct udp_fwd *uf = r->udp ? r->udp->fwd[l->fwd.id] : NULL;
 
-	if (!r->udp || !(uf = r->udp->fwd[l->fwd.id]))
-		return;
-	memcpy(st->dgrams, uf->dgrams, sizeof(st->dgrams));
-	memcpy(st->drops, uf->drops, sizeof(st->drops));
+	_Static_assert(sizeof(st->drops) == sizeof(l->drops) &&
+		       sizeof(st->dgrams) == sizeof(l->dgrams),
+		       "kept UDP counters fill a STATS record");
+	memcpy(st->dgrams, uf ? uf->dgrams : l->dgrams, sizeof(st->dgrams));
+	memcpy(st->drops, uf ? uf->drops : l->drops, sizeof(st->drops));
 }
 
 /**

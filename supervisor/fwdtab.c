@@ -458,12 +458,56 @@ static void fwd_set(struct supervisor *s, struct sup_fwd *f, unsigned state)
 }
 
 /**
+ * drain_fwd() - what a replaced relay last reported of a forward
+ * @d:		the relay
+ * @id:		forward id
+ *
+ * Return: its entry, or NULL if that relay did not serve the forward
+ */
+static struct sup_drain_fwd *drain_fwd(const struct sup_drain *d,
+				       uint32_t id)
+{
+	uint32_t lo = 0, hi = d->nfwd, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (d->fwd[mid].last.id == id)
+			return &d->fwd[mid];
+		if (d->fwd[mid].last.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/**
+ * drain_forget() - a forward's slot is freed: no replaced relay's report
+ *		    of its id may count for the forward that takes it next
+ * @s:		supervisor state
+ * @id:		forward id
+ */
+static void drain_forget(struct supervisor *s, uint32_t id)
+{
+	struct sup_drain_fwd *e;
+	int i;
+
+	for (i = 0; i <= DRAIN_MAX; i++) {
+		e = drain_fwd(i < DRAIN_MAX ? &s->drain[i] : &s->drain_pending,
+			      id);
+		if (e)
+			e->gone = true;
+	}
+}
+
+/**
  * slot_free() - give a slot back
  * @s:		supervisor state
  * @f:		slot
  */
 static void slot_free(struct supervisor *s, struct sup_fwd *f)
 {
+	drain_forget(s, (uint32_t)(f - s->ft));
 	fwd_set(s, f, FS_FREE);
 	free(f->spec);
 	memset(f, 0, sizeof(*f));
@@ -1533,6 +1577,97 @@ void fwdtab_stats(struct supervisor *s, const struct msg_stats *st)
 	if (!live(f) || !f->in_relay)
 		return;
 	f->cnt = *st;
+}
+
+/**
+ * fwdtab_drain_start() - a relay is being replaced: note what it served
+ * @s:		supervisor state, the relay's counters not yet moved to the
+ *		forwards' bases (fwdtab_relay_gone())
+ * @d:		the relay, its @fwd not allocated yet
+ *
+ * It goes on serving its flows, and what they move after its last
+ * report (each forward's @cnt) is counted from its reports to come
+ * (fwdtab_drain_stats()).  The forwards are keyed by id, as the relay
+ * knows them; ids only grow here, so the entries come sorted.
+ */
+void fwdtab_drain_start(const struct supervisor *s, struct sup_drain *d)
+{
+	uint32_t id, n = 0;
+
+	d->fwd = calloc(s->nft ? s->nft : 1, sizeof(*d->fwd));
+	if (!d->fwd)
+		nwarn("out of memory: what the replaced relay still "
+		      "forwards is not counted");
+	for (id = 0; d->fwd && id < FWD_ID_MAX && n < s->nft; id++) {
+		const struct sup_fwd *f = &s->ft[id];
+
+		if (f->state == FS_FREE || !f->in_relay)
+			continue;
+		d->fwd[n].last = f->cnt;
+		d->fwd[n++].last.id = id;
+	}
+	d->nfwd = n;
+}
+
+/**
+ * fwdtab_drain_stats() - STATS from a replaced relay still draining
+ * @s:		supervisor state
+ * @d:		the relay
+ * @st:		counters of one of its listeners, id checked by ipc.c
+ *
+ * What each counter rose since its last report is added to the forward's
+ * base, where the counters of relays that are gone are; a counter that
+ * went down adds nothing (stats_rise()), so a compromised relay can make
+ * a total no larger than the relay in service can (stats_add() stops at
+ * UINT64_MAX) and never take one back.  A forward it did not serve, or
+ * removed since (its id may name another forward now), is left alone.
+ */
+void fwdtab_drain_stats(struct supervisor *s, struct sup_drain *d,
+			const struct msg_stats *st)
+{
+	struct sup_drain_fwd *e = drain_fwd(d, st->id);
+	struct sup_fwd *f = &s->ft[st->id];
+	struct msg_stats rise;
+
+	if (!e || e->gone || !live(f))
+		return;
+	stats_rise(&e->last, st, &rise);
+	e->last.open = st->open;
+	stats_add(&f->base, &rise);
+}
+
+/**
+ * fwdtab_drain_open() - flows of a forward replaced relays still serve
+ * @s:		supervisor state
+ * @id:		forward id
+ *
+ * Return: the sum of what they last reported, at most UINT32_MAX
+ */
+uint32_t fwdtab_drain_open(const struct supervisor *s, uint32_t id)
+{
+	const struct sup_drain_fwd *e;
+	uint64_t open = 0;
+	int i;
+
+	for (i = 0; i <= DRAIN_MAX; i++) {
+		e = drain_fwd(i < DRAIN_MAX ? &s->drain[i] : &s->drain_pending,
+			      id);
+		if (e && !e->gone)
+			open += e->last.open;
+	}
+	return open > UINT32_MAX ? UINT32_MAX : (uint32_t)open;
+}
+
+/**
+ * fwdtab_drain_end() - a replaced relay ended: what it reported stays
+ *			counted, its flows are no longer open
+ * @d:		the relay
+ */
+void fwdtab_drain_end(struct sup_drain *d)
+{
+	free(d->fwd);
+	d->fwd = NULL;
+	d->nfwd = 0;
 }
 
 /**

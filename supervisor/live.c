@@ -22,6 +22,18 @@
  * it for STATS_WAIT_MS (stopped, wedged), and the relay is then listed
  * as "not answering".
  *
+ * Replaced relays still draining count too: their flows are open, and
+ * what those move after the relay's last report before its replacement
+ * belongs to the forwards' totals (a transfer live across a `ctl add`
+ * that replaced the relay showed "open 0" and under a tenth of its
+ * bytes).  A status request asks each of them as well and the report
+ * waits for every answer (or STATS_WAIT_MS); each STATS adds what each
+ * counter rose since that relay's last report to the forward's base
+ * (fwdtab_drain_stats()), and its "open" is added to the forward's.  A
+ * draining relay sends a last report unasked once its last flow ended,
+ * which is read before it is reaped; one that ends without it leaves
+ * what it reported until then counted.
+ *
  * systemd: READY=1 once every listener of the start-up configuration is
  * bound and the relay serves; RELOADING=1 with MONOTONIC_USEC= on SIGHUP
  * and READY=1 when that change has reached the children; STATUS= lines
@@ -625,11 +637,16 @@ static void fill_procs(const struct supervisor *s, struct ctl_status *st)
 
 /**
  * fill_fwd() - one listener of a report
+ * @s:		supervisor state
  * @f:		table slot, live
  * @o:		filled
  */
-static void fill_fwd(const struct sup_fwd *f, struct ctl_fwd_status *o)
+static void fill_fwd(const struct supervisor *s, const struct sup_fwd *f,
+		     struct ctl_fwd_status *o)
 {
+	uint64_t open = (uint64_t)f->cnt.open +
+			fwdtab_drain_open(s, f->e.m.id);
+
 	o->m = f->e.m;
 	o->opt = f->e.opt;
 	o->src = f->e.src;
@@ -637,7 +654,7 @@ static void fill_fwd(const struct sup_fwd *f, struct ctl_fwd_status *o)
 	o->c = f->base;
 	stats_add(&o->c, &f->cnt);
 	o->c.id = f->e.m.id;
-	o->c.open = f->cnt.open;
+	o->c.open = open > UINT32_MAX ? UINT32_MAX : (uint32_t)open;
 }
 
 /**
@@ -679,7 +696,16 @@ static void answer_status(struct supervisor *s)
 	uint32_t id;
 	unsigned n = 0;
 
+	uint64_t flows = s->flows;
+	int i;
+
 	s->stats_want = false;
+	s->status_owed = false;
+	for (i = 0; i < DRAIN_MAX; i++) {
+		s->drain[i].seq = 0;
+		if (s->drain[i].pid > 0)
+			flows += s->drain[i].flows;
+	}
 	memset(&st, 0, sizeof(st));
 	fw = calloc(s->nft ? s->nft : 1, sizeof(*fw));
 	for (id = 0; fw && id < FWD_ID_MAX && n < s->nft; id++) {
@@ -687,7 +713,7 @@ static void answer_status(struct supervisor *s)
 
 		if (state != FS_FREE && state != FS_UNBIND &&
 		    state != FS_UNBINDING)
-			fill_fwd(&s->ft[id], &fw[n++]);
+			fill_fwd(s, &s->ft[id], &fw[n++]);
 	}
 	st.version = NSPLICE_VERSION;
 	st.target = target_text(s, target, sizeof(target));
@@ -695,7 +721,7 @@ static void answer_status(struct supervisor *s)
 	st.nfwd = fw ? n : 0;
 	autos = fill_autos(s, &st);
 	fill_procs(s, &st);
-	st.flows = s->flows;
+	st.flows = flows > UINT32_MAX ? UINT32_MAX : (uint32_t)flows;
 	st.flow_limit = s->flow_limit;
 	st.waiting = s->waiting;
 	st.stats_age_ms = s->stats_at_ms ? (uint64_t)(clock_ms() -
@@ -707,21 +733,102 @@ static void answer_status(struct supervisor *s)
 }
 
 /**
+ * status_check() - answer the report owed once every relay asked answered
+ * @s:		supervisor state
+ */
+static void status_check(struct supervisor *s)
+{
+	int i;
+
+	if (!s->status_owed || s->stats_want)
+		return;
+	for (i = 0; i < DRAIN_MAX; i++)
+		if (s->drain[i].seq)
+			return;
+	answer_status(s);
+}
+
+/**
  * ctl_status() - control socket: a client wants a report
  * @ctx:	supervisor state
+ *
+ * The relay in service and every draining one are asked, with the same
+ * sequence number; a draining relay that cannot be sent it is answered
+ * for from its last report.
  */
 static void ctl_status(void *ctx)
 {
 	struct supervisor *s = ctx;
 	struct msg_stats_req q = { ++s->stats_seq, STATS_F_LISTENERS };
+	int i;
 
+	s->status_owed = true;
+	s->stats_wait_ms = clock_ms();
+	for (i = 0; i < DRAIN_MAX; i++)
+		if (s->drain[i].pid > 0 && s->drain[i].chan.fd >= 0 &&
+		    !ipc_send(&s->drain[i].chan, MSG_STATS_REQ, &q, NULL, 0))
+			s->drain[i].seq = q.seq;
 	if (s->ch[CH_RELAY].ready && !s->relay_new &&
-	    !sup_send(s, CH_RELAY, MSG_STATS_REQ, &q, NULL, 0)) {
+	    !sup_send(s, CH_RELAY, MSG_STATS_REQ, &q, NULL, 0))
 		s->stats_want = true;
-		s->stats_wait_ms = clock_ms();
-		return;
+	status_check(s);
+}
+
+/**
+ * live_drain_msg() - a message from a draining relay
+ * @s:		supervisor state
+ * @d:		the relay
+ * @m:		validated message
+ *
+ * Its STATS count (fwdtab_drain_stats()) whenever they come: its last
+ * report comes unasked.  Its STATS_DONE for the report waiting ends its
+ * part; any other (an old request's, the last report's 0) only says how
+ * many flows it holds.  Anything else it sent before it was replaced,
+ * left unread then, is dropped.
+ */
+void live_drain_msg(struct supervisor *s, struct sup_drain *d,
+		    const struct ipc_msg *m)
+{
+	switch (m->type) {
+	case MSG_STATS:
+		fwdtab_drain_stats(s, d, &m->u.stats);
+		live_stats_progress(s);
+		break;
+	case MSG_STATS_DONE:
+		d->flows = m->u.stats_done.flows;
+		if (!d->seq || m->u.stats_done.seq != d->seq)
+			break;
+		d->seq = 0;
+		status_check(s);
+		break;
+	default:
+		ndebug("replaced relay (pid %d): %s ignored", (int)d->pid,
+		       ipc_type_name(m->type));
+		break;
 	}
-	answer_status(s);
+}
+
+/**
+ * live_drain_gone() - a draining relay's slot was freed: a report does
+ *		       not wait for it
+ * @s:		supervisor state
+ */
+void live_drain_gone(struct supervisor *s)
+{
+	status_check(s);
+}
+
+/**
+ * relay_answered() - the relay in service answered a report, or never
+ *		      will: it waits for draining relays at most
+ * @s:		supervisor state
+ */
+static void relay_answered(struct supervisor *s)
+{
+	if (!s->stats_want)
+		return;
+	s->stats_want = false;
+	status_check(s);
 }
 
 /**
@@ -733,7 +840,7 @@ static void ctl_status(void *ctx)
  */
 void live_stats_progress(struct supervisor *s)
 {
-	if (s->stats_want)
+	if (s->status_owed)
 		s->stats_wait_ms = clock_ms();
 	if (s->replace_seq)
 		s->replace_ask_ms = clock_ms();
@@ -750,12 +857,13 @@ void live_stats_progress(struct supervisor *s)
  */
 static void stats_overdue(struct supervisor *s)
 {
-	if (!s->stats_want || clock_ms() - s->stats_wait_ms < STATS_WAIT_MS)
+	if (!s->status_owed || clock_ms() - s->stats_wait_ms < STATS_WAIT_MS)
 		return;
-	if (!s->relay_silent)
+	/* a draining relay's silence costs only its numbers' freshness */
+	if (s->stats_want && !s->relay_silent)
 		nwarn("relay: no answer to a status request in %d ms: "
 		      "answered with the last counters", STATS_WAIT_MS);
-	s->relay_silent = true;
+	s->relay_silent |= s->stats_want;
 	answer_status(s);
 }
 
@@ -920,8 +1028,7 @@ void live_stats_done(struct supervisor *s, const struct msg_stats_done *d)
 	s->waiting = d->waiting;
 	s->stats_at_ms = clock_ms();
 	watchdog_answer(s);	/* the answer proves the relay's loop turns */
-	if (s->stats_want)
-		answer_status(s);
+	relay_answered(s);
 	if (s->replace_seq) {
 		s->replace_seq = 0;
 		s->replace_ready = true;
@@ -938,8 +1045,7 @@ void live_stats_abort(struct supervisor *s)
 	s->relay_silent = false;	/* its successor starts afresh */
 	s->replace_seq = 0;
 	s->replace_ready = false;
-	if (s->stats_want)
-		answer_status(s);
+	relay_answered(s);
 }
 
 /**

@@ -46,6 +46,7 @@
  * again.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,70 @@ int restart_start_all(struct supervisor *s)
 }
 
 /**
+ * drain_slot_clear() - an empty slot for a replaced relay
+ * @d:		slot, whatever it held given up or moved elsewhere
+ */
+static void drain_slot_clear(struct sup_drain *d)
+{
+	*d = (struct sup_drain){ .pid = 0, .chan.fd = -1 };
+}
+
+/**
+ * drain_slot_free() - a replaced relay is gone or given up: free its slot
+ * @s:		supervisor state
+ * @d:		its slot
+ *
+ * What it reported stays counted; a status report waiting for it is not
+ * kept waiting.
+ */
+static void drain_slot_free(struct supervisor *s, struct sup_drain *d)
+{
+	ipc_chan_close(&d->chan);
+	fwdtab_drain_end(d);
+	drain_slot_clear(d);
+	live_drain_gone(s);
+}
+
+/**
+ * restart_drain_read() - take what a draining relay sent: its counters
+ * @s:		supervisor state
+ * @d:		the relay
+ * @max:	most messages to take now (the poll is level-triggered)
+ *
+ * Its end of file closes the channel; the slot stays until it is reaped.
+ * A malformed message means it is compromised: it is killed, as a relay
+ * in service would be (supervisor.c), and reaped as usual.
+ */
+void restart_drain_read(struct supervisor *s, struct sup_drain *d,
+			unsigned max)
+{
+	const char *why;
+	struct ipc_msg m;
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < max && d->chan.fd >= 0 && !s->stopping; i++) {
+		ret = ipc_recv(&d->chan, &m, &why);
+		if (ret == IPC_AGAIN)
+			return;
+		if (ret == 1) {
+			live_drain_msg(s, d, &m);
+			ipc_close_fds(&m);
+			continue;
+		}
+		if (ret != IPC_EOF &&
+		    !(ret == IPC_ERR_IO && errno == ECONNRESET)) {
+			nerr("protocol violation by a replaced relay: bad "
+			     "message: %s", why);
+			if (d->pid > 0)		/* not reaped yet */
+				kill(d->pid, SIGKILL);
+		}
+		ipc_chan_close(&d->chan);
+		return;
+	}
+}
+
+/**
  * restart_drain_evict() - too many replaced relays: kill the oldest
  * @s:		supervisor state, every slot of @drain taken
  *
@@ -277,11 +342,10 @@ static void restart_drain_evict(struct supervisor *s)
 	if (kill(s->drain[0].pid, SIGKILL))
 		nwarn("kill(%d, SIGKILL): %s", (int)s->drain[0].pid,
 		      strerror(errno));
-	ipc_chan_close(&s->drain[0].chan);
+	drain_slot_free(s, &s->drain[0]);
 	memmove(&s->drain[0], &s->drain[1],
 		sizeof(s->drain[0]) * (DRAIN_MAX - 1));
-	s->drain[DRAIN_MAX - 1].pid = 0;
-	s->drain[DRAIN_MAX - 1].chan.fd = -1;
+	drain_slot_clear(&s->drain[DRAIN_MAX - 1]);
 }
 
 /**
@@ -310,8 +374,7 @@ void restart_relay_ready(struct supervisor *s)
 		i = DRAIN_MAX - 1;
 	}
 	s->drain[i] = s->drain_pending;
-	s->drain_pending.pid = 0;
-	s->drain_pending.chan.fd = -1;
+	drain_slot_clear(&s->drain_pending);
 	if (ipc_send(&s->drain[i].chan, MSG_DRAIN, &none, NULL, 0))
 		ipc_chan_close(&s->drain[i].chan);
 	ninfo("relay replaced: the old one (pid %d) finishes its flows",
@@ -373,12 +436,14 @@ void restart_replace_relay(struct supervisor *s)
 	struct sup_child *r = &s->ch[CH_RELAY];
 
 	ninfo("new target ports: starting a relay allowed to reach them");
-	s->drain_pending = (struct sup_drain){ r->pid, r->chan };
+	s->drain_pending = (struct sup_drain){ .pid = r->pid,
+					       .chan = r->chan };
 	r->chan.fd = -1;
 	r->pid = 0;
 	s->relay_new = true;
 	s->relay_replace = false;
-	fwdtab_relay_gone(s);
+	fwdtab_drain_start(s, &s->drain_pending);	/* before its counters */
+	fwdtab_relay_gone(s);				/* become the base */
 	live_stats_abort(s);
 	if (start_relay(s, NULL)) {
 		nerr("cannot start a relay: %s", strerror(errno));
@@ -484,15 +549,17 @@ bool restart_reap(struct supervisor *s, pid_t pid, int st)
 
 	if (s->drain_pending.pid == pid) {
 		/* The relay being replaced died: its successor takes over */
-		ipc_chan_close(&s->drain_pending.chan);
-		s->drain_pending.pid = 0;
+		drain_slot_free(s, &s->drain_pending);
 		return true;
 	}
 	for (i = 0; i < DRAIN_MAX; i++) {
 		if (s->drain[i].pid != pid)
 			continue;
-		ipc_chan_close(&s->drain[i].chan);
+		/* Reaped: its pid may name another process from now on.
+		 * SIGCHLD may come before its last report is read. */
 		s->drain[i].pid = 0;
+		restart_drain_read(s, &s->drain[i], UINT_MAX);
+		drain_slot_free(s, &s->drain[i]);
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			nwarn("replaced relay (pid %d) ended abnormally",
 			      (int)pid);

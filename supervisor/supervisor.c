@@ -24,7 +24,8 @@
  * status 1.
  *
  * Watch: one poll() loop over a signalfd (SIGCHLD, SIGTERM, SIGINT,
- * SIGHUP), the log pipe, the three channels, a timer and, for --pid, the
+ * SIGHUP), the log pipe, the three channels, those of replaced relays
+ * still draining (their counters: live.c), a timer and, for --pid, the
  * target's pidfd.  The timer notices `ip netns del` and enforces the
  * shutdown deadline.
  *
@@ -94,7 +95,8 @@
  */
 enum sup_poll {
 	P_CHAN0 = 0,		/* CH_COUNT channel slots start here */
-	P_SIG = CH_COUNT,
+	P_DRAIN0 = CH_COUNT,	/* then DRAIN_MAX of draining relays */
+	P_SIG = CH_COUNT + DRAIN_MAX,
 	P_LOG,
 	P_TIMER,
 	P_TARGET,
@@ -595,6 +597,10 @@ static void fill_pollfds(struct supervisor *s, struct pollfd *p,
 
 	for (i = 0; i < CH_COUNT; i++)
 		p[P_CHAN0 + i] = (struct pollfd){ s->ch[i].chan.fd, POLLIN, 0 };
+	for (i = 0; i < DRAIN_MAX; i++)
+		p[P_DRAIN0 + i] = (struct pollfd){
+			s->drain[i].pid > 0 ? s->drain[i].chan.fd : -1,
+			POLLIN, 0 };
 	p[P_SIG] = (struct pollfd){ s->sig_fd, POLLIN, 0 };
 	p[P_LOG] = (struct pollfd){ log_sink_paused() ? -1 : s->log_fd,
 				    POLLIN, 0 };
@@ -629,6 +635,11 @@ static void loop(struct supervisor *s)
 		for (i = 0; i < CH_COUNT; i++)
 			if (p[P_CHAN0 + i].revents)
 				on_channel(s, (enum sup_child_id)i);
+		/* a slot reaped or evicted meanwhile reads nothing */
+		for (i = 0; i < DRAIN_MAX; i++)
+			if (p[P_DRAIN0 + i].revents)
+				restart_drain_read(s, &s->drain[i],
+						   DRAIN_MSGS_MAX);
 		if (p[P_TIMER].revents)
 			on_timer(s);
 		if (p[P_TARGET].revents && !s->stopping) {
@@ -1098,13 +1109,16 @@ int supervisor_main(const struct nsp_config *cfg, struct engine *eng)
 {
 	char err[CONFIG_ERR_MAX];
 	struct supervisor s;
-	int ret, rc;
+	int ret, rc, i;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = s.cfg_initial = cfg;
 	s.exe_fd = s.netns_fd = s.userns_fd = s.target_pidfd = -1;
 	s.spawner_fd = s.pid_fd = s.cmd_go_fd = s.cmd_sync_fd = -1;
 	s.sig_fd = s.timer_fd = s.log_fd = s.log_wfd = -1;
+	for (i = 0; i < DRAIN_MAX; i++)
+		s.drain[i].chan.fd = -1;
+	s.drain_pending.chan.fd = -1;
 	s.eng = eng;
 	log_init("supervisor", cfg->log_level);
 	log_set_no_block(true);

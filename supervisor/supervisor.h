@@ -151,13 +151,33 @@ struct sup_fwd {
 };
 
 /**
+ * struct sup_drain_fwd - what a replaced relay last reported of a forward
+ * @last:	its counters, highest seen of each; @last.id is the forward's
+ *		id, the key the entries are sorted by
+ * @gone:	the forward's slot was freed since: its id may name another
+ */
+struct sup_drain_fwd {
+	struct msg_stats last;
+	bool gone;
+};
+
+/**
  * struct sup_drain - a replaced relay finishing its flows
  * @pid:	pid, 0 if the slot is free
  * @chan:	channel to it (closing it would stop it at once)
+ * @seq:	STATS_REQ of the status report waiting for it, 0 if none
+ * @flows:	flows open, from its last STATS_DONE
+ * @fwd:	its forwards when it was replaced, by id, malloc'd (NULL if
+ *		none, or out of memory: then nothing more of it is counted)
+ * @nfwd:	entries of @fwd
  */
 struct sup_drain {
 	pid_t pid;
 	struct ipc_chan chan;
+	uint32_t seq;
+	uint32_t flows;
+	struct sup_drain_fwd *fwd;
+	uint32_t nfwd;
 };
 
 struct control;
@@ -260,6 +280,8 @@ static inline unsigned sup_auto_set(const struct fwd_entry *e)
  *		(token 0: free), see live.c
  * @stats_seq:	last STATS_REQ sequence number
  * @stats_want:	a status report waits for STATS_DONE @stats_seq
+ * @status_owed: a status report waits: for the relay (@stats_want) or a
+ *		draining one (sup_drain.seq)
  * @stats_at_ms: when the relay last reported
  * @stats_wait_ms: when the relay last showed progress on @stats_want
  *		(the request, or one of its STATS records)
@@ -342,6 +364,7 @@ struct supervisor {
 	} ctl_wait[CTL_ADD_WAITS];
 	uint32_t stats_seq;
 	bool stats_want;
+	bool status_owed;
 	bool replace_ready;
 	long long stats_at_ms;
 	long long stats_wait_ms;
@@ -431,6 +454,11 @@ void fwdtab_unbound(struct supervisor *s, enum sup_child_id id, uint32_t fid);
 void fwdtab_ports(struct supervisor *s, enum sup_child_id id,
 		  const struct msg_ports *p);
 void fwdtab_stats(struct supervisor *s, const struct msg_stats *st);
+void fwdtab_drain_start(const struct supervisor *s, struct sup_drain *d);
+void fwdtab_drain_stats(struct supervisor *s, struct sup_drain *d,
+			const struct msg_stats *st);
+uint32_t fwdtab_drain_open(const struct supervisor *s, uint32_t id);
+void fwdtab_drain_end(struct sup_drain *d);
 void fwdtab_pool_allow(struct supervisor *s, enum sup_child_id id);
 void fwdtab_pool_denied(struct supervisor *s, enum sup_child_id id,
 			const struct msg_pool_denied *d);
@@ -455,6 +483,10 @@ void restart_agent_hello(struct supervisor *s, enum sup_child_id id);
 void restart_agent_bad(struct supervisor *s, enum sup_child_id id,
 		       uint32_t side);
 bool restart_reap(struct supervisor *s, pid_t pid, int st);
+/* DRAIN_MSGS_MAX - messages taken from a draining relay per poll round */
+#define DRAIN_MSGS_MAX		256
+void restart_drain_read(struct supervisor *s, struct sup_drain *d,
+			unsigned max);
 void restart_stop_all(struct supervisor *s);
 void restart_kill_all(struct supervisor *s);
 bool restart_all_gone(const struct supervisor *s);
@@ -468,6 +500,9 @@ void live_settled(struct supervisor *s);
 void live_stats_abort(struct supervisor *s);
 bool live_replace_counted(struct supervisor *s);
 void live_stats_progress(struct supervisor *s);
+void live_drain_msg(struct supervisor *s, struct sup_drain *d,
+		    const struct ipc_msg *m);
+void live_drain_gone(struct supervisor *s);
 void live_agent_conf(struct supervisor *s, enum sup_child_id id);
 void live_fini(struct supervisor *s);
 int live_control(struct supervisor *s, int fd);
