@@ -60,23 +60,7 @@ GOT=$(timeout 30 "$PY" -c "$ECHO10" "$HP")
 check "a TCP transfer of 100,000 bytes" nstool send 100000 127.0.0.1 "$HT"
 
 # No status was asked: the relay's last report is from its start
-if "$NSPLICE" ctl "$CTL" add -t "$HN:$NEWPORT" >"$TMPDIR_TEST/add.out" 2>&1; then
-	ok "ctl add of a new target port: $(tr '\n' ' ' <"$TMPDIR_TEST/add.out")"
-else
-	fail "ctl add failed: $(cat "$TMPDIR_TEST/add.out")"
-fi
-RELAY1=""
-for ((i = 0; i < 50; i++)); do
-	for p in $(nsplice_pids); do
-		[[ $p != "$RELAY0" ]] &&
-			ps -o args= -p "$p" 2>/dev/null | grep -q '^nsplice: relay' &&
-			RELAY1=$p
-	done
-	[[ -n $RELAY1 ]] && break
-	sleep 0.1
-done
-[[ -n $RELAY1 ]] && ok "a new relay replaced the old one (pid $RELAY0 -> $RELAY1)" ||
-	fail "no new relay after the new target port"
+replace_relay "$CTL" "$RELAY0" -t "$HN:$NEWPORT"
 
 read -r U1 U2 UF TA TB <<<"$(counts)"
 note "after the change: UDP $U1/$U2 datagrams, $UF flows; TCP $TA connections, $TB bytes"

@@ -523,6 +523,32 @@ find_role() {
 	return 1
 }
 
+# replace_relay CTL OLD OPT SPEC - `nsplice ctl CTL add OPT SPEC`, whose
+# new target port the relay OLD (a pid) may not connect to, and wait up
+# to 5 s for the relay that replaces it: ok or fail for each, NEW_RELAY
+# set to its pid (empty if none came).
+replace_relay() {
+	local ctl=$1 old=$2 i p
+	shift 2
+	if "$NSPLICE" ctl "$ctl" add "$@" >"$TMPDIR_TEST/add.out" 2>&1; then
+		ok "ctl add of a new target port: $(tr '\n' ' ' <"$TMPDIR_TEST/add.out")"
+	else
+		fail "ctl add failed: $(cat "$TMPDIR_TEST/add.out")"
+	fi
+	NEW_RELAY=""
+	for ((i = 0; i < 50; i++)); do
+		for p in $(nsplice_pids); do
+			[[ $p != "$old" ]] &&
+				ps -o args= -p "$p" 2>/dev/null | grep -q '^nsplice: relay' &&
+				NEW_RELAY=$p
+		done
+		[[ -n $NEW_RELAY ]] && break
+		sleep 0.1
+	done
+	[[ -n $NEW_RELAY ]] && ok "a new relay replaced the old one (pid $old -> $NEW_RELAY)" ||
+		fail "no new relay after the new target port"
+}
+
 # wait_nsplice_exit SECONDS - wait until nsplice (and its timeout wrapper)
 # exited; sets NSP_RC (its exit status) and NSP_EXIT_MS.  Returns 1 if it
 # was still running after SECONDS.
