@@ -320,16 +320,18 @@ static void text_udp(struct ctl_buf *b, const struct ctl_fwd_status *f)
 }
 
 /**
- * json_udp() - append a UDP forward's counters as JSON members
+ * json_protocol() - append a forward's protocol, and a UDP one's counters
  * @b:		buffer
- * @f:		forward; nothing is added for a TCP one
+ * @f:		forward; a TCP one gets "protocol":"tcp" only
  */
-static void json_udp(struct ctl_buf *b, const struct ctl_fwd_status *f)
+static void json_protocol(struct ctl_buf *b, const struct ctl_fwd_status *f)
 {
 	unsigned i;
 
-	if (!(f->m.flags & FWD_F_UDP))
-		return;		/* TCP objects keep their shape */
+	if (!(f->m.flags & FWD_F_UDP)) {
+		buf_printf(b, ",\"protocol\":\"tcp\"");
+		return;
+	}
 	buf_printf(b, ",\"protocol\":\"udp\",\"datagrams_to_server\":%" PRIu64
 		   ",\"datagrams_to_client\":%" PRIu64 ",\"drops\":{",
 		   f->c.dgrams[0], f->c.dgrams[1]);
@@ -552,7 +554,7 @@ static void json_fwd(struct ctl_buf *b, const struct ctl_fwd_status *f)
 		   src_name(f->src), f->bound ? "true" : "false", f->c.open,
 		   f->c.accepted, f->c.refused, f->c.errors, f->c.bytes[0],
 		   f->c.bytes[1]);
-	json_udp(b, f);
+	json_protocol(b, f);
 	buf_printf(b, ",\"proxy_protocol\":%s}",
 		   m->flags & FWD_F_PROXY ? "true" : "false");
 }
