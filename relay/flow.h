@@ -84,7 +84,9 @@ struct flow {
 	uint8_t *pp;
 };
 
-/* IDLE_SWEEPS - sweeps per idle timeout: a flow closes T to 1.25 T + 1 s late */
+/* IDLE_SWEEPS - sweeps per idle timeout: a flow closes after T, within
+ * one sweep period (max(1 s, T / IDLE_SWEEPS)) and the 1 s of the coarse
+ * clock more: 1.25 T + 1 s for T >= 4, T + 2 s below */
 #define IDLE_SWEEPS		4
 
 /* IDLE_MS_PER_S - milliseconds per second, for the coarse clock */
