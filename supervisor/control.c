@@ -366,30 +366,60 @@ static int link_untrusted(const char *what, const char *path,
 }
 
 /**
- * dir_walk() - check a directory and every directory above it
+ * link_next() - the path a symlink leads to
+ * @link:	the symlink's path
+ * @next:	set to what it points to, completed with @link's directory
+ *		if relative
+ * @len:	size of @next, PATH_MAX
+ *
+ * Return: 0, or -1 with errno set (ENAMETOOLONG if it does not fit)
+ */
+static int link_next(const char *link, char *next, size_t len)
+{
+	char target[PATH_MAX];
+	const char *slash = strrchr(link, '/');
+	ssize_t n = readlink(link, target, sizeof(target));
+	int dirlen = slash ? (int)(slash - link) : 0;
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof(target) ||
+	    (size_t)snprintf(next, len, "%.*s%s%.*s", target[0] == '/' ? 0 :
+			     dirlen, link, target[0] == '/' || !slash ? "" :
+			     "/", (int)n, target) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * struct link_todo - symlink targets dir_walk() still has to walk
+ * @path:	their paths, absolute
+ * @n:		entries of @path waiting
+ * @links:	symlinks met so far, all walks together
+ */
+struct link_todo {
+	char path[CTL_LINKS_MAX][PATH_MAX];
+	unsigned n;
+	unsigned links;
+};
+
+/**
+ * dir_walk_one() - check every prefix of one absolute path
  * @what:	what @path is, for messages ("control socket", "--pid-file")
  * @path:	the path checked, for messages
- * @dir:	absolute path of its directory
+ * @dir:	absolute path to walk
  * @unmapped:	unmapped_owner()
+ * @todo:	where a symlink's target goes, to be walked in turn
  * @err:	error buffer
  * @errlen:	its size
  *
- * Each prefix of @dir is stat()ed as a lookup would reach it, symlinks
- * followed: a directory anywhere on the way that others may write to
- * lets them rename the rest of the path away and put their own in its
- * place, so that `nsplice ctl` talks to their server (or a pid file is
- * written where they chose) and nsplice, at exit, unlinks whatever is
- * then at the path.  A symlink on the way must itself be ours or
- * root's: in a sticky directory its owner may replace it whenever they
- * like (the kernel's protected_symlinks covers only world-writable
- * ones, and may be off), so judging it by the directory it points to at
- * start let another user re-point it at their own afterwards.
- *
- * Return: 0, or -1 with @err naming the first directory that is not
- * trusted, from the top
+ * Return: 0, or -1 with @err naming the first step that is not trusted
  */
-static int dir_walk(const char *what, const char *path, const char *dir,
-		    uid_t unmapped, char *err, size_t errlen)
+static int dir_walk_one(const char *what, const char *path, const char *dir,
+			uid_t unmapped, struct link_todo *todo, char *err,
+			size_t errlen)
 {
 	char prefix[PATH_MAX];
 	struct stat st;
@@ -407,13 +437,25 @@ static int dir_walk(const char *what, const char *path, const char *dir,
 		if (lstat(prefix, &st))
 			return errfmt(err, errlen, "%s %s: directory %s: %s",
 				      what, path, prefix, strerror(errno));
-		if (S_ISLNK(st.st_mode) &&
-		    link_untrusted(what, path, prefix, &st, unmapped, err,
-				   errlen))
-			return -1;
-		if (S_ISLNK(st.st_mode) && stat(prefix, &st))
-			return errfmt(err, errlen, "%s %s: directory %s: %s",
-				      what, path, prefix, strerror(errno));
+		if (S_ISLNK(st.st_mode)) {
+			if (link_untrusted(what, path, prefix, &st, unmapped,
+					   err, errlen))
+				return -1;
+			if (++todo->links > CTL_LINKS_MAX)
+				return errfmt(err, errlen, "%s %s: more than "
+					      "%d symlinks on the way", what,
+					      path, CTL_LINKS_MAX);
+			if (link_next(prefix, todo->path[todo->n],
+				      sizeof(todo->path[0])))
+				return errfmt(err, errlen, "%s %s: symlink %s: "
+					      "%s", what, path, prefix,
+					      strerror(errno));
+			todo->n++;
+			if (stat(prefix, &st))
+				return errfmt(err, errlen, "%s %s: directory "
+					      "%s: %s", what, path, prefix,
+					      strerror(errno));
+		}
 		if (!dir_trusted(&st, unmapped))
 			return errfmt(err, errlen, "%s %s: directory %s (owner "
 				      "uid %u, mode %04o) lets others replace "
@@ -424,6 +466,57 @@ static int dir_walk(const char *what, const char *path, const char *dir,
 				      (unsigned)(st.st_mode & 07777));
 	}
 	return 0;
+}
+
+/**
+ * dir_walk() - check a directory and every directory above it
+ * @what:	what @path is, for messages ("control socket", "--pid-file")
+ * @path:	the path checked, for messages
+ * @dir:	absolute path of its directory
+ * @unmapped:	unmapped_owner()
+ * @err:	error buffer
+ * @errlen:	its size
+ *
+ * Each prefix of @dir is stat()ed as a lookup would reach it, symlinks
+ * followed: a directory anywhere on the way that others may write to
+ * lets them rename the rest of the path away and put their own in its
+ * place, so that `nsplice ctl` talks to their server (or a pid file is
+ * written where they chose) and nsplice, at exit, unlinks whatever is
+ * then at the path.  A symlink on the way must itself be ours or
+ * root's: in a sticky directory its owner may replace it whenever they
+ * like (the kernel's protected_symlinks covers only world-writable
+ * ones, and may be off), so judging it by the directory it points to at
+ * start let another user re-point it at their own afterwards.  The same
+ * holds for every link a symlink's target passes through: the path it
+ * points to is walked the same way, so a link of ours that leads
+ * through another user's link is refused too - the resolved path,
+ * checked by dir_check(), has no links left to judge.  At most
+ * CTL_LINKS_MAX links in all, walked from a list rather than by
+ * recursion, so the work stays bounded however links branch.
+ *
+ * Return: 0, or -1 with @err naming the first directory that is not
+ * trusted, from the top
+ */
+static int dir_walk(const char *what, const char *path, const char *dir,
+		    uid_t unmapped, char *err, size_t errlen)
+{
+	char cur[PATH_MAX];
+	struct link_todo *todo = calloc(1, sizeof(*todo));
+	int ret = 0;
+
+	if (!todo)
+		return errfmt(err, errlen, "%s %s: out of memory", what, path);
+	snprintf(cur, sizeof(cur), "%s", dir);
+	for (;;) {
+		ret = dir_walk_one(what, path, cur, unmapped, todo, err,
+				   errlen);
+		if (ret || !todo->n)
+			break;
+		todo->n--;
+		memcpy(cur, todo->path[todo->n], sizeof(cur));
+	}
+	free(todo);
+	return ret;
 }
 
 /**
@@ -474,34 +567,6 @@ int dir_check(const char *what, const char *path, char *err, size_t errlen)
 	return strcmp(real, abs) ? dir_walk(what, path, real, unmapped, err,
 					    errlen)
 				 : 0;
-}
-
-/**
- * link_next() - the path a symlink leads to
- * @link:	the symlink's path
- * @next:	set to what it points to, completed with @link's directory
- *		if relative
- * @len:	size of @next, PATH_MAX
- *
- * Return: 0, or -1 with errno set (ENAMETOOLONG if it does not fit)
- */
-static int link_next(const char *link, char *next, size_t len)
-{
-	char target[PATH_MAX];
-	const char *slash = strrchr(link, '/');
-	ssize_t n = readlink(link, target, sizeof(target));
-	int dirlen = slash ? (int)(slash - link) : 0;
-
-	if (n < 0)
-		return -1;
-	if ((size_t)n >= sizeof(target) ||
-	    (size_t)snprintf(next, len, "%.*s%s%.*s", target[0] == '/' ? 0 :
-			     dirlen, link, target[0] == '/' || !slash ? "" :
-			     "/", (int)n, target) >= len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
 }
 
 /**

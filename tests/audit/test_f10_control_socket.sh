@@ -23,7 +23,8 @@
 #    server in its place and answered root's `nsplice ctl`), and one that
 #    the path reaches only through a symlink;
 #  - a symlink on the path that belongs to another user is refused (its
-#    owner can re-point it, sticky directory or not), and `nsplice ctl`
+#    owner can re-point it, sticky directory or not), also when root's
+#    own symlink only leads through it, and `nsplice ctl`
 #    as root talks to no server of another user (it would believe its
 #    "ok");
 #  - at exit nsplice unlinks the socket it bound, and nothing that has
@@ -160,16 +161,28 @@ shutdown_nsplice --any-status 10
 mkdir -m 700 "$TMPDIR_TEST/mine"
 ln -s "$TMPDIR_TEST/mine" "$TMPDIR_TEST/sticky/theirs"
 chown -h "$TEST_USER:" "$TMPDIR_TEST/sticky/theirs"
-rc=0
-timeout -k 5 20 "$NSPLICE" --netns "$NS" -t "$P2" \
-	--control "$TMPDIR_TEST/sticky/theirs/ctl.sock" >"$TMPDIR_TEST/sym.log" 2>&1 || rc=$?
-if ((rc != 0)) && grep -q "sticky/theirs is a symlink of uid $(id -u "$TEST_USER")" \
-	"$TMPDIR_TEST/sym.log" && [[ ! -e $TMPDIR_TEST/mine/ctl.sock ]]; then
-	ok "a symlink of $TEST_USER on the path is refused (exit $rc): $(head -n1 "$TMPDIR_TEST/sym.log")"
-else
-	fail "a symlink of $TEST_USER on the path: exit $rc:"
-	indent <"$TMPDIR_TEST/sym.log"
-fi
+# refused_link DESC DIR - nsplice --control DIR/ctl.sock must exit at
+# once, naming the user's link sticky/theirs, with no socket in mine/.
+refused_link() {
+	local rc=0 log=$TMPDIR_TEST/link.log
+	timeout -k 5 20 "$NSPLICE" --netns "$NS" -t "$P2" \
+		--control "$2/ctl.sock" >"$log" 2>&1 || rc=$?
+	if ((rc != 0)) && grep -q "sticky/theirs is a symlink of uid $(id -u "$TEST_USER")" \
+		"$log" && [[ ! -e $TMPDIR_TEST/mine/ctl.sock ]]; then
+		ok "$1 is refused (exit $rc): $(head -n1 "$log")"
+	else
+		fail "$1: exit $rc:"
+		indent <"$log"
+	fi
+}
+refused_link "a symlink of $TEST_USER on the path" "$TMPDIR_TEST/sticky/theirs"
+
+# Root's own symlink whose target is that user's symlink: each link of a
+# chain is judged, not only the path it resolves to at start (a fourth
+# review: the resolved path has no links left, and the first link is
+# root's, so the user's link in the middle went unchecked).
+ln -s "$TMPDIR_TEST/sticky/theirs" "$TMPDIR_TEST/via"
+refused_link "root's symlink through a symlink of $TEST_USER" "$TMPDIR_TEST/via"
 
 # The same user serves a socket where root looks for nsplice's (a name in
 # a sticky directory, taken while nsplice was down): root's ctl must not

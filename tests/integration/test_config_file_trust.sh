@@ -150,6 +150,15 @@ path_refused "7. root's symlink to a file in that directory" "$d/via.conf" \
 	"config file $d/via.conf leads to $userdir/x.conf: directory $userdir (owner uid 0, mode 0777)"
 rm "$d/via.conf"
 chmod 755 "$userdir"
+# Root's link to a directory through the test user's link to root's
+# directory: the user's link in the middle is judged too (a review had it
+# re-pointed after the start, and the next SIGHUP read the file it chose).
+mkdir -m 755 "$TMPDIR_TEST/good"
+cp "$target" "$TMPDIR_TEST/good/x.conf"
+as_test_user ln -s "$TMPDIR_TEST/good" "$sticky/user-dir"
+ln -s "$sticky/user-dir" "$d/chain"
+path_refused "7. root's symlink through $TEST_USER's symlink to root's directory" \
+	"$d/chain/x.conf" "$sticky/user-dir is a symlink of uid $uid"
 # the test user's own directory (as its ~/.config), named relative
 home=$TMPDIR_TEST/home
 mkdir -m 700 "$home"
