@@ -288,6 +288,13 @@ int relay_table_init(struct relay *r)
 	}
 	if (size > FLOW_SLOTS_MAX)
 		size = FLOW_SLOTS_MAX;
+	/* Said, not only shown by ctl status: a user who asked for more
+	 * than fits looks for the limit where they set it */
+	if (r->limits.max_conns > size)
+		nwarn("--max-conns %u cut to %lu: that is what descriptor "
+		      "limit %lu leaves room for (2 per connection, %lu kept "
+		      "in reserve); raise ulimit -n or LimitNOFILE= for more",
+		      r->limits.max_conns, size, r->nofile, res);
 	if (r->limits.max_conns && r->limits.max_conns < size)
 		size = r->limits.max_conns;
 	if (flowtab_init(&r->flows, (uint32_t)size))

@@ -355,11 +355,12 @@ static int range_syntax_fail(struct parse *st, struct span sp,
 	/* The whole item: a bad listen part often means a misplaced ':',
 	 * and an address in it a Docker habit (-p 127.0.0.1:8080:80) */
 	if (memchr(item.p, '.', item.len) || memchr(item.p, '[', item.len))
-		return fail(st, "\"%s\" is not a port, range, \"all\" or "
-			    "\"~EXCLUSION\": a listen address goes before a "
-			    "'/', as in 127.0.0.1/8080:80", quote(&q1, item));
-	return fail(st, "\"%s\" is not a port, range, \"all\" or \"~EXCLUSION\"",
-		    quote(&q1, item));
+		return fail(st, "\"%s\" is not a port, range, \"all\", "
+			    "\"auto\" or \"~EXCLUSION\": a listen address goes "
+			    "before a '/', as in 127.0.0.1/8080:80",
+			    quote(&q1, item));
+	return fail(st, "\"%s\" is not a port, range, \"all\", \"auto\" or "
+		    "\"~EXCLUSION\"", quote(&q1, item));
 }
 
 /**

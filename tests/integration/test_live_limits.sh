@@ -24,7 +24,8 @@
 #                    60 clients holding connections the relay does not spin
 #                    (under 0.5 s of CPU in 3 s), the clients beyond what
 #                    fits wait, and everything is served once the first
-#                    clients close.
+#                    clients close; --max-conns 65536 under a limit of
+#                    4096 warns that it was cut, naming the limit.
 # Why it matters: a forwarder without a limit lets one client exhaust the
 # host; one that resets over the limit or spins on EMFILE turns a burst
 # into an outage; idle connections and dead peers must not pin resources
@@ -191,6 +192,16 @@ else
 fi
 if port_listening "$H3"; then
 	fail "prlimit --nofile=64:64: port $H3 is listening"
+fi
+
+# A --max-conns larger than the descriptor limit allows is cut, and said
+# so (ctl status alone showed it).
+out=$(timeout -k 2 3 prlimit --nofile=4096:4096 "$NSPLICE" --netns "$NS" \
+	-t "$H3:$P" --max-conns 65536 2>&1) || true
+if grep -q -- '--max-conns 65536 cut to [0-9]*: .*descriptor limit 4096' <<<"$out"; then
+	ok "--max-conns over the descriptor limit: warned: $(grep -- '--max-conns' <<<"$out")"
+else
+	fail "--max-conns 65536 under nofile 4096: no warning: $out"
 fi
 
 if start_nsplice --wait 127.0.0.1 "$H4" "$TMPDIR_TEST/lowered.log" \

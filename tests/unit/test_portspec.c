@@ -226,7 +226,7 @@ static const struct invalid_case invalid[] = {
 	{ "65536", "port \"65536\" out of range: expected 1-65535" },
 	{ "70000", "port \"70000\" out of range: expected 1-65535" },
 	{ "000080", "port \"000080\" is too long" },
-	{ "-1", "\"-1\" is not a port, range, \"all\" or \"~EXCLUSION\"" },
+	{ "-1", "\"-1\" is not a port, range, \"all\", \"auto\" or \"~EXCLUSION\"" },
 	{ "+80", "\"+80\" is not a port" },
 	{ "0x50", "\"0x50\" is not a port" },
 	{ "80-", "\"80-\" is not a port" },
