@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -24,6 +25,10 @@
 
 #include "ipc/ipc.h"
 #include "ipc/log.h"
+
+/* IPC_SEND_TRIES - sends ipc_send_wait() tries, with a wait before each
+ * but the first */
+#define IPC_SEND_TRIES		3
 
 #define D(f, t) IPC_DIR(ROLE_##f, ROLE_##t)
 
@@ -575,12 +580,13 @@ bool ipc_peer_gone(int err)
 }
 
 /**
- * ipc_send() - send one message, with descriptors if the type allows them
+ * send_msg() - send one message, with descriptors if the type allows them
  * @c:		channel
  * @type:	enum ipc_type
  * @payload:	typed payload, ipc_payload_size(@type) bytes
  * @fds:	descriptors to pass, or NULL
  * @nfds:	number of descriptors
+ * @flags:	send() flags besides MSG_NOSIGNAL (MSG_DONTWAIT or 0)
  *
  * The sender checks its own message against the catalogue too: a bug here
  * would otherwise show up as the peer closing the channel.  Messages
@@ -588,8 +594,9 @@ bool ipc_peer_gone(int err)
  *
  * Return: 0 on success, -1 with errno set (EINVAL for a catalogue mismatch)
  */
-int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
-	     const int *fds, unsigned nfds)
+static int send_msg(const struct ipc_chan *c, unsigned type,
+		    const void *payload, const int *fds, unsigned nfds,
+		    int flags)
 {
 	const struct ipc_type_row *r = ipc_row(type);
 	union {
@@ -620,7 +627,7 @@ int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 
 	if (!nfds) {
 		do
-			n = send(c->fd, buf, iov.iov_len, MSG_NOSIGNAL);
+			n = send(c->fd, buf, iov.iov_len, MSG_NOSIGNAL | flags);
 		while (n < 0 && errno == EINTR);
 		return n == (ssize_t)iov.iov_len ? 0 : -1;
 	}
@@ -639,9 +646,66 @@ int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 	memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 	do
-		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
 	return n == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+/**
+ * ipc_send() - send one message, waiting for room if the channel blocks
+ * @c:		channel
+ * @type:	enum ipc_type
+ * @payload:	typed payload, ipc_payload_size(@type) bytes
+ * @fds:	descriptors to pass, or NULL
+ * @nfds:	number of descriptors
+ *
+ * Return: 0 on success, -1 with errno set (EINVAL for a catalogue
+ * mismatch, EAGAIN on a non-blocking channel that is full)
+ */
+int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
+	     const int *fds, unsigned nfds)
+{
+	return send_msg(c, type, payload, fds, nfds, 0);
+}
+
+/**
+ * ipc_send_wait() - send one message, waiting for room a bounded time
+ * @c:		channel, blocking or not
+ * @type:	enum ipc_type
+ * @payload:	typed payload, ipc_payload_size(@type) bytes
+ * @fds:	descriptors to pass, or NULL
+ * @nfds:	number of descriptors
+ * @wait_ms:	how long to wait for room, twice at most
+ *
+ * For a sender that must not hang on a peer that stopped reading: a
+ * channel whose queue is full (about 280 messages) blocked send() for as
+ * long as the peer liked, and the supervisor's whole loop with it (an
+ * audit stopped a relay and sent 280 status requests: the control
+ * socket, SIGTERM and every restart were dead until the relay went on).
+ * Room is waited for with poll(POLLOUT), which a Unix socket reports
+ * once a message fits, then the message goes out with MSG_DONTWAIT.
+ *
+ * Return: 0 on success, -1 with errno set: ETIMEDOUT if there was no room
+ * in time, else as ipc_send()
+ */
+int ipc_send_wait(const struct ipc_chan *c, unsigned type,
+		  const void *payload, const int *fds, unsigned nfds,
+		  int wait_ms)
+{
+	struct pollfd p = { c->fd, POLLOUT, 0 };
+	int tries;
+
+	for (tries = 0; tries < IPC_SEND_TRIES; tries++) {
+		if (!send_msg(c, type, payload, fds, nfds, MSG_DONTWAIT))
+			return 0;
+		if (errno != EAGAIN)
+			return -1;
+		if (tries + 1 < IPC_SEND_TRIES &&
+		    poll(&p, 1, wait_ms) < 0 && errno != EINTR)
+			return -1;
+	}
+	errno = ETIMEDOUT;
+	return -1;
 }
 
 /**

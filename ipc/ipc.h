@@ -48,6 +48,9 @@ const char *ipc_type_name(unsigned type);
 size_t ipc_payload_size(unsigned type);
 int ipc_send(const struct ipc_chan *c, unsigned type, const void *payload,
 	     const int *fds, unsigned nfds);
+int ipc_send_wait(const struct ipc_chan *c, unsigned type,
+		  const void *payload, const int *fds, unsigned nfds,
+		  int wait_ms);
 bool ipc_peer_gone(int err);
 int ipc_recv(const struct ipc_chan *c, struct ipc_msg *m, const char **why);
 int ipc_validate(const void *buf, size_t len, int msg_flags,

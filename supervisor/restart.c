@@ -284,6 +284,35 @@ static void drain_slot_free(struct supervisor *s, struct sup_drain *d)
 }
 
 /**
+ * restart_drain_send() - send a message to a draining relay
+ * @d:		the relay
+ * @type:	enum ipc_type, one without descriptors
+ * @payload:	typed payload
+ *
+ * As sup_send(): a relay whose channel stays full has stopped reading
+ * and is killed, as it may linger for as long as its flows last and
+ * would otherwise hold the supervisor in send().
+ *
+ * Return: 0, or -1 with its channel closed
+ */
+int restart_drain_send(struct sup_drain *d, unsigned type,
+		       const void *payload)
+{
+	if (d->chan.fd < 0)
+		return -1;
+	if (!ipc_send_wait(&d->chan, type, payload, NULL, 0,
+			   SUP_SEND_WAIT_MS))
+		return 0;
+	if (errno == ETIMEDOUT && d->pid > 0) {
+		nerr("replaced relay (pid %d) reads nothing from its full "
+		     "channel: killed", (int)d->pid);
+		kill(d->pid, SIGKILL);
+	}
+	ipc_chan_close(&d->chan);
+	return -1;
+}
+
+/**
  * restart_drain_read() - take what a draining relay sent: its counters
  * @s:		supervisor state
  * @d:		the relay
@@ -375,8 +404,7 @@ void restart_relay_ready(struct supervisor *s)
 	}
 	s->drain[i] = s->drain_pending;
 	drain_slot_clear(&s->drain_pending);
-	if (ipc_send(&s->drain[i].chan, MSG_DRAIN, &none, NULL, 0))
-		ipc_chan_close(&s->drain[i].chan);
+	(void)restart_drain_send(&s->drain[i], MSG_DRAIN, &none);
 	ninfo("relay replaced: the old one (pid %d) finishes its flows",
 	      (int)s->drain[i].pid);
 }

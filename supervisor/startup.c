@@ -62,7 +62,9 @@ void sup_violation(struct supervisor *s, enum sup_child_id id,
  * @nfds:	their number
  *
  * A child that cannot be reached is ending; SIGCHLD will tell why and
- * restart it, so failing here only closes its channel.
+ * restart it, so failing here only closes its channel.  One whose
+ * channel stays full (ipc_send_wait()) has stopped reading: it is killed
+ * too, rather than let it hold the supervisor in send() for good.
  *
  * Return: 0 or -1
  */
@@ -71,10 +73,17 @@ int sup_send(struct supervisor *s, enum sup_child_id id, unsigned type,
 {
 	if (s->ch[id].chan.fd < 0)
 		return -1;
-	if (!ipc_send(&s->ch[id].chan, type, payload, fds, nfds))
+	if (!ipc_send_wait(&s->ch[id].chan, type, payload, fds, nfds,
+			   SUP_SEND_WAIT_MS))
 		return 0;
-	ndebug("cannot send %s to %s: %s", ipc_type_name(type),
-	       s->ch[id].name, strerror(errno));
+	if (errno == ETIMEDOUT && s->ch[id].pid > 0) {
+		nerr("%s reads nothing from its full channel: killed",
+		     s->ch[id].name);
+		kill(s->ch[id].pid, SIGKILL);
+	} else {
+		ndebug("cannot send %s to %s: %s", ipc_type_name(type),
+		       s->ch[id].name, strerror(errno));
+	}
 	ipc_chan_close(&s->ch[id].chan);
 	return -1;
 }

@@ -403,6 +403,11 @@ pid_t spawn_role(const struct supervisor *s, enum sup_child_id id,
 /* netns.c */
 int netns_open(struct supervisor *s, char *err, size_t errlen);
 bool netns_is_own(int fd);
+/* SUP_SEND_WAIT_MS - how long a message to a child waits for room in its
+ * channel, twice at most: a child that reads nothing that long while its
+ * queue is full is stopped or compromised, and is killed */
+#define SUP_SEND_WAIT_MS	1000
+
 /* EXIT_CMD_NOT_FOUND, EXIT_CMD_CANNOT_RUN - COMMAND could not be executed
  * (no such file; any other reason), as env(1) and timeout(1) say it */
 #define EXIT_CMD_NOT_FOUND	127
@@ -485,6 +490,8 @@ void restart_agent_bad(struct supervisor *s, enum sup_child_id id,
 bool restart_reap(struct supervisor *s, pid_t pid, int st);
 /* DRAIN_MSGS_MAX - messages taken from a draining relay per poll round */
 #define DRAIN_MSGS_MAX		256
+int restart_drain_send(struct sup_drain *d, unsigned type,
+		       const void *payload);
 void restart_drain_read(struct supervisor *s, struct sup_drain *d,
 			unsigned max);
 void restart_stop_all(struct supervisor *s);
