@@ -299,12 +299,16 @@ static void first_ready(struct supervisor *s)
 		return;
 	}
 	s->ready = true;
+	/* COMMAND first: one that cannot be run ends nsplice (its status,
+	 * 127 or 126, when its child is reaped) and must not be announced
+	 * as ready - something waiting for the line would be misled */
+	if (netns_command_release(s))
+		return;
 	ninfo("forwarding: %u listener%s on the host, %u in the namespace",
 	      host, host == 1 ? "" : "s", target);
 	ready_line(s);
 	notify_send("READY=1");
 	engine_ready(s->eng);
-	netns_command_release(s);
 	status_line(s);
 }
 

@@ -605,19 +605,25 @@ int netns_command_start(struct supervisor *s, char *err, size_t errlen)
  * with 127 or 126 (stage_report()), which nsplice then exits with as
  * with any COMMAND's status.  The read waits only for the exec itself:
  * EOF comes with it (close-on-exec).
+ *
+ * Return: 0 if COMMAND runs (or there is none), -1 if it could not be
+ * executed
  */
-void netns_command_release(struct supervisor *s)
+int netns_command_release(struct supervisor *s)
 {
-	int msg[2];
+	int msg[2], ret = 0;
 
 	if (s->cmd_go_fd < 0)
-		return;
+		return 0;
 	if (write(s->cmd_go_fd, "g", 1) == 1 &&
 	    read(s->cmd_sync_fd, msg, sizeof(msg)) == sizeof(msg) &&
-	    msg[0] == CMD_EXEC)
+	    msg[0] == CMD_EXEC) {
 		nerr("cannot run \"%s\": %s", s->cfg->command[0],
 		     strerror(msg[1]));
+		ret = -1;
+	}
 	netns_command_close(s);
+	return ret;
 }
 
 /**

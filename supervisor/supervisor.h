@@ -414,7 +414,7 @@ bool netns_is_own(int fd);
 #define EXIT_CMD_CANNOT_RUN	126
 
 int netns_command_start(struct supervisor *s, char *err, size_t errlen);
-void netns_command_release(struct supervisor *s);
+int netns_command_release(struct supervisor *s);
 void netns_command_close(struct supervisor *s);
 bool netns_gone(const struct supervisor *s);
 

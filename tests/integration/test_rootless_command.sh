@@ -13,7 +13,8 @@
 #  - 256 MiB each way through a rootless forward arrive intact;
 #  - nsplice exits with COMMAND's status (3 for `exit 3`, 137 for a
 #    COMMAND killed by SIGKILL), leaving nothing behind; a COMMAND that
-#    cannot be executed gives 127 (not found) or 126, as env(1) does;
+#    cannot be executed gives 127 (not found) or 126, as env(1) does,
+#    and no "ready" line;
 #  - SIGTERM to nsplice: status 0, and no process left, COMMAND included;
 #  - COMMAND starts only once nsplice serves: with a -t port taken on the
 #    host, nsplice exits 2 and COMMAND never ran (it used to run, and
@@ -171,6 +172,11 @@ expect_exit "COMMAND 'exit 3'" 3 -t "$HQ:$PQ" -- sh -c 'exit 3'
 expect_exit "COMMAND killed by SIGKILL" 137 -t "$HQ:$PQ" -- sh -c 'kill -9 $$'
 expect_exit "COMMAND that does not exist (as env(1): 127)" 127 -t "$HQ:$PQ" -- \
 	/nonexistent/nsplice-no-such-command
+if grep -q "; ready" "$NSP_LOG"; then
+	fail "a COMMAND that cannot run was announced as ready"
+else
+	ok "a COMMAND that cannot run is not announced as ready"
+fi
 expect_exit "COMMAND that is not executable (as env(1): 126)" 126 -t "$HQ:$PQ" -- \
 	/etc/passwd
 
