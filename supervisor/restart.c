@@ -258,6 +258,9 @@ int restart_start_all(struct supervisor *s)
 	return ret;
 }
 
+/* DRAIN_NAME_MAX - "replaced relay (pid N)", for messages */
+#define DRAIN_NAME_MAX		40
+
 /**
  * drain_slot_clear() - an empty slot for a replaced relay
  * @d:		slot, whatever it held given up or moved elsewhere
@@ -289,27 +292,15 @@ static void drain_slot_free(struct supervisor *s, struct sup_drain *d)
  * @type:	enum ipc_type, one without descriptors
  * @payload:	typed payload
  *
- * As sup_send(): a relay whose channel stays full has stopped reading
- * and is killed, as it may linger for as long as its flows last and
- * would otherwise hold the supervisor in send().
- *
- * Return: 0, or -1 with its channel closed
+ * Return: 0, or -1 with its channel closed (sup_chan_send())
  */
 int restart_drain_send(struct sup_drain *d, unsigned type,
 		       const void *payload)
 {
-	if (d->chan.fd < 0)
-		return -1;
-	if (!ipc_send_wait(&d->chan, type, payload, NULL, 0,
-			   SUP_SEND_WAIT_MS))
-		return 0;
-	if (errno == ETIMEDOUT && d->pid > 0) {
-		nerr("replaced relay (pid %d) reads nothing from its full "
-		     "channel: killed", (int)d->pid);
-		kill(d->pid, SIGKILL);
-	}
-	ipc_chan_close(&d->chan);
-	return -1;
+	char who[DRAIN_NAME_MAX];
+
+	snprintf(who, sizeof(who), "replaced relay (pid %d)", (int)d->pid);
+	return sup_chan_send(&d->chan, d->pid, who, type, payload, NULL, 0);
 }
 
 /**

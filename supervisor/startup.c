@@ -53,7 +53,46 @@ void sup_violation(struct supervisor *s, enum sup_child_id id,
 }
 
 /**
- * sup_send() - send a message to a child
+ * sup_chan_send() - send a message on a channel to a child
+ * @c:		its channel, closed on failure
+ * @pid:	the child, 0 if reaped
+ * @who:	its name, for messages
+ * @type:	enum ipc_type
+ * @payload:	typed payload
+ * @fds:	descriptors, or NULL
+ * @nfds:	their number
+ *
+ * A child that cannot be reached is ending; SIGCHLD will tell why (and
+ * restart it, if it is one of the three), so failing here only closes
+ * its channel.  One whose channel stays full (ipc_send_wait()) has
+ * stopped reading: it is killed too, rather than let it hold the
+ * supervisor in send() for good.  The same for the children in service
+ * (sup_send()) and for replaced relays still draining, which may linger
+ * as long as their flows last (restart_drain_send()).
+ *
+ * Return: 0 or -1
+ */
+int sup_chan_send(struct ipc_chan *c, pid_t pid, const char *who,
+		  unsigned type, const void *payload, const int *fds,
+		  unsigned nfds)
+{
+	if (c->fd < 0)
+		return -1;
+	if (!ipc_send_wait(c, type, payload, fds, nfds, SUP_SEND_WAIT_MS))
+		return 0;
+	if (errno == ETIMEDOUT && pid > 0) {
+		nerr("%s reads nothing from its full channel: killed", who);
+		kill(pid, SIGKILL);
+	} else {
+		ndebug("cannot send %s to %s: %s", ipc_type_name(type), who,
+		       strerror(errno));
+	}
+	ipc_chan_close(c);
+	return -1;
+}
+
+/**
+ * sup_send() - send a message to a child in service
  * @s:		supervisor state
  * @id:		child
  * @type:	enum ipc_type
@@ -61,31 +100,13 @@ void sup_violation(struct supervisor *s, enum sup_child_id id,
  * @fds:	descriptors, or NULL
  * @nfds:	their number
  *
- * A child that cannot be reached is ending; SIGCHLD will tell why and
- * restart it, so failing here only closes its channel.  One whose
- * channel stays full (ipc_send_wait()) has stopped reading: it is killed
- * too, rather than let it hold the supervisor in send() for good.
- *
- * Return: 0 or -1
+ * Return: 0 or -1 (sup_chan_send())
  */
 int sup_send(struct supervisor *s, enum sup_child_id id, unsigned type,
 	     const void *payload, const int *fds, unsigned nfds)
 {
-	if (s->ch[id].chan.fd < 0)
-		return -1;
-	if (!ipc_send_wait(&s->ch[id].chan, type, payload, fds, nfds,
-			   SUP_SEND_WAIT_MS))
-		return 0;
-	if (errno == ETIMEDOUT && s->ch[id].pid > 0) {
-		nerr("%s reads nothing from its full channel: killed",
-		     s->ch[id].name);
-		kill(s->ch[id].pid, SIGKILL);
-	} else {
-		ndebug("cannot send %s to %s: %s", ipc_type_name(type),
-		       s->ch[id].name, strerror(errno));
-	}
-	ipc_chan_close(&s->ch[id].chan);
-	return -1;
+	return sup_chan_send(&s->ch[id].chan, s->ch[id].pid, s->ch[id].name,
+			     type, payload, fds, nfds);
 }
 
 /**

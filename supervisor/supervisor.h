@@ -432,6 +432,9 @@ void sup_bind_failed_auto(struct supervisor *s, const struct fwd_entry *e,
 bool sup_side_scans(const struct supervisor *s, int side);
 bool sup_side_scans_cfg(const struct nsp_config *cfg, int side);
 void sup_auto_explain(const struct nsp_config *cfg);
+int sup_chan_send(struct ipc_chan *c, pid_t pid, const char *who,
+		  unsigned type, const void *payload, const int *fds,
+		  unsigned nfds);
 int sup_send(struct supervisor *s, enum sup_child_id id, unsigned type,
 	     const void *payload, const int *fds, unsigned nfds);
 void sup_violation(struct supervisor *s, enum sup_child_id id,

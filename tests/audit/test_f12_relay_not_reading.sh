@@ -93,6 +93,22 @@ answers() {
 	fi
 }
 
+# stop_until_killed PID WHAT WHO LINE - SIGSTOP the relay PID, ask for
+# status until its channel is full and it is killed: ctl status must
+# answer, and the log must hold LINE (WHAT and WHO name it in results)
+stop_until_killed() {
+	kill -STOP "$1"
+	cleanup_cmd "kill -CONT $1 2>/dev/null"
+	status_until 12 "reads nothing from its full channel"
+	answers "$2 stopped, after its channel filled"
+	if grep -q "$4" "$NSP_LOG"; then
+		ok "$3 was killed, and the log says why"
+	else
+		fail "no '$4' in the log"
+		show_log "$NSP_LOG" 15
+	fi
+}
+
 # echo_ok HP DESC - one echo through HP
 echo_ok() {
 	if nstool pingpong 127.0.0.1 "$1" 3 --timeout 10 \
@@ -106,16 +122,8 @@ echo_ok() {
 # ------------------------------------------------- 1. relay in service
 start_small "$TMPDIR_TEST/n1.log" "$HA" -t "$HA:$PORT" || die "nsplice did not start"
 R1=$(find_role relay) || die "no relay"
-kill -STOP "$R1"
-cleanup_cmd "kill -CONT $R1 2>/dev/null"
-status_until 12 "reads nothing from its full channel"
-answers "1. relay in service stopped, after its channel filled"
-if grep -q "relay reads nothing from its full channel: killed" "$NSP_LOG"; then
-	ok "1. the log says why the relay was killed"
-else
-	fail "1. no 'reads nothing from its full channel' in the log"
-	show_log "$NSP_LOG" 15
-fi
+stop_until_killed "$R1" "1. relay in service" "1. the relay" \
+	"relay reads nothing from its full channel: killed"
 R2=""
 for ((i = 0; i < 50; i++)); do
 	R2=$(find_role relay) || true
@@ -134,16 +142,8 @@ shutdown_nsplice 10 "stopped relay"
 # ------------------------------------------- 2. draining relay stopped
 start_draining "$TMPDIR_TEST/n2.log" "$HB"
 D1=$OLD_RELAY
-kill -STOP "$D1"
-cleanup_cmd "kill -CONT $D1 2>/dev/null"
-status_until 12 "reads nothing from its full channel"
-answers "2. draining relay stopped, after its channel filled"
-if grep -q "replaced relay (pid $D1) reads nothing from its full channel: killed" "$NSP_LOG"; then
-	ok "2. the log says why the draining relay was killed"
-else
-	fail "2. no 'replaced relay (pid $D1) reads nothing' in the log"
-	show_log "$NSP_LOG" 15
-fi
+stop_until_killed "$D1" "2. draining relay" "2. the draining relay" \
+	"replaced relay (pid $D1) reads nothing from its full channel: killed"
 for ((i = 0; i < 30; i++)); do kill -0 "$D1" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$D1" 2>/dev/null; then
 	fail "2. the stopped draining relay $D1 still exists"
